@@ -1,0 +1,1 @@
+"""Prefect at the edge: thin flows and tasks over loa/ and channels/."""

@@ -1,0 +1,89 @@
+"""Dispatch an approved notice: one task per channel; withdraw likewise. Started by events (flows/serve.py)."""
+
+from __future__ import annotations
+
+from prefect import flow, task
+from prefect.artifacts import create_table_artifact
+from prefect.runtime import flow_run
+
+from channels.base import build_channels
+from channels.dispatch import approved_version, deliver, parse_notice_id, plan
+from flows.events import emit, notice_resource, related
+from loa.model import DeliveryResult, NoticeState
+from loa.runtime import runtime
+
+
+def _run_name() -> str:
+    return f"{flow_run.flow_name} notice {str(flow_run.parameters.get('notice_id')).removeprefix('loa.notice.')}"
+
+
+@task(name="deliver", task_run_name="{kind} {channel_name} notice {notice_id} v{version}",
+      retries=3, retry_delay_seconds=[2, 10, 30])
+def deliver_channel(channel_name: str, notice_id: int, version: int, kind: str) -> list[dict]:
+    cfg, store = runtime()
+    channel = build_channels(cfg, store, [channel_name])[channel_name]
+    notice = store.notice(notice_id, version)
+    results = deliver(store, channel, notice, kind)
+    for r in results:
+        if not r.ok:
+            emit("loa.delivery.failed", notice_resource(notice_id, notice.title),
+                 related_=[related("channel", r.channel, "channel")],
+                 payload={"version": version, "target": r.target, "error": r.detail})
+    if any(not r.ok and r.transient for r in results):
+        # a transient failure (broker down) is retried by Prefect; delivered targets are not resent
+        raise RuntimeError(f"{channel_name}: " + "; ".join(r.detail for r in results if not r.ok))
+    return [vars(r) for r in results]
+
+
+def _artifact(kind: str, notice_id: int, results: list[dict]) -> None:
+    create_table_artifact(key=f"{kind}-notice-{notice_id}", table=results or [{"result": "nothing pending"}],
+                          description=f"{kind} of notice {notice_id}: per channel and target")
+
+
+def _run(notice_id: int, version: int, kind: str, channels: list[str]) -> list[dict]:
+    futures = {name: deliver_channel.submit(name, notice_id, version, kind)
+               for name in channels if name != "website"}
+    if "website" in channels:
+        # the web page links the radio audio, so it is written once radio is done (whatever its outcome)
+        if "radio" in futures:
+            futures["radio"].wait()
+        futures["website"] = deliver_channel.submit("website", notice_id, version, kind)
+    results = []
+    for name, fut in futures.items():
+        fut.wait()
+        if fut.state.is_completed():
+            results += fut.result()
+        else:
+            results.append(vars(DeliveryResult(name, "*", False, str(fut.state.message))))
+    return results
+
+
+@flow(name="dispatch", flow_run_name=_run_name)
+def dispatch(notice_id: str) -> str:
+    """Deliver an approved notice to website, boards and radio; settle it as published or partially published."""
+    cfg, store = runtime()
+    nid = parse_notice_id(notice_id)
+    notice = approved_version(store, nid)  # raises: nothing unapproved reaches the public
+    channels = build_channels(cfg, store)
+    plan(store, channels, notice)
+    results = _run(nid, notice.version, "publish", list(channels))
+    _artifact("dispatch", nid, results)
+    state = store.settle(nid, notice.version)
+    if state == NoticeState.PUBLISHED:
+        emit("loa.notice.published", notice_resource(nid, notice.title), payload={"version": notice.version})
+    return state.value
+
+
+@flow(name="withdraw", flow_run_name=_run_name)
+def withdraw(notice_id: str) -> str:
+    """Take a withdrawn notice off every channel: clear the retained board message, drop it from playlists, mark the page."""
+    cfg, store = runtime()
+    nid = parse_notice_id(notice_id)
+    notice = store.notice(nid)
+    if notice.state != NoticeState.WITHDRAWN:
+        raise ValueError(f"notice {nid} is {notice.state.value}, not withdrawn; nothing taken down")
+    channels = build_channels(cfg, store)
+    plan(store, channels, notice, kind="withdraw")
+    results = _run(nid, notice.version, "withdraw", list(channels))
+    _artifact("withdraw", nid, results)
+    return notice.state.value

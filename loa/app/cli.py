@@ -1,0 +1,313 @@
+"""The `loa` command (DESIGN §4). Operators script it: keep it stable; data commands take --json."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict
+from enum import Enum
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from loa.config import Config, load_config
+from loa.errors import LoaError
+from loa.model import NoticeState, NoticeView
+
+app = typer.Typer(help="Loa: administrative-reform notices from government feeds to website, boards and radio.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+board_app = typer.Typer(help="Digital notice boards.", no_args_is_help=True)
+app.add_typer(board_app, name="board")
+out = Console()
+err = Console(stderr=True)
+
+JSON = typer.Option(False, "--json", help="Print machine-readable JSON instead of a table.")
+
+
+def _config() -> Config:
+    return load_config()
+
+
+def _store():
+    from loa.runtime import runtime
+
+    return runtime()
+
+
+def _prefect_api(cfg: Config) -> str | None:
+    """The Prefect server to report to: PREFECT_API_URL, else the one `loa run` started, else none."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    from loa.app.run import run_file
+
+    path = run_file(cfg.home)
+    if path.exists():
+        api = json.loads(path.read_text()).get("prefect_api_url")
+        import requests
+
+        try:
+            if api and requests.get(f"{api}/health", timeout=2).status_code == 200:
+                os.environ["PREFECT_API_URL"] = api  # set before Prefect reads its settings
+                return api
+        except requests.RequestException:
+            pass
+    return None
+
+
+def _jsonable(obj):
+    if isinstance(obj, Enum):
+        return obj.value
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def _print_json(data) -> None:
+    out.print_json(json.dumps(data, default=_jsonable, ensure_ascii=False))
+
+
+def _notice_dict(n: NoticeView, with_variants: bool = False) -> dict:
+    d = asdict(n)
+    if not with_variants:
+        d.pop("variants")
+    return d
+
+
+def _fail(exc: Exception) -> None:
+    err.print(f"[red]error:[/] {exc}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def run() -> None:
+    """Start the whole system: Prefect server, Mosquitto, deployments, website. Prints every URL; Ctrl-C stops it."""
+    from loa.app.run import run as run_all
+
+    try:
+        cfg = _config()
+    except LoaError as exc:
+        _fail(exc)
+    raise typer.Exit(run_all(cfg))
+
+
+@app.command()
+def ingest(feed: Optional[list[str]] = typer.Option(None, "--feed", help="Feed URL to poll (repeatable); default: every feed in feeds.yaml."),
+           as_json: bool = JSON) -> None:
+    """Run one ingest pass now: fetch, parse, classify, and draft notices for new reform documents."""
+    try:
+        cfg, store = _store()
+        if _prefect_api(cfg):
+            from flows.ingest import ingest as ingest_flow
+
+            reports = ingest_flow(feed_urls=feed or None)
+        else:
+            reports = _ingest_locally(cfg, store, feed)
+    except LoaError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(reports)
+    else:
+        table = Table("feed", "status", "entries", "new", "updated", "drafted", "problem", title="Ingest")
+        for r in reports:
+            style = {"failed": "red", "not_modified": "dim"}.get(r["status"], "")
+            table.add_row(r["name"], f"[{style}]{r['status']}[/]" if style else r["status"], str(r["entries"]),
+                          str(r["new"]), str(r["updated"]), ", ".join(map(str, r["drafted"])), r["error"] or "")
+        out.print(table)
+    if any(r["status"] == "failed" for r in reports):
+        raise typer.Exit(2 if all(r["status"] == "failed" for r in reports) else 0)
+
+
+def _ingest_locally(cfg, store, urls) -> list[dict]:
+    """Without a Prefect server (no `loa run`): the same core pipeline, with a progress bar."""
+    from rich.progress import Progress
+
+    from loa.config import Feed
+    from loa.ingest.fetch import make_session
+    from loa.ingest.pipeline import ingest_feed, make_renderer
+
+    known = {f.url: f for f in cfg.feeds}
+    feeds = [known.get(u, Feed(u, u, next(iter(cfg.areas)))) for u in urls] if urls else cfg.feeds
+    renderer, session, reports = make_renderer(cfg), make_session(), []
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("ingesting feeds", total=len(feeds))
+        for f in feeds:
+            reports.append(ingest_feed(store, cfg, f, renderer, session=session).as_dict())
+            progress.advance(task)
+    return reports
+
+
+@app.command()
+def notices(state: Optional[NoticeState] = typer.Option(None, help="Only versions in this state."),
+            limit: int = typer.Option(100, help="At most this many."), as_json: bool = JSON) -> None:
+    """List notices (latest version of each), newest first."""
+    _, store = _store()
+    rows = store.notices(state, limit=limit)
+    if as_json:
+        _print_json([_notice_dict(n) for n in rows])
+        return
+    table = Table("id", "v", "state", "priority", "areas", "title", title="Notices")
+    for n in rows:
+        table.add_row(str(n.id), str(n.version), n.state.value, n.priority.value, ", ".join(n.areas), n.title)
+    out.print(table)
+
+
+@app.command()
+def show(notice_id: int = typer.Argument(..., metavar="ID"),
+         channel: Optional[str] = typer.Option(None, help="Print only this channel's variant (website, boards, radio, print)."),
+         as_json: bool = JSON) -> None:
+    """Show a notice: state, source, why it was picked, every channel variant and deliveries."""
+    _, store = _store()
+    try:
+        n = store.notice(notice_id)
+    except LoaError as exc:
+        _fail(exc)
+    if channel:
+        if channel not in n.variants:
+            _fail(LoaError(f"notice {notice_id} has no {channel!r} variant; it has {', '.join(n.variants)}"))
+        if as_json:
+            _print_json({"id": n.id, "version": n.version, "channel": channel, "body": n.variants[channel]})
+        else:
+            out.print(n.variants[channel], markup=False, highlight=False)
+        return
+    deliveries = [asdict(d) for d in store.deliveries(notice_id)]
+    if as_json:
+        _print_json(_notice_dict(n, with_variants=True) | {"deliveries": deliveries,
+                                                           "history": store.actions(notice_id)})
+        return
+    out.print(f"[bold]#{n.id} v{n.version}[/] {n.title}")
+    out.print(f"state {n.state.value} · priority {n.priority.value} · areas {', '.join(n.areas)}")
+    if n.meta.number:
+        out.print(f"document {n.meta.doc_type or ''} {n.meta.number} {n.meta.issuer or ''}")
+    out.print(f"source {n.source_url or '-'}  why: {'; '.join(n.reasons) or '-'}")
+    for name, body in n.variants.items():
+        out.rule(name)
+        out.print(body, markup=False, highlight=False)
+    if deliveries:
+        out.rule("deliveries")
+        for d in deliveries:
+            out.print(f"v{d['version']} {d['kind']} {d['channel']} → {d['target']}: {d['status']} "
+                      f"({d['attempts']} attempt(s)) {d['last_error'] or d['detail'] or ''}", markup=False)
+
+
+def _act(action: str, notice_id: int, by: str, reason: str | None, event: str | None, as_json: bool) -> None:
+    cfg, store = _store()
+    try:
+        n = store.transition(notice_id, action, by, reason)
+    except LoaError as exc:
+        _fail(exc)
+    announced = False
+    if event and _prefect_api(cfg):
+        from flows.events import emit_now, notice_resource
+
+        emit_now(event, notice_resource(n.id, n.title), payload={"version": n.version, "by": by})
+        announced = True
+    if as_json:
+        _print_json(_notice_dict(n) | {"event_emitted": announced})
+        return
+    out.print(f"notice {n.id} v{n.version} is now [bold]{n.state.value}[/] (by {by})")
+    if event and not announced:
+        err.print(f"[yellow]no Prefect server is running (start `loa run`), so nothing was dispatched yet; "
+                  f"`loa dispatch {n.id}` does it now[/]" if action == "approve" else
+                  "[yellow]no Prefect server is running; start `loa run` to take it off the channels[/]")
+
+
+@app.command()
+def approve(notice_id: int = typer.Argument(..., metavar="ID"), by: str = typer.Option(..., help="Who approves."),
+            as_json: bool = JSON) -> None:
+    """Approve a drafted notice; this emits loa.notice.approved, which starts the dispatch."""
+    _act("approve", notice_id, by, None, "loa.notice.approved", as_json)
+
+
+@app.command()
+def reject(notice_id: int = typer.Argument(..., metavar="ID"), by: str = typer.Option(..., help="Who rejects."),
+           reason: str = typer.Option(..., help="Why, for the audit trail."), as_json: bool = JSON) -> None:
+    """Reject a drafted notice with a reason. Nothing is published."""
+    _act("reject", notice_id, by, reason, "loa.notice.rejected", as_json)
+
+
+@app.command()
+def withdraw(notice_id: int = typer.Argument(..., metavar="ID"), by: str = typer.Option(..., help="Who withdraws."),
+             reason: Optional[str] = typer.Option(None, help="Why, for the audit trail."), as_json: bool = JSON) -> None:
+    """Withdraw a published notice: board message cleared, playlists updated, web page marked withdrawn."""
+    _act("withdraw", notice_id, by, reason, "loa.notice.withdrawn", as_json)
+
+
+@app.command()
+def dispatch(notice_id: int = typer.Argument(..., metavar="ID"), as_json: bool = JSON) -> None:
+    """Dispatch (or re-dispatch) an approved notice now; delivered targets are not sent twice."""
+    cfg, store = _store()
+    try:
+        if _prefect_api(cfg):
+            from flows.dispatch import dispatch as dispatch_flow
+
+            state = dispatch_flow(notice_id=str(notice_id))
+            deliveries = [asdict(d) for d in store.deliveries(notice_id)]
+        else:
+            from channels.base import build_channels
+            from channels.dispatch import dispatch_notice
+
+            report = dispatch_notice(store, build_channels(cfg, store), notice_id)
+            state, deliveries = report.state, [asdict(d) for d in store.deliveries(notice_id, report.version)]
+    except LoaError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json({"id": notice_id, "state": state, "deliveries": deliveries})
+    else:
+        out.print(f"notice {notice_id}: {state}")
+        for d in deliveries:
+            out.print(f"  {d['channel']} → {d['target']}: {d['status']} {d['last_error'] or ''}", markup=False)
+    if state != NoticeState.PUBLISHED.value:
+        raise typer.Exit(1)
+
+
+@app.command("read-aloud")
+def read_aloud_cmd() -> None:
+    """Read text lines on stdin and print each line's read-aloud form (numbers, dates, abbreviations spelled out)."""
+    from loa.speech.readaloud import read_aloud
+
+    lexicon = _config().lexicon
+    for line in sys.stdin:
+        print(read_aloud(line.rstrip("\n"), lexicon), flush=True)
+
+
+@app.command()
+def feeds(as_json: bool = JSON) -> None:
+    """Feed health: last success, last error and reason, consecutive failures."""
+    _, store = _store()
+    rows = store.feeds()
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("feed", "last success", "failures", "last error", title="Feeds")
+    for r in rows:
+        table.add_row(r["name"], r["last_success_at"] or "never", str(r["consecutive_failures"]),
+                      r["last_error"] or "")
+    out.print(table)
+
+
+@board_app.command("watch")
+def board_watch(area: str = typer.Option(..., help="Area path, e.g. cao-bang/hoa-an/hong-viet."),
+                as_json: bool = JSON) -> None:
+    """A terminal board: subscribe to the area (and its district and province) and print notices as they arrive."""
+    from channels.board_client import watch
+
+    cfg = _config()
+    if area not in cfg.areas:
+        _fail(LoaError(f"area {area!r} is not in {cfg.config_dir / 'areas.yaml'}"))
+    try:
+        watch(cfg, area, as_json=as_json, console=out)
+    except LoaError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        pass
+
+
+def main() -> None:
+    try:
+        app()
+    except LoaError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(1)

@@ -1,0 +1,182 @@
+"""`loa run`: the whole system on embedded defaults, supervised in one terminal.
+
+Starts (unless told to use existing ones) a Prefect server on SQLite and
+Loa's Mosquitto, then the web server and the deployment runner; prints every
+URL; stops all of it on Ctrl-C or SIGTERM. Writes LOA_HOME/run.json so other
+`loa` commands talk to this Prefect server instead of starting their own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+import uvicorn
+from rich.console import Console
+
+from loa.app import broker
+from loa.app.web import create_app
+from loa.config import Config
+from loa.errors import LoaError
+from loa.store import Store
+
+console = Console(stderr=True)
+
+
+def prefect_env(cfg: Config) -> dict[str, str]:
+    """Settings for every Prefect process Loa starts: private home, no telemetry (offline machines)."""
+    return {
+        "PREFECT_HOME": str(cfg.home / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+        "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
+    }
+
+
+def run_file(home: Path) -> Path:
+    return home / "run.json"
+
+
+def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise LoaError(f"{what} exited with code {proc.returncode} while starting; see its log above")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise LoaError(f"{what} did not answer {url} within {timeout:.0f} s")
+
+
+@dataclass
+class Supervisor:
+    cfg: Config
+    procs: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
+    web: uvicorn.Server | None = None
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+        log = open(self.cfg.home / "logs" / f"{name}.log", "ab")
+        proc = subprocess.Popen(argv, env=os.environ | env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.procs.append((name, proc))
+        return proc
+
+    def start_prefect(self) -> str:
+        if os.environ.get("PREFECT_API_URL"):
+            return os.environ["PREFECT_API_URL"]
+        port = self.cfg.ports.prefect
+        api = f"http://{self.cfg.bind_host}:{port}/api"
+        proc = self.spawn("prefect-server", [sys.executable, "-m", "prefect", "server", "start",
+                                             "--host", self.cfg.bind_host, "--port", str(port)],
+                          prefect_env(self.cfg))
+        wait_http(f"{api}/health", 90, proc, f"Prefect server (log: {self.cfg.home / 'logs' / 'prefect-server.log'})")
+        self.urls["Prefect UI"] = f"http://{self.cfg.bind_host}:{port}"
+        return api
+
+    def start_broker(self) -> None:
+        if os.environ.get("LOA_MQTT_URL"):
+            self.urls["MQTT broker"] = self.cfg.mqtt.masked()
+            return
+        self.procs.append(("mosquitto", broker.start(self.cfg)))
+        self.urls["MQTT broker"] = f"mqtt://{self.cfg.bind_host}:{self.cfg.ports.mqtt}"
+
+    def start_web(self) -> None:
+        from channels.base import build_channels
+
+        # an index page exists before the first notice is published
+        build_channels(self.cfg, Store.open(self.cfg.database_url), ["website"])["website"]._write_index()
+        config = uvicorn.Config(create_app(self.cfg), host=self.cfg.bind_host, port=self.cfg.ports.web,
+                                log_level="warning", lifespan="off")
+        self.web = uvicorn.Server(config)
+        self.web.install_signal_handlers = lambda: None  # the supervisor owns signals
+        threading.Thread(target=self.web.run, name="web", daemon=True).start()
+        base = f"http://{self.cfg.bind_host}:{self.cfg.ports.web}"
+        wait_http(f"{base}/healthz", 15, what="web server")
+        self.urls["Website"] = base + "/"
+        self.urls["Radio playlists"] = base + "/radio/stations/"
+
+    def start_runner(self, api: str) -> None:
+        env = prefect_env(self.cfg) | {
+            "PREFECT_API_URL": api,
+            "PREFECT_RUNNER_POLL_FREQUENCY": str(max(1, int(self.cfg.runner_poll_seconds))),
+            "LOA_HOME": str(self.cfg.home), "LOA_CONFIG_DIR": str(self.cfg.config_dir),
+            "LOA_DATABASE_URL": self.cfg.database_url,
+        }
+        if not os.environ.get("LOA_MQTT_URL"):
+            mq = self.cfg.mqtt
+            env["LOA_MQTT_URL"] = f"mqtt://{mq.username}:{mq.password}@{mq.host}:{mq.port}"
+        self.spawn("deployments", [sys.executable, "-m", "flows.serve"], env)
+        wait_deployments(api, ["ingest/ingest", "dispatch/dispatch", "withdraw/withdraw"], 60)
+
+    def stop(self) -> None:
+        if self.web is not None:
+            self.web.should_exit = True
+        for name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+        for name, proc in reversed(self.procs):
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        run_file(self.cfg.home).unlink(missing_ok=True)
+
+
+def wait_deployments(api: str, names: list[str], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    missing = names
+    while time.monotonic() < deadline:
+        missing = [n for n in names if requests.get(f"{api}/deployments/name/{n}", timeout=5).status_code != 200]
+        if not missing:
+            return
+        time.sleep(0.5)
+    raise LoaError(f"the deployment runner did not register {', '.join(missing)} within {timeout:.0f} s; "
+                   f"see {api} and LOA_HOME/logs/deployments.log")
+
+
+def run(cfg: Config) -> int:
+    started = time.monotonic()
+    (cfg.home / "logs").mkdir(parents=True, exist_ok=True)
+    Store.open(cfg.database_url)  # migrate before anything else touches it
+    sup = Supervisor(cfg)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        with console.status("starting Prefect server, broker, web server and deployments…"):
+            api = sup.start_prefect()
+            sup.start_broker()
+            sup.start_web()
+            sup.start_runner(api)
+        run_file(cfg.home).write_text(json.dumps({"prefect_api_url": api, "pid": os.getpid(), **sup.urls}))
+        console.print(f"[bold green]Loa is running[/] (started in {time.monotonic() - started:.1f} s)")
+        for name, url in sup.urls.items():
+            console.print(f"  {name:16} {url}")
+        console.print(f"  {'Prefect API':16} {api}")
+        console.print(f"  {'Data (LOA_HOME)':16} {cfg.home}")
+        console.print("Press Ctrl-C to stop.")
+        while not stop.wait(1):
+            dead = [(n, p.returncode) for n, p in sup.procs if p.poll() is not None]
+            if dead:
+                name, code = dead[0]
+                console.print(f"[red]{name} exited with code {code}; stopping (log: {cfg.home / 'logs'})[/]")
+                return 1
+        return 0
+    except LoaError as exc:
+        console.print(f"[red]loa run: {exc}[/]")
+        return 1
+    finally:
+        console.print("stopping…")
+        sup.stop()

@@ -1,0 +1,84 @@
+"""One feed, one pass: fetch → parse → what changed? → classify → draft notices.
+
+`ingest_feed` never raises for a bad feed: the failure comes back in the
+report (and is recorded as feed health), so one broken feed never stops a pass.
+Nothing from a feed that failed to fetch or parse is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import requests
+
+from loa.config import Config, Feed
+from loa.errors import FeedError
+from loa.ingest.classify import classify, extract_meta
+from loa.ingest.fetch import FetchLimits, fetch
+from loa.ingest.parse import parse_feed
+from loa.ingest.sanitize import html_to_text
+from loa.model import Classification
+from loa.render import Renderer
+from loa.store import Store
+
+
+@dataclass
+class FeedReport:
+    url: str
+    name: str
+    status: str  # "ok" | "not_modified" | "failed"
+    entries: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    drafted: list[int] = field(default_factory=list)  # notice ids with a new draft version
+    reason: str | None = None
+    error: str | None = None
+    consecutive_failures: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def make_renderer(cfg: Config) -> Renderer:
+    lexicon = cfg.lexicon
+    from loa.speech.readaloud import read_aloud
+
+    return Renderer(board_max_chars=cfg.board_max_chars, read_aloud=lambda line: read_aloud(line, lexicon))
+
+
+def ingest_feed(store: Store, cfg: Config, feed: Feed, renderer: Renderer, *,
+                session: requests.Session | None = None, limits: FetchLimits = FetchLimits()) -> FeedReport:
+    report = FeedReport(url=feed.url, name=feed.name, status="ok")
+    etag, last_modified = store.feed_validators(feed.url)
+    try:
+        fetched = fetch(feed.url, etag=etag, last_modified=last_modified, session=session, limits=limits)
+        if fetched.not_modified:
+            store.record_feed_success(feed.url, name=feed.name, not_modified=True)
+            report.status = "not_modified"
+            return report
+        parsed = parse_feed(fetched.content, fetched.final_url, fetched.content_type)
+    except FeedError as exc:
+        report.status, report.reason, report.error = "failed", exc.reason, str(exc)
+        report.consecutive_failures = store.record_feed_failure(
+            feed.url, name=feed.name, reason=exc.reason, error=str(exc))
+        return report
+
+    report.entries = len(parsed.entries)
+    for entry in parsed.entries:
+        text = html_to_text(entry.summary_html)
+        cls = classify(entry.title, text, cfg.relevance)
+        if not cls.meta.number:
+            cls = Classification(cls.relevant, cls.score, cls.reasons, cls.content_areas,
+                                 extract_meta(entry.title, text))
+        change = store.record_entry(feed.url, entry, cls)
+        setattr(report, change.kind, getattr(report, change.kind) + 1)
+        if change.kind == "unchanged" or not cls.relevant:
+            continue
+        variants = renderer.variants(title=entry.title, summary_html=entry.summary_html, meta=cls.meta,
+                                     source_url=entry.link, area_names=[cfg.area_name(feed.area)])
+        notice = store.draft_notice(change.document_version_id, areas=[feed.area], variants=variants)
+        report.drafted.append(notice.id)
+    store.record_feed_success(feed.url, name=feed.name, title=parsed.title,
+                              etag=fetched.etag, last_modified=fetched.last_modified)
+    return report

@@ -1,0 +1,86 @@
+"""Render a document into one variant per channel (Jinja2).
+
+HTML templates are autoescaped; text templates (board, radio) are not, since
+escaping "&" to "&amp;" would corrupt a board line or a read-aloud script.
+StrictUndefined turns a typo in a template into an error, not a blank.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from loa.ingest.sanitize import html_to_text, sanitize_html
+from loa.model import DocumentMeta
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+VI_MONTHS = ["tháng 1", "tháng 2", "tháng 3", "tháng 4", "tháng 5", "tháng 6",
+             "tháng 7", "tháng 8", "tháng 9", "tháng 10", "tháng 11", "tháng 12"]
+
+
+def vi_date(value: datetime | str | None) -> str:
+    """'ngày 23 tháng 4 năm 2018', the way Vietnamese documents write dates."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return f"ngày {value.day} {VI_MONTHS[value.month - 1]} năm {value.year}"
+
+
+def vi_short_date(value: datetime | str | None) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return f"{value.day:02d}/{value.month:02d}/{value.year}"
+
+
+def make_env(folder: Path = TEMPLATES) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(folder)),
+        autoescape=select_autoescape(enabled_extensions=("html", "xml"), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["vi_date"] = vi_date
+    env.filters["vi_short_date"] = vi_short_date
+    env.filters["safe_html"] = lambda html: Markup(sanitize_html(html or ""))
+    return env
+
+
+def truncate_words(text: str, limit: int) -> str:
+    """Cut at a word boundary so a board never shows half a word; '…' marks the cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.-–")
+    return cut + "…"
+
+
+class Renderer:
+    """Turns a document into channel variants. One instance per process; templates are cached."""
+
+    def __init__(self, *, board_max_chars: int, read_aloud=None, folder: Path = TEMPLATES):
+        self.env = make_env(folder)
+        self.board_max_chars = board_max_chars
+        self.read_aloud = read_aloud or (lambda line: line)
+
+    def variants(self, *, title: str, summary_html: str, meta: DocumentMeta, source_url: str | None,
+                 area_names: list[str]) -> dict[str, str]:
+        text = html_to_text(summary_html)
+        ctx = dict(title=title, summary_html=summary_html, text=text, meta=meta, source_url=source_url,
+                   areas=area_names)
+        board = self.env.get_template("board/notice.txt").render(ctx)
+        script = self.env.get_template("radio/script.txt").render(ctx)
+        return {
+            "website": self.env.get_template("website/variant.html").render(ctx),
+            "boards": truncate_words(board, self.board_max_chars),
+            "radio": "\n".join(self.read_aloud(line) for line in script.splitlines() if line.strip()),
+            "print": self.env.get_template("print/variant.html").render(ctx),
+        }

@@ -1,0 +1,19 @@
+"""One place that turns the environment into a loaded config and an open store, once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from loa.config import Config, Env, load_config
+from loa.store import Store
+
+
+@lru_cache(maxsize=4)
+def _open(env_json: str) -> tuple[Config, Store]:
+    cfg = load_config(Env.model_validate_json(env_json))
+    return cfg, Store.open(cfg.database_url)
+
+
+def runtime() -> tuple[Config, Store]:
+    """The config and store for the current environment (LOA_* variables)."""
+    return _open(Env().model_dump_json())

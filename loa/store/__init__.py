@@ -1,0 +1,394 @@
+"""The store: Loa's source of truth (Prefect's database can be wiped without losing a notice).
+
+`Store` is the only way the rest of Loa reads or writes rows. It hands out
+domain objects (loa.model), never ORM rows, so callers cannot lazy-load
+across a closed session or mutate rows behind the store's back.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterator
+
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from loa.errors import InvalidTransition, NotFound
+from loa.model import (
+    LIVE_STATES,
+    TRANSITIONS,
+    Classification,
+    DeliveryResult,
+    DeliveryStatus,
+    DocumentMeta,
+    Entry,
+    NoticeState,
+    NoticeView,
+    Priority,
+)
+from loa.store import migrate
+from loa.store.schema import (
+    ActionRow,
+    DeliveryRow,
+    DocumentRow,
+    DocumentVersionRow,
+    FeedRow,
+    NoticeRow,
+    NoticeVersionRow,
+    VariantRow,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    """What the store made of one feed entry: the 'what changed?' decision."""
+
+    kind: str  # "new" | "updated" | "unchanged"
+    document_id: int
+    document_version_id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class Delivery:
+    notice_id: int
+    version: int
+    channel: str
+    target: str
+    kind: str
+    status: str
+    attempts: int
+    detail: str | None
+    last_error: str | None
+    updated_at: datetime
+
+
+def _sqlite_pragmas(dbapi_conn, _record):
+    cur = dbapi_conn.cursor()
+    # WAL lets the web server read while a flow writes; busy_timeout waits instead of failing.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+class Store:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._session = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str, *, upgrade: bool = True) -> "Store":
+        if url.startswith("sqlite:///"):
+            from pathlib import Path
+
+            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        if upgrade:
+            migrate.upgrade(engine)
+        return cls(engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._session.begin() as s:
+            yield s
+
+    # --- feeds ------------------------------------------------------------------------------
+
+    def _feed(self, s: Session, url: str, name: str = "") -> FeedRow:
+        row = s.scalar(select(FeedRow).where(FeedRow.url == url))
+        if row is None:
+            row = FeedRow(url=url, name=name or url, consecutive_failures=0)
+            s.add(row)
+            s.flush()
+        elif name and row.name != name:
+            row.name = name
+        return row
+
+    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
+        """The ETag and Last-Modified to send with the next conditional GET."""
+        with self.session() as s:
+            row = s.scalar(select(FeedRow).where(FeedRow.url == url))
+            return (row.etag, row.last_modified) if row else (None, None)
+
+    def record_feed_success(
+        self, url: str, *, name: str = "", title: str | None = None,
+        etag: str | None = None, last_modified: str | None = None, not_modified: bool = False,
+    ) -> None:
+        with self.session() as s:
+            row = self._feed(s, url, name)
+            now = utcnow()
+            row.last_checked_at = row.last_success_at = now
+            row.consecutive_failures = 0
+            if not not_modified:
+                row.etag, row.last_modified = etag, last_modified
+                row.title = title or row.title
+
+    def record_feed_failure(self, url: str, *, name: str = "", reason: str, error: str) -> int:
+        """Record a failed poll; returns the number of consecutive failures."""
+        with self.session() as s:
+            row = self._feed(s, url, name)
+            now = utcnow()
+            row.last_checked_at = row.last_error_at = now
+            row.last_error_reason, row.last_error = reason, error
+            row.consecutive_failures = (row.consecutive_failures or 0) + 1
+            return row.consecutive_failures
+
+    def feeds(self) -> list[dict]:
+        with self.session() as s:
+            rows = s.scalars(select(FeedRow).order_by(FeedRow.id)).all()
+            return [
+                {
+                    "url": r.url, "name": r.name, "title": r.title,
+                    "last_checked_at": _iso(r.last_checked_at), "last_success_at": _iso(r.last_success_at),
+                    "last_error_at": _iso(r.last_error_at), "last_error_reason": r.last_error_reason,
+                    "last_error": r.last_error, "consecutive_failures": r.consecutive_failures,
+                }
+                for r in rows
+            ]
+
+    # --- documents --------------------------------------------------------------------------
+
+    def record_entry(self, feed_url: str, entry: Entry, cls: Classification) -> EntryChange:
+        """Store an entry as a new document, a new version of one, or nothing if unchanged."""
+        with self.session() as s:
+            feed = self._feed(s, feed_url)
+            doc = s.scalar(select(DocumentRow).where(DocumentRow.identity == entry.identity))
+            if doc is None:
+                doc = DocumentRow(identity=entry.identity)
+                s.add(doc)
+                s.flush()
+                kind, version = "new", 1
+            else:
+                latest = s.scalar(
+                    select(DocumentVersionRow)
+                    .where(DocumentVersionRow.document_id == doc.id)
+                    .order_by(DocumentVersionRow.version.desc())
+                    .limit(1)
+                )
+                if latest is not None and latest.content_hash == entry.content_hash:
+                    return EntryChange("unchanged", doc.id, latest.id, latest.version)
+                kind, version = "updated", (latest.version + 1 if latest else 1)
+            dv = DocumentVersionRow(
+                document_id=doc.id, version=version, feed_id=feed.id, title=entry.title,
+                summary_html=entry.summary_html, link=entry.link, published=entry.published,
+                content_hash=entry.content_hash, relevant=cls.relevant, score=cls.score,
+                reasons=list(cls.reasons), content_areas=list(cls.content_areas),
+                meta={k: v for k, v in vars(cls.meta).items() if v},
+            )
+            s.add(dv)
+            s.flush()
+            return EntryChange(kind, doc.id, dv.id, version)
+
+    # --- notices ----------------------------------------------------------------------------
+
+    def draft_notice(
+        self, document_version_id: int, *, areas: list[str], variants: dict[str, str],
+        priority: Priority = Priority.NORMAL,
+    ) -> NoticeView:
+        """A new notice (or a new version of the document's notice) in state drafted."""
+        with self.session() as s:
+            dv = s.get(DocumentVersionRow, document_version_id)
+            if dv is None:
+                raise NotFound(f"document version {document_version_id} does not exist")
+            notice = s.scalar(select(NoticeRow).where(NoticeRow.document_id == dv.document_id))
+            if notice is None:
+                notice = NoticeRow(document_id=dv.document_id)
+                s.add(notice)
+                s.flush()
+                version = 1
+            else:
+                version = (s.scalar(select(func.max(NoticeVersionRow.version))
+                                    .where(NoticeVersionRow.notice_id == notice.id)) or 0) + 1
+                # an older draft nobody approved is replaced by the newer text
+                for old in s.scalars(select(NoticeVersionRow).where(
+                        NoticeVersionRow.notice_id == notice.id,
+                        NoticeVersionRow.state == NoticeState.DRAFTED.value)):
+                    old.state = NoticeState.SUPERSEDED.value
+                    s.add(ActionRow(notice_version_id=old.id, action="superseded", actor="loa",
+                                    reason=f"the source document changed; see version {version}"))
+            nv = NoticeVersionRow(
+                notice_id=notice.id, version=version, document_version_id=dv.id,
+                state=NoticeState.DRAFTED.value, priority=priority.value, title=dv.title, areas=areas,
+            )
+            s.add(nv)
+            s.flush()
+            for channel, body in variants.items():
+                s.add(VariantRow(notice_version_id=nv.id, channel=channel, language="vi", body=body))
+            s.add(ActionRow(notice_version_id=nv.id, action="drafted", actor="loa"))
+            s.flush()
+            return self._view(s, nv)
+
+    def _version_row(self, s: Session, notice_id: int, version: int | None = None) -> NoticeVersionRow:
+        q = select(NoticeVersionRow).where(NoticeVersionRow.notice_id == notice_id).options(
+            selectinload(NoticeVersionRow.variants), selectinload(NoticeVersionRow.actions))
+        q = q.where(NoticeVersionRow.version == version) if version else q.order_by(
+            NoticeVersionRow.version.desc()).limit(1)
+        row = s.scalar(q)
+        if row is None:
+            what = f"notice {notice_id} version {version}" if version else f"notice {notice_id}"
+            raise NotFound(f"{what} does not exist; `loa notices` lists the notices there are")
+        return row
+
+    def notice(self, notice_id: int, version: int | None = None) -> NoticeView:
+        """One notice version (the latest if version is None)."""
+        with self.session() as s:
+            return self._view(s, self._version_row(s, notice_id, version))
+
+    def notices(self, state: NoticeState | None = None, limit: int = 200, offset: int = 0) -> list[NoticeView]:
+        """The latest version of each notice, newest first; or every version in `state`."""
+        with self.session() as s:
+            q = select(NoticeVersionRow).options(
+                selectinload(NoticeVersionRow.variants), selectinload(NoticeVersionRow.actions),
+                selectinload(NoticeVersionRow.document_version).selectinload(DocumentVersionRow.feed))
+            if state is not None:
+                q = q.where(NoticeVersionRow.state == state.value)
+            else:
+                latest = (select(NoticeVersionRow.notice_id, func.max(NoticeVersionRow.version).label("v"))
+                          .group_by(NoticeVersionRow.notice_id).subquery())
+                q = q.join(latest, (latest.c.notice_id == NoticeVersionRow.notice_id)
+                           & (latest.c.v == NoticeVersionRow.version))
+            q = q.order_by(NoticeVersionRow.notice_id.desc(), NoticeVersionRow.version.desc())
+            return [self._view(s, r) for r in s.scalars(q.limit(limit).offset(offset)).all()]
+
+    def live_notices(self, now: datetime | None = None) -> list[NoticeView]:
+        """Versions on public channels now: approved/published, not expired, newest first."""
+        now = now or utcnow()
+        with self.session() as s:
+            q = (select(NoticeVersionRow)
+                 .where(NoticeVersionRow.state.in_([st.value for st in LIVE_STATES]))
+                 .options(selectinload(NoticeVersionRow.variants), selectinload(NoticeVersionRow.actions))
+                 .order_by(NoticeVersionRow.notice_id.desc()))
+            views = [self._view(s, r) for r in s.scalars(q).all()]
+        return [v for v in views if v.expires_at is None or v.expires_at > now]
+
+    def transition(self, notice_id: int, action: str, actor: str, reason: str | None = None) -> NoticeView:
+        """Approve, reject or withdraw the latest version that allows it, recording who and when."""
+        if not actor or not actor.strip():
+            raise InvalidTransition(f"{action} notice {notice_id}: say who you are (--by NAME)")
+        allowed = TRANSITIONS[action]
+        with self.session() as s:
+            rows = s.scalars(select(NoticeVersionRow).where(NoticeVersionRow.notice_id == notice_id)
+                             .order_by(NoticeVersionRow.version.desc())).all()
+            if not rows:
+                raise NotFound(f"notice {notice_id} does not exist; `loa notices` lists the notices there are")
+            row = next((r for r in rows if NoticeState(r.state) in allowed), None)
+            if row is None:
+                states = ", ".join(f"v{r.version} {r.state}" for r in rows)
+                raise InvalidTransition(
+                    f"cannot {action} notice {notice_id}: no version is in a state that allows it ({states})")
+            row.state = allowed[NoticeState(row.state)].value
+            s.add(ActionRow(notice_version_id=row.id, action=action, actor=actor.strip(), reason=reason))
+            if action == "approve":
+                # the newly approved version replaces every older live one on all channels
+                for old in rows:
+                    if old.version < row.version and NoticeState(old.state) in LIVE_STATES:
+                        old.state = NoticeState.SUPERSEDED.value
+                        s.add(ActionRow(notice_version_id=old.id, action="superseded", actor=actor.strip(),
+                                        reason=f"replaced by version {row.version}"))
+            s.flush()
+            return self._view(s, self._version_row(s, notice_id, row.version))
+
+    def set_variant(self, notice_id: int, channel: str, body: str, actor: str, version: int | None = None) -> None:
+        with self.session() as s:
+            row = self._version_row(s, notice_id, version)
+            if row.state != NoticeState.DRAFTED.value:
+                raise InvalidTransition(f"notice {notice_id} v{row.version} is {row.state}; only drafts can be edited")
+            var = next((v for v in row.variants if v.channel == channel), None)
+            if var is None:
+                s.add(VariantRow(notice_version_id=row.id, channel=channel, language="vi", body=body))
+            else:
+                var.body = body
+            s.add(ActionRow(notice_version_id=row.id, action=f"edit:{channel}", actor=actor))
+
+    def _view(self, s: Session, r: NoticeVersionRow) -> NoticeView:
+        dv = r.document_version
+        approval = next((a for a in reversed(r.actions) if a.action == "approve"), None)
+        return NoticeView(
+            id=r.notice_id, version=r.version, state=NoticeState(r.state), priority=Priority(r.priority),
+            title=r.title, summary_html=dv.summary_html, source_url=dv.link,
+            feed_title=dv.feed.name if dv.feed else None, areas=list(r.areas or []),
+            created_at=r.created_at, approved_at=approval.at if approval else None,
+            approved_by=approval.actor if approval else None, publish_at=r.publish_at,
+            expires_at=r.expires_at, meta=DocumentMeta(**(dv.meta or {})),
+            content_areas=list(dv.content_areas or []), reasons=list(dv.reasons or []),
+            variants={v.channel: v.body for v in r.variants if v.language == "vi"},
+        )
+
+    def actions(self, notice_id: int) -> list[dict]:
+        with self.session() as s:
+            rows = s.execute(select(ActionRow, NoticeVersionRow.version).join(NoticeVersionRow)
+                             .where(NoticeVersionRow.notice_id == notice_id).order_by(ActionRow.id)).all()
+            return [{"version": v, "action": a.action, "actor": a.actor, "at": _iso(a.at), "reason": a.reason}
+                    for a, v in rows]
+
+    # --- deliveries -------------------------------------------------------------------------
+
+    def plan_deliveries(self, notice_id: int, version: int, kind: str, targets: dict[str, list[str]]) -> None:
+        """Create the pending delivery rows (idempotent: existing rows keep their status)."""
+        with self.session() as s:
+            existing = set(s.execute(select(DeliveryRow.channel, DeliveryRow.target).where(
+                DeliveryRow.notice_id == notice_id, DeliveryRow.version == version,
+                DeliveryRow.kind == kind)).all())
+            for channel, names in targets.items():
+                for target in names:
+                    if (channel, target) not in existing:
+                        s.add(DeliveryRow(notice_id=notice_id, version=version, channel=channel,
+                                          target=target, kind=kind, status=DeliveryStatus.PENDING.value,
+                                          attempts=0))
+
+    def deliveries(self, notice_id: int, version: int | None = None, channel: str | None = None,
+                   kind: str | None = None) -> list[Delivery]:
+        with self.session() as s:
+            q = select(DeliveryRow).where(DeliveryRow.notice_id == notice_id)
+            if version is not None:
+                q = q.where(DeliveryRow.version == version)
+            if channel is not None:
+                q = q.where(DeliveryRow.channel == channel)
+            if kind is not None:
+                q = q.where(DeliveryRow.kind == kind)
+            return [Delivery(r.notice_id, r.version, r.channel, r.target, r.kind, r.status, r.attempts,
+                             r.detail, r.last_error, r.updated_at)
+                    for r in s.scalars(q.order_by(DeliveryRow.id)).all()]
+
+    def record_delivery(self, notice_id: int, version: int, kind: str, result: DeliveryResult) -> None:
+        with self.session() as s:
+            row = s.scalar(select(DeliveryRow).where(
+                DeliveryRow.notice_id == notice_id, DeliveryRow.version == version,
+                DeliveryRow.channel == result.channel, DeliveryRow.target == result.target,
+                DeliveryRow.kind == kind).with_for_update())
+            if row is None:
+                row = DeliveryRow(notice_id=notice_id, version=version, channel=result.channel,
+                                  target=result.target, kind=kind, attempts=0)
+                s.add(row)
+            row.attempts = (row.attempts or 0) + 1
+            if result.ok:
+                row.status, row.detail, row.delivered_at = DeliveryStatus.DELIVERED.value, result.detail, utcnow()
+            else:
+                row.status, row.last_error = DeliveryStatus.FAILED.value, result.detail
+
+    def settle(self, notice_id: int, version: int) -> NoticeState:
+        """After a dispatch: published when every delivery landed, partially published otherwise."""
+        with self.session() as s:
+            row = self._version_row(s, notice_id, version)
+            if NoticeState(row.state) not in LIVE_STATES:
+                return NoticeState(row.state)  # withdrawn or superseded meanwhile: leave it
+            statuses = s.scalars(select(DeliveryRow.status).where(
+                DeliveryRow.notice_id == notice_id, DeliveryRow.version == version,
+                DeliveryRow.kind == "publish")).all()
+            done = statuses and all(st == DeliveryStatus.DELIVERED.value for st in statuses)
+            new = NoticeState.PUBLISHED if done else NoticeState.PARTIALLY_PUBLISHED
+            if row.state != new.value:
+                row.state = new.value
+                s.add(ActionRow(notice_version_id=row.id, action=new.value, actor="loa"))
+            return new
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,142 @@
+"""Shared fixtures: config in a temp folder, the store on SQLite and PostgreSQL, a real Mosquitto,
+a real HTTP feed server on loopback. Nothing here mocks a component a user would have for real."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import socket
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from loa.config import Config, Env, Ports, load_config
+from loa.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+FEEDS = ROOT / "tests" / "data" / "feeds"
+PG_URL = os.environ.get("LOA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_config(folder: Path, *, feeds: list[dict], ports: Ports | None = None, **main) -> Path:
+    """A copy of config/ with test ports and feeds; everything else as shipped."""
+    shutil.copytree(ROOT / "config", folder, dirs_exist_ok=True)
+    data = yaml.safe_load((folder / "loa.yaml").read_text())
+    ports = ports or Ports(prefect=free_port(), web=free_port(), mqtt=free_port())
+    data["ports"] = {"prefect": ports.prefect, "web": ports.web, "mqtt": ports.mqtt}
+    data["site_url"] = f"http://127.0.0.1:{ports.web}"
+    data.update(main)
+    (folder / "loa.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    (folder / "feeds.yaml").write_text(yaml.safe_dump({"feeds": feeds}, allow_unicode=True))
+    return folder
+
+
+@pytest.fixture
+def sample_feed_url() -> str:
+    return (FEEDS / "sample-reform.xml").as_uri()
+
+
+@pytest.fixture
+def cfg(tmp_path, sample_feed_url) -> Config:
+    folder = write_config(tmp_path / "config", feeds=[
+        {"url": sample_feed_url, "name": "Mẫu", "area": "cao-bang"}])
+    return load_config(Env(home=tmp_path / "home", config_dir=folder))
+
+
+def _postgres_database():
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"loa_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # a missing PostgreSQL must fail loudly, not skip
+        pytest.fail(f"PostgreSQL at {PG_URL} is not usable ({exc}); start it (make services) or set "
+                    f"LOA_TEST_POSTGRES_URL")
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    return admin, name, url
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    from sqlalchemy import text
+
+    admin, name, url = _postgres_database()
+    yield url
+    from sqlalchemy import create_engine
+
+    create_engine(url).dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path) -> Store:
+    """The store on both backends: the same code must hold on SQLite and PostgreSQL."""
+    if request.param == "sqlite":
+        return Store.open(f"sqlite:///{tmp_path / 'loa.db'}")
+    url = request.getfixturevalue("postgres_url")
+    st = Store.open(url)
+    from loa.store.schema import Base
+
+    with st.engine.begin() as conn:  # each test starts empty
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    return st
+
+
+@pytest.fixture
+def sqlite_store(tmp_path) -> Store:
+    return Store.open(f"sqlite:///{tmp_path / 'loa.db'}")
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory):
+    """Loa's own Mosquitto (project config: auth, ACL) on a free port, for the whole session."""
+    from loa.app import broker as mosq
+
+    tmp = tmp_path_factory.mktemp("broker")
+    folder = write_config(tmp / "config", feeds=[])
+    cfg = load_config(Env(home=tmp / "home", config_dir=folder))
+    proc = mosq.start(cfg)
+    yield cfg
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def broker_cfg(broker, tmp_path, sample_feed_url) -> Config:
+    """A config whose store is fresh but whose broker (and its accounts) is the session's Mosquitto."""
+    cfg = load_config(Env(home=broker.home, config_dir=broker.config_dir,
+                          database_url=f"sqlite:///{tmp_path / 'loa.db'}"))
+    return cfg
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def feed_server():
+    """A real HTTP server on loopback serving tests/data/feeds; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(FEEDS))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()

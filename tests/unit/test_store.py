@@ -1,0 +1,128 @@
+"""The store on SQLite and PostgreSQL: versions, the notice state machine, exactly-once deliveries."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from loa.errors import InvalidTransition, NotFound
+from loa.model import Classification, DeliveryResult, DocumentMeta, Entry, NoticeState
+from loa.store import Store
+
+FEED = "http://127.0.0.1/feed.xml"
+RELEVANT = Classification(True, 5.0, ('từ khóa "cải cách hành chính" (+3.0)',), ("procedures",),
+                          DocumentMeta(number="3627/KH-UBND", doc_type="Kế hoạch"))
+
+
+def entry(title="Kế hoạch cải cách hành chính năm 2026", summary="<p>Nội dung</p>", ident="urn:doc:1"):
+    import hashlib
+
+    return Entry(identity=ident, title=title, summary_html=summary, link="https://example.gov.vn/1",
+                 published=datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
+                 content_hash=hashlib.sha256((title + summary).encode()).hexdigest())
+
+
+def draft(store: Store, e=None, areas=("cao-bang",)):
+    change = store.record_entry(FEED, e or entry(), RELEVANT)
+    return store.draft_notice(change.document_version_id, areas=list(areas),
+                              variants={"website": "<p>web</p>", "boards": "bảng tin", "radio": "kính thưa"})
+
+
+def test_migrations_are_idempotent(store):
+    Store.open(store.engine.url.render_as_string(hide_password=False))  # second upgrade: no error
+    assert store.notices() == []
+
+
+def test_entry_change_detection(store):
+    first = store.record_entry(FEED, entry(), RELEVANT)
+    again = store.record_entry(FEED, entry(), RELEVANT)
+    amended = store.record_entry(FEED, entry(summary="<p>Nội dung sửa đổi</p>"), RELEVANT)
+    assert (first.kind, again.kind, amended.kind) == ("new", "unchanged", "updated")
+    assert first.document_id == again.document_id == amended.document_id
+    assert (first.version, amended.version) == (1, 2)
+
+
+def test_notice_view_round_trip(store):
+    n = draft(store)
+    view = store.notice(n.id)
+    assert view.state == NoticeState.DRAFTED and view.version == 1
+    assert view.title == "Kế hoạch cải cách hành chính năm 2026"
+    assert view.meta.number == "3627/KH-UBND" and view.content_areas == ["procedures"]
+    assert view.variants["boards"] == "bảng tin"
+    assert view.created_at.tzinfo is not None
+
+
+def test_approval_records_who_and_when(store):
+    n = draft(store)
+    approved = store.transition(n.id, "approve", "Nguyễn Thị Lan")
+    assert approved.state == NoticeState.APPROVED
+    assert approved.approved_by == "Nguyễn Thị Lan" and approved.approved_at is not None
+    history = [(a["action"], a["actor"]) for a in store.actions(n.id)]
+    assert history == [("drafted", "loa"), ("approve", "Nguyễn Thị Lan")]
+
+
+@pytest.mark.parametrize("first,then", [("approve", "reject"), ("reject", "approve"), ("reject", "withdraw")])
+def test_invalid_transitions_change_nothing(store, first, then):
+    n = draft(store)
+    store.transition(n.id, first, "editor")
+    before = store.notice(n.id).state
+    with pytest.raises(InvalidTransition, match=f"cannot {then} notice {n.id}"):
+        store.transition(n.id, then, "editor")
+    assert store.notice(n.id).state == before
+
+
+def test_actor_is_required_and_unknown_notice(store):
+    n = draft(store)
+    with pytest.raises(InvalidTransition, match="--by"):
+        store.transition(n.id, "approve", "  ")
+    with pytest.raises(NotFound, match="notice 999"):
+        store.transition(999, "approve", "editor")
+
+
+def test_amended_document_supersedes_once_approved(store):
+    n1 = draft(store)
+    store.transition(n1.id, "approve", "editor")
+    change = store.record_entry(FEED, entry(title="Kế hoạch cải cách hành chính năm 2026 (sửa đổi)"), RELEVANT)
+    v2 = store.draft_notice(change.document_version_id, areas=["cao-bang"], variants={"boards": "mới"})
+    assert (v2.id, v2.version) == (n1.id, 2)
+    assert store.notice(n1.id, 1).state == NoticeState.APPROVED  # old stays live until v2 is approved
+    store.transition(n1.id, "approve", "editor")
+    assert store.notice(n1.id, 1).state == NoticeState.SUPERSEDED
+    assert store.notice(n1.id).state == NoticeState.APPROVED
+    assert [v.version for v in store.live_notices()] == [2]
+
+
+def test_deliveries_are_planned_once_and_settle(store):
+    n = draft(store)
+    store.transition(n.id, "approve", "editor")
+    targets = {"website": ["site"], "boards": ["cao-bang"]}
+    store.plan_deliveries(n.id, 1, "publish", targets)
+    store.plan_deliveries(n.id, 1, "publish", targets)  # idempotent
+    assert len(store.deliveries(n.id)) == 2
+    store.record_delivery(n.id, 1, "publish", DeliveryResult("website", "site", True, "page"))
+    store.record_delivery(n.id, 1, "publish", DeliveryResult("boards", "cao-bang", False, "broker down"))
+    assert store.settle(n.id, 1) == NoticeState.PARTIALLY_PUBLISHED
+    store.record_delivery(n.id, 1, "publish", DeliveryResult("boards", "cao-bang", True, "topic"))
+    assert store.settle(n.id, 1) == NoticeState.PUBLISHED
+    boards = store.deliveries(n.id, channel="boards")[0]
+    assert (boards.status, boards.attempts, boards.last_error) == ("delivered", 2, "broker down")
+
+
+def test_live_notices_leave_out_withdrawn_and_expired(store):
+    a = draft(store, entry(ident="urn:a"))
+    b = draft(store, entry(ident="urn:b"))
+    c = draft(store, entry(ident="urn:c"))
+    for n in (a, b, c):
+        store.transition(n.id, "approve", "editor")
+    store.transition(b.id, "withdraw", "editor")
+    with store.session() as s:
+        from loa.store.schema import NoticeVersionRow
+
+        row = s.query(NoticeVersionRow).filter_by(notice_id=c.id).one()
+        row.expires_at = datetime.now(timezone.utc) - timedelta(hours=1)
+    assert [n.id for n in store.live_notices()] == [a.id]
+
+
+def test_text_keeps_vietnamese_exactly(store):
+    title = "Quyết định công bố thủ tục hành chính lĩnh vực đất đai – Ủy ban nhân dân tỉnh"
+    n = draft(store, entry(title=title, ident="urn:vi"))
+    assert store.notice(n.id).title == title
