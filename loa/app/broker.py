@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import socket
 import string
@@ -41,7 +42,7 @@ def prepare(cfg: Config, port: int | None = None) -> Path:
     conf = folder / "mosquitto.conf"
     conf.write_text(template.substitute(
         passwd_file=passwd, acl_file=acl, data_dir=folder / "data", log_file=folder / "mosquitto.log",
-        port=port or cfg.ports.mqtt, bind_host=cfg.bind_host))
+        port=port or cfg.ports.mqtt, bind_host=cfg.bind_host, run_user=getpass.getuser()))
     return conf
 
 
