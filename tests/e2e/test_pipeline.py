@@ -1,0 +1,145 @@
+"""The whole system under `loa run`: a real Prefect server, Loa's Mosquitto, the web server and the
+deployment runner. A sample feed served over real HTTP is ingested; nothing is public before
+approval; approval (an event) starts the dispatch that reaches boards, website and radio."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from loa.config import Env, load_config
+from tests.conftest import write_config
+from tests.mqtt_helpers import Collector, retained
+
+pytestmark = pytest.mark.e2e
+LOA = str(Path(sys.executable).parent / "loa")
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory, feed_server):
+    tmp = tmp_path_factory.mktemp("e2e")
+    folder = write_config(tmp / "config", feeds=[
+        {"url": f"{feed_server}/sample-reform.xml", "name": "Mẫu qua HTTP", "area": "cao-bang/hoa-an"},
+        {"url": f"{feed_server}/missing.xml", "name": "Nguồn hỏng", "area": "cao-bang"},
+    ])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_"))}
+    env |= {"LOA_HOME": str(tmp / "home"), "LOA_CONFIG_DIR": str(folder)}
+    cfg = load_config(Env(home=tmp / "home", config_dir=folder))
+    log = open(tmp / "loa-run.log", "wb")
+    started = time.monotonic()
+    proc = subprocess.Popen([LOA, "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    run_json = cfg.home / "run.json"
+    while not run_json.exists():
+        if proc.poll() is not None or time.monotonic() - started > 150:
+            proc.kill()
+            pytest.fail(f"loa run did not start: {(tmp / 'loa-run.log').read_text()[-3000:]}")
+        time.sleep(0.5)
+    print(f"loa run started in {time.monotonic() - started:.1f} s")
+    yield cfg, env
+    proc.send_signal(signal.SIGINT)
+    try:
+        assert proc.wait(60) == 0, (tmp / "loa-run.log").read_text()[-3000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not run_json.exists(), "loa run left run.json behind"
+
+
+def loa(env, *args) -> dict | list:
+    done = subprocess.run([LOA, *args, "--json"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode in (0, 2), done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def wait(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def test_feed_to_every_channel_only_after_approval(system):
+    cfg, env = system
+    site = f"http://127.0.0.1:{cfg.ports.web}"
+    reports = {r["name"]: r for r in loa(env, "ingest")}
+    assert reports["Nguồn hỏng"]["status"] == "failed" and "404" in reports["Nguồn hỏng"]["error"]
+    drafted = reports["Mẫu qua HTTP"]["drafted"]
+    assert drafted, reports
+    nid = drafted[0]
+    notice = loa(env, "show", str(nid))
+    assert notice["state"] == "drafted" and notice["areas"] == ["cao-bang/hoa-an"]
+    assert set(notice["variants"]) >= {"website", "boards", "radio", "print"}
+
+    # nothing public before approval
+    topic = f"loa/v1/areas/cao-bang/hoa-an/notices/{nid}"
+    assert retained(cfg.mqtt_monitor, topic, settle=0.5) is None
+    assert requests.get(f"{site}/notices/{nid}.html", timeout=5).status_code == 404
+    playlist = requests.get(f"{site}/radio/stations/hoa-an.m3u", timeout=5)
+    assert playlist.status_code == 404 or f"notice-{nid}-" not in playlist.text
+
+    board = Collector(cfg.mqtt_monitor, [topic]).wait_ready()
+    approved_at = time.monotonic()
+    result = loa(env, "approve", str(nid), "--by", "Nông Thị Hoa")
+    assert result["state"] == "approved" and result["event_emitted"] is True
+    payload = board.wait_for(topic, timeout=90)
+    latency = time.monotonic() - approved_at
+    board.close()
+    assert payload, "no board message after approval"
+    print(f"approve → board message: {latency:.2f} s")
+    message = json.loads(payload)
+    assert message["id"] == nid and message["title"] == notice["title"]
+
+    page = wait(lambda: (r := requests.get(f"{site}/notices/{nid}.html", timeout=5)).ok and r.text, 60, "the page")
+    assert notice["title"] in page and 'lang="vi"' in page
+    assert notice["title"] in requests.get(f"{site}/", timeout=5).text
+
+    def published():
+        shown = loa(env, "show", str(nid))
+        return shown if shown["state"] == "published" else None
+
+    shown = wait(published, 90, "the notice to be published")
+    channels = {(d["channel"], d["target"]) for d in shown["deliveries"] if d["status"] == "delivered"}
+    assert ("boards", "cao-bang/hoa-an") in channels and ("website", "site") in channels
+    assert ("radio", "hoa-an") in channels and ("radio", "hong-viet") in channels
+
+    m3u = requests.get(f"{site}/radio/stations/hong-viet.m3u", timeout=5).text
+    audio_name = f"notice-{nid}-v1-vi.mp3"
+    assert f"../audio/{audio_name}" in m3u and "#EXTINF:" in m3u
+    audio = cfg.home / "radio" / "audio" / audio_name
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name",
+                            "-of", "json", str(audio)], capture_output=True, text=True, check=True)
+    info = json.loads(probe.stdout)
+    assert info["streams"][0]["codec_name"] == "mp3" and float(info["format"]["duration"]) > 1.0
+    assert requests.get(f"{site}/radio/audio/{audio_name}", timeout=5).headers["content-type"] == "audio/mpeg"
+
+    # withdrawal (an event too) clears the board and marks the page
+    loa(env, "withdraw", str(nid), "--by", "Nông Thị Hoa")
+    wait(lambda: retained(cfg.mqtt_monitor, topic, settle=0.3) is None, 60, "the retained message to clear")
+    wait(lambda: "đã được thu hồi" in requests.get(f"{site}/notices/{nid}.html", timeout=5).text, 30,
+         "the page to be marked withdrawn")
+    assert audio_name not in wait(
+        lambda: (t := requests.get(f"{site}/radio/stations/hong-viet.m3u", timeout=5).text) and
+        (audio_name not in t) and t, 30, "the playlist to drop the notice")
+
+
+def test_rejected_notice_never_reaches_a_channel(system):
+    cfg, env = system
+    drafts = loa(env, "notices", "--state", "drafted")
+    assert drafts, "the sample feed should leave more than one draft"
+    nid = drafts[0]["id"]
+    loa(env, "reject", str(nid), "--by", "Nông Thị Hoa", "--reason", "trùng nội dung")
+    done = subprocess.run([LOA, "dispatch", str(nid)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "only approved notices are dispatched" in done.stderr
+    assert retained(cfg.mqtt_monitor, f"loa/v1/areas/cao-bang/hoa-an/notices/{nid}", settle=0.5) is None
+    assert not (cfg.home / "site" / "notices" / f"{nid}.html").exists()
