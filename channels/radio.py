@@ -26,7 +26,7 @@ def audio_file(cfg: Config, notice: NoticeView, language: str = "vi") -> Path:
 
 
 def playlist_file(cfg: Config, station_id: str) -> Path:
-    return cfg.home / "radio" / "stations" / f"{station_id}.m3u"
+    return cfg.home / "radio" / "stations" / f"{station_id}.m3u8"
 
 
 @register

@@ -33,6 +33,7 @@ class Website:
         self.cfg, self.store = cfg, store
         self.root = cfg.home / "site"
         self.env = make_env()
+        self.env.filters["area_name"] = cfg.area_name
 
     def targets(self, notice: NoticeView) -> list[str]:
         return ["site"]
@@ -42,7 +43,7 @@ class Website:
 
     def _context(self) -> dict:
         return {"site_title": self.cfg.site_title, "site_url": self.cfg.site_url,
-                "area_name": self.cfg.area_name, "root": ".."}
+                "root": ".."}
 
     def _audio_url(self, notice: NoticeView) -> str | None:
         from channels.radio import audio_file

@@ -8,7 +8,8 @@ from prefect.runtime import flow_run
 
 from channels.base import build_channels
 from channels.dispatch import approved_version, deliver, parse_notice_id, plan
-from flows.events import emit, notice_resource, related
+from flows.events import emit
+from loa import events
 from loa.model import DeliveryResult, NoticeState
 from loa.runtime import runtime
 
@@ -26,8 +27,8 @@ def deliver_channel(channel_name: str, notice_id: int, version: int, kind: str) 
     results = deliver(store, channel, notice, kind)
     for r in results:
         if not r.ok:
-            emit("loa.delivery.failed", notice_resource(notice_id, notice.title),
-                 related_=[related("channel", r.channel, "channel")],
+            emit(events.DELIVERY_FAILED, events.notice_resource(notice_id, notice.title),
+                 related=[events.resource("channel", r.channel, role="channel")],
                  payload={"version": version, "target": r.target, "error": r.detail})
     if any(not r.ok and r.transient for r in results):
         # a transient failure (broker down) is retried by Prefect; delivered targets are not resent
@@ -70,7 +71,7 @@ def dispatch(notice_id: str) -> str:
     _artifact("dispatch", nid, results)
     state = store.settle(nid, notice.version)
     if state == NoticeState.PUBLISHED:
-        emit("loa.notice.published", notice_resource(nid, notice.title), payload={"version": notice.version})
+        emit(events.NOTICE_PUBLISHED, events.notice_resource(nid, notice.title), payload={"version": notice.version})
     return state.value
 
 

@@ -6,7 +6,8 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
-from flows.events import emit, notice_resource, related
+from flows.events import emit
+from loa import events
 from loa.config import Feed
 from loa.ingest.fetch import make_session
 from loa.ingest.pipeline import ingest_feed, make_renderer
@@ -31,14 +32,14 @@ def _run_name() -> str:
 def ingest_one(feed: Feed) -> dict:
     cfg, store = runtime()
     report = ingest_feed(store, cfg, feed, make_renderer(cfg), session=make_session())
-    feed_res = related("feed", feed.url, "feed")
     if report.status == "failed":
-        emit("loa.feed.failed", {"prefect.resource.id": f"loa.feed.{feed.url}", "prefect.resource.name": feed.name},
+        emit(events.FEED_FAILED, events.resource("feed", feed.url, feed.name),
              payload={"reason": report.reason, "error": report.error,
                       "consecutive_failures": report.consecutive_failures})
     for notice_id in report.drafted:
         view = store.notice(notice_id)
-        emit("loa.notice.drafted", notice_resource(notice_id, view.title), related_=[feed_res],
+        emit(events.NOTICE_DRAFTED, events.notice_resource(notice_id, view.title),
+             related=[events.resource("feed", feed.url, feed.name, role="feed")],
              payload={"version": view.version})
     return report.as_dict()
 

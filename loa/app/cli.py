@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from loa import events
 from loa.config import Config, load_config
 from loa.errors import LoaError
 from loa.model import NoticeState, NoticeView
@@ -170,7 +171,7 @@ def show(notice_id: int = typer.Argument(..., metavar="ID"),
         if as_json:
             _print_json({"id": n.id, "version": n.version, "channel": channel, "body": n.variants[channel]})
         else:
-            out.print(n.variants[channel], markup=False, highlight=False)
+            print(n.variants[channel])
         return
     deliveries = [asdict(d) for d in store.deliveries(notice_id)]
     if as_json:
@@ -199,10 +200,12 @@ def _act(action: str, notice_id: int, by: str, reason: str | None, event: str | 
     except LoaError as exc:
         _fail(exc)
     announced = False
-    if event and _prefect_api(cfg):
-        from flows.events import emit_now, notice_resource
+    api = _prefect_api(cfg) if event else None
+    if api:
+        from loa.app.events import post_event
+        from loa.events import notice_resource
 
-        emit_now(event, notice_resource(n.id, n.title), payload={"version": n.version, "by": by})
+        post_event(api, event, notice_resource(n.id, n.title), payload={"version": n.version, "by": by})
         announced = True
     if as_json:
         _print_json(_notice_dict(n) | {"event_emitted": announced})
@@ -218,21 +221,21 @@ def _act(action: str, notice_id: int, by: str, reason: str | None, event: str | 
 def approve(notice_id: int = typer.Argument(..., metavar="ID"), by: str = typer.Option(..., help="Who approves."),
             as_json: bool = JSON) -> None:
     """Approve a drafted notice; this emits loa.notice.approved, which starts the dispatch."""
-    _act("approve", notice_id, by, None, "loa.notice.approved", as_json)
+    _act("approve", notice_id, by, None, events.NOTICE_APPROVED, as_json)
 
 
 @app.command()
 def reject(notice_id: int = typer.Argument(..., metavar="ID"), by: str = typer.Option(..., help="Who rejects."),
            reason: str = typer.Option(..., help="Why, for the audit trail."), as_json: bool = JSON) -> None:
     """Reject a drafted notice with a reason. Nothing is published."""
-    _act("reject", notice_id, by, reason, "loa.notice.rejected", as_json)
+    _act("reject", notice_id, by, reason, events.NOTICE_REJECTED, as_json)
 
 
 @app.command()
 def withdraw(notice_id: int = typer.Argument(..., metavar="ID"), by: str = typer.Option(..., help="Who withdraws."),
              reason: Optional[str] = typer.Option(None, help="Why, for the audit trail."), as_json: bool = JSON) -> None:
     """Withdraw a published notice: board message cleared, playlists updated, web page marked withdrawn."""
-    _act("withdraw", notice_id, by, reason, "loa.notice.withdrawn", as_json)
+    _act("withdraw", notice_id, by, reason, events.NOTICE_WITHDRAWN, as_json)
 
 
 @app.command()

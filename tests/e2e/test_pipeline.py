@@ -85,7 +85,7 @@ def test_feed_to_every_channel_only_after_approval(system):
     topic = f"loa/v1/areas/cao-bang/hoa-an/notices/{nid}"
     assert retained(cfg.mqtt_monitor, topic, settle=0.5) is None
     assert requests.get(f"{site}/notices/{nid}.html", timeout=5).status_code == 404
-    playlist = requests.get(f"{site}/radio/stations/hoa-an.m3u", timeout=5)
+    playlist = requests.get(f"{site}/radio/stations/hoa-an.m3u8", timeout=5)
     assert playlist.status_code == 404 or f"notice-{nid}-" not in playlist.text
 
     board = Collector(cfg.mqtt_monitor, [topic]).wait_ready()
@@ -113,7 +113,7 @@ def test_feed_to_every_channel_only_after_approval(system):
     assert ("boards", "cao-bang/hoa-an") in channels and ("website", "site") in channels
     assert ("radio", "hoa-an") in channels and ("radio", "hong-viet") in channels
 
-    m3u = requests.get(f"{site}/radio/stations/hong-viet.m3u", timeout=5).text
+    m3u = requests.get(f"{site}/radio/stations/hong-viet.m3u8", timeout=5).text
     audio_name = f"notice-{nid}-v1-vi.mp3"
     assert f"../audio/{audio_name}" in m3u and "#EXTINF:" in m3u
     audio = cfg.home / "radio" / "audio" / audio_name
@@ -129,7 +129,7 @@ def test_feed_to_every_channel_only_after_approval(system):
     wait(lambda: "đã được thu hồi" in requests.get(f"{site}/notices/{nid}.html", timeout=5).text, 30,
          "the page to be marked withdrawn")
     assert audio_name not in wait(
-        lambda: (t := requests.get(f"{site}/radio/stations/hong-viet.m3u", timeout=5).text) and
+        lambda: (t := requests.get(f"{site}/radio/stations/hong-viet.m3u8", timeout=5).text) and
         (audio_name not in t) and t, 30, "the playlist to drop the notice")
 
 

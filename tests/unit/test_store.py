@@ -126,3 +126,10 @@ def test_text_keeps_vietnamese_exactly(store):
     title = "Quyết định công bố thủ tục hành chính lĩnh vực đất đai – Ủy ban nhân dân tỉnh"
     n = draft(store, entry(title=title, ident="urn:vi"))
     assert store.notice(n.id).title == title
+
+
+def test_head_constant_matches_the_migration_scripts(store):
+    from loa.store import migrate
+
+    assert migrate.HEAD == migrate.script_head()
+    assert migrate.current(store.engine) == migrate.HEAD

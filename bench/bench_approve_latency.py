@@ -1,0 +1,106 @@
+"""Approve → board latency under `loa run`, against raw Mosquitto publish → receive in the same run.
+
+Starts the whole system (Prefect server, Loa's Mosquitto, runner polling every second) on free
+ports in a temp folder, ingests a generated feed of reform notices, then approves them one by one
+and times `loa approve` → the retained message reaching a subscribed board. Prints the median of 5.
+
+    .venv/bin/python bench/bench_approve_latency.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from loa.config import Env, load_config  # noqa: E402
+from tests.conftest import write_config  # noqa: E402
+from tests.mqtt_helpers import Collector  # noqa: E402
+
+LOA = str(Path(sys.executable).parent / "loa")
+
+
+def feed_xml(n: int) -> str:
+    items = "".join(
+        f"<item><title>Kế hoạch cải cách hành chính số {100 + i}/KH-UBND năm 2026 (đợt {i})</title>"
+        f"<guid>urn:bench:{i}</guid><description>Triển khai cải cách thủ tục hành chính, "
+        f"dịch vụ công trực tuyến toàn trình tại xã, đợt {i}.</description></item>" for i in range(n))
+    return f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Bench</title>{items}</channel></rss>'
+
+
+def raw_baseline(url, runs: int) -> list[float]:
+    import paho.mqtt.client as mqtt
+
+    topic = "loa/v1/areas/cao-bang/notices/bench-raw"
+    sub = Collector(url, [topic]).wait_ready()
+    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    pub.username_pw_set(url.username, url.password)
+    pub.connect(url.host, url.port)
+    pub.loop_start()
+    times = []
+    for i in range(runs):
+        t0 = time.monotonic()
+        pub.publish(topic, f"{i}".encode(), qos=1).wait_for_publish(5)
+        sub.wait_for(topic, 5, lambda p, i=i: p == f"{i}".encode())
+        times.append(time.monotonic() - t0)
+    pub.disconnect()
+    pub.loop_stop()
+    sub.close()
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="loa-bench-"))
+    (tmp / "feed.xml").write_text(feed_xml(args.runs), encoding="utf-8")
+    folder = write_config(tmp / "config", feeds=[{"url": (tmp / "feed.xml").as_uri(), "name": "bench",
+                                                   "area": "cao-bang"}])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_"))}
+    env |= {"LOA_HOME": str(tmp / "home"), "LOA_CONFIG_DIR": str(folder)}
+    cfg = load_config(Env(home=tmp / "home", config_dir=folder))
+    t0 = time.monotonic()
+    proc = subprocess.Popen([LOA, "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not (cfg.home / "run.json").exists():
+            if proc.poll() is not None:
+                sys.exit("loa run failed to start")
+            time.sleep(0.2)
+        startup = time.monotonic() - t0
+        out = subprocess.run([LOA, "ingest", "--json"], env=env, capture_output=True, text=True, check=True)
+        ids = [i for r in json.loads(out.stdout) for i in r["drafted"]]
+        latencies = []
+        for nid in ids[: args.runs]:
+            topic = f"loa/v1/areas/cao-bang/notices/{nid}"
+            board = Collector(cfg.mqtt_monitor, [topic]).wait_ready()
+            t = time.monotonic()
+            subprocess.run([LOA, "approve", str(nid), "--by", "bench"], env=env, capture_output=True, check=True)
+            assert board.wait_for(topic, 60), f"notice {nid} never reached the board"
+            latencies.append(time.monotonic() - t)
+            board.close()
+        raw = raw_baseline(cfg.mqtt, 50)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(60)
+    med, raw_med = statistics.median(latencies), statistics.median(raw)
+    print(f"loa run start-up (to all URLs served):    {startup:6.1f} s")
+    print(f"approve → board, median of {len(latencies)}:          {med:6.2f} s   "
+          f"(runs: {', '.join(f'{x:.2f}' for x in latencies)})")
+    print(f"baseline: raw Mosquitto publish→receive:  {raw_med * 1000:6.1f} ms  (median of {len(raw)})")
+    print(f"ratio approve→board / raw fan-out:        {med / raw_med:6.0f}×  "
+          f"(the rest is the CLI process, the event, the trigger and the runner poll)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""Loa's event contract (DESIGN §3): names and resources. Plain data; Prefect sends them (flows/events.py)."""
+
+from __future__ import annotations
+
+DOCUMENT_INGESTED = "loa.document.ingested"
+NOTICE_DRAFTED = "loa.notice.drafted"
+NOTICE_APPROVED = "loa.notice.approved"
+NOTICE_REJECTED = "loa.notice.rejected"
+NOTICE_PUBLISHED = "loa.notice.published"
+NOTICE_WITHDRAWN = "loa.notice.withdrawn"
+DELIVERY_FAILED = "loa.delivery.failed"
+BOARD_OFFLINE = "loa.board.offline"
+FEED_FAILED = "loa.feed.failed"
+
+
+def resource(kind: str, ident: str | int, name: str | None = None, role: str | None = None) -> dict[str, str]:
+    """A Prefect resource dict: the notice is `loa.notice.<id>`; feeds and channels are related resources."""
+    res = {"prefect.resource.id": f"loa.{kind}.{ident}"}
+    if name:
+        res["prefect.resource.name"] = name
+    if role:
+        res["prefect.resource.role"] = role
+    return res
+
+
+def notice_resource(notice_id: int, title: str | None = None) -> dict[str, str]:
+    return resource("notice", notice_id, title)

@@ -1,0 +1,262 @@
+"""Feed bytes → entries: RSS 0.9x/1.0/2.0 and Atom through feedparser, on Loa's terms.
+
+Loa decides the encoding itself (government feeds are often mislabelled, some are
+still windows-1258), refuses entity declarations before any XML parser sees them,
+sanitises every summary, and gives each entry an identity that is the same for the
+same document in two feeds.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import html
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit, urlunsplit
+
+import feedparser
+
+from loa.errors import FeedError
+from loa.ingest.sanitize import collapse_whitespace, html_to_text, sanitize_html
+from loa.model import Entry
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str
+    link: str | None
+    entries: list[Entry]
+    bozo_warning: str | None  # set when the feed was usable but not clean (bad XML, wrong encoding)
+
+
+def parse_feed(content: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+    """Raises FeedError(url, "malformed", ...) when nothing usable can be read."""
+    if not content.strip():
+        raise FeedError(url, "malformed", "the feed has no content; if it stays so, tell its publisher", True)
+    text, encoding_warning = decode_feed(content, content_type)
+    _refuse_entity_declarations(text, url)
+    result = feedparser.parse(
+        io.BytesIO(text.encode("utf-8")),
+        # Decoded already: tell feedparser so, and resolve relative links against the feed.
+        response_headers={"content-type": "application/xml; charset=utf-8", "content-location": url},
+        sanitize_html=False,  # sanitize_html() below is the one sanitiser, with the project's allowlist
+    )
+    entries = [e for e in map(_entry, result.entries) if e]
+    _check_usable(result, entries, text, url)
+    feed = result.feed
+    return ParsedFeed(
+        title=_text_of(feed.get("title_detail"), feed.get("title", "")),
+        link=_web_link(feed.get("link")),
+        entries=entries,
+        bozo_warning="; ".join(w for w in (encoding_warning, _bozo_message(result)) if w) or None,
+    )
+
+
+def looks_like_html(body: bytes | str) -> bool:
+    """An HTML page (an error page, a portal's home page) rather than a feed."""
+    head = body[:2048].decode("utf-8", "replace") if isinstance(body, bytes) else body[:2048]
+    head = head.lower()
+    return bool(re.search(r"<(?:!doctype\s+html|html[\s>])", head)) and not re.search(r"<(?:rss|feed|rdf:rdf)[\s>]", head)
+
+
+# --- encoding ---------------------------------------------------------------
+
+# Checked before any declaration: a byte-order mark or UTF-16 "<?" cannot lie.
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\x00?\x00", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([\w.:-]+)["']""")
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+FALLBACK_ENCODING = "windows-1258"  # Vietnamese legacy (pre-Unicode) sites
+
+
+def decode_feed(content: bytes, content_type: str | None) -> tuple[str, str | None]:
+    """The feed's text, and a warning when its declared encoding was wrong.
+
+    Valid UTF-8 wins over any declaration: UTF-8 served as iso-8859-1 (a server's
+    default header) is the usual mislabel, and non-UTF-8 text is almost never valid
+    UTF-8 by accident. Otherwise the declared encodings, then windows-1258.
+    """
+    for bom, codec in _BOMS:
+        if content.startswith(bom):
+            return content.decode(codec, "replace").lstrip("\ufeff \t\r\n"), None
+    declared = list(dict.fromkeys(e.lower() for e in (_http_charset(content_type), _xml_encoding(content)) if e))
+    for codec in ("utf-8", *declared, FALLBACK_ENCODING):
+        try:
+            text = content.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        # expat refuses an XML declaration that is not the very first thing
+        return text.lstrip(), _encoding_warning(content, declared, codec)
+    text = content.decode(FALLBACK_ENCODING, "replace")
+    return text.lstrip(), f"no encoding fits the bytes (declared: {', '.join(declared) or 'none'}); read as {FALLBACK_ENCODING} with replacements"
+
+
+def _http_charset(content_type: str | None) -> str | None:
+    found = _CHARSET.search(content_type or "")
+    return found.group(1) if found else None
+
+
+def _xml_encoding(content: bytes) -> str | None:
+    found = _XML_ENCODING.match(content[:200])
+    return found.group(1).decode("ascii") if found else None
+
+
+def _encoding_warning(content: bytes, declared: list[str], used: str) -> str | None:
+    if content.isascii() or any(_same_codec(d, used) for d in declared) or (not declared and used == "utf-8"):
+        return None
+    said = ", ".join(declared) if declared else "nothing (so UTF-8)"
+    return f"the feed declares its encoding as {said} but is {used}; read as {used}"
+
+
+def _same_codec(a: str, b: str) -> bool:
+    try:
+        return codecs.lookup(a).name == codecs.lookup(b).name
+    except LookupError:
+        return False
+
+
+# --- safety and usability ---------------------------------------------------
+
+_ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.IGNORECASE)
+_FEED_END = re.compile(r"</(?:[\w.-]+:)?(?:rss|feed|RDF)\s*>\s*(?:<!--.*?-->\s*)*\Z", re.DOTALL)
+
+
+def _refuse_entity_declarations(text: str, url: str) -> None:
+    # Feeds never need their own entities; billion-laughs and external-entity (XXE)
+    # attacks do. Refusing them before parsing keeps both the SAX and the lenient
+    # parser away from them, whatever expat's own limits are.
+    if _ENTITY_DECLARATION.search(text):
+        raise FeedError(
+            url,
+            "malformed",
+            "the feed declares XML entities (<!ENTITY ...>), which entity-expansion attacks use and feeds never need; "
+            "it was refused unread. Ask its publisher to remove the DOCTYPE block",
+        )
+
+
+def _check_usable(result, entries: list[Entry], text: str, url: str) -> None:
+    if not entries and (result.bozo or not result.get("version")):
+        raise FeedError(url, "malformed", _not_a_feed(result, text))
+    if not entries and result.entries:
+        raise FeedError(url, "malformed", f"none of its {len(result.entries)} entries has a title or any text")
+    if result.bozo and not _FEED_END.search(text[-4096:]):
+        raise FeedError(
+            url,
+            "malformed",
+            "the feed stops before its closing tag, so the download was probably cut off; it is tried again next pass",
+            True,
+        )
+
+
+def _not_a_feed(result, text: str) -> str:
+    if looks_like_html(text):
+        return "the URL returns an HTML web page, not an RSS or Atom feed; open it in a browser and use the page's RSS link"
+    why = f" ({result.bozo_exception})" if result.bozo else ""
+    return f"this is not a readable RSS or Atom feed{why}; check the URL, or tell the feed's publisher"
+
+
+def _bozo_message(result) -> str | None:
+    if not result.bozo:
+        return None
+    return f"not well-formed XML, read leniently: {result.bozo_exception}"
+
+
+# --- entries ----------------------------------------------------------------
+
+
+def _entry(item) -> Entry | None:
+    title = _text_of(item.get("title_detail"), item.get("title", ""))
+    summary = _summary_html(item)
+    if not title and not html_to_text(summary):
+        return None
+    link = _web_link(item.get("link"))
+    digest = hashlib.sha256(f"{title}\n{collapse_whitespace(summary)}".encode("utf-8")).hexdigest()
+    return Entry(
+        identity=_identity(item.get("id"), link, digest),
+        title=title,
+        summary_html=summary,
+        link=link,
+        published=_published(item),
+        content_hash=digest,
+    )
+
+
+def _text_of(detail, value: str) -> str:
+    if detail and "html" in detail.get("type", ""):
+        return html_to_text(detail.get("value", value))
+    return collapse_whitespace(value or "")
+
+
+def _summary_html(item) -> str:
+    """The summary (description), else the full content; plain text is escaped, never parsed."""
+    content = item.get("content") or []
+    detail = item.get("summary_detail") or (content[0] if content else None)
+    if not detail:
+        return ""
+    value = detail.get("value", "")
+    if "html" not in detail.get("type", "text/html"):
+        value = html.escape(value)
+    return sanitize_html(value)
+
+
+def _web_link(link: str | None) -> str | None:
+    # Links are published as href: a javascript: or data: link from a feed must not be.
+    link = (link or "").strip()
+    return link if re.match(r"(?i)^https?://", link) else None
+
+
+def _identity(guid: str | None, link: str | None, digest: str) -> str:
+    """GUID, else link, else content hash; URL-like ones canonical, so one document is one identity."""
+    for candidate in (guid, link):
+        candidate = (candidate or "").strip()
+        if candidate:
+            return canonical_url(candidate) if re.match(r"(?i)^https?://", candidate) else candidate
+    return f"sha256:{digest}"
+
+
+def canonical_url(url: str) -> str:
+    """Same document, same string: https, lower-case host without www., no default port,
+    fragment or utm_* tracking parameters. An identity, not a URL to fetch."""
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if port and port not in (80, 443):
+        host += f":{port}"
+    query = "&".join(p for p in parts.query.split("&") if p and not p.lower().startswith("utm_"))
+    return urlunsplit(("https", host, parts.path or "/", query, ""))
+
+
+_VN_DATE = re.compile(r"^\s*(\d{1,2})[/-](\d{1,2})[/-](\d{4})(?:[ ,T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
+_VIETNAM = timezone(timedelta(hours=7))  # no daylight saving time
+
+
+def _published(item) -> datetime | None:
+    # dict.get: FeedParserDict.get maps updated→published itself, with a DeprecationWarning
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = dict.get(item, key)
+        if parsed:
+            return datetime(*parsed[:6], tzinfo=timezone.utc)  # feedparser gives UTC
+    return _vietnamese_date(dict.get(item, "published") or dict.get(item, "updated") or "")
+
+
+def _vietnamese_date(raw: str) -> datetime | None:
+    """"23/04/2024 08:30", as many Vietnamese portals write pubDate, in Vietnam's time."""
+    found = _VN_DATE.match(raw)
+    if not found:
+        return None
+    day, month, year, hour, minute, second = (int(g or 0) for g in found.groups())
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=_VIETNAM).astimezone(timezone.utc)
+    except ValueError:
+        return None

@@ -1,0 +1,742 @@
+"""Read a notice aloud: espeak-ng speech, EBU R128 loudness, MP3 with ID3 tags, written atomically.
+
+    info = synthesize("Ủy ban nhân dân xã thông báo ...", Path("notice-12-v1-vi.mp3"),
+                      tags={"title": "...", "comment": "loa notice 12 v1", "language": "vie"})
+
+How the loudness is made (the design problem, measured on the 2-core dev machine with a
+1,000-word notice, about 4 min 40 s of speech at rate 150; `bench/bench_tts.py` re-measures):
+
+  * espeak-ng alone takes ~0.3 s. The naive chain, ffmpeg `loudnorm` (single pass, dynamic mode,
+    which upsamples to 192 kHz) then MP3, takes ~8 s. Most of the rest of the budget is LAME
+    itself (~0.75 s at `-compression_level 7`; ~1.5 s at LAME's default quality 3), so loudness
+    has to cost almost nothing.
+  * Measuring is cheap: ffmpeg's `ebur128` filter at the native 22.05 kHz rate reads the whole
+    notice in ~0.1 s of CPU, and we run it *while espeak-ng is still speaking* (espeak-ng's WAV
+    goes straight down a pipe into ffmpeg, so the measurement costs ~0.1 s wall time).
+    A pure-Python BS.1770 meter (K-weighting biquads + gating, no numpy in this project) runs at
+    ~1 µs/sample, i.e. ~6 s for this notice: rejected. The bench prints both.
+  * A plain gain is not enough: espeak-ng's peak-to-loudness ratio is ~21 dB, while -16 LUFS with
+    a -1.5 dBTP ceiling allows 14.5 dB, so ~7 dB of peaks must be limited (`alimiter`), and
+    limiting lowers the loudness by an amount that depends on the voice, pitch and rate
+    (1 to 5 LU, measured). So the same ffmpeg that measures the speech also *calibrates the
+    limiter*: a ~60 s sample of the speech (2 s slices spread over the whole notice, so a long
+    notice costs the same as a short one) goes through volume+alimiter at five trial gains, each
+    with its own ebur128. Interpolating those gives the one gain that lands the limited speech on
+    the target. Cost: ~0.2 s on top of espeak-ng, in the same pass.
+  * The encode pass applies that single gain + the limiter (+ jingles, padding) in one ffmpeg
+    whose PCM is piped into a second ffmpeg running LAME, so filtering and encoding use both
+    cores. An `ebur128` at the end of the filter chain re-measures what is actually encoded; if
+    it missed the target by more than CORRECTION_TOLERANCE_LU (never seen so far) the encode is
+    redone once with the error corrected.
+  * LAME in CBR mode silently scales its input by 0.95 at bitrates up to 160 kbps (-0.45 dB,
+    its ABR/CBR preset table), so we aim 0.45 dB higher before encoding (`_lame_cbr_scale_db`).
+  Total for the 1,000-word notice: ~1.3-1.6 s against ~8 s for the naive chain.
+
+Jingles (intro/outro) are brought to the same target with the same gain+limiter treatment
+(calibrated once per file and cached), so the whole programme sits at the target loudness.
+Layout of the file: [lead_silence] [intro] speech [outro] [tail_silence].
+
+Every failure is an AudioError that names the tool, its exit code and last message, the
+output file, and what to do. The binaries are module settings (ESPEAK_BIN, FFMPEG_BIN,
+FFPROBE_BIN; env LOA_ESPEAK_BIN, LOA_FFMPEG_BIN, LOA_FFPROBE_BIN), looked up on PATH at call time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from loa.errors import LoaError
+
+log = logging.getLogger(__name__)
+
+# --- module settings (tests and deployments may change them) -------------------------------
+
+ESPEAK_BIN: str = os.environ.get("LOA_ESPEAK_BIN", "espeak-ng")
+FFMPEG_BIN: str = os.environ.get("LOA_FFMPEG_BIN", "ffmpeg")
+FFPROBE_BIN: str = os.environ.get("LOA_FFPROBE_BIN", "ffprobe")
+
+#: seconds one tool may run before it is killed (a 1,000-word notice takes ~1 s in all)
+TOOL_TIMEOUT: float = 600.0
+#: espeak-ng's native rate; MPEG-2 layer III supports it and loudspeakers need no more
+SAMPLE_RATE = 22050
+#: espeak-ng amplitude (-a, default 100). At 100 its loudest vowels touch full scale; 60 keeps
+#: ~2.5 dB of headroom so nothing is clipped before our own limiter.
+ESPEAK_AMPLITUDE = 60
+#: LAME quality (ffmpeg -compression_level, 0 best .. 9 fastest). 7 halves LAME's time against
+#: its default (3); at 96 kbps mono 22.05 kHz speech no difference is audible on a horn speaker.
+LAME_QUALITY = 7
+#: how far below the true-peak ceiling the sample-peak limiter sits, for MP3 overshoot and
+#: inter-sample peaks (measured: the MP3's true peak stays under the ceiling with 1 dB)
+TRUE_PEAK_MARGIN_DB = 1.0
+#: re-encode once if the programme misses the target by more than this
+CORRECTION_TOLERANCE_LU = 0.5
+#: seconds of speech used to calibrate the limiter, and the slice length it is sampled in
+CALIBRATION_SECONDS = 60.0
+CALIBRATION_SLICE = 2.0
+#: trial gains, dB above the estimated "no limiting needed" gain
+CALIBRATION_STEPS_DB = (0.0, 4.0, 9.0)
+#: never push the gain more than this above the highest trial gain (a near-silent voice)
+MAX_EXTRAPOLATION_DB = 10.0
+#: speech longer than this is encoded as two halves by two LAME processes at once (one per core),
+#: cut inside a pause of at least SPLIT_SILENCE_SAMPLES digital zeros
+SPLIT_MIN_SECONDS = 40.0
+SPLIT_SILENCE_SAMPLES = 1000
+#: probe() measures loudness only for files up to this long (decode + ebur128 ~ 1 s per 10 min)
+PROBE_LOUDNESS_MAX_SECONDS = 1800.0
+
+# espeak-ng's integrated loudness at amplitude 60, pitch 50, rate 150 (measured), and how it moves
+# with pitch and rate. Only used to place the calibration gains; the measurement decides.
+_ESPEAK_LUFS = {"vi": -23.2, "vi-vn-x-central": -23.7, "vi-vn-x-south": -22.8}
+_ESPEAK_LUFS_DEFAULT = -23.3
+_ESPEAK_LUFS_PER_PITCH = 0.042
+_ESPEAK_LUFS_PER_WPM = -0.010
+
+_INSTALL = {
+    "espeak-ng": "install espeak-ng (apt-get install espeak-ng) or set LOA_ESPEAK_BIN to its path",
+    "ffmpeg": "install ffmpeg with libmp3lame (apt-get install ffmpeg) or set LOA_FFMPEG_BIN to its path",
+    "ffprobe": "install ffmpeg, which provides ffprobe (apt-get install ffmpeg), or set LOA_FFPROBE_BIN",
+}
+
+
+class AudioError(LoaError):
+    """Audio could not be made or read. str() says what failed, for which file, and what to do."""
+
+    def __init__(self, message: str, *, path: Path | None = None, tool: str | None = None,
+                 returncode: int | None = None, detail: str | None = None):
+        self.path, self.tool, self.returncode, self.detail = path, tool, returncode, detail
+        super().__init__(message)
+
+
+def _kbps(bitrate: str) -> int | None:
+    m = re.fullmatch(r"(\d{1,3})k", str(bitrate))
+    return int(m.group(1)) if m and 8 <= int(m.group(1)) <= 160 else None
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    voice: str = "vi"              # espeak-ng voice: vi (northern), vi-vn-x-central, vi-vn-x-south
+    rate: int = 150                # words per minute (espeak -s)
+    pitch: int = 50                # espeak -p 0..99
+    loudness_lufs: float = -16.0   # EBU R128 integrated loudness target
+    true_peak_db: float = -1.5
+    bitrate: str = "96k"
+    lead_silence: float = 0.5      # seconds of silence at the start of the file
+    tail_silence: float = 0.7      # seconds of silence at the end of the file
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not re.fullmatch(r"[A-Za-z0-9_+.\-]{1,64}", self.voice or ""):
+            problems.append(f"voice {self.voice!r} is not an espeak-ng voice name (e.g. vi, vi-vn-x-south)")
+        if not 80 <= self.rate <= 450:
+            problems.append(f"rate {self.rate} is outside espeak-ng's 80..450 words per minute")
+        if not 0 <= self.pitch <= 99:
+            problems.append(f"pitch {self.pitch} is outside 0..99")
+        if not -40.0 <= self.loudness_lufs <= -5.0:
+            problems.append(f"loudness_lufs {self.loudness_lufs} is outside -40..-5 LUFS")
+        if not -20.0 <= self.true_peak_db <= 0.0:
+            problems.append(f"true_peak_db {self.true_peak_db} is outside -20..0 dBTP")
+        if _kbps(self.bitrate) is None:
+            problems.append(f"bitrate {self.bitrate!r} is not like '96k' (8k..160k for 22.05 kHz MP3)")
+        for name in ("lead_silence", "tail_silence"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and 0.0 <= value <= 30.0):
+                problems.append(f"{name} {value!r} is outside 0..30 seconds")
+        if problems:
+            raise ValueError("VoiceSettings: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    path: Path
+    duration: float                # seconds
+    codec: str                     # ffprobe codec_name, "mp3" for ours
+    loudness_lufs: float | None    # integrated loudness, None when not measured
+    sample_rate: int | None = None
+    channels: int | None = None
+
+
+# --- public API ------------------------------------------------------------------------------
+
+def synthesize(text: str, out_path: Path, *, settings: VoiceSettings = VoiceSettings(),
+               tags: dict[str, str] | None = None,
+               intro: Path | None = None, outro: Path | None = None) -> AudioInfo:
+    """Speak `text` (UTF-8 Vietnamese, already normalised for reading) into an MP3 at `out_path`.
+
+    The file appears complete or not at all (temp file in the same folder, then os.replace).
+    `tags` become ID3v2.3 tags (title, comment, language, artist, album, date ...; other keys
+    become TXXX frames). Returns what was written; loudness_lufs is the programme's integrated
+    loudness measured just before encoding (corrected for LAME's fixed scale).
+    """
+    out_path = Path(out_path)
+    started = time.perf_counter()
+    speech = _prepare_text(text, out_path)
+    meta = _check_tags(tags or {})
+    espeak, ffmpeg = _tool(ESPEAK_BIN, "espeak-ng", out_path), _tool(FFMPEG_BIN, "ffmpeg", out_path)
+    paths = [_check_jingle(p, role, out_path) for p, role in ((intro, "intro"), (outro, "outro"))]
+    if out_path.is_dir():
+        raise AudioError(f"cannot write audio to {out_path}: it is a folder; give a file path ending in .mp3",
+                         path=out_path)
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AudioError(f"cannot create the folder for {out_path}: {exc}; check the path and its permissions",
+                         path=out_path) from exc
+
+    lame_db = _lame_cbr_scale_db(_kbps(settings.bitrate) or 96)
+    target = settings.loudness_lufs - lame_db          # what LAME must be fed to land on the target
+    ceiling = settings.true_peak_db - TRUE_PEAK_MARGIN_DB - lame_db
+    jingles = [None if p is None else (p, *_jingle_gain(ffmpeg, p, target, ceiling, out_path)) for p in paths]
+
+    pcm, cal = _speak_and_measure(espeak, ffmpeg, speech, settings, target, ceiling, out_path)
+    t_speech = time.perf_counter()
+    gain = cal.gain_for(target)
+
+    fd, tmp_name = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        for attempt in (1, 2):
+            measured = _encode(ffmpeg, pcm, gain, ceiling, settings, jingles, meta, tmp, out_path)
+            miss = target - measured["speech"]
+            if abs(miss) <= CORRECTION_TOLERANCE_LU or attempt == 2:
+                break
+            log.warning("speech for %s measured %.2f LUFS before encoding, %.2f LU off target; re-encoding "
+                        "with the gain corrected", out_path, measured["speech"] + lame_db, -miss)
+            gain = cal.correct(gain, miss)
+        _check_mp3(tmp, out_path)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out_path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    done = time.perf_counter()
+    log.debug("synthesize %s: %d chars, speech+measure %.3f s, encode %.3f s, total %.3f s, gain %.2f dB",
+              out_path, len(speech), t_speech - started, done - t_speech, done - started, gain)
+    # the programme's length in samples, as a gapless player (and ffprobe, via the LAME header) sees it
+    samples = (round(settings.lead_silence * SAMPLE_RATE) + len(pcm) // 2
+               + sum(j[2] for j in jingles if j is not None) + round(settings.tail_silence * SAMPLE_RATE))
+    return AudioInfo(out_path, round(samples / SAMPLE_RATE, 4), "mp3", round(measured["programme"] + lame_db, 2),
+                     SAMPLE_RATE, 1)
+
+
+def _check_mp3(path: Path, out_path: Path) -> None:
+    """Refuse to publish something that is not an MP3 (ID3 tag or MPEG audio frame sync first)."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        size = os.fstat(fh.fileno()).st_size
+    if size < 512 or not (head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)):
+        raise AudioError(f"ffmpeg wrote no usable MP3 for {out_path} ({size} bytes); "
+                         "check that ffmpeg has libmp3lame (ffmpeg -encoders | grep mp3)", path=out_path,
+                         tool="ffmpeg")
+
+
+def probe(path: Path, *, loudness: bool = True) -> AudioInfo:
+    """What an audio file is: codec and duration from ffprobe, and its integrated loudness
+    measured with ffmpeg's ebur128 when `loudness` and the file is at most
+    PROBE_LOUDNESS_MAX_SECONDS long (else None)."""
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"cannot probe {path}: no such file; synthesize it first or check the path", path=path)
+    ffprobe = _tool(FFPROBE_BIN, "ffprobe", path)
+    ffmpeg = _tool(FFMPEG_BIN, "ffmpeg", path) if loudness else None
+    return _probe(ffprobe, ffmpeg, path, loudness=loudness, for_path=path)
+
+
+# --- text and arguments ----------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _prepare_text(text: str, out_path: Path) -> str:
+    # NFC matters: espeak-ng reads decomposed Vietnamese (NFD, as some feeds and editors send)
+    # wrongly, e.g. "nhân" became n^'a:1n instead of n^'@1n.
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    clean = _CONTROL.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    if not clean:
+        raise AudioError(f"nothing to read aloud for {out_path}: the text is empty; "
+                         "check the notice's radio script", path=out_path)
+    return clean + "\n"
+
+
+_TAG_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
+
+
+def _check_tags(tags: dict[str, str]) -> dict[str, str]:
+    out = {}
+    for key, value in tags.items():
+        if not _TAG_KEY.fullmatch(str(key)):
+            raise ValueError(f"ID3 tag name {key!r}: use letters, digits, '_' or '-'")
+        out[str(key)] = _CONTROL.sub(" ", unicodedata.normalize("NFC", str(value)))
+    return out
+
+
+_LAME_BITRATES = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+_LAME_SCALE = (0.95,) * 13 + (0.97, 0.98, 1.0, 1.0)
+
+
+def _lame_cbr_scale_db(kbps: int) -> float:
+    """LAME's CBR/ABR presets scale the input (abr_switch_map 'scale' column): 0.95 up to 160 kbps."""
+    i = min(range(len(_LAME_BITRATES)), key=lambda k: abs(_LAME_BITRATES[k] - kbps))
+    return 20 * math.log10(_LAME_SCALE[i])
+
+
+def _tool(name: str, label: str, for_path: Path) -> str:
+    found = shutil.which(name)
+    if not found:
+        raise AudioError(f"{label} not found (looked for {name!r} on PATH) while making {for_path}: "
+                         f"{_INSTALL[label]}", path=for_path, tool=label)
+    return found
+
+
+def _check_jingle(path: Path | None, role: str, out_path: Path) -> Path | None:
+    if path is None:
+        return None
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"{role} jingle {path} not found while making {out_path}: "
+                         f"fix the {role} path in the radio config or remove it", path=out_path)
+    return path
+
+
+# --- processes -------------------------------------------------------------------------------
+
+def _last_message(stderr: str) -> str:
+    """The line of a tool's stderr that says what went wrong."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    noise = re.compile(r"corrupt input packet|Packet corrupt|Guessed Channel Layout|^size=|^video:")
+    lines = [ln for ln in lines if not noise.search(ln)]
+    for ln in reversed(lines):
+        if re.search(r"error|invalid|no such|not found|unknown|unable|cannot|could not|failed|denied|"
+                      r"does not exist|permission", ln, re.I):
+            return ln[:300]
+    return lines[-1][:300] if lines else "(no message)"
+
+
+class _Watchdog:
+    """Kills the given processes if the stage runs longer than TOOL_TIMEOUT."""
+
+    def __init__(self, procs: list[subprocess.Popen]):
+        self.fired = False
+        self._procs = procs
+        self._timer = threading.Timer(TOOL_TIMEOUT, self._kill)
+        self._timer.daemon = True
+
+    def _kill(self) -> None:
+        self.fired = True
+        for p in self._procs:
+            if p.poll() is None:
+                p.kill()
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+
+
+def _feed(stream: IO[bytes], data: bytes) -> threading.Thread:
+    def run() -> None:
+        try:
+            stream.write(data)
+        except (BrokenPipeError, OSError):
+            pass  # the reader died; its exit code tells why
+        finally:
+            try:
+                stream.close()
+            except OSError:
+                pass
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+def _stderr_text(f: IO[bytes]) -> str:
+    f.seek(0)
+    return f.read().decode("utf-8", "replace")
+
+
+def _fail(tool: str, rc: int, stderr: str, out_path: Path, doing: str, hint: str, watchdog: _Watchdog) -> AudioError:
+    if watchdog.fired:
+        return AudioError(f"{tool} took longer than {TOOL_TIMEOUT:.0f} s {doing} for {out_path} and was stopped; "
+                          "the text may be unusually long, or the machine overloaded (TOOL_TIMEOUT)",
+                          path=out_path, tool=tool, returncode=rc)
+    msg = _last_message(stderr)
+    return AudioError(f"{tool} failed (exit code {rc}) {doing} for {out_path}: {msg}; {hint}",
+                      path=out_path, tool=tool, returncode=rc, detail=stderr[-4000:])
+
+
+# --- pass 1: espeak-ng | ffmpeg (measure + calibrate the limiter) ----------------------------
+
+_SUMMARY = re.compile(r"\[ebur128@(\w+) @ [^\]]+\] Summary:\s+Integrated loudness:\s+I:\s+(\S+) LUFS")
+
+
+def _summaries(stderr: str) -> dict[str, float]:
+    # ffmpeg may print an empty summary when it (re)configures the graph: keep the last of each.
+    out = {}
+    for name, value in _SUMMARY.findall(stderr):
+        try:
+            out[name] = float(value)
+        except ValueError:
+            out[name] = -70.0
+    return out
+
+
+def _alimiter(ceiling_db: float) -> str:
+    limit = min(1.0, max(0.0625, 10 ** (ceiling_db / 20)))
+    return f"alimiter=limit={limit:.6f}:attack=5:release=50:level=false:latency=true"
+
+
+@dataclass
+class _Calibration:
+    """Loudness of the limited speech as a function of the gain before the limiter."""
+    raw: float                          # integrated loudness of the whole speech, unprocessed
+    points: list[tuple[float, float]]   # (gain dB, loudness of the whole speech after gain+limiter)
+    estimate: float                     # model gain used when nothing could be measured
+
+    def gain_for(self, target: float) -> float:
+        pts = [p for p in self.points if p[1] > -69.0]
+        if self.raw <= -69.0 or len(pts) < 2:
+            return self.estimate
+        if target <= pts[0][1]:
+            # below the lowest trial the limiter does less and less: loudness follows the gain 1:1
+            return pts[0][0] + (target - pts[0][1])
+        for (g0, y0), (g1, y1) in zip(pts, pts[1:]):
+            if y1 >= target:
+                break
+        if y1 <= y0:
+            return g1
+        gain = g0 + (target - y0) * (g1 - g0) / (y1 - y0)   # interpolates, or extrapolates past the top
+        return min(gain, pts[-1][0] + MAX_EXTRAPOLATION_DB)
+
+    def correct(self, gain: float, miss: float) -> float:
+        # the limiter eats part of any extra gain: scale the correction by the local slope
+        slope = 1.0
+        pts = self.points
+        for (g0, y0), (g1, y1) in zip(pts, pts[1:]):
+            if g0 <= gain <= g1 and g1 > g0 and y1 > y0:
+                slope = (y1 - y0) / (g1 - g0)
+        return gain + miss / max(slope, 0.2)
+
+
+def _espeak_lufs_estimate(s: VoiceSettings) -> float:
+    base = _ESPEAK_LUFS.get(s.voice.split("+")[0], _ESPEAK_LUFS_DEFAULT)
+    return base + _ESPEAK_LUFS_PER_PITCH * (s.pitch - 50) + _ESPEAK_LUFS_PER_WPM * (s.rate - 150)
+
+
+def _estimate_seconds(text: str, s: VoiceSettings) -> float:
+    # measured: 1,000 Vietnamese words take ~280 s at rate 150 (espeak counts syllables fast)
+    return len(text.split()) * 0.28 * 150 / s.rate
+
+
+def _speak_and_measure(espeak: str, ffmpeg: str, text: str, s: VoiceSettings, target: float, ceiling: float,
+                       out_path: Path) -> tuple[bytes, _Calibration]:
+    base_gain = target - _espeak_lufs_estimate(s)
+    gains = [round(base_gain + step, 2) for step in CALIBRATION_STEPS_DB]
+    n = len(gains)
+    est = _estimate_seconds(text, s)
+    if est > CALIBRATION_SECONDS:
+        period = CALIBRATION_SLICE * est / CALIBRATION_SECONDS
+        sample = f"aselect='lt(mod(t,{period:.3f}),{CALIBRATION_SLICE})',"
+    else:
+        sample = ""
+    branches = "".join(
+        f"[c{k}]volume={g:.2f}dB:precision=float,{_alimiter(ceiling)},ebur128@k{k}=framelog=verbose,anullsink;"
+        for k, g in enumerate(gains))
+    graph = (f"[0:a]aresample={SAMPLE_RATE},ebur128@raw=framelog=verbose,asplit=2[main][cal];"
+             f"[cal]{sample}ebur128@sample=framelog=verbose,asplit={n}{''.join(f'[c{k}]' for k in range(n))};"
+             f"{branches}[main]anull[out]")
+    es_cmd = [espeak, "-v", s.voice, "-s", str(s.rate), "-p", str(s.pitch), "-a", str(ESPEAK_AMPLITUDE),
+              "-b", "1", "--stdin", "--stdout"]
+    ff_cmd = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-f", "wav", "-i", "pipe:0",
+              "-filter_complex", graph, "-map", "[out]", "-f", "s16le", "-ac", "1", "-ar", str(SAMPLE_RATE),
+              "pipe:1"]
+    with tempfile.TemporaryFile() as es_err, tempfile.TemporaryFile() as ff_err:
+        es = subprocess.Popen(es_cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=es_err)
+        try:
+            ff = subprocess.Popen(ff_cmd, stdin=es.stdout, stdout=subprocess.PIPE, stderr=ff_err)
+        except BaseException:
+            es.kill()
+            es.wait()
+            raise
+        es.stdout.close()  # ffmpeg holds the read end; espeak gets SIGPIPE if ffmpeg dies
+        with _Watchdog([es, ff]) as dog:
+            feeder = _feed(es.stdin, text.encode("utf-8"))
+            pcm = ff.stdout.read()
+            ff.stdout.close()
+            ff_rc, es_rc = ff.wait(), es.wait()
+            feeder.join()
+        es_text, ff_text = _stderr_text(es_err), _stderr_text(ff_err)
+    if es_rc != 0:
+        hint = ("check the voice name (espeak-ng --voices=vi lists vi, vi-vn-x-central, vi-vn-x-south)"
+                if "voice" in es_text.lower() else "check that espeak-ng and its data (espeak-ng-data) are installed")
+        raise _fail("espeak-ng", es_rc, es_text, out_path, "speaking the text", hint, dog)
+    if ff_rc != 0:
+        raise _fail("ffmpeg", ff_rc, ff_text, out_path, "measuring the speech",
+                    "check that espeak-ng writes WAV (espeak-ng --stdout) and ffmpeg is complete", dog)
+    if len(pcm) < SAMPLE_RATE // 10:
+        raise AudioError(f"espeak-ng produced no speech for {out_path} (voice {s.voice!r}); "
+                         "check that the text is Vietnamese words and the voice is installed", path=out_path)
+    found = _summaries(ff_text)
+    missing = [k for k in ["raw", "sample"] + [f"k{k}" for k in range(n)] if k not in found]
+    if missing:
+        raise AudioError(f"ffmpeg printed no loudness for {out_path} ({', '.join(missing)} missing); "
+                         "check that this ffmpeg has the ebur128 and alimiter filters", path=out_path, tool="ffmpeg")
+    # the sample's loudness loss through the limiter stands for the whole speech's
+    offset = found["raw"] - found["sample"]
+    points = [(g, found[f"k{k}"] + offset) for k, g in enumerate(gains)]
+    cal = _Calibration(found["raw"], points, base_gain + CALIBRATION_STEPS_DB[len(CALIBRATION_STEPS_DB) // 2])
+    log.debug("speech %s: raw %.2f LUFS, sample %.2f LUFS, calibration %s", out_path, found["raw"],
+              found["sample"], points)
+    return pcm, cal
+
+
+# --- jingles ---------------------------------------------------------------------------------
+
+_jingle_cache: dict[tuple, tuple[float, int]] = {}
+_jingle_lock = threading.Lock()
+_SAMPLES = re.compile(r"\[astats@n @ [^\]]+\] Number of samples: (\d+)")
+
+
+def _jingle_gain(ffmpeg: str, path: Path, target: float, ceiling: float, out_path: Path) -> tuple[float, int]:
+    """(gain, samples at SAMPLE_RATE) that bring a jingle, through the same limiter as the speech,
+    to the target. Two short ffmpeg runs (raw level, then trial gains); cached per file version."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size, round(target, 2), round(ceiling, 2))
+    with _jingle_lock:
+        if key in _jingle_cache:
+            return _jingle_cache[key]
+    fmt = f"[0:a:0]aformat=sample_fmts=flt:sample_rates={SAMPLE_RATE}:channel_layouts=mono,"
+    found, samples = _jingle_run(ffmpeg, path, fmt + "astats@n=metadata=0:measure_overall=Number_of_samples:"
+                                 "measure_perchannel=none,ebur128@raw=framelog=verbose,anullsink", ["raw"], out_path)
+    raw = found["raw"]
+    if raw <= -69.0:  # silent, or too short to gate: leave it as it is
+        result = (0.0, samples)
+    else:
+        gains = [target - raw + step for step in (0.0, 3.0, 6.0, 10.0, 15.0)]
+        n = len(gains)
+        graph = fmt + f"asplit={n}{''.join(f'[c{k}]' for k in range(n))};" + ";".join(
+            f"[c{k}]volume={g:.3f}dB:precision=float,{_alimiter(ceiling)},ebur128@k{k}=framelog=verbose,anullsink"
+            for k, g in enumerate(gains))
+        trials, _ = _jingle_run(ffmpeg, path, graph, [f"k{k}" for k in range(n)], out_path)
+        cal = _Calibration(raw, [(g, trials[f"k{k}"]) for k, g in enumerate(gains)], gains[0])
+        result = (cal.gain_for(target), samples)
+    with _jingle_lock:
+        _jingle_cache[key] = result
+    return result
+
+
+def _jingle_run(ffmpeg: str, path: Path, graph: str, names: list[str], out_path: Path) -> tuple[dict[str, float], int]:
+    cmd = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-i", str(path),
+           "-filter_complex", graph, "-f", "null", "-"]
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        with _Watchdog([proc]) as dog:
+            rc = proc.wait()
+        text = _stderr_text(err)
+    if rc != 0:
+        raise _fail("ffmpeg", rc, text, out_path, f"reading jingle {path}",
+                    "check that the jingle is a readable audio file (ffprobe it)", dog)
+    found = _summaries(text)
+    counts = _SAMPLES.findall(text)
+    if any(n not in found for n in names):
+        raise AudioError(f"ffmpeg printed no loudness for jingle {path} while making {out_path}; "
+                         "check that this ffmpeg has the ebur128 filter", path=out_path, tool="ffmpeg")
+    return found, int(counts[-1]) if counts else 0
+
+
+# --- pass 2: two ffmpeg+LAME halves in parallel ---------------------------------------------
+
+@dataclass
+class _Chain:
+    """One ffmpeg process: gain + limiter (+ jingle, padding) + LAME, for one part of the speech."""
+    pcm: bytes
+    intro: tuple[Path, float, int] | None   # (file, gain dB, samples)
+    outro: tuple[Path, float, int] | None
+    lead: float
+    tail: float
+    id3: bool          # the first part carries the ID3 tag
+    xing: bool         # only a file made in one part gets a Xing/LAME header (its frame count)
+    dest: str          # file name, or "pipe:1"
+
+
+def _split_point(pcm: bytes) -> int | None:
+    """A byte offset near the middle, inside a run of digital silence (espeak-ng's pauses are
+    exact zeros), where the speech can be cut and encoded as two MP3 streams and rejoined: the
+    encoder delay and padding at the joint add ~75 ms to a pause, which nobody hears."""
+    run = bytes(2 * SPLIT_SILENCE_SAMPLES)
+    mid = len(pcm) // 4 * 2
+    best = None
+    for found in (pcm.find(run, mid), pcm.rfind(run, 0, mid)):
+        if found >= 0 and (best is None or abs(found - mid) < abs(best - mid)):
+            best = found
+    if best is None or abs(best - mid) > len(pcm) // 4:
+        return None
+    cut = best + len(run) // 2
+    return cut - cut % 2
+
+
+def _chain_cmd(ffmpeg: str, c: _Chain, gain: float, ceiling: float, s: VoiceSettings,
+               tags: dict[str, str]) -> list[str]:
+    inputs = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0"]
+    graph = [f"[0:a]volume={gain:.3f}dB:precision=float,{_alimiter(ceiling)},ebur128@speech=framelog=verbose[sp]"]
+    order = ["[sp]"]
+    for role, jingle in (("intro", c.intro), ("outro", c.outro)):
+        if jingle is None:
+            continue
+        inputs += ["-i", str(jingle[0])]
+        graph.append(f"[{inputs.count('-i') - 1}:a]aformat=sample_fmts=flt:sample_rates={SAMPLE_RATE}:channel_layouts=mono,"
+                     f"volume={jingle[1]:.3f}dB:precision=float,{_alimiter(ceiling)}[{role}]")
+        if role == "intro":
+            order.insert(0, "[intro]")
+        else:
+            order.append("[outro]")
+    chain = [f"concat=n={len(order)}:v=0:a=1"] if len(order) > 1 else ["anull"]
+    if round(c.lead * SAMPLE_RATE) > 0:
+        chain.append(f"adelay=delays={round(c.lead * SAMPLE_RATE)}S:all=1")
+    if round(c.tail * SAMPLE_RATE) > 0:
+        chain.append(f"apad=pad_len={round(c.tail * SAMPLE_RATE)}")
+    if len(order) > 1:  # speech alone: the padding is gated out, the programme measures as the speech
+        chain.append("ebur128@programme=framelog=verbose")
+    graph.append("".join(order) + ",".join(chain) + "[out]")
+    if c.id3:
+        meta = ["-id3v2_version", "3"]
+        for key, value in tags.items():
+            meta += ["-metadata", f"{key}={value}"]
+    else:
+        meta = ["-id3v2_version", "0"]
+    return [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-y", *inputs,
+            "-filter_complex", ";".join(graph), "-map", "[out]", "-map_metadata", "-1", *meta,
+            "-c:a", "libmp3lame", "-b:a", s.bitrate, "-compression_level", str(LAME_QUALITY),
+            "-ar", str(SAMPLE_RATE), "-ac", "1", "-write_xing", "1" if c.xing else "0", "-f", "mp3", c.dest]
+
+
+def _encode(ffmpeg: str, pcm: bytes, gain: float, ceiling: float, s: VoiceSettings,
+            jingles: list[tuple[Path, float, int] | None], tags: dict[str, str], tmp: Path,
+            out_path: Path) -> dict[str, float]:
+    """Write the MP3 to `tmp`; return the loudness measured just before LAME: speech, programme."""
+    intro, outro = jingles
+    split = _split_point(pcm) if len(pcm) >= 2 * SAMPLE_RATE * SPLIT_MIN_SECONDS else None
+    if split is None:
+        chains = [_Chain(pcm, intro, outro, s.lead_silence, s.tail_silence, True, True, str(tmp))]
+    else:
+        chains = [_Chain(pcm[:split], intro, None, s.lead_silence, 0.0, True, False, str(tmp)),
+                  _Chain(pcm[split:], None, outro, 0.0, s.tail_silence, False, False, "pipe:1")]
+    procs: list[subprocess.Popen] = []
+    try:
+        for c in chains:
+            procs.append(subprocess.Popen(_chain_cmd(ffmpeg, c, gain, ceiling, s, tags), stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE if c.dest == "pipe:1" else subprocess.DEVNULL,
+                                          stderr=subprocess.PIPE))
+    except BaseException:
+        for p in procs:
+            p.kill()
+            p.wait()
+        raise
+    results: list[tuple[bytes, bytes] | None] = [None] * len(chains)
+
+    def run(i: int) -> None:
+        try:
+            results[i] = procs[i].communicate(chains[i].pcm)
+        except (BrokenPipeError, OSError, ValueError):
+            procs[i].kill()
+            results[i] = (b"", b"")
+
+    with _Watchdog(procs) as dog:
+        threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(chains))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    found: list[dict[str, float]] = []
+    for proc, (out, err) in zip(procs, results):
+        text = err.decode("utf-8", "replace")
+        if proc.returncode != 0:
+            raise _fail("ffmpeg", proc.returncode, text, out_path, "encoding the MP3",
+                        "check that ffmpeg has libmp3lame (ffmpeg -encoders | grep mp3), that the intro/outro "
+                        "files are readable audio, and that the folder is writable with free space", dog)
+        f = _summaries(text)
+        f.setdefault("programme", f.get("speech", -70.0))
+        if "speech" not in f:
+            raise AudioError(f"ffmpeg printed no loudness while encoding {out_path}; "
+                             "check that this ffmpeg has the ebur128 filter", path=out_path, tool="ffmpeg")
+        found.append(f)
+    if len(chains) == 2:
+        with open(tmp, "ab") as fh:
+            fh.write(results[1][0])
+    weights = [len(c.pcm) for c in chains]
+    return {"speech": _combine([f["speech"] for f in found], weights),
+            "programme": _combine([f["programme"] for f in found], weights)}
+
+
+def _combine(levels: list[float], weights: list[int]) -> float:
+    """Integrated loudness of parts played one after the other (energy mean, weighted by length)."""
+    total = sum(weights)
+    energy = sum(w * 10 ** (lv / 10) for lv, w in zip(levels, weights)) / total
+    return 10 * math.log10(energy) if energy > 0 else -70.0
+
+
+# --- probe -----------------------------------------------------------------------------------
+
+def _probe(ffprobe: str, ffmpeg: str | None, path: Path, *, loudness: bool, for_path: Path) -> AudioInfo:
+    cmd = [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+           "-select_streams", "a:0", str(path)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=TOOL_TIMEOUT, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as exc:
+        raise AudioError(f"ffprobe took longer than {TOOL_TIMEOUT:.0f} s reading {path}; "
+                         "check the file is not a FIFO or on a hung mount", path=for_path, tool="ffprobe") from exc
+    err = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise AudioError(f"ffprobe failed (exit code {proc.returncode}) reading {path}: {_last_message(err)}; "
+                         "the file is not readable audio: synthesize it again", path=for_path, tool="ffprobe",
+                         returncode=proc.returncode, detail=err[-4000:])
+    try:
+        data = json.loads(proc.stdout or b"{}")
+    except ValueError as exc:
+        raise AudioError(f"ffprobe printed no JSON for {path}; check the ffprobe installation",
+                         path=for_path, tool="ffprobe") from exc
+    streams = data.get("streams") or []
+    if not streams:
+        raise AudioError(f"{path} has no audio stream; synthesize it again", path=for_path, tool="ffprobe")
+    st, fmt = streams[0], data.get("format") or {}
+    try:
+        duration = float(fmt.get("duration") or st.get("duration") or 0.0)
+    except ValueError:
+        duration = 0.0
+    lufs = None
+    if loudness and ffmpeg and 0 < duration <= PROBE_LOUDNESS_MAX_SECONDS:
+        lufs = _measure_file(ffmpeg, path, for_path)
+    return AudioInfo(path, duration, str(st.get("codec_name") or ""), lufs,
+                     int(st["sample_rate"]) if st.get("sample_rate") else None, st.get("channels"))
+
+
+def _measure_file(ffmpeg: str, path: Path, for_path: Path) -> float | None:
+    cmd = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-i", str(path),
+           "-map", "0:a:0", "-af", "ebur128@m=framelog=verbose", "-f", "null", "-"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=TOOL_TIMEOUT, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return None
+    if proc.returncode != 0:
+        raise AudioError(f"ffmpeg failed (exit code {proc.returncode}) measuring the loudness of {path}: "
+                         f"{_last_message(proc.stderr.decode('utf-8', 'replace'))}; the file may be damaged: "
+                         "synthesize it again", path=for_path, tool="ffmpeg", returncode=proc.returncode)
+    value = _summaries(proc.stderr.decode("utf-8", "replace")).get("m")
+    return None if value is None or value <= -69.0 else value

@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from loa.errors import ConfigError
+from loa.ingest.classify import AREAS, Keyword, RelevanceRules, classify, extract_meta, fold
+from loa.model import DocumentMeta
+
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "relevance.yaml"
+
+
+@pytest.fixture(scope="module")
+def rules() -> RelevanceRules:
+    return RelevanceRules.load(CONFIG)
+
+
+# (title, text, relevant, content areas that must be among the result)
+RELEVANCE_CASES = [
+    ("UBND tỉnh Cao Bằng ban hành Kế hoạch cải cách hành chính năm 2025",
+     "Kế hoạch xác định nhiệm vụ trọng tâm, phấn đấu nâng cao Chỉ số PAR INDEX của tỉnh.", True, set()),
+    ("Công bố danh mục thủ tục hành chính lĩnh vực hộ tịch thuộc thẩm quyền giải quyết của UBND cấp xã",
+     "Chủ tịch UBND tỉnh ban hành Quyết định công bố 12 thủ tục hành chính được sửa đổi, bổ sung.", True, {"procedures"}),
+    ("Cao Bằng: 100% thủ tục hành chính đủ điều kiện được cung cấp dịch vụ công trực tuyến toàn trình",
+     "Người dân nộp hồ sơ trên Cổng Dịch vụ công quốc gia.", True, {"digital_government", "procedures"}),
+    ("Hòa An triển khai sắp xếp đơn vị hành chính cấp xã giai đoạn 2023–2025",
+     "Sau sắp xếp, huyện giảm 6 xã; cán bộ dôi dư được bố trí theo lộ trình.", True, {"apparatus"}),
+    ("Thông báo tuyển dụng công chức cấp xã năm 2025",
+     "Hội đồng tuyển dụng thông báo chỉ tiêu theo vị trí việc làm tại 15 xã, thị trấn.", True, {"civil_servants"}),
+    ("Giao quyền tự chủ tài chính cho các đơn vị sự nghiệp công lập năm 2025",
+     "Sở Tài chính hướng dẫn xây dựng phương án tự chủ giai đoạn 2025–2027.", True, {"public_finance"}),
+    ("Rà soát, hệ thống hóa văn bản quy phạm pháp luật kỳ 2019–2023",
+     "Sở Tư pháp đề nghị các sở, ngành gửi kết quả rà soát văn bản trước ngày 15/3.", True, {"institutions"}),
+    ("Chỉ số PAR INDEX 2024 của tỉnh Cao Bằng tăng 5 bậc",
+     "Bộ Nội vụ công bố Chỉ số cải cách hành chính năm 2024 của các bộ, tỉnh.", True, set()),
+    ("cai cach thu tuc hanh chinh tai xa Hong Viet",
+     "UBND xa niem yet cong khai thu tuc hanh chinh tai bo phan mot cua", True, {"procedures"}),
+    ("Tinh giản biên chế, sắp xếp tổ chức bộ máy các sở, ngành",
+     "Giảm 10% biên chế so với năm 2022.", True, {"apparatus"}),
+    ("Nâng cao chất lượng đào tạo, bồi dưỡng cán bộ, công chức, viên chức cấp xã",
+     "Năm 2025 mở 12 lớp bồi dưỡng kỹ năng.", True, {"civil_servants"}),
+    ("Đẩy mạnh thanh toán trực tuyến và định danh điện tử VNeID",
+     "Áp dụng trong giải quyết thủ tục hành chính tại Trung tâm Phục vụ hành chính công.", True, {"digital_government"}),
+    ("Hướng dẫn thực hiện cơ chế một cửa, một cửa liên thông",
+     "Theo Nghị định 61/2018/NĐ-CP của Chính phủ.", True, {"procedures"}),
+    ("Kiểm tra công vụ đột xuất tại Bộ phận Một cửa huyện Trùng Khánh",
+     "Đoàn kiểm tra việc chấp hành kỷ luật, kỷ cương hành chính của công chức.", True, {"procedures", "civil_servants"}),
+    ("Xây dựng chính quyền số cấp xã: Hà Quảng làm điểm",
+     "Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính.", True, {"digital_government"}),
+    # not about reform
+    ("Khai mạc Lễ hội Pháo hoa Quảng Uyên năm 2025",
+     "Ban tổ chức ứng dụng chuyển đổi số, bán vé và giới thiệu lễ hội qua mã QR.", False, set()),
+    ("Dự báo thời tiết Cao Bằng: rét đậm, rét hại, vùng núi có băng giá",
+     "Không khí lạnh tăng cường, nhiệt độ thấp nhất 2–4 độ C.", False, set()),
+    ("Cao Bằng giành Huy chương Vàng giải bóng đá nam thiếu niên toàn quốc",
+     "Đội bóng thể hiện lối chơi đồng đều.", False, set()),
+    ("Thác Bản Giốc đón hơn 10.000 lượt khách dịp nghỉ lễ 30/4",
+     "Ngành du lịch tỉnh tăng cường các hoạt động quảng bá.", False, set()),
+    ("Mưa lớn gây sạt lở đất trên Quốc lộ 34 đoạn qua Bảo Lạc",
+     "Lực lượng chức năng khẩn trương khắc phục, bảo đảm giao thông.", False, set()),
+    ("Hội thi văn nghệ quần chúng chào mừng Ngày thành lập Đảng",
+     "Tham gia có 20 đội văn nghệ đến từ các xã.", False, set()),
+    ("Công chức xã Hưng Đạo giúp dân thu hoạch lúa chạy lũ",
+     "Tinh thần tương thân tương ái được lan tỏa.", False, set()),
+    ("Giá lợn hơi tăng trở lại", "Thương lái thu mua 62.000 đồng/kg.", False, set()),
+]
+
+
+@pytest.mark.parametrize("title,text,relevant,areas", RELEVANCE_CASES, ids=[c[0][:40] for c in RELEVANCE_CASES])
+def test_relevance_and_content_areas(rules, title, text, relevant, areas) -> None:
+    result = classify(title, text, rules)
+    assert result.relevant is relevant, result.reasons
+    assert areas <= set(result.content_areas)
+    assert set(result.content_areas) <= set(AREAS)
+    if not relevant:
+        assert result.content_areas == ()
+
+
+def test_reasons_say_which_keyword_and_how_many_points(rules) -> None:
+    result = classify("Kế hoạch cải cách hành chính năm 2025", "Về cải cách hành chính và chính quyền số.", rules)
+    assert result.reasons[0] == 'từ khóa "cải cách hành chính" trong tiêu đề (+4.5)'
+    assert 'từ khóa "chính quyền số" (+3.0)' in result.reasons
+    assert result.reasons[-1] == "tổng điểm 7.5 ≥ ngưỡng 3.0"
+    assert result.score == 7.5
+
+
+def test_negative_keywords_are_shown_too(rules) -> None:
+    result = classify("Lễ hội Lồng tồng xã Hồng Việt", "", rules)
+    assert result.reasons == ('từ khóa "lễ hội" trong tiêu đề (-4.5)', "tổng điểm -4.5 < ngưỡng 3.0")
+
+
+def test_a_keyword_inside_a_longer_match_counts_once(rules) -> None:
+    result = classify("Thực hiện một cửa liên thông", "", rules)
+    assert [r for r in result.reasons if "một cửa" in r] == ['từ khóa "một cửa liên thông" trong tiêu đề (+3.75)']
+
+
+def test_each_area_in_the_shipped_config_has_keywords(rules) -> None:
+    assert {kw.area for kw in rules.keywords if kw.area} == set(AREAS)
+
+
+@pytest.mark.parametrize(
+    "text,found",
+    [
+        ("Cải cách hành chính", True),
+        ("CẢI CÁCH HÀNH CHÍNH", True),
+        ("cai cach hanh chinh", True),
+        ("Cai-cach, hanh chinh", True),  # punctuation is a space
+        ("cái cách hành chính", False),  # other diacritics: other words
+        ("cải cách hành chínhh", False),
+        ("tăng cải cách hành chính.", True),
+    ],
+)
+def test_matching_with_and_without_diacritics(text: str, found: bool) -> None:
+    kw = Keyword("cải cách hành chính", 3.0)
+    assert bool(kw.spans(text, fold(text))) is found
+
+
+@pytest.mark.parametrize(
+    "keyword,text,found",
+    [
+        ("đơn vị hành chính", "sap xep don vi hanh chinh cap xa", True),  # đ → d
+        ("đơn vị hành chính", "Đơn vị hành chính", True),
+        ("đơn vị hành chính", "dơn vị hành chính", False),  # d where đ is meant, with diacritics elsewhere
+        ("đơn giản hóa", "Đơn giản hoá thủ tục", True),  # old tone placement
+        ("thủy lợi", "thuỷ lợi", True),
+        ("VNeID", "ứng dụng vneid", True),
+        ("76/NQ-CP", "Nghị quyết 76/NQ-CP", True),
+        ("76/NQ-CP", "Nghị quyết 176/NQ-CP", False),
+    ],
+)
+def test_keyword_edge_cases(keyword: str, text: str, found: bool) -> None:
+    assert bool(Keyword(keyword, 1.0).spans(text, fold(text))) is found
+
+
+# --- document metadata ------------------------------------------------------
+
+META_CASES = [
+    ("Quyết định số 135/QĐ-TTg phê duyệt Đề án đổi mới việc thực hiện cơ chế một cửa",
+     "Thủ tướng Chính phủ ký ban hành ngày 23 tháng 1 năm 2024.",
+     DocumentMeta("135/QĐ-TTg", "Quyết định", "Thủ tướng Chính phủ", "2024-01-23", None, None)),
+    ("Nghị định 61/2018/NĐ-CP về thực hiện cơ chế một cửa, một cửa liên thông",
+     "Nghị định 61/2018/NĐ-CP ngày 23/4/2018 của Chính phủ có hiệu lực thi hành kể từ ngày 21 tháng 6 năm 2018. "
+     "Người ký: Nguyễn Xuân Phúc",
+     DocumentMeta("61/2018/NĐ-CP", "Nghị định", "Chính phủ", "2018-04-23", "Nguyễn Xuân Phúc", "2018-06-21")),
+    ("Thông tư số 01/2024/TT-BNV hướng dẫn chế độ báo cáo",
+     "Thông tư có hiệu lực từ ngày 15/3/2024.",
+     DocumentMeta("01/2024/TT-BNV", "Thông tư", "Bộ Nội vụ", None, None, "2024-03-15")),
+    ("UBND tỉnh ban hành Kế hoạch cải cách hành chính năm 2025",
+     "Kế hoạch số 3627/KH-UBND ngày 23/12/2024 của UBND tỉnh Cao Bằng. KT. CHỦ TỊCH PHÓ CHỦ TỊCH (Đã ký) Lê Văn An",
+     DocumentMeta("3627/KH-UBND", "Kế hoạch", "UBND tỉnh", "2024-12-23", "Lê Văn An", None)),
+    ("Tăng cường kỷ luật, kỷ cương hành chính",
+     "Ngày 05/3/2025, UBND tỉnh Cao Bằng ban hành Công văn số 1234/UBND-NC; văn bản do bà Đàm Thị Lan, Phó Chủ tịch UBND tỉnh ký.",
+     DocumentMeta("1234/UBND-NC", "Công văn", "UBND tỉnh Cao Bằng", "2025-03-05", "Đàm Thị Lan", None)),
+    ("Ủy ban nhân dân huyện Hòa An ban hành Kế hoạch kiểm tra cải cách hành chính",
+     "Kiểm tra tại 15 xã, thị trấn trong quý II.",
+     DocumentMeta(None, "Kế hoạch", "UBND huyện Hòa An", None, None, None)),
+    ("Triển khai kế hoạch cải cách hành chính năm 2025",
+     "Căn cứ Nghị định số 61/2018/NĐ-CP ngày 23/4/2018 của Chính phủ, UBND tỉnh Cao Bằng ban hành Kế hoạch số 45/KH-UBND "
+     "ngày 10/3/2025. Kế hoạch do Phó Chủ tịch UBND tỉnh Nguyễn Văn Hùng ký.",
+     DocumentMeta("45/KH-UBND", "Kế hoạch", "UBND tỉnh Cao Bằng", "2025-03-10", "Nguyễn Văn Hùng", None)),
+    ("Nghị quyết về chính sách hỗ trợ cán bộ dôi dư",
+     "Số: 12/2025/NQ-HĐND. HĐND tỉnh Cao Bằng khóa XVII, kỳ họp thứ 28 thông qua ngày 30/6/2025.",
+     DocumentMeta("12/2025/NQ-HĐND", "Nghị quyết", "HĐND tỉnh Cao Bằng", "2025-06-30", None, None)),
+    ("Luật Cán bộ, công chức sửa đổi",
+     "Luật số 80/2025/QH15 được Quốc hội thông qua; có hiệu lực thi hành kể từ ngày 01/7/2025.",
+     DocumentMeta("80/2025/QH15", "Luật", "Quốc hội", None, None, "2025-07-01")),
+    ("Chỉ thị 05/CT-TTg về tăng cường kỷ luật, kỷ cương",
+     "Chỉ thị có hiệu lực kể từ ngày ký ban hành, ngày 31/2/2025.",
+     DocumentMeta("05/CT-TTg", "Chỉ thị", "Thủ tướng Chính phủ", None, None, None)),
+    ("Uỷ ban nhân dân tỉnh Cao Bằng công bố Quyết định số 512/QĐ-UBND",
+     "Quyết định có hiệu lực thi hành kể từ ngày ký. Số ký hiệu 512/QĐ-UBND Ngày ban hành 18/03/2025 Người ký Nguyễn Văn Hùng Chức vụ Phó Chủ tịch",
+     DocumentMeta("512/QĐ-UBND", "Quyết định", "UBND tỉnh Cao Bằng", "2025-03-18", "Nguyễn Văn Hùng", "2025-03-18")),
+    ("Dự báo thời tiết: không khí lạnh tăng cường", "Nhiệt độ thấp nhất 5 độ C.", DocumentMeta()),
+    ("Tuyên truyền thực hiện quy định về đăng ký thường trú",  # "quy định", "thông báo" as plain words
+     "Công an xã thông báo lịch làm việc với người dân.", DocumentMeta()),
+]
+
+
+@pytest.mark.parametrize("title,text,expected", META_CASES, ids=[c[0][:40] for c in META_CASES])
+def test_extract_meta(title: str, text: str, expected: DocumentMeta) -> None:
+    assert extract_meta(title, text) == expected
+
+
+def test_classify_carries_the_meta(rules) -> None:
+    title, text, expected = META_CASES[1]
+    assert classify(title, text, rules).meta == expected
+
+
+# --- configuration ------------------------------------------------------------
+
+
+def _config(**changes) -> dict:
+    data = {"threshold": 3.0, "keywords": {"cải cách hành chính": 3.0}, "areas": {"procedures": {"thủ tục hành chính": 2.5}}}
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    "data,key,words",
+    [
+        (_config(threshold=None), "threshold", "None"),
+        (_config(threshold="3"), "threshold", "'3'"),
+        (_config(threshold=0), "threshold", "greater than 0"),
+        (_config(title_factor=0.5), "title_factor", "0.5"),
+        (_config(treshold=3), "treshold", "unknown key"),
+        (_config(keywords={}), "keywords", "non-empty"),
+        (_config(keywords={"lễ hội": 0}), "keywords.lễ hội", "non-zero"),
+        (_config(keywords={"lễ hội": "nhiều"}), "keywords.lễ hội", "'nhiều'"),
+        (_config(areas={"finance": {"ngân sách": 1.0}}), "areas.finance", "public_finance"),
+        (_config(areas={"procedures": {"một cửa": -1.0}}), "areas.procedures.một cửa", "positive"),
+        (_config(areas={"procedures": {"cai cach hanh chinh": 1.0}}), "areas.procedures.cai cach hanh chinh", "keywords.cải cách hành chính"),
+        (_config(areas=[]), "areas", "content areas"),
+        ([1, 2], "(file)", "mapping"),
+    ],
+)
+def test_config_errors_name_the_key_and_the_value(data, key: str, words: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        RelevanceRules.from_dict(data, "relevance.yaml")
+    assert caught.value.file == "relevance.yaml"
+    assert caught.value.key == key
+    assert words in caught.value.problem
+
+
+def test_load_reports_missing_and_broken_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot be read"):
+        RelevanceRules.load(tmp_path / "relevance.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("threshold: [3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        RelevanceRules.load(broken)
+
+
+def test_rules_from_a_config_behave_like_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "relevance.yaml"
+    path.write_text(yaml.safe_dump(_config(title_factor=1.0), allow_unicode=True), encoding="utf-8")
+    rules = RelevanceRules.load(path)
+    result = classify("Cải cách hành chính", "thủ tục hành chính", rules)
+    assert (result.relevant, result.score, result.content_areas) == (True, 5.5, ("procedures",))
