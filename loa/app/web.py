@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import mimetypes
+
+from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 
 from loa.config import Config
+
+
+class AtomicStaticFiles(StaticFiles):
+    """StaticFiles that reads a small file with one open().
+
+    Loa replaces pages and playlists atomically (write, then rename), but Starlette's
+    FileResponse takes the size from one stat() and then opens the path again: a page
+    replaced in between is sent with the old length and the client sees a broken read.
+    Pages and playlists are small, so they are read whole; audio (written once) streams.
+    """
+
+    SMALL = 2 * 1024 * 1024
+
+    def file_response(self, full_path, stat_result, scope, status_code=200):
+        if stat_result.st_size > self.SMALL:
+            return super().file_response(full_path, stat_result, scope, status_code)
+        with open(full_path, "rb") as fh:
+            data = fh.read()
+        media_type = mimetypes.guess_type(str(full_path))[0] or "application/octet-stream"
+        if media_type.startswith("text/") or media_type in ("application/json", "application/xml"):
+            media_type += "; charset=utf-8"
+        return Response(data, status_code=status_code, media_type=media_type,
+                        headers={"Cache-Control": "no-cache"})
 
 
 def create_app(cfg: Config) -> FastAPI:
@@ -18,6 +43,6 @@ def create_app(cfg: Config) -> FastAPI:
     def health() -> dict:
         return {"status": "ok"}
 
-    app.mount("/radio", StaticFiles(directory=radio), name="radio")
-    app.mount("/", StaticFiles(directory=site, html=True), name="site")
+    app.mount("/radio", AtomicStaticFiles(directory=radio), name="radio")
+    app.mount("/", AtomicStaticFiles(directory=site, html=True), name="site")
     return app

@@ -7,17 +7,17 @@ Nothing from a feed that failed to fetch or parse is stored.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import requests
 
 from loa.config import Config, Feed
 from loa.errors import FeedError
-from loa.ingest.classify import classify, extract_meta
+from loa.ingest.classify import classify
 from loa.ingest.fetch import FetchLimits, fetch
 from loa.ingest.parse import parse_feed
 from loa.ingest.sanitize import html_to_text
-from loa.model import Classification
+from loa.model import Entry
 from loa.render import Renderer
 from loa.store import Store
 
@@ -38,6 +38,14 @@ class FeedReport:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def scoped_identity(entry: Entry, feed_url: str) -> Entry:
+    """URL and content-hash identities are global (one document seen in two feeds is one document);
+    an opaque GUID such as "qd-512" is only unique within its feed, so it is scoped to the feed."""
+    if entry.identity.startswith(("https://", "sha256:")):
+        return entry
+    return replace(entry, identity=f"{feed_url}#{entry.identity}")
 
 
 def make_renderer(cfg: Config) -> Renderer:
@@ -67,11 +75,8 @@ def ingest_feed(store: Store, cfg: Config, feed: Feed, renderer: Renderer, *,
     report.entries = len(parsed.entries)
     for entry in parsed.entries:
         text = html_to_text(entry.summary_html)
-        cls = classify(entry.title, text, cfg.relevance)
-        if not cls.meta.number:
-            cls = Classification(cls.relevant, cls.score, cls.reasons, cls.content_areas,
-                                 extract_meta(entry.title, text))
-        change = store.record_entry(feed.url, entry, cls)
+        cls = classify(entry.title, text, cfg.relevance)  # also extracts the document metadata
+        change = store.record_entry(feed.url, scoped_identity(entry, feed.url), cls)
         setattr(report, change.kind, getattr(report, change.kind) + 1)
         if change.kind == "unchanged" or not cls.relevant:
             continue

@@ -93,7 +93,7 @@ MAX_EXTRAPOLATION_DB = 10.0
 #: speech longer than this is encoded as two halves by two LAME processes at once (one per core),
 #: cut inside a pause of at least SPLIT_SILENCE_SAMPLES digital zeros
 SPLIT_MIN_SECONDS = 40.0
-SPLIT_SILENCE_SAMPLES = 1000
+SPLIT_SILENCE_SAMPLES = 1000   # at SAMPLE_RATE: 45 ms
 #: probe() measures loudness only for files up to this long (decode + ebur128 ~ 1 s per 10 min)
 PROBE_LOUDNESS_MAX_SECONDS = 1800.0
 
@@ -200,7 +200,7 @@ def synthesize(text: str, out_path: Path, *, settings: VoiceSettings = VoiceSett
     ceiling = settings.true_peak_db - TRUE_PEAK_MARGIN_DB - lame_db
     jingles = [None if p is None else (p, *_jingle_gain(ffmpeg, p, target, ceiling, out_path)) for p in paths]
 
-    pcm, cal = _speak_and_measure(espeak, ffmpeg, speech, settings, target, ceiling, out_path)
+    spoken, cal = _speak_and_measure(espeak, ffmpeg, speech, settings, target, ceiling, out_path)
     t_speech = time.perf_counter()
     gain = cal.gain_for(target)
 
@@ -209,7 +209,7 @@ def synthesize(text: str, out_path: Path, *, settings: VoiceSettings = VoiceSett
     tmp = Path(tmp_name)
     try:
         for attempt in (1, 2):
-            measured = _encode(ffmpeg, pcm, gain, ceiling, settings, jingles, meta, tmp, out_path)
+            measured = _encode(ffmpeg, spoken, gain, ceiling, settings, jingles, meta, tmp, out_path)
             miss = target - measured["speech"]
             if abs(miss) <= CORRECTION_TOLERANCE_LU or attempt == 2:
                 break
@@ -228,7 +228,7 @@ def synthesize(text: str, out_path: Path, *, settings: VoiceSettings = VoiceSett
     log.debug("synthesize %s: %d chars, speech+measure %.3f s, encode %.3f s, total %.3f s, gain %.2f dB",
               out_path, len(speech), t_speech - started, done - t_speech, done - started, gain)
     # the programme's length in samples, as a gapless player (and ffprobe, via the LAME header) sees it
-    samples = (round(settings.lead_silence * SAMPLE_RATE) + len(pcm) // 2
+    samples = (round(settings.lead_silence * SAMPLE_RATE) + len(spoken.pcm) // 2 * SAMPLE_RATE // spoken.rate
                + sum(j[2] for j in jingles if j is not None) + round(settings.tail_silence * SAMPLE_RATE))
     return AudioInfo(out_path, round(samples / SAMPLE_RATE, 4), "mp3", round(measured["programme"] + lame_db, 2),
                      SAMPLE_RATE, 1)
@@ -445,66 +445,164 @@ def _estimate_seconds(text: str, s: VoiceSettings) -> float:
     return len(text.split()) * 0.28 * 150 / s.rate
 
 
+def _wav_header(buf: bytes) -> tuple[int, int, int, int] | None:
+    """(sample rate, channels, bits, offset of the samples) of a streamed WAV, None until complete."""
+    if len(buf) < 12:
+        return None
+    if buf[:4] != b"RIFF" or buf[8:12] != b"WAVE":
+        raise ValueError("not a RIFF/WAVE stream")
+    pos, fmt = 12, None
+    while pos + 8 <= len(buf):
+        cid, size = buf[pos:pos + 4], int.from_bytes(buf[pos + 4:pos + 8], "little")
+        if cid == b"data":
+            if fmt is None:
+                raise ValueError("WAV data before its fmt chunk")
+            return (*fmt, pos + 8)
+        if pos + 8 + size > len(buf):
+            return None
+        if cid == b"fmt ":
+            body = buf[pos + 8:pos + 8 + size]
+            fmt = (int.from_bytes(body[4:8], "little"), int.from_bytes(body[2:4], "little"),
+                   int.from_bytes(body[14:16], "little"))
+        pos += 8 + size + (size & 1)
+    return None
+
+
+@dataclass
+class _Speech:
+    pcm: bytes          # s16le mono
+    rate: int           # espeak-ng's sample rate (22050 for its own voices)
+
+
 def _speak_and_measure(espeak: str, ffmpeg: str, text: str, s: VoiceSettings, target: float, ceiling: float,
-                       out_path: Path) -> tuple[bytes, _Calibration]:
+                       out_path: Path) -> tuple[_Speech, _Calibration]:
+    """espeak-ng's WAV comes back to Python as it is spoken and is copied, as it arrives, into two
+    ffmpeg processes: one measures the whole speech, the other runs the limiter calibration on
+    2 s slices spread over it. Four processes on two cores, all streaming."""
     base_gain = target - _espeak_lufs_estimate(s)
     gains = [round(base_gain + step, 2) for step in CALIBRATION_STEPS_DB]
     n = len(gains)
-    est = _estimate_seconds(text, s)
-    if est > CALIBRATION_SECONDS:
-        period = CALIBRATION_SLICE * est / CALIBRATION_SECONDS
-        sample = f"aselect='lt(mod(t,{period:.3f}),{CALIBRATION_SLICE})',"
-    else:
-        sample = ""
-    branches = "".join(
-        f"[c{k}]volume={g:.2f}dB:precision=float,{_alimiter(ceiling)},ebur128@k{k}=framelog=verbose,anullsink;"
-        for k, g in enumerate(gains))
-    graph = (f"[0:a]aresample={SAMPLE_RATE},ebur128@raw=framelog=verbose,asplit=2[main][cal];"
-             f"[cal]{sample}ebur128@sample=framelog=verbose,asplit={n}{''.join(f'[c{k}]' for k in range(n))};"
-             f"{branches}[main]anull[out]")
     es_cmd = [espeak, "-v", s.voice, "-s", str(s.rate), "-p", str(s.pitch), "-a", str(ESPEAK_AMPLITUDE),
               "-b", "1", "--stdin", "--stdout"]
-    ff_cmd = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-f", "wav", "-i", "pipe:0",
-              "-filter_complex", graph, "-map", "[out]", "-f", "s16le", "-ac", "1", "-ar", str(SAMPLE_RATE),
-              "pipe:1"]
-    with tempfile.TemporaryFile() as es_err, tempfile.TemporaryFile() as ff_err:
+    head = None
+    with tempfile.TemporaryFile() as es_err, tempfile.TemporaryFile() as m_err, tempfile.TemporaryFile() as c_err:
         es = subprocess.Popen(es_cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=es_err)
+        procs = [es]
         try:
-            ff = subprocess.Popen(ff_cmd, stdin=es.stdout, stdout=subprocess.PIPE, stderr=ff_err)
+            with _Watchdog(procs) as dog:
+                feeder = _feed(es.stdin, text.encode("utf-8"))
+                buf = bytearray()
+                while head is None:
+                    chunk = es.stdout.read1(65536)
+                    if not chunk:
+                        break
+                    buf += chunk
+                    try:
+                        head = _wav_header(bytes(buf[:4096]))
+                    except ValueError as exc:
+                        raise AudioError(f"espeak-ng wrote no WAV for {out_path} ({exc}); check that ESPEAK_BIN "
+                                         "is espeak-ng", path=out_path, tool="espeak-ng") from exc
+                if head is not None:
+                    rate, channels, bits, offset = head
+                    if channels != 1 or bits != 16:
+                        raise AudioError(f"espeak-ng wrote {channels}-channel {bits}-bit audio for {out_path}; "
+                                         "expected mono 16-bit: check the espeak-ng installation", path=out_path)
+                    raw_in = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
+                    ff = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"]
+                    meter = subprocess.Popen(ff + raw_in + ["-af", "ebur128@raw=framelog=verbose", "-f", "null", "-"],
+                                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=m_err)
+                    procs.append(meter)
+                    graph = (f"[0:a]ebur128@sample=framelog=verbose,asplit={n}{''.join(f'[c{k}]' for k in range(n))};"
+                             + ";".join(f"[c{k}]volume={g:.2f}dB:precision=float,{_alimiter(ceiling)},"
+                                        f"ebur128@k{k}=framelog=verbose,anullsink" for k, g in enumerate(gains)))
+                    calib = subprocess.Popen(ff + raw_in + ["-filter_complex", graph, "-f", "null", "-"],
+                                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=c_err)
+                    procs.append(calib)
+                    est = _estimate_seconds(text, s)
+                    every = 2 * rate * CALIBRATION_SLICE * max(1.0, est / CALIBRATION_SECONDS)
+                    take = 2 * round(rate * CALIBRATION_SLICE)
+                    pcm = bytearray(buf[offset:])
+                    sent = 0
+                    chunk = bytes(pcm)
+                    while True:
+                        if chunk:
+                            _send(meter, chunk)
+                            _send(calib, _slices(chunk, sent, every, take))
+                            sent += len(chunk)
+                        chunk = es.stdout.read1(65536)
+                        if not chunk:
+                            break
+                        pcm += chunk
+                    for p in (meter, calib):
+                        try:
+                            p.stdin.close()
+                        except OSError:
+                            pass
+                es.stdout.close()
+                feeder.join()
+                codes = [p.wait() for p in procs]
         except BaseException:
-            es.kill()
-            es.wait()
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                p.wait()
             raise
-        es.stdout.close()  # ffmpeg holds the read end; espeak gets SIGPIPE if ffmpeg dies
-        with _Watchdog([es, ff]) as dog:
-            feeder = _feed(es.stdin, text.encode("utf-8"))
-            pcm = ff.stdout.read()
-            ff.stdout.close()
-            ff_rc, es_rc = ff.wait(), es.wait()
-            feeder.join()
-        es_text, ff_text = _stderr_text(es_err), _stderr_text(ff_err)
-    if es_rc != 0:
+        es_text, m_text, c_text = _stderr_text(es_err), _stderr_text(m_err), _stderr_text(c_err)
+    if codes[0] != 0:
         hint = ("check the voice name (espeak-ng --voices=vi lists vi, vi-vn-x-central, vi-vn-x-south)"
                 if "voice" in es_text.lower() else "check that espeak-ng and its data (espeak-ng-data) are installed")
-        raise _fail("espeak-ng", es_rc, es_text, out_path, "speaking the text", hint, dog)
-    if ff_rc != 0:
-        raise _fail("ffmpeg", ff_rc, ff_text, out_path, "measuring the speech",
-                    "check that espeak-ng writes WAV (espeak-ng --stdout) and ffmpeg is complete", dog)
-    if len(pcm) < SAMPLE_RATE // 10:
+        raise _fail("espeak-ng", codes[0], es_text, out_path, "speaking the text", hint, dog)
+    if head is None or len(pcm) < rate // 5:
         raise AudioError(f"espeak-ng produced no speech for {out_path} (voice {s.voice!r}); "
                          "check that the text is Vietnamese words and the voice is installed", path=out_path)
-    found = _summaries(ff_text)
+    for code, err in zip(codes[1:], (m_text, c_text)):
+        if code != 0:
+            raise _fail("ffmpeg", code, err, out_path, "measuring the speech",
+                        "check that ffmpeg is complete (ebur128, alimiter filters)", dog)
+    found = _summaries(m_text) | _summaries(c_text)
     missing = [k for k in ["raw", "sample"] + [f"k{k}" for k in range(n)] if k not in found]
     if missing:
         raise AudioError(f"ffmpeg printed no loudness for {out_path} ({', '.join(missing)} missing); "
                          "check that this ffmpeg has the ebur128 and alimiter filters", path=out_path, tool="ffmpeg")
     # the sample's loudness loss through the limiter stands for the whole speech's
-    offset = found["raw"] - found["sample"]
-    points = [(g, found[f"k{k}"] + offset) for k, g in enumerate(gains)]
+    offset_db = found["raw"] - found["sample"]
+    points = [(g, found[f"k{k}"] + offset_db) for k, g in enumerate(gains)]
     cal = _Calibration(found["raw"], points, base_gain + CALIBRATION_STEPS_DB[len(CALIBRATION_STEPS_DB) // 2])
     log.debug("speech %s: raw %.2f LUFS, sample %.2f LUFS, calibration %s", out_path, found["raw"],
               found["sample"], points)
-    return pcm, cal
+    return _Speech(bytes(pcm), rate), cal
+
+
+def _send(proc: subprocess.Popen, data: bytes) -> None:
+    if data and proc.poll() is None:
+        try:
+            proc.stdin.write(data)
+        except (BrokenPipeError, OSError):
+            pass  # it died: its exit code and stderr say why
+
+
+def _slices(chunk: bytes, start: int, every: float, take: int) -> bytes:
+    """The parts of `chunk` (at byte `start` of the stream) inside the calibration slices: the
+    first `take` bytes of every `every` bytes, windows starting on even offsets (whole samples)."""
+    if every <= take:
+        return chunk
+    out, pos, end = [], start, start + len(chunk)
+
+    def window(k: int) -> int:
+        return int(k * every) & ~1
+
+    while pos < end:
+        k = int(pos // every)
+        if window(k + 1) <= pos:
+            k += 1
+        hi = window(k) + take
+        if pos < hi:
+            stop = min(hi, end)
+            out.append(chunk[pos - start:stop - start])
+            pos = stop
+        else:
+            pos = window(k + 1)
+    return b"".join(out)
 
 
 # --- jingles ---------------------------------------------------------------------------------
@@ -567,6 +665,7 @@ def _jingle_run(ffmpeg: str, path: Path, graph: str, names: list[str], out_path:
 class _Chain:
     """One ffmpeg process: gain + limiter (+ jingle, padding) + LAME, for one part of the speech."""
     pcm: bytes
+    rate: int
     intro: tuple[Path, float, int] | None   # (file, gain dB, samples)
     outro: tuple[Path, float, int] | None
     lead: float
@@ -576,11 +675,11 @@ class _Chain:
     dest: str          # file name, or "pipe:1"
 
 
-def _split_point(pcm: bytes) -> int | None:
+def _split_point(pcm: bytes, rate: int) -> int | None:
     """A byte offset near the middle, inside a run of digital silence (espeak-ng's pauses are
     exact zeros), where the speech can be cut and encoded as two MP3 streams and rejoined: the
     encoder delay and padding at the joint add ~75 ms to a pause, which nobody hears."""
-    run = bytes(2 * SPLIT_SILENCE_SAMPLES)
+    run = bytes(2 * (SPLIT_SILENCE_SAMPLES * rate // SAMPLE_RATE))
     mid = len(pcm) // 4 * 2
     best = None
     for found in (pcm.find(run, mid), pcm.rfind(run, 0, mid)):
@@ -594,8 +693,9 @@ def _split_point(pcm: bytes) -> int | None:
 
 def _chain_cmd(ffmpeg: str, c: _Chain, gain: float, ceiling: float, s: VoiceSettings,
                tags: dict[str, str]) -> list[str]:
-    inputs = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0"]
-    graph = [f"[0:a]volume={gain:.3f}dB:precision=float,{_alimiter(ceiling)},ebur128@speech=framelog=verbose[sp]"]
+    inputs = ["-f", "s16le", "-ar", str(c.rate), "-ac", "1", "-i", "pipe:0"]
+    resample = f"aresample={SAMPLE_RATE}," if c.rate != SAMPLE_RATE else ""
+    graph = [f"[0:a]{resample}volume={gain:.3f}dB:precision=float,{_alimiter(ceiling)},ebur128@speech=framelog=verbose[sp]"]
     order = ["[sp]"]
     for role, jingle in (("intro", c.intro), ("outro", c.outro)):
         if jingle is None:
@@ -627,17 +727,18 @@ def _chain_cmd(ffmpeg: str, c: _Chain, gain: float, ceiling: float, s: VoiceSett
             "-ar", str(SAMPLE_RATE), "-ac", "1", "-write_xing", "1" if c.xing else "0", "-f", "mp3", c.dest]
 
 
-def _encode(ffmpeg: str, pcm: bytes, gain: float, ceiling: float, s: VoiceSettings,
+def _encode(ffmpeg: str, speech: _Speech, gain: float, ceiling: float, s: VoiceSettings,
             jingles: list[tuple[Path, float, int] | None], tags: dict[str, str], tmp: Path,
             out_path: Path) -> dict[str, float]:
     """Write the MP3 to `tmp`; return the loudness measured just before LAME: speech, programme."""
     intro, outro = jingles
-    split = _split_point(pcm) if len(pcm) >= 2 * SAMPLE_RATE * SPLIT_MIN_SECONDS else None
+    pcm, rate = speech.pcm, speech.rate
+    split = _split_point(pcm, rate) if len(pcm) >= 2 * rate * SPLIT_MIN_SECONDS else None
     if split is None:
-        chains = [_Chain(pcm, intro, outro, s.lead_silence, s.tail_silence, True, True, str(tmp))]
+        chains = [_Chain(pcm, rate, intro, outro, s.lead_silence, s.tail_silence, True, True, str(tmp))]
     else:
-        chains = [_Chain(pcm[:split], intro, None, s.lead_silence, 0.0, True, False, str(tmp)),
-                  _Chain(pcm[split:], None, outro, 0.0, s.tail_silence, False, False, "pipe:1")]
+        chains = [_Chain(pcm[:split], rate, intro, None, s.lead_silence, 0.0, True, False, str(tmp)),
+                  _Chain(pcm[split:], rate, None, outro, 0.0, s.tail_silence, False, False, "pipe:1")]
     procs: list[subprocess.Popen] = []
     try:
         for c in chains:

@@ -1,19 +1,35 @@
 """Schema migrations with Alembic, run by the store when it opens (idempotent).
 
-HEAD names the newest revision so a store that is already current opens without
-importing Alembic (it costs ~0.4 s, which every `loa` command would pay);
-tests/unit/test_store.py checks HEAD against the migration scripts.
+A store that is already current opens without importing Alembic (it costs ~0.4 s,
+which every `loa` command would pay): the heads are read from the revision files
+with a regex and compared with the alembic_version table. Several heads are fine
+(independent branches, e.g. one per channel); `upgrade` applies them all.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0001"
+_REV = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision\s*=\s*(.+)$", re.M)
+
+
+def heads() -> frozenset[str]:
+    """Revisions no other revision builds on, read from the scripts without Alembic."""
+    revisions, parents = set(), set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        text_ = script.read_text(encoding="utf-8")
+        rev, down = _REV.search(text_), _DOWN.search(text_)
+        if rev:
+            revisions.add(rev.group(1))
+        if down:
+            parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+    return frozenset(revisions - parents)
 
 
 def alembic_config(connection):
@@ -25,26 +41,26 @@ def alembic_config(connection):
     return cfg
 
 
-def current(engine: Engine) -> str | None:
+def current(engine: Engine) -> frozenset[str]:
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
-            return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return frozenset()
+        return frozenset(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
 
 
 def upgrade(engine: Engine) -> None:
-    if current(engine) == HEAD:
+    if current(engine) == heads():
         return
     from alembic import command
 
     with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), "head")
+        command.upgrade(alembic_config(conn), "heads")
 
 
-def script_head() -> str:
+def script_heads() -> frozenset[str]:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    return frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())
 
 
 def autogenerate(engine: Engine, message: str) -> None:
