@@ -5,18 +5,26 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # command:debian-package pairs installed with apt-get when the command is missing
 SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto espeak-ng:espeak-ng ffmpeg:ffmpeg ffprobe:ffmpeg
+# for the tests: a real browser and PDF rendering
+TEST_DEPS := chromium:chromium pdftoppm:poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test system-deps services venv bench clean
+.PHONY: run test system-deps test-deps apt-install services venv bench clean
 
 run: system-deps venv
 	$(BIN)/loa run
 
-test: system-deps services venv
+test: system-deps test-deps services venv
 	$(BIN)/pytest
 
 system-deps:
-	@missing=""; for pair in $(SYSTEM_DEPS); do \
+	@$(MAKE) --no-print-directory apt-install PAIRS="$(SYSTEM_DEPS)"
+
+test-deps:
+	@$(MAKE) --no-print-directory apt-install PAIRS="$(TEST_DEPS)"
+
+apt-install:
+	@missing=""; for pair in $(PAIRS); do \
 	  cmd=$${pair%%:*}; pkg=$${pair##*:}; \
 	  command -v $$cmd >/dev/null 2>&1 || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; \
 	done; \
