@@ -1,16 +1,19 @@
-"""Ingest: one task per feed, so one broken feed never stops the pass."""
+"""Ingest: one task per feed host, so a slow or broken portal never stops the pass and each
+government server sees at most two requests at a time from Loa."""
 
 from __future__ import annotations
+
+from itertools import groupby
 
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.events import emit
 from loa import events
 from loa.config import Feed
-from loa.ingest.fetch import make_session
-from loa.ingest.pipeline import ingest_feed, make_renderer
+from loa.ingest.pipeline import FeedReport, host_of, ingest_many
 from loa.runtime import runtime
 
 
@@ -28,28 +31,34 @@ def _run_name() -> str:
     return f"ingest {len(urls)} feed(s)" if urls else "ingest all feeds"
 
 
-@task(name="ingest-feed", task_run_name="ingest {feed.name}")
-def ingest_one(feed: Feed) -> dict:
+def _announce(report: FeedReport) -> None:
     cfg, store = runtime()
-    report = ingest_feed(store, cfg, feed, make_renderer(cfg), session=make_session())
+    feed = events.resource("feed", report.url, report.name)
     if report.status == "failed":
-        emit(events.FEED_FAILED, events.resource("feed", feed.url, feed.name),
-             payload={"reason": report.reason, "error": report.error,
-                      "consecutive_failures": report.consecutive_failures})
+        emit(events.FEED_FAILED, feed, payload={"reason": report.reason, "error": report.error,
+                                                "consecutive_failures": report.consecutive_failures})
     for notice_id in report.drafted:
         view = store.notice(notice_id)
         emit(events.NOTICE_DRAFTED, events.notice_resource(notice_id, view.title),
-             related=[events.resource("feed", feed.url, feed.name, role="feed")],
-             payload={"version": view.version})
-    return report.as_dict()
+             related=[feed | {"prefect.resource.role": "feed"}], payload={"version": view.version})
 
 
-@flow(name="ingest", flow_run_name=_run_name, log_prints=True)
+@task(name="ingest-host", task_run_name="ingest {host} ({count} feeds)")
+def ingest_host(host: str, count: int, feeds: list[Feed]) -> list[dict]:
+    cfg, store = runtime()
+    reports = ingest_many(store, cfg, feeds, workers=2, per_host=2)
+    for report in reports:
+        _announce(report)
+    return [r.as_dict() for r in reports]
+
+
+@flow(name="ingest", flow_run_name=_run_name, log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=16))
 def ingest(feed_urls: list[str] | None = None) -> list[dict]:
-    """Poll the configured feeds (or the given URLs) once and draft notices for new reform documents."""
-    feeds = _feeds(feed_urls)
-    futures = [ingest_one.submit(f) for f in feeds]
-    reports = [f.result() for f in futures]
+    """Poll the configured feeds (or the given URLs) once and draft notices for new and amended reform documents."""
+    feeds = sorted(_feeds(feed_urls), key=lambda f: host_of(f.url))
+    futures = [ingest_host.submit(host, len(group), group)
+               for host, group in ((h, list(g)) for h, g in groupby(feeds, key=lambda f: host_of(f.url)))]
+    reports = [r for f in futures for r in f.result()]
     create_table_artifact(
         key="ingest-report",
         table=[{k: r[k] for k in ("name", "url", "status", "entries", "new", "updated", "unchanged", "reason", "error")}

@@ -126,18 +126,14 @@ def _ingest_locally(cfg, store, urls) -> list[dict]:
     from rich.progress import Progress
 
     from loa.config import Feed
-    from loa.ingest.fetch import make_session
-    from loa.ingest.pipeline import ingest_feed, make_renderer
+    from loa.ingest.pipeline import ingest_many
 
     known = {f.url: f for f in cfg.feeds}
     feeds = [known.get(u, Feed(u, u, next(iter(cfg.areas)))) for u in urls] if urls else cfg.feeds
-    renderer, session, reports = make_renderer(cfg), make_session(), []
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("ingesting feeds", total=len(feeds))
-        for f in feeds:
-            reports.append(ingest_feed(store, cfg, f, renderer, session=session).as_dict())
-            progress.advance(task)
-    return reports
+        reports = ingest_many(store, cfg, feeds, on_done=lambda _r: progress.advance(task))
+    return [r.as_dict() for r in reports]
 
 
 @app.command()
@@ -278,16 +274,25 @@ def read_aloud_cmd() -> None:
 
 @app.command()
 def feeds(as_json: bool = JSON) -> None:
-    """Feed health: last success, last error and reason, consecutive failures."""
-    _, store = _store()
-    rows = store.feeds()
+    """Feed health: last success, last error and reason, consecutive failures, staleness.
+
+    A feed is stale when it has not been read successfully for three ingest intervals.
+    Configured feeds that were never polled are listed too."""
+    from datetime import timedelta
+
+    cfg, store = _store()
+    rows = {r["url"]: r for r in store.feeds(stale_after=timedelta(minutes=3 * cfg.ingest_interval_minutes))}
+    for f in cfg.feeds:
+        rows.setdefault(f.url, {"url": f.url, "name": f.name, "title": None, "last_checked_at": None,
+                                "last_success_at": None, "last_error_at": None, "last_error_reason": None,
+                                "last_error": None, "consecutive_failures": 0, "stale": True})
     if as_json:
-        _print_json(rows)
+        _print_json(list(rows.values()))
         return
-    table = Table("feed", "last success", "failures", "last error", title="Feeds")
-    for r in rows:
+    table = Table("feed", "last success", "failures", "stale", "last error", title="Feeds")
+    for r in rows.values():
         table.add_row(r["name"], r["last_success_at"] or "never", str(r["consecutive_failures"]),
-                      r["last_error"] or "")
+                      "[red]yes[/]" if r["stale"] else "no", r["last_error"] or "")
     out.print(table)
 
 

@@ -73,12 +73,14 @@ class Keyword:
     area: str | None = None  # one of AREAS, or None for reform in general
     pattern: re.Pattern = field(init=False, repr=False, compare=False)
     marks: tuple = field(init=False, repr=False, compare=False)
+    words: frozenset = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         words = fold(self.phrase).split()
         body = " +".join(re.escape(w) for w in words)
         object.__setattr__(self, "pattern", re.compile(rf"(?<!\w){body}(?!\w)"))
         object.__setattr__(self, "marks", _word_marks(self.phrase))
+        object.__setattr__(self, "words", frozenset(words))
 
     def spans(self, text: str, folded: str) -> list[tuple[int, int]]:
         return [m.span() for m in self.pattern.finditer(folded) if self._same_marks(text[m.start() : m.end()])]
@@ -210,7 +212,9 @@ def _unshadowed(text: str, keywords: tuple[Keyword, ...]) -> set[Keyword]:
     So "một cửa liên thông" counts once, not also as "một cửa".
     """
     folded = fold(text)
-    spans = [(s, e, kw) for kw in keywords for s, e in kw.spans(text, folded)]
+    present = set(folded.split())
+    # only keywords whose every word occurs can match: skips most regex scans (ingest hot path)
+    spans = [(s, e, kw) for kw in keywords if kw.words <= present for s, e in kw.spans(text, folded)]
     return {
         kw
         for s, e, kw in spans
@@ -293,6 +297,7 @@ _LOCAL_CODES = {"UBND": (_PEOPLES_COMMITTEE,), "HĐND": (_PEOPLES_COUNCIL,)}
 
 _DATE = r"(\d{1,2})(?:/|-|\.| tháng )(\d{1,2})(?:/|-|\.| năm )((?:19|20)\d\d)"
 _DATED = re.compile(rf"ngày(?: ban hành| ký)?:? {_DATE}", re.IGNORECASE)
+_DATED_AFTER_NUMBER = re.compile(rf",? (?:ban hành )?{_DATED.pattern}", re.IGNORECASE)
 _EFFECTIVE = re.compile(rf"hiệu lực(?: thi hành)?(?: kể)? từ(?: ngày)? (?:{_DATE}|(ngày ký))", re.IGNORECASE)
 _SIGNER = tuple(
     re.compile(p)
@@ -389,9 +394,12 @@ def _iso(day: str, month: str, year: str) -> str | None:
 def _issue_date(text: str, number: str | None) -> str | None:
     """The date next to the document's number, else the first date that is not another document's."""
     if number:
-        after = re.search(re.escape(number) + rf",? (?:ban hành )?{_DATED.pattern}", text, re.IGNORECASE)
-        if after:
-            return _iso(*after.groups())
+        at = text.find(number)
+        while at >= 0:
+            after = _DATED_AFTER_NUMBER.match(text, at + len(number))
+            if after:
+                return _iso(*after.groups())
+            at = text.find(number, at + 1)
     for found in _DATED.finditer(text):
         before = text[max(0, found.start() - 30) : found.start()]
         if not _NUMBER.search(before) and "hiệu lực" not in before.lower():

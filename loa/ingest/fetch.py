@@ -61,8 +61,13 @@ class FetchResult:
 
 
 def make_session(user_agent: str = "Loa/0.1 (+administrative-reform notices)") -> requests.Session:
+    """One session shared by a whole pass (threads included): keep-alive connections per host."""
     session = requests.Session()
     session.headers.update({"User-Agent": user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"})
+    # many hosts in one pass: keep a pool per host instead of requests' default of 10 pools
+    adapter = requests.adapters.HTTPAdapter(pool_connections=256, pool_maxsize=4, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     return session
 
 

@@ -7,19 +7,23 @@ Nothing from a feed that failed to fetch or parse is stored.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
+from urllib.parse import urlsplit
 
 import requests
 
 from loa.config import Config, Feed
 from loa.errors import FeedError
 from loa.ingest.classify import classify
-from loa.ingest.fetch import FetchLimits, fetch
+from loa.ingest.fetch import FetchLimits, fetch, make_session
 from loa.ingest.parse import parse_feed
 from loa.ingest.sanitize import html_to_text
 from loa.model import Entry
 from loa.render import Renderer
-from loa.store import Store
+from loa.store import Draft, Store
 
 
 @dataclass
@@ -48,6 +52,31 @@ def scoped_identity(entry: Entry, feed_url: str) -> Entry:
     return replace(entry, identity=f"{feed_url}#{entry.identity}")
 
 
+def host_of(url: str) -> str:
+    return urlsplit(url).hostname or "local files"
+
+
+def ingest_many(store: Store, cfg: Config, feeds: list[Feed], *, workers: int = 16, per_host: int = 2,
+                limits: FetchLimits = FetchLimits(), on_done: Callable[[FeedReport], None] | None = None,
+                ) -> list[FeedReport]:
+    """Poll many feeds at once without blocking on the slowest, at most `per_host` at a time per host
+    (politeness towards small government servers). Reports come back in the order of `feeds`."""
+    renderer, session = make_renderer(cfg), make_session()
+    hosts: dict[str, threading.Semaphore] = {}
+    for feed in feeds:
+        hosts.setdefault(host_of(feed.url), threading.Semaphore(per_host))
+
+    def one(feed: Feed) -> FeedReport:
+        with hosts[host_of(feed.url)]:
+            report = ingest_feed(store, cfg, feed, renderer, session=session, limits=limits)
+        if on_done:
+            on_done(report)
+        return report
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(feeds)))) as pool:
+        return list(pool.map(one, feeds))
+
+
 def make_renderer(cfg: Config) -> Renderer:
     lexicon = cfg.lexicon
     from loa.speech.readaloud import read_aloud
@@ -73,17 +102,19 @@ def ingest_feed(store: Store, cfg: Config, feed: Feed, renderer: Renderer, *,
         return report
 
     report.entries = len(parsed.entries)
-    for entry in parsed.entries:
-        text = html_to_text(entry.summary_html)
-        cls = classify(entry.title, text, cfg.relevance)  # also extracts the document metadata
-        change = store.record_entry(feed.url, scoped_identity(entry, feed.url), cls)
+    texts = [html_to_text(e.summary_html) for e in parsed.entries]
+    # classify also extracts the document metadata
+    classified = [(scoped_identity(e, feed.url), classify(e.title, t, cfg.relevance))
+                  for e, t in zip(parsed.entries, texts)]
+    drafts = []
+    for (entry, cls), change in zip(classified, store.record_entries(feed.url, classified)):
         setattr(report, change.kind, getattr(report, change.kind) + 1)
         if change.kind == "unchanged" or not cls.relevant:
             continue
         variants = renderer.variants(title=entry.title, summary_html=entry.summary_html, meta=cls.meta,
                                      source_url=entry.link, area_names=[cfg.area_name(feed.area)])
-        notice = store.draft_notice(change.document_version_id, areas=[feed.area], variants=variants)
-        report.drafted.append(notice.id)
+        drafts.append(Draft(change.document_version_id, [feed.area], variants))
+    report.drafted = [notice_id for notice_id, _ in store.draft_notices(drafts)]
     store.record_feed_success(feed.url, name=feed.name, title=parsed.title,
                               etag=fetched.etag, last_modified=fetched.last_modified)
     return report

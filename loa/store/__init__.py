@@ -7,12 +7,13 @@ across a closed session or mutate rows behind the store's back.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterator
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -54,6 +55,28 @@ class EntryChange:
 
 
 @dataclass(frozen=True)
+class _DocRef:
+    id: int
+
+
+@dataclass(frozen=True)
+class _VersionRef:
+    id: int
+    version: int
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What it takes to draft a notice version from a document version."""
+
+    document_version_id: int
+    areas: list[str]
+    variants: dict[str, str]
+    priority: Priority = Priority.NORMAL
+
+
+@dataclass(frozen=True)
 class Delivery:
     notice_id: int
     version: int
@@ -68,18 +91,31 @@ class Delivery:
 
 
 def _sqlite_pragmas(dbapi_conn, _record):
+    dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_begin)
     cur = dbapi_conn.cursor()
     # WAL lets the web server read while a flow writes; busy_timeout waits instead of failing.
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    # A write transaction takes SQLite's write lock up front (BEGIN IMMEDIATE), so concurrent
+    # writers queue on busy_timeout instead of failing with "database is locked" when a
+    # read transaction tries to upgrade; read-only sessions stay DEFERRED and never block.
+    write = conn.get_execution_options().get("loa_write", True)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._session = sessionmaker(engine, expire_on_commit=False)
+        self._reader = sessionmaker(engine.execution_options(loa_write=False), expire_on_commit=False)
+        # SQLite has one writer at a time: threads of this process queue on a lock (fair, no
+        # polling); other processes wait on busy_timeout. PostgreSQL needs neither.
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True) -> "Store":
@@ -90,13 +126,21 @@ class Store:
         engine = create_engine(url, pool_pre_ping=True)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
         if upgrade:
             migrate.upgrade(engine)
         return cls(engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with self._session.begin() as s:
+        """A write transaction: committed on success, rolled back on error."""
+        with self._write_lock, self._session.begin() as s:
+            yield s
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only transaction (never takes SQLite's write lock)."""
+        with self._reader.begin() as s:
             yield s
 
     # --- feeds ------------------------------------------------------------------------------
@@ -113,7 +157,7 @@ class Store:
 
     def feed_validators(self, url: str) -> tuple[str | None, str | None]:
         """The ETag and Last-Modified to send with the next conditional GET."""
-        with self.session() as s:
+        with self.reading() as s:
             row = s.scalar(select(FeedRow).where(FeedRow.url == url))
             return (row.etag, row.last_modified) if row else (None, None)
 
@@ -140,11 +184,14 @@ class Store:
             row.consecutive_failures = (row.consecutive_failures or 0) + 1
             return row.consecutive_failures
 
-    def feeds(self) -> list[dict]:
-        with self.session() as s:
+    def feeds(self, stale_after: timedelta | None = None) -> list[dict]:
+        """Feed health. A feed is stale when it has not been read successfully for `stale_after`."""
+        now = utcnow()
+        with self.reading() as s:
             rows = s.scalars(select(FeedRow).order_by(FeedRow.id)).all()
             return [
                 {
+                    "stale": bool(stale_after) and (r.last_success_at is None or now - r.last_success_at > stale_after),
                     "url": r.url, "name": r.name, "title": r.title,
                     "last_checked_at": _iso(r.last_checked_at), "last_success_at": _iso(r.last_success_at),
                     "last_error_at": _iso(r.last_error_at), "last_error_reason": r.last_error_reason,
@@ -157,34 +204,53 @@ class Store:
 
     def record_entry(self, feed_url: str, entry: Entry, cls: Classification) -> EntryChange:
         """Store an entry as a new document, a new version of one, or nothing if unchanged."""
+        return self.record_entries(feed_url, [(entry, cls)])[0]
+
+    def record_entries(self, feed_url: str, items: list[tuple[Entry, Classification]]) -> list[EntryChange]:
+        """The 'what changed?' decision for a whole feed in one transaction.
+
+        One query finds the known documents and their latest versions; new rows are flushed in
+        two batches (documents, then versions), not one round trip per entry.
+        """
         with self.session() as s:
             feed = self._feed(s, feed_url)
-            doc = s.scalar(select(DocumentRow).where(DocumentRow.identity == entry.identity))
-            if doc is None:
-                doc = DocumentRow(identity=entry.identity)
-                s.add(doc)
-                s.flush()
-                kind, version = "new", 1
-            else:
-                latest = s.scalar(
-                    select(DocumentVersionRow)
-                    .where(DocumentVersionRow.document_id == doc.id)
-                    .order_by(DocumentVersionRow.version.desc())
-                    .limit(1)
-                )
-                if latest is not None and latest.content_hash == entry.content_hash:
-                    return EntryChange("unchanged", doc.id, latest.id, latest.version)
-                kind, version = "updated", (latest.version + 1 if latest else 1)
-            dv = DocumentVersionRow(
-                document_id=doc.id, version=version, feed_id=feed.id, title=entry.title,
-                summary_html=entry.summary_html, link=entry.link, published=entry.published,
-                content_hash=entry.content_hash, relevant=cls.relevant, score=cls.score,
-                reasons=list(cls.reasons), content_areas=list(cls.content_areas),
-                meta={k: v for k, v in vars(cls.meta).items() if v},
-            )
-            s.add(dv)
-            s.flush()
-            return EntryChange(kind, doc.id, dv.id, version)
+            identities = list({e.identity for e, _ in items})
+            docs = {d.identity: d for d in s.scalars(select(DocumentRow).where(DocumentRow.identity.in_(identities)))}
+            latest: dict[int, DocumentVersionRow] = {}
+            if docs:
+                newest = (select(DocumentVersionRow.document_id, func.max(DocumentVersionRow.version).label("v"))
+                          .where(DocumentVersionRow.document_id.in_([d.id for d in docs.values()]))
+                          .group_by(DocumentVersionRow.document_id).subquery())
+                for dv in s.scalars(select(DocumentVersionRow).join(newest, (
+                        newest.c.document_id == DocumentVersionRow.document_id) & (newest.c.v == DocumentVersionRow.version))):
+                    latest[dv.document_id] = dv
+            fresh = list(dict.fromkeys(e.identity for e, _ in items if e.identity not in docs))
+            if fresh:  # Core bulk inserts: ~5× cheaper per row than ORM objects on the ingest hot path
+                now = utcnow()
+                ids = s.execute(insert(DocumentRow).returning(DocumentRow.id, sort_by_parameter_order=True),
+                                [{"identity": i, "created_at": now} for i in fresh]).scalars().all()
+                docs.update({i: _DocRef(doc_id) for i, doc_id in zip(fresh, ids)})
+            rows, pending = [], []
+            for entry, cls in items:
+                doc_id = docs[entry.identity].id
+                prev = latest.get(doc_id)
+                if prev is not None and prev.content_hash == entry.content_hash:
+                    pending.append(EntryChange("unchanged", doc_id, prev.id, prev.version))
+                    continue
+                version = prev.version + 1 if prev else 1
+                rows.append({
+                    "document_id": doc_id, "version": version, "feed_id": feed.id, "title": entry.title,
+                    "summary_html": entry.summary_html, "link": entry.link, "published": entry.published,
+                    "content_hash": entry.content_hash, "relevant": cls.relevant, "score": cls.score,
+                    "reasons": list(cls.reasons), "content_areas": list(cls.content_areas),
+                    "meta": {k: v for k, v in vars(cls.meta).items() if v}, "fetched_at": utcnow(),
+                })
+                latest[doc_id] = _VersionRef(-len(rows), version, entry.content_hash)  # same entry twice: one change
+                pending.append(EntryChange("updated" if prev else "new", doc_id, -len(rows), version))
+            ids = s.execute(insert(DocumentVersionRow).returning(DocumentVersionRow.id, sort_by_parameter_order=True),
+                            rows).scalars().all() if rows else []
+            return [c if c.document_version_id >= 0 else
+                    EntryChange(c.kind, c.document_id, ids[-c.document_version_id - 1], c.version) for c in pending]
 
     # --- notices ----------------------------------------------------------------------------
 
@@ -193,37 +259,52 @@ class Store:
         priority: Priority = Priority.NORMAL,
     ) -> NoticeView:
         """A new notice (or a new version of the document's notice) in state drafted."""
+        notice_id, version = self.draft_notices([Draft(document_version_id, areas, variants, priority)])[0]
+        return self.notice(notice_id, version)
+
+    def draft_notices(self, drafts: list["Draft"]) -> list[tuple[int, int]]:
+        """Draft many notices in one transaction; returns (notice id, version) for each."""
+        if not drafts:
+            return []
         with self.session() as s:
-            dv = s.get(DocumentVersionRow, document_version_id)
-            if dv is None:
-                raise NotFound(f"document version {document_version_id} does not exist")
-            notice = s.scalar(select(NoticeRow).where(NoticeRow.document_id == dv.document_id))
-            if notice is None:
-                notice = NoticeRow(document_id=dv.document_id)
-                s.add(notice)
-                s.flush()
-                version = 1
-            else:
-                version = (s.scalar(select(func.max(NoticeVersionRow.version))
-                                    .where(NoticeVersionRow.notice_id == notice.id)) or 0) + 1
-                # an older draft nobody approved is replaced by the newer text
-                for old in s.scalars(select(NoticeVersionRow).where(
-                        NoticeVersionRow.notice_id == notice.id,
-                        NoticeVersionRow.state == NoticeState.DRAFTED.value)):
-                    old.state = NoticeState.SUPERSEDED.value
-                    s.add(ActionRow(notice_version_id=old.id, action="superseded", actor="loa",
-                                    reason=f"the source document changed; see version {version}"))
-            nv = NoticeVersionRow(
-                notice_id=notice.id, version=version, document_version_id=dv.id,
-                state=NoticeState.DRAFTED.value, priority=priority.value, title=dv.title, areas=areas,
-            )
-            s.add(nv)
+            dvs = {dv.id: dv for dv in s.scalars(select(DocumentVersionRow).where(
+                DocumentVersionRow.id.in_([d.document_version_id for d in drafts])))}
+            missing = [d.document_version_id for d in drafts if d.document_version_id not in dvs]
+            if missing:
+                raise NotFound(f"document version(s) {missing} do not exist")
+            doc_ids = [dvs[d.document_version_id].document_id for d in drafts]
+            notices = {n.document_id: n for n in s.scalars(select(NoticeRow).where(NoticeRow.document_id.in_(doc_ids)))}
+            known = [n.id for n in notices.values()]
+            versions = dict(s.execute(select(NoticeVersionRow.notice_id, func.max(NoticeVersionRow.version))
+                                      .where(NoticeVersionRow.notice_id.in_(known))
+                                      .group_by(NoticeVersionRow.notice_id)).all()) if known else {}
+            old_drafts = list(s.scalars(select(NoticeVersionRow).where(
+                NoticeVersionRow.notice_id.in_(known), NoticeVersionRow.state == NoticeState.DRAFTED.value))) if known else []
+            for doc_id in doc_ids:
+                if doc_id not in notices:
+                    notices[doc_id] = NoticeRow(document_id=doc_id)
+                    s.add(notices[doc_id])
             s.flush()
-            for channel, body in variants.items():
-                s.add(VariantRow(notice_version_id=nv.id, channel=channel, language="vi", body=body))
-            s.add(ActionRow(notice_version_id=nv.id, action="drafted", actor="loa"))
+            rows = []
+            for d, doc_id in zip(drafts, doc_ids):
+                notice = notices[doc_id]
+                version = versions[notice.id] = versions.get(notice.id, 0) + 1
+                nv = NoticeVersionRow(notice_id=notice.id, version=version, document_version_id=d.document_version_id,
+                                      state=NoticeState.DRAFTED.value, priority=d.priority.value,
+                                      title=dvs[d.document_version_id].title, areas=list(d.areas))
+                s.add(nv)
+                rows.append((nv, d))
+            # an older draft nobody approved is replaced by the newer text
+            for old in old_drafts:
+                old.state = NoticeState.SUPERSEDED.value
+                s.add(ActionRow(notice_version_id=old.id, action="superseded", actor="loa",
+                                reason=f"the source document changed; see version {versions[old.notice_id]}"))
             s.flush()
-            return self._view(s, nv)
+            for nv, d in rows:
+                s.add_all([VariantRow(notice_version_id=nv.id, channel=c, language="vi", body=b)
+                           for c, b in d.variants.items()])
+                s.add(ActionRow(notice_version_id=nv.id, action="drafted", actor="loa"))
+            return [(nv.notice_id, nv.version) for nv, _ in rows]
 
     def _version_row(self, s: Session, notice_id: int, version: int | None = None) -> NoticeVersionRow:
         q = select(NoticeVersionRow).where(NoticeVersionRow.notice_id == notice_id).options(
@@ -238,12 +319,12 @@ class Store:
 
     def notice(self, notice_id: int, version: int | None = None) -> NoticeView:
         """One notice version (the latest if version is None)."""
-        with self.session() as s:
+        with self.reading() as s:
             return self._view(s, self._version_row(s, notice_id, version))
 
     def notices(self, state: NoticeState | None = None, limit: int = 200, offset: int = 0) -> list[NoticeView]:
         """The latest version of each notice, newest first; or every version in `state`."""
-        with self.session() as s:
+        with self.reading() as s:
             q = select(NoticeVersionRow).options(
                 selectinload(NoticeVersionRow.variants), selectinload(NoticeVersionRow.actions),
                 selectinload(NoticeVersionRow.document_version).selectinload(DocumentVersionRow.feed))
@@ -260,7 +341,7 @@ class Store:
     def live_notices(self, now: datetime | None = None) -> list[NoticeView]:
         """Versions on public channels now: approved/published, not expired, newest first."""
         now = now or utcnow()
-        with self.session() as s:
+        with self.reading() as s:
             q = (select(NoticeVersionRow)
                  .where(NoticeVersionRow.state.in_([st.value for st in LIVE_STATES]))
                  .options(selectinload(NoticeVersionRow.variants), selectinload(NoticeVersionRow.actions))
@@ -322,7 +403,7 @@ class Store:
         )
 
     def actions(self, notice_id: int) -> list[dict]:
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.execute(select(ActionRow, NoticeVersionRow.version).join(NoticeVersionRow)
                              .where(NoticeVersionRow.notice_id == notice_id).order_by(ActionRow.id)).all()
             return [{"version": v, "action": a.action, "actor": a.actor, "at": _iso(a.at), "reason": a.reason}
@@ -345,7 +426,7 @@ class Store:
 
     def deliveries(self, notice_id: int, version: int | None = None, channel: str | None = None,
                    kind: str | None = None) -> list[Delivery]:
-        with self.session() as s:
+        with self.reading() as s:
             q = select(DeliveryRow).where(DeliveryRow.notice_id == notice_id)
             if version is not None:
                 q = q.where(DeliveryRow.version == version)

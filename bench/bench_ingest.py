@@ -1,0 +1,152 @@
+"""Ingest at provincial scale: 1,000 realistic Vietnamese feeds × 50 entries served over loopback.
+
+Prints, in one run: raw feedparser entries/s over the same bytes (the baseline); Loa's first pass
+entries/s (fetch, parse, sanitise, classify, store, draft) and the ratio (goal ≥ 0.7×); the re-poll
+pass when every feed answers 304 (goal < 10 s); peak RSS (goal < 400 MB).
+
+    .venv/bin/python bench/bench_ingest.py [--feeds 1000] [--entries 50] [--hosts 50]
+
+Feeds are spread over --hosts loopback addresses (127.0.0.2, 127.0.0.3, …) so per-host politeness
+limits apply as they would against real government portals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.server
+import random
+import resource
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import feedparser  # noqa: E402
+
+from loa.config import Env, Feed, load_config  # noqa: E402
+from loa.ingest.pipeline import ingest_many  # noqa: E402
+from loa.store import Store  # noqa: E402
+from tests.conftest import write_config  # noqa: E402
+
+REFORM = [
+    "UBND tỉnh ban hành Kế hoạch cải cách hành chính năm {y}",
+    "Công bố danh mục thủ tục hành chính được sửa đổi lĩnh vực {f}",
+    "Đẩy mạnh cung cấp dịch vụ công trực tuyến toàn trình lĩnh vực {f}",
+    "Sắp xếp tổ chức bộ máy, tinh gọn đầu mối các phòng chuyên môn cấp huyện",
+    "Nâng cao chỉ số hài lòng của người dân đối với sự phục vụ của cơ quan hành chính",
+]
+OTHER = [
+    "Lễ hội {f} thu hút hàng nghìn du khách đến Cao Bằng",
+    "Dự báo thời tiết: vùng núi phía Bắc rét đậm, rét hại",
+    "Giải bóng đá thanh niên huyện {f} khai mạc",
+    "Giá nông sản tại chợ phiên {f} tăng nhẹ dịp cuối năm",
+]
+FIELDS = ["hộ tịch", "đất đai", "tư pháp", "giáo dục", "y tế", "xây dựng", "nông nghiệp", "Hòa An", "Trùng Khánh"]
+
+
+def make_feed(i: int, entries: int, rng: random.Random) -> bytes:
+    items = []
+    for j in range(entries):
+        reform = rng.random() < 0.2
+        title = rng.choice(REFORM if reform else OTHER).format(y=2020 + j % 7, f=rng.choice(FIELDS))
+        number = f"{rng.randint(100, 4000)}/{rng.choice(['KH', 'QĐ', 'TB', 'CV'])}-UBND"
+        body = (f"<p>Ngày {rng.randint(1, 28)}/{rng.randint(1, 12)}/2026, Ủy ban nhân dân tỉnh Cao Bằng ban hành "
+                f"văn bản số {number} về {title.lower()}.</p><p>Các sở, ban, ngành, UBND các huyện, thành phố "
+                f"triển khai thực hiện; người dân liên hệ Bộ phận Một cửa để được hướng dẫn.</p>")
+        items.append(f"<item><title>{title} (tin {i}-{j})</title><link>https://portal{i % 97}.caobang.example/"
+                     f"tin/{i}/{j}.html</link><pubDate>Mon, 2{j % 9} Nov 2026 08:00:00 +0700</pubDate>"
+                     f"<description><![CDATA[{body}]]></description></item>")
+    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>Cổng thông tin {i}</title><link>https://portal{i}.caobang.example/</link>"
+            + "".join(items) + "</channel></rss>").encode("utf-8")
+
+
+def serve(hosts: int, bodies: dict[str, bytes]) -> tuple[list[str], list]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            body = bodies[self.path]
+            etag = '"' + hashlib.md5(body).hexdigest() + '"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    bases, servers = [], []
+    for h in range(hosts):
+        srv = http.server.ThreadingHTTPServer((f"127.0.0.{h + 2}", 0), Handler)
+        srv.daemon_threads = True
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        servers.append(srv)
+        bases.append(f"http://127.0.0.{h + 2}:{srv.server_address[1]}")
+    return bases, servers
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--feeds", type=int, default=1000)
+    ap.add_argument("--entries", type=int, default=50)
+    ap.add_argument("--hosts", type=int, default=50)
+    ap.add_argument("--workers", type=int, default=32)
+    args = ap.parse_args()
+    rng = random.Random(7)
+    bodies = {f"/feed/{i}.rss": make_feed(i, args.entries, rng) for i in range(args.feeds)}
+    total = args.feeds * args.entries
+    size = sum(map(len, bodies.values()))
+
+    t = time.perf_counter()
+    parsed = sum(len(feedparser.parse(b).entries) for b in bodies.values())
+    raw = time.perf_counter() - t
+    assert parsed == total
+
+    bases, servers = serve(args.hosts, bodies)
+    tmp = Path(tempfile.mkdtemp(prefix="loa-bench-ingest-"))
+    folder = write_config(tmp / "config", feeds=[])
+    cfg = load_config(Env(home=tmp / "home", config_dir=folder))
+    store = Store.open(cfg.database_url)
+    feeds = [Feed(url=f"{bases[i % args.hosts]}/feed/{i}.rss", name=f"feed {i}", area="cao-bang")
+             for i in range(args.feeds)]
+
+    t = time.perf_counter()
+    first = ingest_many(store, cfg, feeds, workers=args.workers)
+    first_s = time.perf_counter() - t
+    t = time.perf_counter()
+    again = ingest_many(store, cfg, feeds, workers=args.workers)
+    repoll_s = time.perf_counter() - t
+    for srv in servers:
+        srv.shutdown()
+
+    failed = [r for r in first if r.status != "ok"]
+    drafted = sum(len(r.drafted) for r in first)
+    not_modified = sum(r.status == "not_modified" for r in again)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{args.feeds} feeds × {args.entries} entries = {total} entries, {size / 1e6:.1f} MB, "
+          f"{args.hosts} hosts, {args.workers} workers")
+    print(f"baseline: raw feedparser        {total / raw:8.0f} entries/s  ({raw:.1f} s)")
+    print(f"Loa first pass                  {total / first_s:8.0f} entries/s  ({first_s:.1f} s, "
+          f"{drafted} drafts, {len(failed)} failed)  ratio {raw / first_s:.2f}× raw (goal ≥ 0.7)")
+    print(f"Loa re-poll, all 304            {repoll_s:8.1f} s  ({not_modified}/{args.feeds} not modified; goal < 10 s)")
+    print(f"peak RSS                        {peak:8.0f} MB (goal < 400 MB)")
+    if failed:
+        print("first failures:", [(r.url, r.reason, r.error) for r in failed[:3]])
+
+
+if __name__ == "__main__":
+    main()
