@@ -55,7 +55,7 @@ class Radio:
         for n in live:
             path = audio_file(self.cfg, n)
             if path.exists():
-                seconds = round(probe(path).duration)
+                seconds = round(probe(path, loudness=False).duration)
                 lines += [f"#EXTINF:{seconds},{n.title}", f"../audio/{path.name}"]
         return write_atomic(playlist_file(self.cfg, station.id), "\n".join(lines) + "\n")
 
