@@ -71,11 +71,11 @@ def main() -> None:
     env |= {"LOA_HOME": str(tmp / "home"), "LOA_CONFIG_DIR": str(folder)}
     cfg = load_config(Env(home=tmp / "home", config_dir=folder))
     t0 = time.monotonic()
-    proc = subprocess.Popen([LOA, "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([LOA, "run"], env=env, stdout=open(tmp / "run.log", "wb"), stderr=subprocess.STDOUT)
     try:
         while not (cfg.home / "run.json").exists():
             if proc.poll() is not None:
-                sys.exit("loa run failed to start")
+                sys.exit("loa run failed to start: " + (tmp / "run.log").read_text()[-2000:])
             time.sleep(0.2)
         startup = time.monotonic() - t0
         out = subprocess.run([LOA, "ingest", "--json"], env=env, capture_output=True, text=True, check=True)
