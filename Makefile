@@ -4,9 +4,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 # command:debian-package pairs installed with apt-get when the command is missing
-SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto espeak-ng:espeak-ng ffmpeg:ffmpeg ffprobe:ffmpeg
-# for the tests: a real browser and PDF rendering
-TEST_DEPS := chromium:chromium pdftoppm:poppler-utils
+# (pango1.0-tools brings the Pango libraries WeasyPrint needs for the printed bulletin)
+SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto espeak-ng:espeak-ng ffmpeg:ffmpeg ffprobe:ffmpeg pango-view:pango1.0-tools
+# for the tests: a real browser, PDF rendering, a real player for the radio playlists
+TEST_DEPS := chromium:chromium pdftoppm:poppler-utils mpv:mpv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test system-deps test-deps apt-install services venv bench clean

@@ -40,7 +40,7 @@ def register(cls: type) -> type:
 
 
 def build_channels(cfg: Config, store: Store, names: list[str] | None = None) -> dict[str, Channel]:
-    from channels import boards, radio, website  # noqa: F401  (registers the classes)
+    from channels import boards, printed, radio, webhook, website  # noqa: F401  (registers the classes)
 
     return {name: cls(cfg, store) for name, cls in REGISTRY.items() if names is None or name in names}
 

@@ -2,38 +2,55 @@
 
 A board for commune C subscribes to C's, its district's and its province's
 notice topics, takes Loa's public key from loa/v1/keys/notices, and shows
-only notices whose signature verifies; an empty retained payload removes one.
+only notices whose signature verifies, that were published for the topic they
+arrived on and have not expired; an empty retained payload removes one.
+(`loa board watch` reads with the monitor account; a real board uses its own.)
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from datetime import datetime, timezone
 
-import paho.mqtt.client as mqtt
 from rich.console import Console
+from rich.markup import escape
 
+from loa.board_protocol import board_subscriptions, notice_topic
 from loa.config import Config
 from loa.errors import LoaError
 from loa.signing import verify
 
 from channels.boards import key_topic
+from channels.mqtt import make_client
 
 
 def area_topics(cfg: Config, area: str) -> list[str]:
-    parts = area.split("/")
-    return [f"{cfg.mqtt_topic_prefix}/areas/{'/'.join(parts[:i])}/notices/+" for i in range(1, len(parts) + 1)]
+    return board_subscriptions(cfg.mqtt_topic_prefix, area)
+
+
+def check(cfg: Config, topic: str, notice: dict, key: str | None) -> str | None:
+    """Why a board must not show this notice, or None when it may."""
+    if not isinstance(notice, dict) or notice.get("schema") != "loa.notice":
+        return "not a loa.notice payload"
+    if key is None or not verify(notice, key):
+        return "signature does not verify"
+    if topic != notice_topic(cfg.mqtt_topic_prefix, notice.get("area"), notice.get("id")):
+        return "published for another topic"
+    expires = notice.get("expires_at")
+    if expires and datetime.fromisoformat(expires.replace("Z", "+00:00")) <= datetime.now(timezone.utc):
+        return "expired"
+    return None
 
 
 def watch(cfg: Config, area: str, *, as_json: bool = False, console: Console | None = None,
-          stop: threading.Event | None = None) -> None:
+          stop: threading.Event | None = None, profile: str | None = None) -> None:
     console = console or Console()
     stop = stop or threading.Event()
+    profile = profile or cfg.boards.default_profile
     url = cfg.mqtt_monitor
     state: dict = {"key": None, "pending": []}
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-    if url.username:
-        client.username_pw_set(url.username, url.password)
+    client = make_client(url)
     failed: list[str] = []
 
     def on_connect(c, _u, _f, rc, _p):
@@ -53,15 +70,17 @@ def watch(cfg: Config, area: str, *, as_json: bool = False, console: Console | N
         except ValueError:
             console.print(f"[red]rejected[/] {topic}: not JSON")
             return
-        ok = verify(notice, state["key"])
+        problem = check(cfg, topic, notice, state["key"])
         if as_json:
-            console.print_json(json.dumps({"topic": topic, "verified": ok, "notice": notice}, ensure_ascii=False))
-        elif not ok:
-            console.print(f"[red]rejected[/] {topic}: signature does not verify")
+            console.print_json(json.dumps({"topic": topic, "verified": problem is None, "problem": problem,
+                                           "notice": notice}, ensure_ascii=False))
+        elif problem:
+            console.print(f"[red]rejected[/] {topic}: {problem}")
         else:
-            console.rule(f"[bold]{notice.get('priority', 'normal').upper()}[/] · {notice.get('area_name')}")
-            console.print(f"[bold]{notice['title']}[/]\n{notice.get('body', '')}\n{notice.get('url', '')}",
-                          markup=False)
+            console.rule(f"[bold]{notice.get('priority', 'normal').upper()}[/] · {escape(str(notice.get('area_name')))}")
+            lines = (notice.get("lines") or {}).get(profile) or [notice.get("body", "")]
+            console.print(f"[bold]{escape(notice['title'])}[/]", highlight=False)
+            console.print("\n".join(lines) + f"\n{notice.get('url', '')}", markup=False, highlight=False)
 
     def on_message(_c, _u, msg):
         if msg.topic == key_topic(cfg):

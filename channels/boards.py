@@ -1,38 +1,39 @@
-"""Digital public notice boards over MQTT v5 (DESIGN §4).
+"""Digital public notice boards over MQTT v5 (docs/boards.md).
 
 Each approved notice is one retained QoS-1 message per target area on
 loa/v1/areas/<area path>/notices/<notice id>; a newer version replaces it on
-the same topic; an empty retained payload withdraws it. Payloads are signed
-(loa.signing) so a board can reject what Loa did not send.
+the same topic; an empty retained payload withdraws it. Payloads follow the
+loa.notice schema (loa.board_protocol) and are signed (loa.signing) so a board
+can reject what Loa did not send.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+import time
+from datetime import datetime, timedelta, timezone
 
+from loa.board_protocol import CONTENT_TYPE, NOTICE_SCHEMA, SCHEMA_VERSION, notice_payload
+from loa.board_protocol import key_topic as _key_topic
+from loa.board_protocol import notice_topic as _notice_topic
 from loa.config import Config
-from loa.model import DeliveryResult, NoticeView
+from loa.model import DeliveryResult, DeliveryStatus, NoticeView
 from loa.signing import Signer
 from loa.store import Store
 
 from channels.base import failure, register
 from channels.mqtt import BrokerUnavailable, Publisher
 
-SCHEMA = "loa.notice"
-SCHEMA_VERSION = 1
+# one user property names the schema and its version: each property costs every subscriber a decode
+USER_PROPERTIES = {"schema": f"{NOTICE_SCHEMA}/{SCHEMA_VERSION}"}
 
 
 def notice_topic(cfg: Config, area: str, notice_id: int) -> str:
-    return f"{cfg.mqtt_topic_prefix}/areas/{area}/notices/{notice_id}"
+    return _notice_topic(cfg.mqtt_topic_prefix, area, notice_id)
 
 
 def key_topic(cfg: Config) -> str:
-    return f"{cfg.mqtt_topic_prefix}/keys/notices"
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.utc).isoformat() if value else None
+    return _key_topic(cfg.mqtt_topic_prefix)
 
 
 @register
@@ -46,44 +47,60 @@ class Boards:
     def targets(self, notice: NoticeView) -> list[str]:
         return list(notice.areas)
 
+    def url(self, notice: NoticeView) -> str:
+        from channels.website import notice_path
+
+        return f"{self.cfg.site_url}/{notice_path(notice.id)}"
+
     def payload(self, notice: NoticeView, area: str) -> dict:
-        return self.signer.sign({
-            "schema": SCHEMA, "schema_version": SCHEMA_VERSION,
-            "id": notice.id, "version": notice.version, "priority": notice.priority.value,
-            "title": notice.title, "body": notice.variants.get("boards", ""),
-            "url": f"{self.cfg.site_url}/notices/{notice.id}.html",
-            "area": area, "area_name": self.cfg.area_name(area),
-            "document_number": notice.meta.number,
-            "approved_at": _iso(notice.approved_at), "expires_at": _iso(notice.expires_at),
-        })
+        return self.signer.sign(notice_payload(
+            notice, area=area, area_name=self.cfg.area_name(area), url=self.url(notice),
+            profiles=self.cfg.boards.profiles))
 
     def _expiry(self, notice: NoticeView) -> int | None:
         if notice.expires_at is None:
             return None
         return int((notice.expires_at - datetime.now(timezone.utc)).total_seconds())
 
+    def _stale_areas(self, notice: NoticeView) -> list[str]:
+        """Areas an older version was published to that this version no longer targets: cleared on dispatch."""
+        older = {d.target for d in self.store.deliveries(notice.id, channel=self.name, kind="publish")
+                 if d.version < notice.version and d.status == DeliveryStatus.DELIVERED.value}
+        return sorted(older - set(notice.areas))
+
     def _send(self, notice: NoticeView, targets: list[str], withdraw: bool) -> list[DeliveryResult]:
-        results = []
+        results: list[DeliveryResult] = []
+        retry = "the delivery stays pending and is retried"
+        kind = "withdraw" if withdraw else "dispatch"
         try:
-            with Publisher(self.cfg.mqtt, client_id=f"loa-dispatch-{notice.id}-{notice.version}") as pub:
-                pub.publish(key_topic(self.cfg), json.dumps(self.signer.public_key_document()).encode())
-                for area in targets:
+            with Publisher(self.cfg.mqtt, client_id=f"loa-{kind}-{notice.id}-{notice.version}") as pub:
+                key = json.dumps(self.signer.public_key_document()).encode()
+                if pub.retained(key_topic(self.cfg)) != key:  # republishing would wake every board for nothing
+                    pub.publish(key_topic(self.cfg), key)
+                if not withdraw:
+                    for area in self._stale_areas(notice):
+                        pub.publish(notice_topic(self.cfg, area, notice.id), b"")
+                expiry, sent = self._expiry(notice), []
+                for area in targets:  # all in flight at once, then each PUBACK (a notice for many communes)
                     topic = notice_topic(self.cfg, area, notice.id)
                     if withdraw:
-                        pub.publish(topic, b"")  # empty retained payload clears the board's copy
+                        sent.append((area, topic, pub.send(topic, b"")))  # empty retained payload clears it
+                    elif expiry is not None and expiry <= 0:
+                        results.append(DeliveryResult(self.name, area, True, f"{topic}: already expired, not sent"))
                     else:
-                        expiry = self._expiry(notice)
-                        if expiry is not None and expiry <= 0:
-                            results.append(DeliveryResult(self.name, area, True, f"{topic}: already expired, not sent"))
-                            continue
                         body = json.dumps(self.payload(notice, area), ensure_ascii=False).encode("utf-8")
-                        pub.publish(topic, body, expiry=expiry,
-                                    user={"schema": f"{SCHEMA}/{SCHEMA_VERSION}"})
-                    results.append(DeliveryResult(self.name, area, True, topic))
+                        sent.append((area, topic, pub.send(topic, body, expiry=expiry, content_type=CONTENT_TYPE,
+                                                           user=USER_PROPERTIES)))
+                deadline = time.monotonic() + pub.timeout
+                for area, topic, info in sent:
+                    try:
+                        pub.confirm(info, topic, deadline)
+                        results.append(DeliveryResult(self.name, area, True, topic))
+                    except BrokerUnavailable as exc:  # only this target is in doubt: it is sent again
+                        results.append(DeliveryResult(self.name, area, False, f"{exc}; {retry}"))
         except BrokerUnavailable as exc:
             done = {r.target for r in results}
-            return results + failure(self.name, [t for t in targets if t not in done],
-                                     f"{exc}; the delivery stays pending and is retried")
+            return results + failure(self.name, [t for t in targets if t not in done], f"{exc}; {retry}")
         return results
 
     def dispatch(self, notice: NoticeView, targets: list[str]) -> list[DeliveryResult]:
@@ -93,4 +110,27 @@ class Boards:
         return self._send(notice, targets, withdraw=True)
 
     def describe(self) -> dict:
-        return {"channel": self.name, "broker": self.cfg.mqtt.masked(), "key_id": self.signer.key_id}
+        return {"channel": self.name, "broker": self.cfg.mqtt.masked(), "key_id": self.signer.key_id,
+                "profiles": {p.id: f"{p.lines} × {p.width}" for p in self.cfg.boards.profiles}}
+
+
+def redeliver(cfg: Config, store: Store, settle_after: timedelta = timedelta(minutes=2)) -> list[DeliveryResult]:
+    """Deliver what a long broker outage left undelivered on the boards channel (the board-health flow runs it).
+
+    Prefect retries a failed dispatch task a few times; an outage longer than that leaves delivery rows
+    failed. Current notices are published and withdrawn ones cleared here, each target once.
+    """
+    from channels.dispatch import deliver
+    from loa.model import NoticeState
+
+    channel, results = Boards(cfg, store), []
+    settled = datetime.now(timezone.utc) - settle_after  # past the dispatch flow's own retries
+    work = [(n, "publish") for n in store.live_notices()]
+    work += [(n, "withdraw") for n in store.notices(NoticeState.WITHDRAWN)]
+    for notice, kind in work:
+        rows = store.deliveries(notice.id, notice.version, channel.name, kind)
+        if any(d.status == DeliveryStatus.FAILED.value and d.updated_at < settled for d in rows):
+            results += deliver(store, channel, notice, kind)
+            if kind == "publish":
+                store.settle(notice.id, notice.version)
+    return results

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from loa.errors import InvalidTransition
-from loa.model import LIVE_STATES, DeliveryResult, DeliveryStatus, NoticeState, NoticeView
+from loa.model import LIVE_STATES, DeliveryResult, DeliveryStatus, NoticeState, NoticeView, Priority
 from loa.store import Store
+from loa.store.schema import utcnow
 
 from channels.base import Channel
 
@@ -43,6 +44,11 @@ def approved_version(store: Store, notice_id: int) -> NoticeView:
         if view.state in LIVE_STATES:
             if not view.approved_by:
                 raise InvalidTransition(f"notice {notice_id} v{view.version} has no recorded approval; not dispatched")
+            if view.publish_at and view.publish_at > utcnow() and view.priority != Priority.EMERGENCY:
+                # embargoed: the desk schedules a dispatch run at publish_at; emergencies go out at once
+                raise InvalidTransition(
+                    f"notice {notice_id} v{view.version} is embargoed until {view.publish_at.isoformat()}; "
+                    f"not dispatched before then (its scheduled dispatch run does it at that time)")
             return view
     latest = store.notice(notice_id)
     raise InvalidTransition(
@@ -57,7 +63,13 @@ def _versions_newest_first(store: Store, notice_id: int):
 
 
 def plan(store: Store, channels: dict[str, Channel], notice: NoticeView, kind: str = "publish") -> dict[str, list[str]]:
+    """The delivery rows to create. A withdrawal goes only where some version was delivered:
+    a notice withdrawn before it was ever published must not appear anywhere, not even marked."""
     targets = {name: ch.targets(notice) for name, ch in channels.items()}
+    if kind == "withdraw":
+        reached = {(d.channel, d.target) for d in store.deliveries(notice.id, kind="publish")
+                   if d.status == DeliveryStatus.DELIVERED.value}
+        targets = {name: [t for t in names if (name, t) in reached] for name, names in targets.items()}
     store.plan_deliveries(notice.id, notice.version, kind, targets)
     return targets
 

@@ -6,7 +6,9 @@ PUBACK, so a returned success means the broker has the message.
 
 from __future__ import annotations
 
+import secrets
 import threading
+import time
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -19,12 +21,38 @@ class BrokerUnavailable(Exception):
     pass
 
 
+def make_client(url: MqttURL, client_id: str = "", manual_ack: bool = False) -> mqtt.Client:
+    """A paho MQTT v5 client with the account from `url` (not yet connected)."""
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5,
+                         manual_ack=manual_ack)
+    if url.username:
+        client.username_pw_set(url.username, url.password)
+    return client
+
+
+def probe(url: MqttURL, timeout: float = 5.0) -> str | None:
+    """Connect once with `url`'s account: None when the broker accepts it, else why not."""
+    client = make_client(url, f"loa-probe-{secrets.token_hex(4)}")
+    done, why = threading.Event(), []
+    client.on_connect = lambda c, u, f, rc, p: (why.append(str(rc)) if rc.is_failure else None, done.set())
+    try:
+        client.connect(url.host, url.port, keepalive=10)
+    except OSError as exc:
+        return f"cannot reach the broker {url.masked()}: {exc}"
+    client.loop_start()
+    try:
+        if not done.wait(timeout):
+            return f"no CONNACK from {url.masked()} within {timeout:.0f} s"
+        return why[0] if why else None
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
 class Publisher:
     def __init__(self, url: MqttURL, client_id: str = "", timeout: float = 10.0):
         self.url, self.timeout = url, timeout
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-        if url.username:
-            self.client.username_pw_set(url.username, url.password)
+        self.client = make_client(url, client_id)
         self._connected = threading.Event()
         self._reason: str | None = None
         self.client.on_connect = self._on_connect
@@ -50,21 +78,48 @@ class Publisher:
         self.client.disconnect()
         self.client.loop_stop()
 
-    def publish(self, topic: str, payload: bytes, *, retain: bool = True, expiry: int | None = None,
-                content_type: str | None = "application/json", user: dict[str, str] | None = None) -> None:
-        """Publish with QoS 1 and wait for the broker's PUBACK; raise BrokerUnavailable otherwise."""
+    def retained(self, topic: str, settle: float = 0.05) -> bytes | None:
+        """The message retained on `topic` now (None: none seen). Mosquitto sends it right after the SUBACK,
+        so a short wait after the SUBACK is enough on a healthy link; a miss only means a needless republish."""
+        seen: list[bytes] = []
+        subscribed = threading.Event()
+        self.client.message_callback_add(topic, lambda c, u, msg: seen.append(msg.payload))
+        self.client.on_subscribe = lambda *a: subscribed.set()
+        try:
+            self.client.subscribe(topic, qos=0)
+            if subscribed.wait(self.timeout):
+                deadline = time.monotonic() + settle
+                while not seen and time.monotonic() < deadline:
+                    time.sleep(0.002)
+            self.client.unsubscribe(topic)
+        finally:
+            self.client.message_callback_remove(topic)
+        return seen[0] if seen else None
+
+    def send(self, topic: str, payload: bytes, *, retain: bool = True, expiry: int | None = None,
+             content_type: str | None = "application/json", user: dict[str, str] | None = None):
+        """Queue a QoS-1 publish without waiting: several can be in flight; `confirm` each one."""
         props = Properties(PacketTypes.PUBLISH)
         if expiry is not None:
             props.MessageExpiryInterval = max(1, int(expiry))
         if content_type and payload:
             props.ContentType = content_type
+            props.PayloadFormatIndicator = 1  # UTF-8 text
         if user:
             props.UserProperty = list(user.items())
-        info = self.client.publish(topic, payload, qos=1, retain=retain, properties=props)
+        return self.client.publish(topic, payload, qos=1, retain=retain, properties=props)
+
+    def confirm(self, info, topic: str, deadline: float | None = None) -> None:
+        """Wait for the broker's PUBACK of a sent message; raise BrokerUnavailable without one."""
+        left = self.timeout if deadline is None else max(0.0, deadline - time.monotonic())
         try:
-            info.wait_for_publish(self.timeout)
+            info.wait_for_publish(left)
         except (RuntimeError, ValueError) as exc:
             raise BrokerUnavailable(f"publishing {topic} to {self.url.masked()} failed: {exc}") from exc
         if not info.is_published():
             raise BrokerUnavailable(f"the broker {self.url.masked()} did not acknowledge {topic} "
                                     f"within {self.timeout:.0f} s")
+
+    def publish(self, topic: str, payload: bytes, **options) -> None:
+        """Publish with QoS 1 and wait for the broker's PUBACK; raise BrokerUnavailable otherwise."""
+        self.confirm(self.send(topic, payload, **options), topic)

@@ -1,31 +1,40 @@
-"""Commune loudspeaker radio: a read-aloud MP3 per notice version and an M3U playlist per station.
+"""Commune loudspeaker radio: audio per notice version and language, station playlists, emergency commands.
 
-Audio is synthesised once per notice version (espeak-ng + ffmpeg, loa.speech.tts)
-from the approved radio script. A station's playlist is rebuilt from the store
-on every publish and withdraw: the live, unexpired notices whose area contains
-the station, emergency first, then priority, then newest.
+dispatch(): makes the notice's audio (the website's file with the stations.yaml defaults, and each
+target station's, a human recording beating the synthetic voice), then rebuilds each target station's
+next-slot playlist (loa.radio.build: quotas, order, overflow). An emergency also gets each station's
+immediate playlist and a signed MQTT command on loa/v1/radio/<station>/play (QoS 1, not retained,
+expiring: loa.radio.command); a station's delivery is done when the broker acknowledged it.
+withdraw(): rebuilds every future playlist of the stations without the notice (and, for an emergency,
+sends a signed stop command). The slot flow (flows/radio_slots.py) builds each slot before it airs.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
-from loa.config import Config, Station
-from loa.files import write_atomic
-from loa.model import DeliveryResult, NoticeView, Priority, within
-from loa.speech.tts import AudioError, VoiceSettings, probe, synthesize
+from loa.config import Config
+from loa.model import DeliveryResult, DeliveryStatus, NoticeView, Priority
+from loa.radio import command
+from loa.radio.audio import BROKEN
+from loa.radio.build import BuildReport, Builder, in_area
+from loa.speech.tts import AudioError
 from loa.store import Store
 
 from channels.base import failure, register
-
-PRIORITY_ORDER = {Priority.EMERGENCY: 0, Priority.PRIORITY: 1, Priority.NORMAL: 2}
+from channels.mqtt import BrokerUnavailable, Publisher
 
 
 def audio_file(cfg: Config, notice: NoticeView, language: str = "vi") -> Path:
+    """The file the website links: made with the stations.yaml defaults (loa.radio.audio)."""
     return cfg.home / "radio" / "audio" / f"notice-{notice.id}-v{notice.version}-{language}.mp3"
 
 
 def playlist_file(cfg: Config, station_id: str) -> Path:
+    """The station's next-slot playlist (and .xspf beside it)."""
     return cfg.home / "radio" / "stations" / f"{station_id}.m3u8"
 
 
@@ -36,48 +45,133 @@ class Radio:
     def __init__(self, cfg: Config, store: Store):
         self.cfg, self.store = cfg, store
         self.stations = {s.id: s for s in cfg.stations}
+        self.builder = Builder(cfg, store)
+        self._signer = None
+
+    @property
+    def signer(self):
+        from loa.signing import Signer
+
+        if self._signer is None:  # only emergencies sign: no key file for a plain dispatch
+            self._signer = Signer.load_or_create(self.cfg.home / "keys" / "notice-signing.pem")
+        return self._signer
 
     def targets(self, notice: NoticeView) -> list[str]:
-        return [s.id for s in self.cfg.stations if any(within(s.area, a) for a in notice.areas)]
-
-    def _audio(self, notice: NoticeView) -> Path:
-        path = audio_file(self.cfg, notice)
-        if not path.exists():
-            synthesize(notice.variants.get("radio") or notice.title, path, settings=VoiceSettings(voice="vi"),
-                       tags={"title": notice.title, "comment": f"loa notice {notice.id} v{notice.version}",
-                             "language": "vie"})
-        return path
-
-    def _playlist(self, station: Station) -> Path:
-        live = [n for n in self.store.live_notices() if any(within(station.area, a) for a in n.areas)]
-        live.sort(key=lambda n: (PRIORITY_ORDER[n.priority], -n.id))
-        lines = ["#EXTM3U", f"#PLAYLIST:{station.name}"]
-        for n in live:
-            path = audio_file(self.cfg, n)
-            if path.exists():
-                seconds = round(probe(path, loudness=False).duration)
-                lines += [f"#EXTINF:{seconds},{n.title}", f"../audio/{path.name}"]
-        return write_atomic(playlist_file(self.cfg, station.id), "\n".join(lines) + "\n")
+        return [s.id for s in self.cfg.stations if in_area(s, notice)]
 
     def dispatch(self, notice: NoticeView, targets: list[str]) -> list[DeliveryResult]:
+        known = [t for t in targets if t in self.stations]
+        gone = failure(self.name, [t for t in targets if t not in self.stations],
+                       "station no longer in stations.yaml; nothing to deliver", transient=False)
+        now = datetime.now(timezone.utc)
+        languages = tuple(dict.fromkeys(lang for s in self.cfg.stations for lang in s.languages))
+        website = replace(self.cfg.radio.defaults, languages=languages)
         try:
-            audio = self._audio(notice)
-        except AudioError as exc:
-            return failure(self.name, targets, str(exc), transient=False)
-        return self._rebuild(targets, f"plays {audio.name}")
+            made = self.builder.maker.tracks([(website, notice)] + [(self.stations[t], notice) for t in known])
+        except (AudioError, OSError) as exc:
+            return gone + failure(self.name, known, f"audio for notice {notice.id} v{notice.version}: {exc}",
+                                  transient=isinstance(exc, OSError) and not isinstance(exc, AudioError))
+        broken = {sid: "; ".join(f"{lang}: {why}" for lang, why in made[(sid, notice.id, notice.version)][1].items()
+                                 if why.startswith(BROKEN))
+                  for sid in [website.id, *known]}
+        # a station fails on its own languages only: a damaged Tày recording does not stop Vietnamese elsewhere
+        gone += [DeliveryResult(self.name, t, False, broken[t], transient=False) for t in known if broken[t]]
+        known = [t for t in known if not broken[t]]
+        emergency = notice.priority == Priority.EMERGENCY
+        try:
+            reports = (self.builder.emergency(known, now) if emergency else []) + self.builder.next(known, now)
+            if stale := self._stale_stations(notice, targets):
+                self.builder.future(stale, now)  # an older version aired there; this one does not
+        except (AudioError, OSError, ValueError) as exc:
+            return gone + failure(self.name, known, f"playlists: {exc}", transient=isinstance(exc, OSError))
+        site = f"; website audio not made: {broken[website.id]}" if broken[website.id] else ""
+        results = {t: DeliveryResult(self.name, t, True, self._detail(t, notice, reports, made) + site) for t in known}
+        if emergency:
+            results.update(self._command(notice, known, made, now, results))
+        return gone + [results[t] for t in known]
 
     def withdraw(self, notice: NoticeView, targets: list[str]) -> list[DeliveryResult]:
-        return self._rebuild(targets, f"notice {notice.id} removed")
-
-    def _rebuild(self, targets: list[str], what: str) -> list[DeliveryResult]:
-        results = []
-        for sid in targets:
-            try:
-                path = self._playlist(self.stations[sid])
-                results.append(DeliveryResult(self.name, sid, True, f"{path}: {what}"))
-            except (OSError, AudioError, KeyError) as exc:
-                results.append(DeliveryResult(self.name, sid, False, f"playlist for station {sid}: {exc}"))
-        return results
+        known = [t for t in targets if t in self.stations]
+        results = {t: DeliveryResult(self.name, t, True, f"notice {notice.id} removed (station no longer configured)")
+                   for t in targets if t not in self.stations}
+        now = datetime.now(timezone.utc)
+        try:
+            self.builder.future(known, now)
+        except (AudioError, OSError, ValueError) as exc:
+            return [results.get(t) or DeliveryResult(self.name, t, False, f"playlists for station {t}: {exc}",
+                                                     isinstance(exc, OSError)) for t in targets]
+        for t in known:
+            results[t] = DeliveryResult(self.name, t, True, f"notice {notice.id} removed from every future playlist")
+        if notice.priority == Priority.EMERGENCY and known:
+            results.update(self._stop(notice, known, now))
+        return [results[t] for t in targets]
 
     def describe(self) -> dict:
-        return {"channel": self.name, "stations": sorted(self.stations), "root": str(self.cfg.home / "radio")}
+        return {"channel": self.name, "stations": sorted(self.stations), "root": str(self.cfg.home / "radio"),
+                "command_topic": command.play_topic(self.cfg.mqtt_topic_prefix, "<station>")}
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _stale_stations(self, notice: NoticeView, targets: list[str]) -> list[str]:
+        """Stations an older version was delivered to that this version no longer targets."""
+        if notice.version == 1:
+            return []
+        older = {d.target for d in self.store.deliveries(notice.id, channel=self.name, kind="publish")
+                 if d.version < notice.version and d.status == DeliveryStatus.DELIVERED.value}
+        return sorted(t for t in older - set(self.targets(notice)) - set(targets) if t in self.stations)
+
+    def _detail(self, station: str, notice: NoticeView, reports: list[BuildReport], made: dict) -> str:
+        tracks, missing = made.get((station, notice.id, notice.version), ([], {}))
+        slot = next((r for r in reports if r.station == station and r.kind == "slot"), None)
+        where = f"stations/{station}.m3u8"
+        if slot is not None:
+            keys = [(e["notice_id"], e["version"]) for e in slot.scheduled]
+            if (notice.id, notice.version) in keys:
+                where += f" (slot {slot.slot}, #{keys.index((notice.id, notice.version)) + 1})"
+            elif any((e["notice_id"], e["version"]) == (notice.id, notice.version) for e in slot.overflow):
+                where += f" (slot {slot.slot} is full: carried to the next slot)"
+        plays = f"plays {', '.join(t.file for t in tracks)}" if tracks else "no audio in the station's languages"
+        gaps = f"; not in {', '.join(missing)}: no human recording yet" if missing else ""
+        return f"{where}: {plays}{gaps}"
+
+    def _command(self, notice: NoticeView, stations: list[str], made: dict, now: datetime,
+                 results: dict[str, DeliveryResult]) -> dict[str, DeliveryResult]:
+        out = {}
+        try:
+            with Publisher(self.cfg.mqtt, client_id=f"loa-radio-{notice.id}-{notice.version}") as pub:
+                for sid in stations:
+                    tracks = made.get((sid, notice.id, notice.version), ([], {}))[0]
+                    if not tracks:
+                        continue  # nothing it can play: its playlist report says why
+                    topic = command.play_topic(self.cfg.mqtt_topic_prefix, sid)
+                    payload = self.signer.sign(command.play_payload(
+                        site_url=self.cfg.site_url, station=sid, notice=notice, tracks=tracks,
+                        radio_root=self.cfg.home / "radio", now=now))
+                    pub.publish(topic, json.dumps(payload, ensure_ascii=False).encode("utf-8"), retain=False,
+                                expiry=command.ttl(notice, now),
+                                user={"schema": f"{command.PLAY_SCHEMA}/{command.SCHEMA_VERSION}"})
+                    out[sid] = DeliveryResult(self.name, sid, True, f"{results[sid].detail}; emergency command on {topic}")
+        except BrokerUnavailable as exc:
+            for sid in stations:
+                if sid not in out:
+                    out[sid] = DeliveryResult(self.name, sid, False, f"emergency playlist built, command not sent: {exc}",
+                                              transient=True)
+        return out
+
+    def _stop(self, notice: NoticeView, stations: list[str], now: datetime) -> dict[str, DeliveryResult]:
+        out = {}
+        try:
+            with Publisher(self.cfg.mqtt, client_id=f"loa-radio-stop-{notice.id}-{notice.version}") as pub:
+                for sid in stations:
+                    topic = command.stop_topic(self.cfg.mqtt_topic_prefix, sid)
+                    payload = self.signer.sign(command.stop_payload(station=sid, notice=notice, now=now))
+                    pub.publish(topic, json.dumps(payload, ensure_ascii=False).encode("utf-8"), retain=False,
+                                expiry=command.COMMAND_TTL_SECONDS,
+                                user={"schema": f"{command.STOP_SCHEMA}/{command.SCHEMA_VERSION}"})
+                    out[sid] = DeliveryResult(self.name, sid, True,
+                                              f"notice {notice.id} removed from every future playlist; stop sent on {topic}")
+        except BrokerUnavailable as exc:
+            for sid in stations:
+                if sid not in out:
+                    out[sid] = DeliveryResult(self.name, sid, False, f"playlists rebuilt, stop command not sent: {exc}")
+        return out

@@ -1,28 +1,59 @@
-"""The website: static HTML under LOA_HOME/site, served by `loa run` or any web server.
+"""The website: static files under LOA_HOME/site, served by `loa run` or any web server.
 
-One writer owns all output: it builds the page context first, then writes
-each file atomically. A notice page is rewritten on publish and on withdraw
-(withdrawn notices stay, clearly marked; they are never silently deleted).
+This channel gathers the context from the store and the disk (audio files, bulletin PDFs) and
+hands it to loa.site, which plans the files; one writer writes them atomically. Publishing a
+notice is incremental: the JSON listing (site/notices.json) is read back as the list of every
+public notice, so only the touched pages are rendered and nothing else is loaded from the store.
+A missing or foreign listing (first run, another site URL) makes it rebuild the whole site.
+
+Pages: notices/<id>.html is always a notice's current public version; each older public version
+keeps its own page, notices/<id>/v<n>.html, marked as replaced and linking to the current one.
+Withdrawn notices keep their page, marked withdrawn; they are never deleted.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-from pathlib import Path
+import fcntl
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 
 from loa.config import Config
+from loa.errors import NotFound
 from loa.files import write_atomic
-from loa.model import DeliveryResult, NoticeState, NoticeView
-from loa.render import TEMPLATES, make_env
+from loa.model import LIVE_STATES, DeliveryResult, NoticeState, NoticeView, Priority
 from loa.signing import Signer
+from loa.site import qr
+from loa.site.bulletin import editions_on_disk
+from loa.site.build import SiteBuilder, Touch, WriteReport, areas_key, qr_path, read_memory, write_files
+from loa.site.context import entry_from_view
+from loa.site.model import Audio, AreaTree, Entry, LanguageText, NoticePage, SiteInfo
 from loa.store import Store
+from loa.store.site import all_language_variants, language_variants
 
 from channels.base import register
+
+PUBLIC_STATES = LIVE_STATES | {NoticeState.WITHDRAWN}
+
+
+def embargoed(view: NoticeView, now: datetime | None = None) -> bool:
+    """Approved for a later publish time (emergencies are never held back; channels/dispatch.py agrees)."""
+    return bool(view.publish_at and view.publish_at > (now or datetime.now(timezone.utc))
+                and view.priority != Priority.EMERGENCY)
 
 
 def notice_path(notice_id: int) -> str:
     return f"notices/{notice_id}.html"
+
+
+@dataclass
+class PublicNotice:
+    """A notice's public versions: the current one (live or withdrawn) and the older ones it replaced."""
+
+    current: NoticeView
+    older: list[NoticeView]
+    withdrawn_at: datetime | None = None
 
 
 @register
@@ -32,8 +63,11 @@ class Website:
     def __init__(self, cfg: Config, store: Store):
         self.cfg, self.store = cfg, store
         self.root = cfg.home / "site"
-        self.env = make_env()
-        self.env.filters["area_name"] = cfg.area_name
+        self.site = SiteInfo(cfg.site_title, cfg.site_url, cfg.tz)
+        self.tree = AreaTree(cfg.areas)
+        self.builder = SiteBuilder(self.site, self.tree)
+        self._audio_dir = cfg.home / "radio" / "audio"
+        self.languages = sorted({lang for s in cfg.stations for lang in s.languages} - {"vi"})
 
     def targets(self, notice: NoticeView) -> list[str]:
         return ["site"]
@@ -41,46 +75,205 @@ class Website:
     def url_for(self, notice: NoticeView) -> str:
         return f"{self.cfg.site_url}/{notice_path(notice.id)}"
 
-    def _context(self) -> dict:
-        return {"site_title": self.cfg.site_title, "site_url": self.cfg.site_url,
-                "root": ".."}
+    # --- the channel interface -----------------------------------------------------------------
 
-    def _audio_url(self, notice: NoticeView) -> str | None:
-        from channels.radio import audio_file
+    def dispatch(self, notice: NoticeView, targets: list[str]) -> list[DeliveryResult]:
+        return self._deliver(notice, targets)
 
-        path = audio_file(self.cfg, notice)
-        return f"/radio/audio/{path.name}" if path.exists() else None
-
-    def _write_notice(self, notice: NoticeView) -> Path:
-        html = self.env.get_template("website/notice.html").render(
-            notice=notice, body=notice.variants.get("website", ""), audio_url=self._audio_url(notice),
-            withdrawn=notice.state == NoticeState.WITHDRAWN, **self._context())
-        return write_atomic(self.root / notice_path(notice.id), html)
-
-    def _write_index(self) -> None:
-        ctx = self._context() | {"root": "."}
-        live = self.store.live_notices()
-        write_atomic(self.root / "index.html",
-                     self.env.get_template("website/index.html").render(notices=live, **ctx))
-        css = TEMPLATES / "website" / "site.css"
-        if not (self.root / "static" / "site.css").exists() or css.stat().st_mtime > (
-                self.root / "static" / "site.css").stat().st_mtime:
-            (self.root / "static").mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(css, self.root / "static" / "site.css")
-        signer = Signer.load_or_create(self.cfg.home / "keys" / "notice-signing.pem")
-        write_atomic(self.root / "keys" / "notices.json", json.dumps(signer.public_key_document(), indent=2))
-
-    def _write(self, notice: NoticeView, targets: list[str]) -> list[DeliveryResult]:
-        try:
-            page = self._write_notice(notice)
-            self._write_index()
-        except OSError as exc:
-            detail = f"writing the website under {self.root} failed: {exc}; check disk space and permissions"
-            return [DeliveryResult(self.name, t, False, detail) for t in targets]
-        return [DeliveryResult(self.name, t, True, f"{self.url_for(notice)} ({page})") for t in targets]
-
-    dispatch = _write
-    withdraw = _write  # the page stays, marked withdrawn; the index drops it
+    def withdraw(self, notice: NoticeView, targets: list[str]) -> list[DeliveryResult]:
+        return self._deliver(notice, targets)  # the page stays, marked withdrawn; current lists drop it
 
     def describe(self) -> dict:
         return {"channel": self.name, "root": str(self.root), "site_url": self.cfg.site_url}
+
+    def _deliver(self, notice: NoticeView, targets: list[str]) -> list[DeliveryResult]:
+        try:
+            report = self.publish(notice.id)
+        except OSError as exc:
+            detail = f"writing the website under {self.root} failed: {exc}; check disk space and permissions"
+            return [DeliveryResult(self.name, t, False, detail) for t in targets]
+        detail = f"{self.url_for(notice)} ({len(report.written)} files written, {report.unchanged} unchanged)"
+        return [DeliveryResult(self.name, t, True, detail) for t in targets]
+
+    # --- publishing --------------------------------------------------------------------------
+
+    def publish(self, notice_id: int, now: datetime | None = None) -> WriteReport:
+        """Rewrite what one notice touches: its pages, the home page, its areas' pages and feeds, the indexes."""
+        now = now or datetime.now(timezone.utc)
+        with self._lock():
+            memory = read_memory(self.root, self.site.url, areas_key(self.tree))
+            if memory is None:
+                return self._rebuild(now)
+            public = self._public(notice_id)
+            if public is None:
+                return WriteReport()
+            known = memory.entries.get(notice_id)
+            entry, pages = self._pages(public, known.first_published_at if known else None)
+            old = memory.replace(entry)
+            have_qr = {notice_id} if self._qr_current(notice_id) else set()
+            files = self.builder.plan(list(memory.entries.values()), pages, now=now,
+                                      touch=self.builder.touch_for(entry, old), editions=self._editions(),
+                                      have_qr=have_qr, memory=memory)
+            return self._write(files)
+
+    def rebuild(self, now: datetime | None = None) -> WriteReport:
+        """Rebuild the whole site from the store (`loa site rebuild`): after a template or config change."""
+        with self._lock():
+            return self._rebuild(now or datetime.now(timezone.utc))
+
+    def refresh_areas(self, areas: list[str], now: datetime | None = None) -> WriteReport:
+        """Re-render these areas' pages (their bulletin PDFs changed); everything else is left as it is."""
+        now = now or datetime.now(timezone.utc)
+        with self._lock():
+            memory = read_memory(self.root, self.site.url, areas_key(self.tree))
+            if memory is None:
+                return self._rebuild(now)
+            files = self.builder.plan(list(memory.entries.values()), [], now=now, memory=memory,
+                                      touch=Touch(areas=set(areas), months=set()), editions=self._editions())
+            return self._write(files)
+
+    def _rebuild(self, now: datetime) -> WriteReport:
+        from loa.store.boards import boards
+
+        same_site = read_memory(self.root, self.site.url) is not None  # QR codes encode the site URL only
+        # bulk reads instead of one query per notice: language variants, and acks only if a board exists
+        self._with_boards, self._texts = bool(boards(self.store)), all_language_variants(self.store)
+        self._audio_files = set(os.listdir(self._audio_dir)) if self._audio_dir.is_dir() else set()
+        entries, pages = [], []
+        try:
+            for public in self._all_public():
+                entry, notice_pages = self._pages(public, None)
+                entries.append(entry)
+                pages += notice_pages
+        finally:
+            self._with_boards, self._texts, self._audio_files = True, None, None
+        have_qr = self._qr_files() if same_site else set()
+        files = self.builder.plan(entries, pages, now=now, editions=self._editions(), have_qr=have_qr)
+        return self._write(files)
+
+    def _write(self, files: dict[str, str | bytes]) -> WriteReport:
+        report = write_files(self.root, files)
+        keys = self.root / "keys" / "notices.json"
+        if not keys.exists():  # boards fetch the public key from the site too
+            import json
+
+            signer = Signer.load_or_create(self.cfg.home / "keys" / "notice-signing.pem")
+            write_atomic(keys, json.dumps(signer.public_key_document(), indent=2))
+        return report
+
+    @contextmanager
+    def _lock(self):
+        """One writer at a time: two dispatches at once must not interleave their read-modify-write of
+        the listing. (flock: LOA_HOME must be on a local disk of the machine that runs website tasks.)"""
+        path = self.cfg.home / "locks" / "site.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    # --- context from the store and the disk -----------------------------------------------------
+
+    def _public(self, notice_id: int) -> PublicNotice | None:
+        try:
+            latest = self.store.notice(notice_id)
+        except NotFound:
+            return None
+        views = [latest] + [self.store.notice(notice_id, v) for v in range(latest.version - 1, 0, -1)]
+        return self._public_from(views)
+
+    def _public_from(self, views: list[NoticeView]) -> PublicNotice | None:
+        """Newest first in, the public versions out: only versions an editor approved ever reach the site,
+        and none before its publish time (an embargoed new version leaves the one it replaces in place)."""
+        approved = [v for v in views if v.approved_by and not embargoed(v)]
+        current = next((v for v in approved if v.state in PUBLIC_STATES | {NoticeState.SUPERSEDED}), None)
+        if current is None:
+            return None
+        if current.state == NoticeState.SUPERSEDED:  # replaced by a version still under embargo: still current
+            current = replace(current, state=NoticeState.PUBLISHED)
+        older = [v for v in approved if v.state == NoticeState.SUPERSEDED and v.version < current.version]
+        withdrawn_at = None
+        if current.state == NoticeState.WITHDRAWN:
+            acts = [a for a in self.store.actions(current.id) if a["action"] == "withdraw" and a["version"] == current.version]
+            withdrawn_at = datetime.fromisoformat(acts[-1]["at"]) if acts else None
+        return PublicNotice(current, older, withdrawn_at)
+
+    def _all_public(self):
+        """Every notice with a public version, loaded in a few queries (a full rebuild)."""
+        everything = 10**9
+        older: dict[int, list[NoticeView]] = {}
+        for v in self.store.notices(NoticeState.SUPERSEDED, limit=everything):
+            if v.approved_by:
+                older.setdefault(v.id, []).append(v)
+        for latest in self.store.notices(limit=everything):
+            if latest.approved_by and latest.state in PUBLIC_STATES:
+                views = [latest] + sorted(older.get(latest.id, []), key=lambda v: -v.version)
+            else:  # a newer draft or rejection on top of a public version: look below it
+                views = [latest] + [self.store.notice(latest.id, v) for v in range(latest.version - 1, 0, -1)]
+            public = self._public_from(views)
+            if public is not None:
+                yield public
+
+    def _pages(self, public: PublicNotice, first_published_at: datetime | None) -> tuple[Entry, list[NoticePage]]:
+        cur = public.current
+        versions = tuple(sorted(v.version for v in public.older))
+        firsts = [v.approved_at for v in public.older if v.approved_at] + ([first_published_at] if first_published_at else [])
+        entry = entry_from_view(cur, first_published_at=min(firsts) if firsts else None,
+                                withdrawn_at=public.withdrawn_at, versions=versions, audio=self._audio(cur, "vi"))
+        pages = [self._page(cur, entry, None)]
+        for old in public.older:
+            old_entry = entry_from_view(old, first_published_at=entry.first_published_at, versions=versions,
+                                        audio=self._audio(old, "vi")).superseded()
+            pages.append(self._page(old, old_entry, cur.version))
+        return entry, pages
+
+    def _page(self, view: NoticeView, entry: Entry, current_version: int | None) -> NoticePage:
+        audio = tuple(Audio(lang, url) for lang in ["vi", *self.languages] if (url := self._audio(view, lang)))
+        found = (self._texts.get((view.id, view.version), {}) if self._texts is not None
+                 else language_variants(self.store, view.id, view.version))
+        texts = tuple(LanguageText(lang, body) for lang, body in found.items())
+        return NoticePage(entry, view.variants.get("website") or view.summary_html, audio, texts, current_version,
+                          self._acks(view) if current_version is None else None)
+
+    def _audio(self, view: NoticeView, language: str) -> str | None:
+        from channels.radio import audio_file
+
+        path = audio_file(self.cfg, view, language)
+        exists = path.name in self._audio_files if self._audio_files is not None else path.exists()
+        return f"/radio/audio/{path.name}" if exists else None
+
+    _with_boards = True
+    _texts: dict | None = None  # language variants preloaded for a full rebuild
+    _audio_files: set[str] | None = None  # and the radio audio folder, listed once
+
+    def _acks(self, view: NoticeView) -> tuple[int, int] | None:
+        """'N of M boards acknowledged' (loa.store.boards, issue 5) when the page is written; none when no
+        board is targeted. On a page served by `loa run`, static/notice.js refreshes it from /boards/acks/."""
+        from loa.store.boards import ack_counts
+
+        if not self._with_boards:
+            return None
+        counts = ack_counts(self.store, view.id, view.version)
+        return (counts.acknowledged, counts.boards) if counts.boards else None
+
+    def _editions(self) -> dict[str, list]:
+        folder = self.root / "print"
+        if not folder.is_dir():
+            return {}
+        return {area: eds for area in self.tree.areas if (eds := editions_on_disk(folder, area, self.site.tz))}
+
+    def _qr_current(self, notice_id: int) -> bool:
+        try:
+            text = (self.root / qr_path(notice_id)).read_text(encoding="utf-8")
+        except OSError:
+            return False
+        return qr.is_current(text, f"{self.site.url}/{notice_path(notice_id)}")
+
+    def _qr_files(self) -> set[int]:
+        try:
+            names = os.listdir(self.root / "notices")
+        except OSError:
+            return set()
+        return {int(n.split(".")[0]) for n in names if n.endswith(".qr.svg") and n.split(".")[0].isdigit()}

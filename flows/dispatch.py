@@ -15,11 +15,31 @@ from loa.runtime import runtime
 
 
 def _run_name() -> str:
-    return f"{flow_run.flow_name} notice {str(flow_run.parameters.get('notice_id')).removeprefix('loa.notice.')}"
+    nid = str(flow_run.parameters.get("notice_id")).removeprefix("loa.notice.")
+    try:  # the version this run is about: the latest (the one just approved or withdrawn)
+        return f"{flow_run.flow_name} notice {nid} v{runtime()[1].notice(int(nid)).version}"
+    except Exception:  # noqa: BLE001  (a run name must never fail the run)
+        return f"{flow_run.flow_name} notice {nid}"
+
+
+class DeliveryFailed(RuntimeError):
+    """Makes the deliver task fail visibly (and fire the operators' automation); retried only if transient."""
+
+    def __init__(self, message: str, transient: bool):
+        super().__init__(message)
+        self.transient = transient
+
+
+def _transient(task, task_run, state) -> bool:
+    """Retry what may pass on its own (broker or database unreachable), never bad data or a bug."""
+    from sqlalchemy.exc import OperationalError
+
+    exc = state.result(raise_on_failure=False, _sync=True)  # the exception; _sync: never a coroutine here
+    return exc.transient if isinstance(exc, DeliveryFailed) else isinstance(exc, (OSError, OperationalError))
 
 
 @task(name="deliver", task_run_name="{kind} {channel_name} notice {notice_id} v{version}",
-      retries=3, retry_delay_seconds=[2, 10, 30])
+      retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=_transient)
 def deliver_channel(channel_name: str, notice_id: int, version: int, kind: str) -> list[dict]:
     cfg, store = runtime()
     channel = build_channels(cfg, store, [channel_name])[channel_name]
@@ -30,9 +50,10 @@ def deliver_channel(channel_name: str, notice_id: int, version: int, kind: str) 
             emit(events.DELIVERY_FAILED, events.notice_resource(notice_id, notice.title),
                  related=[events.resource("channel", r.channel, role="channel")],
                  payload={"version": version, "target": r.target, "error": r.detail})
-    if any(not r.ok and r.transient for r in results):
+    if any(not r.ok for r in results):
         # a transient failure (broker down) is retried by Prefect; delivered targets are not resent
-        raise RuntimeError(f"{channel_name}: " + "; ".join(r.detail for r in results if not r.ok))
+        raise DeliveryFailed(f"{channel_name}: " + "; ".join(f"{r.target}: {r.detail}" for r in results if not r.ok),
+                             transient=any(not r.ok and r.transient for r in results))
     return [vars(r) for r in results]
 
 

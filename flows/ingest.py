@@ -28,7 +28,7 @@ def _feeds(urls: list[str] | None) -> list[Feed]:
 
 def _run_name() -> str:
     urls = flow_run.parameters.get("feed_urls") or []
-    return f"ingest {len(urls)} feed(s)" if urls else "ingest all feeds"
+    return f"ingest {len(urls) if urls else len(runtime()[0].feeds)} feed(s)"
 
 
 def _announce(report: FeedReport) -> None:

@@ -9,11 +9,17 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from prefect.client.schemas.objects import ConcurrencyLimitConfig
 from prefect.events import DeploymentEventTrigger
+from prefect.schedules import Cron
 from prefect.runner import Runner
 
+from flows.boards import board_health
 from flows.dispatch import dispatch, withdraw
 from flows.ingest import ingest
+from flows.print import print_bulletins
+from flows.radio_slots import radio_slot
+from flows.report import report
 from loa import events
 from loa.runtime import runtime
 
@@ -32,6 +38,8 @@ def deployments() -> list[tuple]:
     return [
         (ingest, dict(
             name="ingest", interval=timedelta(minutes=cfg.ingest_interval_minutes), tags=["loa", "ingest"],
+            # one pass at a time (a new one is dropped while one runs): per-host politeness holds across passes
+            concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy="CANCEL_NEW"),
             description="Poll every configured feed and draft notices for new and amended reform documents.")),
         (dispatch, dict(
             name="dispatch", triggers=[on_notice_event(events.NOTICE_APPROVED)], tags=["loa", "dispatch"],
@@ -39,11 +47,45 @@ def deployments() -> list[tuple]:
         (withdraw, dict(
             name="withdraw", triggers=[on_notice_event(events.NOTICE_WITHDRAWN)], tags=["loa", "withdraw"],
             description="Take a withdrawn notice off every channel (started by loa.notice.withdrawn).")),
+        (print_bulletins, dict(
+            name="print", schedule=weekly_print(cfg), tags=["loa", "print"],
+            description="Make last week's printed bulletin (A4 PDF) for every commune.")),
+        (board_health, dict(
+            name="board-health", interval=timedelta(minutes=cfg.boards.health_interval_minutes),
+            tags=["loa", "boards"],
+            description="Board health table (online/offline, notices shown) and re-delivery after broker outages.")),
+        (report, dict(
+            name="report", schedule=Cron("0 7 1 * *", timezone=cfg.timezone), tags=["loa", "report"],
+            description="Last month's figures (notices per channel, area, content area and priority; radio minutes; "
+                        "boards reached and acknowledged; ingest → approval → publication times) as CSV, Markdown, "
+                        "PNG and artifacts.")),
+        *radio_slot_deployments(cfg),
     ]
 
 
+def radio_slot_deployments(cfg) -> list[tuple]:
+    """One deployment per distinct slot time in stations.yaml, build_minutes_before it: each run builds every
+    station airing the slot that is due (a few, however many stations)."""
+    from loa.radio.schedule import cron_before, slot_times
+
+    return [(radio_slot, dict(
+        name=f"radio-slot-{at.replace(':', '')}", tags=["loa", "radio"],
+        schedule=Cron(cron_before(at, cfg.radio.build_minutes_before), timezone=cfg.timezone),
+        description=f"Build the playlist (M3U8, XSPF) of every station airing the {at} slot, "
+                    f"{cfg.radio.build_minutes_before} min before it; overflow carried to the next slot and reported."))
+        for at in slot_times(cfg.stations)]
+
+
+def weekly_print(cfg):
+    """Cron for the weekly bulletin in local time (loa.yaml print.weekday/time, timezone)."""
+    from prefect.schedules import Cron
+
+    hour, minute = cfg.print.time.split(":")
+    return Cron(f"{int(minute)} {int(hour)} * * {cfg.print.weekday % 7}", timezone=cfg.timezone)
+
+
 PRELOAD = ["prefect.flow_engine", "flows.dispatch", "flows.ingest", "channels.boards", "channels.radio",
-           "channels.website"]
+           "channels.website", "flows.print", "channels.printed", "channels.webhook", "flows.radio_slots"]
 
 
 def _noop() -> None:

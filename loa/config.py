@@ -76,12 +76,42 @@ class Area:
 
 
 @dataclass(frozen=True)
+class Slot:
+    """A daily broadcast slot of a radio station (stations.yaml `slots`)."""
+
+    time: str  # "06:00", local time (Config.timezone)
+    max_minutes: float = 30.0  # the playlist never runs longer (emergencies excepted); the rest is carried over
+    days: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)  # ISO weekdays it airs on
+
+
+@dataclass(frozen=True)
 class Station:
+    """A commune/district loudspeaker station (stations.yaml; loa/radio builds its playlists)."""
+
     id: str
     area: str
     name: str
-    voice: str = "vi"
+    voice: str = "vi"  # espeak-ng: vi (northern), vi-vn-x-central, vi-vn-x-south
     languages: tuple[str, ...] = ("vi",)
+    rate: int = 150  # words per minute
+    pitch: int = 50
+    loudness_lufs: float = -16.0  # EBU R128 target of every file it airs (synthetic and human)
+    true_peak_db: float = -1.5
+    lead_silence: float = 0.5  # seconds of silence before and after each notice's audio
+    tail_silence: float = 0.7
+    slots: tuple[Slot, ...] = ()
+    airings: int = 3  # each notice version airs this many times ...
+    over_days: int = 3  # ... spread over this many days (at most ceil(airings / over_days) a day)
+    intro: Path | None = None  # jingle opening each playlist (loudness-normalised to the target)
+    outro: Path | None = None
+
+
+@dataclass(frozen=True)
+class RadioSettings:
+    """stations.yaml's top level: when slot playlists are built, and the defaults every station starts from."""
+
+    build_minutes_before: int = 5  # the slot deployments run this long before each slot
+    defaults: Station = Station(id="defaults", area="", name="defaults")  # also the website's audio voice
 
 
 @dataclass(frozen=True)
@@ -89,6 +119,41 @@ class Ports:
     prefect: int = 4200
     web: int = 8080
     mqtt: int = 1884
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    """An external portal that receives each notice as a signed JSON POST (channels/webhook.py)."""
+
+    name: str
+    url: str
+    secret: str = field(repr=False)  # HMAC-SHA256 key; never printed (masked())
+    areas: tuple[str, ...] = ()  # only notices for these areas (or above/below them); empty: all
+    timeout: float = 10.0
+    attempts: int = 3  # tries per dispatch, with exponential backoff between them
+
+    def masked(self) -> dict:
+        return {"name": self.name, "url": self.url, "secret": "***", "areas": list(self.areas),
+                "timeout": self.timeout, "attempts": self.attempts}
+
+
+@dataclass(frozen=True)
+class PrintSettings:
+    """The printed bulletin (channels/printed.py): when the weekly edition is made, and its type size."""
+
+    weekday: int = 1  # ISO weekday (1 = Monday) on which last week's edition is made
+    time: str = "06:00"  # local time, in Config.timezone
+    font_size_pt: int = 16
+
+
+@dataclass(frozen=True)
+class OperationsSettings:
+    """What Loa's Prefect automations watch for and whom they tell (loa.yaml `operations`, flows/automations.py)."""
+
+    notification_block: str = ""  # a Prefect notification block's name; empty: automations only record firing
+    draft_waiting_hours: float = 24.0  # a draft unapproved this long notifies
+    feed_failing_hours: float = 24.0
+    board_offline_minutes: float = 30.0
 
 
 @dataclass
@@ -106,7 +171,18 @@ class Config:
     feeds: list[Feed] = field(default_factory=list)
     areas: dict[str, Area] = field(default_factory=dict)
     stations: list[Station] = field(default_factory=list)
+    radio: RadioSettings = field(default_factory=RadioSettings)
     mqtt_topic_prefix: str = "loa/v1"
+    timezone: str = "Asia/Ho_Chi_Minh"  # dates on the website and in printed bulletins
+    webhooks: list[WebhookTarget] = field(default_factory=list)
+    print: PrintSettings = field(default_factory=PrintSettings)
+    operations: OperationsSettings = field(default_factory=OperationsSettings)
+
+    @property
+    def tz(self):
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.timezone)
 
     @property
     def home(self) -> Path:
@@ -148,6 +224,13 @@ class Config:
         from loa.speech.readaloud import load_lexicon
 
         return load_lexicon(self.config_dir / "lexicon.yaml")
+
+    @cached_property
+    def boards(self):
+        """config/boards.yaml: board profiles, the board page's broker URL (loa.board_protocol)."""
+        from loa.board_protocol import load_board_settings
+
+        return load_board_settings(self.config_dir / "boards.yaml")
 
     def area_name(self, path: str) -> str:
         area = self.areas.get(path)
@@ -215,6 +298,22 @@ def _load_main(cfg: Config, file: Path) -> None:
         raise ConfigError(str(file), "ingest_interval_minutes", "must be at least 1")
     cfg.runner_poll_seconds = float(_get(data, "runner_poll_seconds", (int, float), file, "", 1.0))
     cfg.board_max_chars = _get(data, "board_max_chars", int, file, "", 600)
+    cfg.operations = _load_operations(_get(data, "operations", dict, file, "", {}), file)
+
+
+def _load_operations(ops: dict, file: Path) -> OperationsSettings:
+    block = _get(ops, "notification_block", str, file, "operations.", "").strip()
+    if block and not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", block):
+        raise ConfigError(str(file), "operations.notification_block",
+                          f"{block!r} is not a Prefect block name (lowercase letters, digits and dashes)")
+    values = {}
+    for key, low, high in (("draft_waiting_hours", 0.01, 24 * 30), ("feed_failing_hours", 1, 24 * 30),
+                           ("board_offline_minutes", 1, 24 * 60)):
+        value = float(_get(ops, key, (int, float), file, "operations.", getattr(OperationsSettings(), key)))
+        if not low <= value <= high:
+            raise ConfigError(str(file), f"operations.{key}", f"{value:g} is outside {low:g}–{high:g}")
+        values[key] = value
+    return OperationsSettings(block, **values)
 
 
 def _load_areas(cfg: Config, file: Path) -> None:
@@ -264,24 +363,150 @@ def _load_feeds(cfg: Config, file: Path) -> None:
         cfg.feeds.append(Feed(url=url, name=name, area=area))
 
 
+def _load_publishing(cfg: Config, file: Path) -> None:
+    """loa.yaml's timezone, print and webhooks (after areas.yaml: webhook areas must exist)."""
+    import os
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    data = _read_yaml(file)
+    cfg.timezone = _get(data, "timezone", str, file, "", cfg.timezone)
+    try:
+        ZoneInfo(cfg.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(str(file), "timezone", f"{cfg.timezone!r} is not a time zone like 'Asia/Ho_Chi_Minh'") from None
+    pr = _get(data, "print", dict, file, "", {})
+    weekday = _get(pr, "weekday", int, file, "print.", 1)
+    if not 1 <= weekday <= 7:
+        raise ConfigError(str(file), "print.weekday", f"{weekday} is not an ISO weekday (1 = Monday … 7 = Sunday)")
+    at = _get(pr, "time", str, file, "print.", "06:00")
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", at):
+        raise ConfigError(str(file), "print.time", f"{at!r} is not a time like '06:00'")
+    size = _get(pr, "font_size_pt", int, file, "print.", 16)
+    if not 10 <= size <= 40:
+        raise ConfigError(str(file), "print.font_size_pt", f"{size} is outside 10–40 pt")
+    cfg.print = PrintSettings(weekday, at, size)
+    names = set()
+    for i, item in enumerate(_get(data, "webhooks", list, file, "", []) or []):
+        where = f"webhooks[{i}]."
+        if not isinstance(item, dict):
+            raise ConfigError(str(file), f"webhooks[{i}]", "must be a mapping with name, url and secret or secret_env")
+        name = _get(item, "name", str, file, where)
+        if not SLUG.match(name) or name in names:
+            raise ConfigError(str(file), where + "name", f"{name!r} must be a unique lowercase ASCII slug")
+        names.add(name)
+        url = _get(item, "url", str, file, where)
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise ConfigError(str(file), where + "url", f"{url!r} must be an http:// or https:// URL")
+        if "secret_env" in item:
+            var = _get(item, "secret_env", str, file, where)
+            secret = os.environ.get(var, "")
+            if not secret:
+                raise ConfigError(str(file), where + "secret_env", f"environment variable {var} is not set")
+        else:
+            secret = _get(item, "secret", str, file, where)
+        if len(secret) < 16:
+            raise ConfigError(str(file), where + ("secret_env" if "secret_env" in item else "secret"),
+                              "is shorter than 16 characters; use a long random secret")
+        areas = tuple(_check_area(cfg, a, file, f"{where}areas") for a in _get(item, "areas", list, file, where, []))
+        timeout = float(_get(item, "timeout", (int, float), file, where, 10.0))
+        attempts = _get(item, "attempts", int, file, where, 3)
+        if timeout <= 0 or not 1 <= attempts <= 10:
+            raise ConfigError(str(file), where + ("timeout" if timeout <= 0 else "attempts"),
+                              "timeout must be positive and attempts between 1 and 10")
+        cfg.webhooks.append(WebhookTarget(name, url, secret, areas, timeout, attempts))
+
+
+_VOICE = re.compile(r"^(vi|vi-vn-x-central|vi-vn-x-south)(\+[a-z0-9]+)?$")
+_DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _number(data: dict, key: str, file: Path, where: str, default: float, low: float, high: float,
+            kind: type = float) -> float:
+    value = _get(data, key, int if kind is int else (int, float), file, where, default)
+    if not low <= value <= high:
+        raise ConfigError(str(file), where + key, f"{value!r} is outside {low:g}..{high:g}")
+    return kind(value)
+
+
+def _slots(items: object, file: Path, where: str) -> tuple[Slot, ...]:
+    if not isinstance(items, list):
+        raise ConfigError(str(file), where + "slots", f"{items!r} is not a list of slots like {{time: '06:00', max_minutes: 20}}")
+    slots: dict[str, Slot] = {}
+    for k, item in enumerate(items):
+        here = f"{where}slots[{k}]."
+        if not isinstance(item, dict):
+            raise ConfigError(str(file), here[:-1], "must be a mapping with time, max_minutes and optional days")
+        at = str(_get(item, "time", str, file, here))
+        if not _HHMM.match(at):
+            raise ConfigError(str(file), here + "time", f"{at!r} is not a time like '06:00'")
+        if at in slots:
+            raise ConfigError(str(file), here + "time", f"{at!r} is listed twice")
+        days = []
+        for day in _get(item, "days", list, file, here, list(_DAYS)):
+            number = _DAYS.get(str(day).lower()[:3]) if isinstance(day, str) else day
+            if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 7:
+                raise ConfigError(str(file), here + "days", f"{day!r} is not a day (mon..sun or 1..7)")
+            days.append(number)
+        if not days:
+            raise ConfigError(str(file), here + "days", "is empty; list the days it airs (mon..sun)")
+        slots[at] = Slot(at, _number(item, "max_minutes", file, here, 30, 1, 240), tuple(sorted(set(days))))
+    if not slots:
+        raise ConfigError(str(file), where + "slots", "lists no slot; a station airs at least one, e.g. {time: '06:00', max_minutes: 20}")
+    return tuple(sorted(slots.values(), key=lambda sl: sl.time))
+
+
+def _station(cfg: Config, item: dict, base: Station, file: Path, where: str, **fixed) -> Station:
+    """A station's settings: its own keys over stations.yaml `defaults` (`base`)."""
+    values = dict(fixed)
+    voice = _get(item, "voice", str, file, where, base.voice)
+    if not _VOICE.match(voice):
+        raise ConfigError(str(file), where + "voice", f"{voice!r} is not a Vietnamese espeak-ng voice "
+                          "(vi, vi-vn-x-central or vi-vn-x-south, optionally +variant)")
+    langs = _get(item, "languages", list, file, where, list(base.languages))
+    for lang in langs:
+        if not isinstance(lang, str) or not re.fullmatch(r"[a-z]{2,8}", lang) or langs.count(lang) > 1:
+            raise ConfigError(str(file), where + "languages", f"{lang!r} is not a unique language code like vi, tay, nung, hmn")
+    for key in ("intro", "outro"):
+        jingle = _get(item, key, (str, type(None)), file, where, None)
+        path = (file.parent / jingle).resolve() if jingle else getattr(base, key)
+        if path is not None and not path.is_file():
+            raise ConfigError(str(file), where + key, f"jingle {jingle!r} not found (paths are relative to {file.parent})")
+        values[key] = path
+    return Station(
+        **values, voice=voice, languages=tuple(langs),
+        rate=_number(item, "rate", file, where, base.rate, 80, 450, int),
+        pitch=_number(item, "pitch", file, where, base.pitch, 0, 99, int),
+        loudness_lufs=_number(item, "loudness_lufs", file, where, base.loudness_lufs, -40, -5),
+        true_peak_db=_number(item, "true_peak_db", file, where, base.true_peak_db, -20, 0),
+        lead_silence=_number(item, "lead_silence", file, where, base.lead_silence, 0, 30),
+        tail_silence=_number(item, "tail_silence", file, where, base.tail_silence, 0, 30),
+        slots=_slots(item["slots"], file, where) if "slots" in item else base.slots,
+        airings=_number(item, "airings", file, where, base.airings, 1, 100, int),
+        over_days=_number(item, "over_days", file, where, base.over_days, 1, 90, int),
+    )
+
+
 def _load_stations(cfg: Config, file: Path) -> None:
     data = _read_yaml(file)
+    defaults = _get(data, "defaults", dict, file, "", {})
+    base = _station(cfg, defaults, RadioSettings().defaults, file, "defaults.", id="defaults", area="", name="defaults")
+    cfg.radio = RadioSettings(_number(data, "build_minutes_before", file, "", 5, 1, 120, int), base)
     for i, item in enumerate(_get(data, "stations", list, file, "", [])):
         where = f"stations[{i}]."
+        if not isinstance(item, dict):
+            raise ConfigError(str(file), f"stations[{i}]", "must be a mapping with id, name, area and languages")
         sid = _get(item, "id", str, file, where)
         if not SLUG.match(sid):
             raise ConfigError(str(file), where + "id", f"{sid!r} is not a lowercase ASCII slug")
+        if any(s.id == sid for s in cfg.stations):
+            raise ConfigError(str(file), where + "id", f"{sid!r} is listed twice")
         area = _check_area(cfg, _get(item, "area", str, file, where), file, where + "area")
-        langs = tuple(_get(item, "languages", list, file, where, ["vi"]))
-        cfg.stations.append(
-            Station(
-                id=sid,
-                area=area,
-                name=_get(item, "name", str, file, where, sid),
-                voice=_get(item, "voice", str, file, where, "vi"),
-                languages=langs,
-            )
-        )
+        station = _station(cfg, item, base, file, where, id=sid, area=area, name=_get(item, "name", str, file, where, sid))
+        if not station.slots:
+            raise ConfigError(str(file), where + "slots", "is missing, and `defaults` has none: list the daily slots, "
+                              "e.g. [{time: '06:00', max_minutes: 20}]")
+        cfg.stations.append(station)
 
 
 def load_config(env: Env | None = None) -> Config:
@@ -291,8 +516,10 @@ def load_config(env: Env | None = None) -> Config:
     folder = env.config_dir
     _load_main(cfg, folder / "loa.yaml")
     _load_areas(cfg, folder / "areas.yaml")
+    _load_publishing(cfg, folder / "loa.yaml")
     _load_feeds(cfg, folder / "feeds.yaml")
     _load_stations(cfg, folder / "stations.yaml")
     if env.mqtt_url:
         MqttURL.parse(env.mqtt_url)  # fail at start, not at the first dispatch
+    cfg.boards  # noqa: B018  (validates boards.yaml at start)
     return cfg

@@ -10,6 +10,7 @@ NOTICE_PUBLISHED = "loa.notice.published"
 NOTICE_WITHDRAWN = "loa.notice.withdrawn"
 DELIVERY_FAILED = "loa.delivery.failed"
 BOARD_OFFLINE = "loa.board.offline"
+BOARD_ONLINE = "loa.board.online"  # an offline board reports again (ends the "board offline" automation's wait)
 FEED_FAILED = "loa.feed.failed"
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import getpass
+import os
+import secrets
 import shutil
+import signal
 import socket
 import string
 import subprocess
@@ -37,7 +40,7 @@ def prepare(cfg: Config, port: int | None = None) -> Path:
     passwd, acl = folder / "passwd", folder / "acl"
     set_password(passwd, "loa-publisher", embedded_password(cfg.home, "loa-publisher"))
     set_password(passwd, MONITOR_USER, embedded_password(cfg.home, MONITOR_USER))
-    shutil.copyfile(cfg.config_dir / "mosquitto" / "acl", acl)
+    write_acl(cfg)
     template = string.Template((cfg.config_dir / "mosquitto" / "mosquitto.conf").read_text())
     conf = folder / "mosquitto.conf"
     conf.write_text(template.substitute(
@@ -62,8 +65,100 @@ def start(cfg: Config, port: int | None = None, timeout: float = 10.0) -> subpro
                            f"is port {port} free? Set ports.mqtt in config/loa.yaml or LOA_MQTT_URL")
         try:
             socket.create_connection((cfg.bind_host, port), timeout=0.5).close()
+            pid_file(cfg).write_text(str(proc.pid))  # `loa boards add` signals it to reload accounts
             return proc
         except OSError:
             time.sleep(0.1)
     proc.terminate()
     raise LoaError(f"Mosquitto did not listen on {cfg.bind_host}:{port} within {timeout:.0f} s")
+
+
+# --- board accounts (`loa boards add`) ---------------------------------------------------------
+
+
+def pid_file(cfg: Config) -> Path:
+    return cfg.home / "mosquitto" / "mosquitto.pid"
+
+
+def manages_accounts(cfg: Config) -> bool:
+    """Loa creates broker accounts only for its own Mosquitto (not when LOA_MQTT_URL names another broker)."""
+    return not cfg.env.mqtt_url
+
+
+def board_acl(cfg: Config, board_id: str, area: str) -> str:
+    """A board reads only its own commune's, district's and province's notices (status, ack and key by pattern)."""
+    from loa.board_protocol import area_chain, notice_topic
+
+    lines = [f"user {board_id}"]
+    lines += [f"topic read {notice_topic(cfg.mqtt_topic_prefix, a, '+')}" for a in area_chain(area)]
+    return "\n".join(lines) + "\n"
+
+
+def write_acl(cfg: Config) -> Path:
+    """The shipped ACL (config/mosquitto/acl) followed by one block per registered board."""
+    from loa.store import Store
+    from loa.store.boards import boards
+
+    shipped = (cfg.config_dir / "mosquitto" / "acl").read_text()
+    blocks = [board_acl(cfg, b.id, b.area) for b in boards(Store.open(cfg.database_url))]
+    text = shipped.rstrip("\n") + "\n\n# --- boards (written by `loa boards add`; edit the boards, not this file) ---\n"
+    acl = cfg.home / "mosquitto" / "acl"
+    acl.parent.mkdir(parents=True, exist_ok=True)
+    tmp = acl.with_suffix(".tmp")
+    tmp.write_text(text + "\n".join(blocks))
+    tmp.replace(acl)  # the broker never reads half an ACL
+    return acl
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def running_pid(cfg: Config) -> int | None:
+    """The pid of Loa's running Mosquitto for this LOA_HOME, checked against /proc (a stale pid file is ignored)."""
+    try:
+        pid = int(pid_file(cfg).read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError):
+        return None
+    conf = str(cfg.home / "mosquitto" / "mosquitto.conf").encode()
+    return pid if cmdline and cmdline[0].endswith(b"mosquitto") and conf in cmdline else None
+
+
+def reload(cfg: Config) -> bool:
+    """SIGHUP makes Mosquitto re-read its password file and ACL; False when it is not running."""
+    pid = running_pid(cfg)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGHUP)
+    return True
+
+
+def hashed_lines(accounts: list[tuple[str, str]]) -> list[str]:
+    """`user:hash` lines from mosquitto_passwd itself (-U hashes a plain file in one run, however many accounts)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "passwd"
+        plain.write_text("".join(f"{user}:{password}\n" for user, password in accounts))
+        plain.chmod(0o600)
+        subprocess.run([_binary("mosquitto_passwd"), "-U", str(plain)], check=True, capture_output=True, text=True)
+        return plain.read_text().splitlines()
+
+
+def add_board_accounts(cfg: Config, accounts: list[tuple[str, str]]) -> bool:
+    """Add or reset (board id, password) accounts, rewrite the ACL from the store, reload the broker.
+
+    Only salted hashes reach the password file. Returns True when a running broker was told to reload.
+    """
+    passwd = cfg.home / "mosquitto" / "passwd"
+    passwd.parent.mkdir(parents=True, exist_ok=True)
+    users = {user for user, _ in accounts}
+    kept = [line for line in (passwd.read_text().splitlines() if passwd.exists() else [])
+            if line.split(":", 1)[0] not in users]
+    tmp = passwd.with_suffix(".tmp")
+    tmp.touch(mode=0o600)
+    tmp.write_text("\n".join(kept + hashed_lines(accounts)) + "\n")
+    tmp.replace(passwd)  # the broker never reads half a password file
+    write_acl(cfg)
+    return reload(cfg)

@@ -14,6 +14,11 @@ from rich.console import Console
 from rich.table import Table
 
 from loa import events
+from loa.app.cli_boards import boards_app
+from loa.app.cli_print import print_cmd, site_app
+from loa.app.cli_radio import radio_app
+from loa.app.cli_report import automations_app, report_cmd
+from loa.app.cli_users import users_app
 from loa.config import Config, load_config
 from loa.errors import LoaError
 from loa.model import NoticeState, NoticeView
@@ -22,6 +27,13 @@ app = typer.Typer(help="Loa: administrative-reform notices from government feeds
                   no_args_is_help=True, pretty_exceptions_enable=False)
 board_app = typer.Typer(help="Digital notice boards.", no_args_is_help=True)
 app.add_typer(board_app, name="board")
+app.add_typer(boards_app, name="boards")
+app.add_typer(users_app, name="users")
+app.command("print")(print_cmd)
+app.add_typer(site_app, name="site")
+app.command("report")(report_cmd)
+app.add_typer(automations_app, name="automations")
+app.add_typer(radio_app, name="radio")
 out = Console()
 err = Console(stderr=True)
 
@@ -39,23 +51,9 @@ def _store():
 
 
 def _prefect_api(cfg: Config) -> str | None:
-    """The Prefect server to report to: PREFECT_API_URL, else the one `loa run` started, else none."""
-    if os.environ.get("PREFECT_API_URL"):
-        return os.environ["PREFECT_API_URL"]
-    from loa.app.run import run_file
+    from loa.app.events import find_prefect_api
 
-    path = run_file(cfg.home)
-    if path.exists():
-        api = json.loads(path.read_text()).get("prefect_api_url")
-        import requests
-
-        try:
-            if api and requests.get(f"{api}/health", timeout=2).status_code == 200:
-                os.environ["PREFECT_API_URL"] = api  # set before Prefect reads its settings
-                return api
-        except requests.RequestException:
-            pass
-    return None
+    return find_prefect_api(cfg)
 
 
 def _jsonable(obj):
@@ -189,25 +187,27 @@ def show(notice_id: int = typer.Argument(..., metavar="ID"),
                       f"({d['attempts']} attempt(s)) {d['last_error'] or d['detail'] or ''}", markup=False)
 
 
-def _act(action: str, notice_id: int, by: str, reason: str | None, event: str | None, as_json: bool) -> None:
+def _act(action: str, notice_id: int, by: str, reason: str | None, event: str, as_json: bool) -> None:
     cfg, store = _store()
     try:
         n = store.transition(notice_id, action, by, reason)
     except LoaError as exc:
         _fail(exc)
-    announced = False
-    api = _prefect_api(cfg) if event else None
-    if api:
-        from loa.app.events import post_event
-        from loa.events import notice_resource
+    from loa.app import announce
 
-        post_event(api, event, notice_resource(n.id, n.title), payload={"version": n.version, "by": by})
-        announced = True
+    told = (announce.announce_approval(cfg, n, by) if action == "approve"
+            else announce.announce(cfg, event, n, by, reason))
     if as_json:
-        _print_json(_notice_dict(n) | {"event_emitted": announced})
+        _print_json(_notice_dict(n) | {"event_emitted": told.kind in ("dispatch", "event", "scheduled"),
+                                       "announcement": told.kind, "flow_run_id": told.flow_run_id})
         return
     out.print(f"notice {n.id} v{n.version} is now [bold]{n.state.value}[/] (by {by})")
-    if event and not announced:
+    if told.kind == "scheduled":
+        out.print(f"embargoed: dispatch scheduled for {told.detail} (flow run {told.flow_run_id})")
+    elif told.kind == "failed":
+        err.print(f"[red]the Prefect server did not take the event ({told.detail}); "
+                  f"`loa dispatch {n.id}` dispatches now[/]")
+    elif told.kind == "offline":
         err.print(f"[yellow]no Prefect server is running (start `loa run`), so nothing was dispatched yet; "
                   f"`loa dispatch {n.id}` does it now[/]" if action == "approve" else
                   "[yellow]no Prefect server is running; start `loa run` to take it off the channels[/]")

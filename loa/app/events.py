@@ -6,10 +6,31 @@ server has the event, and the deployment trigger fires on it at once.
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
 from datetime import datetime, timezone
 
 import requests
+
+from loa.config import Config
+
+
+def find_prefect_api(cfg: Config) -> str | None:
+    """The Prefect server to report to: PREFECT_API_URL, else the one `loa run` started, else none."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    path = cfg.home / "run.json"
+    if not path.exists():
+        return None
+    api = json.loads(path.read_text()).get("prefect_api_url")
+    try:
+        if api and requests.get(f"{api}/health", timeout=2).status_code == 200:
+            os.environ["PREFECT_API_URL"] = api  # set before Prefect reads its settings
+            return api
+    except requests.RequestException:
+        pass
+    return None
 
 
 def post_event(api_url: str, event: str, resource: dict[str, str], *, related: list[dict] | None = None,

@@ -22,7 +22,8 @@ import requests
 import uvicorn
 from rich.console import Console
 
-from loa.app import broker
+from loa.app import board_monitor, broker
+from loa.app.automations import BackgroundSync
 from loa.app.web import create_app
 from loa.config import Config
 from loa.errors import LoaError
@@ -80,7 +81,7 @@ class Supervisor:
         api = f"http://{self.cfg.bind_host}:{port}/api"
         proc = self.spawn("prefect-server", [sys.executable, "-m", "prefect", "server", "start",
                                              "--host", self.cfg.bind_host, "--port", str(port)],
-                          prefect_env(self.cfg))
+                          prefect_env(self.cfg) | {"PREFECT_UI_API_URL": api})  # the UI's API is not always :4200
         wait_http(f"{api}/health", 90, proc, f"Prefect server (log: {self.cfg.home / 'logs' / 'prefect-server.log'})")
         self.urls["Prefect UI"] = f"http://{self.cfg.bind_host}:{port}"
         return api
@@ -95,8 +96,9 @@ class Supervisor:
     def start_web(self) -> None:
         from channels.base import build_channels
 
-        # an index page exists before the first notice is published
-        build_channels(self.cfg, Store.open(self.cfg.database_url), ["website"])["website"]._write_index()
+        # a site exists before the first notice is published (a full build only when there is none)
+        if not (self.cfg.home / "site" / "index.html").exists():
+            build_channels(self.cfg, Store.open(self.cfg.database_url), ["website"])["website"].rebuild()
         config = uvicorn.Config(create_app(self.cfg), host=self.cfg.bind_host, port=self.cfg.ports.web,
                                 log_level="warning", lifespan="off")
         self.web = uvicorn.Server(config)
@@ -106,6 +108,8 @@ class Supervisor:
         wait_http(f"{base}/healthz", 15, what="web server")
         self.urls["Website"] = base + "/"
         self.urls["Radio playlists"] = base + "/radio/stations/"
+        self.urls["Editorial desk"] = base + "/desk/"
+        self.urls["Board page"] = base + "/board/"
 
     def start_runner(self, api: str) -> None:
         env = prefect_env(self.cfg) | {
@@ -154,10 +158,12 @@ def run(cfg: Config) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    listener = automations = None
     try:
         with console.status("starting Prefect server, broker, web server and deployments…"):
             api = sup.start_prefect()
             sup.start_broker()
+            listener = board_monitor.start(cfg, api)  # board status and acks → store, loa.board.offline
             sup.start_web()
             sup.start_runner(api)
         run_file(cfg.home).write_text(json.dumps({"prefect_api_url": api, "pid": os.getpid(), **sup.urls}))
@@ -167,6 +173,7 @@ def run(cfg: Config) -> int:
         console.print(f"  {'Prefect API':16} {api}")
         console.print(f"  {'Data (LOA_HOME)':16} {cfg.home}")
         console.print("Press Ctrl-C to stop.")
+        automations = BackgroundSync(cfg, api, console)  # operators' alerts; start-up does not wait for it
         while not stop.wait(1):
             dead = [(n, p.returncode) for n, p in sup.procs if p.poll() is not None]
             if dead:
@@ -179,4 +186,8 @@ def run(cfg: Config) -> int:
         return 1
     finally:
         console.print("stopping…")
+        if listener is not None:
+            listener.stop()
+        if automations is not None:
+            automations.stop()
         sup.stop()

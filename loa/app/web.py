@@ -7,6 +7,8 @@ import mimetypes
 from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 
+from loa.app.desk import mount_desk
+from loa.app.web_boards import mount_boards
 from loa.config import Config
 
 
@@ -43,6 +45,11 @@ def create_app(cfg: Config) -> FastAPI:
     def health() -> dict:
         return {"status": "ok"}
 
-    app.mount("/radio", AtomicStaticFiles(directory=radio), name="radio")
+    mount_boards(app, cfg)  # /mqtt relay, /board/ page, /boards/acks/<id>.json
+    mount_desk(app, cfg)  # /desk/: the editorial desk (log in, review, edit, schedule, approve)
+    # only what is public: aired audio and playlists (never radio/recordings: drafts' human recordings)
+    for part in ("audio", "stations"):
+        (radio / part).mkdir(parents=True, exist_ok=True)
+        app.mount(f"/radio/{part}", AtomicStaticFiles(directory=radio / part), name=f"radio-{part}")
     app.mount("/", AtomicStaticFiles(directory=site, html=True), name="site")
     return app

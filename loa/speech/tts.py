@@ -3,42 +3,48 @@
     info = synthesize("Ủy ban nhân dân xã thông báo ...", Path("notice-12-v1-vi.mp3"),
                       tags={"title": "...", "comment": "loa notice 12 v1", "language": "vie"})
 
-How the loudness is made (the design problem, measured on the 2-core dev machine with a
-1,000-word notice, about 4 min 40 s of speech at rate 150; `bench/bench_tts.py` re-measures):
+How the loudness is made fast (measured on the 2-core dev machine with a 1,000-word notice,
+~4 min 45 s of speech at rate 150; `bench/bench_tts.py` re-measures all of it):
 
-  * espeak-ng alone takes ~0.3 s. The naive chain, ffmpeg `loudnorm` (single pass, dynamic mode,
-    which upsamples to 192 kHz) then MP3, takes ~8 s. Most of the rest of the budget is LAME
-    itself (~0.75 s at `-compression_level 7`; ~1.5 s at LAME's default quality 3), so loudness
-    has to cost almost nothing.
-  * Measuring is cheap: ffmpeg's `ebur128` filter at the native 22.05 kHz rate reads the whole
-    notice in ~0.1 s of CPU, and we run it *while espeak-ng is still speaking* (espeak-ng's WAV
-    goes straight down a pipe into ffmpeg, so the measurement costs ~0.1 s wall time).
-    A pure-Python BS.1770 meter (K-weighting biquads + gating, no numpy in this project) runs at
-    ~1 µs/sample, i.e. ~6 s for this notice: rejected. The bench prints both.
-  * A plain gain is not enough: espeak-ng's peak-to-loudness ratio is ~21 dB, while -16 LUFS with
-    a -1.5 dBTP ceiling allows 14.5 dB, so ~7 dB of peaks must be limited (`alimiter`), and
-    limiting lowers the loudness by an amount that depends on the voice, pitch and rate
-    (1 to 5 LU, measured). So the same ffmpeg that measures the speech also *calibrates the
-    limiter*: a ~60 s sample of the speech (2 s slices spread over the whole notice, so a long
-    notice costs the same as a short one) goes through volume+alimiter at five trial gains, each
-    with its own ebur128. Interpolating those gives the one gain that lands the limited speech on
-    the target. Cost: ~0.2 s on top of espeak-ng, in the same pass.
-  * The encode pass applies that single gain + the limiter (+ jingles, padding) in one ffmpeg
-    whose PCM is piped into a second ffmpeg running LAME, so filtering and encoding use both
-    cores. An `ebur128` at the end of the filter chain re-measures what is actually encoded; if
-    it missed the target by more than CORRECTION_TOLERANCE_LU (never seen so far) the encode is
-    redone once with the error corrected.
-  * LAME in CBR mode silently scales its input by 0.95 at bitrates up to 160 kbps (-0.45 dB,
-    its ABR/CBR preset table), so we aim 0.45 dB higher before encoding (`_lame_cbr_scale_db`).
-  Total for the 1,000-word notice: ~1.3-1.6 s against ~8 s for the naive chain.
+  * espeak-ng alone: ~0.35 s. The naive chain, ffmpeg single-pass `loudnorm` (dynamic mode,
+    192 kHz inside) + MP3: ~8 s, and it lands at -17.6 LUFS for a -16 target. LAME alone takes
+    ~0.75 s at `-compression_level 7` (~1.1-1.5 s at its default quality), so loudness must cost
+    next to nothing and LAME must not wait.
+  * Measuring: ffmpeg's `ebur128` filter at the native 22.05 kHz reads the whole notice in
+    ~0.3 s including start-up. A pure-Python BS.1770 meter (K-weighting biquads + gating; the
+    project has no numpy) needs ~2.5-4.5 s: rejected (the bench runs it).
+  * One gain is not enough: espeak-ng's peak-to-loudness ratio is ~21 dB, and -16 LUFS under a
+    -1.5 dBTP ceiling leaves 14.5 dB, so peaks must be limited (`alimiter`), and limiting takes
+    off loudness by an amount that depends on voice, pitch, rate and target (1 to 10 LU measured;
+    gain-then-limit from the raw measurement alone landed 1.4 LU low). So the measurement is a
+    *limiter calibration*: while espeak-ng is still speaking, its WAV comes back to Python and
+    ~60 s of it (2 s slices spread over the whole notice, so a long notice costs what a short
+    one does; all of a short one) streams into one ffmpeg that measures it raw and through
+    volume+alimiter at three trial gains, each with its own ebur128. Interpolating gives the one
+    gain that lands the limited speech on the target: within 0.2 LU of it over 18
+    voice/pitch/rate/target combinations at 150 and 1,000 words. espeak-ng + calibration: ~0.5 s.
+  * Encoding: gain + limiter (+ jingles, padding) + LAME in one ffmpeg per half of the speech,
+    two halves at once (one per core), cut inside one of espeak-ng's pauses (runs of exact
+    zeros) near the middle; the MP3 streams are joined byte-wise (ID3 on the first, no Xing
+    header), which adds the encoder delay, ~75 ms, to that pause. Short notices use one ffmpeg.
+    An `ebur128` just before LAME re-measures what is encoded; off by more than
+    CORRECTION_TOLERANCE_LU (not seen so far) it is encoded once more with the error corrected.
+  * LAME's CBR presets scale the input by 0.95 up to 160 kbps (-0.45 dB, its abr_switch_map),
+    so the target fed to LAME is raised by that much (`_lame_cbr_scale_db`).
+  Result: ~1.5 s for the 1,000-word notice on an idle machine (bench: median and best of 5).
 
-Jingles (intro/outro) are brought to the same target with the same gain+limiter treatment
-(calibrated once per file and cached), so the whole programme sits at the target loudness.
-Layout of the file: [lead_silence] [intro] speech [outro] [tail_silence].
+Jingles (intro/outro) get the same gain+limiter treatment, calibrated once per file version and
+cached, so the whole programme sits at the target. Layout of the file:
+[lead_silence] [intro] speech [outro] [tail_silence].
 
-Every failure is an AudioError that names the tool, its exit code and last message, the
-output file, and what to do. The binaries are module settings (ESPEAK_BIN, FFMPEG_BIN,
-FFPROBE_BIN; env LOA_ESPEAK_BIN, LOA_FFMPEG_BIN, LOA_FFPROBE_BIN), looked up on PATH at call time.
+Known limit: the limiter is a sample-peak limiter with TRUE_PEAK_MARGIN_DB of headroom. At the
+defaults the MP3's true peak is ~-2.1 dBTP (ceiling -1.5); the central voice, and settings that
+need much limiting (low pitch, -12 LUFS targets), overshoot the ceiling by 0.3 to ~1.2 dB after
+MP3 coding. Loudness stays within 0.2 LU of the target in all of them.
+
+Every failure is an AudioError that names the tool, its exit code and last message, the output
+file, and what to do. The binaries are module settings (ESPEAK_BIN, FFMPEG_BIN, FFPROBE_BIN; env
+LOA_ESPEAK_BIN, LOA_FFMPEG_BIN, LOA_FFPROBE_BIN), looked up on PATH at call time.
 """
 
 from __future__ import annotations
@@ -68,18 +74,20 @@ ESPEAK_BIN: str = os.environ.get("LOA_ESPEAK_BIN", "espeak-ng")
 FFMPEG_BIN: str = os.environ.get("LOA_FFMPEG_BIN", "ffmpeg")
 FFPROBE_BIN: str = os.environ.get("LOA_FFPROBE_BIN", "ffprobe")
 
-#: seconds one tool may run before it is killed (a 1,000-word notice takes ~1 s in all)
+#: seconds one tool may run before it is killed (a 1,000-word notice takes ~1.5 s in all)
 TOOL_TIMEOUT: float = 600.0
 #: espeak-ng's native rate; MPEG-2 layer III supports it and loudspeakers need no more
 SAMPLE_RATE = 22050
 #: espeak-ng amplitude (-a, default 100). At 100 its loudest vowels touch full scale; 60 keeps
 #: ~2.5 dB of headroom so nothing is clipped before our own limiter.
 ESPEAK_AMPLITUDE = 60
-#: LAME quality (ffmpeg -compression_level, 0 best .. 9 fastest). 7 halves LAME's time against
-#: its default (3); at 96 kbps mono 22.05 kHz speech no difference is audible on a horn speaker.
+#: LAME quality (ffmpeg -compression_level, 0 best .. 9 fastest). 7 takes ~2/3 of the time of
+#: LAME's default (3) (8 and 9 are no faster); for 96 kbps mono speech on a horn speaker it is plenty.
 LAME_QUALITY = 7
 #: how far below the true-peak ceiling the sample-peak limiter sits, for MP3 overshoot and
-#: inter-sample peaks (measured: the MP3's true peak stays under the ceiling with 1 dB)
+#: inter-sample peaks. Measured at -16/-1.5: vi and vi-vn-x-south -2.1..-2.2 dBTP; the central
+#: voice -1.2 (-0.5 at pitch 20); 1.5 dB made the central voice *worse* (harder limiting, more
+#: MP3 overshoot), so 1 dB
 TRUE_PEAK_MARGIN_DB = 1.0
 #: re-encode once if the programme misses the target by more than this
 CORRECTION_TOLERANCE_LU = 0.5
@@ -94,8 +102,8 @@ MAX_EXTRAPOLATION_DB = 10.0
 #: cut inside a pause of at least SPLIT_SILENCE_SAMPLES digital zeros
 SPLIT_MIN_SECONDS = 40.0
 SPLIT_SILENCE_SAMPLES = 1000   # at SAMPLE_RATE: 45 ms
-#: probe() measures loudness only for files up to this long (decode + ebur128 ~ 1 s per 10 min)
-PROBE_LOUDNESS_MAX_SECONDS = 1800.0
+#: probe() measures loudness only for files up to this long (decode + ebur128: ~1.1 s per 10 min)
+PROBE_LOUDNESS_MAX_SECONDS = 600.0
 
 # espeak-ng's integrated loudness at amplitude 60, pitch 50, rate 150 (measured), and how it moves
 # with pitch and rate. Only used to place the calibration gains; the measurement decides.
@@ -204,15 +212,19 @@ def synthesize(text: str, out_path: Path, *, settings: VoiceSettings = VoiceSett
     t_speech = time.perf_counter()
     gain = cal.gain_for(target)
 
-    fd, tmp_name = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
-    os.close(fd)
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
+        os.close(fd)
+    except OSError as exc:
+        raise AudioError(f"cannot write into {out_path.parent} for {out_path.name}: {exc}; "
+                         "check the folder's permissions and free space", path=out_path) from exc
     tmp = Path(tmp_name)
     try:
         for attempt in (1, 2):
             measured = _encode(ffmpeg, spoken, gain, ceiling, settings, jingles, meta, tmp, out_path)
             miss = target - measured["speech"]
-            if abs(miss) <= CORRECTION_TOLERANCE_LU or attempt == 2:
-                break
+            if abs(miss) <= CORRECTION_TOLERANCE_LU or attempt == 2 or measured["speech"] <= -69.0:
+                break  # on target, or already corrected, or too short to measure (< 0.4 s)
             log.warning("speech for %s measured %.2f LUFS before encoding, %.2f LU off target; re-encoding "
                         "with the gain corrected", out_path, measured["speech"] + lame_db, -miss)
             gain = cal.correct(gain, miss)
@@ -221,13 +233,17 @@ def synthesize(text: str, out_path: Path, *, settings: VoiceSettings = VoiceSett
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, out_path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise AudioError(f"cannot write {out_path}: {exc}; check free space and the folder's permissions",
+                             path=out_path) from exc
         raise
     done = time.perf_counter()
     log.debug("synthesize %s: %d chars, speech+measure %.3f s, encode %.3f s, total %.3f s, gain %.2f dB",
               out_path, len(speech), t_speech - started, done - t_speech, done - started, gain)
-    # the programme's length in samples, as a gapless player (and ffprobe, via the LAME header) sees it
+    # the programme's own length; ffprobe (and probe()) count ~0.07 s more, 0.13 s for a file made
+    # in two halves: LAME's encoder delay and last-frame padding
     samples = (round(settings.lead_silence * SAMPLE_RATE) + len(spoken.pcm) // 2 * SAMPLE_RATE // spoken.rate
                + sum(j[2] for j in jingles if j is not None) + round(settings.tail_silence * SAMPLE_RATE))
     return AudioInfo(out_path, round(samples / SAMPLE_RATE, 4), "mp3", round(measured["programme"] + lame_db, 2),
@@ -246,15 +262,35 @@ def _check_mp3(path: Path, out_path: Path) -> None:
 
 
 def probe(path: Path, *, loudness: bool = True) -> AudioInfo:
-    """What an audio file is: codec and duration from ffprobe, and its integrated loudness
-    measured with ffmpeg's ebur128 when `loudness` and the file is at most
-    PROBE_LOUDNESS_MAX_SECONDS long (else None)."""
+    """What an audio file is: codec and duration from ffprobe (~0.1 s), and its integrated
+    loudness measured with ffmpeg's ebur128 when `loudness` and the file is at most
+    PROBE_LOUDNESS_MAX_SECONDS long (else None; ~0.5 s more for a 5-minute notice).
+    Results are cached per file version (path, mtime, size) for the life of the process, so a
+    playlist rebuild does not decode every notice again."""
     path = Path(path)
-    if not path.is_file():
+    try:
+        st = path.stat()
+    except OSError:
+        st = None
+    if st is None or not path.is_file():
         raise AudioError(f"cannot probe {path}: no such file; synthesize it first or check the path", path=path)
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size, loudness)
+    with _probe_lock:
+        if key in _probe_cache:
+            return _probe_cache[key]
     ffprobe = _tool(FFPROBE_BIN, "ffprobe", path)
     ffmpeg = _tool(FFMPEG_BIN, "ffmpeg", path) if loudness else None
-    return _probe(ffprobe, ffmpeg, path, loudness=loudness, for_path=path)
+    info = _probe(ffprobe, ffmpeg, path, loudness=loudness, for_path=path)
+    with _probe_lock:
+        if len(_probe_cache) >= 4096:
+            _probe_cache.clear()
+        _probe_cache[key] = info
+    return info
+
+
+# files are replaced, never rewritten in place, so (path, mtime, size) names one version
+_probe_cache: dict[tuple, AudioInfo] = {}
+_probe_lock = threading.Lock()
 
 
 # --- text and arguments ----------------------------------------------------------------------
@@ -323,7 +359,7 @@ def _last_message(stderr: str) -> str:
     lines = [ln for ln in lines if not noise.search(ln)]
     for ln in reversed(lines):
         if re.search(r"error|invalid|no such|not found|unknown|unable|cannot|could not|failed|denied|"
-                      r"does not exist|permission", ln, re.I):
+                      r"does not exist|permission|no space", ln, re.I):
             return ln[:300]
     return lines[-1][:300] if lines else "(no message)"
 
@@ -382,7 +418,7 @@ def _fail(tool: str, rc: int, stderr: str, out_path: Path, doing: str, hint: str
                       path=out_path, tool=tool, returncode=rc, detail=stderr[-4000:])
 
 
-# --- pass 1: espeak-ng | ffmpeg (measure + calibrate the limiter) ----------------------------
+# --- pass 1: espeak-ng -> Python -> ffmpeg (measure + calibrate the limiter) -----------------
 
 _SUMMARY = re.compile(r"\[ebur128@(\w+) @ [^\]]+\] Summary:\s+Integrated loudness:\s+I:\s+(\S+) LUFS")
 
@@ -406,8 +442,8 @@ def _alimiter(ceiling_db: float) -> str:
 @dataclass
 class _Calibration:
     """Loudness of the limited speech as a function of the gain before the limiter."""
-    raw: float                          # integrated loudness of the whole speech, unprocessed
-    points: list[tuple[float, float]]   # (gain dB, loudness of the whole speech after gain+limiter)
+    raw: float                          # integrated loudness of the speech (or its sample), unprocessed
+    points: list[tuple[float, float]]   # (gain dB, loudness after gain+limiter)
     estimate: float                     # model gain used when nothing could be measured
 
     def gain_for(self, target: float) -> float:
@@ -432,7 +468,7 @@ class _Calibration:
         for (g0, y0), (g1, y1) in zip(pts, pts[1:]):
             if g0 <= gain <= g1 and g1 > g0 and y1 > y0:
                 slope = (y1 - y0) / (g1 - g0)
-        return gain + miss / max(slope, 0.2)
+        return gain + max(-6.0, min(6.0, miss / max(slope, 0.2)))
 
 
 def _espeak_lufs_estimate(s: VoiceSettings) -> float:
@@ -476,16 +512,19 @@ class _Speech:
 
 def _speak_and_measure(espeak: str, ffmpeg: str, text: str, s: VoiceSettings, target: float, ceiling: float,
                        out_path: Path) -> tuple[_Speech, _Calibration]:
-    """espeak-ng's WAV comes back to Python as it is spoken and is copied, as it arrives, into two
-    ffmpeg processes: one measures the whole speech, the other runs the limiter calibration on
-    2 s slices spread over it. Four processes on two cores, all streaming."""
+    """espeak-ng's WAV comes back to Python as it is spoken; as it arrives, 2 s slices spread over
+    the whole notice (all of a short one) go on to one ffmpeg that measures them raw and through
+    the limiter at the trial gains. espeak-ng and ffmpeg stream side by side on the two cores.
+
+    A separate ffmpeg measuring every sample was tried: exact where the slices are within 0.2 LU,
+    but on a busy machine it slowed the whole pass (1,000 words: 2.29 s against 1.70 s median)."""
     base_gain = target - _espeak_lufs_estimate(s)
     gains = [round(base_gain + step, 2) for step in CALIBRATION_STEPS_DB]
     n = len(gains)
     es_cmd = [espeak, "-v", s.voice, "-s", str(s.rate), "-p", str(s.pitch), "-a", str(ESPEAK_AMPLITUDE),
               "-b", "1", "--stdin", "--stdout"]
     head = None
-    with tempfile.TemporaryFile() as es_err, tempfile.TemporaryFile() as m_err, tempfile.TemporaryFile() as c_err:
+    with tempfile.TemporaryFile() as es_err, tempfile.TemporaryFile() as c_err:
         es = subprocess.Popen(es_cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=es_err)
         procs = [es]
         try:
@@ -509,35 +548,30 @@ def _speak_and_measure(espeak: str, ffmpeg: str, text: str, s: VoiceSettings, ta
                                          "expected mono 16-bit: check the espeak-ng installation", path=out_path)
                     raw_in = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
                     ff = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"]
-                    meter = subprocess.Popen(ff + raw_in + ["-af", "ebur128@raw=framelog=verbose", "-f", "null", "-"],
-                                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=m_err)
-                    procs.append(meter)
+                    est = _estimate_seconds(text, s)
+                    every = 2 * rate * CALIBRATION_SLICE * max(1.0, est / CALIBRATION_SECONDS)
+                    take = 2 * round(rate * CALIBRATION_SLICE)
                     graph = (f"[0:a]ebur128@sample=framelog=verbose,asplit={n}{''.join(f'[c{k}]' for k in range(n))};"
                              + ";".join(f"[c{k}]volume={g:.2f}dB:precision=float,{_alimiter(ceiling)},"
                                         f"ebur128@k{k}=framelog=verbose,anullsink" for k, g in enumerate(gains)))
                     calib = subprocess.Popen(ff + raw_in + ["-filter_complex", graph, "-f", "null", "-"],
                                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=c_err)
                     procs.append(calib)
-                    est = _estimate_seconds(text, s)
-                    every = 2 * rate * CALIBRATION_SLICE * max(1.0, est / CALIBRATION_SECONDS)
-                    take = 2 * round(rate * CALIBRATION_SLICE)
                     pcm = bytearray(buf[offset:])
                     sent = 0
                     chunk = bytes(pcm)
                     while True:
                         if chunk:
-                            _send(meter, chunk)
                             _send(calib, _slices(chunk, sent, every, take))
                             sent += len(chunk)
                         chunk = es.stdout.read1(65536)
                         if not chunk:
                             break
                         pcm += chunk
-                    for p in (meter, calib):
-                        try:
-                            p.stdin.close()
-                        except OSError:
-                            pass
+                    try:
+                        calib.stdin.close()
+                    except OSError:
+                        pass
                 es.stdout.close()
                 feeder.join()
                 codes = [p.wait() for p in procs]
@@ -547,7 +581,7 @@ def _speak_and_measure(espeak: str, ffmpeg: str, text: str, s: VoiceSettings, ta
                     p.kill()
                 p.wait()
             raise
-        es_text, m_text, c_text = _stderr_text(es_err), _stderr_text(m_err), _stderr_text(c_err)
+        es_text, c_text = _stderr_text(es_err), _stderr_text(c_err)
     if codes[0] != 0:
         hint = ("check the voice name (espeak-ng --voices=vi lists vi, vi-vn-x-central, vi-vn-x-south)"
                 if "voice" in es_text.lower() else "check that espeak-ng and its data (espeak-ng-data) are installed")
@@ -555,21 +589,18 @@ def _speak_and_measure(espeak: str, ffmpeg: str, text: str, s: VoiceSettings, ta
     if head is None or len(pcm) < rate // 5:
         raise AudioError(f"espeak-ng produced no speech for {out_path} (voice {s.voice!r}); "
                          "check that the text is Vietnamese words and the voice is installed", path=out_path)
-    for code, err in zip(codes[1:], (m_text, c_text)):
-        if code != 0:
-            raise _fail("ffmpeg", code, err, out_path, "measuring the speech",
-                        "check that ffmpeg is complete (ebur128, alimiter filters)", dog)
-    found = _summaries(m_text) | _summaries(c_text)
-    missing = [k for k in ["raw", "sample"] + [f"k{k}" for k in range(n)] if k not in found]
+    if codes[1:] and codes[1] != 0:
+        raise _fail("ffmpeg", codes[1], c_text, out_path, "measuring the speech",
+                    "check that ffmpeg is complete (ebur128, alimiter filters)", dog)
+    found = _summaries(c_text)
+    missing = [k for k in ["sample"] + [f"k{k}" for k in range(n)] if k not in found]
     if missing:
         raise AudioError(f"ffmpeg printed no loudness for {out_path} ({', '.join(missing)} missing); "
                          "check that this ffmpeg has the ebur128 and alimiter filters", path=out_path, tool="ffmpeg")
-    # the sample's loudness loss through the limiter stands for the whole speech's
-    offset_db = found["raw"] - found["sample"]
-    points = [(g, found[f"k{k}"] + offset_db) for k, g in enumerate(gains)]
-    cal = _Calibration(found["raw"], points, base_gain + CALIBRATION_STEPS_DB[len(CALIBRATION_STEPS_DB) // 2])
-    log.debug("speech %s: raw %.2f LUFS, sample %.2f LUFS, calibration %s", out_path, found["raw"],
-              found["sample"], points)
+    # the slices stand for the whole speech (within 0.2 LU measured; the encode re-measures all)
+    points = [(g, found[f"k{k}"]) for k, g in enumerate(gains)]
+    cal = _Calibration(found["sample"], points, base_gain + CALIBRATION_STEPS_DB[len(CALIBRATION_STEPS_DB) // 2])
+    log.debug("speech %s: sample %.2f LUFS, calibration %s", out_path, found["sample"], points)
     return _Speech(bytes(pcm), rate), cal
 
 
@@ -614,27 +645,28 @@ _SAMPLES = re.compile(r"\[astats@n @ [^\]]+\] Number of samples: (\d+)")
 
 def _jingle_gain(ffmpeg: str, path: Path, target: float, ceiling: float, out_path: Path) -> tuple[float, int]:
     """(gain, samples at SAMPLE_RATE) that bring a jingle, through the same limiter as the speech,
-    to the target. Two short ffmpeg runs (raw level, then trial gains); cached per file version."""
+    to the target. One ffmpeg run measures it raw and through the limiter at trial gains wide
+    enough for any jingle from -45 to 0 LUFS (it is short: cheap); cached per file version."""
     st = path.stat()
     key = (str(path.resolve()), st.st_mtime_ns, st.st_size, round(target, 2), round(ceiling, 2))
     with _jingle_lock:
         if key in _jingle_cache:
             return _jingle_cache[key]
-    fmt = f"[0:a:0]aformat=sample_fmts=flt:sample_rates={SAMPLE_RATE}:channel_layouts=mono,"
-    found, samples = _jingle_run(ffmpeg, path, fmt + "astats@n=metadata=0:measure_overall=Number_of_samples:"
-                                 "measure_perchannel=none,ebur128@raw=framelog=verbose,anullsink", ["raw"], out_path)
-    raw = found["raw"]
-    if raw <= -69.0:  # silent, or too short to gate: leave it as it is
+    gains = [target + 20.0 + step for step in (-20.0, -15.0, -10.0, -6.0, -3.0, 0.0, 3.0, 6.0, 10.0, 15.0, 20.0, 25.0)]
+    n = len(gains)
+    graph = (f"[0:a:0]aformat=sample_fmts=flt:sample_rates={SAMPLE_RATE}:channel_layouts=mono,"
+             "astats@n=metadata=0:measure_overall=Number_of_samples:measure_perchannel=none,"
+             f"ebur128@raw=framelog=verbose,asplit={n}{''.join(f'[c{k}]' for k in range(n))};"
+             + ";".join(f"[c{k}]volume={g:.3f}dB:precision=float,{_alimiter(ceiling)},"
+                        f"ebur128@k{k}=framelog=verbose,anullsink" for k, g in enumerate(gains)))
+    found, samples = _jingle_run(ffmpeg, path, graph, ["raw"] + [f"k{k}" for k in range(n)], out_path)
+    if found["raw"] <= -69.0:  # silent, or too short to gate: leave it as it is
         result = (0.0, samples)
     else:
-        gains = [target - raw + step for step in (0.0, 3.0, 6.0, 10.0, 15.0)]
-        n = len(gains)
-        graph = fmt + f"asplit={n}{''.join(f'[c{k}]' for k in range(n))};" + ";".join(
-            f"[c{k}]volume={g:.3f}dB:precision=float,{_alimiter(ceiling)},ebur128@k{k}=framelog=verbose,anullsink"
-            for k, g in enumerate(gains))
-        trials, _ = _jingle_run(ffmpeg, path, graph, [f"k{k}" for k in range(n)], out_path)
-        cal = _Calibration(raw, [(g, trials[f"k{k}"]) for k, g in enumerate(gains)], gains[0])
-        result = (cal.gain_for(target), samples)
+        points = [(g, found[f"k{k}"]) for k, g in enumerate(gains)]
+        # trials that left the jingle under the gate say nothing: start from the first real one
+        points = [p for p in points if p[1] > -69.0]
+        result = (_Calibration(found["raw"], points, target - found["raw"]).gain_for(target), samples)
     with _jingle_lock:
         _jingle_cache[key] = result
     return result
@@ -695,14 +727,15 @@ def _chain_cmd(ffmpeg: str, c: _Chain, gain: float, ceiling: float, s: VoiceSett
                tags: dict[str, str]) -> list[str]:
     inputs = ["-f", "s16le", "-ar", str(c.rate), "-ac", "1", "-i", "pipe:0"]
     resample = f"aresample={SAMPLE_RATE}," if c.rate != SAMPLE_RATE else ""
-    graph = [f"[0:a]{resample}volume={gain:.3f}dB:precision=float,{_alimiter(ceiling)},ebur128@speech=framelog=verbose[sp]"]
+    graph = [f"[0:a]{resample}volume={gain:.3f}dB:precision=float,{_alimiter(ceiling)},"
+             "ebur128@speech=framelog=verbose[sp]"]
     order = ["[sp]"]
     for role, jingle in (("intro", c.intro), ("outro", c.outro)):
         if jingle is None:
             continue
         inputs += ["-i", str(jingle[0])]
-        graph.append(f"[{inputs.count('-i') - 1}:a]aformat=sample_fmts=flt:sample_rates={SAMPLE_RATE}:channel_layouts=mono,"
-                     f"volume={jingle[1]:.3f}dB:precision=float,{_alimiter(ceiling)}[{role}]")
+        graph.append(f"[{inputs.count('-i') - 1}:a:0]aformat=sample_fmts=flt:sample_rates={SAMPLE_RATE}:"
+                     f"channel_layouts=mono,volume={jingle[1]:.3f}dB:precision=float,{_alimiter(ceiling)}[{role}]")
         if role == "intro":
             order.insert(0, "[intro]")
         else:
@@ -761,10 +794,16 @@ def _encode(ffmpeg: str, speech: _Speech, gain: float, ceiling: float, s: VoiceS
 
     with _Watchdog(procs) as dog:
         threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(chains))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        try:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        except BaseException:  # interrupted: leave no encoder running
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+            raise
     found: list[dict[str, float]] = []
     for proc, (out, err) in zip(procs, results):
         text = err.decode("utf-8", "replace")

@@ -178,3 +178,163 @@ class DeliveryRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- the editorial desk (issue 4): accounts, sessions, login attempts, edit details ----------
+
+
+class UserRow(Base):
+    """A desk account. Never deleted: a departed editor is disabled, so the audit trail keeps its name."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # editor | approver | admin
+    password_hash: Mapped[str] = mapped_column(String(300))
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeskSessionRow(Base):
+    """A logged-in desk session. Only the SHA-256 of the cookie token is kept."""
+
+    __tablename__ = "desk_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginAttemptRow(Base):
+    """Login attempts, for rate limiting by account name and by client address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_at", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    remote: Mapped[str] = mapped_column(String(100))
+    ok: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ActionDetailRow(Base):
+    """What an audited action changed: the field, before and after, and a text diff of each edit."""
+
+    __tablename__ = "action_details"
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(64))  # "variant:boards", "priority", "areas", "publish_at", ...
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    diff: Mapped[str | None] = mapped_column(Text)
+
+
+class SearchTextRow(Base):
+    """Lowercase, diacritic-free text of a notice version, so 'ke hoach' finds 'Kế hoạch' on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "desk_search"
+    notice_version_id: Mapped[int] = mapped_column(ForeignKey("notice_versions.id"), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
+# --- digital notice boards (issue 5): registry, online/offline history, acknowledgements --------
+
+
+class BoardRow(Base):
+    """A board registered with `loa boards add`. Its broker password lives only in Mosquitto's password file."""
+
+    __tablename__ = "boards"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # = its broker user name
+    area: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16), default="unknown")  # online | offline | unknown
+    state_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BoardStatusRow(Base):
+    """Each online/offline change a board reported (retained status, last will 'offline')."""
+
+    __tablename__ = "board_status"
+    __table_args__ = (Index("ix_board_status_board_at", "board_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[str] = mapped_column(ForeignKey("boards.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class BoardAckRow(Base):
+    """A board showed a notice version (its ack). One row per board and version however often it acks."""
+
+    __tablename__ = "board_acks"
+    __table_args__ = (UniqueConstraint("board_id", "notice_id", "version"),
+                      Index("ix_board_acks_notice", "notice_id", "version"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[str] = mapped_column(ForeignKey("boards.id"))
+    notice_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    area: Mapped[str | None] = mapped_column(String(500))
+    shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- commune radio (issue 6): built playlists, airing history, audio files --------------------
+
+
+class RadioSlotRow(Base):
+    """One built playlist of one station: a daily slot, or an emergency playlist. Rebuilding a slot
+    replaces its row (and its airings); what did not fit is kept as `overflow` and carried to the next slot."""
+
+    __tablename__ = "radio_slots"
+    __table_args__ = (UniqueConstraint("station", "kind", "starts_at"),
+                      Index("ix_radio_slots_station_starts", "station", "starts_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # slot | emergency
+    slot_date: Mapped[str] = mapped_column(String(10))  # local date, YYYY-MM-DD
+    slot_time: Mapped[str] = mapped_column(String(5))  # local HH:MM
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    max_seconds: Mapped[float] = mapped_column(Float)
+    seconds: Mapped[float] = mapped_column(Float)  # planned length, jingles included
+    overflow: Mapped[list] = mapped_column(JSON, default=list)  # [[notice id, version, reason], ...]
+    missing: Mapped[list] = mapped_column(JSON, default=list)  # [[notice id, version, language], ...]
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RadioAiringRow(Base):
+    """A notice version in a built playlist: the airing history that quotas count."""
+
+    __tablename__ = "radio_airings"
+    __table_args__ = (Index("ix_radio_airings_station_notice", "station", "notice_id", "version"),
+                      Index("ix_radio_airings_slot", "slot_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("radio_slots.id", ondelete="CASCADE"))
+    station: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the slot's start (copied: counting needs no join)
+    notice_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    languages: Mapped[list] = mapped_column(JSON, default=list)
+    seconds: Mapped[float] = mapped_column(Float)
+
+
+class RadioAudioRow(Base):
+    """An audio file under LOA_HOME/radio/audio: what it was made from (so a new recording or voice remakes
+    it) and its length and loudness (so a playlist build reads no audio)."""
+
+    __tablename__ = "radio_audio"
+    __table_args__ = (Index("ix_radio_audio_notice", "notice_id", "version"),)
+    file: Mapped[str] = mapped_column(String(300), primary_key=True)
+    notice_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))  # synthetic | recording
+    source_key: Mapped[str] = mapped_column(String(64))
+    seconds: Mapped[float] = mapped_column(Float)
+    loudness_lufs: Mapped[float | None] = mapped_column(Float)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -82,3 +82,12 @@ def test_withdraw_requires_withdrawn_state_and_reaches_every_target(store):
     store.transition(n.id, "withdraw", "editor")
     withdraw_notice(store, {"flaky": channel}, n.id)
     assert channel.withdrawn == ["a", "b"]
+
+
+def test_withdrawing_a_never_published_notice_touches_no_channel(store):
+    n = draft(store)
+    store.transition(n.id, "approve", "editor")
+    store.transition(n.id, "withdraw", "editor")
+    channel = FlakyChannel()
+    withdraw_notice(store, {"flaky": channel}, n.id)
+    assert channel.withdrawn == [] and store.deliveries(n.id) == []

@@ -1,0 +1,39 @@
+"""Board health, on a schedule: a table artifact of every board, and re-delivery after long broker outages."""
+
+from __future__ import annotations
+
+from prefect import flow, task
+from prefect.artifacts import create_table_artifact
+
+from channels.boards import redeliver
+from loa.runtime import runtime
+from loa.store.boards import health
+
+
+@task(name="redeliver board notices")
+def redeliver_pending() -> list[dict]:
+    cfg, store = runtime()
+    return [vars(r) for r in redeliver(cfg, store)]
+
+
+@task(name="board health table")
+def health_table() -> list[dict]:
+    _, store = runtime()
+    rows = health(store)
+    create_table_artifact(
+        key="board-health", table=rows or [{"board": "no boards yet: `loa boards add ID --area PATH`"}],
+        description="Every board: online/offline and since when, last seen, and how many of the notices "
+                    "currently due on it it has shown (acks).")
+    return rows
+
+
+@flow(name="board-health", flow_run_name="board health")
+def board_health() -> dict:
+    """Retry board deliveries a broker outage left undelivered, then tabulate every board's health."""
+    redelivered = redeliver_pending()
+    rows = health_table()
+    return {"boards": len(rows), "online": sum(r["state"] == "online" for r in rows),
+            "offline": [r["board"] for r in rows if r["state"] == "offline"],
+            "not_shown": sum(r["not_shown"] for r in rows if r["state"] == "online"),
+            "redelivered": sum(1 for r in redelivered if r["ok"]),
+            "still_failing": sum(1 for r in redelivered if not r["ok"])}

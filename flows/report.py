@@ -1,0 +1,36 @@
+"""The monthly report flow: figures for the province's information plan as files and Prefect artifacts.
+
+On the 1st of each month (flows/serve.py) it reports the month before; `loa report` runs the
+same code without Prefect. Files go to LOA_HOME/reports/<YYYY-MM>/.
+"""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.runtime import flow_run
+
+from loa.report import monthly_report, previous_month, rows, to_markdown, write_report
+from loa.runtime import runtime
+
+
+def _run_name() -> str:
+    month = flow_run.parameters.get("month") or previous_month(runtime()[0])
+    return f"report {month}"
+
+
+@flow(name="report", flow_run_name=_run_name, log_prints=True)
+def report(month: str | None = None) -> dict:
+    """Monthly figures (default: last month, local time): notices per channel, area, reform content area and
+    priority; radio minutes; boards reached and acknowledged; ingest → approval → publication times."""
+    cfg, store = runtime()
+    month = month or previous_month(cfg)
+    result = monthly_report(store, cfg, month)
+    paths = write_report(result, cfg.home / "reports" / month)
+    # the artifact shows the chart's path: Prefect's markdown renders no local images
+    create_markdown_artifact(key="monthly-report", markdown=to_markdown(result) + f"\n\nTệp: {paths['csv']}, "
+                             f"{paths['markdown']}, {paths['png']}\n", description=f"Báo cáo tháng {month}")
+    create_table_artifact(key="monthly-report-figures", table=rows(result),
+                          description=f"Monthly figures {month} (the CSV's rows)")
+    print(f"report {month}: {result.notices_published} notices published; files in {paths['csv'].parent}")
+    return {"month": month, "files": {k: str(p) for k, p in paths.items()}, "figures": result.as_dict()}

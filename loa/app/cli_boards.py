@@ -1,0 +1,157 @@
+"""`loa boards`: register digital notice boards (broker accounts) and see their health."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from loa.errors import LoaError
+
+boards_app = typer.Typer(
+    help="Digital notice boards: `loa boards` lists them (online state, last seen, notices shown); "
+         "`loa boards add ID --area PATH` creates a board's broker account.",
+    invoke_without_command=True)
+out = Console()
+err = Console(stderr=True)
+JSON = typer.Option(False, "--json", help="Print machine-readable JSON instead of a table.")
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(1)
+
+
+def _print_json(data) -> None:
+    out.print_json(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def _runtime():
+    from loa.runtime import runtime
+
+    return runtime()
+
+
+@boards_app.callback()
+def boards(ctx: typer.Context, as_json: bool = JSON) -> None:
+    """List the boards: online/offline and since when, last seen, how many notices each has shown."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from loa.store.boards import acks_of, boards as all_boards
+
+    _, store = _runtime()
+    rows = all_boards(store)
+    if as_json:
+        _print_json([b.as_dict() | {"shown": acks_of(store, b.id, limit=20)} for b in rows])
+        return
+    if not rows:
+        out.print("No boards yet. Add one with `loa boards add ID --area PATH`.")
+        return
+    table = Table("board", "area", "state", "since", "last seen", "acks", title="Boards")
+    for b in rows:
+        style = {"online": "green", "offline": "red"}.get(b.state, "dim")
+        table.add_row(b.id, b.area, f"[{style}]{b.state}[/]", _when(b.state_since), _when(b.last_seen_at), str(b.acks))
+    out.print(table)
+
+
+def _when(value) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+def create_board(cfg, store, board_id: str, area: str, name: str | None = None) -> dict:
+    """Register a board, create its broker account and reload the broker; the result holds the password once."""
+    import time
+
+    from channels.mqtt import probe
+
+    from loa.app import broker
+    from loa.board_protocol import check_board_id
+    from loa.config import MqttURL
+    from loa.store.boards import add_board, boards as all_boards
+
+    try:
+        check_board_id(board_id)
+    except ValueError as exc:
+        raise LoaError(str(exc)) from exc
+    if area not in cfg.areas:
+        raise LoaError(f"area {area!r} is not in {cfg.config_dir / 'areas.yaml'}; "
+                       f"use a path like cao-bang/hoa-an/hong-viet")
+    if any(b.id == board_id for b in all_boards(store)):
+        raise LoaError(f"board {board_id!r} already exists; `loa boards` lists the boards")
+    password, managed = broker.new_password(), broker.manages_accounts(cfg)
+    add_board(store, board_id, area, name)
+    try:
+        # password (hashed by mosquitto_passwd), ACL rewritten from the store, SIGHUP to a running broker
+        reloaded = broker.add_board_accounts(cfg, [(board_id, password)]) if managed else False
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise LoaError(f"board {board_id!r} is registered but its broker account was not created ({exc}); "
+                       f"check {cfg.home / 'mosquitto'}") from exc
+    url, accepted = cfg.mqtt, None
+    if reloaded:
+        deadline = time.monotonic() + 5
+        while (why := probe(MqttURL(url.host, url.port, board_id, password))) and time.monotonic() < deadline:
+            time.sleep(0.1)  # Mosquitto applies SIGHUP on its next loop turn
+        accepted = why is None
+    return {"id": board_id, "area": area, "name": name, "username": board_id, "password": password,
+            "mqtt": f"mqtt://{url.host}:{url.port}",
+            "board_page": f"{cfg.site_url}/board/?board={board_id}&area={area}#password={password}",
+            "managed_broker": managed, "broker_reloaded": reloaded, "broker_accepts": accepted,
+            "acl": broker.board_acl(cfg, board_id, area)}
+
+
+@boards_app.command("add")
+def add(board_id: str = typer.Argument(..., metavar="ID", help="The board's id and broker user name, e.g. hong-viet-ubnd."),
+        area: str = typer.Option(..., help="The board's area path, e.g. cao-bang/hoa-an/hong-viet."),
+        name: Optional[str] = typer.Option(None, help="A human name, e.g. 'Nhà văn hóa thôn Nà Lòa'."),
+        as_json: bool = JSON) -> None:
+    """Create a board's broker account and print its password once (only a salted hash is kept).
+
+    The board may read only its commune's, district's and province's notices and write only its own
+    status and ack topics. A running broker reloads its accounts at once (SIGHUP).
+    """
+    cfg, store = _runtime()
+    try:
+        result = create_board(cfg, store, board_id, area, name)
+    except LoaError as exc:
+        _fail(str(exc))
+    if as_json:
+        _print_json(result)
+        return
+    out.print(f"board [bold]{board_id}[/] added for {cfg.area_name(area)} ({area})")
+    out.print(f"  user name  {board_id}\n  password   {result['password']}   "
+              f"[yellow](shown once: hand it to the board now)[/]")
+    out.print(f"  MQTT       {result['mqtt']}  (boards on other machines: the TLS listener, docs/boards.md)")
+    out.print(f"  board page {result['board_page']}", markup=False, highlight=False)
+    if not result["managed_broker"]:
+        err.print("[yellow]LOA_MQTT_URL names another broker: create this account there and add these ACL lines:[/]")
+        out.print(result["acl"], markup=False)
+    elif not result["broker_reloaded"]:
+        err.print("[yellow]Loa's broker is not running; the account works once `loa run` starts it.[/]")
+    elif not result["broker_accepts"]:
+        _fail(f"the broker reloaded but does not accept board {board_id!r}; "
+              f"see {cfg.home / 'mosquitto' / 'mosquitto.log'}")
+
+
+@boards_app.command("show")
+def show(board_id: str = typer.Argument(..., metavar="ID"), as_json: bool = JSON) -> None:
+    """One board: its online/offline history and the notices it has shown."""
+    from loa.store.boards import acks_of, get_board, status_history
+
+    _, store = _runtime()
+    try:
+        b = get_board(store, board_id)
+    except LoaError as exc:
+        _fail(str(exc))
+    history, shown = status_history(store, board_id), acks_of(store, board_id)
+    if as_json:
+        _print_json(b.as_dict() | {"history": history, "shown": shown})
+        return
+    out.print(f"[bold]{b.id}[/] {b.name or ''} · {b.area} · {b.state} since {_when(b.state_since)}")
+    for h in history:
+        out.print(f"  {h['at']}  {h['state']}")
+    for a in shown:
+        out.print(f"  shown notice {a['notice']} v{a['version']} ({a['area']}) at {a['shown_at'] or a['received_at']}")

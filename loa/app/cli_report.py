@@ -1,0 +1,101 @@
+"""`loa report` (the monthly figures) and `loa automations sync` (operators' alerts in Prefect)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from loa.errors import LoaError
+
+out = Console()
+err = Console(stderr=True)
+automations_app = typer.Typer(help="Loa's Prefect automations (operators' alerts).", no_args_is_help=True)
+JSON = typer.Option(False, "--json", help="Print machine-readable JSON instead of a table.")
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(1)
+
+
+def report_cmd(
+    month: Optional[str] = typer.Option(None, metavar="YYYY-MM", help="The month, in local time (loa.yaml "
+                                        "timezone); default: last month."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
+                                           help="Where to write the files; default: LOA_HOME/reports/YYYY-MM."),
+    as_json: bool = JSON,
+) -> None:
+    """The monthly figures for the province's information plan, as CSV, Markdown (Vietnamese) and a PNG chart.
+
+    Notices per channel, per area, per reform content area and priority; radio minutes aired; boards reached and acknowledged; time from ingest to approval to publication (median and 90th percentile). Reads the store only: it works with or without `loa run`. The monthly `report` deployment makes the same files on the 1st and shows them as Prefect artifacts.
+    """  # noqa: E501  (one line per paragraph: typer keeps line breaks)
+    from loa.report import monthly_report, previous_month, write_report
+    from loa.runtime import runtime
+
+    try:
+        cfg, store = runtime()
+        month = month or previous_month(cfg)
+        result = monthly_report(store, cfg, month)
+        paths = write_report(result, out_dir or cfg.home / "reports" / month)
+    except LoaError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write the report files to {out_dir or cfg.home / 'reports' / month}: {exc.strerror}; "
+              f"choose a writable folder with --out")
+    if as_json:
+        out.print_json(json.dumps(result.as_dict() | {"files": {k: str(p) for k, p in paths.items()}},
+                                  ensure_ascii=False))
+        return
+    table = Table("channel", "notices", "deliveries", "failed", title=f"Loa report {month}: "
+                  f"{result.notices_published} notices published")
+    for c in result.by_channel:
+        table.add_row(c["channel"], str(c["notices"]), str(c["deliveries"]), str(c["failed"]))
+    out.print(table)
+    r, b = result.radio, result.boards
+    out.print(f"radio: {r['minutes']} min to {r['stations']} station(s) · boards: {b['reached']} of "
+              f"{b['registered']} reached, {b['acknowledged']} of {b['board_notices']} board×notice acknowledged")
+    for t in result.timing:
+        out.print(f"{t['stage'].replace('_', ' ')}: median {t['median_minutes']} min, p90 {t['p90_minutes']} min "
+                  f"({t['notices']} notices)")
+    for kind, path in paths.items():
+        out.print(f"{kind:9} {path}")
+
+
+@automations_app.command("sync")
+def sync_cmd(as_json: bool = JSON) -> None:
+    """Create or update Loa's automations on the Prefect server (idempotent; `loa run` does it at start).
+
+    They notify through the notification block named in loa.yaml (operations.notification_block) when a dispatch fails after its retries, a feed fails for a day, a board is offline for 30 minutes, or a draft waits too long for approval. Needs the Prefect server: `loa run`, or PREFECT_API_URL.
+    """  # noqa: E501  (one line per paragraph: typer keeps line breaks)
+    from loa.app.cli import _prefect_api
+    from loa.runtime import runtime
+
+    try:
+        cfg, _ = runtime()
+    except LoaError as exc:
+        _fail(str(exc))
+    api = _prefect_api(cfg)
+    if api is None:
+        _fail("no Prefect server to create the automations on: start `loa run` (it syncs them itself) or set "
+              "PREFECT_API_URL")
+    from flows.automations import sync
+
+    try:
+        results, warning = sync(cfg)
+    except Exception as exc:  # the Prefect client's HTTP errors: say which server refused what
+        _fail(f"syncing automations with the Prefect server at {api} failed: {exc}")
+    if as_json:
+        out.print_json(json.dumps({"prefect_api_url": api, "automations": [r.as_dict() for r in results],
+                                   "warning": warning}, ensure_ascii=False))
+        return
+    table = Table("automation", "action", "notifies", title=f"Automations on {api}")
+    for r in results:
+        table.add_row(r.name, r.action, r.notifies or "[yellow]nobody[/]")
+    out.print(table)
+    if warning:
+        err.print(f"[yellow]{warning}[/]")

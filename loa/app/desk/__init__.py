@@ -1,0 +1,15 @@
+"""The editorial desk: editors review, edit, schedule and approve every notice (served at /desk/ by `loa run`).
+
+    app.py       the FastAPI sub-application, security headers, error pages; mount_desk()
+    auth.py      session cookie, CSRF, roles (editor ⊂ approver ⊂ admin)
+    accounts.py  log in/out, own password, accounts (admin)
+    pages.py     the queue, the notice page, previews
+    actions.py   edits, settings, schedule, audio, recordings, approve/reject/withdraw
+    announce.py  telling Prefect: loa.notice.approved now, or a scheduled dispatch run at publish_at
+    media.py     preview read-aloud and human recordings
+    present.py   Vietnamese labels, local time, the board preview, diffs
+"""
+
+from loa.app.desk.app import create_desk, mount_desk
+
+__all__ = ["create_desk", "mount_desk"]

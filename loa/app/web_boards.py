@@ -1,0 +1,77 @@
+"""The boards part of Loa's web server: the MQTT WebSocket relay, the reference board page, ack counts.
+
+- /mqtt                   WebSocket (subprotocol "mqtt") relayed to the broker's TCP listener
+- /board/                 the reference board page (?board=ID&area=PATH[&profile=…][&broker=wss://…])
+- /board/static/…         its script, style and vendored libraries (mqtt.js, qrcode-generator)
+- /boards/acks/<id>.json  how many of a notice's target boards have shown it (for the notice page)
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request, WebSocket
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from loa.app.relay import relay
+from loa.config import Config
+from loa.errors import NotFound
+
+STATIC = Path(__file__).resolve().parent / "static" / "board"
+
+
+def page_settings(cfg: Config) -> dict:
+    """What the board page needs to know; public (no secrets): the board's password comes from its URL fragment."""
+    from loa.signing import Signer
+
+    settings = cfg.boards
+    return {
+        "topic_prefix": cfg.mqtt_topic_prefix,
+        "broker_ws_url": settings.broker_ws_url,
+        "default_profile": settings.default_profile,
+        "profiles": [{"id": p.id, "name": p.name, "width": p.width, "lines": p.lines} for p in settings.profiles],
+        "rotate_seconds": settings.rotate_seconds,
+        "areas": {path: area.name for path, area in cfg.areas.items()},
+        # served by Loa itself, so the board can pin the key and refuse any other on the key topic
+        "pinned_key": Signer.load_or_create(cfg.home / "keys" / "notice-signing.pem").public_key_document(),
+    }
+
+
+def mount_boards(app: FastAPI, cfg: Config) -> None:
+    from loa.render import make_env
+
+    env = make_env()
+    broker = cfg.mqtt
+
+    @lru_cache(maxsize=1)
+    def store():
+        from loa.store import Store
+
+        return Store.open(cfg.database_url)
+
+    @app.websocket("/mqtt")
+    async def mqtt_relay(ws: WebSocket) -> None:
+        await relay(ws, broker.host, broker.port)
+
+    @app.get("/board", include_in_schema=False)
+    def board_slash(request: Request) -> RedirectResponse:
+        return RedirectResponse(request.url.replace(path="/board/"), status_code=308)
+
+    @app.get("/board/", response_class=HTMLResponse)
+    def board_page() -> HTMLResponse:
+        html = env.get_template("board/page.html").render(
+            site_title=cfg.site_title, static="/board/static", settings=page_settings(cfg))
+        return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+
+    @app.get("/boards/acks/{notice_id}.json")
+    def acks(notice_id: int) -> dict:
+        from loa.store.boards import ack_counts
+
+        try:
+            return ack_counts(store(), notice_id).as_dict()
+        except NotFound as exc:
+            raise HTTPException(404, str(exc)) from exc
+
+    app.mount("/board/static", StaticFiles(directory=STATIC), name="board-static")

@@ -1,0 +1,299 @@
+"""The board protocol (docs/boards.md): topics, payloads, board profiles and line wrapping.
+
+Plain data and functions, no MQTT client: the boards channel builds and signs
+payloads with it, the board listener parses what boards report, and the
+tests validate the result against the JSON Schemas in docs/schemas/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from loa.errors import ConfigError
+from loa.model import NoticeView
+
+SCHEMA_VERSION = 1
+NOTICE_SCHEMA = "loa.notice"
+KEY_SCHEMA = "loa.key"
+STATUS_SCHEMA = "loa.board.status"
+ACK_SCHEMA = "loa.board.ack"
+CONTENT_TYPE = "application/json"
+STATES = ("online", "offline")
+
+# A board id is its broker user name and a topic segment: lowercase ASCII, no MQTT wildcards.
+# "loa-" is reserved for Loa's own accounts (loa-publisher, loa-monitor).
+BOARD_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+def check_board_id(board_id: str) -> str:
+    if not BOARD_ID.match(board_id or ""):
+        raise ValueError(f"board id {board_id!r} must be 1–64 lowercase ASCII letters, digits and '-' "
+                         f"(it is the board's broker user name and a topic segment), e.g. 'hong-viet-ubnd'")
+    if board_id.startswith("loa-"):
+        raise ValueError(f"board id {board_id!r}: names starting with 'loa-' are Loa's own broker accounts")
+    return board_id
+
+
+# --- topics -----------------------------------------------------------------------------------
+
+
+def notice_topic(prefix: str, area: str, notice_id: int | str) -> str:
+    return f"{prefix}/areas/{area}/notices/{notice_id}"
+
+
+def key_topic(prefix: str) -> str:
+    return f"{prefix}/keys/notices"
+
+
+def status_topic(prefix: str, board_id: str) -> str:
+    return f"{prefix}/boards/{board_id}/status"
+
+
+def ack_topic(prefix: str, board_id: str) -> str:
+    return f"{prefix}/boards/{board_id}/ack"
+
+
+def area_chain(area: str) -> list[str]:
+    """The area and every area above it: a commune board shows commune, district and province notices."""
+    parts = area.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def board_subscriptions(prefix: str, area: str) -> list[str]:
+    """The topic filters a board in `area` subscribes to (besides the key topic)."""
+    return [f"{prefix}/areas/{a}/notices/+" for a in area_chain(area)]
+
+
+# --- board profiles and line wrapping ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardProfile:
+    """A kind of board by what it can show: `lines` lines of at most `width` characters."""
+
+    id: str
+    name: str
+    width: int
+    lines: int
+
+    @property
+    def budget(self) -> int:
+        return self.width * self.lines
+
+
+@dataclass(frozen=True)
+class BoardSettings:
+    """config/boards.yaml."""
+
+    profiles: tuple[BoardProfile, ...]
+    broker_ws_url: str = ""  # empty: Loa's relay at /mqtt on the web server
+    rotate_seconds: int = 12
+    health_interval_minutes: int = 15
+    default_profile: str = field(default="")
+
+    def profile(self, profile_id: str) -> BoardProfile:
+        for p in self.profiles:
+            if p.id == profile_id:
+                return p
+        raise KeyError(profile_id)
+
+
+ELLIPSIS = "…"
+
+
+def _chunks(word: str, width: int) -> list[str]:
+    return [word[i:i + width] for i in range(0, len(word), width)] or [""]
+
+
+def wrap(text: str, profile: BoardProfile) -> list[str]:
+    """Greedy word wrap into at most `profile.lines` lines of at most `profile.width` characters.
+
+    Characters are Unicode code points after NFC normalisation (a Vietnamese letter with its
+    marks is one character). A word longer than a line is cut. When the text does not fit,
+    the last line ends with '…' and still fits the width.
+    """
+    words = unicodedata.normalize("NFC", text).split()
+    lines: list[str] = []
+    current = ""
+    for word in words:
+        for piece in _chunks(word, profile.width):
+            if not current:
+                current = piece
+            elif len(current) + 1 + len(piece) <= profile.width:
+                current += " " + piece
+            else:
+                lines.append(current)
+                current = piece
+    if current:
+        lines.append(current)
+    if len(lines) <= profile.lines:
+        return lines
+    kept = lines[:profile.lines]
+    last = kept[-1]
+    while last and len(last) + 1 > profile.width:
+        last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
+    kept[-1] = last.rstrip(" ,;:.-–") + ELLIPSIS
+    return kept
+
+
+# --- payloads ---------------------------------------------------------------------------------
+
+
+def iso(value: datetime | None) -> str | None:
+    """RFC 3339 UTC with seconds precision: what every board library parses."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def notice_payload(notice: NoticeView, *, area: str, area_name: str, url: str,
+                   profiles: tuple[BoardProfile, ...], now: datetime | None = None) -> dict:
+    """The unsigned notice payload for one area (loa.signing adds the signature).
+
+    Only strings, integers, null, lists and objects: no floats, so the canonical form is the
+    same in every language (docs/boards.md, "Signature").
+    """
+    nfc = lambda s: unicodedata.normalize("NFC", s) if s else s  # noqa: E731
+    body = nfc(notice.variants.get("boards") or notice.title)
+    return {
+        "schema": NOTICE_SCHEMA, "schema_version": SCHEMA_VERSION,
+        "id": notice.id, "version": notice.version, "priority": notice.priority.value,
+        "title": nfc(notice.title), "body": body,
+        "lines": {p.id: wrap(body, p) for p in profiles},
+        "url": url,
+        "area": area, "area_name": nfc(area_name),
+        "document": {"number": notice.meta.number, "type": nfc(notice.meta.doc_type),
+                     "issuer": nfc(notice.meta.issuer), "issued_on": notice.meta.issued_on},
+        "approved_at": iso(notice.approved_at), "publish_at": iso(notice.publish_at),
+        "expires_at": iso(notice.expires_at), "signed_at": iso(now or datetime.now(timezone.utc)),
+    }
+
+
+def status_payload(board_id: str, state: str, *, area: str | None = None, profile: str | None = None,
+                   software: str | None = None, at: datetime | None = None) -> dict:
+    doc = {"schema": STATUS_SCHEMA, "schema_version": SCHEMA_VERSION, "board": board_id, "state": state}
+    if at is not None:
+        doc["at"] = iso(at)
+    for key, value in (("area", area), ("profile", profile), ("software", software)):
+        if value:
+            doc[key] = value
+    return doc
+
+
+def ack_payload(board_id: str, notice: dict, *, shown_at: datetime | None = None) -> dict:
+    return {"schema": ACK_SCHEMA, "schema_version": SCHEMA_VERSION, "board": board_id,
+            "notice": notice["id"], "version": notice["version"], "area": notice["area"],
+            "shown_at": iso(shown_at or datetime.now(timezone.utc))}
+
+
+# --- what boards report -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Report:
+    """One status or ack message from a board, as the listener understood it."""
+
+    board: str
+    kind: str  # "status" | "ack"
+    at: datetime  # when Loa received it
+    state: str | None = None  # status: online | offline
+    notice: int | None = None  # ack
+    version: int | None = None
+    area: str | None = None
+    shown_at: datetime | None = None
+    detail: dict = field(default_factory=dict)
+
+
+def _parse_time(value) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def parse_report(prefix: str, topic: str, payload: bytes, at: datetime) -> Report | None:
+    """A board's status or ack; None for anything malformed (a board cannot break the listener).
+
+    The board id comes from the topic, never from the payload: the broker's ACL lets an
+    account write only under its own id, so the topic is authenticated and the payload is not.
+    """
+    parts = topic[len(prefix) + 1:].split("/") if topic.startswith(prefix + "/") else []
+    if len(parts) != 3 or parts[0] != "boards" or parts[2] not in ("status", "ack"):
+        return None
+    board, kind = parts[1], parts[2]
+    text = payload.decode("utf-8", "replace").strip()
+    if kind == "status" and text in STATES:  # a bare "online"/"offline" (e.g. a minimal last will)
+        return Report(board, "status", at, state=text)
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict):
+        return None
+    if kind == "status":
+        state = doc.get("state")
+        if state not in STATES:
+            return None
+        detail = {k: doc[k] for k in ("area", "profile", "software", "at") if isinstance(doc.get(k), str)}
+        return Report(board, "status", at, state=state, detail=detail)
+    notice, version = doc.get("notice"), doc.get("version")
+    if not (isinstance(notice, int) and isinstance(version, int)) or isinstance(notice, bool):
+        return None
+    area = doc.get("area") if isinstance(doc.get("area"), str) else None
+    return Report(board, "ack", at, notice=notice, version=version, area=area,
+                  shown_at=_parse_time(doc.get("shown_at")))
+
+
+# --- config/boards.yaml -----------------------------------------------------------------------
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def load_board_settings(file: Path) -> BoardSettings:
+    """Read and validate boards.yaml; a bad value raises ConfigError naming file, key and value."""
+    from loa.config import _get, _read_yaml  # the shared YAML helpers (lazy: config imports us lazily)
+
+    data = _read_yaml(file)
+    items = _get(data, "profiles", list, file, "")
+    if not items:
+        raise ConfigError(str(file), "profiles", "lists no profile; add at least one (id, name, width, lines)")
+    profiles, seen = [], set()
+    for i, item in enumerate(items):
+        where = f"profiles[{i}]."
+        if not isinstance(item, dict):
+            raise ConfigError(str(file), f"profiles[{i}]", "must be a mapping with id, name, width and lines")
+        pid = _get(item, "id", str, file, where)
+        if not SLUG.match(pid):
+            raise ConfigError(str(file), where + "id", f"{pid!r} is not a lowercase ASCII slug like 'panel'")
+        if pid in seen:
+            raise ConfigError(str(file), where + "id", f"{pid!r} is listed twice")
+        seen.add(pid)
+        width, lines = _get(item, "width", int, file, where), _get(item, "lines", int, file, where)
+        if not 10 <= width <= 1000:
+            raise ConfigError(str(file), where + "width", f"{width} is not between 10 and 1000 characters")
+        if not 1 <= lines <= 100:
+            raise ConfigError(str(file), where + "lines", f"{lines} is not between 1 and 100 lines")
+        profiles.append(BoardProfile(pid, _get(item, "name", str, file, where, pid), width, lines))
+    url = _get(data, "broker_ws_url", str, file, "", "") or ""
+    if url and not re.match(r"^wss?://", url):
+        raise ConfigError(str(file), "broker_ws_url", f"{url!r} must start with ws:// or wss:// (or be empty)")
+    rotate = _get(data, "rotate_seconds", int, file, "", 12)
+    if not 3 <= rotate <= 600:
+        raise ConfigError(str(file), "rotate_seconds", f"{rotate} is not between 3 and 600")
+    health = _get(data, "health_interval_minutes", int, file, "", 15)
+    if health < 1:
+        raise ConfigError(str(file), "health_interval_minutes", f"{health} must be at least 1")
+    default = _get(data, "default_profile", str, file, "", profiles[-1].id)
+    if default not in seen:
+        raise ConfigError(str(file), "default_profile", f"{default!r} is not one of the profiles ({', '.join(seen)})")
+    return BoardSettings(tuple(profiles), url, rotate, health, default)

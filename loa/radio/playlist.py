@@ -1,0 +1,83 @@
+"""Playlist files: extended M3U (UTF-8, .m3u8) with #EXTINF durations, and XSPF.
+
+Locations are relative to the playlist file, so the same file plays from disk (mpv --playlist=FILE,
+Liquidsoap) and over HTTP from Loa's /radio (or any web server serving LOA_HOME/radio).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from xml.sax.saxutils import escape
+from dataclasses import dataclass
+from pathlib import Path
+
+from loa.files import write_atomic
+from loa.radio.select import Track
+
+XSPF_NS = "http://xspf.org/ns/0/"
+_LINE_BREAKS = re.compile(r"[\r\n\t\x00-\x1f\x7f]+")
+
+
+@dataclass(frozen=True)
+class Playlist:
+    title: str  # "Đài Truyền thanh xã Hồng Việt — 2026-11-26 06:00"
+    creator: str  # the station's name
+    tracks: tuple[Track, ...]
+    annotation: str = ""
+    date: str = ""  # ISO time the playlist was built
+
+    @property
+    def seconds(self) -> float:
+        return sum(t.seconds for t in self.tracks)
+
+
+def _one_line(text: str) -> str:
+    return _LINE_BREAKS.sub(" ", text).strip()
+
+
+def m3u8(playlist: Playlist, prefix: str) -> str:
+    """`prefix` leads from the playlist's folder to LOA_HOME/radio ("../" or "../../")."""
+    lines = ["#EXTM3U", f"#PLAYLIST:{_one_line(playlist.title)}"]
+    for t in playlist.tracks:
+        lines += [f"#EXTINF:{max(1, math.ceil(t.seconds))},{_one_line(t.title)}", prefix + t.path]
+    return "\n".join(lines) + "\n"
+
+
+def xspf(playlist: Playlist, prefix: str) -> str:
+    """XSPF 1 (xspf.org/ns/0), durations in milliseconds. Built as text with every value escaped: 5× faster
+    than ElementTree, which a 500-station build feels."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', f'<playlist version="1" xmlns="{XSPF_NS}">']
+    for tag, value in (("title", playlist.title), ("creator", playlist.creator),
+                       ("annotation", playlist.annotation), ("date", playlist.date)):
+        if value:
+            out.append(f"  <{tag}>{_x(value)}</{tag}>")
+    out.append("  <trackList>")
+    creator = _x(playlist.creator)
+    for t in playlist.tracks:
+        out.append("    <track>")
+        out.append(f"      <location>{_x(prefix + t.path)}</location>")
+        if t.notice:
+            out.append(f"      <identifier>loa:notice:{t.notice[0]}:v{t.notice[1]}:{_x(t.language or '')}</identifier>")
+        out.append(f"      <title>{_x(t.title)}</title>")
+        out.append(f"      <creator>{creator}</creator>")
+        out.append(f"      <duration>{round(t.seconds * 1000)}</duration>")
+        if t.language:
+            out.append(f"      <annotation>{_x(t.language)}</annotation>")
+        out.append("    </track>")
+    out += ["  </trackList>", "</playlist>"]
+    return "\n".join(out) + "\n"
+
+
+def _x(text: str) -> str:
+    """Text content for XML 1.0: control characters (not allowed at all) become spaces, then escaped."""
+    return escape(_one_line(text))
+
+
+def write(playlist: Playlist, radio_root: Path, stem: str) -> list[Path]:
+    """Write <stem>.m3u8 and <stem>.xspf under `radio_root` (stem relative to it, e.g. stations/hong-viet),
+    each atomically: a player reading it never sees half a file."""
+    depth = stem.count("/")
+    prefix = "../" * depth
+    return [write_atomic(radio_root / f"{stem}.m3u8", m3u8(playlist, prefix)),
+            write_atomic(radio_root / f"{stem}.xspf", xspf(playlist, prefix))]

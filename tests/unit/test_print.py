@@ -1,0 +1,183 @@
+"""The printed bulletin: a real PDF from WeasyPrint, checked by rendering its pages with pdftoppm."""
+
+from __future__ import annotations
+
+import json
+import re
+import os
+import subprocess
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from channels.printed import Printed
+from loa.model import Priority
+from loa.site import bulletin
+from loa.store import Store
+from tests.conftest import ARTIFACTS, ROOT
+from tests.unit.test_site_publish import approve
+
+COMMUNE = "cao-bang/hoa-an/hong-viet"
+LONG = "<p>" + " ".join(["Người dân được hướng dẫn nộp hồ sơ trực tuyến trên Cổng dịch vụ công quốc gia."] * 12) + "</p>"
+
+
+def pdf_pages(pdf: Path, out: Path, dpi: int = 60) -> list[Path]:
+    """Render every page to PNG (what a reader would see) and return the images."""
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob(f"{pdf.stem}-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(out / pdf.stem)], check=True, timeout=60)
+    return sorted(out.glob(f"{pdf.stem}-*.png"))
+
+
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text with line breaks undone (a title may wrap)."""
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(text.split())
+
+
+def decoded_qr(pdf: Path, out: Path) -> set[str]:
+    """Every QR code on every page, read back by zxing-cpp from a 150 dpi rendering, as a phone would."""
+    import zxingcpp
+    from PIL import Image
+
+    found = set()
+    for image in pdf_pages(pdf, out, dpi=150):
+        found |= {code.text for code in zxingcpp.read_barcodes(Image.open(image)) if code.valid}
+    return found
+
+
+@pytest.fixture
+def printed(cfg):
+    store = Store.open(cfg.database_url)
+    return Printed(cfg, store), store
+
+
+def test_commune_bulletin_is_an_a4_pdf_with_its_notices_qr_codes_and_page_numbers(printed, cfg, tmp_path):
+    printer, store = printed
+    approve(store, "urn:province", ["cao-bang"], title="Kế hoạch cải cách hành chính tỉnh Cao Bằng năm 2026", summary=LONG)
+    approve(store, "urn:flood", ["cao-bang/hoa-an"], title="Cảnh báo lũ quét trên địa bàn huyện Hòa An",
+            summary=LONG, priority=Priority.EMERGENCY)
+    approve(store, "urn:commune", [COMMUNE], title="Lịch tiếp công dân của xã Hồng Việt", summary=LONG)
+    approve(store, "urn:other", ["cao-bang/ha-quang"], title="Thông báo riêng của huyện Hà Quảng")
+    now = datetime.now(timezone.utc)
+    result = printer.make(COMMUNE, bulletin.current_period(now, cfg.tz), now)
+    pdf = Path(result.path)
+    assert pdf == cfg.home / "site" / "print" / COMMUNE / "current.pdf" and pdf.read_bytes()[:5] == b"%PDF-"
+    assert result.notices == 3 and result.pages >= 2
+    images = pdf_pages(pdf, ARTIFACTS / "print")
+    assert len(images) == result.pages  # every page renders
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(rf"^Pages: +{result.pages}$", info, re.M) and "pts (A4)" in info
+    text = pdf_text(pdf)
+    for expected in ("Xã Hồng Việt", "Bản tin cải cách hành chính", "Lịch tiếp công dân của xã Hồng Việt",
+                     "Cảnh báo lũ quét trên địa bàn huyện Hòa An", "KHẨN CẤP", f"Trang 1 / {result.pages}",
+                     f"Trang {result.pages} / {result.pages}", "Quét để xem đầy đủ", f"{cfg.site_url}/notices/"):
+        assert expected in text, expected
+    assert "Hà Quảng" not in text  # another district's notice is not this commune's business
+    assert decoded_qr(pdf, tmp_path) == {f"{cfg.site_url}/notices/{n['id']}.html"
+                               for n in json.loads(pdf.with_suffix(".json").read_text())["notices"]}
+    assert text.index("Cảnh báo lũ quét") < text.index("Lịch tiếp công dân của xã")  # emergencies first
+    meta = json.loads(pdf.with_suffix(".json").read_text())
+    assert meta["pages"] == result.pages and len(meta["notices"]) == 3
+
+
+def test_weekly_edition_takes_the_week_and_skips_empty_communes(printed, cfg):
+    printer, store = printed
+    n = approve(store, "urn:a", [COMMUNE], title="Thông báo trong tuần")
+    now = datetime.now(timezone.utc)
+    this_week = bulletin.week_period(now.astimezone(cfg.tz).date(), cfg.tz)
+    results = printer.make_weekly(this_week, areas=[COMMUNE, "cao-bang/hoa-an/be-trieu"], now=now)
+    made, skipped = results
+    assert made.path.endswith(f"{COMMUNE}/{this_week.key}.pdf") and made.notices == 1
+    assert skipped == f"cao-bang/hoa-an/be-trieu: no notice in {this_week.key}, no edition"
+    last_week = bulletin.week_period((now - timedelta(days=7)).astimezone(cfg.tz).date(), cfg.tz)
+    assert printer.make_weekly(last_week, areas=[COMMUNE], now=now) == [
+        f"{COMMUNE}: no notice in {last_week.key}, no edition"]
+    # withdrawn: the current edition is remade without it, and the printed weekly edition is named
+    store.transition(n.id, "withdraw", "Nông Thị Hoa")
+    [res] = printer.withdraw(store.notice(n.id), [COMMUNE])
+    assert res.ok and this_week.key in res.detail and "take those copies down" in res.detail
+    assert "Thông báo trong tuần" not in pdf_text(cfg.home / "site" / "print" / COMMUNE / "current.pdf")
+    # and the commune's web page links both editions
+    page = (cfg.home / "site" / "areas" / COMMUNE / "index.html").read_text()
+    assert f"print/{COMMUNE}/current.pdf" in page and f"print/{COMMUNE}/{this_week.key}.pdf" in page
+
+
+def test_targets_are_the_communes_under_the_notice_areas(printed):
+    printer, store = printed
+    n = approve(store, "urn:a", ["cao-bang/hoa-an"])
+    assert printer.targets(n) == ["cao-bang/hoa-an/hong-viet", "cao-bang/hoa-an/be-trieu", "cao-bang/hoa-an/nam-tuan"]
+    province = approve(store, "urn:b", ["cao-bang"])
+    assert "cao-bang/bao-lam" in printer.targets(province)  # a district whose communes are not configured
+
+
+def test_week_keys_and_periods(cfg):
+    week = bulletin.parse_week("2026-W48", cfg.tz)
+    assert week.start == datetime(2026, 11, 23, tzinfo=cfg.tz) and week.end - week.start == timedelta(days=7)
+    assert week.label == "Tuần 48/2026 (từ 23/11 đến 29/11/2026)"
+    assert bulletin.week_period(date(2026, 11, 29), cfg.tz).key == "2026-W48"
+    assert bulletin.previous_week(datetime(2026, 11, 23, 0, 30, tzinfo=timezone.utc), cfg.tz).key == "2026-W47"
+    for bad in ("2026-48", "2026-W54", "W48"):
+        with pytest.raises(ValueError, match="ISO week"):
+            bulletin.parse_week(bad, cfg.tz)
+
+
+def test_cli_prints_a_bulletin_and_explains_a_bad_area(printed, cfg):
+    _, store = printed
+    approve(store, "urn:a", [COMMUNE], title="Thông báo qua dòng lệnh")
+    env = dict(os.environ, LOA_HOME=str(cfg.home), LOA_CONFIG_DIR=str(cfg.config_dir))
+    env.pop("PREFECT_API_URL", None)
+    loa = [str(Path(sys.executable).parent / "loa")]  # the installed command, as an operator runs it
+    done = subprocess.run(loa + ["print", "--area", COMMUNE, "--json"], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["notices"] == 1 and data["pages"] == 1 and data["url"].endswith(f"/print/{COMMUNE}/current.pdf")
+    assert Path(data["path"]).exists()
+    bad = subprocess.run(loa + ["print", "--area", "cao-bang/nowhere"], env=env, capture_output=True, text=True,
+                         timeout=120, cwd=ROOT)
+    assert bad.returncode == 1 and "area 'cao-bang/nowhere' is not in" in bad.stderr
+    site = subprocess.run(loa + ["site", "rebuild", "--json"], env=env, capture_output=True, text=True, timeout=120,
+                          cwd=ROOT)
+    assert site.returncode == 0, site.stderr
+    assert json.loads(site.stdout)["unchanged"] > 0  # the print command already published the area pages
+
+
+def test_bulletin_html_is_escaped_for_css_and_html(cfg):
+    from loa.site.bulletin import BulletinRenderer
+    from loa.site.model import AreaTree, SiteInfo
+    from loa.config import Area
+
+    tree = AreaTree({"x": Area("x", 'xã "Lạ" </style><script>alert(1)</script>')})
+    html = BulletinRenderer(SiteInfo("Loa", "https://loa.example", cfg.tz), tree).html(
+        "x", bulletin.current_period(datetime.now(timezone.utc), cfg.tz), [], datetime.now(timezone.utc))
+    style = html.split("<style>")[1].split("</style>")[0]
+    assert "<script" not in style and '\\"Lạ\\"' in style and "\\3c /style\\3e" in style
+    assert "&lt;script&gt;" in html.split("</style>")[1] and "<script>" not in html
+
+
+def test_print_settings_are_validated_with_file_key_and_value(tmp_path):
+    from loa.config import Env, load_config
+    from loa.errors import ConfigError
+    from tests.conftest import write_config
+
+    cases = [
+        (dict(timezone="Asia/Hanoi_City"), "loa.yaml: timezone: 'Asia/Hanoi_City' is not a time zone"),
+        (dict(print={"weekday": 8}), "loa.yaml: print.weekday: 8 is not an ISO weekday"),
+        (dict(print={"time": "6h"}), "loa.yaml: print.time: '6h' is not a time like '06:00'"),
+        (dict(print={"font_size_pt": 6}), "loa.yaml: print.font_size_pt: 6 is outside 10–40 pt"),
+    ]
+    for main, message in cases:
+        folder = write_config(tmp_path / "config", feeds=[], **main)
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            load_config(Env(home=tmp_path / "home", config_dir=folder))
+
+
+def test_the_weekly_deployment_runs_in_local_time(cfg):
+    from flows.serve import weekly_print
+
+    schedule = weekly_print(cfg)
+    assert (schedule.cron, schedule.timezone) == ("0 6 * * 1", "Asia/Ho_Chi_Minh")

@@ -1,0 +1,191 @@
+"""The website channel against a real store: incremental publishing, versions, withdrawal, one writer."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timezone
+
+import pytest
+
+from channels.website import Website
+from loa.model import Classification, DocumentMeta, Priority
+from loa.render import Renderer
+from loa.store import Store
+from tests.unit.test_store import FEED, entry
+
+NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)  # after every approval the test makes: nothing has expired
+
+
+def approve(store: Store, ident: str, areas: list[str], title: str = "Kế hoạch cải cách hành chính",
+            summary: str = "<p>Nội dung</p>", priority: Priority = Priority.NORMAL):
+    meta = DocumentMeta(number="12/KH-UBND", doc_type="Kế hoạch", issuer="UBND tỉnh Cao Bằng")
+    change = store.record_entry(FEED, entry(title=title, summary=summary, ident=ident),
+                                Classification(True, 3, (), (), meta))
+    variants = Renderer(board_max_chars=600).variants(title=title, summary_html=summary, meta=meta,
+                                                      source_url="https://example.gov.vn/1", area_names=areas)
+    n = store.draft_notice(change.document_version_id, areas=areas, variants=variants, priority=priority)
+    return store.transition(n.id, "approve", "Nông Thị Hoa")
+
+
+@pytest.fixture
+def site(cfg):
+    store = Store.open(cfg.database_url)
+    return Website(cfg, store), store, cfg.home / "site"
+
+
+def test_first_publish_builds_the_site_then_each_publish_touches_only_its_branch(site):
+    web, store, root = site
+    a = approve(store, "urn:a", ["cao-bang/hoa-an/hong-viet"])
+    first = web.publish(a.id, NOW)
+    assert "index.html" in first.written and "areas/cao-bang/ha-quang/index.html" in first.written  # a full build
+    b = approve(store, "urn:b", ["cao-bang/hoa-an/be-trieu"], title="Thông báo tiếp công dân")
+    second = web.publish(b.id, NOW)
+    written = set(second.written)
+    assert {f"notices/{b.id}.html", f"notices/{b.id}.qr.svg", "index.html", "atom.xml", "rss.xml", "sitemap.xml",
+            "notices.json", "search-index.json", "areas/cao-bang/hoa-an/be-trieu/index.html",
+            "areas/cao-bang/hoa-an/be-trieu/atom.xml", "areas/cao-bang/hoa-an/index.html",
+            "areas/cao-bang/index.html"} <= written
+    assert not any("hong-viet" in p or "ha-quang" in p or p == f"notices/{a.id}.html" for p in written), written
+    listing = json.loads((root / "notices.json").read_text())
+    assert [n["id"] for n in listing["notices"]] == [b.id, a.id]
+    assert "Thông báo tiếp công dân" in (root / "areas/cao-bang/hoa-an/index.html").read_text()
+    assert "Thông báo tiếp công dân" not in (root / "areas/cao-bang/hoa-an/hong-viet/index.html").read_text()
+
+
+def test_a_new_version_replaces_the_page_and_keeps_the_old_one_linked(site):
+    web, store, root = site
+    v1 = approve(store, "urn:doc", ["cao-bang"], summary="<p>Mười thủ tục</p>")
+    web.publish(v1.id, NOW)
+    v2 = approve(store, "urn:doc", ["cao-bang"], summary="<p>Mười hai thủ tục</p>")
+    assert (v2.id, v2.version) == (v1.id, 2)
+    web.publish(v2.id, NOW)
+    current = (root / f"notices/{v1.id}.html").read_text()
+    old = (root / f"notices/{v1.id}/v1.html").read_text()
+    assert "Mười hai thủ tục" in current and 'data-version="2"' in current and f"notices/{v1.id}/v1.html" in current
+    assert "Mười thủ tục" in old and "đã được thay thế" in old and f'href="../../notices/{v1.id}.html"' in old
+    assert json.loads((root / "notices.json").read_text())["notices"][0]["versions"] == [1]
+
+
+def test_a_pending_draft_never_shows_the_published_version_stays(site):
+    web, store, root = site
+    v1 = approve(store, "urn:doc", ["cao-bang"], summary="<p>Bản đã duyệt</p>")
+    web.publish(v1.id, NOW)
+    change = store.record_entry(FEED, entry(summary="<p>Bản nháp chưa duyệt</p>", ident="urn:doc"),
+                                Classification(True, 3))
+    store.draft_notice(change.document_version_id, areas=["cao-bang"], variants={"website": "<p>Bản nháp chưa duyệt</p>"})
+    web.rebuild(NOW)
+    page = (root / f"notices/{v1.id}.html").read_text()
+    assert "Bản đã duyệt" in page and "Bản nháp" not in page
+    assert not (root / f"notices/{v1.id}/v2.html").exists()
+
+
+def test_withdrawn_page_stays_marked_and_leaves_current_lists(site):
+    web, store, root = site
+    n = approve(store, "urn:w", ["cao-bang/hoa-an"], priority=Priority.EMERGENCY, title="Cảnh báo lũ")
+    web.publish(n.id, NOW)
+    assert 'class="banner emergency"' in (root / "index.html").read_text()
+    store.transition(n.id, "withdraw", "Nông Thị Hoa")
+    web.publish(n.id, NOW)
+    page = (root / f"notices/{n.id}.html").read_text()
+    assert "Thông báo này đã được thu hồi" in page and "ngày" in page.split("thu hồi</strong>")[1][:30]
+    home = (root / "index.html").read_text()
+    assert f"notices/{n.id}.html" not in home and "banner emergency" not in home
+    month = next((root / "areas/cao-bang/hoa-an").glob("20*.html")).read_text()
+    assert f"notices/{n.id}.html" in month and "Đã thu hồi" in month
+
+
+def test_incremental_publishing_ends_where_a_full_rebuild_does(site):
+    web, store, root = site
+    ids = [approve(store, f"urn:{i}", [area], title=f"Thông báo {i}").id
+           for i, area in enumerate(["cao-bang", "cao-bang/hoa-an/hong-viet", "cao-bang/ha-quang/xuan-hoa",
+                                     "cao-bang/hoa-an"])]
+    for nid in ids:
+        web.publish(nid, NOW)
+    store.transition(ids[1], "withdraw", "Nông Thị Hoa")
+    web.publish(ids[1], NOW)
+    again = approve(store, "urn:0", ["cao-bang"], title="Thông báo 0 (sửa đổi)")
+    web.publish(again.id, NOW)
+    report = web.rebuild(NOW)
+    assert report.written == [], f"the incremental site differs from a rebuild in {report.written}"
+
+
+def test_a_lost_listing_makes_the_next_publish_rebuild_everything(site):
+    web, store, root = site
+    a = approve(store, "urn:a", ["cao-bang"])
+    web.publish(a.id, NOW)
+    (root / "notices.json").unlink()
+    b = approve(store, "urn:b", ["cao-bang/hoa-an"])
+    web.publish(b.id, NOW)
+    ids = [n["id"] for n in json.loads((root / "notices.json").read_text())["notices"]]
+    assert ids == [b.id, a.id]
+
+
+def test_concurrent_publishes_lose_no_notice(site, cfg):
+    web, store, root = site
+    a, b = approve(store, "urn:a", ["cao-bang"]), approve(store, "urn:b", ["cao-bang/hoa-an"])
+    web.publish(a.id, NOW)
+    c, d = approve(store, "urn:c", ["cao-bang/ha-quang"]), approve(store, "urn:d", ["cao-bang/hoa-an/hong-viet"])
+    errors = []
+
+    def run(nid):
+        try:
+            Website(cfg, Store.open(cfg.database_url)).publish(nid, NOW)  # as two flow runs would
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(nid,)) for nid in (b.id, c.id, d.id)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(n["id"] for n in json.loads((root / "notices.json").read_text())["notices"]) == sorted(
+        [a.id, b.id, c.id, d.id])
+
+
+def test_dispatch_and_withdraw_report_deliveries(site):
+    web, store, root = site
+    n = approve(store, "urn:a", ["cao-bang"])
+    [result] = web.dispatch(n, ["site"])
+    assert result.ok and result.target == "site" and f"/notices/{n.id}.html" in result.detail
+    (root / "notices").rename(root / "notices.moved")
+    (root / "notices").write_text("a file where the folder should be")  # fails for root too, unlike chmod
+    n2 = approve(store, "urn:b", ["cao-bang"])
+    [bad] = web.dispatch(n2, ["site"])
+    assert not bad.ok and bad.target == "site" and "check disk space and permissions" in bad.detail
+
+
+def test_an_embargoed_version_stays_off_the_site_and_off_the_bulletin(site, cfg):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from channels.printed import Printed
+    from loa.store.schema import NoticeVersionRow, utcnow
+
+    web, store, root = site
+    v1 = approve(store, "urn:doc", ["cao-bang"], summary="<p>Bản đang hiệu lực</p>")
+    web.publish(v1.id, NOW)
+    change = store.record_entry(FEED, entry(summary="<p>Bản sửa, chờ đến giờ đăng</p>", ident="urn:doc"),
+                                Classification(True, 3))
+    draft = store.draft_notice(change.document_version_id, areas=["cao-bang"],
+                               variants={"website": "<p>Bản sửa, chờ đến giờ đăng</p>"})
+    with store.session() as s:  # the desk's embargo: a publish time tomorrow
+        s.execute(update(NoticeVersionRow).where(NoticeVersionRow.notice_id == draft.id, NoticeVersionRow.version == 2)
+                  .values(publish_at=utcnow() + timedelta(days=1)))
+    store.transition(draft.id, "approve", "Nông Thị Hoa")  # v1 is now superseded in the store
+    web.rebuild(NOW)
+    page = (root / f"notices/{v1.id}.html").read_text()
+    assert "Bản đang hiệu lực" in page and "chờ đến giờ đăng" not in page and 'data-version="1"' in page
+    assert not (root / f"notices/{v1.id}/v1.html").exists()
+    emb = approve(store, "urn:later", ["cao-bang/hoa-an/hong-viet"], title="Thông báo chưa đến giờ đăng")
+    with store.session() as s:
+        s.execute(update(NoticeVersionRow).where(NoticeVersionRow.notice_id == emb.id)
+                  .values(publish_at=utcnow() + timedelta(days=1)))
+    web.rebuild(NOW)
+    assert not (root / f"notices/{emb.id}.html").exists()
+    entries = [e for e, _ in Printed(cfg, store).live_items(utcnow())]
+    assert emb.id not in {e.id for e in entries}
+    # (the bulletin reads store.live_notices(), where v1 is already superseded: during v2's embargo the
+    # notice is in neither version; the website keeps v1. Known gap, see the report.)
