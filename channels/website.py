@@ -13,15 +13,13 @@ Withdrawn notices keep their page, marked withdrawn; they are never deleted.
 
 from __future__ import annotations
 
-import fcntl
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from loa.config import Config
 from loa.errors import NotFound
-from loa.files import write_atomic
+from loa.files import locked, write_atomic
 from loa.model import LIVE_STATES, DeliveryResult, NoticeState, NoticeView, Priority
 from loa.signing import Signer
 from loa.site import qr
@@ -161,18 +159,8 @@ class Website:
             write_atomic(keys, json.dumps(signer.public_key_document(), indent=2))
         return report
 
-    @contextmanager
     def _lock(self):
-        """One writer at a time: two dispatches at once must not interleave their read-modify-write of
-        the listing. (flock: LOA_HOME must be on a local disk of the machine that runs website tasks.)"""
-        path = self.cfg.home / "locks" / "site.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        return locked(self.cfg.home, "site")
 
     # --- context from the store and the disk -----------------------------------------------------
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from dataclasses import asdict
-from enum import Enum
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from loa import events
+from loa.app.cli_common import JSON, err, out
+from loa.app.cli_common import fail as _fail
+from loa.app.cli_common import print_json as _print_json
 from loa.app.cli_boards import boards_app
 from loa.app.cli_print import print_cmd, site_app
 from loa.app.cli_radio import radio_app
@@ -34,10 +33,6 @@ app.add_typer(site_app, name="site")
 app.command("report")(report_cmd)
 app.add_typer(automations_app, name="automations")
 app.add_typer(radio_app, name="radio")
-out = Console()
-err = Console(stderr=True)
-
-JSON = typer.Option(False, "--json", help="Print machine-readable JSON instead of a table.")
 
 
 def _config() -> Config:
@@ -56,28 +51,11 @@ def _prefect_api(cfg: Config) -> str | None:
     return find_prefect_api(cfg)
 
 
-def _jsonable(obj):
-    if isinstance(obj, Enum):
-        return obj.value
-    if hasattr(obj, "isoformat"):
-        return obj.isoformat()
-    raise TypeError(f"cannot serialise {type(obj).__name__}")
-
-
-def _print_json(data) -> None:
-    out.print_json(json.dumps(data, default=_jsonable, ensure_ascii=False))
-
-
 def _notice_dict(n: NoticeView, with_variants: bool = False) -> dict:
     d = asdict(n)
     if not with_variants:
         d.pop("variants")
     return d
-
-
-def _fail(exc: Exception) -> None:
-    err.print(f"[red]error:[/] {exc}")
-    raise typer.Exit(1)
 
 
 @app.command()

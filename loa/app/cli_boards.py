@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from loa.errors import LoaError
+from loa.app.cli_common import JSON, err, out
+from loa.app.cli_common import fail as _fail
+from loa.app.cli_common import print_json as _print_json
+from loa.app.cli_common import runtime_or_fail as _runtime
 
 boards_app = typer.Typer(
     help="Digital notice boards: `loa boards` lists them (online state, last seen, notices shown); "
          "`loa boards add ID --area PATH` creates a board's broker account.",
     invoke_without_command=True)
-out = Console()
-err = Console(stderr=True)
-JSON = typer.Option(False, "--json", help="Print machine-readable JSON instead of a table.")
-
-
-def _fail(message: str) -> None:
-    err.print(f"[red]error:[/] {message}", markup=True, highlight=False)
-    raise typer.Exit(1)
-
-
-def _print_json(data) -> None:
-    out.print_json(json.dumps(data, ensure_ascii=False, default=str))
-
-
-def _runtime():
-    from loa.runtime import runtime
-
-    return runtime()
 
 
 @boards_app.callback()

@@ -8,18 +8,12 @@ from datetime import date, datetime, timezone
 from typing import Optional
 
 import typer
-from rich.console import Console
 
 from loa.errors import LoaError
+from loa.app.cli_common import out
+from loa.app.cli_common import fail as _fail
 
-out = Console()
-err = Console(stderr=True)
 site_app = typer.Typer(help="The static website under LOA_HOME/site.", no_args_is_help=True)
-
-
-def _fail(message: str) -> None:
-    err.print(f"[red]error:[/] {message}", markup=True, highlight=False)
-    raise typer.Exit(1)
 
 
 def print_cmd(

@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from loa.errors import LoaError
+from loa.app.cli_common import JSON, out
+from loa.app.cli_common import fail as _fail
+from loa.app.cli_common import print_json as _print_json
+from loa.app.cli_common import runtime_or_fail as _runtime
 
 radio_app = typer.Typer(
     help="Commune radio: upload a human recording, see and build station playlists, see a notice's airings. "
          "Playlists live in LOA_HOME/radio/stations (served at /radio/stations/).",
     no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
-JSON = typer.Option(False, "--json", help="Print machine-readable JSON instead of text.")
-
-
-def _fail(message: str) -> None:
-    err.print(f"[red]error:[/] {message}", markup=True, highlight=False)
-    raise typer.Exit(1)
-
-
-def _print_json(data) -> None:
-    out.print_json(json.dumps(data, ensure_ascii=False, default=str))
-
-
-def _runtime():
-    from loa.runtime import runtime
-
-    try:
-        return runtime()
-    except LoaError as exc:
-        _fail(str(exc))
 
 
 @radio_app.command("upload")

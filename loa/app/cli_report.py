@@ -7,20 +7,13 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from loa.errors import LoaError
+from loa.app.cli_common import JSON, err, out
+from loa.app.cli_common import fail as _fail
 
-out = Console()
-err = Console(stderr=True)
 automations_app = typer.Typer(help="Loa's Prefect automations (operators' alerts).", no_args_is_help=True)
-JSON = typer.Option(False, "--json", help="Print machine-readable JSON instead of a table.")
-
-
-def _fail(message: str) -> None:
-    err.print(f"[red]error:[/] {message}", markup=True, highlight=False)
-    raise typer.Exit(1)
 
 
 def report_cmd(

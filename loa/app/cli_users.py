@@ -15,17 +15,16 @@ import secrets
 import sys
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from loa.errors import LoaError
+from loa.app.cli_common import err, out
+from loa.app.cli_common import fail as _fail
 from loa.store import users
 
 users_app = typer.Typer(help="Editorial desk accounts: editor (edits drafts), approver (also approves, rejects, "
                              "schedules, withdraws), admin (also manages accounts).",
                         invoke_without_command=True, no_args_is_help=False)
-out = Console()
-err = Console(stderr=True)
 
 ROLE_HELP = "editor | approver | admin"
 PASSWORD_STDIN = typer.Option(False, "--password-stdin", help="Read the password from the first line of stdin (for scripts).")
@@ -36,11 +35,6 @@ def _store():
     from loa.runtime import runtime
 
     return runtime()[1]
-
-
-def _fail(message: str) -> None:
-    err.print(f"[red]error:[/] {message}", highlight=False)
-    raise typer.Exit(1)
 
 
 def _user_dict(u: users.User) -> dict:

@@ -13,12 +13,11 @@ why (carried to the next slot), and which languages have no audio.
 
 from __future__ import annotations
 
-import fcntl
 import os
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from loa.files import locked
 from loa.config import Config, Station
 from loa.model import NoticeView, Priority, within
 from loa.radio import audio as radio_audio
@@ -274,15 +273,5 @@ class Builder:
             missing=self._missing_dicts(chosen.scheduled + [c for c, _ in chosen.overflow] + chosen.silent),
             finished=finished, resting=resting, next=is_next)
 
-    @contextmanager
     def _lock(self):
-        """One playlist writer at a time per LOA_HOME (history read → select → files → history write).
-        flock: LOA_HOME must be on a local disk of the machine that runs radio builds."""
-        path = self.cfg.home / "locks" / "radio.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        return locked(self.cfg.home, "radio")
