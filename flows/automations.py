@@ -124,8 +124,20 @@ def notification_block(client, name: str):
                   f"Custom Webhook or Sendgrid Email) and run `loa automations sync`")
 
 
+def _canonical(value):
+    """Sets (expect, after, for_each) come back as lists in whatever order a process hashed them:
+    compare them sorted, or a second sync from another process would see a change that is not one."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_canonical(v) for v in value]
+        return sorted(items, key=repr) if all(isinstance(v, (str, int, float)) for v in items) else items
+    return value
+
+
 def _comparable(automation) -> dict:
-    return AutomationCore.model_validate(automation.model_dump()).model_dump(mode="json", exclude={"owner_resource"})
+    return _canonical(AutomationCore.model_validate(automation.model_dump()).model_dump(
+        mode="json", exclude={"owner_resource"}))
 
 
 def sync(cfg: Config) -> tuple[list[SyncResult], str | None]:
