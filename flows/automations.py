@@ -144,6 +144,9 @@ def sync(cfg: Config) -> tuple[list[SyncResult], str | None]:
     """Create or update Loa's automations on the Prefect server (PREFECT_API_URL); returns the results and a
     warning (None when the notification block was found)."""
     with get_client(sync_client=True) as client:
+        from flows.dispatch import BROKER_LIMIT
+
+        client.upsert_global_concurrency_limit_by_name(BROKER_LIMIT, cfg.operations.broker_publishes)
         block_id, block = notification_block(client, cfg.operations.notification_block)
         wanted = definitions(cfg, block_id)
         names = {a.name for a in wanted}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from prefect import flow, task
+from prefect.concurrency.sync import concurrency
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
@@ -20,6 +23,12 @@ def _run_name() -> str:
         return f"{flow_run.flow_name} notice {nid} v{runtime()[1].notice(int(nid)).version}"
     except Exception:  # noqa: BLE001  (a run name must never fail the run)
         return f"{flow_run.flow_name} notice {nid}"
+
+
+#: a Prefect global concurrency limit (created by flows/automations.sync from operations.broker_publishes):
+#: how many deliver tasks publish to the MQTT broker at once, whichever worker runs them
+BROKER_LIMIT = "loa-broker-publish"
+BROKER_CHANNELS = frozenset({"boards", "radio"})
 
 
 class DeliveryFailed(RuntimeError):
@@ -44,7 +53,8 @@ def deliver_channel(channel_name: str, notice_id: int, version: int, kind: str) 
     cfg, store = runtime()
     channel = build_channels(cfg, store, [channel_name])[channel_name]
     notice = store.notice(notice_id, version)
-    results = deliver(store, channel, notice, kind)
+    with concurrency(BROKER_LIMIT, occupy=1) if channel_name in BROKER_CHANNELS else nullcontext():
+        results = deliver(store, channel, notice, kind)
     for r in results:
         if not r.ok:
             emit(events.DELIVERY_FAILED, events.notice_resource(notice_id, notice.title),

@@ -154,6 +154,7 @@ class OperationsSettings:
     draft_waiting_hours: float = 24.0  # a draft unapproved this long notifies
     feed_failing_hours: float = 24.0
     board_offline_minutes: float = 30.0
+    broker_publishes: int = 4  # dispatch tasks publishing to the broker at once, across all workers
 
 
 @dataclass
@@ -313,7 +314,10 @@ def _load_operations(ops: dict, file: Path) -> OperationsSettings:
         if not low <= value <= high:
             raise ConfigError(str(file), f"operations.{key}", f"{value:g} is outside {low:g}–{high:g}")
         values[key] = value
-    return OperationsSettings(block, **values)
+    publishes = _get(ops, "broker_publishes", int, file, "operations.", OperationsSettings().broker_publishes)
+    if not 1 <= publishes <= 1000:
+        raise ConfigError(str(file), "operations.broker_publishes", f"{publishes} is outside 1–1000")
+    return OperationsSettings(block, **values, broker_publishes=publishes)
 
 
 def _load_areas(cfg: Config, file: Path) -> None:

@@ -59,7 +59,11 @@ def _notice_dict(n: NoticeView, with_variants: bool = False) -> dict:
 
 
 @app.command()
-def run() -> None:
+def run(deployments: bool = typer.Option(
+        True, "--deployments/--no-deployments",
+        help="Serve Loa's deployments from this machine (default). --no-deployments is for the front machine "
+             "of a scale-out: PREFECT_API_URL names the shared server, and workers run the deployments that "
+             "`prefect deploy --all` registered from prefect.yaml.")) -> None:
     """Start the whole system: Prefect server, Mosquitto, deployments, website. Prints every URL; Ctrl-C stops it."""
     from loa.app.run import run as run_all
 
@@ -67,7 +71,7 @@ def run() -> None:
         cfg = _config()
     except LoaError as exc:
         _fail(exc)
-    raise typer.Exit(run_all(cfg))
+    raise typer.Exit(run_all(cfg, deployments=deployments))
 
 
 @app.command()

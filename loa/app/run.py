@@ -150,7 +150,7 @@ def wait_deployments(api: str, names: list[str], timeout: float) -> None:
                    f"see {api} and LOA_HOME/logs/deployments.log")
 
 
-def run(cfg: Config) -> int:
+def run(cfg: Config, *, deployments: bool = True) -> int:
     started = time.monotonic()
     (cfg.home / "logs").mkdir(parents=True, exist_ok=True)
     Store.open(cfg.database_url)  # migrate before anything else touches it
@@ -165,7 +165,8 @@ def run(cfg: Config) -> int:
             sup.start_broker()
             listener = board_monitor.start(cfg, api)  # board status and acks → store, loa.board.offline
             sup.start_web()
-            sup.start_runner(api)
+            if deployments:  # off on a scale-out front machine: workers run prefect.yaml's deployments
+                sup.start_runner(api)
         run_file(cfg.home).write_text(json.dumps({"prefect_api_url": api, "pid": os.getpid(), **sup.urls}))
         console.print(f"[bold green]Loa is running[/] (started in {time.monotonic() - started:.1f} s)")
         for name, url in sup.urls.items():

@@ -74,6 +74,9 @@ def test_sync_is_idempotent(server, cfg, inbox):
     assert {r.action for r in again} == {"unchanged"}
     with get_client(sync_client=True) as client:
         assert len(ours(client)) == 4
+        # broker publishes are limited across all workers by a global concurrency limit
+        limit = client.read_global_concurrency_limit_by_name("loa-broker-publish")
+        assert (limit.limit, limit.active) == (cfg.operations.broker_publishes, True)
         assert all(a.actions[0].type == "do-nothing" for a in ours(client))  # no block yet: they only record
 
     # the operator creates the block in the UI; the next sync makes every automation notify through it
