@@ -26,6 +26,18 @@ def prefect_env(home: Path, api: str | None = None) -> dict[str, str]:
     return env
 
 
+def api_post(url: str, body: dict, attempts: int = 20) -> dict:
+    """POST to the Prefect API, retrying its 503s: it sends them for errors a client can retry
+    (SQLite busy while the server's own services start)."""
+    for _ in range(attempts):
+        response = requests.post(url, json=body, timeout=10)
+        if response.status_code != 503:
+            break
+        time.sleep(0.5)
+    response.raise_for_status()
+    return response.json()
+
+
 @contextmanager
 def prefect_server(home: Path, *, database_url: str | None = None, timeout: float = 120):
     """Yields the API URL of a Prefect server started for the test; stops it (and its children) after."""
@@ -46,8 +58,8 @@ def prefect_server(home: Path, *, database_url: str | None = None, timeout: floa
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"prefect server exited ({proc.returncode}): {log.read_text()[-3000:]}")
-            try:
-                if requests.get(f"{api}/health", timeout=2).ok:
+            try:  # /ready also checks the database, which /health does not
+                if requests.get(f"{api}/health", timeout=2).ok and requests.get(f"{api}/ready", timeout=2).ok:
                     break
             except requests.RequestException:
                 pass

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import requests
 
 from loa import events
-from loa.app.events import find_prefect_api, post_event
+from loa.app.events import find_prefect_api, post_event, prefect_request
 from loa.config import Config
 from loa.model import NoticeView, Priority
 from loa.store.schema import utcnow
@@ -45,8 +45,7 @@ def dispatches_now(notice: NoticeView, now: datetime | None = None) -> bool:
 def schedule_dispatch(api: str, notice: NoticeView) -> str:
     """A dispatch flow run in state Scheduled just after publish_at; returns its id."""
     api = api.rstrip("/")
-    found = requests.get(f"{api}/deployments/name/{DISPATCH_DEPLOYMENT}", timeout=10)
-    found.raise_for_status()
+    found = prefect_request("GET", f"{api}/deployments/name/{DISPATCH_DEPLOYMENT}")
     at = notice.publish_at + SCHEDULE_MARGIN
     body = {
         "name": f"dispatch notice {notice.id} v{notice.version} at {notice.publish_at.isoformat()}",
@@ -57,15 +56,13 @@ def schedule_dispatch(api: str, notice: NoticeView) -> str:
         "idempotency_key": f"loa-dispatch-{notice.id}-v{notice.version}-{notice.publish_at.isoformat()}",
         "tags": ["loa", "dispatch", "scheduled"],
     }
-    created = requests.post(f"{api}/deployments/{found.json()['id']}/create_flow_run", json=body, timeout=10)
-    created.raise_for_status()
+    created = prefect_request("POST", f"{api}/deployments/{found.json()['id']}/create_flow_run", json=body)
     return created.json()["id"]
 
 
 def cancel_flow_run(api: str, flow_run_id: str, why: str) -> None:
-    response = requests.post(f"{api.rstrip('/')}/flow_runs/{flow_run_id}/set_state", timeout=10, json={
+    prefect_request("POST", f"{api.rstrip('/')}/flow_runs/{flow_run_id}/set_state", json={
         "state": {"type": "CANCELLED", "name": "Cancelled", "message": why}, "force": True})
-    response.raise_for_status()
 
 
 def announce_approval(cfg: Config, notice: NoticeView, actor: str) -> Announcement:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -33,9 +34,20 @@ def find_prefect_api(cfg: Config) -> str | None:
     return None
 
 
+def prefect_request(method: str, url: str, **kwargs) -> requests.Response:
+    """One call to the Prefect REST API, retrying the 503s it sends for errors a client may retry
+    (e.g. its SQLite database busy); raises for any other error status."""
+    for attempt in range(5):
+        response = requests.request(method, url, timeout=10, **kwargs)
+        if response.status_code != 503:
+            break
+        time.sleep(0.2 * (attempt + 1))
+    response.raise_for_status()
+    return response
+
+
 def post_event(api_url: str, event: str, resource: dict[str, str], *, related: list[dict] | None = None,
                payload: dict | None = None) -> None:
     body = [{"id": str(uuid.uuid4()), "occurred": datetime.now(timezone.utc).isoformat(), "event": event,
              "resource": resource, "related": related or [], "payload": payload or {}}]
-    response = requests.post(f"{api_url.rstrip('/')}/events", json=body, timeout=10)
-    response.raise_for_status()
+    prefect_request("POST", f"{api_url.rstrip('/')}/events", json=body)

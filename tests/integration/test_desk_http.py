@@ -421,32 +421,14 @@ def test_accounts_page(desk):
 
 @pytest.fixture(scope="module")
 def prefect_api(tmp_path_factory):
-    """A real Prefect server (private home, no telemetry) with a `dispatch/dispatch` deployment made over REST,
+    """A real Prefect server (the shared test harness) with a `dispatch/dispatch` deployment made over REST,
     standing in for the one `loa run` serves: enough to see what the desk asks of Prefect."""
-    import os
-    import sys
+    from tests.prefect_server import api_post, prefect_server
 
-    import requests
-
-    from loa.app.run import wait_http
-    from tests.conftest import free_port
-
-    home = tmp_path_factory.mktemp("prefect")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {
-        "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
-    log = open(home / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
-                             str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    api = f"http://127.0.0.1:{port}/api"
-    try:
-        wait_http(f"{api}/health", 120, proc, "Prefect server")
-        flow = requests.post(f"{api}/flows/", json={"name": "dispatch"}, timeout=10).json()
-        requests.post(f"{api}/deployments/", json={"name": "dispatch", "flow_id": flow["id"]}, timeout=10).raise_for_status()
+    with prefect_server(tmp_path_factory.mktemp("prefect")) as api:
+        flow = api_post(f"{api}/flows/", {"name": "dispatch"})
+        api_post(f"{api}/deployments/", {"name": "dispatch", "flow_id": flow["id"]})
         yield api
-    finally:
-        proc.terminate()
-        proc.wait(30)
 
 
 def test_approval_tells_prefect_now_or_schedules_the_dispatch_at_publish_at(desk, prefect_api, monkeypatch):
