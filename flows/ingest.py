@@ -17,15 +17,6 @@ from loa.ingest.pipeline import FeedReport, host_of, ingest_many
 from loa.runtime import runtime
 
 
-def _feeds(urls: list[str] | None) -> list[Feed]:
-    cfg, _ = runtime()
-    if not urls:
-        return list(cfg.feeds)
-    known = {f.url: f for f in cfg.feeds}
-    province = next(iter(cfg.areas))
-    return [known.get(u, Feed(url=u, name=u, area=province)) for u in urls]
-
-
 def _run_name() -> str:
     urls = flow_run.parameters.get("feed_urls") or []
     return f"ingest {len(urls) if urls else len(runtime()[0].feeds)} feed(s)"
@@ -55,7 +46,7 @@ def ingest_host(host: str, count: int, feeds: list[Feed]) -> list[dict]:
 @flow(name="ingest", flow_run_name=_run_name, log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=16))
 def ingest(feed_urls: list[str] | None = None) -> list[dict]:
     """Poll the configured feeds (or the given URLs) once and draft notices for new and amended reform documents."""
-    feeds = sorted(_feeds(feed_urls), key=lambda f: host_of(f.url))
+    feeds = sorted(runtime()[0].feeds_for(feed_urls), key=lambda f: host_of(f.url))
     futures = [ingest_host.submit(host, len(group), group)
                for host, group in ((h, list(g)) for h, g in groupby(feeds, key=lambda f: host_of(f.url)))]
     reports = [r for f in futures for r in f.result()]

@@ -233,6 +233,15 @@ class Config:
 
         return load_board_settings(self.config_dir / "boards.yaml")
 
+    def feeds_for(self, urls: list[str] | None) -> list[Feed]:
+        """The configured feeds, or the given URLs (a configured one keeps its name and area;
+        an unknown one targets the province)."""
+        if not urls:
+            return list(self.feeds)
+        known = {f.url: f for f in self.feeds}
+        province = next(iter(self.areas))
+        return [known.get(u, Feed(url=u, name=u, area=province)) for u in urls]
+
     def area_name(self, path: str) -> str:
         area = self.areas.get(path)
         return area.name if area else path

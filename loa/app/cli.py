@@ -105,11 +105,9 @@ def _ingest_locally(cfg, store, urls) -> list[dict]:
     """Without a Prefect server (no `loa run`): the same core pipeline, with a progress bar."""
     from rich.progress import Progress
 
-    from loa.config import Feed
     from loa.ingest.pipeline import ingest_many
 
-    known = {f.url: f for f in cfg.feeds}
-    feeds = [known.get(u, Feed(u, u, next(iter(cfg.areas)))) for u in urls] if urls else cfg.feeds
+    feeds = cfg.feeds_for(urls)
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("ingesting feeds", total=len(feeds))
         reports = ingest_many(store, cfg, feeds, on_done=lambda _r: progress.advance(task))

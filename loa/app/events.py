@@ -14,14 +14,21 @@ from datetime import datetime, timezone
 
 import requests
 
+from pathlib import Path
+
 from loa.config import Config
+
+
+def run_file(home: Path) -> Path:
+    """Where `loa run` leaves its URLs, so other `loa` commands use its Prefect server."""
+    return home / "run.json"
 
 
 def find_prefect_api(cfg: Config) -> str | None:
     """The Prefect server to report to: PREFECT_API_URL, else the one `loa run` started, else none."""
     if os.environ.get("PREFECT_API_URL"):
         return os.environ["PREFECT_API_URL"]
-    path = cfg.home / "run.json"
+    path = run_file(cfg.home)
     if not path.exists():
         return None
     api = json.loads(path.read_text()).get("prefect_api_url")

@@ -16,13 +16,13 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import requests
 import uvicorn
 from rich.console import Console
 
 from loa.app import board_monitor, broker
+from loa.app.events import run_file
 from loa.app.automations import BackgroundSync
 from loa.app.web import create_app
 from loa.config import Config
@@ -40,10 +40,6 @@ def prefect_env(cfg: Config) -> dict[str, str]:
         "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
         "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
     }
-
-
-def run_file(home: Path) -> Path:
-    return home / "run.json"
 
 
 def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None, what: str = "") -> None:
