@@ -1,11 +1,13 @@
 """Ingest: one task per feed host, so a slow or broken portal never stops the pass and each
-government server sees at most two requests at a time from Loa."""
+government server sees at most two requests at a time from Loa. The tasks share one pool of
+worker processes for parsing, classifying and rendering, so a big pass uses every core."""
 
 from __future__ import annotations
 
 from itertools import groupby
 
 from prefect import flow, task
+from prefect.cache_policies import NONE
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -14,6 +16,7 @@ from flows.events import emit
 from loa import events
 from loa.config import Feed
 from loa.ingest.pipeline import FeedReport, host_of, ingest_many
+from loa.ingest.prepare import ParsePool
 from loa.runtime import runtime
 
 
@@ -34,10 +37,11 @@ def _announce(report: FeedReport) -> None:
              related=[feed | {"prefect.resource.role": "feed"}], payload={"version": view.version})
 
 
-@task(name="ingest-host", task_run_name="ingest {host} ({count} feeds)")
-def ingest_host(host: str, count: int, feeds: list[Feed]) -> list[dict]:
+# the pool is a live object, not data: nothing to cache on
+@task(name="ingest-host", task_run_name="ingest {host} ({count} feeds)", cache_policy=NONE)
+def ingest_host(host: str, count: int, feeds: list[Feed], pool: ParsePool) -> list[dict]:
     cfg, store = runtime()
-    reports = ingest_many(store, cfg, feeds, workers=2, per_host=2)
+    reports = ingest_many(store, cfg, feeds, threads=2, per_host=2, pool=pool)
     for report in reports:
         _announce(report)
     return [r.as_dict() for r in reports]
@@ -46,10 +50,12 @@ def ingest_host(host: str, count: int, feeds: list[Feed]) -> list[dict]:
 @flow(name="ingest", flow_run_name=_run_name, log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=16))
 def ingest(feed_urls: list[str] | None = None) -> list[dict]:
     """Poll the configured feeds (or the given URLs) once and draft notices for new and amended reform documents."""
-    feeds = sorted(runtime()[0].feeds_for(feed_urls), key=lambda f: host_of(f.url))
-    futures = [ingest_host.submit(host, len(group), group)
-               for host, group in ((h, list(g)) for h, g in groupby(feeds, key=lambda f: host_of(f.url)))]
-    reports = [r for f in futures for r in f.result()]
+    cfg = runtime()[0]
+    feeds = sorted(cfg.feeds_for(feed_urls), key=lambda f: host_of(f.url))
+    with ParsePool(cfg, ParsePool.size_for(len(feeds))) as pool:
+        futures = [ingest_host.submit(host, len(group), group, pool)
+                   for host, group in ((h, list(g)) for h, g in groupby(feeds, key=lambda f: host_of(f.url)))]
+        reports = [r for f in futures for r in f.result()]
     create_table_artifact(
         key="ingest-report",
         table=[{k: r[k] for k in ("name", "url", "status", "entries", "new", "updated", "unchanged", "reason", "error")}

@@ -14,6 +14,9 @@ class ConfigError(LoaError):
         self.file, self.key, self.problem = file, key, problem
         super().__init__(f"{file}: {key}: {problem}")
 
+    def __reduce__(self):  # rebuilt from its parts when it crosses a process boundary
+        return type(self), (self.file, self.key, self.problem)
+
 
 class FeedError(LoaError):
     """A feed that cannot be used this pass. `reason` is a short machine-readable tag."""
@@ -21,6 +24,9 @@ class FeedError(LoaError):
     def __init__(self, url: str, reason: str, detail: str, transient: bool = False):
         self.url, self.reason, self.detail, self.transient = url, reason, detail, transient
         super().__init__(f"feed {url}: {reason}: {detail}")
+
+    def __reduce__(self):  # raised in a parse worker process, re-raised in the pass that asked
+        return type(self), (self.url, self.reason, self.detail, self.transient)
 
 
 class NotFound(LoaError):

@@ -70,17 +70,25 @@ class Renderer:
         self.env = make_env(folder)
         self.board_max_chars = board_max_chars
         self.read_aloud = read_aloud or (lambda line: line)
+        self._templates: dict = {}
 
     def variants(self, *, title: str, summary_html: str, meta: DocumentMeta, source_url: str | None,
-                 area_names: list[str]) -> dict[str, str]:
-        text = html_to_text(summary_html)
+                 area_names: list[str], text: str | None = None) -> dict[str, str]:
+        """`text` is html_to_text(summary_html), when the caller has it already."""
+        text = html_to_text(summary_html) if text is None else text
         ctx = dict(title=title, summary_html=summary_html, text=text, meta=meta, source_url=source_url,
                    areas=area_names)
-        board = self.env.get_template("board/notice.txt").render(ctx)
-        script = self.env.get_template("radio/script.txt").render(ctx)
+        board = self._template("board/notice.txt").render(ctx)
+        script = self._template("radio/script.txt").render(ctx)
         return {
-            "website": self.env.get_template("website/variant.html").render(ctx),
+            "website": self._template("website/variant.html").render(ctx),
             "boards": truncate_words(board, self.board_max_chars),
             "radio": "\n".join(self.read_aloud(line) for line in script.splitlines() if line.strip()),
-            "print": self.env.get_template("print/variant.html").render(ctx),
+            "print": self._template("print/variant.html").render(ctx),
         }
+
+    def _template(self, name: str):
+        # looked up once: Environment.get_template stats the file on every call to auto-reload it
+        if name not in self._templates:
+            self._templates[name] = self.env.get_template(name)
+        return self._templates[name]

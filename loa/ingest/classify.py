@@ -41,7 +41,6 @@ _TOP_KEYS = frozenset({"threshold", "title_factor", "keywords", "areas"})
 # --- matching ---------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
 def _fold_char(c: str) -> str:
     """One character in, one out, so a match in the folded text maps back to the original."""
     low = c.lower()
@@ -53,11 +52,23 @@ def _fold_char(c: str) -> str:
     return base if base.isalnum() else " "  # "76/NQ-CP" is then "76 nq cp" in text and keyword alike
 
 
+class _FoldTable(dict):
+    """str.translate table filled on first sight of each character: folding is then one C loop."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Lower case, no diacritics, punctuation as spaces; same length as `text`."""
-    return "".join(map(_fold_char, text))
+    return text.translate(_FOLD)
 
 
+@lru_cache(maxsize=8192)  # matched phrases repeat across documents
 def _word_marks(text: str) -> tuple[tuple[str, ...], ...]:
     """Per word, its diacritics as a sorted tuple: tone placement does not matter, the marks do."""
     return tuple(
@@ -99,6 +110,21 @@ class RelevanceRules:
     threshold: float
     keywords: tuple[Keyword, ...]  # general ones (area None) and each area's
     title_factor: float = 1.5  # a keyword in the title says more than one deep in the text
+    # folded word -> indices of the keywords that contain it: a text is only scanned for keywords
+    # whose every word it has (the ingest hot path)
+    _by_word: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_word: dict[str, list[int]] = {}
+        for i, kw in enumerate(self.keywords):
+            for word in kw.words:
+                by_word.setdefault(word, []).append(i)
+        object.__setattr__(self, "_by_word", by_word)
+
+    def candidates(self, words: set[str]) -> list[int]:
+        """Indices (in keyword order) of the keywords whose every word is in `words`."""
+        seen = {i for w in words & self._by_word.keys() for i in self._by_word[w]}
+        return [i for i in sorted(seen) if self.keywords[i].words <= words]
 
     @classmethod
     def from_dict(cls, data: dict, source: str) -> "RelevanceRules":
@@ -190,34 +216,33 @@ def classify(title: str, text: str, rules: RelevanceRules) -> Classification:
     relevant = score >= rules.threshold
     reasons = tuple(_reason(h) for h in hits) + (_verdict(score, rules.threshold),)
     areas = _areas(hits) if relevant else ()
-    return Classification(relevant=relevant, score=score, reasons=reasons, content_areas=areas, meta=extract_meta(title, text))
+    return Classification(relevant=relevant, score=score, reasons=reasons, content_areas=areas,
+                          meta=_meta(title, text))
 
 
 def _hits(title: str, text: str, rules: RelevanceRules) -> list[_Hit]:
     """Each keyword counts once: from the title (weighted up) if it is there, else from the text."""
-    in_title = _unshadowed(title, rules.keywords)
-    in_text = _unshadowed(text, rules.keywords)
-    hits = []
-    for kw in rules.keywords:
-        if kw in in_title:
-            hits.append(_Hit(kw, kw.weight * rules.title_factor, True))
-        elif kw in in_text:
-            hits.append(_Hit(kw, kw.weight, False))
+    in_title = _unshadowed(title, rules)
+    in_text = _unshadowed(text, rules)
+    hits = [
+        _Hit(kw, kw.weight * rules.title_factor, True) if i in in_title else _Hit(kw, kw.weight, False)
+        for i in sorted(in_title | in_text)
+        for kw in (rules.keywords[i],)
+    ]
     return sorted(hits, key=lambda h: -abs(h.points))
 
 
-def _unshadowed(text: str, keywords: tuple[Keyword, ...]) -> set[Keyword]:
-    """Keywords found in `text` other than inside a longer keyword's match.
+def _unshadowed(text: str, rules: RelevanceRules) -> set[int]:
+    """Indices of the keywords found in `text` other than inside a longer keyword's match.
 
     So "một cửa liên thông" counts once, not also as "một cửa".
     """
     folded = fold(text)
-    present = set(folded.split())
-    # only keywords whose every word occurs can match: skips most regex scans (ingest hot path)
-    spans = [(s, e, kw) for kw in keywords if kw.words <= present for s, e in kw.spans(text, folded)]
+    spans = [(s, e, i) for i in rules.candidates(set(folded.split()))
+             for s, e in rules.keywords[i].spans(text, folded)]
     return {
-        kw
-        for s, e, kw in spans
+        i
+        for s, e, i in spans
         if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) for s2, e2, _ in spans)
     }
 
@@ -312,7 +337,11 @@ _SIGNER = tuple(
 
 
 def extract_meta(title: str, text: str) -> DocumentMeta:
-    title, text = collapse_whitespace(title), collapse_whitespace(text)
+    return _meta(collapse_whitespace(title), collapse_whitespace(text))
+
+
+def _meta(title: str, text: str) -> DocumentMeta:
+    """extract_meta on text whose whitespace is collapsed already."""
     both = f"{title}. {text}" if text else title
     number = _find_number(title, text)
     code = number.split("/")[-1] if number else None

@@ -15,7 +15,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import feedparser
 
@@ -40,16 +40,18 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
     _refuse_entity_declarations(text, url)
     result = feedparser.parse(
         io.BytesIO(text.encode("utf-8")),
-        # Decoded already: tell feedparser so, and resolve relative links against the feed.
-        response_headers={"content-type": "application/xml; charset=utf-8", "content-location": url},
-        sanitize_html=False,  # sanitize_html() below is the one sanitiser, with the project's allowlist
+        response_headers={"content-type": "application/xml; charset=utf-8"},  # decoded already
+        # Loa's own sanitiser (nh3) cleans the HTML and resolves its relative links in one pass,
+        # at a fraction of the cost of feedparser's pure-Python ones (about half its parse time).
+        sanitize_html=False,
+        resolve_relative_uris=False,
     )
-    entries = [e for e in map(_entry, result.entries) if e]
+    entries = [e for e in (_entry(item, url) for item in result.entries) if e]
     _check_usable(result, entries, text, url)
     feed = result.feed
     return ParsedFeed(
         title=_text_of(feed.get("title_detail"), feed.get("title", "")),
-        link=_web_link(feed.get("link")),
+        link=_web_link(feed.get("link"), url),
         entries=entries,
         bozo_warning="; ".join(w for w in (encoding_warning, _bozo_message(result)) if w) or None,
     )
@@ -172,12 +174,12 @@ def _bozo_message(result) -> str | None:
 # --- entries ----------------------------------------------------------------
 
 
-def _entry(item) -> Entry | None:
+def _entry(item, feed_url: str) -> Entry | None:
     title = _text_of(item.get("title_detail"), item.get("title", ""))
-    summary = _summary_html(item)
+    summary = _summary_html(item, feed_url)
     if not title and not html_to_text(summary):
         return None
-    link = _web_link(item.get("link"))
+    link = _web_link(item.get("link"), feed_url)
     digest = hashlib.sha256(f"{title}\n{collapse_whitespace(summary)}".encode("utf-8")).hexdigest()
     return Entry(
         identity=_identity(item.get("id"), link, digest),
@@ -195,8 +197,9 @@ def _text_of(detail, value: str) -> str:
     return collapse_whitespace(value or "")
 
 
-def _summary_html(item) -> str:
-    """The summary (description), else the full content; plain text is escaped, never parsed."""
+def _summary_html(item, feed_url: str) -> str:
+    """The summary (description), else the full content; plain text is escaped, never parsed.
+    Relative links are resolved against the entry's xml:base, else the feed's URL."""
     content = item.get("content") or []
     detail = item.get("summary_detail") or (content[0] if content else None)
     if not detail:
@@ -204,13 +207,19 @@ def _summary_html(item) -> str:
     value = detail.get("value", "")
     if "html" not in detail.get("type", "text/html"):
         value = html.escape(value)
-    return sanitize_html(value)
+    return sanitize_html(value, base_url=urljoin(feed_url, detail.get("base") or ""))
 
 
-def _web_link(link: str | None) -> str | None:
+def _web_link(link: str | None, feed_url: str) -> str | None:
     # Links are published as href: a javascript: or data: link from a feed must not be.
     link = (link or "").strip()
-    return link if re.match(r"(?i)^https?://", link) else None
+    if link and not _ABSOLUTE.match(link):
+        link = urljoin(feed_url, link)
+    return link if _WEB.match(link) else None
+
+
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_WEB = re.compile(r"(?i)https?://")
 
 
 def _identity(guid: str | None, link: str | None, digest: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from html.parser import HTMLParser
 
 import nh3
@@ -32,18 +33,34 @@ _BLOCKS = frozenset(
 _WHITESPACE = re.compile(r"\s+")
 
 
-def sanitize_html(html: str) -> str:
-    """Allowlisted, NFC-normalised HTML; links get rel="noopener noreferrer nofollow"."""
-    cleaned = nh3.clean(
-        html,
+def sanitize_html(html: str, base_url: str | None = None) -> str:
+    """Allowlisted, NFC-normalised HTML; links get rel="noopener noreferrer nofollow".
+
+    Given the feed's `base_url`, relative links are resolved against it, so they still point to
+    their source once the text is on Loa's website; a base that is no web address (a file://
+    feed) drops them instead. Without one (an editor's own text) they are kept as written.
+    """
+    if base_url is None:
+        relative = "pass_through"
+    else:
+        relative = ("rewrite_with_base", base_url) if _WEB_URL.match(base_url) else "deny"
+    return unicodedata.normalize("NFC", _cleaner(relative).clean(html).strip())
+
+
+_WEB_URL = re.compile(r"(?i)https?://[^/?#\s]")
+
+
+@lru_cache(maxsize=256)  # built once per base (usually one per feed), then reused
+def _cleaner(url_relative: str | tuple[str, str]) -> nh3.Cleaner:
+    return nh3.Cleaner(
         tags=set(_TAGS),
         clean_content_tags=set(_DROP_WITH_CONTENT),
         attributes={tag: set(attrs) for tag, attrs in _ATTRIBUTES.items()},
         url_schemes=set(_URL_SCHEMES),
         link_rel=_LINK_REL,
         strip_comments=True,
+        url_relative=url_relative,
     )
-    return unicodedata.normalize("NFC", cleaned.strip())
 
 
 def html_to_text(html: str) -> str:

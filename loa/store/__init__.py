@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterator
 
-from sqlalchemy import create_engine, event, func, insert, select
+from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -30,50 +30,20 @@ from loa.model import (
     NoticeView,
     Priority,
 )
-from loa.store import migrate
+from loa.store import ingest, migrate
+from loa.store.ingest import Draft, EntryChange
 from loa.store.schema import (
     ActionRow,
     DeliveryRow,
-    DocumentRow,
     DocumentVersionRow,
     FeedRow,
-    NoticeRow,
     NoticeVersionRow,
     VariantRow,
     utcnow,
 )
 
 
-@dataclass(frozen=True)
-class EntryChange:
-    """What the store made of one feed entry: the 'what changed?' decision."""
-
-    kind: str  # "new" | "updated" | "unchanged"
-    document_id: int
-    document_version_id: int
-    version: int
-
-
-@dataclass(frozen=True)
-class _DocRef:
-    id: int
-
-
-@dataclass(frozen=True)
-class _VersionRef:
-    id: int
-    version: int
-    content_hash: str
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What it takes to draft a notice version from a document version."""
-
-    document_version_id: int
-    areas: list[str]
-    variants: dict[str, str]
-    priority: Priority = Priority.NORMAL
+__all__ = ["Delivery", "Draft", "EntryChange", "Store"]
 
 
 @dataclass(frozen=True)
@@ -166,13 +136,8 @@ class Store:
         etag: str | None = None, last_modified: str | None = None, not_modified: bool = False,
     ) -> None:
         with self.session() as s:
-            row = self._feed(s, url, name)
-            now = utcnow()
-            row.last_checked_at = row.last_success_at = now
-            row.consecutive_failures = 0
-            if not not_modified:
-                row.etag, row.last_modified = etag, last_modified
-                row.title = title or row.title
+            ingest.record_feed_success(s, url, name=name, title=title, etag=etag, last_modified=last_modified,
+                                       not_modified=not_modified)
 
     def record_feed_failure(self, url: str, *, name: str = "", reason: str, error: str) -> int:
         """Record a failed poll; returns the number of consecutive failures."""
@@ -207,50 +172,30 @@ class Store:
         return self.record_entries(feed_url, [(entry, cls)])[0]
 
     def record_entries(self, feed_url: str, items: list[tuple[Entry, Classification]]) -> list[EntryChange]:
-        """The 'what changed?' decision for a whole feed in one transaction.
-
-        One query finds the known documents and their latest versions; new rows are flushed in
-        two batches (documents, then versions), not one round trip per entry.
-        """
+        """The 'what changed?' decision for a whole feed in one transaction (see ingest.record_entries)."""
         with self.session() as s:
-            feed = self._feed(s, feed_url)
-            identities = list({e.identity for e, _ in items})
-            docs = {d.identity: d for d in s.scalars(select(DocumentRow).where(DocumentRow.identity.in_(identities)))}
-            latest: dict[int, DocumentVersionRow] = {}
-            if docs:
-                newest = (select(DocumentVersionRow.document_id, func.max(DocumentVersionRow.version).label("v"))
-                          .where(DocumentVersionRow.document_id.in_([d.id for d in docs.values()]))
-                          .group_by(DocumentVersionRow.document_id).subquery())
-                for dv in s.scalars(select(DocumentVersionRow).join(newest, (
-                        newest.c.document_id == DocumentVersionRow.document_id) & (newest.c.v == DocumentVersionRow.version))):
-                    latest[dv.document_id] = dv
-            fresh = list(dict.fromkeys(e.identity for e, _ in items if e.identity not in docs))
-            if fresh:  # Core bulk inserts: ~5× cheaper per row than ORM objects on the ingest hot path
-                now = utcnow()
-                ids = s.execute(insert(DocumentRow).returning(DocumentRow.id, sort_by_parameter_order=True),
-                                [{"identity": i, "created_at": now} for i in fresh]).scalars().all()
-                docs.update({i: _DocRef(doc_id) for i, doc_id in zip(fresh, ids)})
-            rows, pending = [], []
-            for entry, cls in items:
-                doc_id = docs[entry.identity].id
-                prev = latest.get(doc_id)
-                if prev is not None and prev.content_hash == entry.content_hash:
-                    pending.append(EntryChange("unchanged", doc_id, prev.id, prev.version))
-                    continue
-                version = prev.version + 1 if prev else 1
-                rows.append({
-                    "document_id": doc_id, "version": version, "feed_id": feed.id, "title": entry.title,
-                    "summary_html": entry.summary_html, "link": entry.link, "published": entry.published,
-                    "content_hash": entry.content_hash, "relevant": cls.relevant, "score": cls.score,
-                    "reasons": list(cls.reasons), "content_areas": list(cls.content_areas),
-                    "meta": {k: v for k, v in vars(cls.meta).items() if v}, "fetched_at": utcnow(),
-                })
-                latest[doc_id] = _VersionRef(-len(rows), version, entry.content_hash)  # same entry twice: one change
-                pending.append(EntryChange("updated" if prev else "new", doc_id, -len(rows), version))
-            ids = s.execute(insert(DocumentVersionRow).returning(DocumentVersionRow.id, sort_by_parameter_order=True),
-                            rows).scalars().all() if rows else []
-            return [c if c.document_version_id >= 0 else
-                    EntryChange(c.kind, c.document_id, ids[-c.document_version_id - 1], c.version) for c in pending]
+            return ingest.record_entries(s, feed_url, items)
+
+    def known_texts(self, identities: list[str]) -> dict[str, set[str]]:
+        """identity -> content hashes already stored for it: entries whose text is among them are
+        unchanged, so ingest need not classify or render them."""
+        with self.reading() as s:
+            return ingest.known_texts(s, identities)
+
+    def record_poll(self, feed_url: str, *, name: str, title: str | None, etag: str | None,
+                    last_modified: str | None, items: list[tuple[Entry, Classification, dict[str, str] | None]],
+                    areas: list[str]) -> tuple[list[EntryChange], list[int]]:
+        """One successful poll of a feed in one transaction: its entries recorded, a draft for each new or
+        changed relevant one (with the variants given for it), and the feed's health and validators.
+        A crash leaves all of it or none, so the next poll (sent without the new ETag) redoes it.
+        Returns the entry changes and the ids of the notices drafted."""
+        with self.session() as s:
+            changes = ingest.record_entries(s, feed_url, [(e, c) for e, c, _ in items])
+            drafts = [ingest.Draft(ch.document_version_id, areas, _variants(feed_url, e, v))
+                      for (e, c, v), ch in zip(items, changes) if c.relevant and ch.kind != "unchanged"]
+            drafted = ingest.draft_notices(s, drafts)
+            ingest.record_feed_success(s, feed_url, name=name, title=title, etag=etag, last_modified=last_modified)
+        return changes, list(dict.fromkeys(notice_id for notice_id, _ in drafted))
 
     # --- notices ----------------------------------------------------------------------------
 
@@ -262,49 +207,12 @@ class Store:
         notice_id, version = self.draft_notices([Draft(document_version_id, areas, variants, priority)])[0]
         return self.notice(notice_id, version)
 
-    def draft_notices(self, drafts: list["Draft"]) -> list[tuple[int, int]]:
+    def draft_notices(self, drafts: list[Draft]) -> list[tuple[int, int]]:
         """Draft many notices in one transaction; returns (notice id, version) for each."""
         if not drafts:
             return []
         with self.session() as s:
-            dvs = {dv.id: dv for dv in s.scalars(select(DocumentVersionRow).where(
-                DocumentVersionRow.id.in_([d.document_version_id for d in drafts])))}
-            missing = [d.document_version_id for d in drafts if d.document_version_id not in dvs]
-            if missing:
-                raise NotFound(f"document version(s) {missing} do not exist")
-            doc_ids = [dvs[d.document_version_id].document_id for d in drafts]
-            notices = {n.document_id: n for n in s.scalars(select(NoticeRow).where(NoticeRow.document_id.in_(doc_ids)))}
-            known = [n.id for n in notices.values()]
-            versions = dict(s.execute(select(NoticeVersionRow.notice_id, func.max(NoticeVersionRow.version))
-                                      .where(NoticeVersionRow.notice_id.in_(known))
-                                      .group_by(NoticeVersionRow.notice_id)).all()) if known else {}
-            old_drafts = list(s.scalars(select(NoticeVersionRow).where(
-                NoticeVersionRow.notice_id.in_(known), NoticeVersionRow.state == NoticeState.DRAFTED.value))) if known else []
-            for doc_id in doc_ids:
-                if doc_id not in notices:
-                    notices[doc_id] = NoticeRow(document_id=doc_id)
-                    s.add(notices[doc_id])
-            s.flush()
-            rows = []
-            for d, doc_id in zip(drafts, doc_ids):
-                notice = notices[doc_id]
-                version = versions[notice.id] = versions.get(notice.id, 0) + 1
-                nv = NoticeVersionRow(notice_id=notice.id, version=version, document_version_id=d.document_version_id,
-                                      state=NoticeState.DRAFTED.value, priority=d.priority.value,
-                                      title=dvs[d.document_version_id].title, areas=list(d.areas))
-                s.add(nv)
-                rows.append((nv, d))
-            # an older draft nobody approved is replaced by the newer text
-            for old in old_drafts:
-                old.state = NoticeState.SUPERSEDED.value
-                s.add(ActionRow(notice_version_id=old.id, action="superseded", actor="loa",
-                                reason=f"the source document changed; see version {versions[old.notice_id]}"))
-            s.flush()
-            for nv, d in rows:
-                s.add_all([VariantRow(notice_version_id=nv.id, channel=c, language="vi", body=b)
-                           for c, b in d.variants.items()])
-                s.add(ActionRow(notice_version_id=nv.id, action="drafted", actor="loa"))
-            return [(nv.notice_id, nv.version) for nv, _ in rows]
+            return ingest.draft_notices(s, drafts)
 
     def _version_row(self, s: Session, notice_id: int, version: int | None = None) -> NoticeVersionRow:
         q = select(NoticeVersionRow).where(NoticeVersionRow.notice_id == notice_id).options(
@@ -469,6 +377,12 @@ class Store:
                 row.state = new.value
                 s.add(ActionRow(notice_version_id=row.id, action=new.value, actor="loa"))
             return new
+
+
+def _variants(feed_url: str, entry: Entry, variants: dict[str, str] | None) -> dict[str, str]:
+    if variants is None:
+        raise ValueError(f"feed {feed_url}: relevant entry {entry.identity} came without its rendered variants")
+    return variants
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -41,6 +41,19 @@ class UTCDateTime(TypeDecorator):
             raise ValueError(f"naive datetime {value!r}: the store only takes timezone-aware times")
         return value.astimezone(timezone.utc).replace(tzinfo=None)
 
+    def bind_processor(self, dialect):
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        to_naive_utc = self.process_bind_param
+
+        def process(value):
+            # The very text SQLAlchemy's SQLite DATETIME stores ("2026-11-29 08:00:00.000000"), made by
+            # datetime.isoformat in C: a quarter of the cost of its %-formatting (ingest writes two per entry).
+            value = to_naive_utc(value, dialect)
+            return None if value is None else value.isoformat(" ", "microseconds")
+
+        return process
+
     def process_result_value(self, value, dialect):
         return value.replace(tzinfo=timezone.utc) if value is not None else None
 

@@ -93,7 +93,7 @@ def test_one_pass_over_hostile_and_good_feeds(cfg, hostile):
     feeds = [Feed(url=hostile + p, name=p, area="cao-bang") for p in paths]
     limits = FetchLimits(connect_timeout=1, read_timeout=1.5, deadline=3, retries=1, backoff=0.1)
     started = time.monotonic()
-    reports = {r.name: r for r in ingest_many(store, cfg, feeds, workers=16, per_host=16, limits=limits)}
+    reports = {r.name: r for r in ingest_many(store, cfg, feeds, threads=16, per_host=16, limits=limits)}
     elapsed = time.monotonic() - started
     assert elapsed < 3 * limits.deadline, f"the pass took {elapsed:.1f} s"
     assert reports["/good.xml"].status == "ok" and len(reports["/good.xml"].drafted) == 4

@@ -8,7 +8,7 @@ import pytest
 
 from loa.config import Feed
 from loa.ingest.fetch import FetchLimits, make_session
-from loa.ingest.pipeline import ingest_feed, make_renderer
+from loa.ingest.pipeline import ingest_feed
 from loa.model import NoticeState
 from loa.store import Store
 from tests.conftest import FEEDS
@@ -61,7 +61,7 @@ def host():
 
 def run(cfg, store, url, name="feed"):
     feed = Feed(url=url, name=name, area="cao-bang/hoa-an")
-    return ingest_feed(store, cfg, feed, make_renderer(cfg), session=make_session(),
+    return ingest_feed(store, cfg, feed, session=make_session(),
                        limits=FetchLimits(deadline=5, retries=0))
 
 

@@ -66,7 +66,7 @@ def test_golden_feed(expected_file: Path) -> None:
 def test_golden_set_covers_every_kind_of_feed() -> None:
     stems = {p.stem for p in GOLDEN}
     assert {"rss091", "rss10", "rss20", "atom", "bozo-recoverable", "windows-1258", "mislabelled-utf8",
-            "truncated", "malformed", "html-page", "entity-bomb", "empty", "sample-reform"} <= stems
+            "truncated", "malformed", "html-page", "entity-bomb", "empty", "sample-reform", "relative-links"} <= stems
 
 
 @pytest.mark.parametrize("expected_file", [p for p in GOLDEN if "entries" in json.loads(p.read_text("utf-8"))], ids=lambda p: p.stem)
@@ -162,6 +162,20 @@ def test_an_amended_entry_keeps_its_identity_but_changes_its_hash() -> None:
     assert first.identity == again.identity == amended.identity == "qd-512"
     assert first.content_hash == again.content_hash  # whitespace is not an amendment
     assert first.content_hash != amended.content_hash
+
+
+def test_relative_links_resolve_against_the_feed_url_and_never_to_a_file_url() -> None:
+    body = """<rss version="2.0"><channel><title>T</title><link>/</link><item><title>Kế hoạch 7</title>
+        <link>/tin/7.html</link><description><![CDATA[<a href="../van-ban/7.pdf">Toàn văn</a>]]></description>
+        </item></channel></rss>""".encode()
+    parsed = parse_feed(body, "https://ubnd.caobang.example/rss/tin.rss")
+    (entry,) = parsed.entries
+    assert parsed.link == "https://ubnd.caobang.example/"
+    assert entry.link == entry.identity == "https://ubnd.caobang.example/tin/7.html"
+    assert 'href="https://ubnd.caobang.example/van-ban/7.pdf"' in entry.summary_html
+    # a feed read from disk has no web address to resolve against: no link rather than a wrong one
+    (local,) = parse_feed(body, "file:///srv/feeds/tin.rss").entries
+    assert local.link is None and "href" not in local.summary_html and "Toàn văn" in local.summary_html
 
 
 def test_leading_whitespace_and_bom_before_the_declaration_are_tolerated() -> None:

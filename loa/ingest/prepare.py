@@ -1,0 +1,164 @@
+"""The CPU-bound half of ingest, and where it runs.
+
+Parsing a feed and understanding its new entries (text, relevance, metadata, one variant per
+channel) are pure functions of data: no network, no store. That lets a pass run them in worker
+processes (`ParsePool`) while its threads wait on the network and one writer keeps the store,
+so a pass over many feeds uses every core instead of one (the GIL would otherwise serialise it).
+A small pass runs them in-process: starting workers costs more than it saves.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import lru_cache
+
+from loa.config import Config
+from loa.errors import FeedError
+from loa.ingest.classify import classify
+from loa.ingest.parse import ParsedFeed, parse_feed
+from loa.ingest.sanitize import html_to_text
+from loa.model import Classification, Entry
+from loa.render import Renderer
+
+# Below this many feeds a pass parses in-process: a worker takes ~1 s to start and import.
+POOL_MIN_FEEDS = 8
+
+
+@dataclass(frozen=True)
+class Understood:
+    """One new or changed entry, ready to store: why it is (not) relevant, and for a relevant one
+    the channel variants its draft starts from."""
+
+    classification: Classification
+    variants: dict[str, str] | None
+
+
+class Understanding:
+    """Relevance rules and renderer of one process, built once from the validated config."""
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self.renderer = make_renderer(cfg)
+
+    def __call__(self, entries: list[Entry], area: str) -> list[Understood]:
+        area_names = [self.cfg.area_name(area)]
+        out = []
+        for entry in entries:
+            text = html_to_text(entry.summary_html)
+            cls = classify(entry.title, text, self.cfg.relevance)
+            variants = self.renderer.variants(
+                title=entry.title, summary_html=entry.summary_html, meta=cls.meta, source_url=entry.link,
+                area_names=area_names, text=text) if cls.relevant else None
+            out.append(Understood(cls, variants))
+        return out
+
+
+def make_renderer(cfg: Config) -> Renderer:
+    lexicon = cfg.lexicon
+    from loa.speech.readaloud import read_aloud
+
+    # The script's greeting and closing lines are the same in every notice: normalise them once.
+    @lru_cache(maxsize=1024)
+    def say(line: str) -> str:
+        return read_aloud(line, lexicon)
+
+    return Renderer(board_max_chars=cfg.board_max_chars, read_aloud=say)
+
+
+class ParsePool:
+    """Runs parse and understand in `processes` worker processes, or in the calling thread when 0.
+
+    Workers start on first use (a pass whose feeds all answer 304 starts none) with the spawn
+    method, which is safe beside threads. If a worker dies (a parser crash, the OOM killer), the
+    pool is restarted and the job tried once more, so the other feeds in flight are not lost; a
+    feed that kills a worker twice fails alone with reason "parser_crashed".
+    """
+
+    def __init__(self, cfg: Config, processes: int = 0):
+        self.cfg, self.processes = cfg, processes
+        self._local: Understanding | None = None
+        self._executor: Executor | None = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def size_for(feeds: int) -> int:
+        """Worker processes for a pass over `feeds` feeds: one per core, none for a small pass."""
+        return (os.cpu_count() or 1) if feeds >= POOL_MIN_FEEDS else 0
+
+    def parse(self, content: bytes, url: str, content_type: str | None) -> ParsedFeed:
+        return self._run(url, _parse, content, url, content_type)
+
+    def understand(self, url: str, entries: list[Entry], area: str) -> list[Understood]:
+        """Classify the entries of feed `url` and render the relevant ones for `area`."""
+        if not entries:
+            return []
+        if not self.processes:
+            return self._understanding()(entries, area)
+        return self._run(url, _understand, entries, area)
+
+    def _run(self, url: str, job, *args):
+        if not self.processes:
+            return job(*args)
+        for _attempt in range(2):
+            executor = self._pool()
+            try:
+                return executor.submit(job, *args).result()
+            except BrokenProcessPool:
+                self._restart(executor)
+        raise FeedError(url, "parser_crashed", "a worker process died twice while reading this feed (a crash or "
+                        "out of memory); the other feeds went on. Check the feed's size and content")
+
+    def _understanding(self) -> Understanding:
+        with self._lock:
+            if self._local is None:
+                self._local = Understanding(self.cfg)
+            return self._local
+
+    def _pool(self) -> Executor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(
+                    self.processes, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker, initargs=(self.cfg,))
+            return self._executor
+
+    def _restart(self, broken: Executor) -> None:
+        with self._lock:
+            if self._executor is broken:
+                self._executor = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "ParsePool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# --- in the worker processes ------------------------------------------------
+
+_worker: Understanding | None = None
+
+
+def _start_worker(cfg: Config) -> None:
+    global _worker
+    _worker = Understanding(cfg)
+
+
+def _parse(content: bytes, url: str, content_type: str | None) -> ParsedFeed:
+    return parse_feed(content, url, content_type)
+
+
+def _understand(entries: list[Entry], area: str) -> list[Understood]:
+    return _worker(entries, area)
