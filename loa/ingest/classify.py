@@ -210,13 +210,16 @@ class _Hit:
 
 
 def classify(title: str, text: str, rules: RelevanceRules) -> Classification:
+    """Relevance with its reasons; for a relevant document also its content areas and metadata
+    (nothing reads the metadata of news that never becomes a notice, and most news does not)."""
     title, text = collapse_whitespace(title), collapse_whitespace(text)
     hits = _hits(title, text, rules)
     score = round(sum(h.points for h in hits), 2)
     relevant = score >= rules.threshold
     reasons = tuple(_reason(h) for h in hits) + (_verdict(score, rules.threshold),)
-    areas = _areas(hits) if relevant else ()
-    return Classification(relevant=relevant, score=score, reasons=reasons, content_areas=areas,
+    if not relevant:
+        return Classification(relevant=False, score=score, reasons=reasons)
+    return Classification(relevant=True, score=score, reasons=reasons, content_areas=_areas(hits),
                           meta=_meta(title, text))
 
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from urllib.parse import urlsplit
 
 import requests
+from sqlalchemy.exc import SQLAlchemyError
 
 from loa.config import Config, Feed
 from loa.errors import FeedError
@@ -105,17 +106,24 @@ def ingest_feed(store: Store, cfg: Config, feed: Feed, *, pool: ParsePool | None
         fresh = list({(e.identity, e.content_hash): e for e in entries
                       if e.content_hash not in known.get(e.identity, ())}.values())
         understood: list[Understood] = pool.understand(feed.url, fresh, feed.area)
+        changes, report.drafted = store.record_poll(
+            feed.url, name=feed.name, title=parsed.title, etag=fetched.etag, last_modified=fetched.last_modified,
+            items=[(e, u.classification, u.variants) for e, u in zip(fresh, understood)], areas=[feed.area])
     except FeedError as exc:
-        report.status, report.reason, report.error = "failed", exc.reason, str(exc)
-        report.consecutive_failures = store.record_feed_failure(
-            feed.url, name=feed.name, reason=exc.reason, error=str(exc))
-        return report
-
-    changes, report.drafted = store.record_poll(
-        feed.url, name=feed.name, title=parsed.title, etag=fetched.etag, last_modified=fetched.last_modified,
-        items=[(e, u.classification, u.variants) for e, u in zip(fresh, understood)], areas=[feed.area])
+        return _failed(store, report, feed, exc)
+    except SQLAlchemyError as exc:
+        # e.g. a value the database refuses; nothing of the feed was stored (one transaction)
+        return _failed(store, report, feed, FeedError(
+            feed.url, "store_error", f"its entries could not be stored ({type(exc).__name__}: {getattr(exc, 'orig', None) or exc}); "
+            "nothing of it was kept and it is read again next pass", True))
     report.entries = len(entries)
     report.unchanged = len(entries) - len(changes)
     for change in changes:
         setattr(report, change.kind, getattr(report, change.kind) + 1)
+    return report
+
+
+def _failed(store: Store, report: FeedReport, feed: Feed, exc: FeedError) -> FeedReport:
+    report.status, report.reason, report.error = "failed", exc.reason, str(exc)
+    report.consecutive_failures = store.record_feed_failure(feed.url, name=feed.name, reason=exc.reason, error=str(exc))
     return report

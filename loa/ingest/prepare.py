@@ -9,6 +9,7 @@ A small pass runs them in-process: starting workers costs more than it saves.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import threading
@@ -24,6 +25,8 @@ from loa.ingest.parse import ParsedFeed, parse_feed
 from loa.ingest.sanitize import html_to_text
 from loa.model import Classification, Entry
 from loa.render import Renderer
+
+log = logging.getLogger(__name__)
 
 # Below this many feeds a pass parses in-process: a worker takes ~1 s to start and import.
 POOL_MIN_FEEDS = 8
@@ -98,12 +101,22 @@ class ParsePool:
         if not entries:
             return []
         if not self.processes:
-            return self._understanding()(entries, area)
+            return self._run(url, self._understanding(), entries, area)
         return self._run(url, _understand, entries, area)
 
     def _run(self, url: str, job, *args):
-        if not self.processes:
-            return job(*args)
+        """job(*args) here or in a worker. A FeedError is the feed's; anything else is a bug in Loa,
+        reported for this feed alone (with its traceback in the log) so the pass goes on."""
+        try:
+            return job(*args) if not self.processes else self._in_worker(url, job, *args)
+        except FeedError:
+            raise
+        except Exception as exc:
+            log.exception("feed %s: unexpected error while reading it", url)
+            raise FeedError(url, "internal_error", f"Loa failed while reading this feed ({type(exc).__name__}: {exc}); "
+                            "the other feeds went on. Please report it with the feed's URL") from exc
+
+    def _in_worker(self, url: str, job, *args):
         for _attempt in range(2):
             executor = self._pool()
             try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Table, func, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from loa.errors import NotFound
@@ -73,19 +73,47 @@ class _Document:
         self.newest = max(self.newest, seen.version)
 
 
+def _ids(name: str):
+    """An IN list given at execution time: built once, the statement is compiled once and cached,
+    and its values are not coerced one by one as a literal list would be."""
+    return bindparam(name, expanding=True)
+
+
+_KNOWN_TEXTS = (select(_documents.c.identity, _document_versions.c.content_hash)
+                .join(_document_versions, _document_versions.c.document_id == _documents.c.id)
+                .where(_documents.c.identity.in_(_ids("identities"))))
+_DOCUMENTS_WITH_VERSIONS = (select(_documents.c.identity, _documents.c.id, _document_versions.c.id,
+                                   _document_versions.c.version, _document_versions.c.content_hash)
+                            .outerjoin(_document_versions, _document_versions.c.document_id == _documents.c.id)
+                            .where(_documents.c.identity.in_(_ids("identities")))
+                            .order_by(_document_versions.c.version))
+_DOCUMENT_IDS = select(_documents.c.identity, _documents.c.id).where(_documents.c.identity.in_(_ids("identities")))
+_DOCUMENT_VERSIONS = (select(_document_versions.c.id, _document_versions.c.document_id, _document_versions.c.title)
+                      .where(_document_versions.c.id.in_(_ids("ids"))))
+_NOTICE_IDS = select(_notices.c.document_id, _notices.c.id).where(_notices.c.document_id.in_(_ids("documents")))
+_NEWEST_NOTICE_VERSIONS = (select(_notice_versions.c.notice_id, func.max(_notice_versions.c.version))
+                           .where(_notice_versions.c.notice_id.in_(_ids("notices")))
+                           .group_by(_notice_versions.c.notice_id))
+_DRAFTS_OF = select(_notice_versions.c.id, _notice_versions.c.notice_id).where(
+    _notice_versions.c.notice_id.in_(_ids("notices")), _notice_versions.c.state == NoticeState.DRAFTED.value)
+# the ids of version rows just inserted, by their parents (then matched on version in Python)
+_VERSION_IDS = {table: select(table.c[parent], table.c.version, table.c.id).where(table.c[parent].in_(_ids("parents")))
+                for table, parent in ((_document_versions, "document_id"), (_notice_versions, "notice_id"))}
+
+
 def known_texts(s: Session, identities: Iterable[str]) -> dict[str, set[str]]:
     """identity -> the content hashes of every stored version of that document."""
     found: dict[str, set[str]] = {}
-    rows = s.execute(select(_documents.c.identity, _document_versions.c.content_hash)
-                     .join(_document_versions, _document_versions.c.document_id == _documents.c.id)
-                     .where(_documents.c.identity.in_(list(set(identities)))))
-    for identity, content_hash in rows:
+    for identity, content_hash in s.execute(_KNOWN_TEXTS, {"identities": list(set(identities))}):
         found.setdefault(identity, set()).add(content_hash)
     return found
 
 
+_FEED = select(_feeds.c.id, _feeds.c.name).where(_feeds.c.url == bindparam("url"))
+
+
 def feed_id(s: Session, url: str, name: str = "") -> int:
-    row = s.execute(select(_feeds.c.id, _feeds.c.name).where(_feeds.c.url == url)).first()
+    row = s.execute(_FEED, {"url": url}).first()
     if row is None:
         return s.execute(insert(_feeds).returning(_feeds.c.id),
                          {"url": url, "name": name or url, "consecutive_failures": 0}).scalar_one()
@@ -115,8 +143,7 @@ def record_entries(s: Session, feed_url: str, items: list[tuple[Entry, Classific
     if fresh:
         now = utcnow()
         s.execute(insert(_documents), [{"identity": i, "created_at": now} for i in fresh])
-        docs.update({i: _Document(doc_id) for i, doc_id in s.execute(
-            select(_documents.c.identity, _documents.c.id).where(_documents.c.identity.in_(fresh)))})
+        docs.update({i: _Document(doc_id) for i, doc_id in s.execute(_DOCUMENT_IDS, {"identities": fresh})})
     rows, changes = [], []
     now = utcnow()
     for entry, cls in items:
@@ -146,9 +173,7 @@ def _insert_versions(s: Session, table: Table, parent: str, rows: list[dict]) ->
     if not rows:
         return []
     s.execute(insert(table), rows)
-    key = (table.c[parent], table.c.version)
-    ids = {(p, v): i for p, v, i in s.execute(select(*key, table.c.id).where(
-        tuple_(*key).in_([(r[parent], r["version"]) for r in rows])))}
+    ids = {(p, v): i for p, v, i in s.execute(_VERSION_IDS[table], {"parents": list({r[parent] for r in rows})})}
     return [ids[r[parent], r["version"]] for r in rows]
 
 
@@ -156,12 +181,8 @@ def _load_documents(s: Session, identities: list[str]) -> dict[str, _Document]:
     docs: dict[str, _Document] = {}
     if not identities:
         return docs
-    rows = s.execute(select(_documents.c.identity, _documents.c.id, _document_versions.c.id,
-                            _document_versions.c.version, _document_versions.c.content_hash)
-                     .outerjoin(_document_versions, _document_versions.c.document_id == _documents.c.id)
-                     .where(_documents.c.identity.in_(identities))
-                     .order_by(_document_versions.c.version))
-    for identity, doc_id, version_id, version, content_hash in rows:
+    for identity, doc_id, version_id, version, content_hash in s.execute(_DOCUMENTS_WITH_VERSIONS,
+                                                                         {"identities": identities}):
         doc = docs.setdefault(identity, _Document(doc_id))
         if version_id is not None:
             doc.add(content_hash, _Seen(version_id, version))
@@ -174,24 +195,19 @@ def draft_notices(s: Session, drafts: list[Draft]) -> list[tuple[int, int]]:
     if not drafts:
         return []
     dv_ids = [d.document_version_id for d in drafts]
-    dvs = {row.id: row for row in s.execute(select(_document_versions.c.id, _document_versions.c.document_id,
-                                                   _document_versions.c.title)
-                                            .where(_document_versions.c.id.in_(dv_ids)))}
+    dvs = {row.id: row for row in s.execute(_DOCUMENT_VERSIONS, {"ids": dv_ids})}
     missing = [i for i in dv_ids if i not in dvs]
     if missing:
         raise NotFound(f"document version(s) {missing} do not exist")
     doc_ids = list(dict.fromkeys(dvs[i].document_id for i in dv_ids))
-    notices = dict(s.execute(select(_notices.c.document_id, _notices.c.id).where(_notices.c.document_id.in_(doc_ids))).all())
-    known = list(notices.values())
-    versions = dict(s.execute(select(_notice_versions.c.notice_id, func.max(_notice_versions.c.version))
-                              .where(_notice_versions.c.notice_id.in_(known))
-                              .group_by(_notice_versions.c.notice_id)).all()) if known else {}
-    old_drafts = s.execute(select(_notice_versions.c.id, _notice_versions.c.notice_id).where(
-        _notice_versions.c.notice_id.in_(known), _notice_versions.c.state == NoticeState.DRAFTED.value)).all() if known else []
+    notices = dict(s.execute(_NOTICE_IDS, {"documents": doc_ids}).all())
+    known = {"notices": list(notices.values())}
+    versions = dict(s.execute(_NEWEST_NOTICE_VERSIONS, known).all()) if notices else {}
+    old_drafts = s.execute(_DRAFTS_OF, known).all() if notices else []
     fresh = [d for d in doc_ids if d not in notices]
     if fresh:
         s.execute(insert(_notices), [{"document_id": d, "created_at": utcnow()} for d in fresh])
-        notices.update(s.execute(select(_notices.c.document_id, _notices.c.id).where(_notices.c.document_id.in_(fresh))).all())
+        notices.update(s.execute(_NOTICE_IDS, {"documents": fresh}).all())
     now = utcnow()
     drafted, rows, newest = [], [], {}
     for d in drafts:

@@ -9,6 +9,7 @@ import pytest
 from loa.config import Feed
 from loa.ingest.fetch import FetchLimits, make_session
 from loa.ingest.pipeline import ingest_feed
+from loa.ingest.prepare import ParsePool
 from loa.model import NoticeState
 from loa.store import Store
 from tests.conftest import FEEDS
@@ -117,3 +118,44 @@ def test_broken_feed_is_reported_and_stores_nothing(cfg, host):
     health = {f["url"]: f for f in store.feeds()}
     assert health[host.base + "/missing"]["consecutive_failures"] == 1
     assert health[host.base + "/missing"]["last_error_reason"] == "http_404"
+
+
+class CountingPool(ParsePool):
+    """In-process parsing that remembers which entries it was asked to classify and render."""
+
+    def __init__(self, cfg):
+        super().__init__(cfg, 0)
+        self.understood: list[list[str]] = []
+
+    def understand(self, url, entries, area):
+        self.understood.append([e.title for e in entries])
+        return super().understand(url, entries, area)
+
+
+def test_only_new_and_changed_texts_are_classified_and_rendered(cfg, host):
+    store, pool = Store.open(cfg.database_url), CountingPool(cfg)
+    original = (FEEDS / "sample-reform.xml").read_text(encoding="utf-8")
+    host.bodies["/f.xml"] = original.encode()
+    feed = Feed(url=host.base + "/f.xml", name="feed", area="cao-bang/hoa-an")
+    first = ingest_feed(store, cfg, feed, pool=pool, session=make_session())
+    title = store.notice(first.drafted[0]).title
+    host.bodies["/f.xml"] = original.replace(title, title + " (cập nhật)").encode()  # a new ETag, one entry amended
+    second = ingest_feed(store, cfg, feed, pool=pool, session=make_session())
+    assert len(pool.understood[0]) == 6 and pool.understood[1] == [title + " (cập nhật)"]
+    assert (second.entries, second.unchanged, second.updated, second.drafted) == (6, 5, 1, [first.drafted[0]])
+
+
+def test_a_feed_the_store_refuses_fails_alone_and_keeps_nothing(cfg, host, monkeypatch):
+    from sqlalchemy.exc import DataError
+
+    store = Store.open(cfg.database_url)
+    host.bodies["/f.xml"] = (FEEDS / "sample-reform.xml").read_bytes()
+
+    def refuse(*_a, **_k):
+        raise DataError("INSERT INTO document_versions ...", {}, ValueError("value too long for type character varying(2000)"))
+
+    monkeypatch.setattr(store, "record_poll", refuse)
+    report = run(cfg, store, host.base + "/f.xml")
+    assert (report.status, report.reason) == ("failed", "store_error")
+    assert "value too long" in report.error and host.base + "/f.xml" in report.error
+    assert store.notices() == [] and store.feeds()[0]["consecutive_failures"] == 1

@@ -41,6 +41,71 @@ def test_entry_change_detection(store):
     assert (first.version, amended.version) == (1, 2)
 
 
+def test_a_text_seen_before_is_not_a_change_so_two_feeds_that_disagree_never_flip(store):
+    old, new = entry(), entry(summary="<p>Nội dung sửa đổi</p>")
+    assert store.record_entry("http://a.example/rss", old, RELEVANT).kind == "new"
+    assert store.record_entry("http://b.example/rss", new, RELEVANT).kind == "updated"
+    for _ in range(2):  # each portal keeps serving its own text
+        assert store.record_entry("http://a.example/rss", old, RELEVANT).version == 1
+        assert store.record_entry("http://b.example/rss", new, RELEVANT).kind == "unchanged"
+    assert store.known_texts(["urn:doc:1", "urn:other"]) == {"urn:doc:1": {old.content_hash, new.content_hash}}
+
+
+def poll(store, items, etag='"v1"'):
+    return store.record_poll(FEED, name="Sở Nội vụ", title="Tin cải cách", etag=etag, last_modified=None,
+                             items=items, areas=["cao-bang"])
+
+
+def test_record_poll_stores_entries_drafts_and_feed_health_together(store):
+    irrelevant = Classification(False, 0.0, ("tổng điểm 0.0 < ngưỡng 3.0",))
+    items = [(entry(), RELEVANT, {"boards": "bảng tin", "radio": "kính thưa"}),
+             (entry(title="Lễ hội mùa xuân", ident="urn:doc:2"), irrelevant, None)]
+    changes, drafted = poll(store, items)
+    assert [c.kind for c in changes] == ["new", "new"] and len(drafted) == 1
+    assert store.notice(drafted[0]).variants == {"boards": "bảng tin", "radio": "kính thưa"}
+    assert store.feed_validators(FEED) == ('"v1"', None)
+    (health,) = store.feeds()
+    assert (health["title"], health["consecutive_failures"]) == ("Tin cải cách", 0)
+    changes, drafted = poll(store, items, etag='"v2"')
+    assert [c.kind for c in changes] == ["unchanged", "unchanged"] and drafted == []
+
+
+def test_record_poll_is_all_or_nothing(store, monkeypatch):
+    from loa.store import ingest
+
+    def broken(*_a, **_k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ingest, "draft_notices", broken)
+    with pytest.raises(RuntimeError):
+        poll(store, [(entry(), RELEVANT, {"boards": "bảng tin"})])
+    # no document kept without its draft, and no ETag saved: the next poll fetches and drafts it all again
+    assert store.known_texts(["urn:doc:1"]) == {} and store.feed_validators(FEED) == (None, None)
+
+
+def test_two_texts_of_one_document_in_one_poll_leave_one_draft(store):
+    items = [(entry(), RELEVANT, {"boards": "v1"}), (entry(summary="<p>Bản sửa</p>"), RELEVANT, {"boards": "v2"})]
+    _, (notice_id,) = poll(store, items)
+    states = {v: store.notice(notice_id, v).state for v in (1, 2)}
+    assert states == {1: NoticeState.SUPERSEDED, 2: NoticeState.DRAFTED}
+    assert store.notice(notice_id).variants == {"boards": "v2"}
+
+
+def test_sqlite_times_are_stored_as_sqlalchemy_writes_them():
+    from sqlalchemy.dialects.sqlite import base, dialect
+
+    from loa.store.schema import UTCDateTime
+
+    ours, theirs = UTCDateTime().bind_processor(dialect()), base.DATETIME().bind_processor(dialect())
+    for value in (datetime(2026, 11, 29, 1, 2, 3, tzinfo=timezone.utc),
+                  datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=7))),
+                  datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)):
+        assert ours(value) == theirs(value.astimezone(timezone.utc).replace(tzinfo=None))
+    assert ours(None) is None
+    with pytest.raises(ValueError, match="naive"):
+        ours(datetime(2026, 1, 1))
+
+
 def test_notice_view_round_trip(store):
     n = draft(store)
     view = store.notice(n.id)
