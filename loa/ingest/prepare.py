@@ -135,6 +135,7 @@ class ParsePool:
     def _pool(self) -> Executor:
         with self._lock:
             if self._executor is None:
+                log.info("starting %d parse worker processes", self.processes)
                 self._executor = ProcessPoolExecutor(
                     self.processes, mp_context=multiprocessing.get_context("spawn"),
                     initializer=_start_worker, initargs=(self.cfg,))

@@ -143,3 +143,24 @@ def test_rejected_notice_never_reaches_a_channel(system):
     assert done.returncode == 1 and "only approved notices are dispatched" in done.stderr
     assert retained(cfg.mqtt_monitor, f"loa/v1/areas/cao-bang/hoa-an/notices/{nid}", settle=0.5) is None
     assert not (cfg.home / "site" / "notices" / f"{nid}.html").exists()
+
+
+def test_a_deployment_run_parses_a_big_pass_in_worker_processes(system, feed_server):
+    """The ingest deployment, run by `loa run`'s runner, over enough feeds to start the parse pool
+    (worker processes spawned from a flow run that was itself forked from the runner's fork server)."""
+    from loa.ingest.prepare import POOL_MIN_FEEDS
+    from tests.prefect_server import api_post
+
+    cfg, env = system
+    api = json.loads((cfg.home / "run.json").read_text())["prefect_api_url"]
+    urls = [f"{feed_server}/sample-reform.xml?copy={i}" for i in range(POOL_MIN_FEEDS)]
+    deployment = requests.get(f"{api}/deployments/name/ingest/ingest", timeout=10).json()
+    run = api_post(f"{api}/deployments/{deployment['id']}/create_flow_run", {"parameters": {"feed_urls": urls}})
+
+    def finished():
+        state = requests.get(f"{api}/flow_runs/{run['id']}", timeout=10).json()["state"]
+        return state if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+    assert wait(finished, 120, "the ingest deployment run")["type"] == "COMPLETED"
+    health = {f["url"]: f for f in loa(env, "feeds")}
+    assert all(health[u]["last_success_at"] and health[u]["consecutive_failures"] == 0 for u in urls)
