@@ -29,7 +29,7 @@ from loa.render import Renderer
 log = logging.getLogger(__name__)
 
 # Below this many feeds a pass parses in-process: a worker takes ~1 s to start and import.
-POOL_MIN_FEEDS = 8
+POOL_MIN_FEEDS = 16
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from loa.ingest.prepare import ParsePool
 from loa.model import NoticeState
 from loa.store import Store
 from tests.conftest import FEEDS
+from tests.portal import answer_feed
 
 pytestmark = pytest.mark.integration
 
@@ -33,17 +34,7 @@ class FeedHost:
                     self.send_response(404)
                     self.end_headers()
                     return
-                etag = f'"{hash(body) & 0xFFFFFFFF:x}"'
-                if self.headers.get("If-None-Match") == etag:
-                    self.send_response(304)
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-                self.send_header("ETag", etag)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                answer_feed(self, body)
 
             def log_message(self, *a):
                 pass
