@@ -26,15 +26,21 @@ def _run_name() -> str:
 
 
 def _announce(report: FeedReport) -> None:
+    """Events for one feed: its failure, or each new or amended reform document and the draft made of it."""
     cfg, store = runtime()
     feed = events.resource("feed", report.url, report.name)
     if report.status == "failed":
         emit(events.FEED_FAILED, feed, payload={"reason": report.reason, "error": report.error,
                                                 "consecutive_failures": report.consecutive_failures})
-    for notice_id in report.drafted:
-        view = store.notice(notice_id)
-        emit(events.NOTICE_DRAFTED, events.notice_resource(notice_id, view.title),
-             related=[feed | {"prefect.resource.role": "feed"}], payload={"version": view.version})
+    titles = store.titles(report.drafted) if report.drafted else {}
+    from_feed = feed | {"prefect.resource.role": "feed"}
+    for d in report.documents:
+        title = titles.get(d["notice_id"])
+        notice = events.notice_resource(d["notice_id"], title)
+        emit(events.DOCUMENT_INGESTED, events.resource("document", d["document_id"], title),
+             related=[from_feed, notice | {"prefect.resource.role": "notice"}],
+             payload={"version": d["document_version"]})
+        emit(events.NOTICE_DRAFTED, notice, related=[from_feed], payload={"version": d["notice_version"]})
 
 
 # the pool is a live object, not data: nothing to cache on

@@ -35,6 +35,8 @@ class FeedReport:
     updated: int = 0
     unchanged: int = 0
     drafted: list[int] = field(default_factory=list)  # notice ids with a new draft version
+    # per draft: {"document_id", "document_version", "notice_id", "notice_version"} of a new or amended reform document
+    documents: list[dict] = field(default_factory=list)
     reason: str | None = None
     error: str | None = None
     consecutive_failures: int = 0
@@ -106,7 +108,7 @@ def ingest_feed(store: Store, cfg: Config, feed: Feed, *, pool: ParsePool | None
         fresh = list({(e.identity, e.content_hash): e for e in entries
                       if e.content_hash not in known.get(e.identity, ())}.values())
         understood: list[Understood] = pool.understand(feed.url, fresh, feed.area)
-        changes, report.drafted = store.record_poll(
+        changes, drafted = store.record_poll(
             feed.url, name=feed.name, title=parsed.title, etag=fetched.etag, last_modified=fetched.last_modified,
             items=[(e, u.classification, u.variants) for e, u in zip(fresh, understood)], areas=[feed.area])
     except FeedError as exc:
@@ -116,6 +118,8 @@ def ingest_feed(store: Store, cfg: Config, feed: Feed, *, pool: ParsePool | None
         return _failed(store, report, feed, FeedError(
             feed.url, "store_error", f"its entries could not be stored ({type(exc).__name__}: {getattr(exc, 'orig', None) or exc}); "
             "nothing of it was kept and it is read again next pass", True))
+    report.documents = [asdict(d) for d in drafted]
+    report.drafted = list(dict.fromkeys(d.notice_id for d in drafted))
     report.entries = len(entries)
     report.unchanged = len(entries) - len(changes)
     for change in changes:

@@ -184,18 +184,25 @@ class Store:
 
     def record_poll(self, feed_url: str, *, name: str, title: str | None, etag: str | None,
                     last_modified: str | None, items: list[tuple[Entry, Classification, dict[str, str] | None]],
-                    areas: list[str]) -> tuple[list[EntryChange], list[int]]:
+                    areas: list[str]) -> tuple[list[EntryChange], list[ingest.Drafted]]:
         """One successful poll of a feed in one transaction: its entries recorded, a draft for each new or
         changed relevant one (with the variants given for it), and the feed's health and validators.
         A crash leaves all of it or none, so the next poll (sent without the new ETag) redoes it.
-        Returns the entry changes and the ids of the notices drafted."""
+        Returns the entry changes, and per draft made (in the order of `items`) the new or amended
+        document it came from and the notice version it made."""
         with self.session() as s:
             changes = ingest.record_entries(s, feed_url, [(e, c) for e, c, _ in items])
-            drafts = [ingest.Draft(ch.document_version_id, areas, _variants(feed_url, e, v))
-                      for (e, c, v), ch in zip(items, changes) if c.relevant and ch.kind != "unchanged"]
-            drafted = ingest.draft_notices(s, drafts)
+            sources = [(ch, ingest.Draft(ch.document_version_id, areas, _variants(feed_url, e, v)))
+                       for (e, c, v), ch in zip(items, changes) if c.relevant and ch.kind != "unchanged"]
+            drafted = ingest.draft_notices(s, [d for _, d in sources])
             ingest.record_feed_success(s, feed_url, name=name, title=title, etag=etag, last_modified=last_modified)
-        return changes, list(dict.fromkeys(notice_id for notice_id, _ in drafted))
+        return changes, [ingest.Drafted(ch.document_id, ch.version, notice_id, version)
+                         for (ch, _), (notice_id, version) in zip(sources, drafted)]
+
+    def titles(self, notice_ids: list[int]) -> dict[int, str]:
+        """The title of each notice's latest version."""
+        with self.reading() as s:
+            return ingest.titles(s, notice_ids)
 
     # --- notices ----------------------------------------------------------------------------
 

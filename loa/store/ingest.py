@@ -55,6 +55,16 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class Drafted:
+    """A notice version drafted from a new or amended document version."""
+
+    document_id: int
+    document_version: int
+    notice_id: int
+    notice_version: int
+
+
+@dataclass(frozen=True)
 class _Seen:
     version_id: int
     version: int
@@ -99,6 +109,14 @@ _DRAFTS_OF = select(_notice_versions.c.id, _notice_versions.c.notice_id).where(
 # the ids of version rows just inserted, by their parents (then matched on version in Python)
 _VERSION_IDS = {table: select(table.c[parent], table.c.version, table.c.id).where(table.c[parent].in_(_ids("parents")))
                 for table, parent in ((_document_versions, "document_id"), (_notice_versions, "notice_id"))}
+
+
+_TITLES = (select(_notice_versions.c.notice_id, _notice_versions.c.title)
+           .where(_notice_versions.c.notice_id.in_(_ids("notices"))).order_by(_notice_versions.c.version))
+
+
+def titles(s: Session, notice_ids: list[int]) -> dict[int, str]:
+    return dict(s.execute(_TITLES, {"notices": list(set(notice_ids))}).all())  # the latest version's wins
 
 
 def known_texts(s: Session, identities: Iterable[str]) -> dict[str, set[str]]:

@@ -80,6 +80,19 @@ def test_feed_to_every_channel_only_after_approval(system):
     notice = loa(env, "show", str(nid))
     assert notice["state"] == "drafted" and notice["areas"] == ["cao-bang/hoa-an"]
     assert set(notice["variants"]) >= {"website", "boards", "radio", "print"}
+    # operators see each new reform document and its draft in Prefect's event feed
+    api = json.loads((cfg.home / "run.json").read_text())["prefect_api_url"]
+    document = next(d for d in reports["Mẫu qua HTTP"]["documents"] if d["notice_id"] == nid)
+
+    def announced():
+        found = requests.post(f"{api}/events/filter", timeout=10, json={"filter": {
+            "event": {"name": ["loa.document.ingested", "loa.notice.drafted"]}}, "limit": 50}).json()
+        names = {(e["event"], e["resource"]["prefect.resource.id"]) for e in found.get("events", [])}
+        wanted = {("loa.document.ingested", f"loa.document.{document['document_id']}"),
+                  ("loa.notice.drafted", f"loa.notice.{nid}")}
+        return wanted <= names
+
+    wait(announced, 30, "loa.document.ingested and loa.notice.drafted in Prefect's events")
 
     # nothing public before approval
     topic = f"loa/v1/areas/cao-bang/hoa-an/notices/{nid}"

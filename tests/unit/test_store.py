@@ -61,8 +61,11 @@ def test_record_poll_stores_entries_drafts_and_feed_health_together(store):
     items = [(entry(), RELEVANT, {"boards": "bảng tin", "radio": "kính thưa"}),
              (entry(title="Lễ hội mùa xuân", ident="urn:doc:2"), irrelevant, None)]
     changes, drafted = poll(store, items)
-    assert [c.kind for c in changes] == ["new", "new"] and len(drafted) == 1
-    assert store.notice(drafted[0]).variants == {"boards": "bảng tin", "radio": "kính thưa"}
+    assert [c.kind for c in changes] == ["new", "new"]
+    (made,) = drafted
+    assert (made.document_id, made.document_version, made.notice_version) == (changes[0].document_id, 1, 1)
+    assert store.notice(made.notice_id).variants == {"boards": "bảng tin", "radio": "kính thưa"}
+    assert store.titles([made.notice_id]) == {made.notice_id: "Kế hoạch cải cách hành chính năm 2026"}
     assert store.feed_validators(FEED) == ('"v1"', None)
     (health,) = store.feeds()
     assert (health["title"], health["consecutive_failures"]) == ("Tin cải cách", 0)
@@ -85,7 +88,9 @@ def test_record_poll_is_all_or_nothing(store, monkeypatch):
 
 def test_two_texts_of_one_document_in_one_poll_leave_one_draft(store):
     items = [(entry(), RELEVANT, {"boards": "v1"}), (entry(summary="<p>Bản sửa</p>"), RELEVANT, {"boards": "v2"})]
-    _, (notice_id,) = poll(store, items)
+    _, drafted = poll(store, items)
+    assert [(d.notice_version, d.document_version) for d in drafted] == [(1, 1), (2, 2)]
+    notice_id = drafted[0].notice_id
     states = {v: store.notice(notice_id, v).state for v in (1, 2)}
     assert states == {1: NoticeState.SUPERSEDED, 2: NoticeState.DRAFTED}
     assert store.notice(notice_id).variants == {"boards": "v2"}
