@@ -142,7 +142,9 @@ class Website:
                 cat = memory.catalogue(self.tree, self.site.tz, now, changed)
                 plan = self.builder.plan(cat, pages, now=now, touch=touch, editions=self._editions(),
                                          have_qr={i for i in changed if self._qr_current(i)})
-                return self._write(cat, plan, memory)
+                report = self._write(cat, plan, memory)
+                report.republished = list(changed.values())
+                return report
             finally:
                 memory.close()
 

@@ -72,6 +72,7 @@ class Plan:
 class WriteReport:
     written: list[str] = field(default_factory=list)
     unchanged: int = 0
+    republished: list[Entry] = field(default_factory=list)  # the notices an incremental publish redid
 
 
 def site_env(site: SiteInfo, tree: AreaTree, folder: Path = TEMPLATES) -> Environment:
