@@ -56,7 +56,12 @@ class Printed:
         self.renderer = BulletinRenderer(self.site, self.tree, font_size_pt=cfg.print.font_size_pt)
 
     def targets(self, notice: NoticeView) -> list[str]:
-        return [leaf for leaf in self.tree.leaves() if any(within(leaf, a) for a in notice.areas)]
+        return self.bulletin_areas(notice.areas)
+
+    def bulletin_areas(self, areas) -> list[str]:
+        """The bulletin areas (communes, or districts without communes) where notices for `areas` are read."""
+        areas = set(areas)
+        return [leaf for leaf in self.tree.leaves() if any(within(leaf, a) for a in areas)]
 
     def dispatch(self, notice: NoticeView, targets: list[str]) -> list[DeliveryResult]:
         return self._remake(notice, targets, withdrawn=False)
@@ -71,27 +76,35 @@ class Printed:
 
     def _remake(self, notice: NoticeView, targets: list[str], withdrawn: bool) -> list[DeliveryResult]:
         """Remake the current edition of each target area; say which weekly editions carried a withdrawn notice."""
-        now = datetime.now(timezone.utc)
-        results, made = [], []
-        live = self.live_items(now)
-        for area in targets:
-            try:
-                res = self.make(area, bulletin.current_period(now, self.cfg.tz), now, live)
-            except (OSError, PdfError) as exc:
-                results.append(DeliveryResult(self.name, area, False, f"bulletin for {area}: {exc}"))
+        results = []
+        for area, res in self.current_editions(targets, datetime.now(timezone.utc)).items():
+            if not isinstance(res, PrintResult):
+                results.append(DeliveryResult(self.name, area, False, f"bulletin for {area}: {res}"))
                 continue
-            made.append(area)
             detail = f"{res.path}: {res.notices} notice(s), {res.pages} page(s)"
             if withdrawn:
                 printed = self.editions_with(area, notice.id)
                 detail += (f"; printed editions that carried it: {', '.join(printed)} — take those copies down"
                            if printed else "; no weekly edition carried it")
             results.append(DeliveryResult(self.name, area, True, detail))
+        return results
+
+    def current_editions(self, areas: list[str], now: datetime) -> dict[str, PrintResult | Exception]:
+        """Remake the current edition (every notice in force now) of each area, the notices loaded once; then
+        the area pages that link them. An area whose PDF could not be made maps to the error."""
+        out: dict[str, PrintResult | Exception] = {}
+        live = self.live_items(now)
+        for area in areas:
+            try:
+                out[area] = self.make(area, bulletin.current_period(now, self.cfg.tz), now, live)
+            except (OSError, PdfError) as exc:
+                out[area] = exc
+        made = [area for area, res in out.items() if isinstance(res, PrintResult)]
         if made:
             from channels.website import Website
 
             Website(self.cfg, self.store).refresh_areas(made, now)  # area pages link the new PDFs
-        return results
+        return out
 
     # --- making bulletins (also `loa print` and the weekly flow) -----------------------------------
 

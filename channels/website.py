@@ -2,9 +2,11 @@
 
 This channel gathers the context from the store and the disk (audio files, bulletin PDFs) and
 hands it to loa.site, which plans the files; one writer writes them atomically. Publishing a
-notice is incremental: the JSON listing (site/notices.json) is read back as the list of every
-public notice, so only the touched pages are rendered and nothing else is loaded from the store.
-A missing or foreign listing (first run, another site URL) makes it rebuild the whole site.
+notice is incremental: the site's private index (loa.site.memory, LOA_HOME/site-memory.sqlite3)
+knows every public notice, so only the touched pages are rendered and only that notice (and any
+that expired since the last publish) is loaded from the store. A missing index, or one that does
+not describe the site on disk (first run, a wiped site, another site URL), makes it rebuild the
+whole site.
 
 Pages: notices/<id>.html is always a notice's current public version; each older public version
 keeps its own page, notices/<id>/v<n>.html, marked as replaced and linking to the current one.
@@ -13,6 +15,7 @@ Withdrawn notices keep their page, marked withdrawn; they are never deleted.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -24,9 +27,11 @@ from loa.model import LIVE_STATES, DeliveryResult, NoticeState, NoticeView, Prio
 from loa.signing import Signer
 from loa.site import qr
 from loa.site.bulletin import editions_on_disk
-from loa.site.build import SiteBuilder, Touch, WriteReport, areas_key, qr_path, read_memory, write_files
+from loa.site.build import Catalogue, Plan, SiteBuilder, Touch, WriteReport, areas_key, qr_path, write_files
 from loa.site.context import entry_from_view
-from loa.site.model import Audio, AreaTree, Entry, LanguageText, NoticePage, SiteInfo
+from loa.site.indexes import LISTING_PATH
+from loa.site.memory import FILE as MEMORY_FILE, SiteMemory
+from loa.site.model import Audio, AreaTree, Entry, LanguageText, NoticePage, SiteInfo, micros
 from loa.store import Store
 from loa.store.site import all_language_variants, language_variants
 
@@ -65,6 +70,7 @@ class Website:
         self.tree = AreaTree(cfg.areas)
         self.builder = SiteBuilder(self.site, self.tree)
         self._audio_dir = cfg.home / "radio" / "audio"
+        self._memory_path = cfg.home / MEMORY_FILE
         self.languages = sorted({lang for s in cfg.stations for lang in s.languages} - {"vi"})
 
     def targets(self, notice: NoticeView) -> list[str]:
@@ -97,22 +103,7 @@ class Website:
 
     def publish(self, notice_id: int, now: datetime | None = None) -> WriteReport:
         """Rewrite what one notice touches: its pages, the home page, its areas' pages and feeds, the indexes."""
-        now = now or datetime.now(timezone.utc)
-        with self._lock():
-            memory = read_memory(self.root, self.site.url, areas_key(self.tree))
-            if memory is None:
-                return self._rebuild(now)
-            public = self._public(notice_id)
-            if public is None:
-                return WriteReport()
-            known = memory.entries.get(notice_id)
-            entry, pages = self._pages(public, known.first_published_at if known else None)
-            old = memory.replace(entry)
-            have_qr = {notice_id} if self._qr_current(notice_id) else set()
-            files = self.builder.plan(list(memory.entries.values()), pages, now=now,
-                                      touch=self.builder.touch_for(entry, old), editions=self._editions(),
-                                      have_qr=have_qr, memory=memory)
-            return self._write(files)
+        return self._update(now or datetime.now(timezone.utc), [notice_id])
 
     def rebuild(self, now: datetime | None = None) -> WriteReport:
         """Rebuild the whole site from the store (`loa site rebuild`): after a template or config change."""
@@ -121,19 +112,46 @@ class Website:
 
     def refresh_areas(self, areas: list[str], now: datetime | None = None) -> WriteReport:
         """Re-render these areas' pages (their bulletin PDFs changed); everything else is left as it is."""
-        now = now or datetime.now(timezone.utc)
+        return self._update(now or datetime.now(timezone.utc), [], areas)
+
+    def refresh(self, now: datetime | None = None) -> WriteReport:
+        """Bring the site up to `now` (the `site-refresh` deployment): notices that expired since they were
+        written leave the current lists and are marked on their pages. Writes nothing when none did."""
+        return self._update(now or datetime.now(timezone.utc), [])
+
+    def _update(self, now: datetime, ids: list[int], areas: list[str] = ()) -> WriteReport:
+        """Republish these notices, and any whose status changed since it was written, and re-render `areas`."""
         with self._lock():
-            memory = read_memory(self.root, self.site.url, areas_key(self.tree))
+            memory = SiteMemory.open(self._memory_path, self.root, self.site.url, areas_key(self.tree))
             if memory is None:
                 return self._rebuild(now)
-            files = self.builder.plan(list(memory.entries.values()), [], now=now, memory=memory,
-                                      touch=Touch(areas=set(areas), months=set()), editions=self._editions())
-            return self._write(files)
+            try:
+                ids = list(dict.fromkeys([*ids, *memory.stale(micros(now))]))
+                known = memory.entries(ids)
+                changed: dict[int, Entry] = {}
+                pages: list[NoticePage] = []
+                touch = Touch(areas=set(areas), months=set())
+                for public in filter(None, map(self._public, ids)):
+                    old = known.get(public.current.id)
+                    entry, notice_pages = self._pages(public, old.first_published_at if old else None)
+                    changed[entry.id] = entry
+                    pages += notice_pages
+                    touch |= self.builder.touch_for(entry, old)
+                if not changed and not areas:
+                    return WriteReport()
+                cat = memory.catalogue(self.tree, self.site.tz, now, changed)
+                plan = self.builder.plan(cat, pages, now=now, touch=touch, editions=self._editions(),
+                                         have_qr={i for i in changed if self._qr_current(i)})
+                report = self._write(cat, plan, memory)
+                report.republished = list(changed.values())
+                return report
+            finally:
+                memory.close()
 
     def _rebuild(self, now: datetime) -> WriteReport:
         from loa.store.boards import boards
 
-        same_site = read_memory(self.root, self.site.url) is not None  # QR codes encode the site URL only
+        same_site = self._listed_site_url() == self.site.url  # QR codes encode the site URL only
         # bulk reads instead of one query per notice: language variants, and acks only if a board exists
         self._with_boards, self._texts = bool(boards(self.store)), all_language_variants(self.store)
         self._audio_files = set(os.listdir(self._audio_dir)) if self._audio_dir.is_dir() else set()
@@ -146,18 +164,30 @@ class Website:
         finally:
             self._with_boards, self._texts, self._audio_files = True, None, None
         have_qr = self._qr_files() if same_site else set()
-        files = self.builder.plan(entries, pages, now=now, editions=self._editions(), have_qr=have_qr)
-        return self._write(files)
+        cat = Catalogue.of(entries, self.tree, self.site.tz, now)
+        plan = self.builder.plan(cat, pages, now=now, editions=self._editions(), have_qr=have_qr)
+        memory = SiteMemory.create(self._memory_path, self.root)
+        try:
+            return self._write(cat, plan, memory, everything=True)
+        finally:
+            memory.close()
 
-    def _write(self, files: dict[str, str | bytes]) -> WriteReport:
-        report = write_files(self.root, files)
+    def _write(self, cat: Catalogue, plan: Plan, memory: SiteMemory, everything: bool = False) -> WriteReport:
+        memory.forget_site()  # a publish that stops halfway is followed by a full rebuild
+        report = write_files(self.root, plan.files)
+        memory.save(cat, plan, site_url=self.site.url, key=areas_key(self.tree), everything=everything)
         keys = self.root / "keys" / "notices.json"
         if not keys.exists():  # boards fetch the public key from the site too
-            import json
-
             signer = Signer.load_or_create(self.cfg.home / "keys" / "notice-signing.pem")
             write_atomic(keys, json.dumps(signer.public_key_document(), indent=2))
         return report
+
+    def _listed_site_url(self) -> str | None:
+        """The site URL the public listing on disk was made for (None: no readable listing)."""
+        try:
+            return json.loads((self.root / LISTING_PATH).read_text(encoding="utf-8"))["site"]["url"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def _lock(self):
         return locked(self.cfg.home, "site")

@@ -20,6 +20,7 @@ from flows.ingest import ingest
 from flows.print import print_bulletins
 from flows.radio_slots import radio_slot
 from flows.report import report
+from flows.site import site_refresh
 from loa import events
 from loa.runtime import runtime
 
@@ -50,6 +51,10 @@ def deployments() -> list[tuple]:
         (print_bulletins, dict(
             name="print", schedule=weekly_print(cfg), tags=["loa", "print"],
             description="Make last week's printed bulletin (A4 PDF) for every commune.")),
+        (site_refresh, dict(
+            name="site-refresh", schedule=Cron("1 * * * *", timezone=cfg.timezone), tags=["loa", "site"],
+            description="Take notices that expired off the website's current lists and the communes' current "
+                        "bulletins (hourly; a publish does it too).")),
         (board_health, dict(
             name="board-health", interval=timedelta(minutes=cfg.boards.health_interval_minutes),
             tags=["loa", "boards"],
@@ -85,7 +90,7 @@ def weekly_print(cfg):
 
 
 PRELOAD = ["prefect.flow_engine", "flows.dispatch", "flows.ingest", "channels.boards", "channels.radio",
-           "channels.website", "flows.print", "channels.printed", "channels.webhook", "flows.radio_slots"]
+           "channels.website", "flows.print", "flows.site", "channels.printed", "channels.webhook", "flows.radio_slots"]
 
 
 def _noop() -> None:

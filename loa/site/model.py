@@ -1,21 +1,24 @@
 """What the site is built from: one Entry per public notice, a NoticePage per page, the area tree.
 
 An Entry is a notice's public version in a few hundred bytes: enough for every listing, feed,
-archive, sitemap and search index. The JSON listing (notices.json) is the list of Entries, and
-it doubles as the incremental build's memory: publishing one notice reads it back instead of
-loading every notice from the store.
+archive, sitemap and search index; the JSON listing (notices.json and its month parts) is the list
+of Entries. A Brief is what sorting and grouping need of one (no text): an incremental publish
+loads the Brief of every notice from the site's private index (loa.site.memory) and only the
+Entries the touched pages show.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import NamedTuple
 
 from loa.config import Area
 from loa.model import within
 
 LISTING_SCHEMA = "loa.site.listing"
-LISTING_VERSION = 1
+LISTING_MONTH_SCHEMA = "loa.site.listing.month"
+LISTING_VERSION = 2  # 1 was one notices.json with every notice; 2 is an index of month parts
 
 STATUS_LABELS = {
     "current": "Đang có hiệu lực",
@@ -70,9 +73,7 @@ class Entry:
         return f"notices/{self.id}.html"
 
     def status(self, now: datetime) -> str:
-        if self.state in ("withdrawn", "superseded"):
-            return self.state
-        return "expired" if self.expires_at is not None and self.expires_at <= now else "current"
+        return status_of(self.state, self.expires_at, now)
 
     def to_json(self, site: SiteInfo, tree: "AreaTree", now: datetime) -> dict:
         data = {}
@@ -101,6 +102,51 @@ class Entry:
 
     def superseded(self) -> "Entry":
         return replace(self, state="superseded")
+
+
+def status_of(state: str, expires, now) -> str:
+    """The status a list shows: withdrawn and superseded stay so; a live notice is expired once its
+    expiry has come. `expires` and `now` are both datetimes or both microseconds (Brief)."""
+    if state in ("withdrawn", "superseded"):
+        return state
+    return "expired" if expires is not None and expires <= now else "current"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(value: datetime) -> int:
+    """An aware datetime as integer microseconds since the epoch: exact, and ordered like the datetimes."""
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def month_of(first_published_at: datetime, tz) -> str:
+    """The archive month a notice is filed under: that of its first publication, in local time."""
+    local = first_published_at.astimezone(tz)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+class Brief(NamedTuple):
+    """A notice as sorting and grouping see it: an Entry without its text, times in microseconds."""
+
+    id: int
+    state: str
+    priority: str
+    areas: tuple[str, ...]
+    published: int  # micros(published_at)
+    updated: int  # micros(updated_at)
+    expires: int | None  # micros(expires_at)
+    month: str  # month_of(first_published_at)
+
+    def status(self, now_us: int) -> str:
+        return status_of(self.state, self.expires, now_us)
+
+    @classmethod
+    def of(cls, entry: Entry, tz) -> "Brief":
+        return cls(entry.id, entry.state, entry.priority, entry.areas, micros(entry.published_at),
+                   micros(entry.updated_at), micros(entry.expires_at) if entry.expires_at else None,
+                   month_of(entry.first_published_at, tz))
 
 
 _ENTRY_FIELDS = tuple(f.name for f in fields(Entry))

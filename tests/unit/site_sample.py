@@ -83,7 +83,7 @@ EDITIONS = {"cao-bang/hoa-an/hong-viet": [
 
 def build() -> dict[str, str | bytes]:
     entries, pages = sample()
-    return SiteBuilder(SITE, TREE).plan(entries, pages, now=NOW, editions=EDITIONS)
+    return SiteBuilder(SITE, TREE).plan(entries, pages, now=NOW, editions=EDITIONS).files
 
 
 def many(n: int, start: int = 1000) -> list[Entry]:

@@ -181,3 +181,28 @@ def test_the_weekly_deployment_runs_in_local_time(cfg):
 
     schedule = weekly_print(cfg)
     assert (schedule.cron, schedule.timezone) == ("0 6 * * 1", "Asia/Ho_Chi_Minh")
+
+
+def test_the_hourly_refresh_takes_an_expired_notice_off_the_site_and_the_bulletin(printed, cfg):
+    from channels.website import Website
+    from flows.site import refresh
+    from tests.unit.test_site_publish import expire
+
+    printer, store = printed
+    site, now = cfg.home / "site", datetime.now(timezone.utc)
+    a = approve(store, "urn:a", [COMMUNE], title="Lịch tiêm phòng gia súc đợt 2")
+    b = approve(store, "urn:b", ["cao-bang/hoa-an/be-trieu"], title="Thông báo của xã Bế Triều")
+    expire(store, a.id, now + timedelta(hours=1))
+    for n in (a, b):
+        Website(cfg, store).publish(n.id, now)
+    printer.current_editions([COMMUNE], now)
+    current = site / "print" / COMMUNE / "current.pdf"
+    assert "Lịch tiêm phòng gia súc" in pdf_text(current)
+    assert refresh(cfg, store, now) == []  # nothing has expired: nothing is written
+    later = now + timedelta(hours=2)
+    [row] = refresh(cfg, store, later)
+    assert (row["notice"], row["status"], row["bulletins remade"], row["bulletins failed"]) == (a.id, "expired", COMMUNE, "")
+    assert "Lịch tiêm phòng gia súc" not in pdf_text(current)
+    assert "Thông báo này đã hết hiệu lực" in (site / "notices" / f"{a.id}.html").read_text()
+    assert "Lịch tiêm phòng gia súc" not in (site / "areas" / COMMUNE / "index.html").read_text()
+    assert refresh(cfg, store, later + timedelta(hours=1)) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from html.parser import HTMLParser
@@ -12,9 +13,10 @@ import feedparser
 import html5lib
 import pytest
 
-from loa.site.build import SiteBuilder, Touch, read_listing, root_for, write_files
+from loa.site.build import Catalogue, SiteBuilder, Touch, areas_key, root_for, write_files
 from loa.site.feeds import FEED_SIZE
-from loa.site.model import Entry
+from loa.site.memory import SiteMemory
+from loa.site.model import Entry, micros
 from tests.unit.site_sample import AREAS, NOW, SITE, TREE, XSS_TITLE, build, many, sample
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -165,7 +167,7 @@ def test_area_feeds_carry_only_what_concerns_the_area(files):
 
 def test_feeds_keep_the_newest_and_stay_well_formed_with_control_characters():
     entries = many(FEED_SIZE + 20) + [replace(many(1, start=9)[0], title="Tiêu đề\x0b có\x00 ký tự điều khiển")]
-    files = SiteBuilder(SITE, TREE).plan(entries, [], now=NOW)
+    files = SiteBuilder(SITE, TREE).plan(entries, [], now=NOW).files
     for kind in ("atom", "rss"):
         parsed = feedparser.parse(files[f"{kind}.xml"])
         assert parsed.bozo == 0 and len(parsed.entries) == FEED_SIZE
@@ -173,54 +175,100 @@ def test_feeds_keep_the_newest_and_stay_well_formed_with_control_characters():
     assert any(e.title == "Tiêu đề có ký tự điều khiển" for e in feedparser.parse(files["atom.xml"]).entries)
 
 
-def test_sitemap_listing_and_search_index(files):
+def read_public_listing(root) -> tuple[dict, dict[int, dict]]:
+    """What another program does with the listing: read notices.json, then every month part it links."""
+    index = json.loads((root / "notices.json").read_text(encoding="utf-8"))
+    notices, base = {}, index["site"]["url"] + "/"
+    for part in index["months"]:
+        assert part["url"].startswith(base)
+        data = json.loads((root / part["url"].removeprefix(base)).read_text(encoding="utf-8"))
+        assert (data["schema"], data["schema_version"], data["month"]) == ("loa.site.listing.month", 2, part["month"])
+        assert len(data["notices"]) == part["count"]
+        assert [n["id"] for n in data["notices"]] == sorted((n["id"] for n in data["notices"]), reverse=True)
+        notices |= {n["id"]: n for n in data["notices"]}
+    return index, notices
+
+
+def test_sitemap_listing_and_search_index(tmp_path, files):
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    locs = [e.text for e in ET.fromstring(files["sitemap.xml"]).findall("s:url/s:loc", ns)]
-    assert "https://loa.example.gov.vn/notices/3.html" in locs and "https://loa.example.gov.vn/index.html" in locs
-    assert f"https://loa.example.gov.vn/areas/cao-bang/hoa-an/hong-viet/index.html" in locs
-    listing = json.loads(files["notices.json"])
-    assert listing["schema"] == "loa.site.listing" and [n["id"] for n in listing["notices"]] == [6, 5, 4, 3, 2, 1]
-    statuses = {n["id"]: n["status"] for n in listing["notices"]}
+    urls = {e.find("s:loc", ns).text: e.find("s:lastmod", ns) for e in ET.fromstring(files["sitemap.xml"]).findall("s:url", ns)}
+    assert urls["https://loa.example.gov.vn/notices/3.html"].text == "2026-11-24"  # withdrawn on the 24th
+    assert urls["https://loa.example.gov.vn/index.html"].text == "2026-11-24"
+    assert urls["https://loa.example.gov.vn/areas/cao-bang/hoa-an/hong-viet/index.html"] is None
+    write_files(tmp_path, files)
+    index, notices = read_public_listing(tmp_path)
+    assert (index["schema"], index["schema_version"], index["count"]) == ("loa.site.listing", 2, 6)
+    assert [(m["month"], m["count"]) for m in index["months"]] == [("2026-11", 5), ("2026-10", 1)]  # newest first
+    statuses = {i: n["status"] for i, n in notices.items()}
     assert statuses == {1: "current", 2: "current", 3: "withdrawn", 4: "current", 5: "expired", 6: "current"}
-    n1 = next(n for n in listing["notices"] if n["id"] == 1)
-    assert n1["area_names"] == ["tỉnh Cao Bằng"] and n1["document"]["number"] == "3627/KH-UBND"
-    assert n1["url"] == "https://loa.example.gov.vn/notices/1.html"
-    index = json.loads(files["search-index.json"])
-    assert index["fields"][:3] == ["id", "status", "title"]
-    assert {row[0]: row[1] for row in index["items"]} == statuses
+    assert notices[1]["area_names"] == ["tỉnh Cao Bằng"] and notices[1]["document"]["number"] == "3627/KH-UBND"
+    assert notices[1]["url"] == "https://loa.example.gov.vn/notices/1.html"
+    assert [n["id"] for n in json.loads(files["notices/2026-10.json"])["notices"]] == [4]  # filed by first publication
+    search = json.loads(files["search-index.json"])
+    assert search["fields"][:3] == ["id", "status", "title"]
+    assert {row[0]: row[1] for row in search["items"]} == statuses
     assert "Sitemap: https://loa.example.gov.vn/sitemap.xml" in files["robots.txt"]
 
 
-def test_the_listing_reads_back_as_the_same_entries(tmp_path, files):
+def test_the_public_listing_reads_back_as_the_same_entries(tmp_path, files):
     write_files(tmp_path, files)
     entries, _ = sample()
-    back = read_listing(tmp_path, SITE.url)
-    assert back == {e.id: e for e in entries}
-    assert read_listing(tmp_path, "https://another.example") is None  # another site: rebuild everything
-    (tmp_path / "notices.json").write_text("{broken")
-    assert read_listing(tmp_path, SITE.url) is None
+    _, notices = read_public_listing(tmp_path)
+    assert {i: Entry.from_json(n) for i, n in notices.items()} == {e.id: e for e in entries}
 
 
-def test_reused_listing_and_search_lines_equal_a_fresh_build(tmp_path, files):
-    from datetime import timedelta
-
-    from loa.site.build import areas_key, read_memory
-
-    write_files(tmp_path, files)
-    memory = read_memory(tmp_path, SITE.url, areas_key(TREE))
-    assert len(memory.listing) == len(memory.search) == 6
-    entries, pages = sample()
+def remembered(tmp_path, files, entries) -> SiteMemory:
+    """The private index of a site written by a full plan, as the website channel leaves it."""
     builder = SiteBuilder(SITE, TREE)
-    for now in (NOW, NOW - timedelta(days=20)):  # 20 days earlier notice 5 had not expired: its lines are redone
-        fresh = builder.plan(entries, [], now=now, touch=Touch(set(), set()))
-        reused = builder.plan(entries, [], now=now, touch=Touch(set(), set()), memory=memory)
-        assert reused["notices.json"] == fresh["notices.json"]
-        assert reused["search-index.json"] == fresh["search-index.json"]
-    changed = replace(entries[0], title="Kế hoạch đã sửa")
-    memory.replace(changed)  # a changed notice's lines are never reused
-    assert "Kế hoạch đã sửa" in builder.plan(list(memory.entries.values()), [], now=NOW, touch=Touch(set(), set()),
-                                             memory=memory)["notices.json"]
-    assert read_memory(tmp_path, SITE.url, "another areas.yaml") is None
+    cat = Catalogue.of(entries, TREE, SITE.tz, NOW)
+    plan = builder.plan(cat, [], now=NOW)
+    assert plan.files["notices.json"] == files["notices.json"]
+    write_files(tmp_path / "site", plan.files)
+    memory = SiteMemory.create(tmp_path / "memory.sqlite3", tmp_path / "site")
+    memory.save(cat, plan, site_url=SITE.url, key=areas_key(TREE), everything=True)
+    return memory
+
+
+def test_a_plan_from_the_private_index_equals_a_full_plan_file_for_file(tmp_path, files):
+    entries, _ = sample()
+    remembered(tmp_path, files, entries).close()
+    builder = SiteBuilder(SITE, TREE)
+    # 20 days earlier notice 5 had not expired: its lines are made afresh, its month part rewritten
+    for now, fresh in ((NOW, []), (NOW - timedelta(days=20), [5])):
+        memory = SiteMemory.open(tmp_path / "memory.sqlite3", tmp_path / "site", SITE.url, areas_key(TREE))
+        assert memory.stale(micros(now)) == fresh
+        cat = memory.catalogue(TREE, SITE.tz, now, {})
+        assert [b.id for b in cat.fresh] == fresh
+        plan = builder.plan(cat, [], now=now, touch=Touch(set(), set()))
+        full = builder.plan(entries, [], now=now).files
+        assert {k: v for k, v in plan.files.items() if k in full} == {k: full[k] for k in plan.files}
+        assert ("notices/2026-11.json" in plan.files) == bool(fresh) and "notices/2026-10.json" not in plan.files
+        memory.close()
+    memory = SiteMemory.open(tmp_path / "memory.sqlite3", tmp_path / "site", SITE.url, areas_key(TREE))
+    changed = replace(entries[0], title="Kế hoạch đã sửa")  # a changed notice's lines are never reused
+    cat = memory.catalogue(TREE, SITE.tz, NOW, {changed.id: changed})
+    plan = builder.plan(cat, [], now=NOW, touch=builder.touch_for(changed, entries[0]))
+    assert "Kế hoạch đã sửa" in plan.files["notices/2026-11.json"] and set(plan.fresh) == {changed.id}
+    assert plan.files["index.html"] == builder.plan([changed, *entries[1:]], [], now=NOW).files["index.html"]
+
+
+def test_the_private_index_is_trusted_only_for_the_site_it_describes(tmp_path, files):
+    entries, _ = sample()
+    remembered(tmp_path, files, entries).close()
+    path, root = tmp_path / "memory.sqlite3", tmp_path / "site"
+    assert SiteMemory.open(path, root, SITE.url, areas_key(TREE)) is not None
+    assert SiteMemory.open(path, root, "https://another.example", areas_key(TREE)) is None  # another site
+    assert SiteMemory.open(path, root, SITE.url, "another areas.yaml") is None
+    assert SiteMemory.open(tmp_path / "none.sqlite3", root, SITE.url, areas_key(TREE)) is None  # first run
+    (root / "notices.json").write_text((root / "notices.json").read_text().replace("2026-11-25", "2026-11-26"))
+    assert SiteMemory.open(path, root, SITE.url, areas_key(TREE)) is None  # a site it did not write (restored, edited)
+    (root / "notices.json").unlink()
+    assert SiteMemory.open(path, root, SITE.url, areas_key(TREE)) is None  # a wiped site
+    path.write_bytes(b"not a database" * 100)
+    for name in ("memory.sqlite3-wal", "memory.sqlite3-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    assert SiteMemory.open(path, root, SITE.url, areas_key(TREE)) is None  # a damaged file
+    SiteMemory.create(path, root).close()  # is replaced by an empty one
 
 
 def test_a_commune_notice_touches_only_its_branch_of_the_tree():
@@ -229,13 +277,13 @@ def test_a_commune_notice_touches_only_its_branch_of_the_tree():
     new = replace(entries[0], id=7, areas=("cao-bang/hoa-an/be-trieu",), first_published_at=NOW, published_at=NOW)
     touch = builder.touch_for(new, None)
     assert touch.areas == {"cao-bang", "cao-bang/hoa-an", "cao-bang/hoa-an/be-trieu"}
-    files = builder.plan(entries + [new], [replace(pages[0], entry=new)], now=NOW, touch=touch)
+    files = builder.plan(entries + [new], [replace(pages[0], entry=new)], now=NOW, touch=touch).files
     touched_areas = {k.rsplit("/", 1)[0] for k in files if k.startswith("areas/")}
     assert touched_areas == {f"areas/{a}" for a in touch.areas}
     assert not any("hong-viet" in k or "ha-quang" in k for k in files)
     assert {k for k in files if k.startswith("areas/") and re.search(r"\d{4}-\d{2}\.html$", k)} == {
         f"areas/{a}/2026-11.html" for a in touch.areas}
-    assert {k for k in files if k.startswith("notices/")} == {"notices/7.html", "notices/7.qr.svg"}
+    assert {k for k in files if k.startswith("notices/") and not k.endswith(".json")} == {"notices/7.html", "notices/7.qr.svg"}
     # a province-wide notice reaches every area page
     assert builder.touch_for(replace(new, areas=("cao-bang",)), None).areas == set(AREAS)
 
@@ -268,7 +316,7 @@ def test_relative_roots_let_the_site_live_under_any_prefix():
 
 def test_lists_are_capped_and_point_to_the_archives():
     entries = many(120)
-    files = SiteBuilder(SITE, TREE).plan(entries, [], now=NOW, touch=Touch())
+    files = SiteBuilder(SITE, TREE).plan(entries, [], now=NOW, touch=Touch()).files
     home = files["index.html"]
     assert home.count('class="item ') == 50 and "Và 70 thông báo khác" in home
     months = {k for k in files if re.fullmatch(r"areas/cao-bang/\d{4}-\d{2}\.html", k)}

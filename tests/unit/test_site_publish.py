@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import marshal
+import sqlite3
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import update
 
 from channels.website import Website
 from loa.model import Classification, DocumentMeta, Priority
 from loa.render import Renderer
+from loa.site.memory import FILE as MEMORY_FILE
 from loa.store import Store
+from loa.store.schema import NoticeVersionRow
+from tests.unit.test_site_build import read_public_listing
 from tests.unit.test_store import FEED, entry
 
 NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)  # after every approval the test makes: nothing has expired
@@ -47,8 +53,7 @@ def test_first_publish_builds_the_site_then_each_publish_touches_only_its_branch
             "areas/cao-bang/hoa-an/be-trieu/atom.xml", "areas/cao-bang/hoa-an/index.html",
             "areas/cao-bang/index.html"} <= written
     assert not any("hong-viet" in p or "ha-quang" in p or p == f"notices/{a.id}.html" for p in written), written
-    listing = json.loads((root / "notices.json").read_text())
-    assert [n["id"] for n in listing["notices"]] == [b.id, a.id]
+    assert list(read_public_listing(root)[1]) == [b.id, a.id]
     assert "Thông báo tiếp công dân" in (root / "areas/cao-bang/hoa-an/index.html").read_text()
     assert "Thông báo tiếp công dân" not in (root / "areas/cao-bang/hoa-an/hong-viet/index.html").read_text()
 
@@ -64,7 +69,7 @@ def test_a_new_version_replaces_the_page_and_keeps_the_old_one_linked(site):
     old = (root / f"notices/{v1.id}/v1.html").read_text()
     assert "Mười hai thủ tục" in current and 'data-version="2"' in current and f"notices/{v1.id}/v1.html" in current
     assert "Mười thủ tục" in old and "đã được thay thế" in old and f'href="../../notices/{v1.id}.html"' in old
-    assert json.loads((root / "notices.json").read_text())["notices"][0]["versions"] == [1]
+    assert read_public_listing(root)[1][v1.id]["versions"] == [1]
 
 
 def test_a_pending_draft_never_shows_the_published_version_stays(site):
@@ -95,19 +100,102 @@ def test_withdrawn_page_stays_marked_and_leaves_current_lists(site):
     assert f"notices/{n.id}.html" in month and "Đã thu hồi" in month
 
 
-def test_incremental_publishing_ends_where_a_full_rebuild_does(site):
+def expire(store: Store, notice_id: int, at: datetime) -> None:
+    with store.session() as s:
+        s.execute(update(NoticeVersionRow).where(NoticeVersionRow.notice_id == notice_id).values(expires_at=at))
+
+
+def memory_rows(cfg) -> list:
+    """The private index's content: listing lines, Briefs with the status written, what it records of the site."""
+    with sqlite3.connect(cfg.home / MEMORY_FILE) as db:
+        [(briefs,)] = db.execute("SELECT data FROM briefs").fetchall()
+        return [db.execute("SELECT * FROM lines ORDER BY id").fetchall(), marshal.loads(briefs),
+                db.execute("SELECT * FROM meta ORDER BY key").fetchall()]
+
+
+def test_incremental_publishing_ends_where_a_full_rebuild_does(site, cfg):
     web, store, root = site
     ids = [approve(store, f"urn:{i}", [area], title=f"Thông báo {i}").id
            for i, area in enumerate(["cao-bang", "cao-bang/hoa-an/hong-viet", "cao-bang/ha-quang/xuan-hoa",
-                                     "cao-bang/hoa-an"])]
+                                     "cao-bang/hoa-an", "cao-bang/hoa-an/be-trieu"])]
+    expire(store, ids[4], NOW + timedelta(days=1))
     for nid in ids:
         web.publish(nid, NOW)
     store.transition(ids[1], "withdraw", "Nông Thị Hoa")
     web.publish(ids[1], NOW)
     again = approve(store, "urn:0", ["cao-bang"], title="Thông báo 0 (sửa đổi)")
     web.publish(again.id, NOW)
-    report = web.rebuild(NOW)
+    later = NOW + timedelta(days=2)  # notice 4 has expired since it was written; this publish redoes its pages too
+    last = approve(store, "urn:5", ["cao-bang/ha-quang"], title="Thông báo 5").id
+    report = web.publish(last, later)
+    assert f"notices/{ids[4]}.html" in report.written and "areas/cao-bang/hoa-an/be-trieu/index.html" in report.written
+    incremental = memory_rows(cfg)
+    report = web.rebuild(later)
     assert report.written == [], f"the incremental site differs from a rebuild in {report.written}"
+    assert memory_rows(cfg) == incremental  # and so does the private index
+    _, listed = read_public_listing(root)
+    assert listed[ids[4]]["status"] == "expired" and listed[ids[1]]["status"] == "withdrawn" and len(listed) == 6
+
+
+def test_refresh_marks_what_expired_and_writes_nothing_otherwise(site):
+    web, store, root = site
+    a = approve(store, "urn:a", ["cao-bang/hoa-an/hong-viet"], title="Lịch tiêm phòng")
+    expire(store, a.id, NOW + timedelta(hours=1))
+    web.publish(a.id, NOW)
+    assert "Lịch tiêm phòng" in (root / "areas/cao-bang/hoa-an/hong-viet/index.html").read_text()
+    assert web.refresh(NOW).written == []  # nothing expired since it was written
+    report = web.refresh(NOW + timedelta(hours=2))
+    assert {f"notices/{a.id}.html", "index.html", "areas/cao-bang/hoa-an/hong-viet/index.html",
+            "areas/cao-bang/index.html", "search-index.json"} <= set(report.written)
+    assert "Thông báo này đã hết hiệu lực" in (root / f"notices/{a.id}.html").read_text()
+    assert "Lịch tiêm phòng" not in (root / "areas/cao-bang/hoa-an/hong-viet/index.html").read_text()
+    assert read_public_listing(root)[1][a.id]["status"] == "expired"
+    assert web.refresh(NOW + timedelta(hours=3)).written == []
+
+
+def test_a_publish_that_stops_halfway_is_followed_by_a_full_rebuild(site):
+    web, store, root = site
+    a = approve(store, "urn:a", ["cao-bang"])
+    web.publish(a.id, NOW)
+    (root / "areas/cao-bang/ha-quang").rename(root / "ha-quang.moved")
+    (root / "areas/cao-bang/ha-quang").write_text("a file where the folder should be")
+    b = approve(store, "urn:b", ["cao-bang"], title="Thông báo toàn tỉnh")
+    with pytest.raises(OSError):
+        web.publish(b.id, NOW)  # some files written, the area pages under ha-quang not
+    (root / "areas/cao-bang/ha-quang").unlink()
+    (root / "ha-quang.moved").rename(root / "areas/cao-bang/ha-quang")
+    c = approve(store, "urn:c", ["cao-bang/hoa-an/hong-viet"])
+    report = web.publish(c.id, NOW)  # the private index no longer matches the site: everything is redone
+    assert "areas/cao-bang/ha-quang/index.html" in report.written
+    assert "Thông báo toàn tỉnh" in (root / "areas/cao-bang/ha-quang/index.html").read_text()
+    assert web.rebuild(NOW).written == []
+
+
+def test_rows_lost_from_the_search_index_are_made_again_a_lost_entry_rebuilds(site, cfg):
+    web, store, root = site
+    for i, area in enumerate(["cao-bang", "cao-bang/hoa-an", "cao-bang/hoa-an/hong-viet"]):
+        web.publish(approve(store, f"urn:{i}", [area], title=f"Thông báo {i}").id, NOW)
+    index = root / "search-index.json"
+    index.write_bytes(b"\n".join(line for line in index.read_bytes().split(b"\n") if "Thông báo 1".encode() not in line))
+    report = web.publish(approve(store, "urn:3", ["cao-bang/ha-quang"], title="Thông báo 3").id, NOW)
+    assert "areas/cao-bang/hoa-an/hong-viet/index.html" not in report.written  # no rebuild: the row is made again
+    assert web.rebuild(NOW).written == [] and len(json.loads(index.read_bytes())["items"]) == 4
+    with sqlite3.connect(cfg.home / MEMORY_FILE) as db:
+        db.execute("DELETE FROM lines WHERE id = (SELECT min(id) FROM lines)")  # a notice the index cannot show
+    report = web.publish(approve(store, "urn:4", ["cao-bang/ha-quang"], title="Thông báo 4").id, NOW)
+    assert report.unchanged > 40 and web.rebuild(NOW).written == []  # a full rebuild
+
+
+def test_a_lost_private_index_makes_the_next_publish_rebuild_everything(site, cfg):
+    web, store, root = site
+    a = approve(store, "urn:a", ["cao-bang"])
+    web.publish(a.id, NOW)
+    (cfg.home / MEMORY_FILE).unlink()
+    b = approve(store, "urn:b", ["cao-bang/hoa-an"])
+    report = web.publish(b.id, NOW)
+    assert (cfg.home / MEMORY_FILE).exists() and list(read_public_listing(root)[1]) == [b.id, a.id]
+    everything = web.rebuild(NOW)
+    assert everything.written == [] and len(report.written) + report.unchanged > everything.unchanged  # + a new QR code
 
 
 def test_a_lost_listing_makes_the_next_publish_rebuild_everything(site):
@@ -117,8 +205,7 @@ def test_a_lost_listing_makes_the_next_publish_rebuild_everything(site):
     (root / "notices.json").unlink()
     b = approve(store, "urn:b", ["cao-bang/hoa-an"])
     web.publish(b.id, NOW)
-    ids = [n["id"] for n in json.loads((root / "notices.json").read_text())["notices"]]
-    assert ids == [b.id, a.id]
+    assert list(read_public_listing(root)[1]) == [b.id, a.id]
 
 
 def test_concurrent_publishes_lose_no_notice(site, cfg):
@@ -140,8 +227,7 @@ def test_concurrent_publishes_lose_no_notice(site, cfg):
     for t in threads:
         t.join()
     assert errors == []
-    assert sorted(n["id"] for n in json.loads((root / "notices.json").read_text())["notices"]) == sorted(
-        [a.id, b.id, c.id, d.id])
+    assert sorted(read_public_listing(root)[1]) == sorted([a.id, b.id, c.id, d.id])
 
 
 def test_dispatch_and_withdraw_report_deliveries(site):
