@@ -128,16 +128,15 @@ class Store:
     def feed_validators(self, url: str) -> tuple[str | None, str | None]:
         """The ETag and Last-Modified to send with the next conditional GET."""
         with self.reading() as s:
-            row = s.scalar(select(FeedRow).where(FeedRow.url == url))
-            return (row.etag, row.last_modified) if row else (None, None)
+            return ingest.validators(s, url)
 
     def record_feed_success(
         self, url: str, *, name: str = "", title: str | None = None,
         etag: str | None = None, last_modified: str | None = None, not_modified: bool = False,
     ) -> None:
         with self.session() as s:
-            ingest.record_feed_success(s, url, name=name, title=title, etag=etag, last_modified=last_modified,
-                                       not_modified=not_modified)
+            ingest.record_feed_success(s, ingest.feed_id(s, url, name), title=title, etag=etag,
+                                       last_modified=last_modified, not_modified=not_modified)
 
     def record_feed_failure(self, url: str, *, name: str = "", reason: str, error: str) -> int:
         """Record a failed poll; returns the number of consecutive failures."""
@@ -174,7 +173,7 @@ class Store:
     def record_entries(self, feed_url: str, items: list[tuple[Entry, Classification]]) -> list[EntryChange]:
         """The 'what changed?' decision for a whole feed in one transaction (see ingest.record_entries)."""
         with self.session() as s:
-            return ingest.record_entries(s, feed_url, items)
+            return ingest.record_entries(s, ingest.feed_id(s, feed_url), items)
 
     def known_texts(self, identities: list[str]) -> dict[str, set[str]]:
         """identity -> content hashes already stored for it: entries whose text is among them are
@@ -191,11 +190,12 @@ class Store:
         Returns the entry changes, and per draft made (in the order of `items`) the new or amended
         document it came from and the notice version it made."""
         with self.session() as s:
-            changes = ingest.record_entries(s, feed_url, [(e, c) for e, c, _ in items])
+            feed = ingest.feed_id(s, feed_url, name)
+            changes = ingest.record_entries(s, feed, [(e, c) for e, c, _ in items])
             sources = [(ch, ingest.Draft(ch.document_version_id, areas, _variants(feed_url, e, v)))
                        for (e, c, v), ch in zip(items, changes) if c.relevant and ch.kind != "unchanged"]
             drafted = ingest.draft_notices(s, [d for _, d in sources])
-            ingest.record_feed_success(s, feed_url, name=name, title=title, etag=etag, last_modified=last_modified)
+            ingest.record_feed_success(s, feed, title=title, etag=etag, last_modified=last_modified)
         return changes, [ingest.Drafted(ch.document_id, ch.version, notice_id, version)
                          for (ch, _), (notice_id, version) in zip(sources, drafted)]
 

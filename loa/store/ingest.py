@@ -128,6 +128,12 @@ def known_texts(s: Session, identities: Iterable[str]) -> dict[str, set[str]]:
 
 
 _FEED = select(_feeds.c.id, _feeds.c.name).where(_feeds.c.url == bindparam("url"))
+_VALIDATORS = select(_feeds.c.etag, _feeds.c.last_modified).where(_feeds.c.url == bindparam("url"))
+
+
+def validators(s: Session, url: str) -> tuple[str | None, str | None]:
+    row = s.execute(_VALIDATORS, {"url": url}).first()
+    return (row.etag, row.last_modified) if row else (None, None)
 
 
 def feed_id(s: Session, url: str, name: str = "") -> int:
@@ -140,21 +146,22 @@ def feed_id(s: Session, url: str, name: str = "") -> int:
     return row.id
 
 
-def record_feed_success(s: Session, url: str, *, name: str = "", title: str | None = None, etag: str | None = None,
+def record_feed_success(s: Session, feed: int, *, title: str | None = None, etag: str | None = None,
                         last_modified: str | None = None, not_modified: bool = False) -> None:
-    """A good poll: failures reset; a 200 also brings the validators for the next conditional GET."""
+    """A good poll of feed id `feed`: failures reset; a 200 also brings the validators for the next
+    conditional GET."""
     now = utcnow()
     values = {"last_checked_at": now, "last_success_at": now, "consecutive_failures": 0}
     if not not_modified:
         values |= {"etag": etag, "last_modified": last_modified} | ({"title": title} if title else {})
-    s.execute(update(_feeds).where(_feeds.c.id == feed_id(s, url, name)).values(values))
+    s.execute(update(_feeds).where(_feeds.c.id == feed).values(values))
 
 
-def record_entries(s: Session, feed_url: str, items: list[tuple[Entry, Classification]]) -> list[EntryChange]:
-    """New document, new version of one, or nothing: a text the document already had (in any version,
-    from any feed) is not a change, so two feeds that disagree about a document never make it flip
-    between their two texts on every pass. The same entry twice in one feed is one change."""
-    feed = feed_id(s, feed_url)
+def record_entries(s: Session, feed: int, items: list[tuple[Entry, Classification]]) -> list[EntryChange]:
+    """New document, new version of one, or nothing, for the entries of feed id `feed`: a text the
+    document already had (in any version, from any feed) is not a change, so two feeds that disagree
+    about a document never make it flip between their two texts on every pass. The same entry twice
+    in one feed is one change."""
     identities = list(dict.fromkeys(e.identity for e, _ in items))
     docs = _load_documents(s, identities)
     fresh = [i for i in identities if i not in docs]
