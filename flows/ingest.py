@@ -7,8 +7,8 @@ from __future__ import annotations
 from itertools import groupby
 
 from prefect import flow, task
-from prefect.cache_policies import NONE
 from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 

@@ -115,8 +115,9 @@ def ingest_feed(store: Store, cfg: Config, feed: Feed, *, pool: ParsePool | None
         return _failed(store, report, feed, exc)
     except SQLAlchemyError as exc:
         # e.g. a value the database refuses; nothing of the feed was stored (one transaction)
+        cause = getattr(exc, "orig", None) or exc
         return _failed(store, report, feed, FeedError(
-            feed.url, "store_error", f"its entries could not be stored ({type(exc).__name__}: {getattr(exc, 'orig', None) or exc}); "
+            feed.url, "store_error", f"its entries could not be stored ({type(exc).__name__}: {cause}); "
             "nothing of it was kept and it is read again next pass", True))
     report.documents = [asdict(d) for d in drafted]
     report.drafted = list(dict.fromkeys(d.notice_id for d in drafted))

@@ -106,13 +106,13 @@ _NEWEST_NOTICE_VERSIONS = (select(_notice_versions.c.notice_id, func.max(_notice
                            .group_by(_notice_versions.c.notice_id))
 _DRAFTS_OF = select(_notice_versions.c.id, _notice_versions.c.notice_id).where(
     _notice_versions.c.notice_id.in_(_ids("notices")), _notice_versions.c.state == NoticeState.DRAFTED.value)
+_TITLES = (select(_notice_versions.c.notice_id, _notice_versions.c.title)
+           .where(_notice_versions.c.notice_id.in_(_ids("notices"))).order_by(_notice_versions.c.version))
+_FEED = select(_feeds.c.id, _feeds.c.name).where(_feeds.c.url == bindparam("url"))
+_VALIDATORS = select(_feeds.c.etag, _feeds.c.last_modified).where(_feeds.c.url == bindparam("url"))
 # the ids of version rows just inserted, by their parents (then matched on version in Python)
 _VERSION_IDS = {table: select(table.c[parent], table.c.version, table.c.id).where(table.c[parent].in_(_ids("parents")))
                 for table, parent in ((_document_versions, "document_id"), (_notice_versions, "notice_id"))}
-
-
-_TITLES = (select(_notice_versions.c.notice_id, _notice_versions.c.title)
-           .where(_notice_versions.c.notice_id.in_(_ids("notices"))).order_by(_notice_versions.c.version))
 
 
 def titles(s: Session, notice_ids: list[int]) -> dict[int, str]:
@@ -125,10 +125,6 @@ def known_texts(s: Session, identities: Iterable[str]) -> dict[str, set[str]]:
     for identity, content_hash in s.execute(_KNOWN_TEXTS, {"identities": list(set(identities))}):
         found.setdefault(identity, set()).add(content_hash)
     return found
-
-
-_FEED = select(_feeds.c.id, _feeds.c.name).where(_feeds.c.url == bindparam("url"))
-_VALIDATORS = select(_feeds.c.etag, _feeds.c.last_modified).where(_feeds.c.url == bindparam("url"))
 
 
 def validators(s: Session, url: str) -> tuple[str | None, str | None]:
