@@ -80,7 +80,9 @@ class ParsePool:
     """Runs parse and understand in `processes` worker processes, or in the calling thread when 0.
 
     Workers start on first use (a pass whose feeds all answer 304 starts none) with the spawn
-    method, which is safe beside threads. If a worker dies (a parser crash, the OOM killer), the
+    method, which is safe beside threads; as with any spawned process, a script that runs a big
+    pass must guard its entry point with `if __name__ == "__main__":` (Loa's commands, flows and
+    benchmarks do). If a worker dies (a parser crash, the OOM killer), the
     pool is restarted and the job tried once more, so the other feeds in flight are not lost; a
     feed that kills a worker twice fails alone with reason "parser_crashed".
     """
