@@ -115,16 +115,6 @@ class Store:
 
     # --- feeds ------------------------------------------------------------------------------
 
-    def _feed(self, s: Session, url: str, name: str = "") -> FeedRow:
-        row = s.scalar(select(FeedRow).where(FeedRow.url == url))
-        if row is None:
-            row = FeedRow(url=url, name=name or url, consecutive_failures=0)
-            s.add(row)
-            s.flush()
-        elif name and row.name != name:
-            row.name = name
-        return row
-
     def feed_validators(self, url: str) -> tuple[str | None, str | None]:
         """The ETag and Last-Modified to send with the next conditional GET."""
         with self.reading() as s:
@@ -141,12 +131,7 @@ class Store:
     def record_feed_failure(self, url: str, *, name: str = "", reason: str, error: str) -> int:
         """Record a failed poll; returns the number of consecutive failures."""
         with self.session() as s:
-            row = self._feed(s, url, name)
-            now = utcnow()
-            row.last_checked_at = row.last_error_at = now
-            row.last_error_reason, row.last_error = reason, error
-            row.consecutive_failures = (row.consecutive_failures or 0) + 1
-            return row.consecutive_failures
+            return ingest.record_feed_failure(s, ingest.feed_id(s, url, name), reason=reason, error=error)
 
     def feeds(self, stale_after: timedelta | None = None) -> list[dict]:
         """Feed health. A feed is stale when it has not been read successfully for `stale_after`."""

@@ -89,15 +89,11 @@ def _ids(name: str):
     return bindparam(name, expanding=True)
 
 
-_KNOWN_TEXTS = (select(_documents.c.identity, _document_versions.c.content_hash)
-                .join(_document_versions, _document_versions.c.document_id == _documents.c.id)
-                .where(_documents.c.identity.in_(_ids("identities"))))
 _DOCUMENTS_WITH_VERSIONS = (select(_documents.c.identity, _documents.c.id, _document_versions.c.id,
                                    _document_versions.c.version, _document_versions.c.content_hash)
                             .outerjoin(_document_versions, _document_versions.c.document_id == _documents.c.id)
                             .where(_documents.c.identity.in_(_ids("identities")))
                             .order_by(_document_versions.c.version))
-_DOCUMENT_IDS = select(_documents.c.identity, _documents.c.id).where(_documents.c.identity.in_(_ids("identities")))
 _DOCUMENT_VERSIONS = (select(_document_versions.c.id, _document_versions.c.document_id, _document_versions.c.title)
                       .where(_document_versions.c.id.in_(_ids("ids"))))
 _NOTICE_IDS = select(_notices.c.document_id, _notices.c.id).where(_notices.c.document_id.in_(_ids("documents")))
@@ -121,10 +117,7 @@ def titles(s: Session, notice_ids: list[int]) -> dict[int, str]:
 
 def known_texts(s: Session, identities: Iterable[str]) -> dict[str, set[str]]:
     """identity -> the content hashes of every stored version of that document."""
-    found: dict[str, set[str]] = {}
-    for identity, content_hash in s.execute(_KNOWN_TEXTS, {"identities": list(set(identities))}):
-        found.setdefault(identity, set()).add(content_hash)
-    return found
+    return {i: set(doc.texts) for i, doc in _load_documents(s, list(set(identities))).items() if doc.texts}
 
 
 def validators(s: Session, url: str) -> tuple[str | None, str | None]:
@@ -153,6 +146,15 @@ def record_feed_success(s: Session, feed: int, *, title: str | None = None, etag
     s.execute(update(_feeds).where(_feeds.c.id == feed).values(values))
 
 
+def record_feed_failure(s: Session, feed: int, *, reason: str, error: str) -> int:
+    """A failed poll of feed id `feed`; returns its consecutive failures, this one included."""
+    now = utcnow()
+    s.execute(update(_feeds).where(_feeds.c.id == feed).values(
+        last_checked_at=now, last_error_at=now, last_error_reason=reason, last_error=error,
+        consecutive_failures=func.coalesce(_feeds.c.consecutive_failures, 0) + 1))
+    return s.execute(select(_feeds.c.consecutive_failures).where(_feeds.c.id == feed)).scalar_one()
+
+
 def record_entries(s: Session, feed: int, items: list[tuple[Entry, Classification]]) -> list[EntryChange]:
     """New document, new version of one, or nothing, for the entries of feed id `feed`: a text the
     document already had (in any version, from any feed) is not a change, so two feeds that disagree
@@ -164,7 +166,7 @@ def record_entries(s: Session, feed: int, items: list[tuple[Entry, Classificatio
     if fresh:
         now = utcnow()
         s.execute(insert(_documents), [{"identity": i, "created_at": now} for i in fresh])
-        docs.update({i: _Document(doc_id) for i, doc_id in s.execute(_DOCUMENT_IDS, {"identities": fresh})})
+        docs.update(_load_documents(s, fresh))
     rows, changes = [], []
     now = utcnow()
     for entry, cls in items:
