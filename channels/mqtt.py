@@ -6,6 +6,8 @@ PUBACK, so a returned success means the broker has the message.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import threading
 import time
@@ -21,8 +23,24 @@ class BrokerUnavailable(Exception):
     pass
 
 
+def private_client_id(url: MqttURL, client_id: str) -> str:
+    """Loa's own client ids carry a suffix derived from the service account's password.
+
+    A client id is a session on the broker, and Mosquitto lets any account connect with any id,
+    taking over (and kicking) the session of that id: a board that connected as
+    "loa-board-listener" used to steal the listener's session. Boards do not know Loa's
+    passwords, so they cannot name these ids; the same account always gets the same id, so the
+    listener's persistent session survives restarts.
+    """
+    if not client_id.startswith("loa-") or not url.password:
+        return client_id
+    tag = hmac.new(url.password.encode(), client_id.encode(), hashlib.sha256).hexdigest()[:16]
+    return f"{client_id}-{tag}"
+
+
 def make_client(url: MqttURL, client_id: str = "", manual_ack: bool = False) -> mqtt.Client:
     """A paho MQTT v5 client with the account from `url` (not yet connected)."""
+    client_id = private_client_id(url, client_id)
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5,
                          manual_ack=manual_ack)
     if url.username:

@@ -95,6 +95,15 @@ class BoardSettings:
     rotate_seconds: int = 12
     health_interval_minutes: int = 15
     default_profile: str = field(default="")
+    #: other broker URLs a board page may be pointed at with ?broker= (besides the relay and broker_ws_url)
+    allowed_broker_urls: tuple[str, ...] = ()
+    #: WebSocket connections the /mqtt relay accepts from one address at once
+    relay_max_per_address: int = 16
+
+    @property
+    def broker_urls(self) -> tuple[str, ...]:
+        """Every broker a board page may send its credentials to; "" is Loa's own relay."""
+        return ("", *((self.broker_ws_url,) if self.broker_ws_url else ()), *self.allowed_broker_urls)
 
     def profile(self, profile_id: str) -> BoardProfile:
         for p in self.profiles:
@@ -104,6 +113,7 @@ class BoardSettings:
 
 
 ELLIPSIS = "…"
+WS_URL = re.compile(r"^wss?://[^\s/?#@]+(/[^\s#]*)?$")  # no credentials, fragment or spaces
 
 
 def _chunks(word: str, width: int) -> list[str]:
@@ -285,8 +295,15 @@ def load_board_settings(file: Path) -> BoardSettings:
             raise ConfigError(str(file), where + "lines", f"{lines} is not between 1 and 100 lines")
         profiles.append(BoardProfile(pid, _get(item, "name", str, file, where, pid), width, lines))
     url = _get(data, "broker_ws_url", str, file, "", "") or ""
-    if url and not re.match(r"^wss?://", url):
-        raise ConfigError(str(file), "broker_ws_url", f"{url!r} must start with ws:// or wss:// (or be empty)")
+    if url and not WS_URL.match(url):
+        raise ConfigError(str(file), "broker_ws_url", f"{url!r} must be a ws:// or wss:// URL (or be empty)")
+    allowed = _get(data, "allowed_broker_urls", list, file, "", []) or []
+    for i, extra in enumerate(allowed):
+        if not isinstance(extra, str) or not WS_URL.match(extra):
+            raise ConfigError(str(file), f"allowed_broker_urls[{i}]", f"{extra!r} must be a ws:// or wss:// URL")
+    relay_max = _get(data, "relay_max_per_address", int, file, "", 16)
+    if not 1 <= relay_max <= 10000:
+        raise ConfigError(str(file), "relay_max_per_address", f"{relay_max} is not between 1 and 10000")
     rotate = _get(data, "rotate_seconds", int, file, "", 12)
     if not 3 <= rotate <= 600:
         raise ConfigError(str(file), "rotate_seconds", f"{rotate} is not between 3 and 600")
@@ -296,4 +313,4 @@ def load_board_settings(file: Path) -> BoardSettings:
     default = _get(data, "default_profile", str, file, "", profiles[-1].id)
     if default not in seen:
         raise ConfigError(str(file), "default_profile", f"{default!r} is not one of the profiles ({', '.join(seen)})")
-    return BoardSettings(tuple(profiles), url, rotate, health, default)
+    return BoardSettings(tuple(profiles), url, rotate, health, default, tuple(allowed), relay_max)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import mimetypes
+import re
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Response
+from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
 from loa.app.desk import mount_desk
@@ -35,8 +38,35 @@ class AtomicStaticFiles(StaticFiles):
                         headers={"Cache-Control": "no-cache"})
 
 
+MAX_ID = 2**63 - 1  # ids are 64-bit integers in SQLite and PostgreSQL
+_ID_SEGMENT = re.compile(r"v?(\d+)(?:\.[a-z0-9]+)?")
+
+
+def names_no_id(path: str, query: str) -> bool:
+    """True when a path segment or query value is a number no row can have (a 64-bit id's range):
+    such a request names nothing, and the database would refuse the number with an error."""
+    numbers = [m.group(1) for seg in path.split("/") if (m := _ID_SEGMENT.fullmatch(seg))]
+    numbers += [value for _, value in parse_qsl(query) if value.isdigit()]
+    return any(int(n) > MAX_ID for n in numbers)
+
+
+class IdBounds:
+    """ASGI middleware: a number beyond any id is 404 on every route (desk, boards, site), never 500."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and names_no_id(scope.get("path", ""),
+                                                   scope.get("query_string", b"").decode("latin-1")):
+            await PlainTextResponse("Không tìm thấy trang này.", status_code=404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_app(cfg: Config) -> FastAPI:
     app = FastAPI(title="Loa", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(IdBounds)
     site, radio = cfg.home / "site", cfg.home / "radio"
     site.mkdir(parents=True, exist_ok=True)
     radio.mkdir(parents=True, exist_ok=True)

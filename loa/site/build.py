@@ -178,12 +178,12 @@ class SiteBuilder:
             if page.entry.id not in have_qr and page.current_version is None:
                 files[qr_path(page.entry.id)] = qr_svg(f"{self.site.url}/{page.entry.path}")
         files["index.html"] = self.home(cat)
-        self._feeds(files, "", self.site.title, cat.entries(cat.changed[:feeds.FEED_SIZE]), now)
+        self._feeds(files, "", self.site.title, cat.entries(cat.changed[:feeds.FEED_SIZE]))
         for area in self.tree.areas if touch.areas is None else [a for a in self.tree.areas if a in touch.areas]:
             base = f"areas/{area}"
             files[f"{base}/index.html"] = self.area_page(area, cat, editions.get(area, []))
             self._feeds(files, f"{base}/", f"{self.site.title} – {self.tree.name(area)}",
-                        cat.entries(cat.changed_in(area, feeds.FEED_SIZE)), now)
+                        cat.entries(cat.changed_in(area, feeds.FEED_SIZE)))
             by_month: dict[str, list[Brief]] = {}
             for b in cat.by_area.get(area, []):
                 if touch.months is None or b.month in touch.months:
@@ -224,12 +224,14 @@ class SiteBuilder:
             files[indexes.listing_part_path(month)] = indexes.listing_part(
                 self.site, month, [fresh[i][0] if i in fresh else cached[i] for i in ids])
         counts = sorted(((m, len(bs)) for m, bs in cat.by_month.items()), reverse=True)
-        files[indexes.LISTING_PATH] = indexes.listing_index(self.site, counts, now)
+        newest = cat.entries(cat.changed[:1])  # the listing is as of its newest change, not of this run
+        files[indexes.LISTING_PATH] = indexes.listing_index(
+            self.site, counts, newest[0].updated_at if newest else feeds.QUIET_SINCE)
 
-    def _feeds(self, files: dict, base: str, title: str, chosen: list[Entry], now: datetime) -> None:
+    def _feeds(self, files: dict, base: str, title: str, chosen: list[Entry]) -> None:
         for kind, make in (("atom", feeds.atom), ("rss", feeds.rss)):
             files[f"{base}{kind}.xml"] = make(self.site, self.tree, chosen, title=title, self_path=f"{base}{kind}.xml",
-                                              page_path=f"{base}index.html", now=now)
+                                              page_path=f"{base}index.html")
 
     def touch_for(self, new: Entry, old: Entry | None) -> Touch:
         """The areas and archive month a changed notice appears in, before and after the change."""

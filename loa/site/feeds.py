@@ -9,7 +9,7 @@ feedparser and ElementTree.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from email.utils import format_datetime
 from xml.sax.saxutils import escape, quoteattr
 
@@ -17,6 +17,10 @@ from loa.site.model import PRIORITY_LABELS, AreaTree, Entry, SiteInfo
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50  # newest entries per feed; older ones are in the archives and notices.json
+# An area with no notice yet still needs a feed <updated>/lastBuildDate. "Now" would rewrite every such
+# feed on every rebuild (a rebuild of a consistent site must write nothing), so it is a fixed instant:
+# 1 July 2025, 00:00 in Viet Nam, when the two-level local government (and so every area) began.
+QUIET_SINCE = datetime(2025, 6, 30, 17, 0, tzinfo=timezone.utc)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -47,12 +51,11 @@ def entry_title(entry: Entry) -> str:
     return entry.title
 
 
-def atom(site: SiteInfo, tree: AreaTree, entries: list[Entry], *, title: str, self_path: str, page_path: str,
-         now: datetime) -> bytes:
+def atom(site: SiteInfo, tree: AreaTree, entries: list[Entry], *, title: str, self_path: str, page_path: str) -> bytes:
     chosen = feed_entries(entries)
     out = ['<?xml version="1.0" encoding="utf-8"?>', f'<feed xmlns="{ATOM}" xml:lang="vi">',
            f"  <id>{_t(f'{site.url}/{self_path}')}</id>", f"  <title>{_t(title)}</title>",
-           f"  <updated>{_iso(chosen[0].updated_at if chosen else now)}</updated>",
+           f"  <updated>{_iso(chosen[0].updated_at if chosen else QUIET_SINCE)}</updated>",
            f'  <link rel="self" type="application/atom+xml" href={_a(f"{site.url}/{self_path}")}/>',
            f'  <link rel="alternate" type="text/html" href={_a(f"{site.url}/{page_path}")}/>',
            f"  <author><name>{_t(site.title)}</name></author>", "  <generator>Loa</generator>"]
@@ -72,14 +75,13 @@ def atom(site: SiteInfo, tree: AreaTree, entries: list[Entry], *, title: str, se
     return "\n".join(out).encode("utf-8")
 
 
-def rss(site: SiteInfo, tree: AreaTree, entries: list[Entry], *, title: str, self_path: str, page_path: str,
-        now: datetime) -> bytes:
+def rss(site: SiteInfo, tree: AreaTree, entries: list[Entry], *, title: str, self_path: str, page_path: str) -> bytes:
     chosen = feed_entries(entries)
     out = ['<?xml version="1.0" encoding="utf-8"?>', f'<rss version="2.0" xmlns:atom="{ATOM}">', "  <channel>",
            f"    <title>{_t(title)}</title>", f"    <link>{_t(f'{site.url}/{page_path}')}</link>",
            f"    <description>{_t(f'Thông báo cải cách hành chính đã được duyệt – {title}')}</description>",
            "    <language>vi</language>",
-           f"    <lastBuildDate>{format_datetime(chosen[0].updated_at if chosen else now)}</lastBuildDate>",
+           f"    <lastBuildDate>{format_datetime(chosen[0].updated_at if chosen else QUIET_SINCE)}</lastBuildDate>",
            "    <generator>Loa</generator>",
            f'    <atom:link href={_a(f"{site.url}/{self_path}")} rel="self" type="application/rss+xml"/>']
     for e in chosen:

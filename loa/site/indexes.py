@@ -65,12 +65,12 @@ def listing_part(site: SiteInfo, month: str, lines: list[str]) -> str:
     return head[:-1] + ',"notices":[\n' + ",\n".join(lines) + "\n]}\n"
 
 
-def listing_index(site: SiteInfo, months: list[tuple[str, int]], now: datetime) -> str:
+def listing_index(site: SiteInfo, months: list[tuple[str, int]], generated_at: datetime) -> str:
     """notices.json: the JSON listing's index, one line per month part (newest month first) with its URL
     and how many notices it holds. A reader fetches the index, then the parts it needs; a part is
     rewritten only when one of its notices changes, so its HTTP Last-Modified and ETag say so too."""
     head = _dump({"schema": LISTING_SCHEMA, "schema_version": LISTING_VERSION,
-                  "site": {"title": site.title, "url": site.url}, "generated_at": now.isoformat(timespec="seconds"),
+                  "site": {"title": site.title, "url": site.url}, "generated_at": generated_at.isoformat(timespec="seconds"),
                   "count": sum(n for _, n in months)})
     parts = [_dump({"month": m, "url": f"{site.url}/{listing_part_path(m)}", "count": n}) for m, n in months]
     return head[:-1] + ',"months":[\n' + ",\n".join(parts) + "\n]}\n"

@@ -71,6 +71,14 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def canonical_name(name: str) -> str:
+    """The one spelling of an account name that accounts, logins and the login limit all use:
+    NFC, inner whitespace of any kind (tab, no-break, ideographic space) collapsed to one space,
+    trimmed, at most 200 characters. Counting failures under any other spelling would let
+    "Nông  Thị Hoa" and "Nông\u00a0Thị Hoa" each have their own 5 guesses."""
+    return _norm(" ".join(name.split()))[:200]
+
+
 # --- passwords -------------------------------------------------------------------------------
 
 
@@ -118,10 +126,10 @@ def _check_role(role: str) -> str:
 
 
 def _check_name(name: str) -> str:
-    name = _norm(" ".join(name.split()))
-    if not name or len(name) > 200:
+    full = _norm(" ".join(name.split()))
+    if not full or len(full) > 200:
         raise UserError("an account name must have 1 to 200 characters, e.g. 'Nông Thị Hoa'")
-    return name
+    return full
 
 
 def add_user(store: Store, name: str, role: str, password: str) -> User:
@@ -199,7 +207,7 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
     """The user when name and password match an enabled account, else None (same work either way)."""
     global _DUMMY_HASH
     with store.session() as s:
-        row = s.scalar(select(UserRow).where(UserRow.name == _norm(" ".join(name.split()))))
+        row = s.scalar(select(UserRow).where(UserRow.name == canonical_name(name)))
         if row is None:
             # hash anyway, so the response time does not tell which names exist
             _DUMMY_HASH = _DUMMY_HASH if _DUMMY_HASH and not needs_rehash(_DUMMY_HASH) else hash_password("x" * 16)
@@ -215,7 +223,7 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
 def record_login_attempt(store: Store, name: str, remote: str, ok: bool) -> None:
     now = utcnow()
     with store.session() as s:
-        s.add(LoginAttemptRow(name=_norm(name.strip())[:200], remote=remote[:100], ok=ok, at=now))
+        s.add(LoginAttemptRow(name=canonical_name(name), remote=remote[:100], ok=ok, at=now))
         # attempts are only needed for the rate-limit window; a day of them is kept for operators
         s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < now - timedelta(days=1)))
 
@@ -224,7 +232,7 @@ def login_blocked_for(store: Store, name: str, remote: str) -> timedelta | None:
     """How long until another attempt is allowed, when too many recent attempts failed; else None."""
     now = utcnow()
     since = now - LOGIN_WINDOW
-    name = _norm(name.strip())[:200]
+    name = canonical_name(name)
     with store.session() as s:
         for column, value, limit in ((LoginAttemptRow.name, name, MAX_FAILURES_PER_NAME),
                                      (LoginAttemptRow.remote, remote[:100], MAX_FAILURES_PER_REMOTE)):

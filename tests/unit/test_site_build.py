@@ -260,7 +260,9 @@ def test_the_private_index_is_trusted_only_for_the_site_it_describes(tmp_path, f
     assert SiteMemory.open(path, root, "https://another.example", areas_key(TREE)) is None  # another site
     assert SiteMemory.open(path, root, SITE.url, "another areas.yaml") is None
     assert SiteMemory.open(tmp_path / "none.sqlite3", root, SITE.url, areas_key(TREE)) is None  # first run
-    (root / "notices.json").write_text((root / "notices.json").read_text().replace("2026-11-25", "2026-11-26"))
+    listing = (root / "notices.json").read_text()
+    (root / "notices.json").write_text(listing.replace('"count":', '"count": ', 1))
+    assert (root / "notices.json").read_text() != listing
     assert SiteMemory.open(path, root, SITE.url, areas_key(TREE)) is None  # a site it did not write (restored, edited)
     (root / "notices.json").unlink()
     assert SiteMemory.open(path, root, SITE.url, areas_key(TREE)) is None  # a wiped site

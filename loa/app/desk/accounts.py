@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from urllib.parse import urlsplit
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
@@ -15,6 +16,25 @@ from loa.store import users
 from loa.store.users import ROLES, UserError
 
 router = APIRouter()
+
+# scrypt costs ~0.1 s of CPU and 32 MB per hash: it runs in worker threads (never on the event loop,
+# where it stalled every page, the public website included), at most two at once.
+_HASHING = anyio.CapacityLimiter(2)
+
+
+async def off_loop(fn, *args):
+    """Run a password-hashing call in a worker thread, within the hashing limit."""
+    return await anyio.to_thread.run_sync(fn, *args, limiter=_HASHING)
+
+
+def _try_login(store, name: str, password: str, remote: str):
+    """(seconds to wait, None) when blocked, else (None, the user or None); the attempt is recorded."""
+    wait = users.login_blocked_for(store, name, remote)
+    if wait is not None:
+        return wait, None
+    user = users.authenticate(store, name, password) if name and password else None
+    users.record_login_attempt(store, name, remote, ok=user is not None)
+    return None, user
 
 
 def _safe_next(request: Request, target: str | None) -> str:
@@ -49,17 +69,15 @@ def login_form(request: Request, next: str | None = None):
 async def login(request: Request):
     data = await request.form(max_files=0, max_fields=10)
     auth.check_csrf(request.cookies.get(auth.LOGIN_COOKIE), data.get("login_token"))
-    name, password = str(data.get("name", "")).strip(), str(data.get("password", ""))
+    name, password = users.canonical_name(str(data.get("name", ""))), str(data.get("password", ""))
     next_ = str(data.get("next", "")) or None
     store, remote = desk(request).store, auth.remote(request)
-    wait = users.login_blocked_for(store, name, remote)
+    wait, user = await off_loop(_try_login, store, name, password, remote)
     if wait is not None:
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
         return_ = _login_page(request, 429, f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút.", name, next_)
         return_.headers["Retry-After"] = str(math.ceil(wait.total_seconds()))
         return return_
-    user = users.authenticate(store, name, password) if name and password else None
-    users.record_login_attempt(store, name, remote, ok=user is not None)
     if user is None:
         return _login_page(request, 401, "Tên đăng nhập hoặc mật khẩu không đúng (hoặc tài khoản đã bị khóa).",
                            name, next_)
@@ -92,13 +110,13 @@ async def change_password(request: Request):
     d = desk(request)
     current, new, again = (str(data.get(k, "")) for k in ("current", "new", "again"))
     error = None
-    if users.authenticate(d.store, sess.user.name, current) is None:
+    if await off_loop(users.authenticate, d.store, sess.user.name, current) is None:
         error = "Mật khẩu hiện tại không đúng."
     elif new != again:
         error = "Hai lần nhập mật khẩu mới không giống nhau."
     else:
         try:
-            users.set_password(d.store, sess.user.name, new)
+            await off_loop(users.set_password, d.store, sess.user.name, new)
         except UserError as exc:
             error = _vi_user_error(exc)
     if error:
@@ -150,8 +168,8 @@ def users_page(request: Request, done: str | None = None):
 async def _admin_change(request: Request, change) -> object:
     sess, data = await auth.form(request, "admin")
     name = str(data.get("name", "")).strip()
-    try:
-        what = change(desk(request).store, name, data, sess)
+    try:  # account changes may hash a password: off the event loop
+        what = await off_loop(change, desk(request).store, name, data, sess)
     except (UserError, NotFound) as exc:
         return _users_page(request, 400, _vi_user_error(exc))
     except DeskError:

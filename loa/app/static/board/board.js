@@ -10,8 +10,14 @@
   const area = params.get("area");
   const profile = params.get("profile") || config.default_profile;
   const rotateMs = 1000 * Math.max(3, Number(params.get("rotate")) || config.rotate_seconds);
-  const brokerUrl = params.get("broker") || config.broker_ws_url ||
-    `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/mqtt`;
+  const relayUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/mqtt`;
+  // The board's password goes only to a broker the server allows (config/boards.yaml: the relay,
+  // broker_ws_url, allowed_broker_urls): a link with ?broker=ws://elsewhere/ must not harvest it.
+  const askedBroker = params.get("broker");
+  const allowed = config.allowed_brokers || [""];
+  const brokerAllowed = askedBroker === null || allowed.includes(askedBroker) ||
+    (askedBroker === relayUrl && allowed.includes(""));
+  const brokerUrl = askedBroker || config.broker_ws_url || relayUrl;
   const prefix = config.topic_prefix;
   const RANK = { emergency: 0, priority: 1, normal: 2 };
   const LABEL = { emergency: "KHẨN CẤP", priority: "Ưu tiên", normal: "Thông báo" };
@@ -215,14 +221,20 @@
   // --- connection -----------------------------------------------------------------------------
 
   function password() {
-    const storeKey = `loa-board:${boardId}`;
+    // kept per board *and* broker, so a stored password is only ever offered to the broker it was given for
+    const storeKey = `loa-board:${boardId}@${brokerUrl}`;
     const fromHash = new URLSearchParams(location.hash.slice(1)).get("password");
     if (fromHash) {
       try { localStorage.setItem(storeKey, fromHash); } catch (e) { /* private mode: keep it in memory */ }
       history.replaceState(null, "", location.pathname + location.search);  // not left in the address bar
       return fromHash;
     }
-    try { return localStorage.getItem(storeKey); } catch (e) { return null; }
+    try {
+      const legacy = `loa-board:${boardId}`;  // before 2026-12 passwords were kept per board only:
+      const old = localStorage.getItem(legacy);  // move one to the configured broker's key, never elsewhere
+      if (old && !askedBroker) { localStorage.setItem(storeKey, old); localStorage.removeItem(legacy); }
+      return localStorage.getItem(storeKey);
+    } catch (e) { return null; }
   }
 
   function status(value) {
@@ -281,6 +293,11 @@
       return;
     }
     $("area-name").textContent = (config.areas && config.areas[area]) || area;
+    if (!brokerAllowed) {
+      $("setup").hidden = false;
+      setConnection("refused", "Địa chỉ máy chủ MQTT trong đường dẫn không được Loa cho phép: không kết nối");
+      return;
+    }
     $("empty").hidden = false;
     setConnection("connecting", "Đang kết nối…");
     connect();
