@@ -12,6 +12,8 @@ DELIVERY_FAILED = "loa.delivery.failed"
 BOARD_OFFLINE = "loa.board.offline"
 BOARD_ONLINE = "loa.board.online"  # an offline board reports again (ends the "board offline" automation's wait)
 FEED_FAILED = "loa.feed.failed"
+BROKER_DOWN = "loa.broker.down"  # Loa's own Mosquitto died under `loa run`; it is being restarted
+BROKER_RESTARTED = "loa.broker.restarted"  # ... and runs again (retained state to be re-asserted)
 
 
 def resource(kind: str, ident: str | int, name: str | None = None, role: str | None = None) -> dict[str, str]:

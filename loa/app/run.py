@@ -21,6 +21,7 @@ import requests
 import uvicorn
 from rich.console import Console
 
+from loa import events
 from loa.app import board_monitor, broker
 from loa.app.events import run_file
 from loa.app.automations import BackgroundSync
@@ -120,6 +121,12 @@ class Supervisor:
         self.spawn("deployments", [sys.executable, "-m", "flows.serve"], env)
         wait_deployments(api, ["ingest/ingest", "dispatch/dispatch", "withdraw/withdraw"], 60)
 
+    def proc(self, name: str) -> subprocess.Popen | None:
+        return next((p for n, p in self.procs if n == name), None)
+
+    def replace(self, name: str, proc: subprocess.Popen) -> None:
+        self.procs = [(n, proc if n == name else p) for n, p in self.procs]
+
     def stop(self) -> None:
         if self.web is not None:
             self.web.should_exit = True
@@ -132,6 +139,79 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 proc.kill()
         run_file(self.cfg.home).unlink(missing_ok=True)
+
+
+@dataclass
+class Restarts:
+    """When to restart a child that died: 1, 2, 4 … 60 s after each death, back to 1 s once it has
+    stayed up for `healthy_after` seconds. Pure (times are passed in), so it is tested without processes."""
+
+    first: float = 1.0
+    longest: float = 60.0
+    healthy_after: float = 300.0
+    count: int = 0
+    _delay: float = 0.0
+    _started: float = 0.0
+
+    def died(self, now: float) -> float:
+        """Seconds to wait before the next start."""
+        if self.count and now - self._started >= self.healthy_after:
+            self._delay = 0.0  # it ran long enough: a new death starts the backoff again
+        self._delay = self.first if not self._delay else min(self._delay * 2, self.longest)
+        self.count += 1
+        return self._delay
+
+    def started(self, now: float) -> None:
+        self._started = now
+
+
+class BrokerKeeper:
+    """Loa's own Mosquitto, kept running: a broker that dies (killed, out of memory) is started again with
+    backoff while the website, desk and Prefect keep serving; each death and restart is printed and posted
+    as an event (loa.broker.down, loa.broker.restarted) for the Prefect UI and automations. Retained
+    notices survive in Mosquitto's persistence file (autosave every 30 s)."""
+
+    def __init__(self, sup: "Supervisor", api: str):
+        self.sup, self.api = sup, api
+        self.restarts = Restarts()
+        self.restarts.started(time.monotonic())
+        self.due: float | None = None
+
+    def _event(self, name: str, **payload) -> None:
+        from loa.app.events import post_event
+        from loa.events import resource
+
+        cfg = self.sup.cfg
+        try:
+            post_event(self.api, name, resource("broker", f"{cfg.bind_host}:{cfg.ports.mqtt}", "Loa's Mosquitto"),
+                       payload=payload)
+        except Exception as exc:  # an unreachable Prefect server must not stop the broker's restart
+            console.print(f"[yellow]  could not post {name} to Prefect: {exc}[/]")
+
+    def check(self, now: float) -> None:
+        """Called once a second by `loa run`'s loop."""
+        proc = self.sup.proc("mosquitto")
+        if proc is None:
+            return
+        if self.due is None and proc.poll() is not None:
+            delay = self.restarts.died(now)
+            self.due = now + delay
+            console.print(f"[red]mosquitto exited with code {proc.returncode}[/]; the website, desk and Prefect go "
+                          f"on; restarting it in {delay:.0f} s (restart {self.restarts.count}; log: "
+                          f"{self.sup.cfg.home / 'mosquitto' / 'mosquitto.log'})")
+            self._event(events.BROKER_DOWN, exit_code=proc.returncode, restart_in_seconds=delay)
+        if self.due is not None and now >= self.due:
+            try:
+                self.sup.replace("mosquitto", broker.start(self.sup.cfg))
+            except LoaError as exc:
+                delay = self.restarts.died(time.monotonic())
+                self.due = time.monotonic() + delay
+                console.print(f"[red]mosquitto did not start again: {exc}[/]; next try in {delay:.0f} s")
+                return
+            self.due = None
+            self.restarts.started(time.monotonic())
+            console.print(f"[green]mosquitto is running again[/] (restart {self.restarts.count})")
+            self._event(events.BROKER_RESTARTED, restarts=self.restarts.count)
 
 
 def wait_deployments(api: str, names: list[str], timeout: float) -> None:
@@ -171,8 +251,10 @@ def run(cfg: Config, *, deployments: bool = True) -> int:
         console.print(f"  {'Data (LOA_HOME)':16} {cfg.home}")
         console.print("Press Ctrl-C to stop.")
         automations = BackgroundSync(cfg, api, console)  # operators' alerts; start-up does not wait for it
+        keeper = BrokerKeeper(sup, api)
         while not stop.wait(1):
-            dead = [(n, p.returncode) for n, p in sup.procs if p.poll() is not None]
+            keeper.check(time.monotonic())  # the broker is restarted, never fatal
+            dead = [(n, p.returncode) for n, p in sup.procs if n != "mosquitto" and p.poll() is not None]
             if dead:
                 name, code = dead[0]
                 console.print(f"[red]{name} exited with code {code}; stopping (log: {cfg.home / 'logs'})[/]")

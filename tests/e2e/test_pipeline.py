@@ -177,3 +177,33 @@ def test_a_deployment_run_parses_a_big_pass_in_worker_processes(system, feed_ser
     assert wait(finished, 120, "the ingest deployment run")["type"] == "COMPLETED"
     health = {f["url"]: f for f in loa(env, "feeds")}
     assert all(health[u]["last_success_at"] and health[u]["consecutive_failures"] == 0 for u in urls)
+
+
+def test_a_killed_broker_is_restarted_while_everything_else_keeps_serving(system):
+    """Loa's own Mosquitto SIGKILLed under `loa run`: the website, desk and Prefect keep answering, the
+    broker is started again (backoff from 1 s), said in `loa run`'s output and posted as events."""
+    from channels.mqtt import probe
+    from loa.app.broker import running_pid
+
+    cfg, _env = system
+    api = json.loads((cfg.home / "run.json").read_text())["prefect_api_url"]
+    pid = running_pid(cfg)
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    killed = time.monotonic()
+    base = f"http://{cfg.bind_host}:{cfg.ports.web}"
+    for path in ("/healthz", "/", "/desk/login", "/board/"):
+        assert requests.get(base + path, timeout=10).status_code == 200, path
+    assert requests.get(f"{api}/health", timeout=10).ok
+    wait(lambda: running_pid(cfg) not in (None, pid) and probe(cfg.mqtt) is None, 60, "the broker to be restarted")
+    print(f"broker back {time.monotonic() - killed:.1f} s after SIGKILL")
+    log = (cfg.home.parent / "loa-run.log").read_text()
+    assert "mosquitto exited with code -9" in log and "mosquitto is running again" in log
+
+    def posted():
+        found = requests.post(f"{api}/events/filter", timeout=10, json={"filter": {
+            "event": {"name": ["loa.broker.down", "loa.broker.restarted"]}}, "limit": 10}).json()
+        return {e["event"] for e in found.get("events", [])} == {"loa.broker.down", "loa.broker.restarted"}
+
+    wait(posted, 30, "loa.broker.down and loa.broker.restarted in Prefect's event feed")
+    assert requests.get(base + "/healthz", timeout=10).ok
