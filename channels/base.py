@@ -1,22 +1,27 @@
-"""The channel interface and registry.
+"""The channel interface: what a channel does and what it declares for the dispatch.
 
-A channel is built from validated config (bad config fails at start), names
-its targets for a notice, and delivers to them. Delivery failures come back
-as DeliveryResult values, never exceptions, so one unreachable target never
-stops the others; the dispatcher records each result as a delivery row.
+A channel is built from validated config (bad config fails at start), names its targets for a notice,
+and delivers to them. Delivery failures come back as DeliveryResult values, never exceptions, so one
+unreachable target never stops the others; the dispatcher records each result as a delivery row.
+The channels Loa dispatches to are one literal list in channels/catalogue.py; no channel module imports
+another (shared file names are in loa/layout.py).
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from loa.config import Config
 from loa.model import DeliveryResult, NoticeView
-from loa.store import Store
 
 
 class Channel(Protocol):
     name: str
+    #: channels whose delivery must be done (whatever its outcome) before this one starts
+    after: tuple[str, ...]
+    #: publishes to the MQTT broker: its deliveries share the broker publish limit
+    broker: bool
+    #: fast and needs nothing prepared: delivered from the approving process itself (loa/publishing)
+    at_approval: bool
 
     def targets(self, notice: NoticeView) -> list[str]:
         """Where this notice goes on this channel (site, area paths, station ids)."""
@@ -29,20 +34,6 @@ class Channel(Protocol):
 
     def describe(self) -> dict:
         """Settings for operators, secrets masked."""
-
-
-REGISTRY: dict[str, type] = {}
-
-
-def register(cls: type) -> type:
-    REGISTRY[cls.name] = cls
-    return cls
-
-
-def build_channels(cfg: Config, store: Store, names: list[str] | None = None) -> dict[str, Channel]:
-    from channels import boards, printed, radio, webhook, website  # noqa: F401  (registers the classes)
-
-    return {name: cls(cfg, store) for name, cls in REGISTRY.items() if names is None or name in names}
 
 
 def failure(channel: str, targets: list[str], detail: str, transient: bool = True) -> list[DeliveryResult]:

@@ -16,12 +16,11 @@ from datetime import datetime, timezone
 from rich.console import Console
 from rich.markup import escape
 
-from loa.board_protocol import board_subscriptions, notice_topic
+from loa.board_protocol import board_subscriptions, key_topic, notice_topic
 from loa.config import Config
 from loa.errors import LoaError
 from loa.signing import verify
 
-from channels.boards import key_topic
 from channels.mqtt import make_client
 
 
@@ -58,7 +57,7 @@ def watch(cfg: Config, area: str, *, as_json: bool = False, console: Console | N
             failed.append(str(rc))
             stop.set()
             return
-        c.subscribe([(key_topic(cfg), 1)] + [(t, 1) for t in area_topics(cfg, area)])
+        c.subscribe([(key_topic(cfg.mqtt_topic_prefix), 1)] + [(t, 1) for t in area_topics(cfg, area)])
 
     def show(topic: str, payload: bytes) -> None:
         if not payload:
@@ -83,7 +82,7 @@ def watch(cfg: Config, area: str, *, as_json: bool = False, console: Console | N
             console.print("\n".join(lines) + f"\n{notice.get('url', '')}", markup=False, highlight=False)
 
     def on_message(_c, _u, msg):
-        if msg.topic == key_topic(cfg):
+        if msg.topic == key_topic(cfg.mqtt_topic_prefix):
             state["key"] = json.loads(msg.payload)["public_key"]
             for topic, payload in state.pop("pending"):
                 show(topic, payload)

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from loa.board_protocol import CONTENT_TYPE, NOTICE_SCHEMA, SCHEMA_VERSION, notice_payload
 from loa.board_protocol import key_topic as _key_topic
 from loa.board_protocol import notice_topic as _notice_topic
 from loa.config import Config
+from loa.layout import notice_page
 from loa.model import DeliveryResult, DeliveryStatus, NoticeView
 from loa.signing import Signer
 from loa.store import Store
 
-from channels.base import failure, register
+from channels.base import failure
 from channels.mqtt import BrokerUnavailable, Publisher
 
 # one user property names the schema and its version: each property costs every subscriber a decode
@@ -36,21 +37,21 @@ def key_topic(cfg: Config) -> str:
     return _key_topic(cfg.mqtt_topic_prefix)
 
 
-@register
 class Boards:
     name = "boards"
+    after = ()
+    broker = True
+    at_approval = True  # signed text only: delivered from the approving process, in milliseconds
 
     def __init__(self, cfg: Config, store: Store):
         self.cfg, self.store = cfg, store
-        self.signer = Signer.load_or_create(cfg.home / "keys" / "notice-signing.pem")
+        self.signer = Signer.load_or_create(cfg.layout.signing_key)
 
     def targets(self, notice: NoticeView) -> list[str]:
         return list(notice.areas)
 
     def url(self, notice: NoticeView) -> str:
-        from channels.website import notice_path
-
-        return f"{self.cfg.site_url}/{notice_path(notice.id)}"
+        return f"{self.cfg.site_url}/{notice_page(notice.id)}"
 
     def payload(self, notice: NoticeView, area: str) -> dict:
         return self.signer.sign(notice_payload(
@@ -112,25 +113,3 @@ class Boards:
     def describe(self) -> dict:
         return {"channel": self.name, "broker": self.cfg.mqtt.masked(), "key_id": self.signer.key_id,
                 "profiles": {p.id: f"{p.lines} × {p.width}" for p in self.cfg.boards.profiles}}
-
-
-def redeliver(cfg: Config, store: Store, settle_after: timedelta = timedelta(minutes=2)) -> list[DeliveryResult]:
-    """Deliver what a long broker outage left undelivered on the boards channel (the board-health flow runs it).
-
-    Prefect retries a failed dispatch task a few times; an outage longer than that leaves delivery rows
-    failed. Current notices are published and withdrawn ones cleared here, each target once.
-    """
-    from channels.dispatch import deliver
-    from loa.model import NoticeState
-
-    channel, results = Boards(cfg, store), []
-    settled = datetime.now(timezone.utc) - settle_after  # past the dispatch flow's own retries
-    work = [(n, "publish") for n in store.live_notices()]
-    work += [(n, "withdraw") for n in store.notices(NoticeState.WITHDRAWN)]
-    for notice, kind in work:
-        rows = store.deliveries(notice.id, notice.version, channel.name, kind)
-        if any(d.status == DeliveryStatus.FAILED.value and d.updated_at < settled for d in rows):
-            results += deliver(store, channel, notice, kind)
-            if kind == "publish":
-                store.settle(notice.id, notice.version)
-    return results

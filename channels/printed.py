@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from typing import Callable
 
 from loa.config import Config
 from loa.files import write_atomic
@@ -24,8 +25,6 @@ from loa.site.context import entry_from_view
 from loa.site.model import AreaTree, SiteInfo
 from loa.site.qr import qr_data_uri
 from loa.store import Store
-
-from channels.base import register
 
 
 @dataclass(frozen=True)
@@ -44,15 +43,20 @@ class PdfError(Exception):
     pass
 
 
-@register
 class Printed:
     name = "print"
+    after = ()
+    broker = False
+    at_approval = False
 
-    def __init__(self, cfg: Config, store: Store):
-        self.cfg, self.store = cfg, store
+    def __init__(self, cfg: Config, store: Store,
+                 pages: Callable[[list[str], datetime], object] | None = None):
+        """`pages` re-renders the web pages of areas whose bulletins were remade (they link the PDFs):
+        the website's, wired by channels/catalogue.py; a channel never builds another itself."""
+        self.cfg, self.store, self.pages = cfg, store, pages
         self.tree = AreaTree(cfg.areas)
         self.site = SiteInfo(cfg.site_title, cfg.site_url, cfg.tz)
-        self.folder = cfg.home / "site" / "print"
+        self.folder = cfg.layout.bulletins
         self.renderer = BulletinRenderer(self.site, self.tree, font_size_pt=cfg.print.font_size_pt)
 
     def targets(self, notice: NoticeView) -> list[str]:
@@ -100,20 +104,15 @@ class Printed:
             except (OSError, PdfError) as exc:
                 out[area] = exc
         made = [area for area, res in out.items() if isinstance(res, PrintResult)]
-        if made:
-            from channels.website import Website
-
-            Website(self.cfg, self.store).refresh_areas(made, now)  # area pages link the new PDFs
+        if made and self.pages is not None:
+            self.pages(made, now)  # area pages link the new PDFs
         return out
 
     # --- making bulletins (also `loa print` and the weekly flow) -----------------------------------
 
     def live_items(self, now: datetime) -> list[tuple]:
         """(Entry, print body) of every notice in force: loaded once, shared by every area's bulletin."""
-        from channels.website import embargoed
-
-        return [(entry_from_view(v), v.variants.get("print") or v.summary_html) for v in self.store.live_notices(now)
-                if not embargoed(v, now)]
+        return [(entry_from_view(v), v.variants.get("print") or v.summary_html) for v in self.store.live_notices(now)]
 
     def make(self, area: str, period: Period, now: datetime, live: list[tuple] | None = None) -> PrintResult:
         if area not in self.tree.areas:

@@ -24,23 +24,15 @@ from loa.radio.build import BuildReport, Builder, in_area
 from loa.speech.tts import AudioError
 from loa.store import Store
 
-from channels.base import failure, register
+from channels.base import failure
 from channels.mqtt import BrokerUnavailable, Publisher
 
 
-def audio_file(cfg: Config, notice: NoticeView, language: str = "vi") -> Path:
-    """The file the website links: made with the stations.yaml defaults (loa.radio.audio)."""
-    return cfg.home / "radio" / "audio" / f"notice-{notice.id}-v{notice.version}-{language}.mp3"
-
-
-def playlist_file(cfg: Config, station_id: str) -> Path:
-    """The station's next-slot playlist (and .xspf beside it)."""
-    return cfg.home / "radio" / "stations" / f"{station_id}.m3u8"
-
-
-@register
 class Radio:
     name = "radio"
+    after = ()
+    broker = True  # emergency commands: under the broker publish limit
+    at_approval = False  # the audio must be made first
 
     def __init__(self, cfg: Config, store: Store):
         self.cfg, self.store = cfg, store
@@ -53,7 +45,7 @@ class Radio:
         from loa.signing import Signer
 
         if self._signer is None:  # only emergencies sign: no key file for a plain dispatch
-            self._signer = Signer.load_or_create(self.cfg.home / "keys" / "notice-signing.pem")
+            self._signer = Signer.load_or_create(self.cfg.layout.signing_key)
         return self._signer
 
     def targets(self, notice: NoticeView) -> list[str]:
@@ -107,7 +99,7 @@ class Radio:
         return [results[t] for t in targets]
 
     def describe(self) -> dict:
-        return {"channel": self.name, "stations": sorted(self.stations), "root": str(self.cfg.home / "radio"),
+        return {"channel": self.name, "stations": sorted(self.stations), "root": str(self.cfg.layout.radio),
                 "command_topic": command.play_topic(self.cfg.mqtt_topic_prefix, "<station>")}
 
     # --- internals ----------------------------------------------------------------------------
@@ -146,7 +138,7 @@ class Radio:
                     topic = command.play_topic(self.cfg.mqtt_topic_prefix, sid)
                     payload = self.signer.sign(command.play_payload(
                         site_url=self.cfg.site_url, station=sid, notice=notice, tracks=tracks,
-                        radio_root=self.cfg.home / "radio", now=now))
+                        radio_root=self.cfg.layout.radio, now=now))
                     pub.publish(topic, json.dumps(payload, ensure_ascii=False).encode("utf-8"), retain=False,
                                 expiry=command.ttl(notice, now),
                                 user={"schema": f"{command.PLAY_SCHEMA}/{command.SCHEMA_VERSION}"})

@@ -26,8 +26,6 @@ from loa.site.context import excerpt
 from loa.site.model import safe_url
 from loa.store import Store
 
-from channels.base import register
-
 SCHEMA = "loa.webhook.notice"
 SCHEMA_VERSION = 1
 RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
@@ -40,9 +38,11 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-@register
 class Webhook:
     name = "webhook"
+    after = ()
+    broker = False
+    at_approval = False
 
     def __init__(self, cfg: Config, store: Store, *, sleep=time.sleep):
         self.cfg, self.store, self.sleep = cfg, store, sleep

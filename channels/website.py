@@ -23,32 +23,20 @@ from datetime import datetime, timezone
 from loa.config import Config
 from loa.errors import NotFound
 from loa.files import locked, write_atomic
-from loa.model import LIVE_STATES, DeliveryResult, NoticeState, NoticeView, Priority
+from loa.layout import notice_page
+from loa.model import DeliveryResult, NoticeState, NoticeView
+from loa.publishing import machine
+from loa.publishing.machine import PUBLIC_STATES
 from loa.signing import Signer
 from loa.site import qr
 from loa.site.bulletin import editions_on_disk
 from loa.site.build import Catalogue, Plan, SiteBuilder, Touch, WriteReport, areas_key, qr_path, write_files
 from loa.site.context import entry_from_view
 from loa.site.indexes import LISTING_PATH
-from loa.site.memory import FILE as MEMORY_FILE, SiteMemory
+from loa.site.memory import SiteMemory
 from loa.site.model import Audio, AreaTree, Entry, LanguageText, NoticePage, SiteInfo, micros
 from loa.store import Store
 from loa.store.site import all_language_variants, language_variants
-
-from channels.base import register
-
-PUBLIC_STATES = LIVE_STATES | {NoticeState.WITHDRAWN}
-
-
-def embargoed(view: NoticeView, now: datetime | None = None) -> bool:
-    """Approved for a later publish time (emergencies are never held back; channels/dispatch.py agrees)."""
-    return bool(view.publish_at and view.publish_at > (now or datetime.now(timezone.utc))
-                and view.priority != Priority.EMERGENCY)
-
-
-def notice_path(notice_id: int) -> str:
-    return f"notices/{notice_id}.html"
-
 
 @dataclass
 class PublicNotice:
@@ -59,25 +47,27 @@ class PublicNotice:
     withdrawn_at: datetime | None = None
 
 
-@register
 class Website:
     name = "website"
+    after = ("radio",)  # the page links the radio audio: written once radio is done, whatever its outcome
+    broker = False
+    at_approval = False
 
     def __init__(self, cfg: Config, store: Store):
         self.cfg, self.store = cfg, store
-        self.root = cfg.home / "site"
+        self.root = cfg.layout.site
         self.site = SiteInfo(cfg.site_title, cfg.site_url, cfg.tz)
         self.tree = AreaTree(cfg.areas)
         self.builder = SiteBuilder(self.site, self.tree)
-        self._audio_dir = cfg.home / "radio" / "audio"
-        self._memory_path = cfg.home / MEMORY_FILE
+        self._audio_dir = cfg.layout.audio
+        self._memory_path = cfg.layout.site_memory
         self.languages = sorted({lang for s in cfg.stations for lang in s.languages} - {"vi"})
 
     def targets(self, notice: NoticeView) -> list[str]:
         return ["site"]
 
     def url_for(self, notice: NoticeView) -> str:
-        return f"{self.cfg.site_url}/{notice_path(notice.id)}"
+        return f"{self.cfg.site_url}/{notice_page(notice.id)}"
 
     # --- the channel interface -----------------------------------------------------------------
 
@@ -178,7 +168,7 @@ class Website:
         memory.save(cat, plan, site_url=self.site.url, key=areas_key(self.tree), everything=everything)
         keys = self.root / "keys" / "notices.json"
         if not keys.exists():  # boards fetch the public key from the site too
-            signer = Signer.load_or_create(self.cfg.home / "keys" / "notice-signing.pem")
+            signer = Signer.load_or_create(self.cfg.layout.signing_key)
             write_atomic(keys, json.dumps(signer.public_key_document(), indent=2))
         return report
 
@@ -205,7 +195,7 @@ class Website:
     def _public_from(self, views: list[NoticeView]) -> PublicNotice | None:
         """Newest first in, the public versions out: only versions an editor approved ever reach the site,
         and none before its publish time (an embargoed new version leaves the one it replaces in place)."""
-        approved = [v for v in views if v.approved_by and not embargoed(v)]
+        approved = [v for v in views if v.approved_by and machine.is_due(v.priority, v.publish_at)]
         current = next((v for v in approved if v.state in PUBLIC_STATES | {NoticeState.SUPERSEDED}), None)
         if current is None:
             return None
@@ -256,9 +246,7 @@ class Website:
                           self._acks(view) if current_version is None else None)
 
     def _audio(self, view: NoticeView, language: str) -> str | None:
-        from channels.radio import audio_file
-
-        path = audio_file(self.cfg, view, language)
+        path = self.cfg.layout.audio_file(view, language)
         exists = path.name in self._audio_files if self._audio_files is not None else path.exists()
         return f"/radio/audio/{path.name}" if exists else None
 
@@ -287,7 +275,7 @@ class Website:
             text = (self.root / qr_path(notice_id)).read_text(encoding="utf-8")
         except OSError:
             return False
-        return qr.is_current(text, f"{self.site.url}/{notice_path(notice_id)}")
+        return qr.is_current(text, f"{self.site.url}/{notice_page(notice_id)}")
 
     def _qr_files(self) -> set[int]:
         try:

@@ -31,8 +31,6 @@ from loa import events
 from loa.config import Config
 
 TAG = "loa-managed"
-#: posted by the desk when an approved notice is embargoed (loa/app/desk/announce.py): not waiting any more
-NOTICE_SCHEDULED = "loa.notice.scheduled"
 FLOW_FAILED = {"prefect.flow-run.Failed", "prefect.flow-run.Crashed", "prefect.task-run.Failed"}
 
 
@@ -102,7 +100,7 @@ def definitions(cfg: Config, block_id=None) -> list[AutomationCore]:
             "loa: draft waiting for approval",
             f"A drafted notice has had no approval, rejection or scheduling for {ops.draft_waiting_hours:g} h.",
             EventTrigger(after={events.NOTICE_DRAFTED},
-                         expect={events.NOTICE_APPROVED, events.NOTICE_REJECTED, NOTICE_SCHEDULED},
+                         expect={events.NOTICE_APPROVED, events.NOTICE_REJECTED, events.NOTICE_SCHEDULED},
                          match={"prefect.resource.id": "loa.notice.*"}, for_each={"prefect.resource.id"},
                          posture=Posture.Proactive, threshold=1, within=timedelta(hours=ops.draft_waiting_hours)),
             "Loa: dự thảo chờ duyệt quá lâu",

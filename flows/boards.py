@@ -5,7 +5,8 @@ from __future__ import annotations
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
-from channels.boards import redeliver
+from channels.catalogue import build_channels
+from loa.publishing.dispatch import redeliver
 from loa.runtime import runtime
 from loa.store.boards import health
 
@@ -13,7 +14,7 @@ from loa.store.boards import health
 @task(name="redeliver board notices")
 def redeliver_pending() -> list[dict]:
     cfg, store = runtime()
-    return [vars(r) for r in redeliver(cfg, store)]
+    return [vars(r) for r in redeliver(store, build_channels(cfg, store, ["boards"]))]
 
 
 @task(name="board health table")

@@ -12,20 +12,24 @@ from datetime import datetime, timezone
 from prefect import flow
 from prefect.artifacts import create_table_artifact
 
-from channels.printed import Printed, PrintResult
+from channels.catalogue import printed
+from channels.printed import PrintResult
 from channels.website import Website
 from loa.config import Config
+from loa.publishing import actions
 from loa.runtime import runtime
 from loa.store import Store
 
 
 def refresh(cfg: Config, store: Store, now: datetime | None = None) -> list[dict]:
-    """One row per notice that expired since it was written: the website files rewritten, the bulletins remade."""
+    """One row per notice that expired since it was written: its version marked expired in the store (the
+    state machine's `expire`), the website files rewritten, the bulletins remade."""
     now = now or datetime.now(timezone.utc)
+    actions.expire_due(actions.Publishing(store, cfg), now)
     report = Website(cfg, store).refresh(now)
     if not report.republished:
         return []
-    printer = Printed(cfg, store)
+    printer = printed(cfg, store)
     made = printer.current_editions(printer.bulletin_areas(a for e in report.republished for a in e.areas), now)
     rows = []
     for e in report.republished:

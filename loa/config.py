@@ -190,6 +190,13 @@ class Config:
         return self.env.home.resolve()
 
     @property
+    def layout(self):
+        """Where files live under LOA_HOME (loa/layout.py)."""
+        from loa.layout import Layout
+
+        return Layout(self.home)
+
+    @property
     def config_dir(self) -> Path:
         return self.env.config_dir.resolve()
 

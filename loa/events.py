@@ -7,6 +7,7 @@ NOTICE_DRAFTED = "loa.notice.drafted"
 NOTICE_APPROVED = "loa.notice.approved"
 NOTICE_REJECTED = "loa.notice.rejected"
 NOTICE_PUBLISHED = "loa.notice.published"
+NOTICE_SCHEDULED = "loa.notice.scheduled"  # an embargoed approval: a dispatch run waits for publish_at
 NOTICE_WITHDRAWN = "loa.notice.withdrawn"
 DELIVERY_FAILED = "loa.delivery.failed"
 BOARD_OFFLINE = "loa.board.offline"

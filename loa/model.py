@@ -29,19 +29,10 @@ class NoticeState(str, enum.Enum):
     PARTIALLY_PUBLISHED = "partially_published"
     SUPERSEDED = "superseded"
     WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
 
 
-# Which transitions an action may make; anything else is refused with a message.
-TRANSITIONS: dict[str, dict[NoticeState, NoticeState]] = {
-    "approve": {NoticeState.DRAFTED: NoticeState.APPROVED},
-    "reject": {NoticeState.DRAFTED: NoticeState.REJECTED},
-    "withdraw": {
-        NoticeState.APPROVED: NoticeState.WITHDRAWN,
-        NoticeState.PUBLISHED: NoticeState.WITHDRAWN,
-        NoticeState.PARTIALLY_PUBLISHED: NoticeState.WITHDRAWN,
-    },
-}
-
+# Which action leads where, and who may take it: the table in loa/publishing/machine.py.
 # States in which a version is (or is about to be) on public channels.
 LIVE_STATES = frozenset(
     {NoticeState.APPROVED, NoticeState.PUBLISHED, NoticeState.PARTIALLY_PUBLISHED}

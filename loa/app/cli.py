@@ -9,10 +9,10 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from loa import events
 from loa.app.cli_common import JSON, err, out
 from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
+from loa.app import cli_editorial
 from loa.app.cli_boards import boards_app
 from loa.app.cli_print import print_cmd, site_app
 from loa.app.cli_radio import radio_app
@@ -33,6 +33,8 @@ app.add_typer(site_app, name="site")
 app.command("report")(report_cmd)
 app.add_typer(automations_app, name="automations")
 app.add_typer(radio_app, name="radio")
+for _name in ("edit", "approve", "reject", "withdraw", "dispatch"):
+    app.command(_name)(getattr(cli_editorial, _name))
 
 
 def _config() -> Config:
@@ -165,81 +167,6 @@ def show(notice_id: int = typer.Argument(..., metavar="ID"),
         for d in deliveries:
             out.print(f"v{d['version']} {d['kind']} {d['channel']} → {d['target']}: {d['status']} "
                       f"({d['attempts']} attempt(s)) {d['last_error'] or d['detail'] or ''}", markup=False)
-
-
-def _act(action: str, notice_id: int, by: str, reason: str | None, event: str, as_json: bool) -> None:
-    cfg, store = _store()
-    try:
-        n = store.transition(notice_id, action, by, reason)
-    except LoaError as exc:
-        _fail(exc)
-    from loa.app import announce
-
-    told = (announce.announce_approval(cfg, n, by) if action == "approve"
-            else announce.announce(cfg, event, n, by, reason))
-    if as_json:
-        _print_json(_notice_dict(n) | {"event_emitted": told.kind in ("dispatch", "event", "scheduled"),
-                                       "announcement": told.kind, "flow_run_id": told.flow_run_id})
-        return
-    out.print(f"notice {n.id} v{n.version} is now [bold]{n.state.value}[/] (by {by})")
-    if told.kind == "scheduled":
-        out.print(f"embargoed: dispatch scheduled for {told.detail} (flow run {told.flow_run_id})")
-    elif told.kind == "failed":
-        err.print(f"[red]the Prefect server did not take the event ({told.detail}); "
-                  f"`loa dispatch {n.id}` dispatches now[/]")
-    elif told.kind == "offline":
-        err.print(f"[yellow]no Prefect server is running (start `loa run`), so nothing was dispatched yet; "
-                  f"`loa dispatch {n.id}` does it now[/]" if action == "approve" else
-                  "[yellow]no Prefect server is running; start `loa run` to take it off the channels[/]")
-
-
-@app.command()
-def approve(notice_id: int = typer.Argument(..., metavar="ID"), by: str = typer.Option(..., help="Who approves."),
-            as_json: bool = JSON) -> None:
-    """Approve a drafted notice; this emits loa.notice.approved, which starts the dispatch."""
-    _act("approve", notice_id, by, None, events.NOTICE_APPROVED, as_json)
-
-
-@app.command()
-def reject(notice_id: int = typer.Argument(..., metavar="ID"), by: str = typer.Option(..., help="Who rejects."),
-           reason: str = typer.Option(..., help="Why, for the audit trail."), as_json: bool = JSON) -> None:
-    """Reject a drafted notice with a reason. Nothing is published."""
-    _act("reject", notice_id, by, reason, events.NOTICE_REJECTED, as_json)
-
-
-@app.command()
-def withdraw(notice_id: int = typer.Argument(..., metavar="ID"), by: str = typer.Option(..., help="Who withdraws."),
-             reason: Optional[str] = typer.Option(None, help="Why, for the audit trail."), as_json: bool = JSON) -> None:
-    """Withdraw a published notice: board message cleared, playlists updated, web page marked withdrawn."""
-    _act("withdraw", notice_id, by, reason, events.NOTICE_WITHDRAWN, as_json)
-
-
-@app.command()
-def dispatch(notice_id: int = typer.Argument(..., metavar="ID"), as_json: bool = JSON) -> None:
-    """Dispatch (or re-dispatch) an approved notice now; delivered targets are not sent twice."""
-    cfg, store = _store()
-    try:
-        if _prefect_api(cfg):
-            from flows.dispatch import dispatch as dispatch_flow
-
-            state = dispatch_flow(notice_id=str(notice_id))
-            deliveries = [asdict(d) for d in store.deliveries(notice_id)]
-        else:
-            from channels.base import build_channels
-            from channels.dispatch import dispatch_notice
-
-            report = dispatch_notice(store, build_channels(cfg, store), notice_id)
-            state, deliveries = report.state, [asdict(d) for d in store.deliveries(notice_id, report.version)]
-    except LoaError as exc:
-        _fail(exc)
-    if as_json:
-        _print_json({"id": notice_id, "state": state, "deliveries": deliveries})
-    else:
-        out.print(f"notice {notice_id}: {state}")
-        for d in deliveries:
-            out.print(f"  {d['channel']} → {d['target']}: {d['status']} {d['last_error'] or ''}", markup=False)
-    if state != NoticeState.PUBLISHED.value:
-        raise typer.Exit(1)
 
 
 @app.command("read-aloud")

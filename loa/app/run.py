@@ -91,7 +91,7 @@ class Supervisor:
         self.urls["MQTT broker"] = f"mqtt://{self.cfg.bind_host}:{self.cfg.ports.mqtt}"
 
     def start_web(self) -> None:
-        from channels.base import build_channels
+        from channels.catalogue import build_channels
 
         # a site exists before the first notice is published (a full build only when there is none)
         if not (self.cfg.home / "site" / "index.html").exists():

@@ -54,10 +54,6 @@ def _loudness_fields(s: VoiceSettings) -> tuple:
     return (s.loudness_lufs, s.true_peak_db, s.lead_silence, s.tail_silence, s.bitrate)
 
 
-def recordings_dir(cfg: Config, notice_id: int) -> Path:
-    return cfg.home / "radio" / "recordings" / str(notice_id)
-
-
 def _recording_in(folder: Path, names: list[str], version: int, language: str) -> Path | None:
     stem = f"v{version}-{language}."  # hidden uploads in progress (.v1-tay.mp3.tmp) never match
     for name in sorted(names):
@@ -68,7 +64,7 @@ def _recording_in(folder: Path, names: list[str], version: int, language: str) -
 
 def recording_for(cfg: Config, notice_id: int, version: int, language: str) -> Path | None:
     """The editor's recording of this version in this language (the desk keeps exactly one per language)."""
-    folder = recordings_dir(cfg, notice_id)
+    folder = cfg.layout.notice_recordings(notice_id)
     try:
         return _recording_in(folder, os.listdir(folder), version, language)
     except OSError:
@@ -101,7 +97,7 @@ class Sources:
     distinct (settings, notice version, language) however many stations share it."""
 
     def __init__(self, cfg: Config):
-        self.root = cfg.home / "radio" / "recordings"
+        self.root = cfg.layout.recordings
         self.canonical = voice_settings(cfg.radio.defaults)
         self._settings: dict[str, VoiceSettings] = {}
         self._listings: dict[int, list[str]] = {}
@@ -155,7 +151,7 @@ class AudioMaker:
 
     def __init__(self, cfg: Config, store: Store, workers: int = 2):
         self.cfg, self.store, self.workers = cfg, store, workers
-        self.folder = cfg.home / "radio" / "audio"
+        self.folder = cfg.layout.audio
 
     def tracks(self, pairs: list[tuple[Station, NoticeView]]) -> dict[tuple[str, int, int], tuple[list[Track], dict[str, str]]]:
         """For each (station, notice): the tracks in the station's languages, and {language: why not} for those
@@ -236,7 +232,7 @@ def jingle(cfg: Config, station: Station, role: str) -> Track | None:
     st = src.stat()
     fields = (station.loudness_lufs, station.true_peak_db)
     name = f"{role}-{_hash(str(src), st.st_size, st.st_mtime_ns, fields)[:12]}.mp3"
-    path = cfg.home / "radio" / "jingles" / name
+    path = cfg.layout.jingles / name
     side = path.with_suffix(".seconds")
     if not path.is_file() or not side.is_file():
         info = loudness.normalize(src, path, loudness_lufs=station.loudness_lufs, true_peak_db=station.true_peak_db,

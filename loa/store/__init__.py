@@ -11,7 +11,7 @@ import threading
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from loa.errors import InvalidTransition, NotFound
 from loa.model import (
     LIVE_STATES,
-    TRANSITIONS,
     Classification,
     DeliveryResult,
     DeliveryStatus,
@@ -30,6 +29,7 @@ from loa.model import (
     NoticeView,
     Priority,
 )
+from loa.publishing import machine
 from loa.store import ingest, migrate
 from loa.store.ingest import Draft, EntryChange
 from loa.store.schema import (
@@ -239,42 +239,76 @@ class Store:
             return [self._view(s, r) for r in s.scalars(q.limit(limit).offset(offset)).all()]
 
     def live_notices(self, now: datetime | None = None) -> list[NoticeView]:
-        """Versions on public channels now: approved/published, not expired, newest first."""
+        """What is public now, one version per notice, newest notice first: the newest approved or published
+        version that is due (the embargo rule) and not expired. During a new version's embargo that is
+        the version it will replace."""
         now = now or utcnow()
         with self.reading() as s:
             q = (select(NoticeVersionRow)
                  .where(NoticeVersionRow.state.in_([st.value for st in LIVE_STATES]))
                  .options(selectinload(NoticeVersionRow.variants), selectinload(NoticeVersionRow.actions))
-                 .order_by(NoticeVersionRow.notice_id.desc()))
+                 .order_by(NoticeVersionRow.notice_id.desc(), NoticeVersionRow.version.desc()))
             views = [self._view(s, r) for r in s.scalars(q).all()]
-        return [v for v in views if v.expires_at is None or v.expires_at > now]
+        seen: set[int] = set()
+        live = []
+        for v in views:
+            if v.id in seen or not machine.is_due(v.priority, v.publish_at, now):
+                continue
+            seen.add(v.id)
+            if not machine.is_expired(v.expires_at, now):
+                live.append(v)
+        return live
 
-    def transition(self, notice_id: int, action: str, actor: str, reason: str | None = None) -> NoticeView:
-        """Approve, reject or withdraw the latest version that allows it, recording who and when."""
+    def transition(self, notice_id: int, action: str, actor: str, reason: str | None = None, *,
+                   version: int | None = None, role: str = "operator", now: datetime | None = None,
+                   prepare: Callable[[Session, NoticeVersionRow], None] | None = None) -> NoticeView:
+        """Apply one action of the state table (loa/publishing/machine.py) to a version, recording who and when:
+        to `version`, or else to the newest version whose state allows it. `prepare` changes the row in the
+        same transaction first (an approval's publish time). A refusal changes nothing."""
         if not actor or not actor.strip():
             raise InvalidTransition(f"{action} notice {notice_id}: say who you are (--by NAME)")
-        allowed = TRANSITIONS[action]
+        rule = machine.RULES.get(action)
+        if rule is None or not rule.targets:
+            raise InvalidTransition(f"{action!r} is not a state change; the state changes are "
+                                    f"{', '.join(r.action for r in machine.TABLE if r.targets)}")
+        now = now or utcnow()
         with self.session() as s:
             rows = s.scalars(select(NoticeVersionRow).where(NoticeVersionRow.notice_id == notice_id)
-                             .order_by(NoticeVersionRow.version.desc())).all()
+                             .order_by(NoticeVersionRow.version.desc()).with_for_update()).all()
             if not rows:
                 raise NotFound(f"notice {notice_id} does not exist; `loa notices` lists the notices there are")
-            row = next((r for r in rows if NoticeState(r.state) in allowed), None)
-            if row is None:
-                states = ", ".join(f"v{r.version} {r.state}" for r in rows)
-                raise InvalidTransition(
-                    f"cannot {action} notice {notice_id}: no version is in a state that allows it ({states})")
-            row.state = allowed[NoticeState(row.state)].value
+            if version is not None:
+                row = next((r for r in rows if r.version == version), None)
+                if row is None:
+                    raise NotFound(f"notice {notice_id} version {version} does not exist")
+            else:
+                row = next((r for r in rows if NoticeState(r.state) in rule.sources), None)
+                if row is None:
+                    states = ", ".join(f"v{r.version} {r.state}" for r in rows)
+                    raise InvalidTransition(
+                        f"cannot {action} notice {notice_id}: no version is in a state that allows it ({states})")
+            machine.check(notice_id, row.version, NoticeState(row.state), role, action)
+            if action == "expire" and not machine.is_expired(row.expires_at, now):
+                raise InvalidTransition(f"cannot expire notice {notice_id} v{row.version}: "
+                                        f"it has no expiry in the past ({_iso(row.expires_at) or 'none set'})")
+            if prepare is not None:
+                prepare(s, row)
+            row.state = rule.targets[0].value
             s.add(ActionRow(notice_version_id=row.id, action=action, actor=actor.strip(), reason=reason))
-            if action == "approve":
-                # the newly approved version replaces every older live one on all channels
-                for old in rows:
-                    if old.version < row.version and NoticeState(old.state) in LIVE_STATES:
-                        old.state = NoticeState.SUPERSEDED.value
-                        s.add(ActionRow(notice_version_id=old.id, action="superseded", actor=actor.strip(),
-                                        reason=f"replaced by version {row.version}"))
+            if action == "approve" and machine.is_due(Priority(row.priority), row.publish_at, now):
+                # published now: it replaces the older live version at once (an embargoed one does so
+                # only when its dispatch starts: until then the older one stays public)
+                _supersede(s, rows, row)
             s.flush()
             return self._view(s, self._version_row(s, notice_id, row.version))
+
+    def supersede_older(self, notice_id: int, version: int) -> list[int]:
+        """A version goes public: older live versions become superseded. Returns their numbers."""
+        with self.session() as s:
+            rows = s.scalars(select(NoticeVersionRow).where(NoticeVersionRow.notice_id == notice_id)
+                             .with_for_update()).all()
+            row = next(r for r in rows if r.version == version)
+            return _supersede(s, rows, row)
 
     def set_variant(self, notice_id: int, channel: str, body: str, actor: str, version: int | None = None) -> None:
         with self.session() as s:
@@ -369,6 +403,17 @@ class Store:
                 row.state = new.value
                 s.add(ActionRow(notice_version_id=row.id, action=new.value, actor="loa"))
             return new
+
+
+def _supersede(s: Session, rows: list[NoticeVersionRow], row: NoticeVersionRow) -> list[int]:
+    done = []
+    for old in rows:
+        if old.version < row.version and NoticeState(old.state) in LIVE_STATES:
+            old.state = NoticeState.SUPERSEDED.value
+            s.add(ActionRow(notice_version_id=old.id, action="superseded", actor=machine.SYSTEM_ACTOR,
+                            reason=f"replaced by version {row.version}"))
+            done.append(old.version)
+    return done
 
 
 def _variants(feed_url: str, entry: Entry, variants: dict[str, str] | None) -> dict[str, str]:

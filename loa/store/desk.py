@@ -306,20 +306,30 @@ def set_settings(store: Store, notice_id: int, version: int, actor: str, *, prio
 def set_schedule(store: Store, notice_id: int, version: int, actor: str, *, publish_at: datetime | None,
                  expires_at: datetime | None, now: datetime | None = None) -> list[Change]:
     """Embargo (publish_at) and expiry of a draft. Both optional; expiry must follow publication."""
+    check_schedule(notice_id, publish_at, expires_at, now)
+    with store.session() as s:
+        return apply_schedule(s, _draft_row(s, notice_id, version), actor, publish_at, expires_at)
+
+
+def check_schedule(notice_id: int, publish_at: datetime | None, expires_at: datetime | None,
+                   now: datetime | None = None) -> None:
     now = now or utcnow()
     if expires_at is not None and expires_at <= (publish_at or now):
         raise InvalidTransition(f"notice {notice_id}: the expiry ({expires_at.isoformat()}) must come after "
                                 f"the publication ({(publish_at or now).isoformat()})")
+
+
+def apply_schedule(s: Session, row: NoticeVersionRow, actor: str, publish_at: datetime | None,
+                   expires_at: datetime | None) -> list[Change]:
+    """Set publish_at and expires_at on a locked draft row inside the caller's transaction, audited."""
     changes = []
-    with store.session() as s:
-        row = _draft_row(s, notice_id, version)
-        for name, value in (("publish_at", publish_at), ("expires_at", expires_at)):
-            old = getattr(row, name)
-            if old != value:
-                changes.append(Change(f"set:{name}", name, _iso(old), _iso(value)))
-                setattr(row, name, value)
-        for change in changes:
-            _audit(s, row, actor, change)
+    for name, value in (("publish_at", publish_at), ("expires_at", expires_at)):
+        old = getattr(row, name)
+        if old != value:
+            changes.append(Change(f"set:{name}", name, _iso(old), _iso(value)))
+            setattr(row, name, value)
+    for change in changes:
+        _audit(s, row, actor, change)
     return changes
 
 

@@ -7,8 +7,8 @@ import time
 import pytest
 import uvicorn
 
-from channels.base import build_channels
-from channels.dispatch import dispatch_notice
+from channels.catalogue import build_channels
+from loa.publishing.dispatch import dispatch_notice
 from loa.app.web import create_app
 from loa.model import NoticeState
 from loa.store import Store, users

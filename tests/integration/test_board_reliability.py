@@ -14,8 +14,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from channels.boards import Boards, notice_topic, redeliver
-from channels.dispatch import dispatch_notice, withdraw_notice
+from channels.boards import Boards, notice_topic
+from loa.publishing.dispatch import redeliver
+from loa.publishing.dispatch import dispatch_notice, withdraw_notice
 from loa.app import broker as mosquitto
 from loa.app.cli_boards import create_board
 from loa.config import Env, MqttURL, load_config
@@ -133,12 +134,12 @@ def test_after_a_long_outage_the_health_flow_redelivers_and_clears_once(own):
     broker.stop()
     store.transition(gone.id, "withdraw", "Nông Thị Hoa")
     assert not any(r.ok for r in withdraw_notice(store, channels, gone.id).results)  # broker down again
-    assert redeliver(cfg, store) == []  # failed moments ago: the dispatch flow's own retries come first
+    assert redeliver(store, {"boards": Boards(cfg, store)}) == []  # failed moments ago: the dispatch flow's own retries come first
 
     broker.start()
-    results = redeliver(cfg, store, settle_after=timedelta(0))
+    results = redeliver(store, {"boards": Boards(cfg, store)}, settle_after=timedelta(0))
     assert sorted((r.target, r.ok) for r in results) == [(AREA, True), (AREA, True)]
     assert store.notice(late.id).state.value == "published"
-    assert redeliver(cfg, store, settle_after=timedelta(0)) == []  # nothing twice
+    assert redeliver(store, {"boards": Boards(cfg, store)}, settle_after=timedelta(0)) == []  # nothing twice
     assert json.loads(retained(cfg.mqtt_monitor, notice_topic(cfg, AREA, late.id)))["id"] == late.id
     assert retained(cfg.mqtt_monitor, notice_topic(cfg, AREA, gone.id)) is None

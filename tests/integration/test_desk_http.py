@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from channels.dispatch import dispatch_notice
+from loa.publishing.dispatch import dispatch_notice
 from loa.app.web import create_app
 from loa.errors import InvalidTransition
 from loa.model import Classification, DocumentMeta, NoticeState, Priority
@@ -333,12 +333,12 @@ def test_approve_without_prefect_is_recorded_and_embargo_holds(desk):
     n = desk.store.notice(desk.draft.id)
     assert n.state == NoticeState.APPROVED and n.approved_by == APPROVER
     assert "chưa phát hành" in c.get(r.headers["location"]).text
-    from channels.base import build_channels
+    from channels.catalogue import build_channels
     with pytest.raises(InvalidTransition, match="embargoed"):
         dispatch_notice(desk.store, build_channels(desk.cfg, desk.store, ["website"]), n.id)
     # approving again, or an old page's version, is refused with a reason
     again = c.post(f"/desk/notices/{desk.draft.id}/approve", data={"csrf": desk.csrf(c), "version": "1"})
-    assert again.status_code == 409 and "approved now" in again.text
+    assert again.status_code == 409 and "it is approved, and only drafted versions can be approved" in again.text
 
 
 def test_emergency_is_marked_everywhere_in_the_desk(desk):

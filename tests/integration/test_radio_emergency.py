@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from channels.base import build_channels
-from channels.dispatch import dispatch_notice, withdraw_notice
+from channels.catalogue import build_channels
+from loa.publishing.dispatch import dispatch_notice, withdraw_notice
 from channels.mqtt import make_client
 from loa.config import Env, MqttURL, load_config
 from loa.model import Priority

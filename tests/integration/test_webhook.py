@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from channels.dispatch import dispatch_notice, withdraw_notice
+from loa.publishing.dispatch import dispatch_notice, withdraw_notice
 from channels.webhook import Webhook
 from loa.config import WebhookTarget, load_config, Env
 from loa.errors import ConfigError

@@ -4,8 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from channels.dispatch import dispatch_notice
-from loa.app.announce import dispatches_now
+from loa.publishing.dispatch import dispatch_notice
+from loa.publishing.machine import is_due
 from loa.app.desk.pages import _page_numbers
 from loa.app.desk.present import FormError, board_preview, from_input, local, to_input, word_diff
 from loa.board_protocol import wrap
@@ -64,7 +64,7 @@ def test_dispatch_waits_for_publish_at(sqlite_store, priority, delay, dispatched
     desk.set_schedule(store, n.id, 1, "Nông Thị Hoa", publish_at=utcnow() + delay, expires_at=None,
                       now=utcnow() - timedelta(hours=2))
     n = store.transition(n.id, "approve", "Nông Thị Hoa")
-    assert dispatches_now(n) == dispatched
+    assert is_due(n.priority, n.publish_at) == dispatched
     channel = FlakyChannel()
     if dispatched:
         assert dispatch_notice(store, {"flaky": channel}, n.id).state == "published"

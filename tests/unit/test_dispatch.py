@@ -2,7 +2,7 @@
 
 import pytest
 
-from channels.dispatch import dispatch_notice, parse_notice_id, withdraw_notice
+from loa.publishing.dispatch import dispatch_notice, parse_notice_id, withdraw_notice
 from loa.errors import InvalidTransition
 from loa.model import DeliveryResult, NoticeState
 from tests.unit.test_store import draft

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from channels.printed import Printed
+from channels.catalogue import printed as print_channel
 from loa.model import Priority
 from loa.site import bulletin
 from loa.store import Store
@@ -52,7 +52,7 @@ def decoded_qr(pdf: Path, out: Path) -> set[str]:
 @pytest.fixture
 def printed(cfg):
     store = Store.open(cfg.database_url)
-    return Printed(cfg, store), store
+    return print_channel(cfg, store), store
 
 
 def test_commune_bulletin_is_an_a4_pdf_with_its_notices_qr_codes_and_page_numbers(printed, cfg, tmp_path):

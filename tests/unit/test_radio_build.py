@@ -192,7 +192,7 @@ def test_languages_a_station_airs_and_what_it_cannot(store, tmp_path):
 
 
 def test_a_new_version_leaves_the_stations_it_no_longer_targets(store, tmp_path):
-    from channels.dispatch import dispatch_notice
+    from loa.publishing.dispatch import dispatch_notice
     from channels.radio import Radio
 
     cfg = radio_cfg(tmp_path)  # the shipped stations

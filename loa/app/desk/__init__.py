@@ -4,8 +4,7 @@
     auth.py      session cookie, CSRF, roles (editor ⊂ approver ⊂ admin)
     accounts.py  log in/out, own password, accounts (admin)
     pages.py     the queue, the notice page, previews
-    actions.py   edits, settings, schedule, audio, recordings, approve/reject/withdraw
-    announce.py  telling Prefect: loa.notice.approved now, or a scheduled dispatch run at publish_at
+    actions.py   the forms: each calls the use case of loa/publishing that `loa edit/approve/…` calls
     media.py     preview read-aloud and human recordings
     present.py   Vietnamese labels, local time, the board preview, diffs
 """

@@ -39,7 +39,7 @@ def languages(cfg: Config) -> list[str]:
 
 def preview_audio(cfg: Config, notice: NoticeView) -> Path:
     script = notice.variants.get("radio") or notice.title
-    return cfg.home / "desk" / "audio" / f"notice-{notice.id}-v{notice.version}-vi-{text_hash(script)}.mp3"
+    return cfg.layout.desk_audio / f"notice-{notice.id}-v{notice.version}-vi-{text_hash(script)}.mp3"
 
 
 def _sidecar(path: Path) -> Path:
@@ -91,12 +91,8 @@ class Recording:
     uploaded_at: datetime
 
 
-def recordings_dir(cfg: Config, notice_id: int) -> Path:
-    return cfg.home / "radio" / "recordings" / str(notice_id)
-
-
 def recordings(cfg: Config, notice: NoticeView) -> list[Recording]:
-    folder = recordings_dir(cfg, notice.id)
+    folder = cfg.layout.notice_recordings(notice.id)
     found = []
     for lang in languages(cfg):
         for path in sorted(folder.glob(f"v{notice.version}-{lang}.*")):
@@ -136,7 +132,7 @@ def save_recording(cfg: Config, notice: NoticeView, language: str, upload: Path)
     if not MIN_RECORDING_SECONDS <= info.duration <= MAX_RECORDING_SECONDS:
         raise RecordingError(f"Bản ghi dài {info.duration:.1f} giây; cần từ {MIN_RECORDING_SECONDS} giây "
                              f"đến {MAX_RECORDING_SECONDS / 60:.0f} phút.")
-    folder = recordings_dir(cfg, notice.id)
+    folder = cfg.layout.notice_recordings(notice.id)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     for old in folder.glob(f"v{notice.version}-{language}.*"):

@@ -80,9 +80,7 @@ def load(request: Request, notice_id: int, version: int | None) -> NoticeView:
 def notice_context(request: Request, n: NoticeView, *, drafts: dict[str, str] | None = None) -> dict:
     d = desk(request)
     cfg = d.cfg
-    from channels.radio import audio_file
-
-    published_audio = audio_file(cfg, n)
+    published_audio = cfg.layout.audio_file(n)
     preview = media.preview_audio(cfg, n)
     editable = n.state == NoticeState.DRAFTED
     texts = {ch: n.variants.get(ch, "") for ch in CHANNELS} | (drafts or {})
