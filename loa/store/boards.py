@@ -88,7 +88,7 @@ def get_board(store: Store, board_id: str) -> Board:
 
 def boards(store: Store) -> list[Board]:
     """Every registered board with its current state and ack totals, by id."""
-    with store.session() as s:
+    with store.reading() as s:
         totals = dict((b, (n, last)) for b, n, last in s.execute(
             select(BoardAckRow.board_id, func.count(), func.max(BoardAckRow.received_at))
             .group_by(BoardAckRow.board_id)).all())
@@ -136,7 +136,7 @@ def _existing_acks(s: Session, acks: list[Report]) -> set[tuple[str, int, int]]:
 
 def status_history(store: Store, board_id: str, limit: int = 50) -> list[dict]:
     """A board's online/offline changes, newest first."""
-    with store.session() as s:
+    with store.reading() as s:
         rows = s.scalars(select(BoardStatusRow).where(BoardStatusRow.board_id == board_id)
                          .order_by(BoardStatusRow.at.desc(), BoardStatusRow.id.desc()).limit(limit)).all()
         return [{"state": r.state, "at": r.at.isoformat(), "detail": r.detail} for r in rows]
@@ -144,7 +144,7 @@ def status_history(store: Store, board_id: str, limit: int = 50) -> list[dict]:
 
 def acks_of(store: Store, board_id: str, limit: int = 50) -> list[dict]:
     """Which notice versions a board has shown, newest first."""
-    with store.session() as s:
+    with store.reading() as s:
         rows = s.scalars(select(BoardAckRow).where(BoardAckRow.board_id == board_id)
                          .order_by(BoardAckRow.received_at.desc(), BoardAckRow.id.desc()).limit(limit)).all()
         return [{"notice": r.notice_id, "version": r.version, "area": r.area,
@@ -159,7 +159,7 @@ def ack_counts(store: Store, notice_id: int, version: int | None = None) -> AckC
     besides the notice itself, so a full site rebuild can call it per page.
     """
     notice = store.notice(notice_id, version)
-    with store.session() as s:
+    with store.reading() as s:
         targets = {b for b, area in s.execute(select(BoardRow.id, BoardRow.area)).all()
                    if any(within(area, a) for a in notice.areas)}
         acked = set(s.scalars(select(BoardAckRow.board_id).where(
@@ -171,7 +171,7 @@ def health(store: Store, now: datetime | None = None) -> list[dict]:
     """One row per board for the board-health table: state, since when, and current notices shown."""
     now = now or utcnow()
     live = store.live_notices(now)
-    with store.session() as s:
+    with store.reading() as s:
         acked = {tuple(r) for r in s.execute(select(
             BoardAckRow.board_id, BoardAckRow.notice_id, BoardAckRow.version).where(
             BoardAckRow.notice_id.in_({n.id for n in live}))).all()} if live else set()

@@ -150,9 +150,18 @@ def _sync_search(s: Session) -> None:
     s.flush()
 
 
+def _unindexed(store: Store) -> bool:
+    with store.reading() as s:
+        return s.scalar(select(NoticeVersionRow.id).where(
+            ~exists().where(SearchTextRow.notice_version_id == NoticeVersionRow.id)).limit(1)) is not None
+
+
 def queue(store: Store, f: QueueFilter, now: datetime | None = None) -> QueuePage:
     now = now or utcnow()
-    with store.session() as s:
+    if f.q and f.q.strip() and _unindexed(store):
+        with store.session() as s:  # its own short write, only when versions drafted since need indexing
+            _sync_search(s)
+    with store.reading() as s:
         cond = []
         if f.state == "scheduled":
             cond += [NoticeVersionRow.state == NoticeState.APPROVED.value, NoticeVersionRow.publish_at > now]
@@ -167,7 +176,6 @@ def queue(store: Store, f: QueueFilter, now: datetime | None = None) -> QueuePag
         if f.content_area:
             cond.append(_json_text(DocumentVersionRow.content_areas).contains(f'"{f.content_area}"', autoescape=True))
         if f.q and f.q.strip():
-            _sync_search(s)
             cond.append(exists().where(SearchTextRow.notice_version_id == NoticeVersionRow.id,
                                        SearchTextRow.text.contains(fold(f.q), autoescape=True)))
 
@@ -203,7 +211,7 @@ def queue(store: Store, f: QueueFilter, now: datetime | None = None) -> QueuePag
 def counts(store: Store, now: datetime | None = None) -> Counts:
     """What waits: versions per state, approved ones waiting for their publish time, emergency drafts."""
     now = now or utcnow()
-    with store.session() as s:
+    with store.reading() as s:
         by_state = dict(s.execute(select(NoticeVersionRow.state, func.count()).group_by(NoticeVersionRow.state)).all())
         scheduled, emergency = s.execute(select(
             func.coalesce(func.sum(case((and_(NoticeVersionRow.state == NoticeState.APPROVED.value,
@@ -215,7 +223,7 @@ def counts(store: Store, now: datetime | None = None) -> Counts:
 
 
 def feed_choices(store: Store) -> list[tuple[int, str]]:
-    with store.session() as s:
+    with store.reading() as s:
         return [(i, n) for i, n in s.execute(select(FeedRow.id, FeedRow.name).order_by(FeedRow.name))]
 
 
@@ -349,7 +357,7 @@ def record(store: Store, notice_id: int, version: int, actor: str, change: Chang
 
 def history(store: Store, notice_id: int) -> list[HistoryItem]:
     """Every audited action on every version of the notice, oldest first, with what it changed."""
-    with store.session() as s:
+    with store.reading() as s:
         rows = s.execute(
             select(ActionRow, NoticeVersionRow.version, ActionDetailRow)
             .join(NoticeVersionRow, NoticeVersionRow.id == ActionRow.notice_version_id)
@@ -360,7 +368,7 @@ def history(store: Store, notice_id: int) -> list[HistoryItem]:
 
 
 def version_numbers(store: Store, notice_id: int) -> list[tuple[int, str]]:
-    with store.session() as s:
+    with store.reading() as s:
         return [(v, st) for v, st in s.execute(
             select(NoticeVersionRow.version, NoticeVersionRow.state)
             .where(NoticeVersionRow.notice_id == notice_id).order_by(NoticeVersionRow.version))]
@@ -368,7 +376,7 @@ def version_numbers(store: Store, notice_id: int) -> list[tuple[int, str]]:
 
 def document_extras(store: Store, notice_id: int, version: int) -> dict:
     """What the notice view does not carry: relevance score, feed URL, published and fetched times."""
-    with store.session() as s:
+    with store.reading() as s:
         found = s.execute(
             select(DocumentVersionRow, FeedRow.url)
             .join(NoticeVersionRow, NoticeVersionRow.document_version_id == DocumentVersionRow.id)

@@ -152,17 +152,17 @@ def _row(s, name: str) -> UserRow:
 
 
 def user(store: Store, name: str) -> User:
-    with store.session() as s:
+    with store.reading() as s:
         return _user(_row(s, name))
 
 
 def users(store: Store) -> list[User]:
-    with store.session() as s:
+    with store.reading() as s:
         return [_user(r) for r in s.scalars(select(UserRow).order_by(UserRow.name))]
 
 
 def count_users(store: Store) -> int:
-    with store.session() as s:
+    with store.reading() as s:
         return s.scalar(select(func.count()).select_from(UserRow)) or 0
 
 

@@ -83,8 +83,7 @@ def _observed(store, api: str, a: int, b: int) -> dict:
     prefect = []
     for run_id in runs:
         run = requests.get(f"{api}/flow_runs/{run_id}", timeout=10).json()
-        prefect.append((run["state_type"], run["state"]["state_details"].get("scheduled_time"),
-                        run["name"].split(" at ")[-1]))
+        prefect.append((run["state_type"], (run["expected_start_time"] or "")[:19], run["name"].split(" at ")[-1]))
     return {"states": [store.notice(a).state.value, store.notice(b).state.value],
             "priority": store.notice(b).priority.value, "areas": store.notice(b).areas,
             "boards": store.notice(b).variants["boards"], "trail": trail, "prefect": prefect,
@@ -100,11 +99,11 @@ def test_desk_and_cli_leave_the_same_store_trail_and_scheduled_runs(tmp_path, pr
     desk, cli = _observed(store1, prefect_api, a1, b1), _observed(store2, prefect_api, a2, b2)
     assert desk == cli
     assert desk["states"] == ["withdrawn", "rejected"] and desk["deliveries"] == []
-    assert desk["prefect"] == [("CANCELLED", "2030-01-01T01:00:02Z", "2030-01-01T01:00:00+00:00")]
-    assert [t[1] for t in desk["trail"]["embargoed"]] == ["set:publish_at", "approve", "schedule", "withdraw",
+    assert desk["prefect"] == [("CANCELLED", "2030-01-01T01:00:02", "2030-01-01T01:00:00+00:00")]
+    assert [t[1] for t in desk["trail"]["embargoed"]] == ["drafted", "set:publish_at", "approve", "schedule", "withdraw",
                                                          "unschedule"]
     # the withdrawal of a never-dispatched version told nobody: no loa.notice.withdrawn in Prefect
     events = requests.post(f"{prefect_api}/events/filter", timeout=10, json={"filter": {
         "event": {"name": ["loa.notice.withdrawn"]}}}).json()
     assert events.get("events") == []
-    assert not (cfg1.home / "site").exists() and not (cfg2.home / "site").exists()
+    assert not list(cfg1.home.glob("site/notices/*")) and not list(cfg2.home.glob("site/notices/*"))
