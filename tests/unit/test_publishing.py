@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from loa.errors import InvalidTransition
-from loa.model import NoticeState, Priority
+from loa.model import DeliveryResult, NoticeState, Priority
 from loa.publishing import actions, machine
 from loa.publishing.actions import Actor, Publishing
 from loa.publishing.dispatch import dispatch_notice, redeliver, stages
@@ -246,3 +246,24 @@ def test_expire_due_marks_only_versions_past_their_expiry(sqlite_store, cfg):
     assert [(o.notice_id, o.state) for o in done] == [(old.id, "expired")]
     assert store.notice(fresh.id).state == S.PUBLISHED
     assert [n.id for n in store.live_notices()] == [fresh.id]
+
+
+def test_the_dispatch_artifact_marks_only_failures_transient_and_fits_the_ui(sqlite_store):
+    from flows.dispatch import DETAIL_CHARS, table
+
+    store = sqlite_store
+    n = draft(store)
+    store.transition(n.id, "approve", APPROVER)
+    ch = FlakyChannel(targets=("cao-bang/hoa-an/hong-viet", "cao-bang/ha-quang"),
+                      fail_first={"cao-bang/ha-quang": 1})
+    dispatch_notice(store, {"flaky": ch}, n.id)
+    rows = table(store, n.id, 1, "publish", {"flaky": ("flaky: cao-bang/ha-quang: broker down", True)})
+    ok = next(r for r in rows if r["status"] == "delivered")
+    bad = next(r for r in rows if r["status"] == "failed")
+    assert set(ok) == {"channel", "target", "status", "tries", "detail"}  # no "transient" on a success
+    assert bad["transient"] is True and bad["detail"] == "broker down"
+    long = "x" * 300
+    store.record_delivery(n.id, 1, "publish", DeliveryResult("flaky", "a", False, long, False))
+    rows = table(store, n.id, 1, "publish", {"flaky": ("bad data", False)})
+    cut = next(r for r in rows if r["target"] == "a")
+    assert len(cut["detail"]) == DETAIL_CHARS and cut["detail"].endswith("…") and cut["transient"] is False
