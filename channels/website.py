@@ -204,8 +204,8 @@ class Website:
         older = [v for v in approved if v.state == NoticeState.SUPERSEDED and v.version < current.version]
         withdrawn_at = None
         if current.state == NoticeState.WITHDRAWN:
-            acts = [a for a in self.store.actions(current.id) if a["action"] == "withdraw" and a["version"] == current.version]
-            withdrawn_at = datetime.fromisoformat(acts[-1]["at"]) if acts else None
+            acts = [a for a in self.store.actions(current.id) if a.action == "withdraw" and a.version == current.version]
+            withdrawn_at = acts[-1].at if acts else None
         return PublicNotice(current, older, withdrawn_at)
 
     def _all_public(self):

@@ -152,7 +152,7 @@ def show(notice_id: int = typer.Argument(..., metavar="ID"),
     deliveries = [asdict(d) for d in store.deliveries(notice_id)]
     if as_json:
         _print_json(_notice_dict(n, with_variants=True) | {"deliveries": deliveries,
-                                                           "history": store.actions(notice_id)})
+                                                           "history": [asdict(a) for a in store.actions(notice_id)]})
         return
     out.print(f"[bold]#{n.id} v{n.version}[/] {n.title}")
     out.print(f"state {n.state.value} · priority {n.priority.value} · areas {', '.join(n.areas)}")

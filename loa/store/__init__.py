@@ -43,7 +43,7 @@ from loa.store.schema import (
 )
 
 
-__all__ = ["Delivery", "Draft", "EntryChange", "Store"]
+__all__ = ["Action", "Delivery", "Draft", "EntryChange", "Store"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,17 @@ class Delivery:
     detail: str | None
     last_error: str | None
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Action:
+    """One audit row: who did what to which version, when (and why)."""
+
+    version: int
+    action: str
+    actor: str
+    at: datetime
+    reason: str | None
 
 
 def _sqlite_pragmas(dbapi_conn, _record):
@@ -336,12 +347,12 @@ class Store:
             variants={v.channel: v.body for v in r.variants if v.language == "vi"},
         )
 
-    def actions(self, notice_id: int) -> list[dict]:
+    def actions(self, notice_id: int) -> list[Action]:
+        """The audit trail of every version, oldest first (what each change was: loa.store.desk.history)."""
         with self.reading() as s:
             rows = s.execute(select(ActionRow, NoticeVersionRow.version).join(NoticeVersionRow)
                              .where(NoticeVersionRow.notice_id == notice_id).order_by(ActionRow.id)).all()
-            return [{"version": v, "action": a.action, "actor": a.actor, "at": _iso(a.at), "reason": a.reason}
-                    for a, v in rows]
+            return [Action(v, a.action, a.actor, a.at, a.reason) for a, v in rows]
 
     # --- deliveries -------------------------------------------------------------------------
 

@@ -359,7 +359,7 @@ def test_reject_needs_a_reason_and_withdraw_works(desk):
     assert r.status_code == 303 and desk.store.notice(desk.draft.id).state == NoticeState.REJECTED
     r = c.post(f"/desk/notices/{desk.live.id}/withdraw", data={"csrf": desk.csrf(c), "version": "1"})
     assert r.status_code == 303 and desk.store.notice(desk.live.id).state == NoticeState.WITHDRAWN
-    history = [(a["action"], a["actor"], a["reason"]) for a in desk.store.actions(desk.draft.id)]
+    history = [(a.action, a.actor, a.reason) for a in desk.store.actions(desk.draft.id)]
     assert history[-1] == ("reject", APPROVER, "trùng nội dung")
 
 

@@ -102,7 +102,7 @@ def test_variant_edits_are_audited_with_a_diff(store):
     edit = items[1]
     assert (edit.field, edit.before, edit.after) == ("variant:boards", "Bảng tin", "Bảng tin\nđã sửa")
     assert edit.diff.splitlines()[:2] == ["--- trước", "+++ sau"]
-    assert [a["action"] for a in store.actions(n.id)] == ["drafted", "edit:boards", "edit:website"]
+    assert [a.action for a in store.actions(n.id)] == ["drafted", "edit:boards", "edit:website"]
 
     store.transition(n.id, "approve", "Nông Thị Hoa")
     with pytest.raises(InvalidTransition, match="only drafts can be changed"):

@@ -126,7 +126,7 @@ def test_every_state_action_role_does_the_documented_transition_or_is_refused(sq
     else:
         assert after.state == state
     assert snapshot(store) != before  # an allowed action leaves its audit row at least
-    assert store.actions(n.id)[-1]["actor"] in (APPROVER, "loa")
+    assert store.actions(n.id)[-1].actor in (APPROVER, "loa")
 
 
 def test_the_table_is_the_one_the_docs_show():
@@ -206,7 +206,7 @@ def test_withdrawing_v2_during_its_embargo_cancels_its_run_and_leaves_v1(sqlite_
     assert sched.asked == [("cancel", "run-1")]  # and no loa.notice.withdrawn: no channel ever had v2
     assert store.notice(v1.id, 1).state == S.PUBLISHED
     assert [(n.id, n.version) for n in store.live_notices()] == [(v1.id, 1)]
-    trail = [(a["version"], a["action"]) for a in store.actions(v1.id)]
+    trail = [(a.version, a.action) for a in store.actions(v1.id)]
     assert trail[-3:] == [(2, "schedule"), (2, "withdraw"), (2, "unschedule")]
     assert actions.scheduled_runs(store, v1.id, 2) == []
 
@@ -267,3 +267,19 @@ def test_the_dispatch_artifact_marks_only_failures_transient_and_fits_the_ui(sql
     rows = table(store, n.id, 1, "publish", {"flaky": ("bad data", False)})
     cut = next(r for r in rows if r["target"] == "a")
     assert len(cut["detail"]) == DETAIL_CHARS and cut["detail"].endswith("…") and cut["transient"] is False
+
+
+def test_the_desk_asks_the_role_the_table_names_and_labels_every_state():
+    """The desk's forms (exercised over HTTP, each refused below its role, in test_desk_http) ask for the
+    least role of the table's action; every state has a Vietnamese label on the desk."""
+    from loa.app.desk.present import STATE_LABELS
+    from tests.integration.test_desk_http import CHANGES
+
+    action_of = {"edit board text": "edit", "priority and areas": "edit", "schedule": "schedule",
+                 "regenerate audio": "edit", "upload recording": "edit", "approve": "approve",
+                 "reject": "reject", "withdraw": "withdraw"}
+    roles = {name: role for name, _, _, role in CHANGES}
+    assert set(action_of) <= set(roles)
+    for name, action in action_of.items():
+        assert roles[name] == machine.RULES[action].role, name
+    assert {s.value for s in NoticeState} <= set(STATE_LABELS)

@@ -126,7 +126,7 @@ def test_approval_records_who_and_when(store):
     approved = store.transition(n.id, "approve", "Nguyễn Thị Lan")
     assert approved.state == NoticeState.APPROVED
     assert approved.approved_by == "Nguyễn Thị Lan" and approved.approved_at is not None
-    history = [(a["action"], a["actor"]) for a in store.actions(n.id)]
+    history = [(a.action, a.actor) for a in store.actions(n.id)]
     assert history == [("drafted", "loa"), ("approve", "Nguyễn Thị Lan")]
 
 

@@ -10,7 +10,8 @@ from fastapi.responses import FileResponse, HTMLResponse
 from loa.app.desk import auth, media, previews
 from loa.app.desk.auth import DeskError, desk
 from loa.app.desk.present import CHANNEL_LABELS, PRIORITY_LABELS, STATE_LABELS, board_preview
-from loa.model import CHANNELS, LIVE_STATES, NoticeState, NoticeView
+from loa.model import CHANNELS, NoticeView
+from loa.publishing import machine
 from loa.store import desk as desk_store
 from loa.store.desk import QueueFilter, text_hash
 
@@ -82,10 +83,11 @@ def notice_context(request: Request, n: NoticeView, *, drafts: dict[str, str] | 
     cfg = d.cfg
     published_audio = cfg.layout.audio_file(n)
     preview = media.preview_audio(cfg, n)
-    editable = n.state == NoticeState.DRAFTED
+    # what the page offers comes from the state table (the role is checked by the form's own auth)
+    editable = n.state in machine.RULES["edit"].sources
     texts = {ch: n.variants.get(ch, "") for ch in CHANNELS} | (drafts or {})
     return dict(
-        n=n, editable=editable, live=n.state in LIVE_STATES, texts=texts,
+        n=n, editable=editable, live=n.state in machine.RULES["withdraw"].sources, texts=texts,
         bases={ch: text_hash(n.variants.get(ch, "")) for ch in CHANNELS},
         channels=CHANNELS, channel_labels=CHANNEL_LABELS,
         versions=desk_store.version_numbers(d.store, n.id), doc=desk_store.document_extras(d.store, n.id, n.version),

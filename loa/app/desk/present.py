@@ -21,7 +21,7 @@ VN = timezone(timedelta(hours=7), "ICT")
 STATE_LABELS = {
     "drafted": "Chờ duyệt", "approved": "Đã duyệt", "rejected": "Bị từ chối", "published": "Đã đăng",
     "partially_published": "Đăng một phần", "superseded": "Đã thay thế", "withdrawn": "Đã thu hồi",
-    "scheduled": "Đã hẹn giờ",
+    "expired": "Hết hiệu lực", "scheduled": "Đã hẹn giờ",
 }
 ROLE_LABELS = {"editor": "biên tập viên", "approver": "người duyệt", "admin": "quản trị"}
 PRIORITY_LABELS = {"normal": "Thông thường", "priority": "Ưu tiên", "emergency": "Khẩn cấp"}
@@ -44,7 +44,7 @@ ACTION_LABELS = {
     "edit:website": "Sửa bài trang web", "edit:boards": "Sửa nội dung bảng tin", "edit:radio": "Sửa kịch bản phát thanh",
     "edit:print": "Sửa bản tin in", "set:priority": "Đổi mức ưu tiên", "set:areas": "Đổi địa bàn",
     "set:publish_at": "Đặt giờ đăng", "set:expires_at": "Đặt hạn hiệu lực", "audio": "Tạo lại âm thanh",
-    "schedule": "Hẹn giờ phát", "unschedule": "Hủy lượt phát hẹn giờ",
+    "schedule": "Hẹn giờ phát", "unschedule": "Hủy lượt phát hẹn giờ", "expire": "Hết hiệu lực",
 }
 DELIVERY_LABELS = {"pending": "đang chờ", "delivered": "đã gửi", "failed": "lỗi", "withdrawn": "đã thu hồi"}
 
