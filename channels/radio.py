@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import datetime, timezone
-from pathlib import Path
 
 from loa.config import Config
 from loa.model import DeliveryResult, DeliveryStatus, NoticeView, Priority

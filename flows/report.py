@@ -26,7 +26,7 @@ def report(month: str | None = None) -> dict:
     cfg, store = runtime()
     month = month or previous_month(cfg)
     result = monthly_report(store, cfg, month)
-    paths = write_report(result, cfg.home / "reports" / month)
+    paths = write_report(result, cfg.layout.reports / month)
     # the artifact shows the chart's path: Prefect's markdown renders no local images
     create_markdown_artifact(key="monthly-report", markdown=to_markdown(result) + f"\n\nTệp: {paths['csv']}, "
                              f"{paths['markdown']}, {paths['png']}\n", description=f"Báo cáo tháng {month}")

@@ -97,7 +97,7 @@ def audio_seconds_by_probe(cfg: Config) -> Callable[[str], float | None]:
     """Duration of a delivered radio file (by name) with ffprobe; None when it is gone."""
     from loa.speech.tts import AudioError, probe
 
-    folder = cfg.home / "radio" / "audio"
+    folder = cfg.layout.audio
 
     def seconds(name: str) -> float | None:
         try:

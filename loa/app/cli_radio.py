@@ -96,7 +96,7 @@ def playlists(as_json: bool = JSON) -> None:
     rows = []
     for s in cfg.stations:
         b = built.get(s.id)
-        emergency = cfg.home / "radio" / "stations" / s.id / "emergency.m3u8"
+        emergency = cfg.layout.emergency_playlist(s.id)
         rows.append({
             "station": s.id, "name": s.name, "area": s.area, "languages": list(s.languages), "voice": s.voice,
             "slots": [{"time": sl.time, "max_minutes": sl.max_minutes, "days": list(sl.days)} for sl in s.slots],

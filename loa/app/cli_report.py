@@ -34,11 +34,11 @@ def report_cmd(
         cfg, store = runtime()
         month = month or previous_month(cfg)
         result = monthly_report(store, cfg, month)
-        paths = write_report(result, out_dir or cfg.home / "reports" / month)
+        paths = write_report(result, out_dir or cfg.layout.reports / month)
     except LoaError as exc:
         _fail(str(exc))
     except OSError as exc:
-        _fail(f"cannot write the report files to {out_dir or cfg.home / 'reports' / month}: {exc.strerror}; "
+        _fail(f"cannot write the report files to {out_dir or cfg.layout.reports / month}: {exc.strerror}; "
               f"choose a writable folder with --out")
     if as_json:
         out.print_json(json.dumps(result.as_dict() | {"files": {k: str(p) for k, p in paths.items()}},

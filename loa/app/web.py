@@ -67,7 +67,7 @@ class IdBounds:
 def create_app(cfg: Config) -> FastAPI:
     app = FastAPI(title="Loa", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(IdBounds)
-    site, radio = cfg.home / "site", cfg.home / "radio"
+    site, radio = cfg.layout.site, cfg.layout.radio
     site.mkdir(parents=True, exist_ok=True)
     radio.mkdir(parents=True, exist_ok=True)
 

@@ -39,7 +39,7 @@ def page_settings(cfg: Config) -> dict:
         "rotate_seconds": settings.rotate_seconds,
         "areas": {path: area.name for path, area in cfg.areas.items()},
         # served by Loa itself, so the board can pin the key and refuse any other on the key topic
-        "pinned_key": Signer.load_or_create(cfg.home / "keys" / "notice-signing.pem").public_key_document(),
+        "pinned_key": Signer.load_or_create(cfg.layout.signing_key).public_key_document(),
     }
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 from loa import events
 from loa.config import Config
 from loa.errors import InvalidTransition, NotFound
-from loa.model import CHANNELS, DeliveryResult, NoticeState, NoticeView, Priority
+from loa.model import CHANNELS, DeliveryResult, NoticeView, Priority
 from loa.publishing import machine
 from loa.publishing.dispatch import deliver_at_approval
 from loa.publishing.scheduler import Announcement, Offline, Scheduler, SchedulerError

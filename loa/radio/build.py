@@ -70,7 +70,7 @@ class Builder:
     def __init__(self, cfg: Config, store: Store, maker: radio_audio.AudioMaker | None = None):
         self.cfg, self.store = cfg, store
         self.maker = maker or radio_audio.AudioMaker(cfg, store)
-        self.root = cfg.home / "radio"
+        self.root = cfg.layout.radio
         self.stations = {s.id: s for s in cfg.stations}
         self._jingle_cache: dict[str, list[Track | None]] = {}
 
