@@ -201,8 +201,12 @@ def test_two_workers_on_postgresql_ingest_approve_dispatch(tmp_path, broker, fee
                 message = json.loads(payload)
                 assert message["id"] == nid and message["title"] == drafts[0].title
 
-                runs = requests.post(f"{api}/flow_runs/filter", json={}, timeout=10).json()
-                dispatch = [r for r in runs if r["name"].startswith(f"dispatch notice {nid}")]
+                # the boards are delivered by the approving process itself: the run may start after the message
+                def dispatch_runs():
+                    runs = requests.post(f"{api}/flow_runs/filter", json={}, timeout=10).json()
+                    return [r for r in runs if r["name"].startswith(f"dispatch notice {nid}")] or None
+
+                dispatch = _wait(dispatch_runs, 60, "the dispatch run", procs)
                 assert len(dispatch) == 1 and dispatch[0]["work_pool_name"] == pool
                 _wait(lambda: finished(dispatch[0]["id"]), 90, "the dispatch run to finish", procs)
                 assert store.notice(nid).state.value == "published"
