@@ -128,7 +128,8 @@ def test_feed_to_every_channel_only_after_approval(system):
 
     m3u = requests.get(f"{site}/radio/stations/hong-viet.m3u8", timeout=5).text
     audio_name = f"notice-{nid}-v1-vi.mp3"
-    assert f"../audio/{audio_name}" in m3u and "#EXTINF:" in m3u
+    assert f"{site}/radio/audio/{audio_name}" in m3u and "#EXTINF:" in m3u
+    assert requests.get(f"{site}/radio/audio/{audio_name}", timeout=5).status_code == 200  # what a station fetches
     audio = cfg.home / "radio" / "audio" / audio_name
     probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name",
                             "-of", "json", str(audio)], capture_output=True, text=True, check=True)
