@@ -42,11 +42,18 @@ services:
 
 venv: $(VENV)/.installed
 
+# A first install takes about a minute and prints pip's own progress (each package as it is collected,
+# then the install): a silent minute reads as a hang.
 $(VENV)/.installed: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $@
+	@echo "[1/3] creating the virtualenv $(VENV) with $(PYTHON)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "[2/3] upgrading pip"
+	@$(BIN)/pip install --quiet --upgrade pip
+	@echo "[3/3] installing Loa and its pinned dependencies (Prefect, FastAPI, SQLAlchemy, WeasyPrint, paho-mqtt, ...)"
+	@echo "      from pyproject.toml: about a minute on a fresh machine, pip shows each package below"
+	@$(BIN)/pip install --progress-bar on -e '.[test]'
+	@touch $@
+	@echo "installed: $(VENV) (remove $@ to reinstall)"
 
 bench: system-deps venv
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done

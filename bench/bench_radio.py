@@ -158,9 +158,9 @@ def bench_playlists(stations: int, notices: int, runs: int, work: Path, mp3: Pat
 
     def write_all():  # the same four files a station gets: its slot's and its next playlist, M3U8 and XSPF
         for st, p in zip(cfg.stations, lists):
-            for stem, prefix in ((f"{st.id}/slot", "../../"), (st.id, "../")):
-                write_atomic(out / f"{stem}.m3u8", pl.m3u8(p, prefix))
-                write_atomic(out / f"{stem}.xspf", pl.xspf(p, prefix))
+            for stem in (f"{st.id}/slot", st.id):
+                write_atomic(out / f"{stem}.m3u8", pl.m3u8(p, f"{cfg.site_url}/radio"))
+                write_atomic(out / f"{stem}.xspf", pl.xspf(p, f"{cfg.site_url}/radio"))
 
     write, _ = median_of(write_all, runs)
     ours = statistics.median(timings)

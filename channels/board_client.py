@@ -59,10 +59,18 @@ def watch(cfg: Config, area: str, *, as_json: bool = False, console: Console | N
             return
         c.subscribe([(key_topic(cfg.mqtt_topic_prefix), 1)] + [(t, 1) for t in area_topics(cfg, area)])
 
+    shown: dict[str, str] = {}  # topic → title of the notice on screen, to name it when it is withdrawn
+
     def show(topic: str, payload: bytes) -> None:
         if not payload:
-            console.print_json(json.dumps({"topic": topic, "withdrawn": True})) if as_json else \
-                console.print(f"[yellow]withdrawn[/] {topic}")
+            notice_id = topic.rsplit("/", 1)[-1]
+            title = shown.pop(topic, None)
+            if as_json:
+                console.print_json(json.dumps({"topic": topic, "withdrawn": True, "id": notice_id, "title": title},
+                                              ensure_ascii=False))
+            else:  # a removal of a notice this board never showed has no title to give
+                console.print(f"[yellow]withdrawn[/] notice {escape(notice_id)}"
+                              + (f": {escape(title)}" if title else ""), highlight=False)
             return
         try:
             notice = json.loads(payload)
@@ -79,6 +87,7 @@ def watch(cfg: Config, area: str, *, as_json: bool = False, console: Console | N
             console.rule(f"[bold]{notice.get('priority', 'normal').upper()}[/] · {escape(str(notice.get('area_name')))}")
             lines = (notice.get("lines") or {}).get(profile) or [notice.get("body", "")]
             console.print(f"[bold]{escape(notice['title'])}[/]", highlight=False)
+            shown[topic] = str(notice["title"])
             console.print("\n".join(lines) + f"\n{notice.get('url', '')}", markup=False, highlight=False)
 
     def on_message(_c, _u, msg):

@@ -259,7 +259,7 @@ class Website:
         board is targeted. On a page served by `loa run`, static/notice.js refreshes it from /boards/acks/."""
         from loa.store.boards import ack_counts
 
-        if not self._with_boards:
+        if not self._with_boards or view.state is NoticeState.WITHDRAWN:  # boards cleared it: nothing to count
             return None
         counts = ack_counts(self.store, view.id, view.version)
         return (counts.acknowledged, counts.boards) if counts.boards else None

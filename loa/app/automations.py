@@ -48,9 +48,6 @@ class BackgroundSync:
             self.console.print(f"[yellow]automations notify nobody yet: {result['warning']}[/]")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        from loa.app.run import terminate
+
+        terminate(self.proc)

@@ -73,6 +73,17 @@ def start(cfg: Config, port: int | None = None, timeout: float = 10.0) -> subpro
     raise LoaError(f"Mosquitto did not listen on {cfg.bind_host}:{port} within {timeout:.0f} s")
 
 
+def stop(cfg: Config, proc: subprocess.Popen, terminate) -> None:
+    """Stop the Mosquitto `start` returned (`terminate` is the supervisor's: SIGTERM, then SIGKILL) and
+    remove its pid file, so `loa boards add` never signals a pid the system has since given to another
+    process."""
+    try:
+        terminate()
+    finally:
+        if proc.poll() is not None:
+            pid_file(cfg).unlink(missing_ok=True)
+
+
 # --- board accounts (`loa boards add`) ---------------------------------------------------------
 
 

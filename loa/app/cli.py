@@ -7,9 +7,9 @@ from dataclasses import asdict
 from typing import Optional
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from loa.app.cli_common import JSON, err, out
+from loa.app.cli_common import JSON, Detail, FitTable, err, out
 from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
 from loa.app import cli_editorial
@@ -93,11 +93,12 @@ def ingest(feed: Optional[list[str]] = typer.Option(None, "--feed", help="Feed U
     if as_json:
         _print_json(reports)
     else:
-        table = Table("feed", "status", "entries", "new", "updated", "drafted", "problem", title="Ingest")
+        table = FitTable("feed", "status", "entries", "new", "updated", Detail("drafted"), Detail("problem"),
+                         title="Ingest")
         for r in reports:
             style = {"failed": "red", "not_modified": "dim"}.get(r["status"], "")
-            table.add_row(r["name"], f"[{style}]{r['status']}[/]" if style else r["status"], str(r["entries"]),
-                          str(r["new"]), str(r["updated"]), ", ".join(map(str, r["drafted"])), r["error"] or "")
+            table.add_row(escape(r["name"]), f"[{style}]{r['status']}[/]" if style else r["status"], str(r["entries"]),
+                          str(r["new"]), str(r["updated"]), ", ".join(map(str, r["drafted"])), escape(r["error"] or ""))
         out.print(table)
     if any(r["status"] == "failed" for r in reports):
         raise typer.Exit(2 if all(r["status"] == "failed" for r in reports) else 0)
@@ -125,9 +126,9 @@ def notices(state: Optional[NoticeState] = typer.Option(None, help="Only version
     if as_json:
         _print_json([_notice_dict(n) for n in rows])
         return
-    table = Table("id", "v", "state", "priority", "areas", "title", title="Notices")
+    table = FitTable("id", "v", "state", "priority", Detail("areas"), Detail("title"), title="Notices")
     for n in rows:
-        table.add_row(str(n.id), str(n.version), n.state.value, n.priority.value, ", ".join(n.areas), n.title)
+        table.add_row(str(n.id), str(n.version), n.state.value, n.priority.value, ", ".join(n.areas), escape(n.title))
     out.print(table)
 
 
@@ -196,10 +197,10 @@ def feeds(as_json: bool = JSON) -> None:
     if as_json:
         _print_json(list(rows.values()))
         return
-    table = Table("feed", "last success", "failures", "stale", "last error", title="Feeds")
+    table = FitTable("feed", "last success", "failures", "stale", Detail("last error"), title="Feeds")
     for r in rows.values():
-        table.add_row(r["name"], r["last_success_at"] or "never", str(r["consecutive_failures"]),
-                      "[red]yes[/]" if r["stale"] else "no", r["last_error"] or "")
+        table.add_row(escape(r["name"]), str(r["last_success_at"] or "never"), str(r["consecutive_failures"]),
+                      "[red]yes[/]" if r["stale"] else "no", escape(r["last_error"] or ""))
     out.print(table)
 
 

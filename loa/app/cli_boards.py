@@ -6,10 +6,9 @@ import subprocess
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from loa.errors import LoaError
-from loa.app.cli_common import JSON, err, out
+from loa.app.cli_common import JSON, FitTable, err, out, print_whole
 from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
 from loa.app.cli_common import runtime_or_fail as _runtime
@@ -35,7 +34,7 @@ def boards(ctx: typer.Context, as_json: bool = JSON) -> None:
     if not rows:
         out.print("No boards yet. Add one with `loa boards add ID --area PATH`.")
         return
-    table = Table("board", "area", "state", "since", "last seen", "acks", title="Boards")
+    table = FitTable("board", "area", "state", "since", "last seen", "acks", title="Boards")
     for b in rows:
         style = {"online": "green", "offline": "red"}.get(b.state, "dim")
         table.add_row(b.id, b.area, f"[{style}]{b.state}[/]", _when(b.state_since), _when(b.last_seen_at), str(b.acks))
@@ -109,7 +108,8 @@ def add(board_id: str = typer.Argument(..., metavar="ID", help="The board's id a
     out.print(f"  user name  {board_id}\n  password   {result['password']}   "
               f"[yellow](shown once: hand it to the board now)[/]")
     out.print(f"  MQTT       {result['mqtt']}  (boards on other machines: the TLS listener, docs/boards.md)")
-    out.print(f"  board page {result['board_page']}", markup=False, highlight=False)
+    out.print("  board page (open it on the board; it carries the password, so keep it private):")
+    print_whole(result["board_page"])
     if not result["managed_broker"]:
         err.print("[yellow]LOA_MQTT_URL names another broker: create this account there and add these ACL lines:[/]")
         out.print(result["acl"], markup=False)

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from loa.errors import LoaError
-from loa.app.cli_common import JSON, out
+from loa.app.cli_common import JSON, Detail, FitTable, out
 from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
 from loa.app.cli_common import runtime_or_fail as _runtime
@@ -116,8 +115,8 @@ def playlists(as_json: bool = JSON) -> None:
     if as_json:
         _print_json(rows)
         return
-    table = Table("station", "slots", "languages", "next playlist", "notices", "minutes", "overflow", "without audio",
-                  title="Radio stations")
+    table = FitTable("station", Detail("slots"), "languages", Detail("next playlist"), "notices", "minutes", "overflow",
+                     Detail("without audio"), title="Radio stations")
     for r in rows:
         b = r["built"]
         table.add_row(r["station"], " ".join(sl["time"] for sl in r["slots"]), ",".join(r["languages"]),
@@ -210,7 +209,8 @@ def history(notice_id: int = typer.Argument(..., metavar="ID", help="The notice.
     if not rows:
         out.print(f"Notice {notice_id} is in no playlist yet.")
         return
-    table = Table("station", "kind", "slot", "version", "languages", "seconds", "aired", title=f"Airings of notice {notice_id}")
+    table = FitTable("station", "kind", "slot", "version", "languages", "seconds", "aired",
+                     title=f"Airings of notice {notice_id}")
     for r in rows:
         table.add_row(r["station"], r["kind"], r["slot"], str(r["version"]), ",".join(r["languages"]),
                       f"{r['seconds']:.0f}", "yes" if r["aired"] else "planned")

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from loa.errors import LoaError
-from loa.app.cli_common import JSON, err, out
+from loa.app.cli_common import JSON, Detail, FitTable, err, out
 from loa.app.cli_common import fail as _fail
 
 automations_app = typer.Typer(help="Loa's Prefect automations (operators' alerts).", no_args_is_help=True)
@@ -44,7 +43,7 @@ def report_cmd(
         out.print_json(json.dumps(result.as_dict() | {"files": {k: str(p) for k, p in paths.items()}},
                                   ensure_ascii=False))
         return
-    table = Table("channel", "notices", "deliveries", "failed", title=f"Loa report {month}: "
+    table = FitTable("channel", "notices", "deliveries", "failed", title=f"Loa report {month}: "
                   f"{result.notices_published} notices published")
     for c in result.by_channel:
         table.add_row(c["channel"], str(c["notices"]), str(c["deliveries"]), str(c["failed"]))
@@ -86,7 +85,7 @@ def sync_cmd(as_json: bool = JSON) -> None:
         out.print_json(json.dumps({"prefect_api_url": api, "automations": [r.as_dict() for r in results],
                                    "warning": warning}, ensure_ascii=False))
         return
-    table = Table("automation", "action", "notifies", title=f"Automations on {api}")
+    table = FitTable("automation", Detail("action"), Detail("notifies"), title=f"Automations on {api}")
     for r in results:
         table.add_row(r.name, r.action, r.notifies or "[yellow]nobody[/]")
     out.print(table)

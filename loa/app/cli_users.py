@@ -15,10 +15,9 @@ import secrets
 import sys
 
 import typer
-from rich.table import Table
 
 from loa.errors import LoaError
-from loa.app.cli_common import err, out
+from loa.app.cli_common import FitTable, err, out
 from loa.app.cli_common import fail as _fail
 from loa.store import users
 
@@ -69,7 +68,7 @@ def list_users(ctx: typer.Context, as_json: bool = typer.Option(False, "--json",
     if not rows:
         err.print("no desk account yet; create the first admin with `loa users add NAME --role admin`")
         return
-    table = Table("name", "role", "status", "created", "password changed", title="Desk accounts")
+    table = FitTable("name", "role", "status", "created", "password changed", title="Desk accounts")
     for u in rows:
         table.add_row(u.name, u.role, "disabled" if u.disabled else "active", u.created_at.strftime("%Y-%m-%d %H:%M"),
                       u.password_changed_at.strftime("%Y-%m-%d %H:%M"))

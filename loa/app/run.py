@@ -15,6 +15,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import requests
@@ -43,6 +45,80 @@ def prefect_env(cfg: Config) -> dict[str, str]:
     }
 
 
+# a service that has not exited this long after SIGTERM is killed (the goal: stopped in < 5 s). The deployment
+# runner (flows.serve) is the one that uses it all: measured, it exits neither on SIGTERM nor SIGINT within 3 s
+GRACE_SECONDS = 3.0
+LABELS = {"prefect-server": "Prefect server", "mosquitto": "Mosquitto", "deployments": "deployments"}
+
+
+@contextmanager
+def step(what: str, hint: str = "") -> Iterator[None]:
+    """One start-up step, with the seconds it has taken so far: in place on a terminal, a line every 10 s
+    in a log. A first Prefect start creates its database (~30 s); a silent terminal reads as a hang."""
+    started, done = time.monotonic(), threading.Event()
+    with console.status(f"{what}{hint}…") as status:
+        if not console.is_terminal:
+            console.print(f"{what}{hint}…")
+
+        def tick() -> None:
+            ticks = 0
+            while not done.wait(1):
+                ticks += 1
+                seconds = time.monotonic() - started
+                status.update(f"{what}{hint}… {seconds:.0f} s")
+                if not console.is_terminal and ticks % 10 == 0:
+                    console.print(f"  still {what}… {seconds:.0f} s")
+
+        ticker = threading.Thread(target=tick, name="start-up ticker", daemon=True)
+        ticker.start()
+        try:
+            yield
+        finally:
+            done.set()
+            ticker.join()
+    console.print(f"  {what.removeprefix('starting ')} ready in {time.monotonic() - started:.1f} s")
+
+
+def terminate(proc: subprocess.Popen, grace: float = GRACE_SECONDS) -> None:
+    """SIGTERM a service's whole process group (each is started in its own session: `prefect server start`
+    runs its API in a child process that a plain terminate() never reaches), SIGKILL it after `grace`."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(5)
+
+
+def stop_together(parts: list[tuple[str, Callable[[], None]]]) -> float:
+    """Stop every part at once, each in its own thread, saying what is stopped and when each is done."""
+    started = time.monotonic()
+    console.print(f"stopping: {', '.join(name for name, _ in parts)}…")
+
+    def one(name: str, stop: Callable[[], None]) -> None:
+        began = time.monotonic()
+        try:
+            stop()
+            console.print(f"  stopped {name} ({time.monotonic() - began:.1f} s)")
+        except Exception as exc:  # one part failing to stop must not keep the others running
+            console.print(f"[red]  could not stop {name} cleanly: {exc}[/]")
+
+    threads = [threading.Thread(target=one, args=part, name=f"stop {part[0]}") for part in parts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.monotonic() - started
+
+
 def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None, what: str = "") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -62,6 +138,7 @@ class Supervisor:
     cfg: Config
     procs: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
     web: uvicorn.Server | None = None
+    web_thread: threading.Thread | None = None
     urls: dict[str, str] = field(default_factory=dict)
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -76,10 +153,12 @@ class Supervisor:
             return os.environ["PREFECT_API_URL"]
         port = self.cfg.ports.prefect
         api = f"http://{self.cfg.bind_host}:{port}/api"
-        proc = self.spawn("prefect-server", [sys.executable, "-m", "prefect", "server", "start",
-                                             "--host", self.cfg.bind_host, "--port", str(port)],
-                          prefect_env(self.cfg) | {"PREFECT_UI_API_URL": api})  # the UI's API is not always :4200
-        wait_http(f"{api}/health", 90, proc, f"Prefect server (log: {self.cfg.home / 'logs' / 'prefect-server.log'})")
+        with step("starting Prefect server", " (a first start creates its database: about 30 s)"):
+            proc = self.spawn("prefect-server", [sys.executable, "-m", "prefect", "server", "start",
+                                                 "--host", self.cfg.bind_host, "--port", str(port)],
+                              prefect_env(self.cfg) | {"PREFECT_UI_API_URL": api})  # the UI's API is not always :4200
+            wait_http(f"{api}/health", 90, proc,
+                      f"Prefect server (log: {self.cfg.home / 'logs' / 'prefect-server.log'})")
         self.urls["Prefect UI"] = f"http://{self.cfg.bind_host}:{port}"
         return api
 
@@ -87,7 +166,8 @@ class Supervisor:
         if os.environ.get("LOA_MQTT_URL"):
             self.urls["MQTT broker"] = self.cfg.mqtt.masked()
             return
-        self.procs.append(("mosquitto", broker.start(self.cfg)))
+        with step("starting Mosquitto"):
+            self.procs.append(("mosquitto", broker.start(self.cfg)))
         self.urls["MQTT broker"] = f"mqtt://{self.cfg.bind_host}:{self.cfg.ports.mqtt}"
 
     def start_web(self) -> None:
@@ -100,7 +180,8 @@ class Supervisor:
                                 log_level="warning", lifespan="off")
         self.web = uvicorn.Server(config)
         self.web.install_signal_handlers = lambda: None  # the supervisor owns signals
-        threading.Thread(target=self.web.run, name="web", daemon=True).start()
+        self.web_thread = threading.Thread(target=self.web.run, name="web", daemon=True)
+        self.web_thread.start()
         base = f"http://{self.cfg.bind_host}:{self.cfg.ports.web}"
         wait_http(f"{base}/healthz", 15, what="web server")
         self.urls["Website"] = base + "/"
@@ -127,18 +208,22 @@ class Supervisor:
     def replace(self, name: str, proc: subprocess.Popen) -> None:
         self.procs = [(n, proc if n == name else p) for n, p in self.procs]
 
-    def stop(self) -> None:
+    def stopping(self) -> list[tuple[str, Callable[[], None]]]:
+        """What there is to stop, as (name, how), for stop_together."""
+        parts: list[tuple[str, Callable[[], None]]] = []
         if self.web is not None:
-            self.web.should_exit = True
+            parts.append(("web server", self._stop_web))
         for name, proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.terminate()
-        for name, proc in reversed(self.procs):
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        run_file(self.cfg.home).unlink(missing_ok=True)
+            if name == "mosquitto":
+                parts.append((LABELS[name], lambda p=proc: broker.stop(self.cfg, p, lambda: terminate(p))))
+            else:
+                parts.append((LABELS.get(name, name), lambda p=proc: terminate(p)))
+        return parts
+
+    def _stop_web(self) -> None:
+        self.web.should_exit = True
+        if self.web_thread is not None:
+            self.web_thread.join(GRACE_SECONDS)
 
 
 @dataclass
@@ -236,12 +321,13 @@ def run(cfg: Config, *, deployments: bool = True) -> int:
         signal.signal(sig, lambda *_: stop.set())
     listener = automations = None
     try:
-        with console.status("starting Prefect server, broker, web server and deployments…"):
-            api = sup.start_prefect()
-            sup.start_broker()
-            listener = board_monitor.start(cfg, api)  # board status and acks → store, loa.board.offline
+        api = sup.start_prefect()
+        sup.start_broker()
+        listener = board_monitor.start(cfg, api)  # board status and acks → store, loa.board.offline
+        with step("starting web server"):
             sup.start_web()
-            if deployments:  # off on a scale-out front machine: workers run prefect.yaml's deployments
+        if deployments:  # off on a scale-out front machine: workers run prefect.yaml's deployments
+            with step("starting deployments", " (the runner registers ingest, dispatch, withdraw…)"):
                 sup.start_runner(api)
         run_file(cfg.home).write_text(json.dumps({"prefect_api_url": api, "pid": os.getpid(), **sup.urls}))
         console.print(f"[bold green]Loa is running[/] (started in {time.monotonic() - started:.1f} s)")
@@ -264,9 +350,11 @@ def run(cfg: Config, *, deployments: bool = True) -> int:
         console.print(f"[red]loa run: {exc}[/]")
         return 1
     finally:
-        console.print("stopping…")
+        parts = sup.stopping()
         if listener is not None:
-            listener.stop()
-        if automations is not None:
-            automations.stop()
-        sup.stop()
+            parts.insert(1, ("board listener", listener.stop))
+        if automations is not None and automations.proc.poll() is None:
+            parts.append(("automations sync", automations.stop))
+        seconds = stop_together(parts)
+        run_file(cfg.home).unlink(missing_ok=True)
+        console.print(f"Loa stopped in {seconds:.1f} s")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Response
@@ -31,10 +32,7 @@ class AtomicStaticFiles(StaticFiles):
             return super().file_response(full_path, stat_result, scope, status_code)
         with open(full_path, "rb") as fh:
             data = fh.read()
-        media_type = mimetypes.guess_type(str(full_path))[0] or "application/octet-stream"
-        if media_type.startswith("text/") or media_type in ("application/json", "application/xml"):
-            media_type += "; charset=utf-8"
-        return Response(data, status_code=status_code, media_type=media_type,
+        return Response(data, status_code=status_code, media_type=media_type(str(full_path)),
                         headers={"Cache-Control": "no-cache"})
 
 
@@ -64,6 +62,20 @@ class IdBounds:
         await self.app(scope, receive, send)
 
 
+# the site's feeds are named atom.xml / rss.xml; served as plain XML, browsers and some readers take them
+# for an XML tree rather than a feed
+FEED_TYPES = {"atom.xml": "application/atom+xml", "rss.xml": "application/rss+xml"}
+ICON = Path(__file__).parent / "static" / "icon" / "favicon.ico"
+
+
+def media_type(path: str) -> str:
+    """The Content-Type a file is served with: feeds by their name, text in UTF-8 (Loa writes nothing else)."""
+    kind = FEED_TYPES.get(path.rsplit("/", 1)[-1]) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind in ("application/json", "application/xml", *FEED_TYPES.values()):
+        kind += "; charset=utf-8"
+    return kind
+
+
 def create_app(cfg: Config) -> FastAPI:
     app = FastAPI(title="Loa", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(IdBounds)
@@ -75,10 +87,15 @@ def create_app(cfg: Config) -> FastAPI:
     def health() -> dict:
         return {"status": "ok"}
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:  # one icon for the site, the desk and the board page (all on this origin)
+        return Response(ICON.read_bytes(), media_type="image/vnd.microsoft.icon",
+                        headers={"Cache-Control": "max-age=86400"})
+
     mount_boards(app, cfg)  # /mqtt relay, /board/ page, /boards/acks/<id>.json
     mount_desk(app, cfg)  # /desk/: the editorial desk (log in, review, edit, schedule, approve)
-    # only what is public: aired audio and playlists (never radio/recordings: drafts' human recordings)
-    for part in ("audio", "stations"):
+    # only what is public: aired audio, jingles and playlists (never radio/recordings: drafts' human recordings)
+    for part in ("audio", "jingles", "stations"):
         (radio / part).mkdir(parents=True, exist_ok=True)
         app.mount(f"/radio/{part}", AtomicStaticFiles(directory=radio / part), name=f"radio-{part}")
     app.mount("/", AtomicStaticFiles(directory=site, html=True), name="site")

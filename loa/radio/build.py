@@ -228,7 +228,8 @@ class Builder:
 
     def _write(self, st: Station, stem: str, tracks: list[Track], title: str, now: datetime, note: str) -> list[str]:
         playlist = pl.Playlist(title, st.name, tuple(tracks), note, now.isoformat(timespec="seconds"))
-        return [str(p.relative_to(self.root)) for p in pl.write(playlist, self.root, stem)]
+        files = pl.write(playlist, self.root, stem, f"{self.cfg.site_url}/radio")
+        return [str(p.relative_to(self.root)) for p in files]
 
     def _prune(self, st: Station, day: date) -> None:
         folder = self.root / "stations" / st.id

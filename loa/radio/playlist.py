@@ -1,13 +1,16 @@
 """Playlist files: extended M3U (UTF-8, .m3u8) with #EXTINF durations, and XSPF.
 
-Locations are relative to the playlist file, so the same file plays from disk (mpv --playlist=FILE,
-Liquidsoap) and over HTTP from Loa's /radio (or any web server serving LOA_HOME/radio).
+Locations are absolute URLs under the configured public address (`site_url` + "/radio/"): a station fetches
+a playlist over HTTP, often saves it and plays it later, and players do not agree on relative entries
+(mpv 0.35 requests "/radio/stations/../audio/x.mp3" literally, which servers answer 404). An absolute URL
+plays the same from the web, from a saved copy and from LOA_HOME on disk.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,15 +39,19 @@ def _one_line(text: str) -> str:
     return _LINE_BREAKS.sub(" ", text).strip()
 
 
-def m3u8(playlist: Playlist, prefix: str) -> str:
-    """`prefix` leads from the playlist's folder to LOA_HOME/radio ("../" or "../../")."""
+def location(base_url: str, track: Track) -> str:
+    """A track's URL: `base_url` is where LOA_HOME/radio is served ("http://loa.example/radio")."""
+    return f"{base_url.rstrip('/')}/{quote(track.path)}"
+
+
+def m3u8(playlist: Playlist, base_url: str) -> str:
     lines = ["#EXTM3U", f"#PLAYLIST:{_one_line(playlist.title)}"]
     for t in playlist.tracks:
-        lines += [f"#EXTINF:{max(1, math.ceil(t.seconds))},{_one_line(t.title)}", prefix + t.path]
+        lines += [f"#EXTINF:{max(1, math.ceil(t.seconds))},{_one_line(t.title)}", location(base_url, t)]
     return "\n".join(lines) + "\n"
 
 
-def xspf(playlist: Playlist, prefix: str) -> str:
+def xspf(playlist: Playlist, base_url: str) -> str:
     """XSPF 1 (xspf.org/ns/0), durations in milliseconds. Built as text with every value escaped: 5× faster
     than ElementTree, which a 500-station build feels."""
     out = ['<?xml version="1.0" encoding="UTF-8"?>', f'<playlist version="1" xmlns="{XSPF_NS}">']
@@ -56,7 +63,7 @@ def xspf(playlist: Playlist, prefix: str) -> str:
     creator = _x(playlist.creator)
     for t in playlist.tracks:
         out.append("    <track>")
-        out.append(f"      <location>{_x(prefix + t.path)}</location>")
+        out.append(f"      <location>{_x(location(base_url, t))}</location>")
         if t.notice:
             out.append(f"      <identifier>loa:notice:{t.notice[0]}:v{t.notice[1]}:{_x(t.language or '')}</identifier>")
         out.append(f"      <title>{_x(t.title)}</title>")
@@ -74,10 +81,8 @@ def _x(text: str) -> str:
     return escape(_one_line(text))
 
 
-def write(playlist: Playlist, radio_root: Path, stem: str) -> list[Path]:
+def write(playlist: Playlist, radio_root: Path, stem: str, base_url: str) -> list[Path]:
     """Write <stem>.m3u8 and <stem>.xspf under `radio_root` (stem relative to it, e.g. stations/hong-viet),
-    each atomically: a player reading it never sees half a file."""
-    depth = stem.count("/")
-    prefix = "../" * depth
-    return [write_atomic(radio_root / f"{stem}.m3u8", m3u8(playlist, prefix)),
-            write_atomic(radio_root / f"{stem}.xspf", xspf(playlist, prefix))]
+    each atomically: a player reading it never sees half a file. `base_url` is where `radio_root` is served."""
+    return [write_atomic(radio_root / f"{stem}.m3u8", m3u8(playlist, base_url)),
+            write_atomic(radio_root / f"{stem}.xspf", xspf(playlist, base_url))]

@@ -108,3 +108,95 @@ def test_log_in_edit_the_board_text_approve_and_see_it_on_the_website(server, br
     page.goto(f"{base}/desk/notices/{notice.id}")
     assert page.inner_text(".facts-line .badge >> nth=0") == "Đã đăng"
     page.close()
+
+
+# what one notice's deliveries look like after a dispatch to a district and a withdrawal retry (the desk's
+# deliveries table): long topics, playlist paths and an error message without spaces to break at
+DELIVERIES = (
+    [("website", "site", True, "notices/{id}.html, areas/cao-bang/hoa-an/index.html, atom.xml, rss.xml")]
+    + [("boards", f"cao-bang/hoa-an/{c}", True, f"loa/v1/areas/cao-bang/hoa-an/{c}/notices/{{id}} (retained, QoS 1)")
+       for c in ("hong-viet", "be-trieu", "binh-long", "dan-chu", "duc-long", "nam-tuan")]
+    + [("radio", s, True, f"plays notice-{{id}}-v1-vi.mp3, notice-{{id}}-v1-tay.mp3; stations/{s}/2026-12-03-0600.m3u8, "
+                          f"stations/{s}.m3u8") for s in ("hong-viet", "hoa-an", "be-trieu")]
+    + [("print", "cao-bang/hoa-an", True, "print/cao-bang/hoa-an/2026-W49.pdf (2 trang)"),
+       ("boards", "cao-bang/hoa-an/truong-luong", False,
+        "broker mqtt://127.0.0.1:1884 unreachable: [Errno 111] Connection refused; Loa retries at the next dispatch"),
+       ("webhook", "https://mot-cua.caobang.gov.vn/api/loa/notices?token-free-endpoint-with-a-very-long-path", False,
+        "HTTP 502 from https://mot-cua.caobang.gov.vn/api/loa/notices?token-free-endpoint-with-a-very-long-path")])
+
+
+def log_in(page, base: str) -> None:
+    page.goto(f"{base}/desk/login")
+    page.fill("#name", APPROVER)
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/desk/")
+
+
+def layout(page) -> dict:
+    """What a phone user scrolls: the page's size against the viewport, and the narrowest deliveries cell."""
+    return page.evaluate("""() => {
+        const d = document.documentElement;
+        const cells = [...document.querySelectorAll('.deliveries td.detail')].map(c => c.getBoundingClientRect().width);
+        const wide = [...document.querySelectorAll('.table-wrap')].filter(w => w.scrollWidth > w.clientWidth + 1);
+        return {width: d.scrollWidth, viewport: d.clientWidth, height: d.scrollHeight, tables_scroll: wide.length,
+                narrowest_cell: cells.length ? Math.min(...cells) : null};
+    }""")
+
+
+def clipped_selects(page) -> list[str]:
+    """Filter fields whose chosen option's text is wider than the room the select gives it (padding and
+    the arrow taken off): what an editor sees cut off."""
+    return page.evaluate("""() => {
+        const ctx = document.createElement('canvas').getContext('2d');
+        return [...document.querySelectorAll('.filters select')].filter(sel => {
+            const cs = getComputedStyle(sel);
+            ctx.font = cs.font;
+            const text = ctx.measureText(sel.options[sel.selectedIndex].text).width;
+            const room = sel.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 20;
+            return text > room;
+        }).map(sel => sel.id);
+    }""")
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_queue_and_notice_page_work_on_a_phone(server, browser, width, screenshot_dir):
+    """Editors approve from their phones in the field: at 360-390 px no page scrolls sideways, the deliveries
+    table stacks each delivery into a readable card, and the notice page stays a phone's few screens long
+    (it was 16,700 px at 390 px with the detail column squeezed to 44 px)."""
+    from loa.model import DeliveryResult
+
+    base, store, notice = server
+    approved = store.transition(notice.id, "approve", APPROVER)
+    for channel, target, ok, detail in DELIVERIES:
+        result = DeliveryResult(channel, target, ok, detail.replace("{id}", str(notice.id)))
+        store.record_delivery(approved.id, approved.version, "publish", result)
+    page = browser.new_page(viewport={"width": width, "height": 844})
+    log_in(page, base)
+    queue = layout(page)
+    page.screenshot(path=str(screenshot_dir / f"desk-queue-{width}.png"), full_page=True)
+    page.goto(f"{base}/desk/notices/{notice.id}")
+    notice_page = layout(page)
+    page.screenshot(path=str(screenshot_dir / f"desk-notice-{width}.png"), full_page=True)
+    print(f"{width} px: queue {queue}, notice {notice_page}")
+    page.get_by_role("link", name="Quyết định").click()  # the decision is far below on a phone: one tap away
+    assert page.evaluate("document.getElementById('h-decide').getBoundingClientRect().top") < 844
+    for name, m in (("queue", queue), ("notice", notice_page)):
+        assert m["width"] <= m["viewport"], f"the {name} page scrolls sideways at {width} px: {m}"
+        assert m["tables_scroll"] == 0, f"a table on the {name} page scrolls sideways at {width} px: {m}"
+    assert notice_page["narrowest_cell"] >= width * 0.8, notice_page  # the detail takes the card's width
+    assert notice_page["height"] <= 7500, notice_page
+    assert queue["height"] <= 2000, queue
+    page.close()
+
+
+@pytest.mark.parametrize("width", [1366, 1024, 390])
+def test_no_queue_filter_is_cut_off(server, browser, width):
+    """The state filter's first choice ("Tất cả (phiên bản mới nhất)") was cut off on a laptop."""
+    base, _, _ = server
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    log_in(page, base)
+    assert clipped_selects(page) == []
+    page.select_option("#state", "partially_published")
+    assert clipped_selects(page) == []
+    page.close()

@@ -28,8 +28,8 @@ HONG_VIET = "cao-bang/hoa-an/hong-viet"
 class WebServer:
     """Loa's real web app (create_app) under uvicorn on a free loopback port, in a thread."""
 
-    def __init__(self, cfg):
-        self.port = free_port()
+    def __init__(self, cfg, port: int | None = None):
+        self.port = port or free_port()
         self.server = uvicorn.Server(uvicorn.Config(create_app(cfg), host="127.0.0.1", port=self.port,
                                                     log_level="warning", lifespan="off"))
         self.server.install_signal_handlers = lambda: None

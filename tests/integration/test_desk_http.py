@@ -5,6 +5,7 @@ import re
 import subprocess
 import time
 from datetime import timedelta
+from urllib.parse import urljoin
 
 import pytest
 from fastapi.testclient import TestClient
@@ -278,6 +279,25 @@ def test_notice_page_shows_the_source_and_every_channel(desk):
     assert c.get("/desk/preview-site/static/site.css").status_code == 200
     printed = c.get(f"/desk/notices/{desk.draft.id}/v1/preview/print")
     assert printed.status_code == 200 and "Bản tin cải cách hành chính" in printed.text
+
+
+def test_every_image_and_stylesheet_of_the_website_preview_is_served(desk):
+    """The preview is the site's own page served under /desk/preview-site/notices/: each relative resource it
+    loads (the stylesheet, the QR code) must resolve there too; the QR code encodes the public page's URL."""
+    c = desk.login(EDITOR)
+    url = f"/desk/preview-site/notices/{desk.draft.id}.html?v=1"
+    page = c.get(url).text
+    tags = re.findall(r"<(?:img|script)\b[^>]*>|<link\b[^>]*\brel=\"(?:stylesheet|icon)\"[^>]*>", page)
+    resources = [m.group(1) for t in tags if (m := re.search(r'\b(?:src|href)="([^"]+)"', t))]
+    local = [urljoin(url, r) for r in resources if not r.startswith(("http:", "https:", "data:"))]
+    assert any(u.endswith(f"/notices/{desk.draft.id}.qr.svg") for u in local), resources
+    for u in local:
+        assert c.get(u).status_code == 200, u
+    qr = c.get(f"/desk/preview-site/notices/{desk.draft.id}.qr.svg")
+    assert qr.headers["content-type"].startswith("image/svg+xml")
+    assert f"<desc>{desk.cfg.site_url}/notices/{desk.draft.id}.html</desc>" in qr.text
+    assert c.get("/desk/preview-site/notices/999999.qr.svg").status_code == 404
+    assert c.get("/desk/preview-site/notices/x.qr.svg").status_code == 404
 
 
 def test_edit_is_sanitised_diffed_and_shown_in_the_history(desk):

@@ -1,27 +1,28 @@
 """Real audio end to end: the radio channel dispatches a notice with espeak-ng and ffmpeg, a human Tày
 recording and station jingles; every produced file is checked with ffprobe (codec, duration, loudness
 within tolerance of its station's target) and the playlists are played through by mpv, from disk and
-over HTTP on loopback."""
+over HTTP from Loa's own web server on loopback."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
 import shutil
 import subprocess
-import threading
+import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 
 from channels.radio import Radio
 from loa.config import Env, load_config
+from loa.radio.playlist import XSPF_NS
 from loa.store import Store
 from tests.conftest import write_config
+from tests.integration.test_board_relay import WebServer
 from tests.unit.test_radio_build import notice
 
 TOLERANCE_LU = 1.0
@@ -110,18 +111,22 @@ def test_every_produced_file_is_broadcast_ready(aired):
     assert tags["title"] == n.title and tags["language"] == "tyz" and tags["comment"] == f"loa notice {n.id} v1"
 
 
+def _entries(text: str) -> list[tuple[str, str]]:
+    lines = text.splitlines()
+    assert lines[0] == "#EXTM3U"
+    return list(zip(lines[2::2], lines[3::2]))
+
+
 def test_playlist_durations_match_the_files(aired):
     cfg, _, n, _ = aired
     radio = cfg.home / "radio"
-    text = (radio / "stations" / "hong-viet.m3u8").read_text(encoding="utf-8")
-    lines = text.splitlines()
-    assert lines[0] == "#EXTM3U"
-    entries = list(zip(lines[2::2], lines[3::2]))
-    assert [Path(p).name.split("-")[0] for _, p in entries] == ["intro", "notice", "notice", "outro"]
-    for extinf, rel in entries:
+    entries = _entries((radio / "stations" / "hong-viet.m3u8").read_text(encoding="utf-8"))
+    assert [url.rsplit("/", 1)[1].split("-")[0] for _, url in entries] == ["intro", "notice", "notice", "outro"]
+    for extinf, url in entries:
+        assert url.startswith(f"{cfg.site_url}/radio/"), url
         seconds = int(re.match(r"#EXTINF:(\d+),", extinf).group(1))
-        actual = float(ffprobe((radio / "stations" / rel).resolve())["format"]["duration"])
-        assert abs(seconds - actual) <= 1.0, (rel, seconds, actual)
+        actual = float(ffprobe(radio / url.removeprefix(f"{cfg.site_url}/radio/"))["format"]["duration"])
+        assert abs(seconds - actual) <= 1.0, (url, seconds, actual)
 
 
 def _mpv(target: str, log: Path, cwd: Path | None = None) -> str:
@@ -132,31 +137,36 @@ def _mpv(target: str, log: Path, cwd: Path | None = None) -> str:
     return text
 
 
-def test_mpv_plays_the_playlists_through_from_disk_and_over_http(aired, tmp_path):
+def _played_through(log: str, expected: list[str]) -> None:
+    played = re.findall(r"\[cplayer\] Playing: (.+)", log)
+    assert len(played) == len(expected) and all(e in p for e, p in zip(expected, played)), played
+    assert log.count("EOF code: 1") == len(expected), log[-3000:]  # each file played to its end
+    assert "Failed" not in log and "Exiting... (End of file)" in log
+
+
+def test_mpv_plays_every_playlist_over_http_from_loas_server_and_from_disk(aired, tmp_path):
+    """A station fetches its playlists from Loa's own web server (not a server that tidies "../" away):
+    the next-slot and slot M3U8 are played through by mpv over HTTP and from disk; the XSPF twins (mpv reads
+    no XSPF; VLC does) list the same URLs, each of which Loa's server answers."""
     assert shutil.which("mpv"), "mpv is a test dependency: `make test-deps` installs it (apt-get install mpv)"
     cfg, _, n, _ = aired
-    radio = cfg.home / "radio"
+    stations = cfg.home / "radio" / "stations"
     expected = ["intro-", f"notice-{n.id}-v1-vi.mp3", f"notice-{n.id}-v1-tay.mp3", "outro-"]
-    slot = next((radio / "stations" / "hong-viet").glob("2*.m3u8"))
-    for playlist in (radio / "stations" / "hong-viet.m3u8", slot):
-        log = _mpv(f"--playlist={playlist}", tmp_path / f"{playlist.stem}.log")
-        played = re.findall(r"\[cplayer\] Playing: (.+)", log)
-        assert [any(e in p for p in played[i:i + 1]) for i, e in enumerate(expected)] == [True] * 4, played
-        assert log.count("EOF code: 1") == 4  # each file played to its end
-        assert "Failed" not in log and "Exiting... (End of file)" in log
-
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(radio))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/stations/hong-viet.m3u8"
-        log = _mpv(url, tmp_path / "http.log")
-        played = re.findall(r"\[cplayer\] Playing: (http\S+)", log)
-        assert len(played) == 4 and all(p.startswith("http://127.0.0.1") for p in played)
-        assert log.count("EOF code: 1") == 4
-    finally:
-        server.shutdown()
+    slot = next((stations / "hong-viet").glob("2*.m3u8"))
+    with WebServer(cfg, port=cfg.ports.web) as web:
+        assert web.base == cfg.site_url
+        for i, playlist in enumerate((stations / "hong-viet.m3u8", slot)):
+            url = f"{web.base}/radio/{playlist.relative_to(stations.parent).as_posix()}"
+            for where, target in (("http", url), ("disk", f"--playlist={playlist}")):
+                log = _mpv(target, tmp_path / f"{i}-{where}.log")
+                _played_through(log, expected)
+                played = re.findall(r"\[cplayer\] Playing: (.+)", log)
+                assert all(p.startswith(f"{web.base}/radio/") for p in played), played
+            entries = [u for _, u in _entries(playlist.read_text(encoding="utf-8"))]
+            xspf = ET.fromstring(requests.get(url.replace(".m3u8", ".xspf"), timeout=10).content)
+            assert [e.text for e in xspf.iter(f"{{{XSPF_NS}}}location")] == entries
+            for entry in entries:  # the way a station's downloader fetches them
+                assert requests.get(entry, timeout=10).status_code == 200, entry
 
 
 def test_a_new_recording_replaces_the_audio_at_the_next_build(aired):

@@ -98,8 +98,8 @@ def test_emergency_plays_now_with_a_signed_command(radio_cfg):
         tampered = dict(payload, audio=[dict(item, url="http://evil.example/x.mp3")])
         assert not verify(tampered, key)
         playlist = (cfg.home / "radio/stations" / station / "emergency.m3u8").read_text(encoding="utf-8")
-        assert f"../../audio/{audio}" in playlist
-        assert f"../audio/{audio}" in (cfg.home / "radio/stations" / f"{station}.m3u8").read_text(encoding="utf-8")
+        assert f"{cfg.site_url}/radio/audio/{audio}" in playlist
+        assert f"{cfg.site_url}/radio/audio/{audio}" in (cfg.home / "radio/stations" / f"{station}.m3u8").read_text(encoding="utf-8")
     # not retained: a speaker connecting later does not start an old alarm
     assert retained(cfg.mqtt, "loa/v1/radio/hong-viet/play", settle=0.3) is None
     assert store.notice(n.id).state.value == "published"

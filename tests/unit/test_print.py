@@ -84,6 +84,43 @@ def test_commune_bulletin_is_an_a4_pdf_with_its_notices_qr_codes_and_page_number
     assert meta["pages"] == result.pages and len(meta["notices"]) == 3
 
 
+def page_text(pdf: Path, page: int) -> str:
+    text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    return " ".join(text.split())
+
+
+COLOPHON = "Mỗi thông báo đã được biên tập viên duyệt trước khi đăng."
+
+
+@pytest.mark.parametrize("sentences", [1, 10])
+def test_a_one_notice_bulletin_is_one_page(printed, cfg, sentences):
+    """A notice that fills most of the page (10 sentences) used to push the colophon onto a second page of
+    its own: it now sits in the last page's bottom margin. Counted by pdfinfo, read back by pdftotext."""
+    printer, store = printed
+    body = "<p>" + " ".join(["Người dân được hướng dẫn nộp hồ sơ trực tuyến trên Cổng dịch vụ công quốc gia."]
+                            * sentences) + "</p>"
+    approve(store, "urn:one", [COMMUNE], title="Lịch tiếp công dân của xã Hồng Việt", summary=body)
+    now = datetime.now(timezone.utc)
+    pdf = Path(printer.make(COMMUNE, bulletin.current_period(now, cfg.tz), now).path)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages: +1$", info, re.M), info
+    text = page_text(pdf, 1)
+    assert "Lịch tiếp công dân của xã Hồng Việt" in text and COLOPHON in text and "Trang 1 / 1" in text
+
+
+def test_the_colophon_is_on_the_last_page_only(printed, cfg):
+    printer, store = printed
+    for i in range(3):
+        approve(store, f"urn:many-{i}", [COMMUNE], title=f"Thông báo số {i + 1} của xã Hồng Việt", summary=LONG)
+    now = datetime.now(timezone.utc)
+    result = printer.make(COMMUNE, bulletin.current_period(now, cfg.tz), now)
+    assert result.pages >= 2
+    pages = [page_text(Path(result.path), p) for p in range(1, result.pages + 1)]
+    assert [COLOPHON in t for t in pages] == [False] * (result.pages - 1) + [True]
+    assert all(f"Trang {i} / {result.pages}" in t for i, t in enumerate(pages, 1))
+
+
 def test_weekly_edition_takes_the_week_and_skips_empty_communes(printed, cfg):
     printer, store = printed
     n = approve(store, "urn:a", [COMMUNE], title="Thông báo trong tuần")

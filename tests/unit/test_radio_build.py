@@ -171,7 +171,7 @@ def test_emergency_playlist_now_and_first_in_the_next_slot(store, tmp_path):
     [rep] = builder.emergency(["hong-viet"], now)
     assert rep.kind == "emergency" and aired(rep) == [e.id] and rep.max_minutes is None
     text = (cfg.home / "radio/stations/hong-viet/emergency.m3u8").read_text(encoding="utf-8")
-    assert f"../../audio/notice-{e.id}-v1-vi.mp3" in text and f"notice-{a.id}-" not in text
+    assert f"{cfg.site_url}/radio/audio/notice-{e.id}-v1-vi.mp3" in text and f"notice-{a.id}-" not in text
     builder.emergency(["hong-viet"], now + timedelta(minutes=1))  # a retry: still one airing
     assert [r["kind"] for r in history.notice_airings(store, e.id)] == ["emergency"]
     [slot] = builder.next(["hong-viet"], now)  # the same day: an emergency has no quota, it airs in every slot

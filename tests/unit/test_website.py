@@ -71,6 +71,23 @@ def test_withdrawn_page_stays_marked_and_leaves_the_index(cfg):
     assert f"notices/{n.id}.html" not in (cfg.home / "site" / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_withdrawn_page_no_longer_counts_board_acknowledgements(cfg):
+    """Boards clear a withdrawn notice: its page must not keep saying "1 trên 1 bảng tin đã xác nhận"."""
+    from loa.board_protocol import Report
+    from loa.store.boards import add_board, record_reports
+
+    store, n = publish(cfg)
+    add_board(store, "ubnd-cao-bang", "cao-bang")
+    record_reports(store, [Report("ubnd-cao-bang", "ack", n.approved_at, notice=n.id, version=n.version)])
+    site = Website(cfg, store)
+    site.dispatch(n, ["site"])
+    path = cfg.home / "site" / "notices" / f"{n.id}.html"
+    assert "1 trên 1 bảng tin đã xác nhận hiển thị" in path.read_text(encoding="utf-8")
+    site.withdraw(store.transition(n.id, "withdraw", "Hoàng Văn Minh"), ["site"])
+    page = path.read_text(encoding="utf-8")
+    assert "đã được thu hồi" in page and "bảng tin đã xác nhận" not in page and 'class="acks"' not in page
+
+
 def test_board_variant_fits_the_budget_at_a_word_boundary(cfg):
     long = "<p>" + " ".join(["thủ tục hành chính"] * 200) + "</p>"
     variants = Renderer(board_max_chars=160).variants(title="Thông báo", summary_html=long, meta=DocumentMeta(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 
 from loa.app.desk import auth, media, previews
@@ -125,10 +125,14 @@ def website_preview(request: Request, page: str, v: str | None = None):
     """The notice's web page exactly as the website channel writes it. Served under a path shaped like
     the site's (…/notices/<id>.html), so the page's relative links to ../static/ resolve here."""
     auth.require(request, "editor")
-    notice_id = _int(page.removesuffix(".html"))
-    if notice_id is None or not page.endswith(".html"):
+    stem, kind = next(((page.removesuffix(s), s) for s in (".qr.svg", ".html") if page.endswith(s)), (page, ""))
+    notice_id = _int(stem)
+    if notice_id is None or not kind:
         raise DeskError(404, "Không có trang xem trước này.")
     n = load(request, notice_id, _int(v))
+    if kind == ".qr.svg":  # the page's <img src="../notices/<id>.qr.svg">: the code the site will publish
+        return Response(previews.website_qr_svg(desk(request), n), media_type="image/svg+xml",
+                        headers=PREVIEW_HEADERS)
     return HTMLResponse(previews.website_html(desk(request), n), headers=PREVIEW_HEADERS)
 
 

@@ -25,6 +25,13 @@ def website_html(desk, n: NoticeView) -> str:
     return site.builder.notice_page(page, utcnow())
 
 
+def website_qr_svg(desk, n: NoticeView) -> str:
+    """The notice page's QR code, encoding the public URL the website channel will give it."""
+    from loa.site.qr import qr_svg
+
+    return qr_svg(_website(desk).url_for(n))
+
+
 def bulletin_html(desk, n: NoticeView) -> str:
     from loa.site.bulletin import BulletinItem, BulletinRenderer, current_period
     from loa.site.context import entry_from_view

@@ -1,0 +1,77 @@
+"""`loa` in an ordinary 80-column terminal (COLUMNS=80, as a user's shell sets it): tables fit, the detail
+column wraps and the key (feed name, board id) never does, and what a user must copy (a board's URL with its
+one-time password) is printed whole on its own line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+
+from loa.config import Env, load_config
+from tests.conftest import write_config
+
+pytestmark = pytest.mark.integration
+LOA = str(Path(sys.executable).parent / "loa")
+HONG_VIET = "cao-bang/hoa-an/hong-viet"
+FEEDS = [("sample-reform.xml", "Cổng TTĐT tỉnh Cao Bằng"),
+         ("missing.xml", "Sở Nội vụ tỉnh Cao Bằng – văn bản mới"),
+         ("malformed.xml", "UBND huyện Hòa An"),
+         ("html-page.html", "Trang tin xã Hồng Việt")]
+
+
+@pytest.fixture
+def env(tmp_path, feed_server):
+    folder = write_config(tmp_path / "config", feeds=[
+        {"url": f"{feed_server}/{path}", "name": name, "area": "cao-bang"} for path, name in FEEDS])
+    cfg = load_config(Env(home=tmp_path / "home", config_dir=folder))
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_"))}
+    return cfg, base | {"LOA_HOME": str(cfg.home), "LOA_CONFIG_DIR": str(folder), "COLUMNS": "80", "LINES": "40"}
+
+
+def run(env: dict, *args: str) -> tuple[int, list[str]]:
+    done = subprocess.run([LOA, *args], env=env, capture_output=True, text=True, timeout=120)
+    lines = (done.stdout + done.stderr).splitlines()
+    print("\n".join(lines))
+    return done.returncode, lines
+
+
+def fits(lines: list[str]) -> None:
+    wide = [line for line in lines if cell_len(line) > 80]
+    assert not wide, f"{len(wide)} line(s) wider than 80 columns: {wide}"
+
+
+def test_ingest_report_fits_and_wraps_the_error_not_the_feed(env):
+    _, e = env
+    code, lines = run(e, "ingest")
+    assert code == 0
+    fits(lines)
+    for _, name in FEEDS:  # each feed's name whole on one line: the key is never wrapped
+        assert any(name in line for line in lines), name
+    failed = [name for _, name in FEEDS[1:]]
+    assert sum("failed" in line for line in lines) == len(failed)
+    assert len(lines) <= 12 + 5 * len(failed), f"{len(lines)} lines for {len(FEEDS)} feeds"
+    text = " ".join(" ".join(lines).split())
+    assert "404" in text  # the reason is there, wrapped, not cut
+
+
+def test_boards_add_prints_the_board_url_whole_and_boards_lists_whole_ids(env):
+    _, e = env
+    long_id = "nha-van-hoa-thon-na-loa-xa-hong-viet"
+    code, lines = run(e, "boards", "add", long_id, "--area", HONG_VIET, "--name", "Nhà văn hóa thôn Nà Lòa")
+    assert code == 0
+    url = next(line for line in lines if "/board/?" in line)
+    assert url.strip().startswith("http://") and "#password=" in url.strip()  # whole, alone on its line
+    assert " " not in url.strip() and url.strip().split("#password=")[1]
+    fits([line for line in lines if line is not url])
+    for board in ("ubnd-xa-hong-viet-tang-1", "truong-tieu-hoc-hong-viet-diem-chinh"):
+        assert run(e, "boards", "add", board, "--area", HONG_VIET)[0] == 0
+    code, lines = run(e, "boards")
+    assert code == 0
+    fits(lines)
+    for board in (long_id, "ubnd-xa-hong-viet-tang-1", "truong-tieu-hoc-hong-viet-diem-chinh"):
+        assert any(board in line for line in lines), f"board id {board} cut: {lines}"
