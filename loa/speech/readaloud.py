@@ -271,7 +271,7 @@ class Lexicon:
             elif run in self.domain_words:
                 words.append(self.domain_words[run])
             elif _pronounceable(run):
-                words.append(run)
+                words.append(_syllables(run))
             else:
                 words.extend(self.letters.get(c, c) for c in run)
         return " ".join(words)
@@ -358,6 +358,25 @@ def _roman(text: str) -> int | None:
 
 
 _CLUSTER = re.compile(r"ngh|ng|nh|ch|tr|th|ph|kh|gh|gi|qu|[^aeiouy]")
+
+
+_ONSET = r"(?:ngh|ng|nh|ch|tr|th|ph|kh|gh|gi|qu|[bcdghklmnprstvx])?"
+_NUCLEUS = r"(?:uye|uya|uyu|oai|oay|oao|uay|uoi|uou|ieu|yeu|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo|ua|ue|ui|uo|uu|uy|ye|[aeiouy])"
+_SYLLABLE = re.compile(_ONSET + _NUCLEUS + r"(?:ng|nh|ch|[cmnpt])?")
+
+
+def _syllables(run: str) -> str:
+    """A run-together URL label cut into Vietnamese syllables ("phongnoivu" -> "phong noi vu"),
+    so the voice reads it as Vietnamese, not English; the fewest syllables win. Unchanged when
+    no cut fits."""
+    best: list[list[str] | None] = [[]] + [None] * len(run)
+    for i in range(len(run)):
+        if best[i] is None:
+            continue
+        for j in range(i + 1, min(len(run), i + 8) + 1):
+            if _SYLLABLE.fullmatch(run, i, j) and (best[j] is None or len(best[i]) + 1 < len(best[j])):
+                best[j] = best[i] + [run[i:j]]
+    return " ".join(best[-1]) if best[-1] else run
 
 
 def _pronounceable(run: str) -> bool:
@@ -853,9 +872,13 @@ def _abbreviations(s: str, lex: Lexicon) -> str:
             said += " – "  # "UBND-HĐND": two bodies, a pause between them
         return said
 
-    return lex.re_abbr.sub(expand, s)
+    s = lex.re_abbr.sub(expand, s)
+    # "ubnd", "tthc" typed in lower case: not a Vietnamese word (the voice would switch to English)
+    return _LOWER_CODE.sub(
+        lambda m: lex.abbreviations.get(m[0].upper(), m[0]) if not _pronounceable(m[0]) else m[0], s)
 
 
+_LOWER_CODE = re.compile(r"[a-z](?<![\w&][a-z])[a-z]{2,7}(?![\w&])")
 _FRACTION = re.compile(
     r"(?P<a>\d(?<![\w.,/]\d)\d*(?:\.\d{3})*)\s*(?P<sep>[/:])\s*(?P<b>\d+(?:\.\d{3})*)(?![\w/]|[.,]\d)"
 )
