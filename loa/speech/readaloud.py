@@ -238,6 +238,10 @@ class Lexicon:
             r"(?P<num>\d+(?:[.-]\d+)*)(?::(?P<year>\d{4}))?(?:/(?P<who>[A-ZĐ][^\W_]*))?(?![\w/:]|[.,]\d)"
         )
         self.re_symbols = re.compile(_alternation(self.symbols, boundary=False))
+        lower_codes = [k.lower() for k in self.abbreviations
+                       if re.fullmatch(r"[A-Z]{3,8}", k) and k.lower() not in self.abbreviations
+                       and not _pronounceable(k.lower())]
+        self.re_lower_code = re.compile(_alternation(lower_codes))
         self.digit_contexts_folded = tuple(w.casefold() for w in self.digit_contexts)
 
     # -- lookups used by the passes --
@@ -461,9 +465,9 @@ def _prefixes(s: str, lex: Lexicon) -> str:
             return m[0]
         return lex.number_prefixes[m["p"]] + " "
 
-    if lex.name_prefixes:
+    if any(key in s for key in lex.name_prefixes):
         s = lex.re_name_prefix.sub(name, s)
-    if lex.number_prefixes and _has_digit(s):
+    if _has_digit(s) and any(key in s for key in lex.number_prefixes):
         s = lex.re_number_prefix.sub(number, s)
     return s
 
@@ -874,11 +878,10 @@ def _abbreviations(s: str, lex: Lexicon) -> str:
 
     s = lex.re_abbr.sub(expand, s)
     # "ubnd", "tthc" typed in lower case: not a Vietnamese word (the voice would switch to English)
-    return _LOWER_CODE.sub(
-        lambda m: lex.abbreviations.get(m[0].upper(), m[0]) if not _pronounceable(m[0]) else m[0], s)
+    return lex.re_lower_code.sub(
+        lambda m: m[0] if m.start() and m.string[m.start() - 1].isalnum() else lex.abbreviations[m[0].upper()], s)
 
 
-_LOWER_CODE = re.compile(r"[a-z](?<![\w&][a-z])[a-z]{2,7}(?![\w&])")
 _FRACTION = re.compile(
     r"(?P<a>\d(?<![\w.,/]\d)\d*(?:\.\d{3})*)\s*(?P<sep>[/:])\s*(?P<b>\d+(?:\.\d{3})*)(?![\w/]|[.,]\d)"
 )
