@@ -749,12 +749,17 @@ _TIME = re.compile(
 
 
 _ZERO_MINUTES = re.compile(r"(?<!\w)(?P<h>\d{1,2}\s+(?i:giờ))\s+00(?:\s+(?i:phút))?(?!\w)")
+# "11 giờ 30" at the end of a time: the minutes are said with "phút"
+_BARE_MINUTES = re.compile(
+    r"(?<!\w)(?P<t>\d{1,2}\s+(?i:giờ)\s+[0-5]\d)(?=\s*(?:$|[,.;:)–—-]|(?i:đến|ngày|sáng|trưa|chiều|tối|"
+    r"đêm|hằng|hàng|thứ|tại|và|cùng)(?!\w)))"
+)
 
 
 def _times(s: str, lex: Lexicon) -> str:
     """7h30, 14h, 06:00, 7g30 and ranges 7h30 - 11h; "8 giờ 00 phút" is said "tám giờ"."""
-    if "00" in s:
-        s = _ZERO_MINUTES.sub(r"\g<h>", s)
+    if "giờ" in s:
+        s = _BARE_MINUTES.sub(r"\g<t> phút", _ZERO_MINUTES.sub(r"\g<h>", s))
 
     def read(m: re.Match) -> str:
         h, minutes = int(m["h"]), int(m["m1"] or m["m2"] or m["m3"] or 0)
@@ -898,8 +903,13 @@ def _listed_with_tally(m: re.Match) -> bool:
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
+_TIMES_SIGN = re.compile(r"(?<=\d)\s?[xX]\s?(?=\d)")
+
+
 def _numbers(s: str, lex: Lexicon) -> str:
-    """Whatever numbers are left: fractions 15/20, then plain numbers (also in F0, 5G)."""
+    """Whatever numbers are left: fractions 15/20, sizes 3x4, then plain numbers (also in F0, 5G)."""
+    if "x" in s or "X" in s:
+        s = _TIMES_SIGN.sub(f" {lex.symbols.get('×', 'nhân')} ", s)
     if "/" in s or ":" in s:
         s = _FRACTION.sub(lambda m: _fraction(m, lex), s)
     return _NUMBER.sub(lambda m: _number_token(m, lex), s)
