@@ -47,7 +47,7 @@ _WORDS = {
     "term": "khóa",
     "negative": "âm",
 }
-_MAPS = ("doc_types", "issuers", "abbreviations", "name_prefixes", "number_prefixes", "units", "symbols",
+_MAPS = ("doc_types", "issuers", "abbreviations", "spoken_forms", "name_prefixes", "number_prefixes", "units", "symbols",
          "url_symbols", "domain_words", "letters")
 _LISTS = ("per_denominators", "roman_contexts", "digit_contexts", "name_contexts", "occasion_contexts",
           "year_span_contexts", "fraction_cues", "standards")
@@ -194,6 +194,7 @@ class Lexicon:
         self.doc_types: dict[str, str] = sections["doc_types"]
         self.issuers: dict[str, str] = sections["issuers"]
         self.abbreviations: dict[str, str] = sections["abbreviations"]
+        self.spoken_forms: dict[str, str] = {k.casefold(): v for k, v in sections["spoken_forms"].items()}
         self.name_prefixes: dict[str, str] = sections["name_prefixes"]
         self.number_prefixes: dict[str, str] = sections["number_prefixes"]
         self.units: dict[str, str] = sections["units"]
@@ -227,6 +228,7 @@ class Lexicon:
         )
         self.re_per_split = re.compile(rf"\s*/\s*({dens})")
         self.re_abbr = re.compile(_alternation(self.abbreviations))  # start checked in _abbreviations
+        self.re_spoken = re.compile("(?i)" + _alternation(self.spoken_forms))
         # "P. Sông Hiến", "H. Hòa An": a place-type prefix only before a capitalised name
         self.re_name_prefix = re.compile(
             rf"(?P<p>{_alternation(self.name_prefixes, boundary=False)})(?=\s+[^\W\d_])"
@@ -837,7 +839,14 @@ def _calendar_words(s: str, lex: Lexicon) -> str:
 
 def _units(s: str, lex: Lexicon) -> str:
     """Units and currencies after a number; "/" after a quantity before a denominator is "per"."""
-    s = lex.re_units.sub(lambda m: f"{m['n']} {lex.units[m['u']]}", s)
+
+    def unit(m: re.Match) -> str:
+        n = m["n"]
+        if m["u"] in ("%", "‰") and re.fullmatch(r"\d{1,3}\.\d{1,2}", n):
+            n = n.replace(".", ",")  # "6.6%": a decimal point written the English way
+        return f"{n} {lex.units[m['u']]}"
+
+    s = lex.re_units.sub(unit, s)
     if lex.re_dollar:
         s = lex.re_dollar.sub(lambda m: f"{m['n']} {lex.units['$']}", s)
 
@@ -868,8 +877,18 @@ def _ranges(s: str, lex: Lexicon) -> str:
     return _NEGATIVE.sub(lex.options["negative"] + " ", s) if "-" in s else s
 
 
+# "Sở XD", "Sở KHCN": a province's department named by its ministry's code without the "B"
+_DEPARTMENT = re.compile(r"(?<!\w)Sở\s+(?P<code>[A-ZĐ][A-ZĐ&]+)(?![\w&])")
+
+
 def _abbreviations(s: str, lex: Lexicon) -> str:
-    """Lexicon abbreviations, matched case-sensitively as whole tokens."""
+    """Spoken forms (any case), then lexicon abbreviations, matched case-sensitively as whole tokens."""
+    if "Sở " in s:
+        s = _DEPARTMENT.sub(lambda m: lex.issuer("S" + m["code"]) or m[0], s)
+    if lex.spoken_forms:
+        s = lex.re_spoken.sub(
+            lambda m: m[0] if m.start() and (m.string[m.start() - 1].isalnum() or m.string[m.start() - 1] in "_&")
+            else lex.spoken_forms[m[0].casefold()], s)
 
     def expand(m: re.Match) -> str:
         if m.start() and (m.string[m.start() - 1].isalnum() or m.string[m.start() - 1] in "_&"):
