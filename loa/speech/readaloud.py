@@ -245,6 +245,7 @@ class Lexicon:
                        and not _pronounceable(k.lower())]
         self.re_lower_code = re.compile(_alternation(lower_codes))
         self.digit_contexts_folded = tuple(w.casefold() for w in self.digit_contexts)
+        self.doc_type_names = tuple(dict.fromkeys(self.doc_types.values())) + ("văn bản",)
 
     # -- lookups used by the passes --
 
@@ -417,7 +418,9 @@ _BULLET = re.compile(r"^(?:[-+•▪●◦*–]\s+)+")
 
 
 def _bullets(s: str, lex: Lexicon) -> str:
-    """A leading list bullet is layout, not speech."""
+    """A leading list bullet is layout, not speech; so is the "./." that ends a legal text."""
+    if "./." in s:
+        s = s.replace("./.", ".")
     return _BULLET.sub("", s)
 
 
@@ -586,8 +589,8 @@ def _doc_number(m: re.Match, lex: Lexicon) -> str:
         return m[0]
     has_so = _SO_BEFORE.search(m.string, max(0, m.start() - 8), m.start())
     if type_code is None:
-        if lex.issuer(codes[0]) is None and not has_so:
-            return m[0]  # neither a code we know nor "số ...": leave it to the generic passes
+        if lex.issuer(codes[0]) is None and not has_so and not _said_before(m.string, m.start(), lex.doc_type_names):
+            return m[0]  # neither a code we know nor "số ..." nor "Công văn ...": leave it to the generic passes
         codes = codes[:1]  # công văn: the department suffix is internal routing
     # Unknown codes are dropped, never read letter by letter; a "của ..." in the sentence wins.
     issuers = [name for name in map(lex.issuer, codes) if name]
@@ -632,7 +635,7 @@ _LISTED_AFTER = re.compile(r"\d{1,2}/\d{1,2}\s*(?:,|và|hoặc)\s*$")
 # "Ngày hội Đại đoàn kết toàn dân tộc 18/11" (a capitalised word in the name).
 _NAMED_DAY = re.compile(r"(?<!\w)(?:Ngày|Tết)\s+[^\d,.;:()!?/]{0,48}(?<!\w)[A-ZĐ\u00c0-\u00dd\u1ea0-\u1ef8][^\d,.;:()!?/]{0,40}$")
 # A news dateline: "Sáng nay (12/11)", "Chiều qua (25/6)".
-_DATELINE = re.compile(r"(?<!\w)(?i:nay|qua|hôm nay|hôm qua)\s*\($")
+_DATELINE = re.compile(r"(?<!\w)(?i:nay|qua|hôm nay|hôm qua|thứ (?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\s*\($")
 OCCASION = "occasion"
 
 
