@@ -658,6 +658,11 @@ def _announced_date(s: str, pos: int, lex: Lexicon, depth: int = 4) -> str | Non
 
 
 # Several days of one month: "các ngày 28, 29 và 30/4", "ngày 5, 6/9/2025".
+# Days with no month, counted in the lunar calendar or every month: "các ngày 5, 10 và 15 âm lịch".
+_LUNAR_DAYS = re.compile(
+    r"(?P<ngay>(?<!\w)(?i:ngày)\s+)(?P<days>\d{1,2}(?:\s*(?:,|và|hoặc)\s*\d{1,2})*)"
+    r"(?=\s+(?i:âm lịch|hằng tháng|hàng tháng)(?!\w))"
+)
 _DAY_LIST = re.compile(
     r"""(?x)(?P<ngay>(?<!\w)(?i:ngày)\s+)
     (?P<days>\d{1,2}(?:\s*(?:,|và|hoặc)\s*\d{1,2})+)
@@ -672,7 +677,7 @@ def _date_words(lex: Lexicon, d: int, m: int, y: int | None, ngay: bool = True) 
 
 def _dates(s: str, lex: Lexicon) -> str:
     """Dates and their ranges; "ngày" is said once, days 1-10 take "mùng"."""
-    if "/" not in s and "-" not in s and "." not in s:
+    if "/" not in s and "-" not in s and "." not in s and "lịch" not in s and "tháng" not in s:
         return s
 
     def date_range(m: re.Match) -> str:
@@ -701,6 +706,8 @@ def _dates(s: str, lex: Lexicon) -> str:
         listed = not said_ngay and _LISTED_AFTER.search(m.string, max(0, m.start() - 16), m.start())
         if listed and _announced_date(m.string, listed.start(), lex) == OCCASION:
             said_ngay = "occasion"  # "dịp 30/4 và 1/5/2025": the list's first date set the style
+        elif not said_ngay and _announced_date(m.string, m.start(), lex, 0) == OCCASION:
+            said_ngay = "occasion"  # "dịp Tết Dương lịch 1/1/2026"
         return _date_words(lex, d, mo, y, not said_ngay)
 
     def dm(m: re.Match) -> str:
@@ -733,6 +740,9 @@ def _dates(s: str, lex: Lexicon) -> str:
     slash, dash = "/" in s, any(d in s for d in _DASHES)
     if slash:
         s = _DAY_LIST.sub(day_list, s)
+    if "lịch" in s or "tháng" in s:
+        s = _LUNAR_DAYS.sub(lambda m: m["ngay"] + re.sub(r"\d+", lambda d: lex.num.day(int(d[0])), m["days"])
+                            if all(1 <= int(d) <= 31 for d in re.findall(r"\d+", m["days"])) else m[0], s)
     if slash and dash:
         s = _DATE_RANGE.sub(date_range, s)
     s = _DMY.sub(dmy, s)
@@ -755,10 +765,7 @@ _TIME = re.compile(
 
 _ZERO_MINUTES = re.compile(r"(?<!\w)(?P<h>\d{1,2}\s+(?i:giờ))\s+00(?:\s+(?i:phút))?(?!\w)")
 # "11 giờ 30" at the end of a time: the minutes are said with "phút"
-_BARE_MINUTES = re.compile(
-    r"(?<!\w)(?P<t>\d{1,2}\s+(?i:giờ)\s+[0-5]\d)(?=\s*(?:$|[,.;:)–—-]|(?i:đến|ngày|sáng|trưa|chiều|tối|"
-    r"đêm|hằng|hàng|thứ|tại|và|cùng)(?!\w)))"
-)
+_BARE_MINUTES = re.compile(r"(?<!\w)(?P<t>\d{1,2}\s+(?i:giờ)\s+[0-5]\d)(?![\d.,:/])(?!\s*(?i:phút|giây)(?!\w))")
 
 
 def _times(s: str, lex: Lexicon) -> str:
