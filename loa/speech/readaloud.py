@@ -229,6 +229,8 @@ class Lexicon:
         self.re_per_split = re.compile(rf"\s*/\s*({dens})")
         self.re_abbr = re.compile(_alternation(self.abbreviations))  # start checked in _abbreviations
         self.re_spoken = re.compile("(?i)" + _alternation(self.spoken_forms))
+        # a case-insensitive search is slow: run it only on lines with a key's first Latin word
+        self.spoken_first = {re.match(r"[a-z]*", k)[0] for k in self.spoken_forms}
         # "P. Sông Hiến", "H. Hòa An": a place-type prefix only before a capitalised name
         self.re_name_prefix = re.compile(
             rf"(?P<p>{_alternation(self.name_prefixes, boundary=False)})(?=\s+[^\W\d_])"
@@ -888,6 +890,7 @@ def _ranges(s: str, lex: Lexicon) -> str:
 
 
 # "Sở XD", "Sở KHCN": a province's department named by its ministry's code without the "B"
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
 _DEPARTMENT = re.compile(r"(?<!\w)Sở\s+(?P<code>[A-ZĐ][A-ZĐ&]+)(?![\w&])")
 
 
@@ -895,7 +898,7 @@ def _abbreviations(s: str, lex: Lexicon) -> str:
     """Spoken forms (any case), then lexicon abbreviations, matched case-sensitively as whole tokens."""
     if "Sở " in s:
         s = _DEPARTMENT.sub(lambda m: lex.issuer("S" + m["code"]) or m[0], s)
-    if lex.spoken_forms:
+    if lex.spoken_forms and not lex.spoken_first.isdisjoint(_LATIN_WORD.findall(s.lower())):
         s = lex.re_spoken.sub(
             lambda m: m[0] if m.start() and (m.string[m.start() - 1].isalnum() or m.string[m.start() - 1] in "_&")
             else lex.spoken_forms[m[0].casefold()], s)
