@@ -1,6 +1,6 @@
 """Radio benchmark: each figure beside a baseline measured in the same run.
 
-  1. read-aloud: loa.speech.readaloud over ~320 realistic administrative lines (the unit tests' inputs),
+  1. read-aloud: loa.speech.readaloud over the ~650 lines of the phrase suite (tests/data/readaloud),
      beside NFC normalisation alone (a floor) and espeak-ng's own text-to-phoneme pass over the same lines;
   2. a 1,000-word notice: loa.speech.tts.synthesize (speech + EBU R128 loudness + MP3) beside espeak-ng alone;
   3. playlist builds for 500 stations over a store with 300 live notices (loa.radio.build: history,
@@ -56,10 +56,7 @@ def median_of(fn, runs: int) -> tuple[float, float]:
 def lines() -> list[str]:
     from tests.unit import test_readaloud as t
 
-    out = []
-    for name in ("NUMBERS", "DATES", "TIMES", "DOCS", "ABBR", "ROMAN", "CONTACT", "MIXED"):
-        out += [case[0] for case in getattr(t, name)]
-    return out
+    return [written for written, _ in t.ALL]
 
 
 def bench_read_aloud(runs: int) -> None:

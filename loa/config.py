@@ -19,6 +19,7 @@ import yaml
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from loa.errors import ConfigError
+from loa.speech.tts import voice_command_problem
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -104,6 +105,7 @@ class Station:
     over_days: int = 3  # ... spread over this many days (at most ceil(airings / over_days) a day)
     intro: Path | None = None  # jingle opening each playlist (loudness-normalised to the target)
     outro: Path | None = None
+    voice_command: tuple[str, ...] = ()  # `engine: {command: [...]}`: another TTS engine; () is espeak-ng
 
 
 @dataclass(frozen=True)
@@ -476,6 +478,24 @@ def _slots(items: object, file: Path, where: str) -> tuple[Slot, ...]:
     return tuple(sorted(slots.values(), key=lambda sl: sl.time))
 
 
+def _engine(item: dict, base: Station, file: Path, where: str) -> tuple[str, ...]:
+    """`engine: espeak-ng` (built in) or `engine: {command: [program, arg, ...]}`, checked now
+    (shape, placeholders, program found) so a bad voice fails at start, not at the first notice."""
+    engine = item.get("engine", ...)
+    if engine is ...:
+        return base.voice_command
+    if engine == "espeak-ng":
+        return ()
+    if not isinstance(engine, dict) or set(engine) != {"command"}:
+        raise ConfigError(str(file), where + "engine", f"{engine!r} is not espeak-ng or "
+                          "{command: [program, arg, ...]}")
+    command = engine["command"]
+    problem = voice_command_problem(command)
+    if problem:
+        raise ConfigError(str(file), where + "engine.command", problem)
+    return tuple(command)
+
+
 def _station(cfg: Config, item: dict, base: Station, file: Path, where: str, **fixed) -> Station:
     """A station's settings: its own keys over stations.yaml `defaults` (`base`)."""
     values = dict(fixed)
@@ -494,7 +514,7 @@ def _station(cfg: Config, item: dict, base: Station, file: Path, where: str, **f
             raise ConfigError(str(file), where + key, f"jingle {jingle!r} not found (paths are relative to {file.parent})")
         values[key] = path
     return Station(
-        **values, voice=voice, languages=tuple(langs),
+        **values, voice=voice, languages=tuple(langs), voice_command=_engine(item, base, file, where),
         rate=_number(item, "rate", file, where, base.rate, 80, 450, int),
         pitch=_number(item, "pitch", file, where, base.pitch, 0, 99, int),
         loudness_lufs=_number(item, "loudness_lufs", file, where, base.loudness_lufs, -40, -5),

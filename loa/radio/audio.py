@@ -47,7 +47,8 @@ def language_name(lang: str) -> str:
 def voice_settings(station: Station) -> VoiceSettings:
     return VoiceSettings(voice=station.voice, rate=station.rate, pitch=station.pitch,
                          loudness_lufs=station.loudness_lufs, true_peak_db=station.true_peak_db,
-                         lead_silence=station.lead_silence, tail_silence=station.tail_silence)
+                         lead_silence=station.lead_silence, tail_silence=station.tail_silence,
+                         command=station.voice_command)
 
 
 def _loudness_fields(s: VoiceSettings) -> tuple:

@@ -47,8 +47,10 @@ _WORDS = {
     "term": "khóa",
     "negative": "âm",
 }
-_MAPS = ("doc_types", "issuers", "abbreviations", "units", "symbols", "url_symbols", "domain_words", "letters")
-_LISTS = ("per_denominators", "roman_contexts", "digit_contexts")
+_MAPS = ("doc_types", "issuers", "abbreviations", "spoken_forms", "name_prefixes", "number_prefixes", "units", "symbols",
+         "url_symbols", "domain_words", "letters")
+_LISTS = ("per_denominators", "roman_contexts", "digit_contexts", "name_contexts", "occasion_contexts",
+          "year_span_contexts", "fraction_cues", "standards")
 # Mappings whose values may be empty or bare punctuation (e.g. "/" -> ",").
 _LOOSE_MAPS = ("symbols",)
 
@@ -192,6 +194,9 @@ class Lexicon:
         self.doc_types: dict[str, str] = sections["doc_types"]
         self.issuers: dict[str, str] = sections["issuers"]
         self.abbreviations: dict[str, str] = sections["abbreviations"]
+        self.spoken_forms: dict[str, str] = {k.casefold(): v for k, v in sections["spoken_forms"].items()}
+        self.name_prefixes: dict[str, str] = sections["name_prefixes"]
+        self.number_prefixes: dict[str, str] = sections["number_prefixes"]
         self.units: dict[str, str] = sections["units"]
         self.symbols: dict[str, str] = sections["symbols"]
         self.url_symbols: dict[str, str] = sections["url_symbols"]
@@ -200,6 +205,11 @@ class Lexicon:
         self.per_denominators: list[str] = lists["per_denominators"]
         self.roman_contexts: list[str] = lists["roman_contexts"]
         self.digit_contexts: list[str] = lists["digit_contexts"]
+        self.name_contexts: list[str] = lists["name_contexts"]
+        self.occasion_contexts: list[str] = lists["occasion_contexts"]
+        self.year_span_contexts: list[str] = lists["year_span_contexts"]
+        self.fraction_cues: list[str] = lists["fraction_cues"]
+        self.standards: list[str] = lists["standards"]
         self.num = Numbers(self.options)
         self._compile()
 
@@ -218,19 +228,45 @@ class Lexicon:
         )
         self.re_per_split = re.compile(rf"\s*/\s*({dens})")
         self.re_abbr = re.compile(_alternation(self.abbreviations))  # start checked in _abbreviations
+        self.re_spoken = re.compile("(?i)" + _alternation(self.spoken_forms))
+        # a case-insensitive search is slow: run it only on lines with a key's first Latin word
+        self.spoken_first = {re.match(r"[a-z]*", k)[0] for k in self.spoken_forms}
+        # "P. Sông Hiến", "H. Hòa An": a place-type prefix only before a capitalised name
+        self.re_name_prefix = re.compile(
+            rf"(?P<p>{_alternation(self.name_prefixes, boundary=False)})(?=\s+[^\W\d_])"
+        )
+        # "QL3", "QL 34", "Km 12+500", "SN 1985", "ĐT.205": a prefix glued to the number it names
+        self.re_number_prefix = re.compile(rf"(?P<p>{_alternation(self.number_prefixes, boundary=False)})\s?(?=\d)")
+        self.re_standard = re.compile(
+            rf"(?P<pre>{_alternation(self.standards)}(?:[\s/]+{_alternation(self.standards)})*\s+)"
+            r"(?P<num>\d+(?:[.-]\d+)*)(?::(?P<year>\d{4}))?(?:/(?P<who>[A-ZĐ][^\W_]*))?(?![\w/:]|[.,]\d)"
+        )
         self.re_symbols = re.compile(_alternation(self.symbols, boundary=False))
+        lower_codes = [k.lower() for k in self.abbreviations
+                       if re.fullmatch(r"[A-Z]{3,8}", k) and k.lower() not in self.abbreviations
+                       and not _pronounceable(k.lower())]
+        self.re_lower_code = re.compile(_alternation(lower_codes))
         self.digit_contexts_folded = tuple(w.casefold() for w in self.digit_contexts)
+        self.doc_type_names = tuple(dict.fromkeys(self.doc_types.values())) + ("văn bản",)
 
     # -- lookups used by the passes --
 
-    def issuer(self, code: str) -> str:
-        """Issuer name for a code; "QH14" is the 14th-term National Assembly."""
+    def issuer(self, code: str) -> str | None:
+        """Issuer name for a code, None when unknown (an unknown code is never read out).
+
+        "QH14" is the 14th-term National Assembly; a department code "S" + a ministry's
+        code after its "B" is the province's department ("SXD" -> "Sở Xây dựng").
+        """
         if code in self.issuers:
             return self.issuers[code]
         base, term = re.fullmatch(r"(.*?)(\d*)", code).groups()
-        if base in self.issuers and term:
-            return f"{self.issuers[base]} {self.options['term']} {self.num.cardinal(int(term))}"
-        return self.abbreviations.get(code, code)
+        if base in self.issuers and term:  # QH14: a term; BCĐ389: a body named by a number
+            said = self.num.cardinal(int(term))
+            return f"{self.issuers[base]} {self.options['term']} {said}" if len(term) <= 2 else f"{self.issuers[base]} {said}"
+        ministry = self.issuers.get("B" + code[1:], "") if code.startswith("S") else ""
+        if ministry.startswith("Bộ "):
+            return "Sở " + ministry[len("Bộ "):]
+        return self.abbreviations.get(code)
 
     def spell(self, label: str) -> str:
         """One URL label: known word, pronounceable word, or letter by letter."""
@@ -244,7 +280,7 @@ class Lexicon:
             elif run in self.domain_words:
                 words.append(self.domain_words[run])
             elif _pronounceable(run):
-                words.append(run)
+                words.append(_syllables(run))
             else:
                 words.extend(self.letters.get(c, c) for c in run)
         return " ".join(words)
@@ -333,6 +369,25 @@ def _roman(text: str) -> int | None:
 _CLUSTER = re.compile(r"ngh|ng|nh|ch|tr|th|ph|kh|gh|gi|qu|[^aeiouy]")
 
 
+_ONSET = r"(?:ngh|ng|nh|ch|tr|th|ph|kh|gh|gi|qu|[bcdghklmnprstvx])?"
+_NUCLEUS = r"(?:uye|uya|uyu|oai|oay|oao|uay|uoi|uou|ieu|yeu|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo|ua|ue|ui|uo|uu|uy|ye|[aeiouy])"
+_SYLLABLE = re.compile(_ONSET + _NUCLEUS + r"(?:ng|nh|ch|[cmnpt])?")
+
+
+def _syllables(run: str) -> str:
+    """A run-together URL label cut into Vietnamese syllables ("phongnoivu" -> "phong noi vu"),
+    so the voice reads it as Vietnamese, not English; the fewest syllables win. Unchanged when
+    no cut fits."""
+    best: list[list[str] | None] = [[]] + [None] * len(run)
+    for i in range(len(run)):
+        if best[i] is None:
+            continue
+        for j in range(i + 1, min(len(run), i + 8) + 1):
+            if _SYLLABLE.fullmatch(run, i, j) and (best[j] is None or len(best[i]) + 1 < len(best[j])):
+                best[j] = best[i] + [run[i:j]]
+    return " ".join(best[-1]) if best[-1] else run
+
+
 def _pronounceable(run: str) -> bool:
     """Whether a URL label can be read as (run-together) words rather than spelled.
 
@@ -365,7 +420,9 @@ _BULLET = re.compile(r"^(?:[-+•▪●◦*–]\s+)+")
 
 
 def _bullets(s: str, lex: Lexicon) -> str:
-    """A leading list bullet is layout, not speech."""
+    """A leading list bullet is layout, not speech; so is the "./." that ends a legal text."""
+    if "./." in s:
+        s = s.replace("./.", ".")
     return _BULLET.sub("", s)
 
 
@@ -400,10 +457,49 @@ def _urls(s: str, lex: Lexicon) -> str:
     return _URL.sub(spell, _EMAIL.sub(spell, s))
 
 
+def _prefixes(s: str, lex: Lexicon) -> str:
+    """Place-type prefixes before a name ("P. Sông Hiến") and prefixes of a number ("QL3")."""
+
+    def name(m: re.Match) -> str:
+        start, after = m.start(), m.string[m.end():].lstrip()
+        if start and (m.string[start - 1].isalnum() or m.string[start - 1] in "_&."):
+            return m[0]  # inside a longer token
+        return lex.name_prefixes[m["p"]] if after[:1].isupper() else m[0]
+
+    def number(m: re.Match) -> str:
+        start = m.start()
+        if start and (m.string[start - 1].isalnum() or m.string[start - 1] in "_&"):
+            return m[0]
+        return lex.number_prefixes[m["p"]] + " "
+
+    if any(key in s for key in lex.name_prefixes):
+        s = lex.re_name_prefix.sub(name, s)
+    if _has_digit(s) and any(key in s for key in lex.number_prefixes):
+        s = lex.re_number_prefix.sub(number, s)
+    return s
+
+
+def _standards(s: str, lex: Lexicon) -> str:
+    """"ISO 9001:2015", "QCVN 01-1:2018/BYT": the standard's number, "năm" and its year, its issuer."""
+
+    def part(text: str) -> str:
+        return lex.num.digits(text) if text.startswith("0") else lex.num.cardinal(int(text))
+
+    def read(m: re.Match) -> str:
+        said = " – ".join(f" {lex.options['dot']} ".join(map(part, p.split("."))) for p in m["num"].split("-"))
+        if m["year"]:
+            said += f" năm {lex.num.cardinal(int(m['year']))}"
+        if m["who"]:
+            said += f" của {lex.issuer(m['who'])}" if lex.issuer(m["who"]) else ""
+        return m["pre"] + said
+
+    return lex.re_standard.sub(read, s) if lex.standards else s
+
+
 _PHONES = re.compile(
     r"""(?x)
       (?<![\w+])\+84(?:[\s.]?\d{2,4}){3,4}(?!\d|[.,]\d)            # +84 912 345 678
-    | (?<![\w.,])\(?0\d{1,3}\)?(?:[\s.]?\d{2,4}){2,3}(?!\d|[.,]\d) # 0912.345.678, 0206 3852 123
+    | (?<![\w.,])\(?0\d{1,3}\)?(?:[\s.]?\d{1,4}){2,4}(?!\d|[.,]\d) # 0912.345.678, 0206.3.852.456
     | (?<![\w.,])1[89]00[\s.]?\d{2,4}(?:[\s.]\d{2,4})?(?!\d|[.,]\d) # 1900 1234 hotlines
     """
 )
@@ -493,37 +589,28 @@ def _doc_number(m: re.Match, lex: Lexicon) -> str:
         type_code = codes.pop(0)
     if type_code is not None and type_code not in lex.doc_types:
         return m[0]
+    has_so = _SO_BEFORE.search(m.string, max(0, m.start() - 8), m.start())
     if type_code is None:
-        if lex.issuer(codes[0]) == codes[0]:
-            return m[0]  # not a code we know: leave it to the generic passes
+        if lex.issuer(codes[0]) is None and not has_so and not _said_before(m.string, m.start(), lex.doc_type_names):
+            return m[0]  # neither a code we know nor "số ..." nor "Công văn ...": leave it to the generic passes
         codes = codes[:1]  # công văn: the department suffix is internal routing
-    issuers = [lex.issuer(c) for c in codes]
+    # Unknown codes are dropped, never read letter by letter; a "của ..." in the sentence wins.
+    issuers = [name for name in map(lex.issuer, codes) if name]
+    if _AFTER_DOC.match(m.string, m.end()):
+        issuers = []
 
     said = lex.num.cardinal(int(m["num"]))
     year = m.groupdict().get("year")
     if year:
         said += f" năm {lex.num.cardinal(int(year))}"
-    tail = f" của {' và '.join(issuers)}" if issuers and not _issuer_follows(m, codes, issuers) else ""
+    tail = f" của {' và '.join(dict.fromkeys(issuers))}" if issuers else ""
 
-    has_so = _SO_BEFORE.search(m.string, max(0, m.start() - 8), m.start())
     type_name = lex.doc_types.get(type_code) if type_code else None
     if type_name is None or _said_before(m.string, has_so.start() if has_so else m.start(), (type_name, type_code)):
         return ("" if has_so else "số ") + said + tail
     if has_so:
         return f"{said}, {type_name}{tail}"
     return f"{type_name} số {said}{tail}"
-
-
-def _issuer_follows(m: re.Match, codes: list[str], names: list[str]) -> bool:
-    """True when the issuer is named right after: "... ngày 23/4/2018 của UBND tỉnh"."""
-    after = _AFTER_DOC.match(m.string, m.end())
-    if not after:
-        return False
-    who = after["who"].casefold()
-    return all(
-        re.search(rf"(?<!\w){re.escape(code.casefold())}(?!\w)", who) or name.casefold() in who
-        for code, name in zip(codes, names)
-    )
 
 
 _DATE_RANGE = re.compile(
@@ -538,19 +625,51 @@ _YMD = re.compile(r"(?P<y>\d(?<![\d.,/-]\d)\d{3})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(
 _DM = re.compile(r"(?P<d>\d(?<![\d.,/]\d)\d?)/(?P<m>\d{1,2})(?![\d/]|[.,]\d)")
 _MY = re.compile(r"(?P<m>\d(?<![\d.,/]\d)\d{0,3})/(?P<y>\d{4})(?![\d/])")
 # A bare "23/4" is a date only after a word that announces one ("Sáng 23/4").
-_DM_CONTEXT = ("ngày", "từ", "đến", "hết", "trước", "sáng", "trưa", "chiều", "tối", "đêm", "hôm")
+_DM_CONTEXT = ("ngày", "từ", "đến", "hết", "trước", "sáng", "trưa", "chiều", "tối", "đêm", "hôm", "vào")
+# ... or that is followed by the calendar it counts in: "10/3 âm lịch".
+_CALENDAR_AFTER = re.compile(r"\s+(?i:âm lịch|dương lịch)(?!\w)")
 _NGAY = ("ngày",)
 # ... or that follows such a date in a list: "ngày 30/4 và 1/5", "ngày 2/9, 3/9".
 _LISTED_AFTER = re.compile(r"\d{1,2}/\d{1,2}\s*(?:,|và|hoặc)\s*$")
 
 
-def _announced_date(s: str, pos: int, depth: int = 4) -> str | None:
-    """The context word announcing the D/M at `pos` ("" when it is announced by a list)."""
+# A named day or feast before a D/M: "Ngày Thương binh – Liệt sĩ 27/7", "Tết Dương lịch 1/1",
+# "Ngày hội Đại đoàn kết toàn dân tộc 18/11" (a capitalised word in the name).
+_NAMED_DAY = re.compile(r"(?<!\w)(?:Ngày|Tết)\s+[^\d,.;:()!?/]{0,48}(?<!\w)[A-ZĐ\u00c0-\u00dd\u1ea0-\u1ef8][^\d,.;:()!?/]{0,40}$")
+# A news dateline: "Sáng nay (12/11)", "Chiều qua (25/6)".
+_DATELINE = re.compile(r"(?<!\w)(?i:nay|qua|hôm nay|hôm qua|thứ (?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\s*\($")
+OCCASION = "occasion"
+
+
+def _announced_date(s: str, pos: int, lex: Lexicon, depth: int = 4) -> str | None:
+    """What announces the D/M at `pos`: a context word, OCCASION for a holiday's name
+    (read without "ngày"), "" when it follows an announced date in a list; else None."""
     word = _said_before(s, pos, _DM_CONTEXT)
-    if word or not depth:
+    if word:
         return word
+    if (_said_before(s, pos, lex.occasion_contexts) or _NAMED_DAY.search(s, max(0, pos - 90), pos)
+            or _DATELINE.search(s, max(0, pos - 12), pos)):
+        return OCCASION
+    if not depth:
+        return None
     prev = _LISTED_AFTER.search(s, max(0, pos - 16), pos)
-    return "" if prev and _announced_date(s, prev.start(), depth - 1) is not None else None
+    if prev is None:
+        return None
+    first = _announced_date(s, prev.start(), lex, depth - 1)
+    return None if first is None else OCCASION if first == OCCASION else ""
+
+
+# Several days of one month: "các ngày 28, 29 và 30/4", "ngày 5, 6/9/2025".
+# Days with no month, counted in the lunar calendar or every month: "các ngày 5, 10 và 15 âm lịch".
+_LUNAR_DAYS = re.compile(
+    r"(?P<ngay>(?<!\w)(?i:ngày)\s+)(?P<days>\d{1,2}(?:\s*(?:,|và|hoặc)\s*\d{1,2})*)"
+    r"(?=\s+(?i:âm lịch|hằng tháng|hàng tháng)(?!\w))"
+)
+_DAY_LIST = re.compile(
+    r"""(?x)(?P<ngay>(?<!\w)(?i:ngày)\s+)
+    (?P<days>\d{1,2}(?:\s*(?:,|và|hoặc)\s*\d{1,2})+)
+    /(?P<m>\d{1,2})(?:/(?P<y>\d{4}))?(?![\d/]|[.,]\d)"""
+)
 
 
 def _date_words(lex: Lexicon, d: int, m: int, y: int | None, ngay: bool = True) -> str:
@@ -560,7 +679,7 @@ def _date_words(lex: Lexicon, d: int, m: int, y: int | None, ngay: bool = True) 
 
 def _dates(s: str, lex: Lexicon) -> str:
     """Dates and their ranges; "ngày" is said once, days 1-10 take "mùng"."""
-    if "/" not in s and "-" not in s and "." not in s:
+    if "/" not in s and "-" not in s and "." not in s and "lịch" not in s and "tháng" not in s:
         return s
 
     def date_range(m: re.Match) -> str:
@@ -569,6 +688,8 @@ def _dates(s: str, lex: Lexicon) -> str:
         said_ngay = _said_before(m.string, m.start(), _NGAY)
         if len(a) == 1 and not (said_ngay or _said_before(m.string, m.start(), ("từ",))):
             return m[0]  # "3-5/6" alone is too ambiguous to call a date
+        occasion = _announced_date(m.string, m.start(), lex, 0) == OCCASION
+        said_ngay = said_ngay or occasion
         a_year = a[2] if len(a) > 2 else None
         if not _date_ok(a[0], a[1] if len(a) > 1 else b[1], a_year) or not _date_ok(*b):
             return m[0]
@@ -576,21 +697,37 @@ def _dates(s: str, lex: Lexicon) -> str:
             first = ("" if said_ngay else "ngày ") + lex.num.day(a[0])
         else:
             first = _date_words(lex, a[0], a[1], a_year, not said_ngay)
-        second = _date_words(lex, b[0], b[1], b[2] if len(b) > 2 else None)
+        second = _date_words(lex, b[0], b[1], b[2] if len(b) > 2 else None, not occasion)
         return f"{first} {lex.options['range']} {second}"
 
     def dmy(m: re.Match) -> str:
         d, mo, y = int(m["d"]), int(m["m"]), int(m["y"])
         if not _date_ok(d, mo, y):
             return m[0]
-        return _date_words(lex, d, mo, y, not _said_before(m.string, m.start(), _NGAY))
+        said_ngay = _said_before(m.string, m.start(), _NGAY)
+        listed = not said_ngay and _LISTED_AFTER.search(m.string, max(0, m.start() - 16), m.start())
+        if listed and _announced_date(m.string, listed.start(), lex) == OCCASION:
+            said_ngay = "occasion"  # "dịp 30/4 và 1/5/2025": the list's first date set the style
+        elif not said_ngay and _announced_date(m.string, m.start(), lex, 0) == OCCASION:
+            said_ngay = "occasion"  # "dịp Tết Dương lịch 1/1/2026"
+        return _date_words(lex, d, mo, y, not said_ngay)
 
     def dm(m: re.Match) -> str:
         d, mo = int(m["d"]), int(m["m"])
-        before = _announced_date(m.string, m.start())
+        before = _announced_date(m.string, m.start(), lex)
+        if before is None and _CALENDAR_AFTER.match(m.string, m.end()):
+            before = OCCASION
         if before is None or not _date_ok(d, mo):
             return m[0]
-        return _date_words(lex, d, mo, None, before != "ngày")
+        return _date_words(lex, d, mo, None, before not in ("ngày", OCCASION))
+
+    def day_list(m: re.Match) -> str:
+        days = [int(d) for d in re.findall(r"\d+", m["days"])]
+        mo, y = int(m["m"]), int(m["y"]) if m["y"] else None
+        if not all(_date_ok(d, mo, y) for d in days):
+            return m[0]
+        said = re.sub(r"\d+", lambda d: lex.num.day(int(d[0])), m["days"])
+        return m["ngay"] + said + _date_words(lex, 1, mo, y, False).partition(lex.num.day(1))[2]
 
     def month_year(m: re.Match) -> str:
         n, y = int(m["m"]), int(m["y"])
@@ -603,6 +740,11 @@ def _dates(s: str, lex: Lexicon) -> str:
         return f"{'' if before else 'tháng '}{lex.num.month(n)} {year}"
 
     slash, dash = "/" in s, any(d in s for d in _DASHES)
+    if slash:
+        s = _DAY_LIST.sub(day_list, s)
+    if "lịch" in s or "tháng" in s:
+        s = _LUNAR_DAYS.sub(lambda m: m["ngay"] + re.sub(r"\d+", lambda d: lex.num.day(int(d[0])), m["days"])
+                            if all(1 <= int(d) <= 31 for d in re.findall(r"\d+", m["days"])) else m[0], s)
     if slash and dash:
         s = _DATE_RANGE.sub(date_range, s)
     s = _DMY.sub(dmy, s)
@@ -623,8 +765,15 @@ _TIME = re.compile(
 )
 
 
+_ZERO_MINUTES = re.compile(r"(?<!\w)(?P<h>\d{1,2}\s+(?i:giờ))\s+00(?:\s+(?i:phút))?(?!\w)")
+# "11 giờ 30" at the end of a time: the minutes are said with "phút"
+_BARE_MINUTES = re.compile(r"(?<!\w)(?P<t>\d{1,2}\s+(?i:giờ)\s+[0-5]\d)(?![\d.,:/])(?!\s*(?i:phút|giây)(?!\w))")
+
+
 def _times(s: str, lex: Lexicon) -> str:
-    """7h30, 14h, 06:00, 7g30 and ranges 7h30 - 11h."""
+    """7h30, 14h, 06:00, 7g30 and ranges 7h30 - 11h; "8 giờ 00 phút" is said "tám giờ"."""
+    if "giờ" in s:
+        s = _BARE_MINUTES.sub(r"\g<t> phút", _ZERO_MINUTES.sub(r"\g<h>", s))
 
     def read(m: re.Match) -> str:
         h, minutes = int(m["h"]), int(m["m1"] or m["m2"] or m["m3"] or 0)
@@ -636,7 +785,19 @@ def _times(s: str, lex: Lexicon) -> str:
     return _TIME.sub(read, s)
 
 
-_ROMAN_TOKEN = re.compile(r"(?P<r>[IVXLCDM](?<!\w[IVXLCDM])[IVXLCDM]*)(?!\w)(?:/(?P<y>\d{4})(?!\d))?")
+_ROMAN_TOKEN = re.compile(
+    r"(?P<r>[IVXLCDM](?<!\w[IVXLCDM])[IVXLCDM]*)(?!\w)(?:/(?P<y>\d{4})(?!\d)|(?P<dot>\.)(?=\d))?"
+)
+# "Phụ lục II, III và IV": a numeral listed after one that was read.
+_ROMAN_LISTED = re.compile(r"(?<!\w)[IVXLC]+\s*(?:,|và|hoặc|đến|-|–)\s*$")
+
+
+def _roman_context(s: str, pos: int, lex: Lexicon, depth: int = 6) -> str | None:
+    context = _said_before(s, pos, lex.roman_contexts)
+    if context or not depth:
+        return context
+    prev = _ROMAN_LISTED.search(s, max(0, pos - 12), pos)
+    return _roman_context(s, prev.start(), lex, depth - 1) if prev else None
 _LINE_ROMAN = re.compile(r"^(?P<r>[IVXL]+)(?P<p>[.)])(?=\s)")
 _ORDINAL = re.compile(r"(?<!\w)(?P<t>(?i:thứ))\s+(?P<n>\d+)(?![\w/:]|[.,]\d)")
 
@@ -645,11 +806,13 @@ def _roman_and_ordinals(s: str, lex: Lexicon) -> str:
     """quý IV, thế kỷ XXI, lần thứ II, "II." heading; thứ 1 -> thứ nhất, thứ 4 -> thứ tư."""
 
     def roman(m: re.Match) -> str:
-        context = _said_before(m.string, m.start(), lex.roman_contexts)
+        context = _roman_context(m.string, m.start(), lex)
         value = _roman(m["r"]) if context else None
         if value is None:
             return m[0]
         said = lex.num.ordinal(value) if context.casefold().endswith("thứ") else lex.num.cardinal(value)
+        if m["dot"]:  # "II.3": a numbered sub-part
+            return f"{said} {lex.options['dot']} "
         return said + (f" năm {lex.num.cardinal(int(m['y']))}" if m["y"] else "")
 
     def heading(m: re.Match) -> str:
@@ -688,7 +851,14 @@ def _calendar_words(s: str, lex: Lexicon) -> str:
 
 def _units(s: str, lex: Lexicon) -> str:
     """Units and currencies after a number; "/" after a quantity before a denominator is "per"."""
-    s = lex.re_units.sub(lambda m: f"{m['n']} {lex.units[m['u']]}", s)
+
+    def unit(m: re.Match) -> str:
+        n = m["n"]
+        if m["u"] in ("%", "‰") and re.fullmatch(r"\d{1,3}\.\d{1,2}", n):
+            n = n.replace(".", ",")  # "6.6%": a decimal point written the English way
+        return f"{n} {lex.units[m['u']]}"
+
+    s = lex.re_units.sub(unit, s)
     if lex.re_dollar:
         s = lex.re_dollar.sub(lambda m: f"{m['n']} {lex.units['$']}", s)
 
@@ -707,12 +877,31 @@ def _ranges(s: str, lex: Lexicon) -> str:
     """2021-2025, 2021 – 2025, 10-15 phần trăm: the dash is "đến"; a lone minus is "âm"."""
     if not any(d in s for d in _DASHES):
         return s
-    s = _RANGE.sub(lambda m: f"{m['a']} {lex.options['range']} {m['b']}", s)
+
+    def read(m: re.Match) -> str:
+        a, b = m["a"], m["b"]
+        if (a.isdecimal() and b.isdecimal() and len(a) == len(b) == 4 and int(a) < int(b) <= int(a) + 5
+                and _said_before(m.string, m.start(), lex.year_span_contexts)):
+            return f"{a} – {b}"  # năm học 2025-2026 names one school year
+        return f"{a} {lex.options['range']} {b}"
+
+    s = _RANGE.sub(read, s)
     return _NEGATIVE.sub(lex.options["negative"] + " ", s) if "-" in s else s
 
 
+# "Sở XD", "Sở KHCN": a province's department named by its ministry's code without the "B"
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+_DEPARTMENT = re.compile(r"(?<!\w)Sở\s+(?P<code>[A-ZĐ][A-ZĐ&]+)(?![\w&])")
+
+
 def _abbreviations(s: str, lex: Lexicon) -> str:
-    """Lexicon abbreviations, matched case-sensitively as whole tokens."""
+    """Spoken forms (any case), then lexicon abbreviations, matched case-sensitively as whole tokens."""
+    if "Sở " in s:
+        s = _DEPARTMENT.sub(lambda m: lex.issuer("S" + m["code"]) or m[0], s)
+    if lex.spoken_forms and not lex.spoken_first.isdisjoint(_LATIN_WORD.findall(s.lower())):
+        s = lex.re_spoken.sub(
+            lambda m: m[0] if m.start() and (m.string[m.start() - 1].isalnum() or m.string[m.start() - 1] in "_&")
+            else lex.spoken_forms[m[0].casefold()], s)
 
     def expand(m: re.Match) -> str:
         if m.start() and (m.string[m.start() - 1].isalnum() or m.string[m.start() - 1] in "_&"):
@@ -724,23 +913,59 @@ def _abbreviations(s: str, lex: Lexicon) -> str:
             said += " – "  # "UBND-HĐND": two bodies, a pause between them
         return said
 
-    return lex.re_abbr.sub(expand, s)
+    s = lex.re_abbr.sub(expand, s)
+    # "ubnd", "tthc" typed in lower case: not a Vietnamese word (the voice would switch to English)
+    return lex.re_lower_code.sub(
+        lambda m: m[0] if m.start() and m.string[m.start() - 1].isalnum() else lex.abbreviations[m[0].upper()], s)
 
 
-_FRACTION = re.compile(r"(?P<a>\d(?<![\w.,/]\d)\d*)\s*[/:]\s*(?P<b>\d+)(?![\w/]|[.,]\d)")
+_FRACTION = re.compile(
+    r"(?P<a>\d(?<![\w.,/]\d)\d*(?:\.\d{3})*)\s*(?P<sep>[/:])\s*(?P<b>\d+(?:\.\d{3})*)(?![\w/]|[.,]\d)"
+)
+_SO_AFTER = re.compile(r"\s+số(?!\w)")
+# "Đạt 3/5 và 2/3 chỉ tiêu": listed beside a tally, a small a/b is a tally too.
+_TALLY_BEFORE = re.compile(r"\d+\s*/\s*(?P<b>\d+)\s*(?:,|và|hoặc)\s*$")
+_TALLY_AFTER = re.compile(r"\s*(?:,|và|hoặc)\s*\d+\s*/\s*(?P<b>\d+)(?!\d)")
+
+
+def _listed_with_tally(m: re.Match) -> bool:
+    before = _TALLY_BEFORE.search(m.string, max(0, m.start() - 16), m.start())
+    after = _TALLY_AFTER.match(m.string, m.end())
+    return any(n is not None and int(n["b"]) > 4 for n in (before, after))
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
+_TIMES_SIGN = re.compile(r"(?<=\d)\s?[xX]\s?(?=\d)")
+
+
 def _numbers(s: str, lex: Lexicon) -> str:
-    """Whatever numbers are left: fractions 15/20, then plain numbers (also in F0, 5G)."""
+    """Whatever numbers are left: fractions 15/20, sizes 3x4, then plain numbers (also in F0, 5G)."""
+    if "x" in s or "X" in s:
+        s = _TIMES_SIGN.sub(f" {lex.symbols.get('×', 'nhân')} ", s)
     if "/" in s or ":" in s:
-        s = _FRACTION.sub(lambda m: f"{m['a']} {lex.options['fraction']} {m['b']}", s)
+        s = _FRACTION.sub(lambda m: _fraction(m, lex), s)
     return _NUMBER.sub(lambda m: _number_token(m, lex), s)
+
+
+def _fraction(m: re.Match, lex: Lexicon) -> str:
+    """2/3 thành viên is a part ("hai phần ba"); 15/20 xã and 1.325/1.402 hồ sơ are tallies ("trên").
+
+    A part has a smaller numerator and a denominator of 2-4, or up to 10 with a cue word
+    before it ("hơn", "chiếm") or "số" after it ("1/5 số hộ")."""
+    a, b = (int(x.replace(".", "")) for x in (m["a"], m["b"]))
+    if m["sep"] == "/" and 0 < a < b and not _listed_with_tally(m) and (
+        b <= 4
+        or b <= 10 and (_said_before(m.string, m.start(), lex.fraction_cues) or _SO_AFTER.match(m.string, m.end()))
+    ):
+        return f"{lex.num.cardinal(a)} phần {lex.num.month(b) if b == 4 else lex.num.cardinal(b)}"
+    return f"{m['a']} {lex.options['fraction']} {m['b']}"
 
 
 def _number_token(m: re.Match, lex: Lexicon) -> str:
     text = m[0]
-    if text.count(",") > 1:  # "1,2,3" is a list, not a decimal
+    if len(text) == 2 and text[0] == "0" and _said_before(m.string, m.start(), lex.name_contexts):
+        said = lex.num.digits(text)  # "Đề án 06", "Tổ 05": a name, not a quantity
+    elif text.count(",") > 1:  # "1,2,3" is a list, not a decimal
         said = ", ".join(lex.num.number(p) for p in text.split(","))
     else:
         said = lex.num.number(text)
@@ -790,6 +1015,8 @@ def _tidy(s: str) -> str:
 PASSES: tuple[tuple[Callable[[str, Lexicon], str], bool], ...] = (
     (_bullets, False),
     (_urls, False),
+    (_prefixes, False),
+    (_standards, True),
     (_phones, True),
     (_doc_numbers, True),
     (_dates, True),

@@ -42,6 +42,11 @@ defaults the MP3's true peak is ~-2.1 dBTP (ceiling -1.5); the central voice, an
 need much limiting (low pitch, -12 LUFS targets), overshoot the ceiling by 0.3 to ~1.2 dB after
 MP3 coding. Loudness stays within 0.2 LU of the target in all of them.
 
+Another engine can make the speech instead of espeak-ng: VoiceSettings.command is a command
+line (a station's `engine: {command: [...]}` in config/stations.yaml) that reads the text and
+writes a WAV; see VOICE_COMMAND_HELP. Its WAV takes the same road (limiter calibration, loudness,
+MP3), so a Piper or vendor voice airs at the same loudness as the built-in one.
+
 Every failure is an AudioError that names the tool, its exit code and last message, the output
 file, and what to do. The binaries are module settings (ESPEAK_BIN, FFMPEG_BIN, FFPROBE_BIN; env
 LOA_ESPEAK_BIN, LOA_FFMPEG_BIN, LOA_FFPROBE_BIN), looked up on PATH at call time.
@@ -49,6 +54,7 @@ LOA_ESPEAK_BIN, LOA_FFMPEG_BIN, LOA_FFPROBE_BIN), looked up on PATH at call time
 
 from __future__ import annotations
 
+import array
 import json
 import logging
 import math
@@ -56,6 +62,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -94,6 +101,8 @@ CORRECTION_TOLERANCE_LU = 0.5
 #: seconds of speech used to calibrate the limiter, and the slice length it is sampled in
 CALIBRATION_SECONDS = 60.0
 CALIBRATION_SLICE = 2.0
+#: seconds of a voice command's speech measured (in Python) to place its trial gains
+ESTIMATE_SECONDS = 4
 #: trial gains, dB above the estimated "no limiting needed" gain
 CALIBRATION_STEPS_DB = (0.0, 4.0, 9.0)
 #: never push the gain more than this above the highest trial gain (a near-silent voice)
@@ -128,6 +137,34 @@ class AudioError(LoaError):
         super().__init__(message)
 
 
+#: the voice-command interface, also shown in configuration errors
+VOICE_COMMAND_HELP = (
+    "a voice command is a list of arguments; it reads the text (UTF-8, already written out for "
+    "reading) on stdin, or from the file named by {text}, and writes a mono 16-bit PCM WAV to stdout, "
+    "or to the file named by {wav}; {voice}, {rate} and {pitch} become the station's settings"
+)
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_PLACEHOLDERS = ("text", "wav", "voice", "rate", "pitch")
+
+
+def voice_command_problem(command: tuple[str, ...] | list[str]) -> str | None:
+    """What is wrong with a voice command line (None when it can be run): the shape, its
+    placeholders, and whether its program is found (on PATH or as a path)."""
+    if not isinstance(command, (list, tuple)) or not command or not all(
+            isinstance(a, str) and a for a in command):
+        return f"{command!r} is not a list of non-empty strings; " + VOICE_COMMAND_HELP
+    for arg in command:
+        for name in _PLACEHOLDER.findall(arg):
+            if name not in _PLACEHOLDERS:
+                return (f"{{{name}}} in {arg!r} is not a placeholder (use "
+                        + ", ".join("{%s}" % p for p in _PLACEHOLDERS) + ")")
+    if _PLACEHOLDER.search(command[0]):
+        return f"the program {command[0]!r} cannot be a placeholder"
+    if shutil.which(command[0]) is None:
+        return (f"program {command[0]!r} not found (looked on PATH and as a path); install it or give its full path")
+    return None
+
+
 def _kbps(bitrate: str) -> int | None:
     m = re.fullmatch(r"(\d{1,3})k", str(bitrate))
     return int(m.group(1)) if m and 8 <= int(m.group(1)) <= 160 else None
@@ -143,6 +180,7 @@ class VoiceSettings:
     bitrate: str = "96k"
     lead_silence: float = 0.5      # seconds of silence at the start of the file
     tail_silence: float = 0.7      # seconds of silence at the end of the file
+    command: tuple[str, ...] = ()  # another engine's command line (VOICE_COMMAND_HELP); () is espeak-ng
 
     def __post_init__(self) -> None:
         problems = []
@@ -162,6 +200,10 @@ class VoiceSettings:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and 0.0 <= value <= 30.0):
                 problems.append(f"{name} {value!r} is outside 0..30 seconds")
+        if self.command:
+            problem = voice_command_problem(self.command)
+            if problem and "not found" not in problem:  # a missing program fails when it is run
+                problems.append(f"command: {problem}")
         if problems:
             raise ValueError("VoiceSettings: " + "; ".join(problems))
 
@@ -192,7 +234,8 @@ def synthesize(text: str, out_path: Path, *, settings: VoiceSettings = VoiceSett
     started = time.perf_counter()
     speech = _prepare_text(text, out_path)
     meta = _check_tags(tags or {})
-    espeak, ffmpeg = _tool(ESPEAK_BIN, "espeak-ng", out_path), _tool(FFMPEG_BIN, "ffmpeg", out_path)
+    espeak = _voice_program(settings, out_path)
+    ffmpeg = _tool(FFMPEG_BIN, "ffmpeg", out_path)
     paths = [_check_jingle(p, role, out_path) for p, role in ((intro, "intro"), (outro, "outro"))]
     if out_path.is_dir():
         raise AudioError(f"cannot write audio to {out_path}: it is a folder; give a file path ending in .mp3",
@@ -340,6 +383,49 @@ def _tool(name: str, label: str, for_path: Path) -> str:
     return found
 
 
+def _voice_program(s: VoiceSettings, out_path: Path) -> str:
+    if not s.command:
+        return _tool(ESPEAK_BIN, "espeak-ng", out_path)
+    found = shutil.which(s.command[0])
+    if not found:
+        raise AudioError(f"voice command {s.command[0]!r} not found (looked on PATH and as a path) while making "
+                         f"{out_path}: install it, or fix the station's engine command in config/stations.yaml",
+                         path=out_path, tool=s.command[0])
+    return found
+
+
+def _voice_label(s: VoiceSettings) -> str:
+    return f"voice command {Path(s.command[0]).name}" if s.command else "espeak-ng"
+
+
+def _voice_cmd(program: str, s: VoiceSettings, text: str, folder: Path) -> tuple[list[str], Path | None, Path | None]:
+    """The command line that speaks `text`, and the text and WAV files it uses (None: stdin, stdout)."""
+    if not s.command:
+        return ([program, "-v", s.voice, "-s", str(s.rate), "-p", str(s.pitch), "-a", str(ESPEAK_AMPLITUDE),
+                 "-b", "1", "--stdin", "--stdout"], None, None)
+    joined = " ".join(s.command)
+    text_file = folder / "text.txt" if "{text}" in joined else None
+    wav_file = folder / "speech.wav" if "{wav}" in joined else None
+    if text_file is not None:
+        text_file.write_text(text, encoding="utf-8")
+    values = {"text": str(text_file), "wav": str(wav_file), "voice": s.voice, "rate": str(s.rate),
+              "pitch": str(s.pitch)}
+    args = [_PLACEHOLDER.sub(lambda m: values[m[1]], a) for a in s.command[1:]]
+    return [program, *args], text_file, wav_file
+
+
+def _wav_chunks(proc: subprocess.Popen, wav_file: Path | None):
+    """The WAV as it arrives: from the engine's stdout, or from its file once it has finished."""
+    if wav_file is None:
+        while chunk := proc.stdout.read1(65536):
+            yield chunk
+        return
+    if proc.wait() == 0 and wav_file.is_file():
+        with open(wav_file, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                yield chunk
+
+
 def _check_jingle(path: Path | None, role: str, out_path: Path) -> Path | None:
     if path is None:
         return None
@@ -476,6 +562,23 @@ def _espeak_lufs_estimate(s: VoiceSettings) -> float:
     return base + _ESPEAK_LUFS_PER_PITCH * (s.pitch - 50) + _ESPEAK_LUFS_PER_WPM * (s.rate - 150)
 
 
+def _gated_level(pcm: bytes, rate: int) -> float | None:
+    """A quick loudness estimate (LUFS) of 16-bit mono speech: the mean power of its 400 ms blocks
+    above -60 dBFS, less 0.9 dB (K-weighting on speech; within 0.5 LU of ebur128 on espeak-ng's
+    voices at amplitudes 60-180). None when there is no speech in it."""
+    samples = array.array("h")
+    samples.frombytes(pcm[: len(pcm) // 2 * 2])
+    if sys.byteorder == "big":
+        samples.byteswap()
+    block = max(1, rate * 4 // 10)
+    gate = (32768 * 10 ** (-60 / 20)) ** 2 * block
+    powers = [p for p in (sum(x * x for x in samples[i:i + block]) for i in range(0, len(samples) - block + 1, block))
+              if p > gate]
+    if not powers:
+        return None
+    return 10 * math.log10(sum(powers) / len(powers) / block / 32768 ** 2) - 0.9
+
+
 def _estimate_seconds(text: str, s: VoiceSettings) -> float:
     # measured: 1,000 Vietnamese words take ~280 s at rate 150 (espeak counts syllables fast)
     return len(text.split()) * 0.28 * 150 / s.rate
@@ -521,31 +624,49 @@ def _speak_and_measure(espeak: str, ffmpeg: str, text: str, s: VoiceSettings, ta
     base_gain = target - _espeak_lufs_estimate(s)
     gains = [round(base_gain + step, 2) for step in CALIBRATION_STEPS_DB]
     n = len(gains)
-    es_cmd = [espeak, "-v", s.voice, "-s", str(s.rate), "-p", str(s.pitch), "-a", str(ESPEAK_AMPLITUDE),
-              "-b", "1", "--stdin", "--stdout"]
+    label = _voice_label(s)
     head = None
-    with tempfile.TemporaryFile() as es_err, tempfile.TemporaryFile() as c_err:
-        es = subprocess.Popen(es_cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=es_err)
+    with tempfile.TemporaryFile() as es_err, tempfile.TemporaryFile() as c_err, \
+            tempfile.TemporaryDirectory(prefix="loa-voice-") as folder:
+        es_cmd, text_file, wav_file = _voice_cmd(espeak, s, text, Path(folder))
+        es = subprocess.Popen(es_cmd, stdin=subprocess.PIPE if text_file is None else subprocess.DEVNULL,
+                              stdout=subprocess.PIPE if wav_file is None else subprocess.DEVNULL, stderr=es_err)
         procs = [es]
         try:
             with _Watchdog(procs) as dog:
-                feeder = _feed(es.stdin, text.encode("utf-8"))
+                feeder = _feed(es.stdin, text.encode("utf-8")) if text_file is None else None
+                chunks = _wav_chunks(es, wav_file)
                 buf = bytearray()
                 while head is None:
-                    chunk = es.stdout.read1(65536)
+                    chunk = next(chunks, b"")
                     if not chunk:
                         break
                     buf += chunk
                     try:
                         head = _wav_header(bytes(buf[:4096]))
                     except ValueError as exc:
-                        raise AudioError(f"espeak-ng wrote no WAV for {out_path} ({exc}); check that ESPEAK_BIN "
-                                         "is espeak-ng", path=out_path, tool="espeak-ng") from exc
+                        fix = ("check that ESPEAK_BIN is espeak-ng" if not s.command
+                               else "make the command write a PCM WAV (" + VOICE_COMMAND_HELP + ")")
+                        raise AudioError(f"{label} wrote no WAV for {out_path} ({exc}); {fix}",
+                                         path=out_path, tool=label) from exc
                 if head is not None:
                     rate, channels, bits, offset = head
                     if channels != 1 or bits != 16:
-                        raise AudioError(f"espeak-ng wrote {channels}-channel {bits}-bit audio for {out_path}; "
-                                         "expected mono 16-bit: check the espeak-ng installation", path=out_path)
+                        fix = ("check the espeak-ng installation" if not s.command
+                               else "make the command write mono 16-bit PCM (e.g. pipe it through "
+                                    "ffmpeg -i - -ac 1 -c:a pcm_s16le -f wav -)")
+                        raise AudioError(f"{label} wrote {channels}-channel {bits}-bit audio for {out_path}; "
+                                         f"expected mono 16-bit: {fix}", path=out_path, tool=label)
+                    if s.command:  # an unknown voice: place the trial gains from its first seconds
+                        while len(buf) - offset < 2 * rate * ESTIMATE_SECONDS:
+                            chunk = next(chunks, b"")
+                            if not chunk:
+                                break
+                            buf += chunk
+                        level = _gated_level(bytes(buf[offset:offset + 2 * rate * ESTIMATE_SECONDS]), rate)
+                        if level is not None:
+                            base_gain = target - level
+                            gains = [round(base_gain + step, 2) for step in CALIBRATION_STEPS_DB]
                     raw_in = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
                     ff = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"]
                     est = _estimate_seconds(text, s)
@@ -564,7 +685,7 @@ def _speak_and_measure(espeak: str, ffmpeg: str, text: str, s: VoiceSettings, ta
                         if chunk:
                             _send(calib, _slices(chunk, sent, every, take))
                             sent += len(chunk)
-                        chunk = es.stdout.read1(65536)
+                        chunk = next(chunks, b"")
                         if not chunk:
                             break
                         pcm += chunk
@@ -572,8 +693,10 @@ def _speak_and_measure(espeak: str, ffmpeg: str, text: str, s: VoiceSettings, ta
                         calib.stdin.close()
                     except OSError:
                         pass
-                es.stdout.close()
-                feeder.join()
+                if es.stdout is not None:
+                    es.stdout.close()
+                if feeder is not None:
+                    feeder.join()
                 codes = [p.wait() for p in procs]
         except BaseException:
             for p in procs:
@@ -583,12 +706,18 @@ def _speak_and_measure(espeak: str, ffmpeg: str, text: str, s: VoiceSettings, ta
             raise
         es_text, c_text = _stderr_text(es_err), _stderr_text(c_err)
     if codes[0] != 0:
-        hint = ("check the voice name (espeak-ng --voices=vi lists vi, vi-vn-x-central, vi-vn-x-south)"
-                if "voice" in es_text.lower() else "check that espeak-ng and its data (espeak-ng-data) are installed")
-        raise _fail("espeak-ng", codes[0], es_text, out_path, "speaking the text", hint, dog)
+        if s.command:
+            hint = "run the station's engine command by hand on a short text to see why (config/stations.yaml)"
+        elif "voice" in es_text.lower():
+            hint = "check the voice name (espeak-ng --voices=vi lists vi, vi-vn-x-central, vi-vn-x-south)"
+        else:
+            hint = "check that espeak-ng and its data (espeak-ng-data) are installed"
+        raise _fail(label, codes[0], es_text, out_path, "speaking the text", hint, dog)
     if head is None or len(pcm) < rate // 5:
-        raise AudioError(f"espeak-ng produced no speech for {out_path} (voice {s.voice!r}); "
-                         "check that the text is Vietnamese words and the voice is installed", path=out_path)
+        fix = ("check that the text is Vietnamese words and the voice is installed" if not s.command
+               else "check that the command writes its WAV where the interface says (" + VOICE_COMMAND_HELP + ")")
+        raise AudioError(f"{label} produced no speech for {out_path} (voice {s.voice!r}); {fix}", path=out_path,
+                         tool=label)
     if codes[1:] and codes[1] != 0:
         raise _fail("ffmpeg", codes[1], c_text, out_path, "measuring the speech",
                     "check that ffmpeg is complete (ebur128, alimiter filters)", dog)
