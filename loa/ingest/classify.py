@@ -223,13 +223,20 @@ def classify(title: str, text: str, rules: RelevanceRules) -> Classification:
                           meta=_meta(title, text))
 
 
-def _hits(title: str, text: str, rules: RelevanceRules) -> list[_Hit]:
-    """Each keyword counts once: from the title (weighted up) if it is there, else from the text."""
+def matched_keywords(title: str, text: str, rules: RelevanceRules) -> dict[int, bool]:
+    """Index of each keyword that counts, and whether it counts from the title.
+
+    Each keyword counts once: from the title (weighted up) if it is there, else from the text.
+    What the scores are made of, for classify and for fitting the weights to a corpus.
+    """
     in_title = _unshadowed(title, rules)
-    in_text = _unshadowed(text, rules)
+    return {i: i in in_title for i in in_title | _unshadowed(text, rules)}
+
+
+def _hits(title: str, text: str, rules: RelevanceRules) -> list[_Hit]:
     hits = [
-        _Hit(kw, kw.weight * rules.title_factor, True) if i in in_title else _Hit(kw, kw.weight, False)
-        for i in sorted(in_title | in_text)
+        _Hit(kw, kw.weight * rules.title_factor, True) if in_title else _Hit(kw, kw.weight, False)
+        for i, in_title in sorted(matched_keywords(title, text, rules).items())
         for kw in (rules.keywords[i],)
     ]
     return sorted(hits, key=lambda h: -abs(h.points))

@@ -1,0 +1,102 @@
+"""Precision and recall of the relevance rules on the labelled corpus, by k-fold cross-validation.
+
+    .venv/bin/python scripts/eval_relevance.py                 # CV on the corpus, and the shipped config
+    .venv/bin/python scripts/eval_relevance.py --errors        # … listing the items each got wrong
+    .venv/bin/python scripts/eval_relevance.py --write         # fit on the whole corpus, write the weights
+    .venv/bin/python scripts/eval_relevance.py --final         # the shipped config on the final held-out set
+
+Cross-validation fits the weights of config/relevance.yaml's keywords on k-1 folds of
+tests/data/relevance/corpus.tsv and measures them on the fold left out, k times. The final
+held-out set (tests/data/relevance/final.tsv) was written after the weights were fitted and
+is never used to fit or tune: --final measures the shipped config on it as it stands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from loa.ingest.classify import RelevanceRules  # noqa: E402
+from loa.ingest.relevance_fit import (  # noqa: E402
+    FitOptions, Item, Scores, cross_validate, evaluate, fit, parse_corpus, rewrite_weights,
+)
+
+CONFIG = ROOT / "config" / "relevance.yaml"
+CORPUS = ROOT / "tests" / "data" / "relevance" / "corpus.tsv"
+FINAL = ROOT / "tests" / "data" / "relevance" / "final.tsv"
+
+
+def _load(path: Path) -> list[Item]:
+    return parse_corpus(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+
+
+def _figures(scores: Scores) -> dict:
+    return {"precision": round(scores.precision, 3), "recall": round(scores.recall, 3),
+            "tp": scores.tp, "fp": scores.fp, "fn": scores.fn, "tn": scores.tn}
+
+
+def _line(name: str, scores: Scores) -> str:
+    return (f"{name:<34} precision {scores.precision:.3f}  recall {scores.recall:.3f}  "
+            f"(tp {scores.tp} fp {scores.fp} fn {scores.fn} tn {scores.tn})")
+
+
+def _errors(wrong: list[Item], path: Path) -> list[str]:
+    return [f"  {'missed' if it.relevant else 'false '} {path.name}:{it.line} [{it.kind}] {it.title[:50]}"
+            for it in sorted(wrong, key=lambda it: it.line)]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--k", type=int, default=10, help="folds for cross-validation (default 10)")
+    ap.add_argument("--config", type=Path, default=CONFIG, help="relevance config (default config/relevance.yaml)")
+    ap.add_argument("--corpus", type=Path, default=CORPUS, help="labelled corpus to fit and cross-validate on")
+    ap.add_argument("--write", action="store_true", help="fit on the whole corpus and write the weights into --config")
+    ap.add_argument("--final", action="store_true", help="also measure the config as it stands on the final held-out set")
+    ap.add_argument("--errors", action="store_true", help="list the items each measure got wrong")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = ap.parse_args()
+
+    rules = RelevanceRules.load(args.config)
+    items = _load(args.corpus)
+    reform = sum(it.relevant for it in items)
+    started = time.perf_counter()
+    cv, cv_wrong = cross_validate(items, rules, k=args.k)
+    cv_seconds = time.perf_counter() - started
+    shipped, shipped_wrong = evaluate(items, rules)
+    out = {"corpus": {"items": len(items), "reform": reform, "other": len(items) - reform},
+           "keywords": len(rules.keywords),
+           f"cross_validation_{args.k}_fold": _figures(cv),
+           "config_on_corpus": _figures(shipped)}
+    lines = [f"corpus {args.corpus.name}: {len(items)} items, {reform} reform, {len(items) - reform} other; "
+             f"{len(rules.keywords)} keywords",
+             _line(f"{args.k}-fold cross-validation", cv) + f" {cv_seconds:.1f}s"]
+    if args.errors:
+        lines += _errors(cv_wrong, args.corpus)
+    lines.append(_line("config as is, on the corpus", shipped))
+    if args.errors:
+        lines += _errors(shipped_wrong, args.corpus)
+    if args.final:
+        final_items = _load(FINAL)
+        final, final_wrong = evaluate(final_items, rules)
+        out["final_held_out"] = _figures(final) | {"items": len(final_items)}
+        lines.append(_line(f"final held-out ({len(final_items)} items)", final))
+        if args.errors:
+            lines += _errors(final_wrong, FINAL)
+    if args.write:
+        fitted = fit(items, rules, FitOptions())
+        args.config.write_text(rewrite_weights(args.config.read_text(encoding="utf-8"), fitted), encoding="utf-8")
+        refit, _ = evaluate(items, RelevanceRules.load(args.config))
+        out["written"] = str(args.config)
+        lines.append(_line("fitted on all, written", refit))
+    print(json.dumps(out, ensure_ascii=False, indent=2) if args.json else "\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
