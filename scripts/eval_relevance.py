@@ -5,8 +5,10 @@
     .venv/bin/python scripts/eval_relevance.py --write         # fit on the whole corpus, write the weights
     .venv/bin/python scripts/eval_relevance.py --final         # the shipped config on the final held-out set
 
-Cross-validation fits the weights of config/relevance.yaml's keywords on k-1 folds of
-tests/data/relevance/corpus.tsv and measures them on the fold left out, k times. The final
+Cross-validation fits the keyword weights on k-1 folds of tests/data/relevance/corpus.tsv,
+starting from (and pulled towards) the hand weights of tests/data/relevance/prior.yaml, and
+measures them on the fold left out, k times; --write fits on the whole corpus the same way
+and writes the weights into config/relevance.yaml. The final
 held-out set (tests/data/relevance/final.tsv) was written after the weights were fitted and
 is never used to fit or tune: --final measures the shipped config on it as it stands.
 """
@@ -30,6 +32,7 @@ from loa.ingest.relevance_fit import (  # noqa: E402
 CONFIG = ROOT / "config" / "relevance.yaml"
 CORPUS = ROOT / "tests" / "data" / "relevance" / "corpus.tsv"
 FINAL = ROOT / "tests" / "data" / "relevance" / "final.tsv"
+PRIOR = ROOT / "tests" / "data" / "relevance" / "prior.yaml"
 
 
 def _load(path: Path) -> list[Item]:
@@ -55,6 +58,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--k", type=int, default=10, help="folds for cross-validation (default 10)")
     ap.add_argument("--config", type=Path, default=CONFIG, help="relevance config (default config/relevance.yaml)")
+    ap.add_argument("--prior", type=Path, default=PRIOR, help="hand weights the fit starts from and is pulled towards")
     ap.add_argument("--corpus", type=Path, default=CORPUS, help="labelled corpus to fit and cross-validate on")
     ap.add_argument("--write", action="store_true", help="fit on the whole corpus and write the weights into --config")
     ap.add_argument("--final", action="store_true", help="also measure the config as it stands on the final held-out set")
@@ -63,10 +67,11 @@ def main() -> int:
     args = ap.parse_args()
 
     rules = RelevanceRules.load(args.config)
+    prior = RelevanceRules.load(args.prior)
     items = _load(args.corpus)
     reform = sum(it.relevant for it in items)
     started = time.perf_counter()
-    cv, cv_wrong = cross_validate(items, rules, k=args.k)
+    cv, cv_wrong = cross_validate(items, prior, k=args.k)
     cv_seconds = time.perf_counter() - started
     shipped, shipped_wrong = evaluate(items, rules)
     out = {"corpus": {"items": len(items), "reform": reform, "other": len(items) - reform},
@@ -89,7 +94,7 @@ def main() -> int:
         if args.errors:
             lines += _errors(final_wrong, FINAL)
     if args.write:
-        fitted = fit(items, rules, FitOptions())
+        fitted = fit(items, prior, FitOptions())
         args.config.write_text(rewrite_weights(args.config.read_text(encoding="utf-8"), fitted), encoding="utf-8")
         refit, _ = evaluate(items, RelevanceRules.load(args.config))
         out["written"] = str(args.config)

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from loa.ingest.classify import AREAS, Keyword, RelevanceRules, classify, matched_keywords
 
 LABELS = {"reform": True, "other": False}
-THRESHOLD = 3.0  # the fitted weights are scaled so the threshold stays the config's round 3.0
 STEP = 0.25  # weights are rounded to quarters so an editor reads "+1.75", not "+1.7342"
 
 
@@ -56,66 +55,57 @@ def parse_corpus(text: str, source: str) -> list[Item]:
 
 @dataclass(frozen=True)
 class FitOptions:
-    l2: float = 0.02  # pull towards 0: a keyword seen in few items keeps a small weight
+    l2: float = 0.05  # pull towards the prior: a keyword seen in few items keeps about its hand weight
     positive_weight: float = 2.0  # a missed reform item costs more than one an editor rejects
-    epochs: int = 60
-    rate: float = 0.5
+    epochs: int = 40
+    rate: float = 0.1  # small steps: the fit corrects the hand weights, it does not replace them
     seed: int = 13
 
 
 def features(items: list[Item], rules: RelevanceRules) -> list[list[tuple[int, float]]]:
     """Per item, (keyword index, 1 or the title factor) for each keyword that counts."""
     return [
-        [(i, rules.title_factor if in_title else 1.0) for i, in_title in sorted(matched_keywords(it.title, it.lead, rules).items())]
+        [(i, rules.title_factor if in_title else 1.0)
+         for i, in_title in sorted(matched_keywords(it.title, it.lead, rules).items())]
         for it in items
     ]
 
 
-def fit(items: list[Item], rules: RelevanceRules, options: FitOptions = FitOptions(),
+def fit(items: list[Item], prior: RelevanceRules, options: FitOptions = FitOptions(),
         feats: list[list[tuple[int, float]]] | None = None) -> RelevanceRules:
-    """`rules` with every keyword's weight learnt from `items` (keywords never seen keep the
-    smallest weight of their sign), scaled to the threshold and rounded to quarters."""
-    feats = features(items, rules) if feats is None else feats
-    n = len(rules.keywords)
-    w = [0.0] * n
-    bias = 0.0
-    g2 = [1e-8] * (n + 1)  # Adagrad: rare keywords keep a large step
-    positive = [kw.area is not None for kw in rules.keywords]
+    """`prior` with every keyword's weight learnt from `items`, rounded to quarters.
+
+    Logistic regression on the score itself, P(reform) = σ(score − threshold), so the weights
+    come out in the config's own units; L2 pulls each towards its prior (hand) weight, so a
+    keyword the corpus rarely shows keeps about what an editor gave it.
+    """
+    feats = features(items, prior) if feats is None else feats
+    w0 = [kw.weight for kw in prior.keywords]
+    w = list(w0)
+    g2 = [1e-8] * len(w)  # Adagrad: rare keywords keep a large step
+    floor = [STEP if kw.area is not None else -math.inf for kw in prior.keywords]
     order = list(range(len(items)))
     rng = random.Random(options.seed)
     for _ in range(options.epochs):
         rng.shuffle(order)
         for k in order:
             x = feats[k]
-            z = bias + sum(w[i] * v for i, v in x)
+            z = sum(w[i] * v for i, v in x) - prior.threshold
             p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-            y = 1.0 if items[k].relevant else 0.0
-            err = (p - y) * (options.positive_weight if y else 1.0)
+            y = items[k].relevant
+            err = (p - 1.0) * options.positive_weight if y else p
             for i, v in x:
-                g = err * v + options.l2 * w[i]
+                g = err * v + options.l2 * (w[i] - w0[i])
                 g2[i] += g * g
-                w[i] -= options.rate * g / math.sqrt(g2[i])
-                if positive[i] and w[i] < 0.0:
-                    w[i] = 0.0
-            g2[n] += err * err
-            bias -= options.rate * err / math.sqrt(g2[n])
-    if bias >= 0:
-        raise ValueError("the fit put every document above the threshold: the corpus needs more other news")
-    scale = THRESHOLD / -bias
-    return _with_weights(rules, [_rounded(wi * scale, kw) for wi, kw in zip(w, rules.keywords)])
+                w[i] = max(floor[i], w[i] - options.rate * g / math.sqrt(g2[i]))
+    keywords = tuple(Keyword(kw.phrase, _rounded(wi), kw.area) for kw, wi in zip(prior.keywords, w))
+    return RelevanceRules(threshold=prior.threshold, keywords=keywords, title_factor=prior.title_factor)
 
 
-def _rounded(weight: float, kw: Keyword) -> float:
+def _rounded(weight: float) -> float:
     """To the nearest quarter, never zero: a keyword on the list always says something."""
     q = round(weight / STEP) * STEP
-    if q == 0:
-        q = STEP if (kw.area is not None or weight > 0 or (weight == 0 and kw.weight > 0)) else -STEP
-    return q
-
-
-def _with_weights(rules: RelevanceRules, weights: list[float]) -> RelevanceRules:
-    keywords = tuple(Keyword(kw.phrase, w, kw.area) for kw, w in zip(rules.keywords, weights))
-    return RelevanceRules(threshold=THRESHOLD, keywords=keywords, title_factor=rules.title_factor)
+    return q if q else math.copysign(STEP, weight)
 
 
 # --- measuring ----------------------------------------------------------------
