@@ -95,7 +95,10 @@ def main() -> int:
             lines += _errors(final_wrong, FINAL)
     if args.write:
         fitted = fit(items, prior, FitOptions())
-        args.config.write_text(rewrite_weights(args.config.read_text(encoding="utf-8"), fitted), encoding="utf-8")
+        # The config keeps its own header comment; its keywords (and their order and comments) are the prior's.
+        config, prior_text = args.config.read_text(encoding="utf-8"), args.prior.read_text(encoding="utf-8")
+        body = prior_text[prior_text.index("threshold:"):]
+        args.config.write_text(rewrite_weights(config[: config.index("threshold:")] + body, fitted), encoding="utf-8")
         refit, _ = evaluate(items, RelevanceRules.load(args.config))
         out["written"] = str(args.config)
         lines.append(_line("fitted on all, written", refit))
