@@ -7,6 +7,7 @@ import yaml
 
 from loa.errors import ConfigError
 from loa.ingest.classify import AREAS, Keyword, RelevanceRules, classify, extract_meta, fold
+from loa.ingest.relevance_fit import FitOptions, Item, cross_validate, evaluate, fit, parse_corpus, rewrite_weights
 from loa.model import DocumentMeta
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "relevance.yaml"
@@ -262,3 +263,97 @@ def test_rules_from_a_config_behave_like_the_file(tmp_path: Path) -> None:
     rules = RelevanceRules.load(path)
     result = classify("Cải cách hành chính", "thủ tục hành chính", rules)
     assert (result.relevant, result.score, result.content_areas) == (True, 5.5, ("procedures",))
+
+
+# --- measured relevance: the labelled corpus ------------------------------------
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "relevance"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[Item]:
+    return parse_corpus((DATA / "corpus.tsv").read_text(encoding="utf-8"), "corpus.tsv")
+
+
+@pytest.fixture(scope="module")
+def prior() -> RelevanceRules:
+    return RelevanceRules.load(DATA / "prior.yaml")
+
+
+def test_the_corpus_is_large_and_balanced(corpus) -> None:
+    reform = [it for it in corpus if it.relevant]
+    assert len(corpus) >= 400
+    assert 0.4 <= len(reform) / len(corpus) <= 0.6
+    assert {it.kind for it in reform} >= set(AREAS)  # every content area, and look-alikes of many kinds:
+    assert {"penalty", "drugs", "traffic", "economy", "scam", "health", "culture"} <= {it.kind for it in corpus}
+    assert len({it.title for it in corpus}) == len(corpus)
+
+
+def test_cross_validation_floor(corpus, prior) -> None:
+    """Weights fitted on nine tenths, measured on the tenth they never saw, ten times.
+
+    Achieved when written: precision 0.975, recall 0.975 (7 false, 7 missed of 563).
+    """
+    scores, _ = cross_validate(corpus, prior, k=10)
+    assert scores.recall >= 0.96, scores
+    assert scores.precision >= 0.96, scores
+
+
+def test_the_shipped_weights_are_the_fit(rules, corpus, prior) -> None:
+    """config/relevance.yaml is what scripts/eval_relevance.py --write makes of the prior and the corpus."""
+    fitted = fit(corpus, prior)
+    assert [(kw.phrase, kw.area) for kw in rules.keywords] == [(kw.phrase, kw.area) for kw in prior.keywords]
+    assert [kw.weight for kw in rules.keywords] == [kw.weight for kw in fitted.keywords]
+    assert (rules.threshold, rules.title_factor) == (prior.threshold, prior.title_factor)
+
+
+def test_final_held_out_floor(rules) -> None:
+    """Items written after the fit and never used to fit or tune. Achieved: precision 1.0, recall 0.946."""
+    final = parse_corpus((DATA / "final.tsv").read_text(encoding="utf-8"), "final.tsv")
+    scores, _ = evaluate(final, rules)
+    assert scores.recall >= 0.94, scores
+    assert scores.precision >= 0.95, scores
+
+
+def test_fit_keeps_area_keywords_positive_and_no_weight_zero(corpus, prior) -> None:
+    fitted = fit(corpus[:60], prior, FitOptions(epochs=5))
+    assert all(kw.weight > 0 for kw in fitted.keywords if kw.area)
+    assert all(kw.weight != 0 and (kw.weight * 4).is_integer() for kw in fitted.keywords)
+
+
+def test_fit_learns_from_the_labels() -> None:
+    """A keyword seen only in other news goes negative; one seen only in reform goes up."""
+    prior = RelevanceRules.from_dict(
+        {"threshold": 3.0, "keywords": {"cải cách hành chính": 3.0, "kỷ niệm": 0.5},
+         "areas": {"procedures": {"thủ tục hành chính": 1.0}}}, "test")
+    items = [Item(True, "procedures", "news", f"Cắt giảm thủ tục hành chính lĩnh vực {i}", "", i) for i in range(20)]
+    items += [Item(False, "culture", "news", f"Lễ kỷ niệm {i} năm thành lập xã", "", 20 + i) for i in range(20)]
+    fitted = {kw.phrase: kw.weight for kw in fit(items, prior).keywords}
+    assert fitted["kỷ niệm"] < 0
+    assert fitted["thủ tục hành chính"] >= 2.0  # in the title, × 1.5, it now reaches the threshold alone
+    assert fitted["cải cách hành chính"] == 3.0  # never seen: the prior stands
+
+
+@pytest.mark.parametrize(
+    "row,words",
+    [
+        ("reform\tprocedures\tnews\tTiêu đề", "got 4 column(s)"),
+        ("maybe\tprocedures\tnews\tTiêu đề\tTóm tắt", "label (reform|other)"),
+        ("reform\tsport\tnews\tTiêu đề\tTóm tắt", "'sport'"),
+    ],
+)
+def test_corpus_errors_say_where_and_what(row: str, words: str) -> None:
+    with pytest.raises(ValueError, match=r"corpus\.tsv:2: ") as caught:
+        parse_corpus(f"# header\n{row}\n", "corpus.tsv")
+    assert words in str(caught.value)
+
+
+def test_rewrite_weights_keeps_comments_and_order() -> None:
+    text = ("threshold: 3.0\nkeywords:\n  # signs of reform\n  cải cách hành chính: 3.0  # the core\n  lễ hội: -3.0\n"
+            "areas:\n  procedures:   # thủ tục\n    một cửa: 1.5\n")
+    rules = RelevanceRules.from_dict(yaml.safe_load(text), "test")
+    changed = RelevanceRules(rules.threshold, tuple(Keyword(k.phrase, w, k.area) for k, w in
+                                                    zip(rules.keywords, (3.25, -2.75, 1.0))), rules.title_factor)
+    assert rewrite_weights(text, changed) == (
+        "threshold: 3.0\nkeywords:\n  # signs of reform\n  cải cách hành chính: 3.25  # the core\n  lễ hội: -2.75\n"
+        "areas:\n  procedures:   # thủ tục\n    một cửa: 1.0\n")
