@@ -45,12 +45,12 @@ def _figures(scores: Scores) -> dict:
 
 
 def _line(name: str, scores: Scores) -> str:
-    return (f"{name:<34} precision {scores.precision:.3f}  recall {scores.recall:.3f}  "
-            f"(tp {scores.tp} fp {scores.fp} fn {scores.fn} tn {scores.tn})")
+    return (f"{name:<27} precision {scores.precision:.3f}  recall {scores.recall:.3f}  "
+            f"fp {scores.fp:<2} fn {scores.fn}")
 
 
 def _errors(wrong: list[Item], path: Path) -> list[str]:
-    return [f"  {'missed' if it.relevant else 'false '} {path.name}:{it.line} [{it.kind}] {it.title[:50]}"
+    return [f"  {'missed' if it.relevant else 'false '} {path.name}:{it.line} {it.title[:52]}"
             for it in sorted(wrong, key=lambda it: it.line)]
 
 
@@ -78,19 +78,20 @@ def main() -> int:
            "keywords": len(rules.keywords),
            f"cross_validation_{args.k}_fold": _figures(cv),
            "config_on_corpus": _figures(shipped)}
-    lines = [f"corpus {args.corpus.name}: {len(items)} items, {reform} reform, {len(items) - reform} other; "
-             f"{len(rules.keywords)} keywords",
-             _line(f"{args.k}-fold cross-validation", cv) + f" {cv_seconds:.1f}s"]
+    lines = [f"{args.corpus.name}: {len(items)} items, {reform} reform, {len(items) - reform} other; "
+             f"{len(prior.keywords)} keywords",
+             f"{args.k}-fold cross-validation ({cv_seconds:.1f} s: fit on {args.k - 1} folds, measure the other)",
+             _line(f"  on the {len(items)} held-out", cv)]
     if args.errors:
         lines += _errors(cv_wrong, args.corpus)
-    lines.append(_line("config as is, on the corpus", shipped))
+    lines.append(_line("shipped config, corpus", shipped))
     if args.errors:
         lines += _errors(shipped_wrong, args.corpus)
     if args.final:
         final_items = _load(FINAL)
         final, final_wrong = evaluate(final_items, rules)
         out["final_held_out"] = _figures(final) | {"items": len(final_items)}
-        lines.append(_line(f"final held-out ({len(final_items)} items)", final))
+        lines.append(_line(f"shipped, final ({len(final_items)} items)", final))
         if args.errors:
             lines += _errors(final_wrong, FINAL)
     if args.write:
@@ -101,7 +102,7 @@ def main() -> int:
         args.config.write_text(rewrite_weights(config[: config.index("threshold:")] + body, fitted), encoding="utf-8")
         refit, _ = evaluate(items, RelevanceRules.load(args.config))
         out["written"] = str(args.config)
-        lines.append(_line("fitted on all, written", refit))
+        lines.append(_line("written, on the corpus", refit))
     print(json.dumps(out, ensure_ascii=False, indent=2) if args.json else "\n".join(lines))
     return 0
 
