@@ -81,7 +81,7 @@ def per_entry_us(entries: list[tuple[str, str]], runs: list[tuple], rounds: int)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--baseline", default=BASELINE, help=f"git revision to compare with (default {BASELINE})")
     ap.add_argument("--rounds", type=int, default=15, help="rounds per measure; the best counts (default 15)")
     args = ap.parse_args()

@@ -1,16 +1,18 @@
-"""Precision and recall of the relevance rules on the labelled corpus, by k-fold cross-validation.
+"""Precision and recall of the relevance rules on the labelled corpus, by k-fold
+cross-validation.
 
-    .venv/bin/python scripts/eval_relevance.py                 # CV on the corpus, and the shipped config
-    .venv/bin/python scripts/eval_relevance.py --errors        # … listing the items each got wrong
-    .venv/bin/python scripts/eval_relevance.py --write         # fit on the whole corpus, write the weights
-    .venv/bin/python scripts/eval_relevance.py --final         # the shipped config on the final held-out set
+  .venv/bin/python scripts/eval_relevance.py          # CV, the shipped config
+  .venv/bin/python scripts/eval_relevance.py --errors # … with items missed
+  .venv/bin/python scripts/eval_relevance.py --final  # … final held-out set
+  .venv/bin/python scripts/eval_relevance.py --write  # fit all, write config
 
-Cross-validation fits the keyword weights on k-1 folds of tests/data/relevance/corpus.tsv,
-starting from (and pulled towards) the hand weights of tests/data/relevance/prior.yaml, and
-measures them on the fold left out, k times; --write fits on the whole corpus the same way
-and writes the weights into config/relevance.yaml. The final
-held-out set (tests/data/relevance/final.tsv) was written after the weights were fitted and
-is never used to fit or tune: --final measures the shipped config on it as it stands.
+Cross-validation fits the keyword weights on k-1 folds of
+tests/data/relevance/corpus.tsv, starting from (and pulled towards) the hand
+weights of tests/data/relevance/prior.yaml, and measures them on the fold left
+out, k times. --write fits on the whole corpus the same way and writes the
+weights into config/relevance.yaml. The final held-out set
+(tests/data/relevance/final.tsv) was written after the weights were fitted and
+is never used to fit or tune them: --final measures the shipped config on it.
 """
 
 from __future__ import annotations
@@ -36,7 +38,14 @@ PRIOR = ROOT / "tests" / "data" / "relevance" / "prior.yaml"
 
 
 def _load(path: Path) -> list[Item]:
-    return parse_corpus(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        sys.exit(f"eval_relevance: cannot read the corpus {path} ({exc.strerror})")
+    try:
+        return parse_corpus(text, str(path))
+    except ValueError as exc:
+        sys.exit(f"eval_relevance: {exc}; fix that line of the corpus")
 
 
 def _figures(scores: Scores) -> dict:
@@ -55,7 +64,7 @@ def _errors(wrong: list[Item], path: Path) -> list[str]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--k", type=int, default=10, help="folds for cross-validation (default 10)")
     ap.add_argument("--config", type=Path, default=CONFIG, help="relevance config (default config/relevance.yaml)")
     ap.add_argument("--prior", type=Path, default=PRIOR, help="hand weights the fit starts from and is pulled towards")
