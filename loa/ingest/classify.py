@@ -237,7 +237,7 @@ def classify(title: str, text: str, rules: RelevanceRules) -> Classification:
     hits = _hits(title, text, rules)
     score = round(sum(h.points for h in hits), 2)
     relevant = score >= rules.threshold
-    reasons = tuple(_reason(h) for h in hits) + (_verdict(score, rules.threshold),)
+    reasons = _reasons(hits) + (_verdict(score, rules.threshold),)
     if not relevant:
         return Classification(relevant=False, score=score, reasons=reasons)
     return Classification(relevant=True, score=score, reasons=reasons, content_areas=_areas(hits),
@@ -274,6 +274,18 @@ def _unshadowed(text: str, rules: RelevanceRules) -> set[int]:
         for s, e, i in spans
         if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) for s2, e2, _ in spans)
     }
+
+
+_SHOWN = 10  # a full article matches 20–30 phrases; past the strongest ten, a sum says enough
+
+
+def _reasons(hits: list[_Hit]) -> tuple[str, ...]:
+    """The strongest hits one per line (hits come strongest first), the rest summed on one."""
+    shown = tuple(_reason(h) for h in hits[:_SHOWN])
+    rest = hits[_SHOWN:]
+    if not rest:
+        return shown
+    return shown + (f"{len(rest)} từ khóa khác ({_signed(round(sum(h.points for h in rest), 2))})",)
 
 
 def _reason(hit: _Hit) -> str:

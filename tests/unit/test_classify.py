@@ -111,6 +111,18 @@ def test_a_keyword_inside_a_longer_match_counts_once(fixed) -> None:
     assert [r for r in result.reasons if "một cửa" in r] == ['từ khóa "một cửa liên thông" trong tiêu đề (+3.75)']
 
 
+def test_a_long_text_shows_the_strongest_reasons_and_sums_the_rest() -> None:
+    weights = {f"từ{i}": float(i) for i in range(1, 15)}  # "từ1" … "từ14", weights 1 … 14
+    rules = RelevanceRules.from_dict({"threshold": 3.0, "keywords": weights,
+                                      "areas": {"procedures": {"thủ tục hành chính": 1.0}}}, "test")
+    result = classify("Tin", " ".join(weights), rules)
+    assert result.reasons[0] == 'từ khóa "từ14" (+14.0)'
+    assert result.reasons[9] == 'từ khóa "từ5" (+5.0)'
+    assert result.reasons[10] == "4 từ khóa khác (+10.0)"  # 4 + 3 + 2 + 1
+    assert result.reasons[11] == "tổng điểm 105.0 ≥ ngưỡng 3.0"
+    assert len(result.reasons) == 12
+
+
 def test_shipped_reasons_name_the_keywords_that_decided(rules) -> None:
     """With the fitted weights too, an editor sees the phrases that made the verdict, strongest first."""
     result = classify("Cảnh báo lừa đảo giả danh công an yêu cầu cập nhật VNeID",
