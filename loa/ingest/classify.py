@@ -88,13 +88,24 @@ class Keyword:
 
     def __post_init__(self) -> None:
         words = fold(self.phrase).split()
-        body = " +".join(re.escape(w) for w in words)
-        object.__setattr__(self, "pattern", re.compile(rf"(?<!\w){body}(?!\w)"))
+        if not words:
+            raise ValueError(f"keyword {self.phrase!r} has no letters or digits")
+        # Starts with the literal first word, so re scans for it at C speed; the word boundary
+        # before it is checked in spans (a leading look-behind would cost that speed).
+        object.__setattr__(self, "pattern", re.compile(" +".join(map(re.escape, words)) + r"(?!\w)"))
         object.__setattr__(self, "marks", _word_marks(self.phrase))
         object.__setattr__(self, "words", frozenset(words))
 
     def spans(self, text: str, folded: str) -> list[tuple[int, int]]:
-        return [m.span() for m in self.pattern.finditer(folded) if self._same_marks(text[m.start() : m.end()])]
+        found, at, search = [], 0, self.pattern.search
+        while (m := search(folded, at)) is not None:
+            start, end = m.span()
+            if (start == 0 or folded[start - 1] == " ") and self._same_marks(text[start:end]):
+                found.append((start, end))
+                at = end
+            else:
+                at = start + 1
+        return found
 
     def _same_marks(self, found: str) -> bool:
         marks = _word_marks(found)
@@ -110,21 +121,31 @@ class RelevanceRules:
     threshold: float
     keywords: tuple[Keyword, ...]  # general ones (area None) and each area's
     title_factor: float = 1.5  # a keyword in the title says more than one deep in the text
-    # folded word -> indices of the keywords that contain it: a text is only scanned for keywords
-    # whose every word it has (the ingest hot path)
+    # folded word -> indices of the keywords filed under it: a text is only scanned for keywords
+    # whose every word it has (the ingest hot path). Each keyword is filed under one of its
+    # words, the one fewest keywords share, so a common word ("xã", "chính") wakes few keywords.
     _by_word: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        sharing: dict[str, int] = {}
+        for kw in self.keywords:
+            for word in kw.words:
+                sharing[word] = sharing.get(word, 0) + 1
         by_word: dict[str, list[int]] = {}
         for i, kw in enumerate(self.keywords):
-            for word in kw.words:
-                by_word.setdefault(word, []).append(i)
+            by_word.setdefault(min(sorted(kw.words), key=sharing.__getitem__), []).append(i)
         object.__setattr__(self, "_by_word", by_word)
 
     def candidates(self, words: set[str]) -> list[int]:
         """Indices (in keyword order) of the keywords whose every word is in `words`."""
-        seen = {i for w in words & self._by_word.keys() for i in self._by_word[w]}
-        return [i for i in sorted(seen) if self.keywords[i].words <= words]
+        by_word, keywords = self._by_word, self.keywords
+        return sorted(i for w in words & by_word.keys() for i in by_word[w] if keywords[i].words <= words)
+
+    def spans(self, text: str) -> list[tuple[int, int, int]]:
+        """(start, end, keyword index) of every keyword found in `text`."""
+        folded = fold(text)
+        return [(s, e, i) for i in self.candidates(set(folded.split()))
+                for s, e in self.keywords[i].spans(text, folded)]
 
     @classmethod
     def from_dict(cls, data: dict, source: str) -> "RelevanceRules":
@@ -216,20 +237,27 @@ def classify(title: str, text: str, rules: RelevanceRules) -> Classification:
     hits = _hits(title, text, rules)
     score = round(sum(h.points for h in hits), 2)
     relevant = score >= rules.threshold
-    reasons = tuple(_reason(h) for h in hits) + (_verdict(score, rules.threshold),)
+    reasons = _reasons(hits) + (_verdict(score, rules.threshold),)
     if not relevant:
         return Classification(relevant=False, score=score, reasons=reasons)
     return Classification(relevant=True, score=score, reasons=reasons, content_areas=_areas(hits),
                           meta=_meta(title, text))
 
 
-def _hits(title: str, text: str, rules: RelevanceRules) -> list[_Hit]:
-    """Each keyword counts once: from the title (weighted up) if it is there, else from the text."""
+def matched_keywords(title: str, text: str, rules: RelevanceRules) -> dict[int, bool]:
+    """Index of each keyword that counts, and whether it counts from the title.
+
+    Each keyword counts once: from the title (weighted up) if it is there, else from the text.
+    What the scores are made of, for classify and for fitting the weights to a corpus.
+    """
     in_title = _unshadowed(title, rules)
-    in_text = _unshadowed(text, rules)
+    return {i: i in in_title for i in in_title | _unshadowed(text, rules)}
+
+
+def _hits(title: str, text: str, rules: RelevanceRules) -> list[_Hit]:
     hits = [
-        _Hit(kw, kw.weight * rules.title_factor, True) if i in in_title else _Hit(kw, kw.weight, False)
-        for i in sorted(in_title | in_text)
+        _Hit(kw, kw.weight * rules.title_factor, True) if in_title else _Hit(kw, kw.weight, False)
+        for i, in_title in sorted(matched_keywords(title, text, rules).items())
         for kw in (rules.keywords[i],)
     ]
     return sorted(hits, key=lambda h: -abs(h.points))
@@ -240,14 +268,24 @@ def _unshadowed(text: str, rules: RelevanceRules) -> set[int]:
 
     So "một cửa liên thông" counts once, not also as "một cửa".
     """
-    folded = fold(text)
-    spans = [(s, e, i) for i in rules.candidates(set(folded.split()))
-             for s, e in rules.keywords[i].spans(text, folded)]
+    spans = rules.spans(text)
     return {
         i
         for s, e, i in spans
         if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) for s2, e2, _ in spans)
     }
+
+
+_SHOWN = 10  # a full article matches 20–30 phrases; past the strongest ten, a sum says enough
+
+
+def _reasons(hits: list[_Hit]) -> tuple[str, ...]:
+    """The strongest hits one per line (hits come strongest first), the rest summed on one."""
+    shown = tuple(_reason(h) for h in hits[:_SHOWN])
+    rest = hits[_SHOWN:]
+    if not rest:
+        return shown
+    return shown + (f"{len(rest)} từ khóa khác ({_signed(round(sum(h.points for h in rest), 2))})",)
 
 
 def _reason(hit: _Hit) -> str:

@@ -7,6 +7,7 @@ import yaml
 
 from loa.errors import ConfigError
 from loa.ingest.classify import AREAS, Keyword, RelevanceRules, classify, extract_meta, fold
+from loa.ingest.relevance_fit import FitOptions, Item, cross_validate, evaluate, fit, parse_corpus, rewrite_weights
 from loa.model import DocumentMeta
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "relevance.yaml"
@@ -78,22 +79,58 @@ def test_relevance_and_content_areas(rules, title, text, relevant, areas) -> Non
         assert result.content_areas == ()
 
 
-def test_reasons_say_which_keyword_and_how_many_points(rules) -> None:
-    result = classify("Kế hoạch cải cách hành chính năm 2025", "Về cải cách hành chính và chính quyền số.", rules)
+# The shipped weights are fitted to the corpus and move when it grows; what an editor reads
+# is tested on fixed weights.
+FIXED = {
+    "threshold": 3.0,
+    "keywords": {"cải cách hành chính": 3.0, "lễ hội": -3.0},
+    "areas": {"procedures": {"một cửa liên thông": 2.5, "một cửa": 1.5}, "digital_government": {"chính quyền số": 3.0}},
+}
+
+
+@pytest.fixture(scope="module")
+def fixed() -> RelevanceRules:
+    return RelevanceRules.from_dict(FIXED, "test")
+
+
+def test_reasons_say_which_keyword_and_how_many_points(fixed) -> None:
+    result = classify("Kế hoạch cải cách hành chính năm 2025", "Về cải cách hành chính và chính quyền số.", fixed)
     assert result.reasons[0] == 'từ khóa "cải cách hành chính" trong tiêu đề (+4.5)'
     assert 'từ khóa "chính quyền số" (+3.0)' in result.reasons
     assert result.reasons[-1] == "tổng điểm 7.5 ≥ ngưỡng 3.0"
     assert result.score == 7.5
 
 
-def test_negative_keywords_are_shown_too(rules) -> None:
-    result = classify("Lễ hội Lồng tồng xã Hồng Việt", "", rules)
+def test_negative_keywords_are_shown_too(fixed) -> None:
+    result = classify("Lễ hội Lồng tồng xã Hồng Việt", "", fixed)
     assert result.reasons == ('từ khóa "lễ hội" trong tiêu đề (-4.5)', "tổng điểm -4.5 < ngưỡng 3.0")
 
 
-def test_a_keyword_inside_a_longer_match_counts_once(rules) -> None:
-    result = classify("Thực hiện một cửa liên thông", "", rules)
+def test_a_keyword_inside_a_longer_match_counts_once(fixed) -> None:
+    result = classify("Thực hiện một cửa liên thông", "", fixed)
     assert [r for r in result.reasons if "một cửa" in r] == ['từ khóa "một cửa liên thông" trong tiêu đề (+3.75)']
+
+
+def test_a_long_text_shows_the_strongest_reasons_and_sums_the_rest() -> None:
+    weights = {f"từ{i}": float(i) for i in range(1, 15)}  # "từ1" … "từ14", weights 1 … 14
+    rules = RelevanceRules.from_dict({"threshold": 3.0, "keywords": weights,
+                                      "areas": {"procedures": {"thủ tục hành chính": 1.0}}}, "test")
+    result = classify("Tin", " ".join(weights), rules)
+    assert result.reasons[0] == 'từ khóa "từ14" (+14.0)'
+    assert result.reasons[9] == 'từ khóa "từ5" (+5.0)'
+    assert result.reasons[10] == "4 từ khóa khác (+10.0)"  # 4 + 3 + 2 + 1
+    assert result.reasons[11] == "tổng điểm 105.0 ≥ ngưỡng 3.0"
+    assert len(result.reasons) == 12
+
+
+def test_shipped_reasons_name_the_keywords_that_decided(rules) -> None:
+    """With the fitted weights too, an editor sees the phrases that made the verdict, strongest first."""
+    result = classify("Cảnh báo lừa đảo giả danh công an yêu cầu cập nhật VNeID",
+                      "Đối tượng gửi đường link giả mạo ứng dụng định danh điện tử để chiếm đoạt tài khoản.", rules)
+    assert not result.relevant
+    assert result.reasons[0].startswith('từ khóa "lừa đảo" trong tiêu đề (-')
+    assert any(r.startswith('từ khóa "VNeID" trong tiêu đề (+') for r in result.reasons)
+    assert result.reasons[-1].startswith("tổng điểm -") and result.reasons[-1].endswith("< ngưỡng 3.0")
 
 
 def test_each_area_in_the_shipped_config_has_keywords(rules) -> None:
@@ -238,3 +275,97 @@ def test_rules_from_a_config_behave_like_the_file(tmp_path: Path) -> None:
     rules = RelevanceRules.load(path)
     result = classify("Cải cách hành chính", "thủ tục hành chính", rules)
     assert (result.relevant, result.score, result.content_areas) == (True, 5.5, ("procedures",))
+
+
+# --- measured relevance: the labelled corpus ------------------------------------
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "relevance"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[Item]:
+    return parse_corpus((DATA / "corpus.tsv").read_text(encoding="utf-8"), "corpus.tsv")
+
+
+@pytest.fixture(scope="module")
+def prior() -> RelevanceRules:
+    return RelevanceRules.load(DATA / "prior.yaml")
+
+
+def test_the_corpus_is_large_and_balanced(corpus) -> None:
+    reform = [it for it in corpus if it.relevant]
+    assert len(corpus) >= 400
+    assert 0.4 <= len(reform) / len(corpus) <= 0.6
+    assert {it.kind for it in reform} >= set(AREAS)  # every content area, and look-alikes of many kinds:
+    assert {"penalty", "drugs", "traffic", "economy", "scam", "health", "culture"} <= {it.kind for it in corpus}
+    assert len({it.title for it in corpus}) == len(corpus)
+
+
+def test_cross_validation_floor(corpus, prior) -> None:
+    """Weights fitted on nine tenths, measured on the tenth they never saw, ten times.
+
+    Achieved when written: precision 0.975, recall 0.975 (7 false, 7 missed of 563).
+    """
+    scores, _ = cross_validate(corpus, prior, k=10)
+    assert scores.recall >= 0.96, scores
+    assert scores.precision >= 0.96, scores
+
+
+def test_the_shipped_weights_are_the_fit(rules, corpus, prior) -> None:
+    """config/relevance.yaml is what scripts/eval_relevance.py --write makes of the prior and the corpus."""
+    fitted = fit(corpus, prior)
+    assert [(kw.phrase, kw.area) for kw in rules.keywords] == [(kw.phrase, kw.area) for kw in prior.keywords]
+    assert [kw.weight for kw in rules.keywords] == [kw.weight for kw in fitted.keywords]
+    assert (rules.threshold, rules.title_factor) == (prior.threshold, prior.title_factor)
+
+
+def test_final_held_out_floor(rules) -> None:
+    """Items written after the fit and never used to fit or tune. Achieved: precision 1.0, recall 0.946."""
+    final = parse_corpus((DATA / "final.tsv").read_text(encoding="utf-8"), "final.tsv")
+    scores, _ = evaluate(final, rules)
+    assert scores.recall >= 0.94, scores
+    assert scores.precision >= 0.95, scores
+
+
+def test_fit_keeps_area_keywords_positive_and_no_weight_zero(corpus, prior) -> None:
+    fitted = fit(corpus[:60], prior, FitOptions(epochs=5))
+    assert all(kw.weight > 0 for kw in fitted.keywords if kw.area)
+    assert all(kw.weight != 0 and (kw.weight * 4).is_integer() for kw in fitted.keywords)
+
+
+def test_fit_learns_from_the_labels() -> None:
+    """A keyword seen only in other news goes negative; one seen only in reform goes up."""
+    prior = RelevanceRules.from_dict(
+        {"threshold": 3.0, "keywords": {"cải cách hành chính": 3.0, "kỷ niệm": 0.5},
+         "areas": {"procedures": {"thủ tục hành chính": 1.0}}}, "test")
+    items = [Item(True, "procedures", "news", f"Cắt giảm thủ tục hành chính lĩnh vực {i}", "", i) for i in range(20)]
+    items += [Item(False, "culture", "news", f"Lễ kỷ niệm {i} năm thành lập xã", "", 20 + i) for i in range(20)]
+    fitted = {kw.phrase: kw.weight for kw in fit(items, prior).keywords}
+    assert fitted["kỷ niệm"] < 0
+    assert fitted["thủ tục hành chính"] >= 2.0  # in the title, × 1.5, it now reaches the threshold alone
+    assert fitted["cải cách hành chính"] == 3.0  # never seen: the prior stands
+
+
+@pytest.mark.parametrize(
+    "row,words",
+    [
+        ("reform\tprocedures\tnews\tTiêu đề", "got 4 column(s)"),
+        ("maybe\tprocedures\tnews\tTiêu đề\tTóm tắt", "label (reform|other)"),
+        ("reform\tsport\tnews\tTiêu đề\tTóm tắt", "'sport'"),
+    ],
+)
+def test_corpus_errors_say_where_and_what(row: str, words: str) -> None:
+    with pytest.raises(ValueError, match=r"corpus\.tsv:2: ") as caught:
+        parse_corpus(f"# header\n{row}\n", "corpus.tsv")
+    assert words in str(caught.value)
+
+
+def test_rewrite_weights_keeps_comments_and_order() -> None:
+    text = ("threshold: 3.0\nkeywords:\n  # signs of reform\n  cải cách hành chính: 3.0  # the core\n  lễ hội: -3.0\n"
+            "areas:\n  procedures:   # thủ tục\n    một cửa: 1.5\n")
+    rules = RelevanceRules.from_dict(yaml.safe_load(text), "test")
+    changed = RelevanceRules(rules.threshold, tuple(Keyword(k.phrase, w, k.area) for k, w in
+                                                    zip(rules.keywords, (3.25, -2.75, 1.0))), rules.title_factor)
+    assert rewrite_weights(text, changed) == (
+        "threshold: 3.0\nkeywords:\n  # signs of reform\n  cải cách hành chính: 3.25  # the core\n  lễ hội: -2.75\n"
+        "areas:\n  procedures:   # thủ tục\n    một cửa: 1.0\n")
