@@ -1,0 +1,161 @@
+"""The full text of what a feed only links: read the entry's page (and the văn bản's PDF) when the
+feed gave a summary.
+
+Pages are fetched with the feeds' own machinery (loa/ingest/fetch.py): the same per-host slots,
+time and size limits, retries and conditional GET (the validators of the last read of the same
+page are sent, and a 304 keeps the text read then). Extraction runs where parsing runs (the parse
+pool). Nothing here can lose an entry: a page that cannot be fetched or read leaves the entry as the
+feed gave it, with a warning the editor sees on the desk and in `loa show`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+import requests
+
+from loa.errors import FeedError
+from loa.ingest.classify import extract_meta
+from loa.ingest.fetch import FetchLimits, FetchResult, HostSlots, fetch
+from loa.ingest.sanitize import html_to_text
+from loa.model import DocumentMeta, Entry
+
+# A feed text shorter than this is a lead, not the document.
+SUMMARY_CHARS = 600
+# The văn bản's PDF is read for its facts only up to this size (a scanned 200-page annex is not).
+PDF_MAX_BYTES = 5 * 1024 * 1024
+_CUT_OFF = re.compile(r"(?:\.\.\.|…|\[…\]|xem tiếp|đọc tiếp|xem chi tiết|chi tiết)\s*[»>›]*\s*$", re.IGNORECASE)
+_FACTS = ("number", "issued_on", "signer")
+
+
+def needs_article(entry: Entry, mode: str) -> bool:
+    """Whether the linked page must be read: per feed "always", "never", or "auto" (the entry's text is
+    short, cut off, or there is no title)."""
+    if mode == "never" or not entry.link:
+        return False
+    if mode == "always" or not entry.title:
+        return True
+    text = html_to_text(entry.summary_html)
+    return len(text) < SUMMARY_CHARS or bool(_CUT_OFF.search(text))
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What the parse pool sends back for a page: an article, or why there is none."""
+
+    title: str = ""
+    body_html: str = ""
+    text: str = ""
+    attachments: tuple[str, ...] = ()
+    error: str | None = None
+
+
+# (content, url, content_type, lead, title, want_title) -> Extracted; (content) -> DocumentMeta | str
+ExtractPage = Callable[[bytes, str, str | None, str, str, bool], Extracted]
+ReadPdf = Callable[[bytes], "DocumentMeta | str"]
+
+
+class ArticleReader:
+    """Completes a feed's new entries from their linked pages, one host slot per fetch."""
+
+    def __init__(self, *, session: requests.Session | None, limits: FetchLimits, hosts: HostSlots,
+                 extract_page: ExtractPage, read_pdf: ReadPdf, pdf_max_bytes: int = PDF_MAX_BYTES):
+        self.session, self.limits, self.hosts = session, limits, hosts
+        self.extract_page, self.read_pdf = extract_page, read_pdf
+        self.pdf_limits = replace(limits, max_bytes=pdf_max_bytes)
+
+    def complete(self, entries: list[Entry], mode: str, previous: dict[str, tuple[dict, str]]) -> list[Entry]:
+        """`previous`: identity -> (article record, body) of the last read of each document's page."""
+        return [self.complete_one(e, previous.get(e.identity)) if needs_article(e, mode) else _titled(e)
+                for e in entries]
+
+    def complete_one(self, entry: Entry, previous: tuple[dict, str] | None) -> Entry:
+        link = entry.link
+        old, old_body = previous if previous and previous[0].get("url") == link else ({}, "")
+        try:
+            with self.hosts(link):
+                page = fetch(link, etag=old.get("etag"), last_modified=old.get("last_modified"),
+                             session=self.session, limits=self.limits, feed=False)
+        except FeedError as exc:
+            return _titled(entry, warning=f"Không tải được bài viết gốc {link} ({exc.reason}: {exc}). "
+                           "Thông báo được soạn từ phần tóm tắt của nguồn tin; hãy mở liên kết để kiểm tra trước khi duyệt.")
+        if page.not_modified and old_body:
+            got = Extracted(title=old.get("title", ""), body_html=old_body, attachments=tuple(old.get("attachments", ())))
+        elif _is_pdf(page):
+            # the link is the văn bản itself: its facts are what can be read
+            got = Extracted(attachments=(page.final_url,))
+            return self._with_pdf(replace(entry, article=_record(page, got)), page)
+        else:
+            try:
+                got = self.extract_page(page.content, page.final_url, page.content_type,
+                                        html_to_text(entry.summary_html), entry.title, not entry.title)
+            except FeedError as exc:  # the extractor crashed (a bug, logged with its traceback)
+                got = Extracted(error=str(exc))
+        if got.error:
+            return _titled(replace(entry, article=_record(page, got)), warning=(
+                f"Trang {link} không có nội dung chính đọc được ({got.error}). "
+                "Thông báo được soạn từ phần tóm tắt của nguồn tin; hãy kiểm tra trước khi duyệt."))
+        done = replace(entry, title=entry.title or got.title, body_html=got.body_html, article=_record(page, got))
+        return self._facts_from_files(_titled(done), got)
+
+    def _facts_from_files(self, entry: Entry, got: Extracted) -> Entry:
+        """Number, date and signer from the văn bản's PDF when neither feed, link nor page gave them."""
+        pdfs = [u for u in got.attachments if urlsplit(u).path.lower().endswith(".pdf")]
+        if not pdfs:
+            return entry
+        known = merge_meta(extract_meta(entry.title, f"{html_to_text(entry.summary_html)} {got.text}"), entry.found_meta)
+        if all(getattr(known, f) for f in _FACTS):
+            return entry
+        try:
+            with self.hosts(pdfs[0]):
+                pdf = fetch(pdfs[0], session=self.session, limits=self.pdf_limits, feed=False)
+        except FeedError as exc:
+            return _warn(entry, f"Không đọc được tệp văn bản {pdfs[0]} để lấy số hiệu, ngày ban hành, người ký "
+                                f"({exc.reason}: {exc}). Hãy nhập các thông tin này nếu cần.")
+        return self._with_pdf(entry, pdf)
+
+    def _with_pdf(self, entry: Entry, pdf: FetchResult) -> Entry:
+        try:
+            facts = self.read_pdf(pdf.content)
+        except FeedError as exc:
+            facts = str(exc)
+        if isinstance(facts, str):
+            return _titled(entry, warning=f"Không đọc được tệp văn bản {pdf.final_url} ({facts}). "
+                                          "Số hiệu, ngày ban hành, người ký cần nhập tay nếu trang không ghi.")
+        return _titled(replace(entry, found_meta=merge_meta(entry.found_meta or DocumentMeta(), facts)))
+
+
+def _is_pdf(page: FetchResult) -> bool:
+    return page.content.startswith(b"%PDF-") or "application/pdf" in (page.content_type or "").lower()
+
+
+def _record(page: FetchResult, got: Extracted) -> dict:
+    return {"url": page.url, "final_url": page.final_url, "etag": page.etag, "last_modified": page.last_modified,
+            "title": got.title, "attachments": list(got.attachments)}
+
+
+def merge_meta(meta: DocumentMeta, found: DocumentMeta | None) -> DocumentMeta:
+    """`meta` (the classifier's facts), its gaps filled from `found` (the link's, the văn bản PDF's)."""
+    if found is None:
+        return meta
+    return DocumentMeta(**{k: v or getattr(found, k) for k, v in vars(meta).items()})
+
+
+def _warn(entry: Entry, warning: str) -> Entry:
+    return replace(entry, warnings=(*entry.warnings, warning))
+
+
+def _titled(entry: Entry, warning: str | None = None) -> Entry:
+    """An untitled entry named for its document number, else flagged for the editor."""
+    if warning:
+        entry = _warn(entry, warning)
+    if entry.title:
+        return entry
+    meta = entry.found_meta
+    if meta and meta.number:
+        return replace(entry, title=f"{meta.doc_type or 'Văn bản'} số {meta.number}")
+    return _warn(replace(entry, title="Văn bản chưa có tiêu đề"),
+                 "Nguồn tin không ghi tiêu đề và không tìm được tiêu đề ở trang liên kết; hãy đặt tiêu đề trước khi duyệt.")
