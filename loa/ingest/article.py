@@ -80,7 +80,7 @@ class ArticleReader:
                 page = fetch(link, etag=old.get("etag"), last_modified=old.get("last_modified"),
                              session=self.session, limits=self.limits, feed=False)
         except FeedError as exc:
-            return _titled(entry, warning=f"Không tải được bài viết gốc {link} ({exc.reason}: {exc}). "
+            return _titled(entry, warning=f"Không tải được bài viết gốc {link} ({exc.reason}: {_what(exc)}). "
                            "Thông báo được soạn từ phần tóm tắt của nguồn tin; hãy mở liên kết để kiểm tra trước khi duyệt.")
         if page.not_modified and old_body:
             got = Extracted(title=old.get("title", ""), body_html=old_body, attachments=tuple(old.get("attachments", ())))
@@ -114,7 +114,7 @@ class ArticleReader:
                 pdf = fetch(pdfs[0], session=self.session, limits=self.pdf_limits, feed=False)
         except FeedError as exc:
             return _warn(entry, f"Không đọc được tệp văn bản {pdfs[0]} để lấy số hiệu, ngày ban hành, người ký "
-                                f"({exc.reason}: {exc}). Hãy nhập các thông tin này nếu cần.")
+                                f"({exc.reason}: {_what(exc)}). Hãy nhập các thông tin này nếu cần.")
         return self._with_pdf(entry, pdf)
 
     def _with_pdf(self, entry: Entry, pdf: FetchResult) -> Entry:
@@ -126,6 +126,11 @@ class ArticleReader:
             return _titled(entry, warning=f"Không đọc được tệp văn bản {pdf.final_url} ({facts}). "
                                           "Số hiệu, ngày ban hành, người ký cần nhập tay nếu trang không ghi.")
         return _titled(replace(entry, found_meta=merge_meta(entry.found_meta or DocumentMeta(), facts)))
+
+
+def _what(exc: FeedError) -> str:
+    """What happened, without the advice meant for a feed's URL in feeds.yaml."""
+    return exc.detail.split(";")[0]
 
 
 def _is_pdf(page: FetchResult) -> bool:
