@@ -22,7 +22,7 @@ import feedparser
 from loa.errors import FeedError
 from loa.ingest.classify import extract_meta
 from loa.ingest.sanitize import collapse_whitespace, html_to_text, sanitize_html
-from loa.model import DocumentMeta, Entry
+from loa.model import Entry
 
 
 @dataclass(frozen=True)
