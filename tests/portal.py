@@ -42,12 +42,16 @@ class PortalServer:
 
     def __init__(self, folder: Path = PORTALS):
         self.requests: list[tuple[str, str | None]] = []
-        log = self.requests
+        self.answers: list[tuple[str, int]] = []  # (path, status)
+        log, answers = self.requests, self.answers
 
         class Handler(http.server.SimpleHTTPRequestHandler):
             def do_GET(self):
                 log.append((self.path, self.headers.get("If-Modified-Since")))
                 super().do_GET()
+
+            def log_request(self, code="-", size="-"):
+                answers.append((self.path, int(code)))
 
             def log_message(self, *args):
                 pass

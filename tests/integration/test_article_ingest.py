@@ -97,33 +97,82 @@ def test_a_page_that_cannot_be_fetched_is_a_warning_with_the_document_never_a_lo
     assert any(w.startswith("Thông tư số 05/2025/TT-BNV: Không tải được") for w in report.warnings)
 
 
-def test_never_reads_no_page_and_always_reads_even_a_long_text(cfg, db, portal):
+def test_never_reads_no_page(cfg, db, portal):
     report = ingest(cfg, db, portal, "provincial", mode="never")
     assert report.articles == 0 and [p for p, _ in portal.requests] == ["/provincial/feed.xml"]
     n = db.notice(report.drafted[0])
     assert "Về cải cách tổ chức bộ máy" not in n.variants["website"]
 
 
-def test_a_changed_entry_rereads_its_page_conditionally_and_keeps_the_text_on_304(cfg, db, portal, tmp_path):
-    first = ingest(cfg, db, portal, "provincial")
-    page = "/provincial/tin-tuc/ke-hoach-cai-cach-hanh-chinh-nam-2026-1027.html"
-    assert portal.hits(page) == [None]
-    # the portal amends the item's lead; its page is unchanged
-    feed = portal_file("provincial/feed.xml")
-    original = feed.read_bytes()
+def test_a_changed_entry_rereads_its_page_conditionally_and_keeps_the_text_on_304(cfg, db, tmp_path):
+    import shutil
+
+    from tests.portal import PORTALS
+
+    shutil.copytree(PORTALS / "provincial", tmp_path / "provincial")
+    portal = PortalServer(tmp_path)
     try:
-        feed.write_bytes(original.replace("sáu nhóm nhiệm vụ".encode(), "6 nhóm nhiệm vụ".encode()))
+        first = ingest(cfg, db, portal, "provincial")
+        page = "/provincial/tin-tuc/ke-hoach-cai-cach-hanh-chinh-nam-2026-1027.html"
+        assert portal.hits(page) == [None]
+        # the portal amends the item's lead; its page is unchanged
+        feed = tmp_path / "provincial/feed.xml"
+        feed.write_bytes(feed.read_bytes().replace("sáu nhóm nhiệm vụ".encode(), "6 nhóm nhiệm vụ".encode()))
         second = ingest(cfg, db, portal, "provincial")
     finally:
-        feed.write_bytes(original)
+        portal.close()
     assert second.updated == 1
     since = portal.hits(page)
-    assert len(since) == 2 and since[1] is not None  # If-Modified-Since: the server answered 304
+    assert len(since) == 2 and since[1] is not None  # If-Modified-Since, and the server answered 304
+    assert [code for path, code in portal.answers if path == page] == [200, 304]
     amended = db.notice(first.drafted[0])
     assert "6 nhóm nhiệm vụ" in amended.summary_html and "Về xây dựng chính quyền số" in amended.variants["website"]
 
 
-def portal_file(path):
+def test_the_editor_sees_the_warning_in_loa_show_and_on_the_desk(tmp_path, monkeypatch):
+    import json
+    import re
+    import shutil
+
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from loa.app.cli import app
+    from loa.app.web import create_app
+    from loa.config import Env, load_config
+    from loa.store import users
+    from tests.conftest import write_config
     from tests.portal import PORTALS
 
-    return PORTALS / path
+    folder = write_config(tmp_path / "config", feeds=[])
+    env = {"LOA_HOME": str(tmp_path / "home"), "LOA_CONFIG_DIR": str(folder), "LOA_DATABASE_URL": f"sqlite:///{tmp_path / 'loa.db'}"}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    cfg = load_config(Env(home=tmp_path / "home", config_dir=folder))
+    db = Store.open(env["LOA_DATABASE_URL"])
+    # the national feed's first page is gone: the notice is drafted from the lead, with a warning
+    shutil.copytree(PORTALS / "national", tmp_path / "portal" / "national")
+    (tmp_path / "portal/national/tin-tuc/nghi-dinh-mot-cua-thu-tuc-hanh-chinh-102250612.htm").unlink()
+    portal = PortalServer(tmp_path / "portal")
+    try:
+        report = ingest(cfg, db, portal, "national")
+    finally:
+        portal.close()
+    n = next(db.notice(i) for i in report.drafted if "102250612" in db.notice(i).source_url)
+    assert len(n.warnings) == 1 and "http_404" in n.warnings[0]
+    assert "118/2025/NĐ-CP" in n.variants["website"]  # the lead is all there is, and it is kept
+
+    shown = CliRunner().invoke(app, ["show", str(n.id)])
+    assert shown.exit_code == 0, shown.output
+    flat = " ".join(shown.output.split())
+    assert "warning: Không tải được bài viết gốc" in flat and "http_404" in flat
+    as_json = json.loads(CliRunner().invoke(app, ["show", str(n.id), "--json"]).output)
+    assert as_json["warnings"] == n.warnings
+
+    users.add_user(db, "Lý Văn Tùng", "editor", "mật khẩu đủ dài 2026")
+    client = TestClient(create_app(cfg), base_url="http://testserver", follow_redirects=False)
+    token = re.search(r'name="login_token" value="([^"]+)"', client.get("/desk/login").text).group(1)
+    client.post("/desk/login", data={"name": "Lý Văn Tùng", "password": "mật khẩu đủ dài 2026",
+                                     "login_token": token, "next": "/desk/"})
+    desk_page = client.get(f"/desk/notices/{n.id}").text
+    assert "Cảnh báo khi đọc nguồn tin" in desk_page and "Không tải được bài viết gốc" in desk_page
