@@ -10,8 +10,10 @@ feed gave it, with a warning the editor sees on the desk and in `loa show`.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
@@ -23,10 +25,14 @@ from loa.ingest.fetch import FetchLimits, FetchResult, HostSlots, fetch
 from loa.ingest.sanitize import html_to_text
 from loa.model import DocumentMeta, Entry
 
+log = logging.getLogger(__name__)
+
 # A feed text shorter than this is a lead, not the document.
 SUMMARY_CHARS = 600
 # The văn bản's PDF is read for its facts only up to this size (a scanned 200-page annex is not).
 PDF_MAX_BYTES = 5 * 1024 * 1024
+# An article page larger than this is no article (extraction time grows with the page).
+PAGE_MAX_BYTES = 3 * 1024 * 1024
 _CUT_OFF = re.compile(r"(?:\.\.\.|…|\[…\]|xem tiếp|đọc tiếp|xem chi tiết|chi tiết)\s*[»>›]*\s*$", re.IGNORECASE)
 _FACTS = ("number", "issued_on", "signer")
 
@@ -63,14 +69,30 @@ class ArticleReader:
 
     def __init__(self, *, session: requests.Session | None, limits: FetchLimits, hosts: HostSlots,
                  extract_page: ExtractPage, read_pdf: ReadPdf, pdf_max_bytes: int = PDF_MAX_BYTES):
-        self.session, self.limits, self.hosts = session, limits, hosts
+        self.session, self.hosts = session, hosts
         self.extract_page, self.read_pdf = extract_page, read_pdf
+        self.limits = replace(limits, max_bytes=min(limits.max_bytes, PAGE_MAX_BYTES))
         self.pdf_limits = replace(limits, max_bytes=pdf_max_bytes)
 
     def complete(self, entries: list[Entry], mode: str, previous: dict[str, tuple[dict, str]]) -> list[Entry]:
-        """`previous`: identity -> (article record, body) of the last read of each document's page."""
-        return [self.complete_one(e, previous.get(e.identity)) if needs_article(e, mode) else _titled(e)
-                for e in entries]
+        """`previous`: identity -> (article record, body) of the last read of each document's page.
+        Pages are read as many at a time as a host allows (the host slots still bound each host)."""
+        wanted = [needs_article(e, mode) for e in entries]
+        if sum(wanted) <= 1:
+            return [self._safely(e, previous.get(e.identity)) if w else _titled(e) for e, w in zip(entries, wanted)]
+        with ThreadPoolExecutor(max_workers=max(1, self.hosts.per_host)) as pool:
+            done = [pool.submit(self._safely, e, previous.get(e.identity)) if w else None
+                    for e, w in zip(entries, wanted)]
+            return [d.result() if d else _titled(e) for e, d in zip(entries, done)]
+
+    def _safely(self, entry: Entry, previous: tuple[dict, str] | None) -> Entry:
+        """complete_one; a bug in Loa while reading one page costs that page, not the feed's entries."""
+        try:
+            return self.complete_one(entry, previous)
+        except Exception as exc:
+            log.exception("entry %s: unexpected error while reading its page %s", entry.identity, entry.link)
+            return _titled(entry, warning=f"Lỗi của Loa khi đọc trang {entry.link} ({type(exc).__name__}: {exc}); "
+                                          "thông báo được soạn từ phần tóm tắt của nguồn tin. Hãy báo lỗi này.")
 
     def complete_one(self, entry: Entry, previous: tuple[dict, str] | None) -> Entry:
         link = entry.link

@@ -176,3 +176,26 @@ def test_the_editor_sees_the_warning_in_loa_show_and_on_the_desk(tmp_path, monke
                                      "login_token": token, "next": "/desk/"})
     desk_page = client.get(f"/desk/notices/{n.id}").text
     assert "Cảnh báo khi đọc nguồn tin" in desk_page and "Không tải được bài viết gốc" in desk_page
+
+
+def test_an_item_linking_the_pdf_itself_takes_its_facts_from_the_pdf(cfg, db, tmp_path):
+    import shutil
+
+    from tests.portal import PORTALS
+
+    (tmp_path / "cong-van").mkdir()
+    shutil.copy(PORTALS / "gazette/van-ban/1532-qd-btp.pdf", tmp_path / "cong-van/1532.pdf")
+    (tmp_path / "cong-van/feed.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Văn bản đến</title>'
+        "<item><title></title><link>/cong-van/1532.pdf</link>"
+        "<description>Công bố thủ tục hành chính mới trong lĩnh vực hộ tịch, thực hiện tại Bộ phận Một cửa cấp xã.</description>"
+        "</item></channel></rss>", encoding="utf-8")
+    portal = PortalServer(tmp_path)
+    try:
+        report = ingest(cfg, db, portal, "cong-van")
+    finally:
+        portal.close()
+    n = db.notice(report.drafted[0])
+    assert n.title == "Công bố thủ tục hành chính mới trong lĩnh vực hộ tịch, thực hiện tại Bộ phận Một cửa cấp xã"
+    assert (n.meta.number, n.meta.issued_on, n.meta.signer) == ("1532/QĐ-BTP", "2025-06-10", "Lê Thị Thu Hà")
+    assert n.files == [f"{portal.base}/cong-van/1532.pdf"] and n.warnings == []
