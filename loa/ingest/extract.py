@@ -49,6 +49,7 @@ def extract_article(content: bytes, url: str, content_type: str | None = None, *
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError(f"the page is not readable HTML ({exc})") from None
     attachments = document_links(tree, url)
+    unwrap_layout_tables(tree)
     doc = trafilatura.bare_extraction(
         tree, url=url, with_metadata=want_title, include_links=True, include_tables=True,
         include_comments=False, favor_precision=True)
@@ -75,6 +76,30 @@ def _with_meta_charset(content: bytes, content_type: str | None) -> str | None:
         return content_type
     found = _META_CHARSET.search(content[:4096])
     return f"text/html; charset={found.group(1).decode('ascii')}" if found else content_type
+
+
+# --- layout tables ----------------------------------------------------------
+
+
+def unwrap_layout_tables(tree: lxml.html.HtmlElement) -> None:
+    """Tables that lay out a page (older portals put menu, article and side boxes in the cells of one
+    table) become divs, so the extractor weighs each cell as a block instead of keeping or dropping the
+    whole page; data tables (a document's facts, a list of procedures) stay tables."""
+    for table in list(tree.iter("table")):
+        if _is_layout(table):
+            for element in [table, *table.iter("tbody", "thead", "tfoot", "tr", "td", "th")]:
+                element.tag = "div"
+                for attr in ("width", "height", "colspan", "rowspan", "valign", "align", "cellpadding", "cellspacing"):
+                    element.attrib.pop(attr, None)
+
+
+def _is_layout(table) -> bool:
+    if table.find(".//table") is not None or table.find(".//form") is not None:
+        return True
+    cells = list(table.iter("td", "th"))
+    longest = max((len(collapse_whitespace("".join(c.itertext()))) for c in cells), default=0)
+    blocks = sum(1 for c in cells for _ in c.iter("p", "div", "br", "ul", "img"))
+    return longest > 400 or blocks > 2 * max(1, len(cells))
 
 
 # --- the văn bản's own files ------------------------------------------------
@@ -112,11 +137,11 @@ def _in_aside(element) -> bool:
 
 # Headings that open a box of the portal's, never the article's: everything under one goes.
 _SECTION_HEADINGS = re.compile(
-    r"^(?:tin|bài|bài viết|văn bản)(?: khác| liên quan| cùng chuyên mục| mới| đã đưa| mới nhất)(?: khác)?|"
+    r"^(?:các |những )?(?:tin|bài|bài viết|văn bản)(?: khác| liên quan| cùng chuyên mục| mới| đã đưa| mới nhất)(?: khác)?|"
     r"^(?:đọc|xem) nhiều(?: nhất)?|^tin (?:nổi bật|xem nhiều|đọc nhiều|tiêu điểm)|^thống kê truy cập|"
     r"^lượt truy cập|^(?:ý kiến|bình luận)(?: bạn đọc| của bạn)?|^gửi (?:ý kiến|bình luận)(?: phản hồi)?|"
     r"^bình luận|^chia sẻ|^từ khóa|^tags?|^thăm dò ý kiến|^liên kết(?: website)?|^lịch công tác|"
-    r"^chuyên mục|^video|^thư viện ảnh|^quảng cáo",
+    r"^chuyên mục|^danh mục|^video|^thư viện ảnh|^quảng cáo",
     re.IGNORECASE)
 # A counter or statistics line, whole ("Lượt xem: 1967", "Đang truy cập 53", "Tổng truy cập 4.713.902").
 _COUNTER = (r"(?:số )?lượt (?:xem|đọc|truy cập|thích)|đang (?:truy cập|trực tuyến|online)|online|hôm nay|hôm qua|"
@@ -126,7 +151,8 @@ _COUNTER_LINE = re.compile(rf"^(?:(?:{_COUNTER})\s*[:：]?\s*[\d.,]+\s*[|·•-]
 # A short line of the page's tools, made only of these words.
 _TOOL_WORDS = re.compile(
     r"(?<!\w)(?:chia sẻ|facebook|zalo|twitter|x|email|gửi email|in bài(?: viết)?|in trang|lên đầu trang|về đầu trang|"
-    r"cỡ chữ|a|trở về|quay lại|bản in|lưu bài|sao chép liên kết|copy link|trang chủ|thích|trả lời)(?!\w)|[|:·•/»›+-]",
+    r"cỡ chữ|a|trở về|quay lại|bản in|lưu bài|sao chép liên kết|copy link|trang chủ|đầu trang|thích|trả lời)(?!\w)|"
+    r"[][|:·•/»›+()-]",
     re.IGNORECASE)
 # A line of publication facts with a counter in it ("Ngày đăng: 15/12/2025 08:30 | Lượt xem: 1967").
 _DATELINE = re.compile(r"(?:ngày đăng|cập nhật|đăng lúc|ngày cập nhật|\d{1,2}/\d{1,2}/\d{4})", re.IGNORECASE)
@@ -157,7 +183,13 @@ def _is_furniture(block, text: str) -> bool:
         return True
     if len(text) <= 80 and not _TOOL_WORDS.sub("", text).strip():
         return True
-    return _only_file_links(block, text)
+    return _only_file_links(block, text) or _list_of_links(block, text)
+
+
+def _list_of_links(block, text: str) -> bool:
+    """Other news whose box title the extractor dropped: two or more links making most of the text."""
+    links = [collapse_whitespace("".join(a.itertext())) for a in block.iter("a")]
+    return len(links) >= 2 and sum(map(len, links)) >= 0.6 * len(text)
 
 
 def _only_file_links(block, text: str) -> bool:
