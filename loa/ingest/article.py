@@ -96,7 +96,8 @@ class ArticleReader:
 
     def complete_one(self, entry: Entry, previous: tuple[dict, str] | None) -> Entry:
         link = entry.link
-        old, old_body = previous if previous and previous[0].get("url") == link else ({}, "")
+        # validators only with a text to keep: a 304 must never leave the entry with nothing
+        old, old_body = previous if previous and previous[0].get("url") == link and previous[1] else ({}, "")
         try:
             with self.hosts(link):
                 page = fetch(link, etag=old.get("etag"), last_modified=old.get("last_modified"),
@@ -105,7 +106,8 @@ class ArticleReader:
             return _titled(entry, warning=f"Không tải được bài viết gốc {link} ({exc.reason}: {_what(exc)}). "
                            "Thông báo được soạn từ phần tóm tắt của nguồn tin; hãy mở liên kết để kiểm tra trước khi duyệt.")
         if page.not_modified and old_body:
-            got = Extracted(title=old.get("title", ""), body_html=old_body, attachments=tuple(old.get("attachments", ())))
+            got = Extracted(title=old.get("title", ""), body_html=old_body, text=html_to_text(old_body),
+                            attachments=tuple(old.get("attachments", ())))
         elif _is_pdf(page):
             # the link is the văn bản itself: its facts are what can be read
             got = Extracted(attachments=(page.final_url,))

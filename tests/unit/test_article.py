@@ -161,3 +161,23 @@ def test_a_304_keeps_the_text_read_last_time(monkeypatch):
     (done,) = reader.complete([entry(link=link)], "auto", {link: old})
     assert sent == {"etag": '"v1"', "last_modified": "Mon, 15 Dec 2025 01:00:00 GMT"}
     assert done.body_html == "<p>Toàn văn đã đọc lần trước.</p>" and done.warnings == ()
+
+
+def test_no_validators_are_sent_when_the_last_read_kept_no_text(monkeypatch):
+    from loa.ingest import article
+    from loa.ingest.fetch import FetchResult
+
+    sent = {}
+
+    def fetch(url, etag=None, last_modified=None, **kw):
+        sent.update(etag=etag, last_modified=last_modified)
+        return FetchResult(url, url, False, b"<html><body><p>x</p></body></html>", "text/html", '"v2"', None, 0.01)
+
+    monkeypatch.setattr(article, "fetch", fetch)
+    link = "https://x.example/a.htm"
+    failed_last_time = ({"url": link, "etag": '"v1"', "last_modified": None, "title": "", "attachments": []}, "")
+    reader = ArticleReader(session=None, limits=FetchLimits(), hosts=HostSlots(),
+                           extract_page=lambda *a: Extracted(body_html="<p>Toàn văn.</p>", text="Toàn văn."),
+                           read_pdf=lambda b: "unused")
+    (done,) = reader.complete([entry(link=link)], "auto", {link: failed_last_time})
+    assert sent == {"etag": None, "last_modified": None} and done.body_html == "<p>Toàn văn.</p>"
