@@ -10,6 +10,7 @@ feed gave it, with a warning the editor sees on the desk and in `loa show`.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from collections.abc import Callable
@@ -74,10 +75,15 @@ class ArticleReader:
         self.limits = replace(limits, max_bytes=min(limits.max_bytes, PAGE_MAX_BYTES))
         self.pdf_limits = replace(limits, max_bytes=pdf_max_bytes)
 
-    def complete(self, entries: list[Entry], mode: str, previous: dict[str, tuple[dict, str]]) -> list[Entry]:
+    def complete(self, entries: list[Entry], mode: str, previous: dict[str, tuple[dict, str]],
+                 feed_url: str = "") -> list[Entry]:
         """`previous`: identity -> (article record, body) of the last read of each document's page.
-        Pages are read as many at a time as a host allows (the host slots still bound each host)."""
-        wanted = [needs_article(e, mode) for e in entries]
+        Pages are read as many at a time as a host allows (the host slots still bound each host).
+        A link into a private network is not followed unless the feed itself is served from one."""
+        entries = [e if not e.link or not needs_article(e, mode) or reachable(e.link, feed_url) else
+                   replace(e, warnings=(*e.warnings, _PRIVATE.format(link=e.link)), article={"refused": e.link})
+                   for e in entries]
+        wanted = [needs_article(e, mode) and not (e.article or {}).get("refused") for e in entries]
         if sum(wanted) <= 1:
             return [self._safely(e, previous.get(e.identity)) if w else _titled(e) for e, w in zip(entries, wanted)]
         with ThreadPoolExecutor(max_workers=max(1, self.hosts.per_host)) as pool:
@@ -150,6 +156,26 @@ class ArticleReader:
             return _titled(entry, warning=f"Không đọc được tệp văn bản {pdf.final_url} ({facts}). "
                                           "Số hiệu, ngày ban hành, người ký cần nhập tay nếu trang không ghi.")
         return _titled(replace(entry, found_meta=merge_meta(entry.found_meta or DocumentMeta(), facts)))
+
+
+_PRIVATE = ("Liên kết {link} trỏ vào mạng nội bộ, khác với nguồn tin, nên Loa không tải trang này. "
+            "Thông báo được soạn từ phần tóm tắt của nguồn tin; hãy kiểm tra nguồn tin trước khi duyệt.")
+
+
+def reachable(link: str, feed_url: str) -> bool:
+    """False for a link to a loopback, private or link-local address (or localhost) from a feed that is
+    not itself on one: a feed's content must not make Loa fetch the operator's own services."""
+    def private(url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        if host == "localhost" or host.endswith(".localhost"):
+            return True
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False  # a name: resolved by the network, as the feed's own name is
+        return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+
+    return not private(link) or private(feed_url)
 
 
 def _what(exc: FeedError) -> str:

@@ -111,7 +111,8 @@ def ingest_feed(store: Store, cfg: Config, feed: Feed, *, pool: ParsePool | None
         # only new texts: a page is read once per change of its entry, not on every pass
         reader = ArticleReader(session=session, limits=limits, hosts=hosts, extract_page=pool.extract_page,
                                read_pdf=pool.read_pdf)
-        fresh = reader.complete(fresh, feed.fetch_article, store.previous_articles([e.identity for e in fresh]))
+        fresh = reader.complete(fresh, feed.fetch_article, store.previous_articles([e.identity for e in fresh]),
+                                feed_url=feed.url)
         understood: list[Understood] = pool.understand(feed.url, fresh, feed.area)
         changes, drafted = store.record_poll(
             feed.url, name=feed.name, title=parsed.title, etag=fetched.etag, last_modified=fetched.last_modified,
@@ -125,7 +126,7 @@ def ingest_feed(store: Store, cfg: Config, feed: Feed, *, pool: ParsePool | None
             feed.url, "store_error", f"its entries could not be stored ({type(exc).__name__}: {cause}); "
             "nothing of it was kept and it is read again next pass", True))
     report.skipped = [{"title": k.title, "link": k.link, "reason": k.reason} for k in parsed.skipped]
-    report.articles = sum(1 for e in fresh if e.article)
+    report.articles = sum(1 for e in fresh if (e.article or {}).get("url"))  # pages fetched
     report.warnings = [f"{e.title}: {w}" for e in fresh for w in e.warnings]
     report.documents = [asdict(d) for d in drafted]
     report.drafted = list(dict.fromkeys(d.notice_id for d in drafted))

@@ -181,3 +181,28 @@ def test_no_validators_are_sent_when_the_last_read_kept_no_text(monkeypatch):
                            read_pdf=lambda b: "unused")
     (done,) = reader.complete([entry(link=link)], "auto", {link: failed_last_time})
     assert sent == {"etag": None, "last_modified": None} and done.body_html == "<p>Toàn văn.</p>"
+
+
+@pytest.mark.parametrize("link,feed_url,ok", [
+    ("https://baochinhphu.vn/a.htm", "https://baochinhphu.vn/rss", True),
+    ("http://127.0.0.1:4200/api/admin", "https://baochinhphu.vn/rss", False),  # the Prefect API
+    ("http://localhost:8000/desk/", "https://caobang.gov.vn/rss", False),
+    ("http://192.168.1.10/router", "https://caobang.gov.vn/rss", False),
+    ("http://169.254.169.254/latest/meta-data/", "https://caobang.gov.vn/rss", False),
+    ("http://10.0.0.5/tin/1.html", "http://10.0.0.5/rss", True),  # an intranet portal's own pages
+    ("http://127.0.0.1:8080/tin/1.html", "http://127.0.0.1:8080/feed.xml", True),
+])
+def test_a_feed_cannot_make_loa_fetch_private_addresses(link, feed_url, ok):
+    from loa.ingest.article import reachable
+
+    assert reachable(link, feed_url) is ok
+
+
+def test_a_refused_link_is_a_warning_and_is_never_fetched(monkeypatch):
+    from loa.ingest import article
+
+    monkeypatch.setattr(article, "fetch", lambda *a, **k: pytest.fail("a private address was fetched"))
+    reader = ArticleReader(session=None, limits=FetchLimits(), hosts=HostSlots(),
+                           extract_page=lambda *a: Extracted(error="unused"), read_pdf=lambda b: "unused")
+    (done,) = reader.complete([entry(link="http://127.0.0.1:4200/api")], "auto", {}, feed_url="https://x.gov.vn/rss")
+    assert done.summary_html == LEAD and len(done.warnings) == 1 and "mạng nội bộ" in done.warnings[0]
