@@ -28,8 +28,11 @@ from loa.model import DocumentMeta, Entry
 
 log = logging.getLogger(__name__)
 
-# A feed text shorter than this is a lead, not the document.
+# A feed text of one paragraph shorter than SUMMARY_CHARS, or of any shape shorter than LEAD_CHARS,
+# is a lead, not the document.
 SUMMARY_CHARS = 600
+LEAD_CHARS = 200
+_PARAGRAPH = re.compile(r"<(?:p|li)\b", re.IGNORECASE)
 # The văn bản's PDF is read for its facts only up to this size (a scanned 200-page annex is not).
 PDF_MAX_BYTES = 5 * 1024 * 1024
 # An article page larger than this is no article (extraction time grows with the page).
@@ -46,7 +49,10 @@ def needs_article(entry: Entry, mode: str) -> bool:
     if mode == "always" or not entry.title:
         return True
     text = html_to_text(entry.summary_html)
-    return len(text) < SUMMARY_CHARS or bool(_CUT_OFF.search(text))
+    if _CUT_OFF.search(text) or len(text) < LEAD_CHARS:
+        return True
+    # a lead is one paragraph; two or more short ones are the whole (short) text
+    return len(text) < SUMMARY_CHARS and len(_PARAGRAPH.findall(entry.summary_html)) < 2
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,11 @@ def entry(title="Kế hoạch cải cách hành chính năm 2026", summary=LEAD,
 @pytest.mark.parametrize("summary,title,mode,needed", [
     (LEAD, "Kế hoạch", "auto", True),  # a lead sentence
     (FULL, "Kế hoạch", "auto", False),  # the whole text is in the feed
+    ("<p>Ủy ban nhân dân xã thông báo lịch tiếp nhận hồ sơ đăng ký hộ kinh doanh trong tháng 12.</p>"
+     "<p>Người dân mang theo căn cước và giấy tờ liên quan khi đến Bộ phận Một cửa của xã.</p>"
+     "<p>Thời gian: sáng từ 7 giờ 30 đến 11 giờ 30, chiều từ 13 giờ 30 đến 17 giờ các ngày làm việc.</p>",
+     "Lịch tiếp nhận hồ sơ", "auto", False),  # short, but whole paragraphs: the whole text
+    ("<p>UBND tỉnh ban hành kế hoạch.</p><p>Xem chi tiết.</p>", "Kế hoạch", "auto", True),  # too short to be all
     (FULL[:-4] + " Xem tiếp »</p>", "Kế hoạch", "auto", True),  # cut off with a "read more"
     (FULL[:-4] + "…</p>", "Kế hoạch", "auto", True),
     (FULL, "", "auto", True),  # no title: the page has one
