@@ -64,6 +64,11 @@ class Feed:
     url: str
     name: str
     area: str  # default target area path for documents from this feed
+    # read the linked article: "auto" when the entry's text is a summary, "always", or "never"
+    fetch_article: str = "auto"
+
+
+FETCH_ARTICLE = ("auto", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -382,7 +387,11 @@ def _load_feeds(cfg: Config, file: Path) -> None:
             url = (file.parent / url[len("file://"):]).resolve().as_uri()
         name = _get(item, "name", str, file, where, url)
         area = _check_area(cfg, _get(item, "area", str, file, where), file, where + "area")
-        cfg.feeds.append(Feed(url=url, name=name, area=area))
+        fetch_article = _get(item, "fetch_article", str, file, where, "auto")
+        if fetch_article not in FETCH_ARTICLE:
+            raise ConfigError(str(file), where + "fetch_article",
+                              f"{fetch_article!r} must be one of {', '.join(FETCH_ARTICLE)}")
+        cfg.feeds.append(Feed(url=url, name=name, area=area, fetch_article=fetch_article))
 
 
 def _load_publishing(cfg: Config, file: Path) -> None:

@@ -71,6 +71,11 @@ class Entry:
     link: str | None
     published: datetime | None
     content_hash: str  # of title + summary: changes when the entry is amended
+    # what the linked page added (loa/ingest/article.py), when the entry's own text was a summary
+    body_html: str = ""  # the article's main text, sanitised; summary_html stays the feed's lead
+    article: dict | None = None  # url, validators, page title and the văn bản's files, as stored
+    found_meta: DocumentMeta | None = None  # facts read from the link or the văn bản's PDF
+    warnings: tuple[str, ...] = ()  # what went wrong reading the page, for the editor
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,8 @@ class NoticeView:
     content_areas: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     variants: dict[str, str] = field(default_factory=dict)  # channel -> text
+    warnings: list[str] = field(default_factory=list)  # ingest's, about reading the source (editor only)
+    files: list[str] = field(default_factory=list)  # the văn bản's own files (PDF/DOC) linked from its page
 
     @property
     def topic_id(self) -> str:

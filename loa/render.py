@@ -7,6 +7,7 @@ StrictUndefined turns a typo in a template into an error, not a blank.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -63,6 +64,14 @@ def truncate_words(text: str, limit: int) -> str:
     return cut + "…"
 
 
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|tr|blockquote|table|ul|ol|div)>|<br\s*/?>", re.IGNORECASE)
+
+
+def paragraphs(html: str) -> list[str]:
+    """The text of each block of `html`, in order: one read-aloud line each."""
+    return [t for t in (html_to_text(part) for part in _BLOCK_END.split(html)) if t]
+
+
 class Renderer:
     """Turns a document into channel variants. One instance per process; templates are cached."""
 
@@ -73,11 +82,15 @@ class Renderer:
         self._templates: dict = {}
 
     def variants(self, *, title: str, summary_html: str, meta: DocumentMeta, source_url: str | None,
-                 area_names: list[str], text: str | None = None) -> dict[str, str]:
-        """`text` is html_to_text(summary_html), when the caller has it already."""
+                 area_names: list[str], text: str | None = None, body_html: str = "",
+                 files: tuple[str, ...] = ()) -> dict[str, str]:
+        """`text` is html_to_text(summary_html), when the caller has it already. `body_html` is the linked
+        article's full text when the feed gave only a lead (`summary_html`): the website, radio and print
+        carry both, the boards the lead alone. `files` are the văn bản's own files, linked on the web."""
         text = html_to_text(summary_html) if text is None else text
+        spoken = "\n".join([text, *paragraphs(body_html)]) if body_html else text
         ctx = dict(title=title, summary_html=summary_html, text=text, meta=meta, source_url=source_url,
-                   areas=area_names)
+                   areas=area_names, body_html=body_html, spoken=spoken, files=files)
         board = self._template("board/notice.txt").render(ctx)
         script = self._template("radio/script.txt").render(ctx)
         return {

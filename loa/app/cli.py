@@ -160,6 +160,10 @@ def show(notice_id: int = typer.Argument(..., metavar="ID"),
     if n.meta.number:
         out.print(f"document {n.meta.doc_type or ''} {n.meta.number} {n.meta.issuer or ''}")
     out.print(f"source {n.source_url or '-'}  why: {'; '.join(n.reasons) or '-'}")
+    for warning in n.warnings:  # reading the source went wrong: the editor checks before approving
+        out.print(f"warning: {warning}", markup=False, highlight=False)
+    for file in n.files:
+        out.print(f"file {file}", markup=False, highlight=False)
     for name, body in n.variants.items():
         out.rule(name)
         out.print(body, markup=False, highlight=False)

@@ -13,6 +13,7 @@ import logging
 import mimetypes
 import os
 import socket
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
 )
+_PAGE_ACCEPT = "text/html, application/xhtml+xml, application/pdf;q=0.9, */*;q=0.5"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,21 @@ class FetchResult:
     elapsed: float
 
 
+class HostSlots:
+    """At most `per_host` fetches at a time per host, feeds and the pages they link alike, across the
+    threads of a pass (politeness towards small government servers)."""
+
+    def __init__(self, per_host: int = 2):
+        self.per_host = per_host
+        self._slots: dict[str, threading.Semaphore] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, url: str) -> threading.Semaphore:
+        host = urlsplit(url).hostname or "local files"
+        with self._lock:
+            return self._slots.setdefault(host, threading.Semaphore(self.per_host))
+
+
 def make_session(user_agent: str = "Loa/0.1 (+administrative-reform notices)") -> requests.Session:
     """One session shared by a whole pass (threads included): keep-alive connections per host."""
     session = requests.Session()
@@ -78,8 +95,11 @@ def fetch(
     last_modified: str | None = None,
     session: requests.Session | None = None,
     limits: FetchLimits = FetchLimits(),
+    feed: bool = True,
 ) -> FetchResult:
-    budget = _Budget(url, limits)
+    """`feed` False: a linked article page or a văn bản's file, fetched with the same limits and
+    conditional GET, where an HTML body is what is wanted rather than a wrong URL."""
+    budget = _Budget(url, limits, feed)
     scheme = urlsplit(url).scheme.lower()
     if scheme == "file":
         return _fetch_file(budget, last_modified)
@@ -100,6 +120,7 @@ class _Budget:
 
     url: str
     limits: FetchLimits
+    feed: bool = True
     started: float = field(default_factory=time.monotonic)
 
     def elapsed(self) -> float:
@@ -179,6 +200,8 @@ def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[st
 def _get(budget: _Budget, session: requests.Session, url: str, headers: dict[str, str]) -> requests.Response:
     budget.check()
     limits = budget.limits
+    if not budget.feed:
+        headers = headers | {"Accept": _PAGE_ACCEPT}
     with _as_feed_errors(budget):
         return session.get(
             url,
@@ -210,7 +233,7 @@ def _result(budget: _Budget, response: requests.Response, final_url: str, etag: 
     if not 200 <= response.status_code < 300:
         raise _http_error(budget.url, response.status_code, response.reason)
     body = _read_capped(budget, response)
-    _check_body(budget.url, body, content_type)
+    _check_body(budget.url, body, content_type, budget.feed)
     return _make_result(budget, final_url, body, content_type, headers.get("ETag"), headers.get("Last-Modified"))
 
 
@@ -279,10 +302,10 @@ def _too_large(url: str, max_bytes: int, why: str) -> FeedError:
     return FeedError(url, "too_large", f"the feed is over the {max_bytes:,}-byte limit ({why}); check that the URL is a feed, or raise max_bytes")
 
 
-def _check_body(url: str, body: bytes, content_type: str | None) -> None:
+def _check_body(url: str, body: bytes, content_type: str | None, feed: bool = True) -> None:
     if not body.strip():
         raise FeedError(url, "empty", "the server answered with an empty body; it is tried again next pass, and if it stays empty tell the feed's publisher", True)
-    if looks_like_html(body):
+    if feed and looks_like_html(body):
         raise FeedError(
             url,
             "not_a_feed",
@@ -335,5 +358,5 @@ def _fetch_file(budget: _Budget, last_modified: str | None) -> FetchResult:
     if len(body) > budget.limits.max_bytes:
         raise _too_large(budget.url, budget.limits.max_bytes, "the file is larger")
     content_type = mimetypes.guess_type(path.name)[0]
-    _check_body(budget.url, body, content_type)
+    _check_body(budget.url, body, content_type, budget.feed)
     return _make_result(budget, budget.url, body, content_type, None, stamp)

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import feedparser
 
 from loa.errors import FeedError
+from loa.ingest.classify import extract_meta
 from loa.ingest.sanitize import collapse_whitespace, html_to_text, sanitize_html
 from loa.model import Entry
 
@@ -30,6 +31,16 @@ class ParsedFeed:
     link: str | None
     entries: list[Entry]
     bozo_warning: str | None  # set when the feed was usable but not clean (bad XML, wrong encoding)
+    skipped: tuple[Skipped, ...] = ()  # items with nothing to make a notice from (a video, a gallery)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An item left out on purpose, and why (shown in the ingest report)."""
+
+    title: str
+    link: str | None
+    reason: str
 
 
 def parse_feed(content: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
@@ -46,14 +57,17 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
         sanitize_html=False,
         resolve_relative_uris=False,
     )
-    entries = [e for e in (_entry(item, url) for item in result.entries) if e]
-    _check_usable(result, entries, text, url)
+    read = [_entry(item, url) for item in result.entries]
+    entries = [e for e in read if isinstance(e, Entry)]
+    skipped = tuple(e for e in read if isinstance(e, Skipped))
+    _check_usable(result, entries or list(skipped), text, url)
     feed = result.feed
     return ParsedFeed(
         title=_text_of(feed.get("title_detail"), feed.get("title", "")),
         link=_web_link(feed.get("link"), url),
         entries=entries,
         bozo_warning="; ".join(w for w in (encoding_warning, _bozo_message(result)) if w) or None,
+        skipped=skipped,
     )
 
 
@@ -174,13 +188,21 @@ def _bozo_message(result) -> str | None:
 # --- entries ----------------------------------------------------------------
 
 
-def _entry(item, feed_url: str) -> Entry | None:
+def _entry(item, feed_url: str) -> Entry | Skipped | None:
     title = _text_of(item.get("title_detail"), item.get("title", ""))
     summary = _summary_html(item, feed_url)
-    if not title and not html_to_text(summary):
-        return None
+    text = html_to_text(summary)
     link = _web_link(item.get("link"), feed_url)
+    media = _media_only(item, title, text, link)
+    if media:
+        return Skipped(title, link, f"{media} only, no text to make a notice from")
+    # A gazette-style item has no title: the description's first sentence stands in for it (else the
+    # linked page's title, or the document number in the link, once the page is read).
+    title = title or title_from_text(text)
+    if not title and not text and not link:
+        return None
     digest = hashlib.sha256(f"{title}\n{collapse_whitespace(summary)}".encode("utf-8")).hexdigest()
+    number = number_from_link(link)
     return Entry(
         identity=_identity(item.get("id"), link, digest),
         title=title,
@@ -188,7 +210,76 @@ def _entry(item, feed_url: str) -> Entry | None:
         link=link,
         published=_published(item),
         content_hash=digest,
+        found_meta=extract_meta("", f"Số: {number}") if number else None,
     )
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
+
+
+def title_from_text(text: str, limit: int = 160) -> str:
+    """A title for an untitled item: the text's first sentence, cut at a word if it is long."""
+    first = _SENTENCE_END.split(text, 1)[0].rstrip(".") if text else ""
+    if len(first) <= limit:
+        return first
+    return first[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-–") + "…"
+
+
+_VIDEO_PATH = re.compile(r"/(?:video|videos|clip|truyen-hinh|tv|podcast|audio)/", re.IGNORECASE)
+_PHOTO_PATH = re.compile(r"/(?:anh|photo|photos|album|gallery|infographic|multimedia|emagazine)/", re.IGNORECASE)
+_MEDIA_TITLE = re.compile(r"^\s*\[?(video|clip|podcast|audio|ảnh|photo|infographic|phóng sự ảnh)\b", re.IGNORECASE)
+
+
+def _media_only(item, title: str, text: str, link: str | None) -> str | None:
+    """"video" or "images" when the item carries media and no text beyond its title, else None."""
+    if text and _norm_words(text) != _norm_words(title):
+        return None
+    types = [str(e.get("type", "")) for e in item.get("enclosures") or []]
+    types += [str(m.get("type") or m.get("medium") or "") for m in item.get("media_content") or []]
+    raw = " ".join(str(d.get("value", "")) for d in [item.get("summary_detail") or {}, *(item.get("content") or [])])
+    titled = _MEDIA_TITLE.match(title or "")
+    if any(t.startswith(("video", "audio")) for t in types) or re.search(r"<(?:video|iframe)\b", raw, re.I) \
+            or _VIDEO_PATH.search(link or "") or (titled and titled.group(1).lower() in ("video", "clip", "podcast", "audio")):
+        return "video"
+    if any(t.startswith("image") for t in types) or re.search(r"<img\b", raw, re.I) \
+            or _PHOTO_PATH.search(link or "") or titled:
+        return "images"
+    return None
+
+
+def _norm_words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+# Gazette links carry the number: /van-ban/nghi-dinh-so-118-2025-nd-cp-46012.htm → 118/2025/NĐ-CP.
+_LINK_TYPES = {"nd": "NĐ", "qd": "QĐ", "nq": "NQ", "tt": "TT", "ttlt": "TTLT", "ct": "CT", "kh": "KH", "tb": "TB",
+               "hd": "HD", "cd": "CĐ", "bc": "BC", "ctr": "CTr", "da": "ĐA", "qc": "QC", "qyd": "QyĐ", "pa": "PA",
+               "kl": "KL"}
+_LINK_ISSUERS = {"ttg": "TTg", "hdnd": "HĐND", "bgddt": "BGDĐT", "bkhdt": "BKHĐT", "bnnptnt": "BNNPTNT",
+                 "bnnmt": "BNNMT", "ldtbxh": "LĐTBXH", "btnmt": "BTNMT", "bvhttdl": "BVHTTDL"}
+# Issuers' initials are consonants but for these; anything else with a vowel is a word of the slug.
+_VOWELLED_ISSUERS = frozenset({"ubnd", "bca", "byt", "ubdt", "ubmttq", "tandtc", "vksndtc", "ubtvqh"})
+_LINK_NUMBER = re.compile(
+    rf"(?<![a-z0-9])(\d{{1,5}})-(?:((?:19|20)\d\d)-)?(?:({'|'.join(sorted(_LINK_TYPES, key=len, reverse=True))})-"
+    r"([a-z][a-z0-9]{1,9})|(qh\d\d|ubtvqh\d\d))(?![a-z])")
+
+
+def number_from_link(link: str | None) -> str | None:
+    """The document number in a gazette-style link, written as the document writes it; None if none."""
+    if not link:
+        return None
+    path = urlsplit(link).path.lower()
+    slug = path.rstrip("/").rsplit("/", 1)[-1]
+    found = _LINK_NUMBER.search(slug)
+    if not found:
+        return None
+    number, year, kind, issuer, legislature = found.groups()
+    if issuer and not (issuer in _VOWELLED_ISSUERS or not re.search(r"[aeiouy]", issuer)):
+        return None  # a word of the title ("1-2025-hd-nhung-dieu-can-biet"), not an issuer's initials
+    if legislature:
+        return f"{number}/{year}/{legislature.upper()}" if year else None
+    code = f"{_LINK_TYPES[kind]}-{_LINK_ISSUERS.get(issuer, issuer.upper())}"
+    return f"{number}/{year}/{code}" if year else f"{number}/{code}"
 
 
 def _text_of(detail, value: str) -> str:

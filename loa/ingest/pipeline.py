@@ -7,10 +7,8 @@ failed to fetch or parse is stored; what a good feed brings is stored in one tra
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from urllib.parse import urlsplit
 
@@ -19,7 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from loa.config import Config, Feed
 from loa.errors import FeedError
-from loa.ingest.fetch import FetchLimits, fetch, make_session
+from loa.ingest.article import ArticleReader
+from loa.ingest.fetch import FetchLimits, HostSlots, fetch, make_session
 from loa.ingest.prepare import ParsePool, Understood
 from loa.model import Entry
 from loa.store import Store
@@ -40,6 +39,10 @@ class FeedReport:
     reason: str | None = None
     error: str | None = None
     consecutive_failures: int = 0
+    # items left out on purpose: {"title", "link", "reason"} (a video or a gallery with no text)
+    skipped: list[dict] = field(default_factory=list)
+    articles: int = 0  # linked pages read for the full text of new entries
+    warnings: list[str] = field(default_factory=list)  # per entry, as stored with the document
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -66,13 +69,10 @@ def ingest_many(store: Store, cfg: Config, feeds: list[Feed], *, threads: int = 
     own_pool = pool is None
     pool = pool or ParsePool(cfg, ParsePool.size_for(len(feeds)))
     session = make_session()
-    hosts: dict[str, threading.Semaphore] = {}
-    for feed in feeds:
-        hosts.setdefault(host_of(feed.url), threading.Semaphore(per_host))
+    hosts = HostSlots(per_host)
 
     def one(feed: Feed) -> FeedReport:
-        report = ingest_feed(store, cfg, feed, pool=pool, session=session, limits=limits,
-                             host_slot=hosts[host_of(feed.url)])
+        report = ingest_feed(store, cfg, feed, pool=pool, session=session, limits=limits, hosts=hosts)
         if on_done:
             on_done(report)
         return report
@@ -88,14 +88,15 @@ def ingest_many(store: Store, cfg: Config, feeds: list[Feed], *, threads: int = 
 
 def ingest_feed(store: Store, cfg: Config, feed: Feed, *, pool: ParsePool | None = None,
                 session: requests.Session | None = None, limits: FetchLimits = FetchLimits(),
-                host_slot: AbstractContextManager = nullcontext()) -> FeedReport:
-    """One feed. `host_slot` is held while fetching only, so the host's next feed is fetched
-    while this one is parsed."""
+                hosts: HostSlots | None = None) -> FeedReport:
+    """One feed. Its host's slot (`hosts`) is held while fetching only, so the host's next feed is
+    fetched while this one is parsed; linked article pages take their own host's slot."""
     report = FeedReport(url=feed.url, name=feed.name, status="ok")
     pool = pool or ParsePool(cfg)
+    hosts = hosts or HostSlots()
     etag, last_modified = store.feed_validators(feed.url)
     try:
-        with host_slot:
+        with hosts(feed.url):
             fetched = fetch(feed.url, etag=etag, last_modified=last_modified, session=session, limits=limits)
         if fetched.not_modified:
             store.record_feed_success(feed.url, name=feed.name, not_modified=True)
@@ -107,6 +108,11 @@ def ingest_feed(store: Store, cfg: Config, feed: Feed, *, pool: ParsePool | None
         known = store.known_texts([e.identity for e in entries])
         fresh = list({(e.identity, e.content_hash): e for e in entries
                       if e.content_hash not in known.get(e.identity, ())}.values())
+        # only new texts: a page is read once per change of its entry, not on every pass
+        reader = ArticleReader(session=session, limits=limits, hosts=hosts, extract_page=pool.extract_page,
+                               read_pdf=pool.read_pdf)
+        fresh = reader.complete(fresh, feed.fetch_article, store.previous_articles([e.identity for e in fresh]),
+                                feed_url=feed.url)
         understood: list[Understood] = pool.understand(feed.url, fresh, feed.area)
         changes, drafted = store.record_poll(
             feed.url, name=feed.name, title=parsed.title, etag=fetched.etag, last_modified=fetched.last_modified,
@@ -119,6 +125,9 @@ def ingest_feed(store: Store, cfg: Config, feed: Feed, *, pool: ParsePool | None
         return _failed(store, report, feed, FeedError(
             feed.url, "store_error", f"its entries could not be stored ({type(exc).__name__}: {cause}); "
             "nothing of it was kept and it is read again next pass", True))
+    report.skipped = [{"title": k.title, "link": k.link, "reason": k.reason} for k in parsed.skipped]
+    report.articles = sum(1 for e in fresh if (e.article or {}).get("url"))  # pages fetched
+    report.warnings = [f"{e.title}: {w}" for e in fresh for w in e.warnings]
     report.documents = [asdict(d) for d in drafted]
     report.drafted = list(dict.fromkeys(d.notice_id for d in drafted))
     report.entries = len(entries)

@@ -15,15 +15,19 @@ import os
 import threading
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+
 
 from loa.config import Config
 from loa.errors import FeedError
+from loa.ingest.article import Extracted, merge_meta
 from loa.ingest.classify import classify
+from loa.ingest.extract import ExtractError, extract_article
 from loa.ingest.parse import ParsedFeed, parse_feed
+from loa.ingest.pdfmeta import PdfError, meta_from_pdf
 from loa.ingest.sanitize import html_to_text
-from loa.model import Classification, Entry
+from loa.model import Classification, DocumentMeta, Entry
 from loa.render import Renderer
 
 log = logging.getLogger(__name__)
@@ -56,10 +60,15 @@ class Understanding:
         out = []
         for entry in entries:
             text = html_to_text(entry.summary_html)
-            cls = classify(entry.title, text, self.cfg.relevance)
+            body = html_to_text(entry.body_html) if entry.body_html else ""
+            # the full text (when the page was read) decides relevance and gives the facts
+            cls = classify(entry.title, f"{text} {body}" if body else text, self.cfg.relevance)
+            if entry.found_meta:
+                cls = replace(cls, meta=merge_meta(cls.meta, entry.found_meta))
+            files = tuple((entry.article or {}).get("attachments") or ())
             variants = self.renderer.variants(
                 title=entry.title, summary_html=entry.summary_html, meta=cls.meta, source_url=entry.link,
-                area_names=area_names, text=text) if cls.relevant else None
+                area_names=area_names, text=text, body_html=entry.body_html, files=files) if cls.relevant else None
             out.append(Understood(cls, variants))
         return out
 
@@ -101,6 +110,15 @@ class ParsePool:
 
     def parse(self, content: bytes, url: str, content_type: str | None) -> ParsedFeed:
         return self._run(url, _parse, content, url, content_type)
+
+    def extract_page(self, content: bytes, url: str, content_type: str | None, lead: str, title: str,
+                     want_title: bool) -> Extracted:
+        """The main text of a linked article page (loa/ingest/extract.py), or why there is none."""
+        return self._run(url, _extract_page, content, url, content_type, lead, title, want_title)
+
+    def read_pdf(self, content: bytes) -> DocumentMeta | str:
+        """Number, date and signer from a văn bản's PDF, or why they cannot be read."""
+        return self._run("a văn bản PDF", _read_pdf, content)
 
     def understand(self, url: str, entries: list[Entry], area: str) -> list[Understood]:
         """Classify the entries of feed `url` and render the relevant ones for `area`."""
@@ -182,3 +200,19 @@ def _parse(content: bytes, url: str, content_type: str | None) -> ParsedFeed:
 
 def _understand(entries: list[Entry], area: str) -> list[Understood]:
     return _worker(entries, area)
+
+
+def _extract_page(content: bytes, url: str, content_type: str | None, lead: str, title: str,
+                  want_title: bool) -> Extracted:
+    try:
+        a = extract_article(content, url, content_type, lead=lead, title=title, want_title=want_title)
+    except ExtractError as exc:
+        return Extracted(error=str(exc))
+    return Extracted(title=a.title, body_html=a.body_html, text=a.text, attachments=a.attachments)
+
+
+def _read_pdf(content: bytes) -> DocumentMeta | str:
+    try:
+        return meta_from_pdf(content)
+    except PdfError as exc:
+        return str(exc)

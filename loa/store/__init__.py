@@ -177,6 +177,13 @@ class Store:
         with self.reading() as s:
             return ingest.known_texts(s, identities)
 
+    def previous_articles(self, identities: list[str]) -> dict[str, tuple[dict, str]]:
+        """identity -> (article record, body) last read from the document's linked page."""
+        if not identities:
+            return {}
+        with self.reading() as s:
+            return ingest.previous_articles(s, identities)
+
     def record_poll(self, feed_url: str, *, name: str, title: str | None, etag: str | None,
                     last_modified: str | None, items: list[tuple[Entry, Classification, dict[str, str] | None]],
                     areas: list[str]) -> tuple[list[EntryChange], list[ingest.Drafted]]:
@@ -345,6 +352,7 @@ class Store:
             expires_at=r.expires_at, meta=DocumentMeta(**(dv.meta or {})),
             content_areas=list(dv.content_areas or []), reasons=list(dv.reasons or []),
             variants={v.channel: v.body for v in r.variants if v.language == "vi"},
+            warnings=list(dv.warnings or []), files=list((dv.article or {}).get("attachments") or []),
         )
 
     def actions(self, notice_id: int) -> list[Action]:

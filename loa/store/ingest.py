@@ -120,6 +120,18 @@ def known_texts(s: Session, identities: Iterable[str]) -> dict[str, set[str]]:
     return {i: set(doc.texts) for i, doc in _load_documents(s, list(set(identities))).items() if doc.texts}
 
 
+_ARTICLES = (select(_documents.c.identity, _document_versions.c.article, _document_versions.c.body_html)
+             .join(_document_versions, _document_versions.c.document_id == _documents.c.id)
+             .where(_documents.c.identity.in_(_ids("identities")), _document_versions.c.article.is_not(None))
+             .order_by(_document_versions.c.version))
+
+
+def previous_articles(s: Session, identities: Iterable[str]) -> dict[str, tuple[dict, str]]:
+    """identity -> (article record, body) of the newest version whose linked page was read: what a
+    conditional GET of the page sends, and keeps when the page has not changed."""
+    return {i: (a, b) for i, a, b in s.execute(_ARTICLES, {"identities": list(set(identities))}) if a}
+
+
 def validators(s: Session, url: str) -> tuple[str | None, str | None]:
     row = s.execute(_VALIDATORS, {"url": url}).first()
     return (row.etag, row.last_modified) if row else (None, None)
@@ -183,6 +195,7 @@ def record_entries(s: Session, feed: int, items: list[tuple[Entry, Classificatio
             "content_hash": entry.content_hash, "relevant": cls.relevant, "score": cls.score,
             "reasons": list(cls.reasons), "content_areas": list(cls.content_areas),
             "meta": {k: v for k, v in vars(cls.meta).items() if v}, "fetched_at": now,
+            "body_html": entry.body_html, "article": entry.article, "warnings": list(entry.warnings),
         })
         doc.add(entry.content_hash, _Seen(-len(rows), version))  # id filled in below
         changes.append(EntryChange(kind, doc.id, -len(rows), version))

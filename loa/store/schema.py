@@ -106,6 +106,11 @@ class DocumentVersionRow(Base):
     content_areas: Mapped[list] = mapped_column(JSON, default=list)
     meta: Mapped[dict] = mapped_column(JSON, default=dict)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the linked article's main text when the feed gave a summary ("" when not fetched)
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # {"url", "etag", "last_modified", "title", "attachments"} of the article fetch, for the next conditional GET
+    article: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    warnings: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")  # shown to the editor
     document: Mapped[DocumentRow] = relationship(back_populates="versions")
     feed: Mapped[FeedRow | None] = relationship()
 
