@@ -15,6 +15,9 @@ from markupsafe import Markup
 
 from loa.ingest.sanitize import html_to_text, sanitize_html
 from loa.model import DocumentMeta
+from loa.prose import Prose, prose, sentences
+from loa.radio.facts import recap
+from loa.radio.script import body_lines, meta_sentences, sentence
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -51,7 +54,23 @@ def make_env(folder: Path = TEMPLATES) -> Environment:
     env.filters["vi_date"] = vi_date
     env.filters["vi_short_date"] = vi_short_date
     env.filters["safe_html"] = lambda html: Markup(sanitize_html(html or ""))
+    env.filters["sentence"] = sentence
     return env
+
+
+def board_gist(body: Prose, limit: int) -> str:
+    """The board variant: the notice's prose (no tables, no link labels) as whole sentences within `limit`
+    characters. Each board profile's template takes the sentences that fit its screen from it
+    (loa.board_text); an editor may rewrite it on the desk."""
+    out, used = [], -1
+    for s in (s for block in body.blocks for s in sentences(sentence(block))):
+        if used + 1 + len(s) > limit:
+            break
+        out.append(s)
+        used += 1 + len(s)
+    if not out and body.blocks:
+        return truncate_words(body.blocks[0], limit)
+    return " ".join(out)
 
 
 def truncate_words(text: str, limit: int) -> str:
@@ -76,13 +95,14 @@ class Renderer:
                  area_names: list[str], text: str | None = None) -> dict[str, str]:
         """`text` is html_to_text(summary_html), when the caller has it already."""
         text = html_to_text(summary_html) if text is None else text
+        body = prose(summary_html)
         ctx = dict(title=title, summary_html=summary_html, text=text, meta=meta, source_url=source_url,
-                   areas=area_names)
-        board = self._template("board/notice.txt").render(ctx)
+                   areas=area_names, meta_lines=meta_sentences(meta, body.facts),
+                   body_lines=body_lines(title, body), recap=recap(title, body.text))
         script = self._template("radio/script.txt").render(ctx)
         return {
             "website": self._template("website/variant.html").render(ctx),
-            "boards": truncate_words(board, self.board_max_chars),
+            "boards": board_gist(body, self.board_max_chars),
             "radio": "\n".join(self.read_aloud(line) for line in script.splitlines() if line.strip()),
             "print": self._template("print/variant.html").render(ctx),
         }

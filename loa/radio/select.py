@@ -78,7 +78,13 @@ class Rules:
     airings: int
     over_days: int
     max_seconds: float
-    fixed_seconds: float = 0.0  # intro + outro jingles
+    fixed_seconds: float = 0.0  # intro + outro jingles, the programme's opening and closing
+    bridge_seconds: float = 0.0  # "Tin tiếp theo." before each notice after the first (counted for every one)
+
+    def cost(self, c: "Candidate") -> float:
+        """A notice's airtime in the programme: with its bridge; an emergency twice, with "Xin nhắc lại"."""
+        once = c.seconds + self.bridge_seconds
+        return 2 * once if c.priority == Priority.EMERGENCY else once
 
     @property
     def per_day(self) -> int:
@@ -134,14 +140,14 @@ def select(candidates: list[Candidate], aired: dict[NoticeKey, Aired], carried: 
             out.silent.append(c)
         elif c.priority == Priority.EMERGENCY:
             out.scheduled.append(c)
-            used += c.seconds
-        elif c.seconds > room:
-            out.overflow.append((c, f"longer than the slot ({c.seconds / 60:.1f} min > {room / 60:.1f} min)"))
-        elif used + c.seconds <= room:
+            used += rules.cost(c)
+        elif (need := rules.cost(c)) > room:
+            out.overflow.append((c, f"longer than the slot ({need / 60:.1f} min > {room / 60:.1f} min)"))
+        elif used + need <= room:
             out.scheduled.append(c)
-            used += c.seconds
+            used += need
         else:
-            out.overflow.append((c, f"no room left ({c.seconds / 60:.1f} min needed, "
+            out.overflow.append((c, f"no room left ({need / 60:.1f} min needed, "
                                     f"{max(0.0, room - used) / 60:.1f} min left)"))
     return out
 

@@ -41,8 +41,14 @@ def station(sid="hong-viet", area="cao-bang/hoa-an/hong-viet", **kw) -> dict:
 class FakeMaker:
     """The audio seam: Vietnamese always, other languages when 'recorded'; lengths from `seconds`."""
 
-    def __init__(self, seconds: dict[int, float] | None = None, recorded: set[tuple[int, str]] = frozenset()):
+    def __init__(self, seconds: dict[int, float] | None = None, recorded: set[tuple[int, str]] = frozenset(),
+                 segment_seconds: float = 0.0):
         self.seconds, self.recorded, self.calls = seconds or {}, set(recorded), []
+        self.segment_seconds, self.said = segment_seconds, []
+
+    def segment(self, st, text, kind):
+        self.said.append((st.id, kind, text))
+        return Track(f"{kind}-{abs(hash(text)) % 10**8}.mp3", self.segment_seconds, text, "vi", folder="segments")
 
     def tracks(self, pairs):
         out = {}
@@ -166,7 +172,7 @@ def test_emergency_playlist_now_and_first_in_the_next_slot(store, tmp_path):
     cfg = radio_cfg(tmp_path, stations=[station(), station("tinh-tuc", "cao-bang/nguyen-binh/tinh-tuc")])
     a = notice(store, "Thông báo thường")
     e = notice(store, "Lũ quét: sơ tán ngay", areas=("cao-bang/hoa-an/hong-viet",), priority=Priority.EMERGENCY)
-    builder = Builder(cfg, store, FakeMaker({e.id: 900.0}))
+    builder = Builder(cfg, store, FakeMaker({e.id: 450.0}))
     now = schedule.occurrence(cfg.stations[0], "06:00", DAY, cfg.tz).starts_at - timedelta(hours=3)
     [rep] = builder.emergency(["hong-viet"], now)
     assert rep.kind == "emergency" and aired(rep) == [e.id] and rep.max_minutes is None
@@ -175,7 +181,7 @@ def test_emergency_playlist_now_and_first_in_the_next_slot(store, tmp_path):
     builder.emergency(["hong-viet"], now + timedelta(minutes=1))  # a retry: still one airing
     assert [r["kind"] for r in history.notice_airings(store, e.id)] == ["emergency"]
     [slot] = builder.next(["hong-viet"], now)  # the same day: an emergency has no quota, it airs in every slot
-    assert aired(slot) == [e.id, a.id]  # 15 min of emergency and 1 min of notice in a 20-min slot
+    assert aired(slot) == [e.id, a.id]  # 7.5 min of emergency read twice and 1 min of notice in a 20-min slot
     assert slot.scheduled[0]["airing"] == "2 of 3"
 
 
