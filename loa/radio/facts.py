@@ -17,7 +17,8 @@ _ANY_DATE = rf"(?:{_DATE}|{_DATE_WORDS})"
 _DEADLINE_WORD = (r"(?:trước|chậm nhất(?:\s+là|\s+vào)?|muộn nhất(?:\s+là)?|hạn chót(?:\s+là)?|hạn cuối(?:\s+là)?|"
                   r"thời hạn(?:\s+đến)?|không muộn hơn|đến hết|đến|hết hạn vào)")
 _DEADLINE = re.compile(
-    rf"(?:(?:từ|kể từ)\s+{_ANY_DATE}\s+(?:đến(?:\s+hết)?|tới)\s+{_ANY_DATE}|\b{_DEADLINE_WORD}\s+{_ANY_DATE})",
+    rf"(?:(?:từ|kể từ)\s+{_ANY_DATE}\s+(?:đến(?:\s+hết)?|tới)\s+{_ANY_DATE}|\b{_DEADLINE_WORD}\s+{_ANY_DATE}|"
+    rf"\b(?:hạn chót|hạn cuối|thời hạn|thời gian)\b[^,;.!?]{{0,40}}?\b(?:là|vào)\s+{_ANY_DATE})",
     re.IGNORECASE)
 _CLAUSE_STOP = re.compile(r"[,;:.!?()]|\s[–-]\s")
 

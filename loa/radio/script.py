@@ -72,6 +72,7 @@ def body_lines(title: str, body: Prose) -> list[str]:
     out = []
     for block in body.blocks:
         line = sentence(_BULLET.sub("", block))
+        line = line[:1].upper() + line[1:]  # a list item starts its own sentence
         if line and _key(line) not in said:
             said.add(_key(line))
             out.append(line)

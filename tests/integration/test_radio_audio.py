@@ -95,17 +95,22 @@ def test_every_produced_file_is_broadcast_ready(aired):
     jingles = sorted(p.name for p in (radio / "jingles").glob("*.mp3"))
     assert [j.split("-")[0] for j in jingles] == ["intro", "outro"]
     targets.update({j: -16.0 for j in jingles})
+    # the programme's sentences (opening, bridge, closing) for each station, in its voice and loudness
+    segments = sorted(p.name for p in (radio / "segments").glob("*.mp3"))
+    assert sorted(s.split("-")[0] for s in segments) == ["bridge", "bridge", "closing", "closing", "opening", "opening"]
     produced = sorted(p.name for p in (radio / "audio").glob("*.mp3")) + jingles
     assert sorted(targets) == sorted(produced)
-    for name, target in targets.items():
-        path = radio / ("jingles" if name in jingles else "audio") / name
+    folder = {**{j: "jingles" for j in jingles}, **{s: "segments" for s in segments}}
+    for name, target in [*targets.items(), *((s, None) for s in segments)]:
+        path = radio / folder.get(name, "audio") / name
         info = ffprobe(path)
         stream = info["streams"][0]
         assert (stream["codec_name"], stream["sample_rate"], stream["channels"]) == ("mp3", "22050", 1), name
         duration = float(info["format"]["duration"])
-        assert (1.0 if name in jingles else 8.0) < duration < 60.0, (name, duration)
+        assert (1.0 if name in folder else 8.0) < duration < 60.0, (name, duration)
         measured = loudness(path)
-        assert abs(measured - target) <= TOLERANCE_LU, f"{name}: {measured} LUFS, target {target}"
+        near = [target] if target is not None else [-16.0, -20.0]  # a segment is its station's
+        assert min(abs(measured - t) for t in near) <= TOLERANCE_LU, f"{name}: {measured} LUFS, target {near}"
     tags = ffprobe(radio / "audio" / f"notice-{n.id}-v1-tay.mp3")["format"]["tags"]
     assert tags["title"] == n.title and tags["language"] == "tyz" and tags["comment"] == f"loa notice {n.id} v1"
 
@@ -117,7 +122,8 @@ def test_playlist_durations_match_the_files(aired):
     lines = text.splitlines()
     assert lines[0] == "#EXTM3U"
     entries = list(zip(lines[2::2], lines[3::2]))
-    assert [Path(p).name.split("-")[0] for _, p in entries] == ["intro", "notice", "notice", "outro"]
+    assert [Path(p).name.split("-")[0] for _, p in entries] == ["intro", "opening", "notice", "notice", "closing",
+                                                                 "outro"]
     for extinf, rel in entries:
         seconds = int(re.match(r"#EXTINF:(\d+),", extinf).group(1))
         actual = float(ffprobe((radio / "stations" / rel).resolve())["format"]["duration"])
@@ -136,13 +142,14 @@ def test_mpv_plays_the_playlists_through_from_disk_and_over_http(aired, tmp_path
     assert shutil.which("mpv"), "mpv is a test dependency: `make test-deps` installs it (apt-get install mpv)"
     cfg, _, n, _ = aired
     radio = cfg.home / "radio"
-    expected = ["intro-", f"notice-{n.id}-v1-vi.mp3", f"notice-{n.id}-v1-tay.mp3", "outro-"]
+    expected = ["intro-", "segments/opening-", f"notice-{n.id}-v1-vi.mp3", f"notice-{n.id}-v1-tay.mp3",
+                "segments/closing-", "outro-"]
     slot = next((radio / "stations" / "hong-viet").glob("2*.m3u8"))
     for playlist in (radio / "stations" / "hong-viet.m3u8", slot):
         log = _mpv(f"--playlist={playlist}", tmp_path / f"{playlist.stem}.log")
         played = re.findall(r"\[cplayer\] Playing: (.+)", log)
-        assert [any(e in p for p in played[i:i + 1]) for i, e in enumerate(expected)] == [True] * 4, played
-        assert log.count("EOF code: 1") == 4  # each file played to its end
+        assert [any(e in p for p in played[i:i + 1]) for i, e in enumerate(expected)] == [True] * 6, played
+        assert log.count("EOF code: 1") == 6  # each file played to its end
         assert "Failed" not in log and "Exiting... (End of file)" in log
 
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(radio))
@@ -153,8 +160,8 @@ def test_mpv_plays_the_playlists_through_from_disk_and_over_http(aired, tmp_path
         url = f"http://127.0.0.1:{server.server_address[1]}/stations/hong-viet.m3u8"
         log = _mpv(url, tmp_path / "http.log")
         played = re.findall(r"\[cplayer\] Playing: (http\S+)", log)
-        assert len(played) == 4 and all(p.startswith("http://127.0.0.1") for p in played)
-        assert log.count("EOF code: 1") == 4
+        assert len(played) == 6 and all(p.startswith("http://127.0.0.1") for p in played)
+        assert log.count("EOF code: 1") == 6
     finally:
         server.shutdown()
 

@@ -4,6 +4,7 @@ withdrawn and expired notices leave future playlists, emergencies, languages. Th
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -48,7 +49,8 @@ class FakeMaker:
 
     def segment(self, st, text, kind):
         self.said.append((st.id, kind, text))
-        return Track(f"{kind}-{abs(hash(text)) % 10**8}.mp3", self.segment_seconds, text, "vi", folder="segments")
+        name = f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:8]}.mp3"
+        return Track(name, self.segment_seconds, text, "vi", folder="segments")
 
     def tracks(self, pairs):
         out = {}
