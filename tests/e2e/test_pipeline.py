@@ -139,7 +139,7 @@ def test_feed_to_every_channel_only_after_approval(system):
     # withdrawal (an event too) clears the board and marks the page
     loa(env, "withdraw", str(nid), "--by", "Nông Thị Hoa")
     wait(lambda: retained(cfg.mqtt_monitor, topic, settle=0.3) is None, 60, "the retained message to clear")
-    wait(lambda: "đã được thu hồi" in requests.get(f"{site}/notices/{nid}.html", timeout=5).text, 30,
+    wait(lambda: "đã bị thu hồi" in requests.get(f"{site}/notices/{nid}.html", timeout=5).text, 30,
          "the page to be marked withdrawn")
     assert audio_name not in wait(
         lambda: (t := requests.get(f"{site}/radio/stations/hong-viet.m3u8", timeout=5).text) and
