@@ -38,7 +38,7 @@ ISO639_3 = {"vi": "vie", "tay": "tyz", "nung": "nut", "hmn": "hmn"}
 SYNTHETIC = frozenset({"vi"})
 RECORDING_SUFFIXES = frozenset({".mp3", ".ogg", ".opus", ".flac", ".m4a", ".wav"})
 #: how a language's reason starts when its audio failed (as opposed to: no recording)
-BROKEN = "audio could not be made"
+BROKEN = "không tạo được âm thanh"
 
 
 def language_name(lang: str) -> str:
@@ -179,8 +179,9 @@ class AudioMaker:
             tracks, missing = [], {}
             for lang, src in found:
                 if src is None:
-                    missing[lang] = (f"no human recording in {language_name(lang)}, which has no synthetic voice: "
-                                     f"upload one with `loa radio upload {key[1]} --lang {lang} FILE`")
+                    missing[lang] = (f"chưa có bản ghi giọng người đọc {language_name(lang)} (tiếng này không có "
+                                     f"giọng đọc máy): tải lên trên trang biên tập hoặc bằng "
+                                     f"`loa radio upload {key[1]} --lang {lang} TỆP`")
                 elif src.file in errors:
                     missing[lang] = f"{BROKEN}: {errors[src.file]}"
                 else:

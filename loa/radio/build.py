@@ -14,6 +14,7 @@ why (carried to the next slot), and which languages have no audio.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -186,6 +187,7 @@ class Builder:
                 for c in due:
                     pairs[(st.id, c.notice_id, c.version)] = (st, by_key[c.key])
         made = self.maker.tracks(list(pairs.values()))
+        self._prepare_segments({st.id: st for st, _ in pairs.values()}.values())
         nexts = {sid: n.starts_at for sid in {t.station.id for t in targets}
                  if (n := schedule.upcoming(self.stations[sid], now, self.cfg.tz)) is not None}
         reports, records = [], []
@@ -223,6 +225,16 @@ class Builder:
         fixed = sum(j.seconds for j in self._jingles(st) if j is not None)
         fixed += self._segment(st, "opening").seconds + self._segment(st, "closing").seconds
         return Rules(st.airings, st.over_days, t.max_seconds, fixed, self._segment(st, "bridge").seconds)
+
+    def _prepare_segments(self, stations) -> None:
+        """Make the programme sentences of every station that airs something, two at a time (each station's
+        opening and closing name it, so a first build of many stations makes many; later builds find them)."""
+        keys = [(st, key) for st in stations for key in ("opening", "bridge", "closing")]
+        todo = [(st, k) for st, k in keys
+                if (st.id, st.programme.say(k, station=st.name, area=self._area_name(st))) not in self._segment_cache]
+        if len(todo) > 1:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                list(pool.map(lambda sk: self._segment(*sk), todo))
 
     def _area_name(self, st: Station) -> str:
         area = self.cfg.areas.get(st.area)

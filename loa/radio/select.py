@@ -142,14 +142,18 @@ def select(candidates: list[Candidate], aired: dict[NoticeKey, Aired], carried: 
             out.scheduled.append(c)
             used += rules.cost(c)
         elif (need := rules.cost(c)) > room:
-            out.overflow.append((c, f"longer than the slot ({need / 60:.1f} min > {room / 60:.1f} min)"))
+            out.overflow.append((c, f"dài hơn cả buổi phát ({_min(need)} phút > {_min(room)} phút)"))
         elif used + need <= room:
             out.scheduled.append(c)
             used += need
         else:
-            out.overflow.append((c, f"no room left ({need / 60:.1f} min needed, "
-                                    f"{max(0.0, room - used) / 60:.1f} min left)"))
+            out.overflow.append((c, f"hết thời lượng (cần {_min(need)} phút, còn {_min(max(0.0, room - used))} phút)"))
     return out
+
+
+def _min(seconds: float) -> str:
+    """Minutes the Vietnamese way, for the reasons editors and operators read: 0,8."""
+    return f"{seconds / 60:.1f}".replace(".", ",")
 
 
 def emergency(candidates: list[Candidate], at: datetime) -> list[Candidate]:

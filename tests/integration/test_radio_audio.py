@@ -196,8 +196,8 @@ def test_a_damaged_recording_fails_only_the_stations_that_air_its_language(tmp_p
     assert set(results) == {"hoa-an", "hong-viet", "dam-thuy", "tinh-tuc"}
     for sid in ("hoa-an", "hong-viet"):
         assert not results[sid].ok and not results[sid].transient
-        assert results[sid].detail.startswith("tay: audio could not be made: ffmpeg failed") and "v1-tay.mp3" in \
+        assert results[sid].detail.startswith("tay: không tạo được âm thanh: ffmpeg failed") and "v1-tay.mp3" in \
             results[sid].detail
     assert results["dam-thuy"].ok and results["tinh-tuc"].ok
-    assert "website audio not made: tay: audio could not be made" in results["dam-thuy"].detail
+    assert "website audio not made: tay: không tạo được âm thanh" in results["dam-thuy"].detail
     assert f"plays notice-{n.id}-v1-vi" in results["tinh-tuc"].detail

@@ -86,7 +86,7 @@ def test_upload_build_playlists_history(env, tmp_path):
     m = long_notice(store, "Thông báo thu thuế sử dụng đất phi nông nghiệp")
     [rep] = json.loads(run("build", "--station", "hong-viet", "--json").stdout)
     assert [e["notice_id"] for e in rep["scheduled"]] == [m.id]
-    assert [(o["notice_id"], o["reason"].split(" (")[0]) for o in rep["overflow"]] == [(n.id, "no room left")]
+    assert [(o["notice_id"], o["reason"].split(" (")[0]) for o in rep["overflow"]] == [(n.id, "hết thời lượng")]
     assert [(x["notice_id"], x["language"]) for x in rep["missing"]] == [(m.id, "tay")]
     assert "loa radio upload" in rep["missing"][0]["reason"]
 

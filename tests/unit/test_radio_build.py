@@ -113,7 +113,7 @@ def test_overflow_is_carried_to_the_next_slot_and_reported(store, tmp_path):
     first = build_at(builder, cfg, "hong-viet", DAY, "06:00")
     assert aired(first) == [ns[3].id, ns[2].id]
     assert [(o["notice_id"], o["carried"]) for o in first.overflow] == [(ns[1].id, False), (ns[0].id, False)]
-    assert first.overflow[0]["reason"] == "no room left (0.8 min needed, 0.3 min left)"
+    assert first.overflow[0]["reason"] == "hết thời lượng (cần 0,8 phút, còn 0,3 phút)"
     assert first.minutes == round(100 / 60, 2) and first.next
 
     # the store keeps the overflow: `loa radio playlists` shows it until the next build
