@@ -112,6 +112,8 @@ def test_feed_to_every_channel_only_after_approval(system):
     print(f"approve → board message: {latency:.2f} s")
     message = json.loads(payload)
     assert message["id"] == nid and message["title"] == notice["title"]
+    # the board shows exactly the lines `loa show --json` (and the desk) gives for each profile
+    assert message["lines"] == notice["board_lines"] and set(message["lines"]) == {"ticker", "panel"}
 
     page = wait(lambda: (r := requests.get(f"{site}/notices/{nid}.html", timeout=5)).ok and r.text, 60, "the page")
     assert notice["title"] in page and 'lang="vi"' in page
