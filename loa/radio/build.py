@@ -196,7 +196,7 @@ class Builder:
             aired, carry, finished, resting = state[(st.id, at)]
             cands = [_candidate(n, *self._tracks(made, st, n)) for n in local_notices[st.id]
                      if (st.id, n.id, n.version) in pairs]
-            chosen = select(cands, aired, carry, self._rules(t), at)
+            chosen = select(cands, aired, carry, self._rules(t, audio=bool(cands)), at)  # nothing due: no words
             tracks, segments = self._programme(st, chosen.scheduled, {(n.id, n.version): n for n in local_notices[st.id]})
             title = f"{st.name} — {t.day.strftime('%d/%m/%Y')} {t.slot.time}"
             note = (f"{len(chosen.scheduled)} thông báo, {_minutes(sum(x.seconds for x in tracks))} phút; "
