@@ -19,6 +19,7 @@ from prefect.runtime import flow_run
 from flows.events import emit
 from loa import events
 from loa.radio import schedule
+from loa.radio.audio import language_name
 from loa.radio.build import Builder
 from loa.runtime import runtime
 
@@ -53,26 +54,35 @@ def build_playlists(slot: str | None, day: str | None) -> list[dict]:
 
 
 def table(reports: list[dict], site_url: str) -> list[dict]:
-    return [{"station": r["station"], "slot": r["slot"], "notices": len(r["scheduled"]),
-             "minutes": f"{r['minutes']} / {r['max_minutes']:g}", "overflow": len(r["overflow"]),
-             "without audio": ", ".join(sorted({f"{m['language']} (#{m['notice_id']})" for m in r["missing"]})),
-             "playlist": f"{site_url}/radio/{r['files'][0]}"} for r in reports]
+    return [{"đài": r["station"], "buổi phát": r["slot"], "thông báo": len(r["scheduled"]),
+             "số phút / tối đa": f"{_vn(r['minutes'])} / {r['max_minutes']:g}", "chuyển buổi sau": len(r["overflow"]),
+             "thiếu âm thanh": ", ".join(sorted({f"{m['language']} (#{m['notice_id']})" for m in r["missing"]})),
+             "danh sách phát": f"{site_url}/radio/{r['files'][0]}"} for r in reports]
+
+
+PRIORITY_WORDS = {"emergency": "khẩn cấp", "priority": "ưu tiên", "normal": "thường"}
+
+
+def _vn(number: float) -> str:
+    return f"{number:g}".replace(".", ",")
 
 
 def overflow_markdown(reports: list[dict]) -> str:
-    lines = ["# Radio overflow and languages without audio", ""]
+    lines = ["# Thông báo chuyển sang buổi sau và ngôn ngữ chưa có âm thanh", ""]
     for r in reports:
         if not r["overflow"] and not r["missing"]:
             continue
-        lines.append(f"## {r['station']} — {r['slot']} ({r['minutes']} of {r['max_minutes']:g} min)")
+        lines.append(f"## {r['station']} — {r['slot']} ({_vn(r['minutes'])} / {r['max_minutes']:g} phút)")
         for o in r["overflow"]:
-            lines.append(f"- overflow: notice {o['notice_id']} v{o['version']} ({o['priority']}) «{o['title']}»: "
-                         f"{o['reason']}; carried to the next slot{' (again)' if o['carried'] else ''}")
+            lines.append(f"- chuyển sang buổi sau{' (lần nữa)' if o['carried'] else ''}: thông báo {o['notice_id']} "
+                         f"phiên bản {o['version']} ({PRIORITY_WORDS.get(o['priority'], o['priority'])}) "
+                         f"«{o['title']}»: {o['reason']}")
         for m in r["missing"]:
-            lines.append(f"- not aired in {m['language']}: notice {m['notice_id']} v{m['version']}: {m['reason']}")
+            lines.append(f"- không phát bằng {language_name(m['language'])}: thông báo {m['notice_id']} phiên bản "
+                         f"{m['version']}: {m['reason']}")
         lines.append("")
     if len(lines) == 2:
-        lines.append("Every due notice fits its slot, in every language the stations air.")
+        lines.append("Mọi thông báo đến lượt đều vừa buổi phát, bằng mọi ngôn ngữ các đài phát.")
     return "\n".join(lines)
 
 
@@ -81,11 +91,11 @@ def radio_slot(slot: str | None = None, date: str | None = None) -> dict:
     """Build the playlists (M3U8 and XSPF) of every station airing the next slot, or `slot` (HH:MM) on `date`."""
     cfg, _ = runtime()
     reports = build_playlists(slot, date)
-    create_table_artifact(key="radio-slot", table=table(reports, cfg.site_url) or [{"result": "no station airs now"}],
-                          description="Each station's playlist for the slot: notices, minutes of the maximum, "
-                                      "overflow carried to the next slot, languages without audio")
+    create_table_artifact(key="radio-slot", table=table(reports, cfg.site_url) or [{"kết quả": "không đài nào phát buổi này"}],
+                          description="Danh sách phát của từng đài cho buổi này: số thông báo, số phút trên mức tối đa, "
+                                      "thông báo chuyển sang buổi sau, ngôn ngữ chưa có âm thanh")
     create_markdown_artifact(key="radio-overflow", markdown=overflow_markdown(reports),
-                             description="What did not fit (carried to the next slot) and what has no audio")
+                             description="Thông báo không vừa buổi phát (chuyển sang buổi sau) và ngôn ngữ chưa có âm thanh")
     for r in reports:
         if r["overflow"]:
             emit(RADIO_OVERFLOW, events.resource("station", r["station"]),

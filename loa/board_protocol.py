@@ -80,6 +80,8 @@ class BoardProfile:
     name: str
     width: int
     lines: int
+    template: str = "panel.txt"  # under templates/board/: how this kind of board lays out a notice (loa.board_text);
+    # the default for a one-line board is ticker.txt (load_board_settings)
 
     @property
     def budget(self) -> int:
@@ -170,13 +172,15 @@ def notice_payload(notice: NoticeView, *, area: str, area_name: str, url: str,
     Only strings, integers, null, lists and objects: no floats, so the canonical form is the
     same in every language (docs/boards.md, "Signature").
     """
+    from loa.board_text import BoardSource, all_lines  # it renders templates: imported when a payload is made
+
     nfc = lambda s: unicodedata.normalize("NFC", s) if s else s  # noqa: E731
     body = nfc(notice.variants.get("boards") or notice.title)
     return {
         "schema": NOTICE_SCHEMA, "schema_version": SCHEMA_VERSION,
         "id": notice.id, "version": notice.version, "priority": notice.priority.value,
         "title": nfc(notice.title), "body": body,
-        "lines": {p.id: wrap(body, p) for p in profiles},
+        "lines": all_lines(BoardSource.of(notice, url), profiles),
         "url": url,
         "area": area, "area_name": nfc(area_name),
         "document": {"number": notice.meta.number, "type": nfc(notice.meta.doc_type),
@@ -267,6 +271,7 @@ def parse_report(prefix: str, topic: str, payload: bytes, at: datetime) -> Repor
 # --- config/boards.yaml -----------------------------------------------------------------------
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+BOARD_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "board"
 
 
 def load_board_settings(file: Path) -> BoardSettings:
@@ -293,7 +298,11 @@ def load_board_settings(file: Path) -> BoardSettings:
             raise ConfigError(str(file), where + "width", f"{width} is not between 10 and 1000 characters")
         if not 1 <= lines <= 100:
             raise ConfigError(str(file), where + "lines", f"{lines} is not between 1 and 100 lines")
-        profiles.append(BoardProfile(pid, _get(item, "name", str, file, where, pid), width, lines))
+        template = _get(item, "template", str, file, where, "ticker.txt" if lines == 1 else "panel.txt")
+        if not re.fullmatch(r"[a-z0-9_-]+\.txt", template) or not (BOARD_TEMPLATES / template).is_file():
+            raise ConfigError(str(file), where + "template", f"{template!r} is no template in {BOARD_TEMPLATES} "
+                              "(name a .txt file there, e.g. panel.txt or ticker.txt)")
+        profiles.append(BoardProfile(pid, _get(item, "name", str, file, where, pid), width, lines, template))
     url = _get(data, "broker_ws_url", str, file, "", "") or ""
     if url and not WS_URL.match(url):
         raise ConfigError(str(file), "broker_ws_url", f"{url!r} must be a ws:// or wss:// URL (or be empty)")

@@ -9,7 +9,7 @@ names the file, the key and what is wrong (ConfigError).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from loa.errors import ConfigError
 from loa.speech.tts import voice_command_problem
+from loa.radio.programme import Wording, check_template
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -111,6 +112,7 @@ class Station:
     intro: Path | None = None  # jingle opening each playlist (loudness-normalised to the target)
     outro: Path | None = None
     voice_command: tuple[str, ...] = ()  # `engine: {command: [...]}`: another TTS engine; () is espeak-ng
+    programme: Wording = Wording()  # what the station says around its notices (loa.radio.programme)
 
 
 @dataclass(frozen=True)
@@ -523,7 +525,8 @@ def _station(cfg: Config, item: dict, base: Station, file: Path, where: str, **f
             raise ConfigError(str(file), where + key, f"jingle {jingle!r} not found (paths are relative to {file.parent})")
         values[key] = path
     return Station(
-        **values, voice=voice, languages=tuple(langs), voice_command=_engine(item, base, file, where),
+    voice_command: tuple[str, ...] = ()  # `engine: {command: [...]}`: another TTS engine; () is espeak-ng
+    programme: Wording = Wording()  # what the station says around its notices (loa.radio.programme)
         rate=_number(item, "rate", file, where, base.rate, 80, 450, int),
         pitch=_number(item, "pitch", file, where, base.pitch, 0, 99, int),
         loudness_lufs=_number(item, "loudness_lufs", file, where, base.loudness_lufs, -40, -5),
@@ -534,6 +537,22 @@ def _station(cfg: Config, item: dict, base: Station, file: Path, where: str, **f
         airings=_number(item, "airings", file, where, base.airings, 1, 100, int),
         over_days=_number(item, "over_days", file, where, base.over_days, 1, 90, int),
     )
+
+
+def _programme(item: dict, base: Wording, file: Path, where: str) -> Wording:
+    """A station's `programme` wording over its defaults': each key a sentence with {station}, {office}, {area}."""
+    raw = _get(item, "programme", dict, file, where, {})
+    known = set(Wording.__dataclass_fields__)
+    values = {}
+    for key, text in raw.items():
+        if key not in known:
+            raise ConfigError(str(file), f"{where}programme.{key}", f"is not a programme key; use one of {', '.join(sorted(known))}")
+        if not isinstance(text, str) or not text.strip():
+            raise ConfigError(str(file), f"{where}programme.{key}", "must be a non-empty sentence")
+        if key != "office" and (why := check_template(text)):
+            raise ConfigError(str(file), f"{where}programme.{key}", why)
+        values[key] = " ".join(text.split())
+    return replace(base, **values) if values else base
 
 
 def _load_stations(cfg: Config, file: Path) -> None:

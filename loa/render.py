@@ -7,7 +7,6 @@ StrictUndefined turns a typo in a template into an error, not a blank.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +15,9 @@ from markupsafe import Markup
 
 from loa.ingest.sanitize import html_to_text, sanitize_html
 from loa.model import DocumentMeta
+from loa.prose import Prose, prose, sentences
+from loa.radio.facts import recap
+from loa.radio.script import body_lines, meta_sentences, sentence
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -52,7 +54,23 @@ def make_env(folder: Path = TEMPLATES) -> Environment:
     env.filters["vi_date"] = vi_date
     env.filters["vi_short_date"] = vi_short_date
     env.filters["safe_html"] = lambda html: Markup(sanitize_html(html or ""))
+    env.filters["sentence"] = sentence
     return env
+
+
+def board_gist(body: Prose, limit: int) -> str:
+    """The board variant: the notice's prose (no tables, no link labels) as whole sentences within `limit`
+    characters. Each board profile's template takes the sentences that fit its screen from it
+    (loa.board_text); an editor may rewrite it on the desk."""
+    out, used = [], -1
+    for s in (s for block in body.blocks for s in sentences(sentence(block))):
+        if used + 1 + len(s) > limit:
+            break
+        out.append(s)
+        used += 1 + len(s)
+    if not out and body.blocks:
+        return truncate_words(body.blocks[0], limit)
+    return " ".join(out)
 
 
 def truncate_words(text: str, limit: int) -> str:
@@ -62,14 +80,6 @@ def truncate_words(text: str, limit: int) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.-–")
     return cut + "…"
-
-
-_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|tr|blockquote|table|ul|ol|div)>|<br\s*/?>", re.IGNORECASE)
-
-
-def paragraphs(html: str) -> list[str]:
-    """The text of each block of `html`, in order: one read-aloud line each."""
-    return [t for t in (html_to_text(part) for part in _BLOCK_END.split(html)) if t]
 
 
 class Renderer:
@@ -88,14 +98,15 @@ class Renderer:
         article's full text when the feed gave only a lead (`summary_html`): the website, radio and print
         carry both, the boards the lead alone. `files` are the văn bản's own files, linked on the web."""
         text = html_to_text(summary_html) if text is None else text
-        spoken = "\n".join([text, *paragraphs(body_html)]) if body_html else text
+        body = prose(summary_html + body_html) if body_html else prose(summary_html)
+        lead = prose(summary_html) if body_html else body  # boards carry the lead alone
         ctx = dict(title=title, summary_html=summary_html, text=text, meta=meta, source_url=source_url,
-                   areas=area_names, body_html=body_html, spoken=spoken, files=files)
-        board = self._template("board/notice.txt").render(ctx)
+                   areas=area_names, body_html=body_html, files=files, meta_lines=meta_sentences(meta, body.facts),
+                   body_lines=body_lines(title, body), recap=recap(title, body.text))
         script = self._template("radio/script.txt").render(ctx)
         return {
             "website": self._template("website/variant.html").render(ctx),
-            "boards": truncate_words(board, self.board_max_chars),
+            "boards": board_gist(lead, self.board_max_chars),
             "radio": "\n".join(self.read_aloud(line) for line in script.splitlines() if line.strip()),
             "print": self._template("print/variant.html").render(ctx),
         }

@@ -19,7 +19,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -317,14 +317,31 @@ def _minutes(value: float | None) -> str:
     return f"{_cell(value / 60)} giờ"
 
 
+def _capitalise(name: str) -> str:
+    """An area name starting a table cell: "Xã Hồng Việt"."""
+    return name[:1].upper() + name[1:]
+
+
+def _period(report: MonthlyReport) -> str:
+    """The month and when the report was made, in local time and one date style (dd/mm/yyyy)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(report.timezone)
+    first = report.start.astimezone(tz)
+    last = (report.end - timedelta(seconds=1)).astimezone(tz)
+    made = report.generated_at.astimezone(tz)
+    zone = "giờ Việt Nam" if report.timezone == "Asia/Ho_Chi_Minh" else f"giờ {report.timezone}"
+    return (f"Số liệu từ ngày {first:%d/%m/%Y} đến hết ngày {last:%d/%m/%Y} ({zone}). "
+            f"Lập lúc {made:%H:%M} ngày {made:%d/%m/%Y}.")
+
+
 def to_markdown(report: MonthlyReport, chart: str | None = None) -> str:
     """The report in Vietnamese, as a province files it (numbers in Vietnamese style: 1.234 and 12,5)."""
     year, mon = report.month.split("-")
     b, r = report.boards, report.radio
     parts = [
         f"# Báo cáo tháng {int(mon)}/{year} — {report.title}",
-        f"Số liệu từ {report.start.isoformat()} đến {report.end.isoformat()} (UTC; tháng tính theo giờ "
-        f"{report.timezone}). Lập lúc {report.generated_at.strftime('%Y-%m-%d %H:%M')} UTC.",
+        _period(report),
         "## Tóm tắt",
         _table(["Chỉ tiêu", "Số lượng"], [
             ["Thông báo đã đăng", report.notices_published],
@@ -343,7 +360,7 @@ def to_markdown(report: MonthlyReport, chart: str | None = None) -> str:
         _table(["Lĩnh vực", *(PRIORITY_LABELS[p.value] for p in Priority), "Tổng"],
                [[c["label"], *(c[p.value] for p in Priority), c["total"]] for c in report.by_content_area]),
         "## Theo địa bàn",
-        _table(["Địa bàn", "Thông báo"], [[a["name"], a["notices"]] for a in report.by_area]),
+        _table(["Địa bàn", "Thông báo"], [[_capitalise(a["name"]), a["notices"]] for a in report.by_area]),
         "## Đài truyền thanh",
         f"{_cell(r['deliveries'])} lượt gửi tới {_cell(r['stations'])} đài, tổng thời lượng "
         f"{_cell(float(r['minutes']))} phút (mỗi đài tính một lần phát)"

@@ -136,23 +136,32 @@ def notices(state: Optional[NoticeState] = typer.Option(None, help="Only version
 def show(notice_id: int = typer.Argument(..., metavar="ID"),
          channel: Optional[str] = typer.Option(None, help="Print only this channel's variant (website, boards, radio, print)."),
          as_json: bool = JSON) -> None:
-    """Show a notice: state, source, why it was picked, every channel variant and deliveries."""
-    _, store = _store()
+    """Show a notice: state, source, why it was picked, every channel variant and deliveries.
+
+    --json adds "board_lines": each board profile's lines exactly as the boards payload (and the desk) has them."""
+    from loa.app.desk.present import board_preview
+
+    cfg, store = _store()
     try:
         n = store.notice(notice_id)
     except LoaError as exc:
         _fail(exc)
+    board_lines = {b.profile.id: b.lines for b in board_preview(cfg, n, n.variants.get("boards", ""))}
     if channel:
         if channel not in n.variants:
             _fail(LoaError(f"notice {notice_id} has no {channel!r} variant; it has {', '.join(n.variants)}"))
         if as_json:
-            _print_json({"id": n.id, "version": n.version, "channel": channel, "body": n.variants[channel]})
+            _print_json({"id": n.id, "version": n.version, "channel": channel, "body": n.variants[channel]}
+                        | ({"board_lines": board_lines} if channel == "boards" else {}))
+        elif channel == "boards":
+            for profile, lines in board_lines.items():
+                print(f"[{profile}]", *lines, sep="\n")
         else:
             print(n.variants[channel])
         return
     deliveries = [asdict(d) for d in store.deliveries(notice_id)]
     if as_json:
-        _print_json(_notice_dict(n, with_variants=True) | {"deliveries": deliveries,
+        _print_json(_notice_dict(n, with_variants=True) | {"board_lines": board_lines, "deliveries": deliveries,
                                                            "history": [asdict(a) for a in store.actions(notice_id)]})
         return
     out.print(f"[bold]#{n.id} v{n.version}[/] {n.title}")

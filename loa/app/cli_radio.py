@@ -139,6 +139,10 @@ def build(
     The same build the radio-slot deployments run before each slot: live in-area notices, emergency, then
     priority, then normal, newest first; each notice's airings quota; what does not fit is reported as
     overflow and carried to the next slot. Rebuilding a slot replaces it; a slot that has started stays as built.
+
+    The playlist is a programme: the station's opening, the notices linked by "Tin tiếp theo." (an emergency
+    read twice), its closing (stations.yaml `programme`). --json lists these segments in airing order, each
+    with its kind (opening, notice, bridge, closing), text and audio file.
     """
     from loa.radio import schedule
     from loa.radio.build import Builder
@@ -180,13 +184,21 @@ def build(
     for r in reports:
         out.print(f"[bold]{r['station']}[/] {r['slot']}: {len(r['scheduled'])} notice(s), {r['minutes']} of "
                   f"{r['max_minutes']:g} min → {r['urls'][0]}", highlight=False)
-        for e in r["scheduled"]:
-            out.print(f"  {e['priority']:9} #{e['notice_id']} v{e['version']} {e['title']} "
-                      f"[{', '.join(e['languages'])}] {e['seconds']:.0f} s, airing {e['airing']}", highlight=False)
+        for seg in r["segments"]:
+            if seg["kind"] == "notice":
+                e = next(x for x in r["scheduled"] if x["notice_id"] == seg["notice_id"])
+                what = f"#{e['notice_id']} v{e['version']} {e['priority']} {seg['language']}: {e['title']}"
+            else:
+                what = seg["text"]
+            out.print(f"  {seg['kind']:8} {seg['seconds']:5.0f} s  {_fit(what, 61)}", highlight=False)
         for o in r["overflow"]:
             out.print(f"  [yellow]overflow[/] #{o['notice_id']} v{o['version']} {o['title']}: {o['reason']}", highlight=False)
         for m in r["missing"]:
             out.print(f"  [dim]not in {m['language']}[/]: #{m['notice_id']}: {m['reason']}", highlight=False)
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
 
 
 @radio_app.command("history")

@@ -95,7 +95,7 @@ def create_app(cfg: Config) -> FastAPI:
     mount_boards(app, cfg)  # /mqtt relay, /board/ page, /boards/acks/<id>.json
     mount_desk(app, cfg)  # /desk/: the editorial desk (log in, review, edit, schedule, approve)
     # only what is public: aired audio, jingles and playlists (never radio/recordings: drafts' human recordings)
-    for part in ("audio", "jingles", "stations"):
+    for part in ("audio", "jingles", "segments", "stations"):  # segments: the station's opening, bridge, closing
         (radio / part).mkdir(parents=True, exist_ok=True)
         app.mount(f"/radio/{part}", AtomicStaticFiles(directory=radio / part), name=f"radio-{part}")
     app.mount("/", AtomicStaticFiles(directory=site, html=True), name="site")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from loa.config import Config, Station
 from loa.model import NoticeView
+from loa.prose import sentences
 from loa.radio import loudness
 from loa.radio.select import Track
 from loa.speech.tts import AudioError, VoiceSettings, synthesize
@@ -37,7 +38,7 @@ ISO639_3 = {"vi": "vie", "tay": "tyz", "nung": "nut", "hmn": "hmn"}
 SYNTHETIC = frozenset({"vi"})
 RECORDING_SUFFIXES = frozenset({".mp3", ".ogg", ".opus", ".flac", ".m4a", ".wav"})
 #: how a language's reason starts when its audio failed (as opposed to: no recording)
-BROKEN = "audio could not be made"
+BROKEN = "không tạo được âm thanh"
 
 
 def language_name(lang: str) -> str:
@@ -175,8 +176,9 @@ class AudioMaker:
             tracks, missing = [], {}
             for lang, src in found:
                 if src is None:
-                    missing[lang] = (f"no human recording in {language_name(lang)}, which has no synthetic voice: "
-                                     f"upload one with `loa radio upload {key[1]} --lang {lang} FILE`")
+                    missing[lang] = (f"chưa có bản ghi giọng người đọc {language_name(lang)} (tiếng này không có "
+                                     f"giọng đọc máy): tải lên trên trang biên tập hoặc bằng "
+                                     f"`loa radio upload {key[1]} --lang {lang} TỆP`")
                 elif src.file in errors:
                     missing[lang] = f"{BROKEN}: {errors[src.file]}"
                 else:
@@ -209,6 +211,10 @@ class AudioMaker:
                         errors[s.file] = str(exc)
             history.save_audio(self.store, made)
         return seconds, errors
+
+    def segment(self, station: Station, text: str, kind: str) -> Track:
+        """A programme sentence (opening, bridge, closing) in the station's voice: spoken()."""
+        return spoken(self.cfg, station, text, kind)
 
     def _make(self, s: Source) -> history.AudioRecord:
         path = self.folder / s.file
@@ -245,3 +251,25 @@ def jingle(cfg: Config, station: Station, role: str) -> Track | None:
         raise AudioError(f"cannot read the length of jingle {path}: {exc}; delete it to have it remade", path=path)
     title = f"{station.name} — {'mở đầu' if role == 'intro' else 'kết thúc'}"
     return Track(name, seconds, title, None, folder="jingles")
+
+
+def spoken(cfg: Config, station: Station, text: str, kind: str) -> Track:
+    """A programme segment (opening, bridge, closing) in the station's voice, made once per distinct text and
+    voice into LOA_HOME/radio/segments (shared by the stations that say the same thing the same way)."""
+    from loa.speech.readaloud import read_aloud
+
+    settings = voice_settings(station)
+    name = f"{kind}-{_hash(text, settings)[:16]}.mp3"
+    path = cfg.home / "radio" / "segments" / name
+    side = path.with_suffix(".seconds")
+    if not path.is_file() or not side.is_file():
+        said = " ".join(read_aloud(line, cfg.lexicon) for line in sentences(text) or [text])
+        info = synthesize(said, path, settings=settings,
+                          tags={"title": f"{station.name}: {text}", "album": "Loa", "language": "vie"})
+        side.write_text(f"{info.duration:.3f}\n")
+    try:
+        seconds = float(side.read_text())
+    except (OSError, ValueError) as exc:
+        raise AudioError(f"cannot read the length of programme segment {path.name}: {exc}; delete it to have it "
+                         "remade", path=path)
+    return Track(name, seconds, text, "vi", folder="segments")

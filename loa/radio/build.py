@@ -14,6 +14,7 @@ why (carried to the next slot), and which languages have no audio.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -22,7 +23,7 @@ from loa.config import Config, Station
 from loa.model import NoticeView, Priority, within
 from loa.radio import audio as radio_audio
 from loa.radio import playlist as pl
-from loa.radio import schedule
+from loa.radio import programme, schedule
 from loa.radio.select import Aired, Candidate, Rules, Selection, Track, eligible, select
 from loa.radio.select import emergency as emergency_selection
 from loa.store import Store
@@ -45,6 +46,7 @@ class BuildReport:
     scheduled: list[dict] = field(default_factory=list)
     overflow: list[dict] = field(default_factory=list)
     missing: list[dict] = field(default_factory=list)
+    segments: list[dict] = field(default_factory=list)  # the programme in airing order (loa.radio.programme)
     finished: int = 0  # notices that have aired their airings here
     resting: int = 0  # notices that aired their share today and air again another day
     next: bool = False  # also written as the station's next playlist (<station>.m3u8)
@@ -62,6 +64,14 @@ def _candidate(n: NoticeView, tracks: list[Track] = (), missing: tuple[str, ...]
                      tuple(missing), n.publish_at, n.expires_at)
 
 
+def _script(n: NoticeView | None, t: Track) -> str | None:
+    """What a notice track says: the Vietnamese script it was synthesised from, or None for a recording in
+    another language (its words are the speaker's)."""
+    if n is None or t.language != "vi":
+        return None
+    return n.variants.get("radio") or n.title
+
+
 def _minutes(seconds: float) -> float:
     return round(seconds / 60, 2)
 
@@ -73,6 +83,7 @@ class Builder:
         self.root = cfg.layout.radio
         self.stations = {s.id: s for s in cfg.stations}
         self._jingle_cache: dict[str, list[Track | None]] = {}
+        self._segment_cache: dict[tuple[str, str], Track] = {}
 
     # --- public -------------------------------------------------------------------------------
 
@@ -130,7 +141,7 @@ class Builder:
             for st in stations:
                 cands = [_candidate(n, *self._tracks(made, st, n)) for n in live if in_area(st, n)]
                 chosen = emergency_selection(cands, now)
-                tracks = self._programme(st, chosen)
+                tracks, segments = self._programme(st, chosen, {(n.id, n.version): n for n in live}, emergency=True)
                 files = self._write(st, f"stations/{st.id}/emergency", tracks, f"{st.name} — khẩn cấp", now,
                                     f"Phát ngay: {len(chosen)} thông báo khẩn cấp")
                 fresh = [c for c in chosen if (st.id, c.notice_id, c.version) not in seen]
@@ -144,7 +155,7 @@ class Builder:
                     st.id, "emergency", local.strftime("%Y-%m-%d %H:%M:%S"), now.isoformat(), None,
                     _minutes(sum(t.seconds for t in tracks)), files,
                     scheduled=[self._entry(c, None, st) for c in chosen],
-                    missing=self._missing_dicts(chosen)))
+                    missing=self._missing_dicts(chosen), segments=segments))
             history.record_slots(self.store, records)
         return reports
 
@@ -170,12 +181,13 @@ class Builder:
                 aired = {(n.id, n.version): Aired(*counts.get((st.id, n.id, n.version), (0, 0)))
                          for n in local_notices[st.id]}
                 due, finished, resting = eligible([_candidate(n) for n in local_notices[st.id]], aired,
-                                                  self._rules(t), at)
+                                                  self._rules(t, audio=False), at)
                 state[(st.id, at)] = (aired, carry.get(st.id, set()), len(finished), len(resting))
                 by_key = {(n.id, n.version): n for n in local_notices[st.id]}
                 for c in due:
                     pairs[(st.id, c.notice_id, c.version)] = (st, by_key[c.key])
         made = self.maker.tracks(list(pairs.values()))
+        self._prepare_segments({st.id: st for st, _ in pairs.values()}.values())
         nexts = {sid: n.starts_at for sid in {t.station.id for t in targets}
                  if (n := schedule.upcoming(self.stations[sid], now, self.cfg.tz)) is not None}
         reports, records = [], []
@@ -184,8 +196,8 @@ class Builder:
             aired, carry, finished, resting = state[(st.id, at)]
             cands = [_candidate(n, *self._tracks(made, st, n)) for n in local_notices[st.id]
                      if (st.id, n.id, n.version) in pairs]
-            chosen = select(cands, aired, carry, self._rules(t), at)
-            tracks = self._programme(st, chosen.scheduled)
+            chosen = select(cands, aired, carry, self._rules(t, audio=bool(cands)), at)  # nothing due: no words
+            tracks, segments = self._programme(st, chosen.scheduled, {(n.id, n.version): n for n in local_notices[st.id]})
             title = f"{st.name} — {t.day.strftime('%d/%m/%Y')} {t.slot.time}"
             note = (f"{len(chosen.scheduled)} thông báo, {_minutes(sum(x.seconds for x in tracks))} phút; "
                     f"{len(chosen.overflow)} chuyển sang buổi sau")
@@ -200,13 +212,41 @@ class Builder:
                 [[c.notice_id, c.version, why] for c, why in chosen.overflow],
                 self._missing_rows(chosen.scheduled + [c for c, _ in chosen.overflow] + chosen.silent)))
             reports.append(self._report(t, chosen, tracks, files, aired, carry, finished, resting, is_next))
+            reports[-1].segments = segments
         history.record_slots(self.store, records)
         return reports
 
-    def _rules(self, t: schedule.SlotTime) -> Rules:
+    def _rules(self, t: schedule.SlotTime, audio: bool = True) -> Rules:
+        """The slot's quota and room; with `audio`, the room left by the jingles and the programme's own words
+        (quotas alone need no audio, so a station with nothing due makes none)."""
         st = t.station
+        if not audio:
+            return Rules(st.airings, st.over_days, t.max_seconds)
         fixed = sum(j.seconds for j in self._jingles(st) if j is not None)
-        return Rules(st.airings, st.over_days, t.max_seconds, fixed)
+        fixed += self._segment(st, "opening").seconds + self._segment(st, "closing").seconds
+        return Rules(st.airings, st.over_days, t.max_seconds, fixed, self._segment(st, "bridge").seconds)
+
+    def _prepare_segments(self, stations) -> None:
+        """Make the programme sentences of every station that airs something, two at a time (each station's
+        opening and closing name it, so a first build of many stations makes many; later builds find them)."""
+        keys = [(st, key) for st in stations for key in ("opening", "bridge", "closing")]
+        todo = [(st, k) for st, k in keys
+                if (st.id, st.programme.say(k, station=st.name, area=self._area_name(st))) not in self._segment_cache]
+        if len(todo) > 1:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                list(pool.map(lambda sk: self._segment(*sk), todo))
+
+    def _area_name(self, st: Station) -> str:
+        area = self.cfg.areas.get(st.area)
+        return area.name if area else ""
+
+    def _segment(self, st: Station, key: str) -> Track:
+        """The audio of one of the station's programme sentences (opening, bridge, repeat, closing, …)."""
+        text = st.programme.say(key, station=st.name, area=self._area_name(st))
+        kind = key.removeprefix("emergency_")
+        if (st.id, text) not in self._segment_cache:
+            self._segment_cache[(st.id, text)] = self.maker.segment(st, text, kind)
+        return self._segment_cache[(st.id, text)]
 
     def _jingles(self, st: Station) -> list[Track | None]:
         """[intro, outro] of the station (None where it has none), normalised once per builder."""
@@ -215,11 +255,31 @@ class Builder:
                                          for role in ("intro", "outro")]
         return self._jingle_cache[st.id]
 
-    def _programme(self, st: Station, chosen: list[Candidate]) -> list[Track]:
+    def _programme(self, st: Station, chosen: list[Candidate], notices: dict, emergency: bool = False
+                   ) -> tuple[list[Track], list[dict]]:
+        """The playlist's tracks and the programme's segments: jingle, opening, the notices linked by bridges
+        (an emergency read twice), closing, jingle (loa.radio.programme)."""
         if not chosen:
-            return []
+            return [], []
+        items = [programme.Item(c.notice_id, c.version, c.priority) for c in chosen]
+        plan = programme.plan(items, st.programme, station=st.name, area=self._area_name(st),
+                              emergency_only=emergency)
+        by_key = {c.key: c for c in chosen}
         intro, outro = self._jingles(st)
-        return ([intro] if intro else []) + [t for c in chosen for t in c.tracks] + ([outro] if outro else [])
+        tracks, segments = ([intro] if intro else []), []
+        for seg in plan:
+            if seg.kind == "notice":
+                c, n = by_key[seg.notice], notices.get(seg.notice)
+                for t in c.tracks:
+                    tracks.append(t)
+                    segments.append({"kind": "notice", "notice_id": c.notice_id, "version": c.version,
+                                     "language": t.language, "text": _script(n, t), "file": t.path,
+                                     "seconds": round(t.seconds, 1)})
+                continue
+            t = self._segment(st, seg.key)
+            tracks.append(t)
+            segments.append({"kind": seg.kind, "text": seg.text, "file": t.path, "seconds": round(t.seconds, 1)})
+        return tracks + ([outro] if outro else []), segments
 
     @staticmethod
     def _tracks(made: dict, st: Station, n: NoticeView) -> tuple[list[Track], tuple[str, ...]]:

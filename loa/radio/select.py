@@ -78,7 +78,13 @@ class Rules:
     airings: int
     over_days: int
     max_seconds: float
-    fixed_seconds: float = 0.0  # intro + outro jingles
+    fixed_seconds: float = 0.0  # intro + outro jingles, the programme's opening and closing
+    bridge_seconds: float = 0.0  # "Tin tiếp theo." before each notice after the first (counted for every one)
+
+    def cost(self, c: "Candidate") -> float:
+        """A notice's airtime in the programme: with its bridge; an emergency twice, with "Xin nhắc lại"."""
+        once = c.seconds + self.bridge_seconds
+        return 2 * once if c.priority == Priority.EMERGENCY else once
 
     @property
     def per_day(self) -> int:
@@ -134,16 +140,20 @@ def select(candidates: list[Candidate], aired: dict[NoticeKey, Aired], carried: 
             out.silent.append(c)
         elif c.priority == Priority.EMERGENCY:
             out.scheduled.append(c)
-            used += c.seconds
-        elif c.seconds > room:
-            out.overflow.append((c, f"longer than the slot ({c.seconds / 60:.1f} min > {room / 60:.1f} min)"))
-        elif used + c.seconds <= room:
+            used += rules.cost(c)
+        elif (need := rules.cost(c)) > room:
+            out.overflow.append((c, f"dài hơn cả buổi phát ({_min(need)} phút > {_min(room)} phút)"))
+        elif used + need <= room:
             out.scheduled.append(c)
-            used += c.seconds
+            used += need
         else:
-            out.overflow.append((c, f"no room left ({c.seconds / 60:.1f} min needed, "
-                                    f"{max(0.0, room - used) / 60:.1f} min left)"))
+            out.overflow.append((c, f"hết thời lượng (cần {_min(need)} phút, còn {_min(max(0.0, room - used))} phút)"))
     return out
+
+
+def _min(seconds: float) -> str:
+    """Minutes the Vietnamese way, for the reasons editors and operators read: 0,8."""
+    return f"{seconds / 60:.1f}".replace(".", ",")
 
 
 def emergency(candidates: list[Candidate], at: datetime) -> list[Candidate]:

@@ -18,6 +18,7 @@ is touched the same way.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from jinja2 import Environment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from loa.files import write_atomic
 from loa.render import TEMPLATES, make_env, vi_date, vi_short_date
@@ -84,17 +85,50 @@ def site_env(site: SiteInfo, tree: AreaTree, folder: Path = TEMPLATES) -> Enviro
     env.filters["vi_date"] = lambda v: vi_date(local(v))
     env.filters["vi_short_date"] = lambda v: vi_short_date(local(v))
     env.filters["iso"] = lambda v: v.isoformat(timespec="seconds") if v else ""
-    env.filters["area_name"] = tree.name
+    env.filters["area_name"] = tree.name  # inside a sentence: "Thông báo cho xã Hồng Việt"
+    # where a name starts a heading, a list item or a sentence: "Xã Hồng Việt"
+    env.filters["area_label"] = lambda a: capitalise(tree.name(a))
     names: dict[tuple[str, ...], str] = {}
     env.filters["area_names"] = lambda areas: names.get(areas) or names.setdefault(
-        areas, ", ".join(tree.name(a) for a in areas))
+        areas, ", ".join(capitalise(tree.name(a)) for a in areas))
+    env.filters["source_label"] = source_label
+    env.filters["nobreak_numbers"] = nobreak_numbers
     env.filters["status_label"] = lambda s: STATUS_LABELS.get(s, s)
     env.filters["priority_label"] = lambda p: PRIORITY_LABELS.get(p, p)
     env.filters["month_label"] = lambda m: f"tháng {int(m[5:])}/{m[:4]}"
-    env.filters["title_case_first"] = lambda text: text[:1].upper() + text[1:]
+    env.filters["title_case_first"] = capitalise
     env.filters["css_string"] = _css_string
     env.globals.update(site_title=site.title, site_url=site.url)
     return env
+
+
+def capitalise(text: str) -> str:
+    """The first letter in capitals, the rest as written: "xã Hồng Việt" → "Xã Hồng Việt"."""
+    return text[:1].upper() + text[1:] if text else text
+
+
+_DOCUMENT_URL = re.compile(r"(?i)(?:\.(?:pdf|docx?|odt|rtf)(?:[?#]|$)|/van-?ban/|vbpl\.vn|thuvienphapluat\.vn/van-ban|"
+                           r"/(?:legal-?documents?|vbqppl|document)s?/)")
+
+
+def source_label(url: str | None) -> str:
+    """"Văn bản gốc" for a link to the document itself (a PDF, a legal-document page), "Nguồn tin" for the news
+    article it was taken from."""
+    return "Văn bản gốc" if url and _DOCUMENT_URL.search(url) else "Nguồn tin"
+
+
+# "512/QĐ-UBND", "45/2024/NĐ-CP", "1050/KH-UBND": a document number must never break across lines in print
+_DOC_NUMBER = re.compile(r"\b\d+(?:/\d{4})?/[A-ZĐ][A-ZĐa-zđ0-9]*(?:[-–][A-ZĐ][A-ZĐa-zđ0-9&]*)*")
+
+
+def nobreak_numbers(html: str) -> Markup:
+    """Sanitised HTML with each document number in its text (never inside a tag) wrapped in
+    <span class="nowrap">, so WeasyPrint and browsers keep it on one line."""
+    html = html if isinstance(html, Markup) else escape(html)  # plain text (a title) is escaped first
+    parts = re.split(r"(<[^>]*>)", str(html))
+    for i in range(0, len(parts), 2):
+        parts[i] = _DOC_NUMBER.sub(lambda m: f'<span class="nowrap">{m.group(0)}</span>', parts[i])
+    return Markup("".join(parts))
 
 
 def _css_string(text: str) -> Markup:

@@ -45,7 +45,7 @@ def feed_entries(entries: list[Entry]) -> list[Entry]:
 
 def entry_title(entry: Entry) -> str:
     if entry.state == "withdrawn":
-        return f"[Đã thu hồi] {entry.title}"
+        return f"[Đã bị thu hồi] {entry.title}"
     if entry.priority == "emergency":
         return f"[Khẩn cấp] {entry.title}"
     return entry.title

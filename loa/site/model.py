@@ -23,7 +23,7 @@ LISTING_VERSION = 2  # 1 was one notices.json with every notice; 2 is an index o
 STATUS_LABELS = {
     "current": "Đang có hiệu lực",
     "expired": "Đã hết hiệu lực",
-    "withdrawn": "Đã thu hồi",
+    "withdrawn": "Đã bị thu hồi",
     "superseded": "Đã được thay thế",
 }
 PRIORITY_LABELS = {"normal": "Thông thường", "priority": "Ưu tiên", "emergency": "Khẩn cấp"}

@@ -83,9 +83,11 @@ def test_log_in_edit_the_board_text_approve_and_see_it_on_the_website(server, br
     page.keyboard.press("Enter")
     page.wait_for_url("**done=saved")
     assert "Đã lưu." in page.inner_text("[role=status]")
-    assert BOARD_TEXT.split()[0] in page.inner_text(".board-lines")
+    # the panel shows the edited text (the ticker: title, number, date and link)
+    assert BOARD_TEXT.split()[0] in page.locator(".board-lines").last.inner_text()
     assert "Sửa nội dung bảng tin" in page.inner_text(".history")
     page.screenshot(path=str(screenshot_dir / "desk-notice-edited.png"), full_page=True)
+    page.locator("#ch-boards").screenshot(path=str(screenshot_dir / "desk-board-previews.png"))  # each profile's lines
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(screenshot_dir / "desk-notice-phone.png"), full_page=False)
     page.set_viewport_size({"width": 1366, "height": 768})

@@ -119,7 +119,7 @@ def test_search_is_an_enhancement_that_ignores_diacritics(browser, site, screens
     page.wait_for_function("document.querySelector('.search-results a')?.textContent.startsWith('Kế hoạch')")
     page.fill("#search-q", "lich tiep cong dan hong viet")  # withdrawn notices are found, and say so
     page.wait_for_function("document.querySelector('.search-status').textContent === 'Tìm thấy 2 thông báo.'")
-    withdrawn = page.locator(".search-results li", has_text="Đã thu hồi")
+    withdrawn = page.locator(".search-results li", has_text="Đã bị thu hồi")
     assert withdrawn.count() == 1
     withdrawn.locator("a").click()
     page.wait_for_url("**/notices/3.html")
@@ -133,7 +133,7 @@ def test_everything_is_reachable_without_javascript(browser, site, screenshot_di
     page.get_by_role("link", name="xã Hồng Việt").click()
     page.get_by_role("link", name="Tháng 11/2026").click()
     page.get_by_role("link", name="Thông báo lịch tiếp công dân xã Hồng Việt").click()
-    assert "Thông báo này đã được thu hồi" in page.locator(".banner.withdrawn").inner_text()
+    assert "Thông báo này đã bị thu hồi" in page.locator(".banner.withdrawn").inner_text()
     page.screenshot(path=str(screenshot_dir / "site-nojs-withdrawn.png"), full_page=True)
     context.close()
 

@@ -125,6 +125,8 @@ def test_feed_to_every_channel_only_after_approval(system):
     print(f"approve → board message: {latency:.2f} s")
     message = json.loads(payload)
     assert message["id"] == nid and message["title"] == notice["title"]
+    # the board shows exactly the lines `loa show --json` (and the desk) gives for each profile
+    assert message["lines"] == notice["board_lines"] and set(message["lines"]) == {"ticker", "panel"}
 
     page = wait(lambda: (r := requests.get(f"{site}/notices/{nid}.html", timeout=5)).ok and r.text, 60, "the page")
     assert notice["title"] in page and 'lang="vi"' in page
@@ -153,7 +155,7 @@ def test_feed_to_every_channel_only_after_approval(system):
     # withdrawal (an event too) clears the board and marks the page
     loa(env, "withdraw", str(nid), "--by", "Nông Thị Hoa")
     wait(lambda: retained(cfg.mqtt_monitor, topic, settle=0.3) is None, 60, "the retained message to clear")
-    wait(lambda: "đã được thu hồi" in requests.get(f"{site}/notices/{nid}.html", timeout=5).text, 30,
+    wait(lambda: "đã bị thu hồi" in requests.get(f"{site}/notices/{nid}.html", timeout=5).text, 30,
          "the page to be marked withdrawn")
     assert audio_name not in wait(
         lambda: (t := requests.get(f"{site}/radio/stations/hong-viet.m3u8", timeout=5).text) and

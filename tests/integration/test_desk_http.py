@@ -272,7 +272,7 @@ def test_notice_page_shows_the_source_and_every_channel(desk):
     assert "điểm liên quan 5.5" in page and "Cải cách thủ tục hành chính" in page
     for profile in desk.cfg.boards.profiles:
         assert profile.name in page
-    assert "Kính thưa bà con nhân dân tỉnh Cao Bằng." in page  # the radio script
+    assert "Kế hoạch số 1627/KH-UBND của UBND tỉnh Cao Bằng." in page  # the radio script: metadata as a sentence
     assert 'sandbox="allow-same-origin"' in page  # previews can never run script
     web = c.get(f"/desk/preview-site/notices/{desk.draft.id}.html?v=1")
     assert web.status_code == 200 and "Ủy ban nhân dân xã thông báo kế hoạch" in web.text

@@ -74,12 +74,19 @@ def test_upload_build_playlists_history(env, tmp_path):
     [rep] = json.loads(run("build", "--station", "hong-viet", "--json").stdout)
     assert [(e["notice_id"], e["languages"]) for e in rep["scheduled"]] == [(n.id, ["vi", "tay"])]
     assert rep["missing"] == [] and rep["urls"][0].startswith(f"{cfg.site_url}/radio/stations/hong-viet/")
+    # the programme, in airing order: the station's opening, the notice in each language, its closing
+    assert [(x["kind"], x.get("language")) for x in rep["segments"]] == [
+        ("opening", None), ("notice", "vi"), ("notice", "tay"), ("closing", None)]
+    assert rep["segments"][0]["text"].startswith("Đây là Đài Truyền thanh xã Hồng Việt.")
+    assert rep["segments"][1]["text"] == n.variants["radio"] and rep["segments"][2]["text"] is None
+    assert all((cfg.home / "radio" / x["file"]).is_file() for x in rep["segments"])
+    assert "opening" in run("build", "--station", "hong-viet").stdout
 
     # a second, newer notice has no Tày recording and does not fit the one-minute slot with the first
     m = long_notice(store, "Thông báo thu thuế sử dụng đất phi nông nghiệp")
     [rep] = json.loads(run("build", "--station", "hong-viet", "--json").stdout)
     assert [e["notice_id"] for e in rep["scheduled"]] == [m.id]
-    assert [(o["notice_id"], o["reason"].split(" (")[0]) for o in rep["overflow"]] == [(n.id, "no room left")]
+    assert [(o["notice_id"], o["reason"].split(" (")[0]) for o in rep["overflow"]] == [(n.id, "hết thời lượng")]
     assert [(x["notice_id"], x["language"]) for x in rep["missing"]] == [(m.id, "tay")]
     assert "loa radio upload" in rep["missing"][0]["reason"]
 

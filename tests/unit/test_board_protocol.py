@@ -20,6 +20,7 @@ from loa.board_protocol import (
     status_payload,
     wrap,
 )
+from loa.board_text import BoardSource, board_lines
 from loa.errors import ConfigError
 from loa.model import Priority
 from loa.signing import verify
@@ -161,5 +162,7 @@ def test_the_documented_example_is_valid_and_its_test_vector_verifies():
     assert key["key_id"] == hashlib.sha256(raw).hexdigest()[:16] == notice["signature"]["key_id"]
     assert verify(notice, key["public_key"])
     assert not verify(dict(notice, body=notice["body"].replace("thứ Năm", "thứ Sáu")), key["public_key"])
-    for profile in (BoardProfile("ticker", "", 160, 1), BoardProfile("panel", "", 40, 15)):
-        assert notice["lines"][profile.id] == wrap(notice["body"], profile)
+    d = notice["document"]
+    src = BoardSource(notice["title"], notice["body"], d["number"], d["type"], d["issued_on"], notice["url"])
+    for profile in (BoardProfile("ticker", "", 160, 1, "ticker.txt"), BoardProfile("panel", "", 40, 15, "panel.txt")):
+        assert notice["lines"][profile.id] == board_lines(src, profile)

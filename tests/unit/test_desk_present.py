@@ -17,20 +17,22 @@ from tests.unit.test_desk_store import make
 from tests.unit.test_dispatch import FlakyChannel
 
 
-def test_board_preview_shows_each_profile_as_the_payload_wraps_it(cfg):
-    profiles = {p.id: p for p in cfg.boards.profiles}
+def test_board_preview_shows_each_profile_as_its_template_lays_it_out(cfg, store):
+    n = make(store, 3, title="Thông báo lịch tiếp công dân của Chủ tịch UBND xã Hồng Việt")
     short = "Ủy ban nhân dân xã thông báo lịch tiếp công dân."
-    for b in board_preview(cfg, short):
-        assert b.fits and b.overflow == "" and b.lines == wrap(short, b.profile) and b.used == len(short)
+    for b in board_preview(cfg, n, short):
+        assert b.fits and b.overflow == "" and b.used == len(" ".join(b.lines))
         assert b.grid.count("\n") == b.profile.lines - 1
         assert all(len(row) == b.profile.width for row in b.grid.split("\n"))
-    long = " ".join(f"từ{i}" for i in range(200))  # ~1,000 characters
-    previews = {b.profile.id: b for b in board_preview(cfg, long)}
-    ticker = previews["ticker"]
-    assert not ticker.fits and ticker.lines == wrap(long, profiles["ticker"]) and ticker.lines[-1].endswith("…")
-    shown = " ".join(ticker.lines).removesuffix("…").rstrip()
-    assert long == f"{shown} {ticker.overflow}"  # what is shown plus what overflows is the whole text
-    assert previews["panel"].overflow.endswith("từ199")
+    previews = {b.profile.id: b for b in board_preview(cfg, n, short)}
+    assert " ".join(previews["panel"].lines).endswith(short) and previews["ticker"].lines[0].startswith(n.title)
+    # a long text: the panel shows the sentences that fit, each whole, and names the ones it leaves out
+    said = [f"Câu thứ {i} nói về thủ tục hành chính của xã Hồng Việt." for i in range(1, 21)]
+    panel = {b.profile.id: b for b in board_preview(cfg, n, " ".join(said))}["panel"]
+    assert panel.fits and panel.overflow
+    shown = " ".join(panel.lines)
+    assert all((s in shown) != (s in panel.overflow) for s in said)  # each sentence shown or left out, whole
+    assert panel.overflow.endswith("Câu thứ 20 nói về thủ tục hành chính của xã Hồng Việt.")
 
 
 def test_word_diff():

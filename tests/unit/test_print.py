@@ -243,3 +243,32 @@ def test_the_hourly_refresh_takes_an_expired_notice_off_the_site_and_the_bulleti
     assert "Thông báo này đã hết hiệu lực" in (site / "notices" / f"{a.id}.html").read_text()
     assert "Lịch tiêm phòng gia súc" not in (site / "areas" / COMMUNE / "index.html").read_text()
     assert refresh(cfg, store, later + timedelta(hours=1)) == []
+
+
+NUMBERS = ["512/QĐ-UBND", "1050/KH-UBND", "45/2024/NĐ-CP", "3627/KH-UBND", "39/2020/TT-BTTTT", "76/NQ-CP"]
+
+
+def test_document_numbers_never_break_across_lines(printed, cfg):
+    printer, store = printed
+    # many numbers in running text at every position of a line: without nowrap some break after '/' or '-'
+    words = "Thực hiện văn bản số {} của cơ quan có thẩm quyền về cải cách thủ tục hành chính"
+    body = "<p>" + " ".join(words.format(NUMBERS[i % len(NUMBERS)]) + "," * (i % 3) for i in range(60)) + "</p>"
+    approve(store, "urn:numbers", [COMMUNE], title="Quyết định 512/QĐ-UBND về danh mục thủ tục hành chính", summary=body)
+    now = datetime.now(timezone.utc)
+    pdf = Path(printer.make(COMMUNE, bulletin.current_period(now, cfg.tz), now).path)
+    lines = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    rows = [r.strip() for r in lines.splitlines() if r.strip()]
+    for row, following in zip(rows, rows[1:]):
+        broken = re.search(r"(?:^|\s)\d+(?:/\d{4})?/(?:[A-ZĐ]+-)?$", row) and re.match(r"[A-ZĐ]", following)
+        assert not broken, f"a document number broken across lines: {row!r} / {following!r}"
+    assert sum(" ".join(lines.split()).count(n) for n in NUMBERS) >= 60
+
+
+def test_nobreak_numbers_touches_text_only_and_escapes_plain_text():
+    from loa.site.build import nobreak_numbers
+
+    html = '<p>Theo <a href="/van-ban/512/QĐ-UBND">Quyết định số 512/QĐ-UBND</a> và Nghị định 45/2024/NĐ-CP.</p>'
+    assert str(nobreak_numbers(__import__("markupsafe").Markup(html))) == (
+        '<p>Theo <a href="/van-ban/512/QĐ-UBND">Quyết định số <span class="nowrap">512/QĐ-UBND</span></a> và '
+        'Nghị định <span class="nowrap">45/2024/NĐ-CP</span>.</p>')
+    assert str(nobreak_numbers('<b>Tiêu đề</b> 12/KH-UBND')) == '&lt;b&gt;Tiêu đề&lt;/b&gt; <span class="nowrap">12/KH-UBND</span>'

@@ -4,6 +4,7 @@ withdrawn and expired notices leave future playlists, emergencies, languages. Th
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -41,8 +42,15 @@ def station(sid="hong-viet", area="cao-bang/hoa-an/hong-viet", **kw) -> dict:
 class FakeMaker:
     """The audio seam: Vietnamese always, other languages when 'recorded'; lengths from `seconds`."""
 
-    def __init__(self, seconds: dict[int, float] | None = None, recorded: set[tuple[int, str]] = frozenset()):
+    def __init__(self, seconds: dict[int, float] | None = None, recorded: set[tuple[int, str]] = frozenset(),
+                 segment_seconds: float = 0.0):
         self.seconds, self.recorded, self.calls = seconds or {}, set(recorded), []
+        self.segment_seconds, self.said = segment_seconds, []
+
+    def segment(self, st, text, kind):
+        self.said.append((st.id, kind, text))
+        name = f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:8]}.mp3"
+        return Track(name, self.segment_seconds, text, "vi", folder="segments")
 
     def tracks(self, pairs):
         out = {}
@@ -105,7 +113,7 @@ def test_overflow_is_carried_to_the_next_slot_and_reported(store, tmp_path):
     first = build_at(builder, cfg, "hong-viet", DAY, "06:00")
     assert aired(first) == [ns[3].id, ns[2].id]
     assert [(o["notice_id"], o["carried"]) for o in first.overflow] == [(ns[1].id, False), (ns[0].id, False)]
-    assert first.overflow[0]["reason"] == "no room left (0.8 min needed, 0.3 min left)"
+    assert first.overflow[0]["reason"] == "hết thời lượng (cần 0,8 phút, còn 0,3 phút)"
     assert first.minutes == round(100 / 60, 2) and first.next
 
     # the store keeps the overflow: `loa radio playlists` shows it until the next build
@@ -166,7 +174,7 @@ def test_emergency_playlist_now_and_first_in_the_next_slot(store, tmp_path):
     cfg = radio_cfg(tmp_path, stations=[station(), station("tinh-tuc", "cao-bang/nguyen-binh/tinh-tuc")])
     a = notice(store, "Thông báo thường")
     e = notice(store, "Lũ quét: sơ tán ngay", areas=("cao-bang/hoa-an/hong-viet",), priority=Priority.EMERGENCY)
-    builder = Builder(cfg, store, FakeMaker({e.id: 900.0}))
+    builder = Builder(cfg, store, FakeMaker({e.id: 450.0}))
     now = schedule.occurrence(cfg.stations[0], "06:00", DAY, cfg.tz).starts_at - timedelta(hours=3)
     [rep] = builder.emergency(["hong-viet"], now)
     assert rep.kind == "emergency" and aired(rep) == [e.id] and rep.max_minutes is None
@@ -175,7 +183,7 @@ def test_emergency_playlist_now_and_first_in_the_next_slot(store, tmp_path):
     builder.emergency(["hong-viet"], now + timedelta(minutes=1))  # a retry: still one airing
     assert [r["kind"] for r in history.notice_airings(store, e.id)] == ["emergency"]
     [slot] = builder.next(["hong-viet"], now)  # the same day: an emergency has no quota, it airs in every slot
-    assert aired(slot) == [e.id, a.id]  # 15 min of emergency and 1 min of notice in a 20-min slot
+    assert aired(slot) == [e.id, a.id]  # 7.5 min of emergency read twice and 1 min of notice in a 20-min slot
     assert slot.scheduled[0]["airing"] == "2 of 3"
 
 

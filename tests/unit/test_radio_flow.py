@@ -1,6 +1,7 @@
 """The slot deployments (one per distinct slot time, a few minutes before it) and what the slot flow reports.
 Plain calls: no Prefect server (the e2e tests run the deployments)."""
 
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -35,10 +36,11 @@ def test_artifacts_report_overflow_and_missing_languages(store, tmp_path):
     a, b = notice(store, "Thông báo A"), notice(store, "Thông báo B")
     rep = build_at(Builder(cfg, store, FakeMaker({a.id: 40, b.id: 40})), cfg, "hong-viet", DAY, "06:00").as_dict()
     [row] = table([rep], cfg.site_url)
-    assert row["notices"] == 1 and row["overflow"] == 1 and row["minutes"] == "0.67 / 1"
-    assert row["without audio"] == f"tay (#{a.id}), tay (#{b.id})"
-    assert row["playlist"] == f"{cfg.site_url}/radio/stations/hong-viet/2026-12-01-0600.m3u8"
+    assert row["thông báo"] == 1 and row["chuyển buổi sau"] == 1 and row["số phút / tối đa"] == "0,67 / 1"
+    assert row["thiếu âm thanh"] == f"tay (#{a.id}), tay (#{b.id})"
+    assert row["danh sách phát"] == f"{cfg.site_url}/radio/stations/hong-viet/2026-12-01-0600.m3u8"
     md = overflow_markdown([rep])
-    assert f"overflow: notice {a.id} v1 (normal) «Thông báo A»: no room left" in md
-    assert f"not aired in tay: notice {b.id} v1" in md
-    assert "Every due notice fits" in overflow_markdown([])
+    assert f"chuyển sang buổi sau: thông báo {a.id} phiên bản 1 (thường) «Thông báo A»: hết thời lượng" in md
+    assert f"không phát bằng Tiếng Tày: thông báo {b.id} phiên bản 1" in md
+    assert "Mọi thông báo đến lượt đều vừa buổi phát" in overflow_markdown([])
+    assert not re.search(r"\b(?:overflow|notice|minutes|audio)\b", md + str(row))  # no English for the operator

@@ -41,7 +41,7 @@ def test_overflow_is_reported_and_first_fit_fills_the_gap():
     sel = select(cands, {}, set(), Rules(3, 3, 400, fixed_seconds=10), AT)
     # newest first: 3 (100 s), 2 (250 s) fill 350 of 390; 1 (200 s) does not fit
     assert ids(sel.scheduled) == [3, 2]
-    assert [(c.notice_id, why) for c, why in sel.overflow] == [(1, "no room left (3.3 min needed, 0.7 min left)")]
+    assert [(c.notice_id, why) for c, why in sel.overflow] == [(1, "hết thời lượng (cần 3,3 phút, còn 0,7 phút)")]
     assert sel.seconds == 350
 
 
@@ -57,13 +57,25 @@ def test_emergencies_always_air_and_a_too_long_notice_says_so():
     sel = select(cands, {}, set(), Rules(3, 3, 600), AT)
     assert ids(sel.scheduled) == [1]  # 15 min of emergency in a 10-min slot: it airs, nothing else does
     assert sorted((c.notice_id, why) for c, why in sel.overflow) == [
-        (2, "longer than the slot (11.7 min > 10.0 min)"), (3, "no room left (0.8 min needed, 0.0 min left)")]
+        (2, "dài hơn cả buổi phát (11,7 phút > 10,0 phút)"), (3, "hết thời lượng (cần 0,8 phút, còn 0,0 phút)")]
 
 
-def test_emergency_counts_against_the_room():
-    sel = select([cand(1, 500, priority=Priority.EMERGENCY), cand(3, 50), cand(4, 60, age_hours=1)],
+def test_emergency_counts_against_the_room_twice():
+    # an emergency is read twice ("Xin nhắc lại …"): 2 × 250 s of a 600 s slot
+    sel = select([cand(1, 250, priority=Priority.EMERGENCY), cand(3, 50), cand(4, 60, age_hours=1)],
                  {}, set(), Rules(3, 3, 600), AT)
     assert ids(sel.scheduled) == [1, 3] and ids(c for c, _ in sel.overflow) == [4]
+
+
+def test_the_programme_words_take_room():
+    # opening + closing take 30 s and each notice a 5 s bridge ("Tin tiếp theo.")
+    cands = [cand(1, 100), cand(2, 100, age_hours=1), cand(3, 100, age_hours=2), cand(4, 100, age_hours=3),
+             cand(5, 100, age_hours=4), cand(6, 100, age_hours=5)]
+    sel = select(cands, {}, set(), Rules(3, 3, 600, fixed_seconds=30, bridge_seconds=5), AT)
+    assert ids(sel.scheduled) == [1, 2, 3, 4, 5]  # 30 + 5 × 105 = 555 s; a sixth would need 660 s
+    assert [why for _, why in sel.overflow] == ["hết thời lượng (cần 1,8 phút, còn 0,8 phút)"]
+    bare = select(cands, {}, set(), Rules(3, 3, 600), AT)
+    assert len(bare.scheduled) == 6
 
 
 def test_expired_and_embargoed_notices_never_air_but_emergencies_ignore_embargo():

@@ -88,8 +88,11 @@ def test_feed_script_never_reaches_a_page(files):
 
 def test_notice_page_shows_facts_audio_languages_source_and_qr(files):
     page = files["notices/1.html"]
-    for text in ("3627/KH-UBND", "Kế hoạch", "UBND tỉnh Cao Bằng", "Hoàng Xuân Ánh", "ngày 18 tháng 11 năm 2026",
-                 "ngày 20 tháng 11 năm 2026", "https://caobang.gov.vn/van-ban/3627-kh-ubnd",
+    for text in ("3627/KH-UBND", "Kế hoạch", "UBND tỉnh Cao Bằng", "Hoàng Xuân Ánh",
+                 # one date style in the facts list, as in every list of the site (no "Ngày ban hành: ngày …")
+                 "<dt>Ngày ban hành</dt><dd>18/11/2026</dd>", "<dt>Ngày đăng</dt><dd>20/11/2026</dd>",
+                 'Văn bản gốc: <a href="https://caobang.gov.vn/van-ban/3627-kh-ubnd"',  # a document, not news
+                 '<dt>Địa bàn</dt><dd><a href="../areas/cao-bang/index.html">Tỉnh Cao Bằng</a>',
                  'src="/radio/audio/notice-1-v1-vi.mp3"', 'src="/radio/audio/notice-1-v1-tay.mp3"', "Tiếng Tày",
                  'lang="tyz"', 'src="../notices/1.qr.svg"', "3 trên 4 bảng tin đã xác nhận hiển thị"):
         assert text in page, text
@@ -101,7 +104,7 @@ def test_notice_page_shows_facts_audio_languages_source_and_qr(files):
 
 
 def test_withdrawn_expired_and_superseded_are_marked_and_linked(files):
-    assert "Thông báo này đã được thu hồi</strong> ngày 24 tháng 11 năm 2026" in files["notices/3.html"]
+    assert "Thông báo này đã bị thu hồi</strong> ngày 24 tháng 11 năm 2026" in files["notices/3.html"]
     assert "Thông báo này đã hết hiệu lực</strong> ngày 15 tháng 11 năm 2026" in files["notices/5.html"]
     old = files["notices/4/v1.html"]
     assert "Đây là phiên bản 1, đã được thay thế." in old and 'href="../../notices/4.html"' in old
@@ -126,9 +129,9 @@ def test_area_pages_follow_the_tree_and_link_bulletins(files):
     assert "Thông báo cho xã Hồng Việt" in commune
     assert 'href="../../../../print/cao-bang/hoa-an/hong-viet/current.pdf"' in commune
     assert "Bản tin tuần 47/2026" in commune
-    assert 'href="../../../../areas/cao-bang/hoa-an/index.html">huyện Hòa An' in commune  # breadcrumb
+    assert 'href="../../../../areas/cao-bang/hoa-an/index.html">Huyện Hòa An' in commune  # breadcrumb item
     district = files["areas/cao-bang/hoa-an/index.html"]
-    assert "xã Bế Triều" in district and "Chưa có bản tin in" in district
+    assert ">Xã Bế Triều</a></li>" in district and "Chưa có bản tin in" in district  # a list item starts capitalised
     assert set(k for k in files if k.endswith("/index.html")) == {f"areas/{a}/index.html" for a in AREAS}
 
 
@@ -141,7 +144,7 @@ def test_feeds_round_trip_through_feedparser(files):
         assert parsed.feed.title == SITE.title and parsed.feed.language == "vi"
         assert len(parsed.entries) == len(entries)
         first = parsed.entries[0]
-        assert first.title == "[Đã thu hồi] Thông báo lịch tiếp công dân xã Hồng Việt"  # the newest change
+        assert first.title == "[Đã bị thu hồi] Thông báo lịch tiếp công dân xã Hồng Việt"  # the newest change
         assert first.link == "https://loa.example.gov.vn/notices/3.html"
         by_link = {e.link: e for e in parsed.entries}
         xss = by_link["https://loa.example.gov.vn/notices/6.html"]
@@ -329,3 +332,17 @@ def test_lists_are_capped_and_point_to_the_archives():
 def test_entry_round_trips_through_json():
     entry, = many(1)
     assert Entry.from_json(json.loads(json.dumps(entry.to_json(SITE, TREE, NOW)))) == entry
+
+
+@pytest.mark.parametrize("url,label", [
+    ("https://caobang.gov.vn/van-ban/3627-kh-ubnd", "Văn bản gốc"),
+    ("https://cchc.caobang.example/van-ban/512-qd-ubnd.pdf", "Văn bản gốc"),
+    ("https://vbpl.vn/caobang/Pages/vbpq-toanvan.aspx?ItemID=1", "Văn bản gốc"),
+    ("https://baochinhphu.vn/cao-bang-day-manh-thanh-toan-truc-tuyen-102250403.htm", "Nguồn tin"),
+    ("https://cchc.caobang.example/tin-tuc/lay-y-kien-cu-tri.html", "Nguồn tin"),
+    (None, "Nguồn tin"),
+])
+def test_source_link_says_what_it_leads_to(url, label):
+    from loa.site.build import source_label
+
+    assert source_label(url) == label

@@ -93,11 +93,11 @@ def test_withdrawn_page_stays_marked_and_leaves_current_lists(site):
     store.transition(n.id, "withdraw", "Nông Thị Hoa")
     web.publish(n.id, NOW)
     page = (root / f"notices/{n.id}.html").read_text()
-    assert "Thông báo này đã được thu hồi" in page and "ngày" in page.split("thu hồi</strong>")[1][:30]
+    assert "Thông báo này đã bị thu hồi" in page and "ngày" in page.split("thu hồi</strong>")[1][:30]
     home = (root / "index.html").read_text()
     assert f"notices/{n.id}.html" not in home and "banner emergency" not in home
     month = next((root / "areas/cao-bang/hoa-an").glob("20*.html")).read_text()
-    assert f"notices/{n.id}.html" in month and "Đã thu hồi" in month
+    assert f"notices/{n.id}.html" in month and "Đã bị thu hồi" in month
 
 
 def expire(store: Store, notice_id: int, at: datetime) -> None:

@@ -67,7 +67,7 @@ def test_withdrawn_page_stays_marked_and_leaves_the_index(cfg):
     withdrawn = store.transition(n.id, "withdraw", "Hoàng Văn Minh")
     assert [r.ok for r in site.withdraw(withdrawn, ["site"])] == [True]
     page = (cfg.home / "site" / "notices" / f"{n.id}.html").read_text(encoding="utf-8")
-    assert "đã được thu hồi" in page
+    assert "đã bị thu hồi" in page
     assert f"notices/{n.id}.html" not in (cfg.home / "site" / "index.html").read_text(encoding="utf-8")
 
 

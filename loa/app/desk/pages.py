@@ -92,7 +92,7 @@ def notice_context(request: Request, n: NoticeView, *, drafts: dict[str, str] | 
         channels=CHANNELS, channel_labels=CHANNEL_LABELS,
         versions=desk_store.version_numbers(d.store, n.id), doc=desk_store.document_extras(d.store, n.id, n.version),
         history=desk_store.history(d.store, n.id), deliveries=d.store.deliveries(n.id),
-        boards=board_preview(cfg, texts["boards"]), areas=area_options(cfg),
+        boards=board_preview(cfg, n, texts["boards"]), areas=area_options(cfg),
         languages=[(lang, media.LANGUAGE_NAMES.get(lang, lang)) for lang in media.languages(cfg)],
         recordings=media.recordings(cfg, n),
         published_audio=published_audio.name if published_audio.exists() else None,

@@ -5,14 +5,16 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from jinja2 import Environment
 
-from loa.board_protocol import ELLIPSIS, BoardProfile, wrap
+from loa.board_protocol import BoardProfile
+from loa.board_text import BoardSource, board_lines, body_sentences
 from loa.config import Config
 from loa.errors import LoaError
+from loa.model import NoticeView
 from loa.render import make_env
 
 #: Việt Nam has one time zone and no summer time; editors type and read local times
@@ -92,16 +94,17 @@ def duration(seconds: float | None) -> str:
 
 @dataclass(frozen=True)
 class BoardPreview:
-    """What one kind of board shows of a text: the wrapped lines it displays and the words left over."""
+    """What one kind of board shows of a notice: the lines its template makes (the payload's very lines) and
+    the sentences of the board text it leaves out for want of room."""
 
     profile: BoardProfile
     lines: list[str]
-    overflow: str
-    used: int  # characters of the text (NFC), against profile.budget
+    overflow: str  # the sentences not shown, whole
+    used: int  # characters shown, against profile.budget
 
     @property
     def fits(self) -> bool:
-        return not self.overflow
+        return len(self.lines) <= self.profile.lines and all(len(r) <= self.profile.width for r in self.lines)
 
     @property
     def grid(self) -> str:
@@ -115,19 +118,21 @@ def board_profiles(cfg: Config) -> tuple[BoardProfile, ...]:
     return cfg.boards.profiles
 
 
-def board_preview(cfg: Config, text: str) -> list[BoardPreview]:
-    """Each profile's lines exactly as loa.board_protocol.wrap() puts them in the payload, and the overflow."""
+def board_preview(cfg: Config, n: NoticeView, text: str) -> list[BoardPreview]:
+    """Each profile's lines exactly as the boards payload carries them (loa.board_text), for the board text
+    `text` (the saved variant or the editor's unsaved one)."""
+    from channels.website import notice_path
+
     text = unicodedata.normalize("NFC", text)
-    words = " ".join(text.split())
+    src = BoardSource.of(n, f"{cfg.site_url}/{notice_path(n.id)}", body=text)
     out = []
     for p in board_profiles(cfg):
-        shown = wrap(text, p)
-        overflow = ""
-        if len(wrap(text, replace(p, lines=10**6))) > p.lines:
-            # what the board never shows: everything after the last shown word (wrap ends it with '…')
-            kept = " ".join(shown).removesuffix(ELLIPSIS).rstrip()
-            overflow = words[len(kept):].strip() if words.startswith(kept) else words[len(kept):]
-        out.append(BoardPreview(p, shown, overflow, len(words)))
+        shown = board_lines(src, p)
+        joined = " ".join(shown)
+        said = body_sentences(text)
+        # a template that shows no sentence (a ticker) leaves none "out"
+        left = [s for s in said if s not in joined] if any(s in joined for s in said) or p.lines > 1 else []
+        out.append(BoardPreview(p, shown, " ".join(left), len(joined)))
     return out
 
 

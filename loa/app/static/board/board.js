@@ -142,7 +142,7 @@
     const badge = $("notice-priority");
     badge.textContent = LABEL[n.priority] || LABEL.normal;
     badge.className = `priority priority-${n.priority}`;
-    $("notice-area").textContent = n.area_name || n.area;
+    $("notice-area").textContent = capitalise(n.area_name || n.area);  // it starts the bar: "Xã Hồng Việt"
     $("notice-position").textContent = total > 1 ? `${position + 1}/${total}` : "";
     const lines = (n.lines && n.lines[profile]) || [n.body];
     const lead = leadLength(lines, n.title);
@@ -162,6 +162,10 @@
     $("notice").hidden = false;
     $("empty").hidden = true;
     acknowledge(n);
+  }
+
+  function capitalise(text) {
+    return text ? text.charAt(0).toUpperCase() + text.slice(1) : text;
   }
 
   // How many characters at the start of the lines are the title (Loa's board text begins with it).
@@ -292,7 +296,7 @@
       setConnection("setup", "Chưa cấu hình");
       return;
     }
-    $("area-name").textContent = (config.areas && config.areas[area]) || area;
+    $("area-name").textContent = capitalise((config.areas && config.areas[area]) || area);
     if (!brokerAllowed) {
       $("setup").hidden = false;
       setConnection("refused", "Địa chỉ máy chủ MQTT trong đường dẫn không được Loa cho phép: không kết nối");

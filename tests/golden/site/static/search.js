@@ -14,7 +14,7 @@
   var fold = function (s) {
     return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "d").toLowerCase();
   };
-  var labels = { withdrawn: "Đã thu hồi", expired: "Đã hết hiệu lực" };
+  var labels = { withdrawn: "Đã bị thu hồi", expired: "Đã hết hiệu lực" };
 
   function load() {
     if (items) return Promise.resolve(items);
