@@ -525,8 +525,8 @@ def _station(cfg: Config, item: dict, base: Station, file: Path, where: str, **f
             raise ConfigError(str(file), where + key, f"jingle {jingle!r} not found (paths are relative to {file.parent})")
         values[key] = path
     return Station(
-    voice_command: tuple[str, ...] = ()  # `engine: {command: [...]}`: another TTS engine; () is espeak-ng
-    programme: Wording = Wording()  # what the station says around its notices (loa.radio.programme)
+        **values, voice=voice, languages=tuple(langs), voice_command=_engine(item, base, file, where),
+        programme=_programme(item, base.programme, file, where),
         rate=_number(item, "rate", file, where, base.rate, 80, 450, int),
         pitch=_number(item, "pitch", file, where, base.pitch, 0, 99, int),
         loudness_lufs=_number(item, "loudness_lufs", file, where, base.loudness_lufs, -40, -5),
