@@ -41,8 +41,13 @@ def register(cls: type) -> type:
 
 def build_channels(cfg: Config, store: Store, names: list[str] | None = None) -> dict[str, Channel]:
     from channels import boards, printed, radio, webhook, website  # noqa: F401  (registers the classes)
+    from channels import cap, messaging  # noqa: F401  issue 16 hook: CAP alerts, messaging apps and SMS
 
     return {name: cls(cfg, store) for name, cls in REGISTRY.items() if names is None or name in names}
+
+
+# Channels whose output links the radio audio, so they run once radio is done (issue 16 added "cap").
+AFTER_RADIO = ("cap", "website")
 
 
 def failure(channel: str, targets: list[str], detail: str, transient: bool = True) -> list[DeliveryResult]:

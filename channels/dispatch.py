@@ -15,7 +15,7 @@ from loa.model import LIVE_STATES, DeliveryResult, DeliveryStatus, NoticeState, 
 from loa.store import Store
 from loa.store.schema import utcnow
 
-from channels.base import Channel
+from channels.base import AFTER_RADIO, Channel
 
 
 @dataclass
@@ -88,11 +88,11 @@ def deliver(store: Store, channel: Channel, notice: NoticeView, kind: str = "pub
 
 
 def dispatch_notice(store: Store, channels: dict[str, Channel], notice_id: int) -> DispatchReport:
-    """The whole dispatch in one process, channel after channel (radio before website: the page links the audio)."""
+    """The whole dispatch in one process, channel after channel (radio before website and CAP: they link the audio)."""
     notice = approved_version(store, notice_id)
     plan(store, channels, notice)
     results = []
-    for name in sorted(channels, key=lambda n: n == "website"):
+    for name in sorted(channels, key=lambda n: n in AFTER_RADIO):
         results += deliver(store, channels[name], notice)
     state = store.settle(notice.id, notice.version)
     return DispatchReport(notice.id, notice.version, state.value, results)

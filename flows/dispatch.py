@@ -9,7 +9,7 @@ from prefect.concurrency.sync import concurrency
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
-from channels.base import build_channels
+from channels.base import AFTER_RADIO, build_channels
 from channels.dispatch import approved_version, deliver, parse_notice_id, plan
 from flows.events import emit
 from loa import events
@@ -74,12 +74,13 @@ def _artifact(kind: str, notice_id: int, results: list[dict]) -> None:
 
 def _run(notice_id: int, version: int, kind: str, channels: list[str]) -> list[dict]:
     futures = {name: deliver_channel.submit(name, notice_id, version, kind)
-               for name in channels if name != "website"}
-    if "website" in channels:
-        # the web page links the radio audio, so it is written once radio is done (whatever its outcome)
-        if "radio" in futures:
-            futures["radio"].wait()
-        futures["website"] = deliver_channel.submit("website", notice_id, version, kind)
+               for name in channels if name not in AFTER_RADIO}
+    if "radio" in futures and any(name in AFTER_RADIO for name in channels):
+        # the web page and the CAP alert link the radio audio: written once radio is done (whatever its outcome)
+        futures["radio"].wait()
+    for name in AFTER_RADIO:
+        if name in channels:
+            futures[name] = deliver_channel.submit(name, notice_id, version, kind)
     results = []
     for name, fut in futures.items():
         fut.wait()

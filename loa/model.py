@@ -115,6 +115,11 @@ class NoticeView:
     content_areas: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     variants: dict[str, str] = field(default_factory=dict)  # channel -> text
+    # CAP (issue 16): Decision 18/2021/QĐ-TTg disaster risk level 1–5 (None: not set), "actual" | "exercise" |
+    # "test", and what people must do (empty: none given)
+    disaster_level: int | None = None
+    alert_status: str = "actual"
+    instruction: str = ""
 
     @property
     def topic_id(self) -> str:

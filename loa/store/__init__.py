@@ -300,6 +300,7 @@ class Store:
             expires_at=r.expires_at, meta=DocumentMeta(**(dv.meta or {})),
             content_areas=list(dv.content_areas or []), reasons=list(dv.reasons or []),
             variants={v.channel: v.body for v in r.variants if v.language == "vi"},
+            disaster_level=r.disaster_level, alert_status=r.alert_status or "actual", instruction=r.instruction or "",
         )
 
     def actions(self, notice_id: int) -> list[dict]:
