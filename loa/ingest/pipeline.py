@@ -91,6 +91,11 @@ def ingest_feed(store: Store, cfg: Config, feed: Feed, *, pool: ParsePool | None
                 host_slot: AbstractContextManager = nullcontext()) -> FeedReport:
     """One feed. `host_slot` is held while fetching only, so the host's next feed is fetched
     while this one is parsed."""
+    if feed.kind == "cap":  # issue 16 hook: CAP alert feeds have their own reader (loa/ingest/cap_feed.py)
+        from loa.ingest.cap_feed import ingest_cap_feed
+
+        with host_slot:
+            return ingest_cap_feed(store, cfg, feed, session=session, limits=limits)
     report = FeedReport(url=feed.url, name=feed.name, status="ok")
     pool = pool or ParsePool(cfg)
     etag, last_modified = store.feed_validators(feed.url)
