@@ -152,11 +152,11 @@ class _Reader:
         body = "".join(f"<p>{html.escape(p.strip())}</p>" for p in paragraphs)
         if instruction:
             body += f"<p><strong>Hướng dẫn:</strong> {html.escape(instruction)}</p>"
-        sender = info.sender_name or alert.sender
+        sender = (info.sender_name if info else "") or alert.sender
         body += f"<p>Nguồn: cảnh báo CAP của {html.escape(sender)}.</p>"
         digest = hashlib.sha256(f"{alert.sender}\n{alert.identifier}\n{alert.sent_text}\n{title}\n{body}"
                                 .encode("utf-8")).hexdigest()
-        entry = Entry("", title, body, info.web or url, alert.sent, digest)
+        entry = Entry("", title, body, (info.web if info else "") or url, alert.sent, digest)
         meta = DocumentMeta(issuer=sender, issued_on=alert.sent.date().isoformat())
         cls = Classification(True, 1.0, (f"cảnh báo CAP ({alert.msg_type}) của {sender}",), (), meta)
         variants = self.renderer.variants(title=title, summary_html=body, meta=meta, source_url=entry.link,
