@@ -568,12 +568,15 @@ class MessagingDestination:
 
 
 def mask_url(url: str) -> str:
-    """scheme://host/… with every credential, path token and query value replaced by ***."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{'***@' if parts.username or parts.password else ''}{host}{port}" + (
-        "/***" if parts.path.strip("/") else "") + ("?***" if parts.query else "")
+    """scheme://host/… with credentials, path and query replaced by ***. Only a real host name or address
+    is shown: in many apprise URLs (tgram://<bot token>/…) the "host" is itself a secret."""
+    scheme, _, rest = url.partition("://")
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    path = rest[len(netloc):]
+    userinfo, at, host = netloc.rpartition("@")
+    public = re.fullmatch(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?|\d+\.\d+\.\d+\.\d+(?::\d+)?|localhost(?::\d+)?", host)
+    return f"{scheme}://{'***@' if at else ''}{host if public else '***'}" + (
+        "/***" if path.split("?")[0].strip("/") else "") + ("?***" if "?" in path else "")
 
 
 _ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
