@@ -25,7 +25,7 @@ from channels.base import register
 
 BACKOFF_BASE = 0.5  # seconds before the 2nd attempt; doubles each time
 BACKOFF_CAP = 10.0
-_HTTP_STATUS = re.compile(r"\b([1-5]\d\d)\b")
+_HTTP_STATUS = re.compile(r"\b([45]\d\d)\b")
 _PERMANENT = {400, 401, 403, 404, 405, 410, 413, 422}
 
 
@@ -73,7 +73,7 @@ class Messaging:
         for attempt in range(1, dest.attempts + 1):
             sender = apprise.Apprise()
             sender.add(dest.url)
-            with apprise.LogCapture(level=logging.WARNING) as logs:
+            with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as logs:  # no timestamp digits
                 ok = sender.notify(body=msg.body, title=msg.title, body_format=apprise.NotifyFormat.TEXT)
                 said = " ".join(logs.getvalue().split())
             if ok:
