@@ -236,3 +236,15 @@ def test_event_words_are_matched_with_their_diacritics():
     assert category_and_event("Thông báo về bão số 5", Priority.EMERGENCY)[0] == "Met"
     assert category_and_event("Thông báo lịch tiếp công dân", Priority.PRIORITY) == ("Safety", "Thông báo ưu tiên")
     assert category_and_event("Phòng chống dịch sốt xuất huyết", Priority.EMERGENCY)[0] == "Health"
+
+
+def test_the_example_in_docs_validates_and_its_signature_verifies():
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    xml = (docs / "cap-example-alert.xml").read_bytes()
+    assert problems(xml) == []
+    key = json.loads((docs / "cap-example-key.json").read_text())["public_key"]
+    assert verify_detached(xml, json.loads((docs / "cap-example-alert.xml.sig").read_text()), key)
+    feed = feedparser.parse((docs / "cap-example-alerts.atom").read_bytes())
+    assert not feed.bozo and feed.entries[0].link.endswith("/cap/1/v1.xml")
