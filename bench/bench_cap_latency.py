@@ -19,7 +19,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,9 +29,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_approve_latency import LOA, feed_xml  # noqa: E402
-from loa.config import Env, load_config  # noqa: E402
-from tests.conftest import write_config  # noqa: E402
+from bench.bench_approve_latency import LOA, start_loa_run  # noqa: E402
 
 AREA = "cao-bang/hoa-an/hong-viet"
 
@@ -92,22 +89,11 @@ def main() -> None:
     from loa.store import Store
     from loa.store import desk as desk_store
 
-    tmp = Path(tempfile.mkdtemp(prefix="loa-bench-cap-"))
-    (tmp / "feed.xml").write_text(feed_xml(args.runs), encoding="utf-8")
     sms = SmsEndpoint()
-    folder = write_config(tmp / "config", feeds=[{"url": (tmp / "feed.xml").as_uri(), "name": "bench",
-                                                   "area": "cao-bang"}],
-                          messaging=[{"name": "sms-bench", "kind": "sms", "url": sms.url, "areas": [AREA]}])
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_"))}
-    env |= {"LOA_HOME": str(tmp / "home"), "LOA_CONFIG_DIR": str(folder)}
-    cfg = load_config(Env(home=tmp / "home", config_dir=folder))
-    proc = subprocess.Popen([LOA, "run"], env=env, stdout=open(tmp / "run.log", "wb"), stderr=subprocess.STDOUT)
+    tmp, cfg, env, proc = start_loa_run(args.runs, messaging=[{"name": "sms-bench", "kind": "sms", "url": sms.url,
+                                                               "areas": [AREA]}])
     cap_times, sms_times = [], []
     try:
-        while not (cfg.home / "run.json").exists():
-            if proc.poll() is not None:
-                sys.exit("loa run failed to start: " + (tmp / "run.log").read_text()[-2000:])
-            time.sleep(0.2)
         out = subprocess.run([LOA, "ingest", "--json"], env=env, capture_output=True, text=True, check=True)
         ids = [i for r in json.loads(out.stdout) for i in r["drafted"]][: args.runs]
         store = Store.open(cfg.database_url)

@@ -383,6 +383,20 @@ def _load_feeds(cfg: Config, file: Path) -> None:
         cfg.feeds.append(Feed(url=url, name=name, area=area, kind=kind))
 
 
+def _named_items(data: dict, key: str, file: Path, needs: str):
+    """(where, item, name) for each mapping of the list `key`, each with a unique slug `name`."""
+    names: set[str] = set()
+    for i, item in enumerate(_get(data, key, list, file, "", []) or []):
+        where = f"{key}[{i}]."
+        if not isinstance(item, dict):
+            raise ConfigError(str(file), f"{key}[{i}]", f"must be a mapping with {needs}")
+        name = _get(item, "name", str, file, where)
+        if not SLUG.match(name) or name in names:
+            raise ConfigError(str(file), where + "name", f"{name!r} must be a unique lowercase ASCII slug")
+        names.add(name)
+        yield where, item, name
+
+
 def _load_publishing(cfg: Config, file: Path) -> None:
     """loa.yaml's timezone, print and webhooks (after areas.yaml: webhook areas must exist)."""
     import os
@@ -405,15 +419,7 @@ def _load_publishing(cfg: Config, file: Path) -> None:
     if not 10 <= size <= 40:
         raise ConfigError(str(file), "print.font_size_pt", f"{size} is outside 10–40 pt")
     cfg.print = PrintSettings(weekday, at, size)
-    names = set()
-    for i, item in enumerate(_get(data, "webhooks", list, file, "", []) or []):
-        where = f"webhooks[{i}]."
-        if not isinstance(item, dict):
-            raise ConfigError(str(file), f"webhooks[{i}]", "must be a mapping with name, url and secret or secret_env")
-        name = _get(item, "name", str, file, where)
-        if not SLUG.match(name) or name in names:
-            raise ConfigError(str(file), where + "name", f"{name!r} must be a unique lowercase ASCII slug")
-        names.add(name)
+    for where, item, name in _named_items(data, "webhooks", file, "name, url and secret or secret_env"):
         url = _get(item, "url", str, file, where)
         if not re.match(r"^https?://[^/\s]+", url):
             raise ConfigError(str(file), where + "url", f"{url!r} must be an http:// or https:// URL")
@@ -607,15 +613,7 @@ def _load_alerting(cfg: Config, file: Path) -> None:
         raise ConfigError(str(file), "cap.identifier_prefix", f"{prefix!r}: use letters, digits, dots and dashes")
     cfg.cap = CapSettings(sender=sender, sender_name=_get(cap, "sender_name", str, file, "cap.", cfg.site_title),
                           contact=_get(cap, "contact", str, file, "cap.", ""), identifier_prefix=prefix)
-    names: set[str] = set()
-    for i, item in enumerate(_get(data, "messaging", list, file, "", []) or []):
-        where = f"messaging[{i}]."
-        if not isinstance(item, dict):
-            raise ConfigError(str(file), f"messaging[{i}]", "must be a mapping with name, kind, url and areas")
-        name = _get(item, "name", str, file, where)
-        if not SLUG.match(name) or name in names:
-            raise ConfigError(str(file), where + "name", f"{name!r} must be a unique lowercase ASCII slug")
-        names.add(name)
+    for where, item, name in _named_items(data, "messaging", file, "name, kind, url and areas"):
         kind = _get(item, "kind", str, file, where)
         if kind not in ("sms", "chat", "email"):
             raise ConfigError(str(file), where + "kind", f"{kind!r} is not sms, chat or email")

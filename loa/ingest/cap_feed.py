@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import html
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import feedparser
@@ -24,31 +24,17 @@ from loa.cap.parse import CapAlert, CapError, judge, parse_alert
 from loa.config import Config, Feed
 from loa.errors import FeedError
 from loa.ingest.fetch import FetchLimits, fetch
+from loa.ingest.pipeline import FeedReport
 from loa.model import Classification, DocumentMeta, Entry
 from loa.store import Store
 from loa.store import cap as cap_store
 
 
 @dataclass
-class CapFeedReport:
-    """The feed report of ingest (same fields as pipeline.FeedReport) plus one line per alert."""
+class CapFeedReport(FeedReport):
+    """The feed report of ingest plus one line per alert."""
 
-    url: str
-    name: str
-    status: str  # "ok" | "not_modified" | "failed"
-    entries: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    drafted: list[int] = field(default_factory=list)
-    documents: list[dict] = field(default_factory=list)
-    reason: str | None = None
-    error: str | None = None
-    consecutive_failures: int = 0
     alerts: list[dict] = field(default_factory=list)  # {"url", "identifier", "outcome", "detail", "notice_id"}
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def alert_links(content: bytes, base_url: str) -> list[str] | None:
