@@ -134,6 +134,11 @@ class Cap:
     def _fail(self, targets: list[str], detail: str, transient: bool) -> list[DeliveryResult]:
         return [DeliveryResult(self.name, t, False, detail, transient) for t in targets]
 
+    def refresh_feed(self, now: datetime | None = None) -> Path:
+        """The feed brought up to `now` (the hourly site-refresh): expired alerts leave it."""
+        with locked(self.cfg.home, "cap"):
+            return self.write_feed(now)
+
     def write_feed(self, now: datetime | None = None) -> Path:
         """cap/alerts.atom from the alerts on disk: per notice its newest message (a Cancel wins)."""
         now = now or datetime.now(timezone.utc)

@@ -43,6 +43,9 @@ def site_refresh() -> dict:
     """Take notices that expired off the website's current lists and the communes' current bulletins."""
     cfg, store = runtime()
     rows = refresh(cfg, store)
+    from channels.cap import Cap
+
+    Cap(cfg, store).refresh_feed()  # issue 16 hook: expired CAP alerts leave the Atom feed of current alerts
     if rows:
         create_table_artifact(key="site-refresh", table=rows,
                               description="Notices that expired since they were written: pages and bulletins redone")

@@ -165,7 +165,7 @@ def test_feed_lists_current_alerts_only(cfg, sqlite_store):
     # without official codes the geocode falls back to the area path
     assert (GEOCODE_FALLBACK, "cao-bang") in zip(texts(root, "valueName"), texts(root, "value"))
     assert len(feedparser.parse(cap.write_feed().read_bytes()).entries) == 2
-    assert [e.id for e in feedparser.parse(cap.write_feed(now=later).read_bytes()).entries] == [
+    assert [e.id for e in feedparser.parse(cap.refresh_feed(now=later).read_bytes()).entries] == [
         f"{cfg.site_url}/{alert_path(live.id, 1)}"]
 
 
