@@ -51,14 +51,17 @@ class Cap:
         self.root = cfg.home / "site"
 
     def targets(self, notice: NoticeView) -> list[str]:
-        return [TARGET] if wants_cap(notice) else []
+        """Priority and emergency notices; and a later version that is neither, if an earlier one was
+        sent: its alert must be cancelled, not left standing until it expires."""
+        return [TARGET] if wants_cap(notice) or self._earlier(notice) else []
 
     def url(self, path: str) -> str:
         return f"{self.cfg.site_url}/{path}"
 
     def dispatch(self, notice: NoticeView, targets: list[str]) -> list[DeliveryResult]:
         earlier = self._earlier(notice)
-        return self._publish(notice, targets, "Update" if earlier else "Alert", notice.approved_at, earlier)
+        kind = ("Update" if earlier else "Alert") if wants_cap(notice) else "Cancel"
+        return self._publish(notice, targets, kind, notice.approved_at, earlier)
 
     def withdraw(self, notice: NoticeView, targets: list[str]) -> list[DeliveryResult]:
         withdrawn = [a for a in self.store.actions(notice.id) if a["action"] == "withdraw"]

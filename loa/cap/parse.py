@@ -82,7 +82,7 @@ def parse_alert(data: bytes, *, validate: bool = True) -> CapAlert:
     `validate=False` skips the schema for Loa's own files, which were validated when written."""
     if len(data) > MAX_BYTES:
         raise CapError(f"{len(data):,} bytes is too large for a CAP alert (limit {MAX_BYTES:,})")
-    if re.search(rb"<!(DOCTYPE|ENTITY)", data[:4096]):
+    if re.search(rb"<!(DOCTYPE|ENTITY)", data, re.IGNORECASE):
         raise CapError("declares a DOCTYPE or entities, which a CAP alert never needs; refused (XML bomb guard)")
     found = problems(data) if validate else []
     if found:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import feedparser
 import requests
+from sqlalchemy.exc import SQLAlchemyError
 
 from loa.cap import MIME, NS
 from loa.cap.areas import served_areas
@@ -43,6 +45,8 @@ def alert_links(content: bytes, base_url: str) -> list[str] | None:
     head = content[:2048]
     if NS.encode() in head and b"<alert" in head:
         return None
+    if re.search(rb"<!ENTITY", content, re.IGNORECASE):  # entity-expansion attacks; feeds never need entities
+        raise FeedError(base_url, "malformed", "the feed declares XML entities (<!ENTITY ...>); refused unread")
     parsed = feedparser.parse(content, response_headers={"content-location": base_url},
                               sanitize_html=False, resolve_relative_uris=False)
     if parsed.bozo and not parsed.entries:
@@ -78,7 +82,12 @@ def ingest_cap_feed(store: Store, cfg: Config, feed: Feed, *, session: requests.
     report.entries = len(items)
     reader = _Reader(store, cfg, feed, now)
     for url, content in items:
-        line = reader.one(url, content, session, limits)
+        try:
+            line = reader.one(url, content, session, limits)
+        except SQLAlchemyError as exc:  # one alert the database refused: nothing of it kept, read again next pass
+            cause = getattr(exc, "orig", None) or exc
+            line = {"url": url, "identifier": None, "outcome": "store_error", "notice_id": None,
+                    "detail": f"could not be stored ({type(exc).__name__}: {cause}); read again next pass"}
         report.alerts.append(line)
         if line["outcome"] in ("drafted", "cancel_drafted"):
             report.new += 1
@@ -88,8 +97,10 @@ def ingest_cap_feed(store: Store, cfg: Config, feed: Feed, *, session: requests.
             report.unchanged += 1
         if line.get("notice_id") and line["outcome"] in ("drafted", "updated", "cancel_drafted"):
             report.drafted.append(line["notice_id"])
-    store.record_feed_success(feed.url, name=feed.name, title=None, etag=fetched.etag,
-                              last_modified=fetched.last_modified)
+    # an alert that could not be fetched or stored is tried again: the feed is not marked as read
+    again = any(a["outcome"] in ("unreachable", "store_error") for a in report.alerts)
+    store.record_feed_success(feed.url, name=feed.name, title=None, etag=None if again else fetched.etag,
+                              last_modified=None if again else fetched.last_modified)
     return report
 
 

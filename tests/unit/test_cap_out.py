@@ -248,3 +248,18 @@ def test_the_example_in_docs_validates_and_its_signature_verifies():
     assert verify_detached(xml, json.loads((docs / "cap-example-alert.xml.sig").read_text()), key)
     feed = feedparser.parse((docs / "cap-example-alerts.atom").read_bytes())
     assert not feed.bozo and feed.entries[0].link.endswith("/cap/1/v1.xml")
+
+
+def test_a_later_version_that_is_no_longer_an_alert_cancels_the_earlier_one(cfg, sqlite_store):
+    cap = Cap(cfg, sqlite_store)
+    n = emergency(sqlite_store)
+    dispatch_notice(sqlite_store, {"cap": cap}, n.id)
+    change = sqlite_store.record_entry(FEED, entry(TEXT + "<p>Đã hết nguy cơ.</p>"), CLS)
+    v2 = sqlite_store.draft_notice(change.document_version_id, areas=["cao-bang"], variants={"website": TEXT})
+    assert v2.priority == Priority.NORMAL
+    sqlite_store.transition(n.id, "approve", "Hoa")
+    dispatch_notice(sqlite_store, {"cap": cap}, n.id)
+    data, root = read(cfg, alert_path(n.id, 2, cancel=True))
+    assert problems(data) == [] and texts(root, "msgType") == ["Cancel"]
+    assert texts(root, "references")[0].split(",")[1] == f"{cfg.cap.identifier_prefix}.notice-{n.id}.v1"
+    assert feedparser.parse(cap.write_feed().read_bytes()).entries[0].link.endswith("v2-cancel.xml")
