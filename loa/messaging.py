@@ -77,7 +77,7 @@ def chat(title: str, lead: str, url: str, *, priority: Priority, withdrawn: bool
     """A chat or e-mail message: title (with its priority), lead, link."""
     label = WITHDRAWN if withdrawn else LABELS.get(priority)
     heading = f"[{label}] {title}" if label else title
-    note = "Thông báo này đã được thu hồi.\n\n" if withdrawn else ""
+    note = "Thông báo này đã bị thu hồi.\n\n" if withdrawn else ""
     return Message(heading, f"{note}{truncate_words(lead, LEAD_CHARS)}\n\nXem chi tiết: {url}")
 
 

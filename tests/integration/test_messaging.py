@@ -148,5 +148,5 @@ def test_each_destination_once_unreachable_retried_never_doubled(tmp_path, monke
     withdrawn = [(p, b) for p, _, b in endpoint.received[3:]]
     assert sorted(p for p, _ in withdrawn) == ["/chat", "/sms", "/sms-ascii"]
     assert dict(withdrawn)["/sms"]["message"].startswith("[THU HỒI] ")
-    assert dict(withdrawn)["/chat"]["message"].startswith("Thông báo này đã được thu hồi.")
+    assert dict(withdrawn)["/chat"]["message"].startswith("Thông báo này đã bị thu hồi.")
     assert len(mailbox.messages) == 2 and mailbox.messages[1]["Subject"].startswith("[THU HỒI] ")
