@@ -272,3 +272,17 @@ def test_a_later_version_that_is_no_longer_an_alert_cancels_the_earlier_one(cfg,
     assert problems(data) == [] and texts(root, "msgType") == ["Cancel"]
     assert texts(root, "references")[0].split(",")[1] == f"{cfg.cap.identifier_prefix}.notice-{n.id}.v1"
     assert feedparser.parse(cap.write_feed().read_bytes()).entries[0].link.endswith("v2-cancel.xml")
+
+
+def test_the_catalogue_runs_cap_after_radio_and_messaging_at_once(cfg, sqlite_store):
+    """The real channel classes' declarations: CAP and the web page link the radio audio, so they wait for
+    radio; an SMS waits for nothing; neither CAP nor messaging is delivered from the approving process."""
+    from channels.catalogue import CHANNEL_CLASSES, build_channels
+    from loa.publishing.dispatch import stages
+
+    assert {"cap", "messaging"} <= {cls.name for cls in CHANNEL_CLASSES}
+    order = stages(build_channels(cfg, sqlite_store))
+    first, second = order[0], order[1]
+    assert {"radio", "messaging"} <= set(first) and {"cap", "website"} <= set(second)
+    built = build_channels(cfg, sqlite_store, ["cap", "messaging"])
+    assert [getattr(ch, "at_approval") or getattr(ch, "broker") for ch in built.values()] == [False, False]
