@@ -86,24 +86,31 @@ def raw_baseline(url, runs: int) -> list[float]:
     return times
 
 
+def start_loa_run(entries: int, **main):
+    """`loa run` in a temp folder on free ports, with a feed of `entries` reform notices and loa.yaml
+    keys `main`; returns (folder, config, environment, process) once every URL is served."""
+    tmp = Path(tempfile.mkdtemp(prefix="loa-bench-"))
+    (tmp / "feed.xml").write_text(feed_xml(entries), encoding="utf-8")
+    folder = write_config(tmp / "config", feeds=[{"url": (tmp / "feed.xml").as_uri(), "name": "bench",
+                                                   "area": "cao-bang"}], **main)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_"))}
+    env |= {"LOA_HOME": str(tmp / "home"), "LOA_CONFIG_DIR": str(folder)}
+    cfg = load_config(Env(home=tmp / "home", config_dir=folder))
+    proc = subprocess.Popen([LOA, "run"], env=env, stdout=open(tmp / "run.log", "wb"), stderr=subprocess.STDOUT)
+    while not (cfg.home / "run.json").exists():
+        if proc.poll() is not None:
+            sys.exit("loa run failed to start: " + (tmp / "run.log").read_text()[-2000:])
+        time.sleep(0.2)
+    return tmp, cfg, env, proc
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=10)
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="loa-bench-"))
-    (tmp / "feed.xml").write_text(feed_xml(2 * args.runs), encoding="utf-8")
-    folder = write_config(tmp / "config", feeds=[{"url": (tmp / "feed.xml").as_uri(), "name": "bench",
-                                                   "area": "cao-bang"}])
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_"))}
-    env |= {"LOA_HOME": str(tmp / "home"), "LOA_CONFIG_DIR": str(folder)}
-    cfg = load_config(Env(home=tmp / "home", config_dir=folder))
     t0 = time.monotonic()
-    proc = subprocess.Popen([LOA, "run"], env=env, stdout=open(tmp / "run.log", "wb"), stderr=subprocess.STDOUT)
+    tmp, cfg, env, proc = start_loa_run(2 * args.runs)
     try:
-        while not (cfg.home / "run.json").exists():
-            if proc.poll() is not None:
-                sys.exit("loa run failed to start: " + (tmp / "run.log").read_text()[-2000:])
-            time.sleep(0.2)
         startup = time.monotonic() - t0
         out = subprocess.run([LOA, "ingest", "--json"], env=env, capture_output=True, text=True, check=True)
         ids = [i for r in json.loads(out.stdout) for i in r["drafted"]]

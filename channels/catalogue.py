@@ -7,12 +7,14 @@ from loa.store import Store
 
 from channels.base import Channel
 from channels.boards import Boards
+from channels.cap import Cap
+from channels.messaging import Messaging
 from channels.printed import Printed
 from channels.radio import Radio
 from channels.webhook import Webhook
 from channels.website import Website
 
-CHANNEL_CLASSES: tuple[type, ...] = (Website, Boards, Radio, Printed, Webhook)
+CHANNEL_CLASSES: tuple[type, ...] = (Website, Boards, Radio, Printed, Webhook, Cap, Messaging)
 NAMES = tuple(cls.name for cls in CHANNEL_CLASSES)
 
 

@@ -22,12 +22,12 @@ from datetime import datetime, timezone
 
 from loa.config import Config
 from loa.errors import NotFound
-from loa.files import locked, write_atomic
+from loa.files import locked
 from loa.layout import notice_page
 from loa.model import DeliveryResult, NoticeState, NoticeView
 from loa.publishing import machine
 from loa.publishing.machine import PUBLIC_STATES
-from loa.signing import Signer
+from loa.signing import Signer, publish_key
 from loa.site import qr
 from loa.site.bulletin import editions_on_disk
 from loa.site.build import Catalogue, Plan, SiteBuilder, Touch, WriteReport, areas_key, qr_path, write_files
@@ -166,10 +166,8 @@ class Website:
         memory.forget_site()  # a publish that stops halfway is followed by a full rebuild
         report = write_files(self.root, plan.files)
         memory.save(cat, plan, site_url=self.site.url, key=areas_key(self.tree), everything=everything)
-        keys = self.root / "keys" / "notices.json"
-        if not keys.exists():  # boards fetch the public key from the site too
-            signer = Signer.load_or_create(self.cfg.layout.signing_key)
-            write_atomic(keys, json.dumps(signer.public_key_document(), indent=2))
+        if not (self.root / "keys" / "notices.json").exists():  # boards fetch the public key from the site too
+            publish_key(Signer.load_or_create(self.cfg.layout.signing_key), self.root)
         return report
 
     def _listed_site_url(self) -> str | None:

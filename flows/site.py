@@ -2,7 +2,8 @@
 
 A notice's page, its areas' pages and the listing are rewritten when it is published or withdrawn,
 and at any publish after it expired; this deployment does the latter without waiting for a publish,
-and remakes the current bulletin (current.pdf) of each commune an expired notice concerned.
+and remakes the current bulletin (current.pdf) of each commune an expired notice concerned, and
+brings the CAP feed of current alerts up to the hour.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime, timezone
 from prefect import flow
 from prefect.artifacts import create_table_artifact
 
+from channels.cap import Cap
 from channels.catalogue import printed
 from channels.printed import PrintResult
 from channels.website import Website
@@ -27,6 +29,7 @@ def refresh(cfg: Config, store: Store, now: datetime | None = None) -> list[dict
     now = now or datetime.now(timezone.utc)
     actions.expire_due(actions.Publishing(store, cfg), now)
     report = Website(cfg, store).refresh(now)
+    Cap(cfg, store).refresh_feed(now)  # expired CAP alerts leave the Atom feed of current alerts
     if not report.republished:
         return []
     printer = printed(cfg, store)

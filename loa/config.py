@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from loa.cap.build import CapSettings
 from loa.errors import ConfigError
 from loa.speech.tts import voice_command_problem
 from loa.radio.programme import Wording, check_template
@@ -67,6 +68,7 @@ class Feed:
     area: str  # default target area path for documents from this feed
     # read the linked article: "auto" when the entry's text is a summary, "always", or "never"
     fetch_article: str = "auto"
+    kind: str = "rss"  # "rss" (RSS/Atom of documents) | "cap" (CAP 1.2 alerts: loa/ingest/cap_feed.py)
 
 
 FETCH_ARTICLE = ("auto", "always", "never")
@@ -187,6 +189,8 @@ class Config:
     webhooks: list[WebhookTarget] = field(default_factory=list)
     print: PrintSettings = field(default_factory=PrintSettings)
     operations: OperationsSettings = field(default_factory=OperationsSettings)
+    cap: CapSettings = field(default_factory=CapSettings)  # loa.yaml `cap` (issue 16)
+    messaging: list["MessagingDestination"] = field(default_factory=list)  # loa.yaml `messaging`
 
     @property
     def tz(self):
@@ -393,7 +397,24 @@ def _load_feeds(cfg: Config, file: Path) -> None:
         if fetch_article not in FETCH_ARTICLE:
             raise ConfigError(str(file), where + "fetch_article",
                               f"{fetch_article!r} must be one of {', '.join(FETCH_ARTICLE)}")
-        cfg.feeds.append(Feed(url=url, name=name, area=area, fetch_article=fetch_article))
+        kind = _get(item, "kind", str, file, where, "rss")
+        if kind not in ("rss", "cap"):
+            raise ConfigError(str(file), where + "kind", f"{kind!r} is not a feed kind: rss (documents) or cap (CAP alerts)")
+        cfg.feeds.append(Feed(url=url, name=name, area=area, fetch_article=fetch_article, kind=kind))
+
+
+def _named_items(data: dict, key: str, file: Path, needs: str):
+    """(where, item, name) for each mapping of the list `key`, each with a unique slug `name`."""
+    names: set[str] = set()
+    for i, item in enumerate(_get(data, key, list, file, "", []) or []):
+        where = f"{key}[{i}]."
+        if not isinstance(item, dict):
+            raise ConfigError(str(file), f"{key}[{i}]", f"must be a mapping with {needs}")
+        name = _get(item, "name", str, file, where)
+        if not SLUG.match(name) or name in names:
+            raise ConfigError(str(file), where + "name", f"{name!r} must be a unique lowercase ASCII slug")
+        names.add(name)
+        yield where, item, name
 
 
 def _load_publishing(cfg: Config, file: Path) -> None:
@@ -418,15 +439,7 @@ def _load_publishing(cfg: Config, file: Path) -> None:
     if not 10 <= size <= 40:
         raise ConfigError(str(file), "print.font_size_pt", f"{size} is outside 10–40 pt")
     cfg.print = PrintSettings(weekday, at, size)
-    names = set()
-    for i, item in enumerate(_get(data, "webhooks", list, file, "", []) or []):
-        where = f"webhooks[{i}]."
-        if not isinstance(item, dict):
-            raise ConfigError(str(file), f"webhooks[{i}]", "must be a mapping with name, url and secret or secret_env")
-        name = _get(item, "name", str, file, where)
-        if not SLUG.match(name) or name in names:
-            raise ConfigError(str(file), where + "name", f"{name!r} must be a unique lowercase ASCII slug")
-        names.add(name)
+    for where, item, name in _named_items(data, "webhooks", file, "name, url and secret or secret_env"):
         url = _get(item, "url", str, file, where)
         if not re.match(r"^https?://[^/\s]+", url):
             raise ConfigError(str(file), where + "url", f"{url!r} must be an http:// or https:// URL")
@@ -587,7 +600,90 @@ def load_config(env: Env | None = None) -> Config:
     _load_publishing(cfg, folder / "loa.yaml")
     _load_feeds(cfg, folder / "feeds.yaml")
     _load_stations(cfg, folder / "stations.yaml")
+    _load_alerting(cfg, folder / "loa.yaml")
     if env.mqtt_url:
         MqttURL.parse(env.mqtt_url)  # fail at start, not at the first dispatch
     cfg.boards  # noqa: B018  (validates boards.yaml at start)
     return cfg
+
+
+# --- CAP and messaging (issue 16): loa.yaml `cap` and `messaging` ----------------------------------
+
+
+@dataclass(frozen=True)
+class MessagingDestination:
+    """Subscribers of some areas reached through one apprise URL (channels/messaging.py)."""
+
+    name: str
+    kind: str  # "sms" | "chat" | "email": which message template it gets
+    url: str = field(repr=False)  # an apprise URL with its secrets (from the environment); never printed
+    areas: tuple[str, ...] = ()  # notices for these areas (or above/below them); empty: all
+    priorities: tuple[str, ...] = ("normal", "priority", "emergency")
+    segments: int = 1  # sms: at most this many segments (70 UCS-2 characters in one, 67 each when more)
+    unaccented: bool = False  # sms: Vietnamese without diacritics (GSM-7: 160 characters, 153 each when more)
+    attempts: int = 3
+
+    def masked(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "url": mask_url(self.url), "areas": list(self.areas),
+                "priorities": list(self.priorities), "segments": self.segments, "unaccented": self.unaccented}
+
+
+def mask_url(url: str) -> str:
+    """scheme://host/… with credentials, path and query replaced by ***. Only a real host name or address
+    is shown: in many apprise URLs (tgram://<bot token>/…) the "host" is itself a secret."""
+    scheme, _, rest = url.partition("://")
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    path = rest[len(netloc):]
+    userinfo, at, host = netloc.rpartition("@")
+    public = re.fullmatch(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?|\d+\.\d+\.\d+\.\d+(?::\d+)?|localhost(?::\d+)?", host)
+    return f"{scheme}://{'***@' if at else ''}{host if public else '***'}" + (
+        "/***" if path.split("?")[0].strip("/") else "") + ("?***" if "?" in path else "")
+
+
+_ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
+
+
+def _expand_env(value: str, file: Path, key: str) -> str:
+    """${VAR} from the environment (secrets stay out of loa.yaml); a missing one stops start-up."""
+    import os
+
+    def one(match: re.Match) -> str:
+        found = os.environ.get(match.group(1))
+        if not found:
+            raise ConfigError(str(file), key, f"environment variable {match.group(1)} is not set")
+        return found
+
+    return _ENV_REF.sub(one, value)
+
+
+def _load_alerting(cfg: Config, file: Path) -> None:
+    data = _read_yaml(file)
+    cap = _get(data, "cap", dict, file, "", {})
+    host = urlsplit(cfg.site_url).hostname or "localhost"
+    sender = _get(cap, "sender", str, file, "cap.", f"loa@{host}")
+    if not re.fullmatch(r"[^\s,<&]+", sender):
+        raise ConfigError(str(file), "cap.sender", f"{sender!r} must have no spaces, commas, < or & (CAP 1.2)")
+    prefix = _get(cap, "identifier_prefix", str, file, "cap.", f"vn.{host}")
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", prefix):
+        raise ConfigError(str(file), "cap.identifier_prefix", f"{prefix!r}: use letters, digits, dots and dashes")
+    cfg.cap = CapSettings(sender=sender, sender_name=_get(cap, "sender_name", str, file, "cap.", cfg.site_title),
+                          contact=_get(cap, "contact", str, file, "cap.", ""), identifier_prefix=prefix)
+    for where, item, name in _named_items(data, "messaging", file, "name, kind, url and areas"):
+        kind = _get(item, "kind", str, file, where)
+        if kind not in ("sms", "chat", "email"):
+            raise ConfigError(str(file), where + "kind", f"{kind!r} is not sms, chat or email")
+        url = _expand_env(_get(item, "url", str, file, where), file, where + "url")
+        import apprise
+
+        if apprise.Apprise.instantiate(url) is None:
+            raise ConfigError(str(file), where + "url", f"{mask_url(url)} is not a URL apprise can send to "
+                              "(see https://github.com/caronc/apprise/wiki)")
+        areas = tuple(_check_area(cfg, a, file, where + "areas") for a in _get(item, "areas", list, file, where, []))
+        priorities = tuple(_get(item, "priorities", list, file, where, ["normal", "priority", "emergency"]))
+        bad = [p for p in priorities if p not in ("normal", "priority", "emergency")]
+        if bad or not priorities:
+            raise ConfigError(str(file), where + "priorities", f"{bad or priorities!r}: list normal, priority, emergency")
+        segments = _number(item, "segments", file, where, 1, 1, 10, int)
+        unaccented = _get(item, "unaccented", bool, file, where, False)
+        attempts = _number(item, "attempts", file, where, 3, 1, 10, int)
+        cfg.messaging.append(MessagingDestination(name, kind, url, areas, priorities, segments, unaccented, attempts))

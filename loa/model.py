@@ -113,6 +113,11 @@ class NoticeView:
     variants: dict[str, str] = field(default_factory=dict)  # channel -> text
     warnings: list[str] = field(default_factory=list)  # ingest's, about reading the source (editor only)
     files: list[str] = field(default_factory=list)  # the văn bản's own files (PDF/DOC) linked from its page
+    # CAP (issue 16): Decision 18/2021/QĐ-TTg disaster risk level 1–5 (None: not set), "actual" | "exercise" |
+    # "test", and what people must do (empty: none given)
+    disaster_level: int | None = None
+    alert_status: str = "actual"
+    instruction: str = ""
 
     @property
     def topic_id(self) -> str:

@@ -35,7 +35,8 @@ from loa.store.schema import (ActionRow, BoardAckRow, BoardRow, DeliveryRow, Doc
                               NoticeVersionRow, utcnow)
 
 CHANNEL_LABELS = {"website": "Trang thông tin điện tử", "boards": "Bảng tin điện tử",
-                  "radio": "Đài truyền thanh", "print": "Bản tin in", "webhook": "Cổng thông tin liên kết"}
+                  "radio": "Đài truyền thanh", "print": "Bản tin in", "webhook": "Cổng thông tin liên kết",
+                  "cap": "Cảnh báo CAP", "messaging": "Tin nhắn (ứng dụng, SMS, thư điện tử)"}
 STAGES = (("ingest_to_approval", "Thu thập → phê duyệt"), ("approval_to_publication", "Phê duyệt → đăng tải"),
           ("ingest_to_publication", "Thu thập → đăng tải"))
 NO_CONTENT_AREA = "other"

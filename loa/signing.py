@@ -56,10 +56,23 @@ class Signer:
                                "value": _b64(self._key.sign(canonical(payload)))}
         return signed
 
+    def sign_detached(self, data: bytes) -> dict:
+        """A detached signature of exact bytes (a CAP alert file): verify the file as served, unchanged."""
+        return {"alg": "Ed25519", "key_id": self.key_id, "value": _b64(self._key.sign(data))}
+
     def public_key_document(self) -> dict:
         """What boards fetch to verify: the raw public key (base64) and its id."""
         return {"schema": "loa.key", "schema_version": 1, "alg": "Ed25519", "key_id": self.key_id,
                 "public_key": _b64(self.public_raw)}
+
+
+def publish_key(signer: Signer, site_root: Path) -> None:
+    """The public key where boards and CAP consumers fetch it: <site>/keys/notices.json."""
+    from loa.files import write_atomic
+
+    path = site_root / "keys" / "notices.json"
+    if not path.exists():
+        write_atomic(path, json.dumps(signer.public_key_document(), indent=2))
 
 
 def verify(payload: dict, public_key_b64: str) -> bool:
@@ -70,6 +83,18 @@ def verify(payload: dict, public_key_b64: str) -> bool:
     try:
         key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64))
         key.verify(base64.b64decode(sig["value"]), canonical(payload))
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+def verify_detached(data: bytes, signature: dict, public_key_b64: str) -> bool:
+    """True only when `signature` (from sign_detached) is that key's Ed25519 signature of exactly `data`."""
+    if not isinstance(signature, dict) or signature.get("alg") != "Ed25519" or not isinstance(signature.get("value"), str):
+        return False
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64))
+        key.verify(base64.b64decode(signature["value"]), data)
         return True
     except (InvalidSignature, ValueError):
         return False

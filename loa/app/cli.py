@@ -14,6 +14,7 @@ from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
 from loa.app import cli_editorial
 from loa.app.cli_boards import boards_app
+from loa.app.cli_cap import cap_app
 from loa.app.cli_print import print_cmd, site_app
 from loa.app.cli_radio import radio_app
 from loa.app.cli_report import automations_app, report_cmd
@@ -33,6 +34,7 @@ app.add_typer(site_app, name="site")
 app.command("report")(report_cmd)
 app.add_typer(automations_app, name="automations")
 app.add_typer(radio_app, name="radio")
+app.add_typer(cap_app, name="cap")
 for _name in ("edit", "approve", "reject", "withdraw", "dispatch"):
     app.command(_name)(getattr(cli_editorial, _name))
 

@@ -91,9 +91,14 @@ def ingest_feed(store: Store, cfg: Config, feed: Feed, *, pool: ParsePool | None
                 hosts: HostSlots | None = None) -> FeedReport:
     """One feed. Its host's slot (`hosts`) is held while fetching only, so the host's next feed is
     fetched while this one is parsed; linked article pages take their own host's slot."""
+    hosts = hosts or HostSlots()
+    if feed.kind == "cap":  # CAP alert feeds have their own reader (loa/ingest/cap_feed.py)
+        from loa.ingest.cap_feed import ingest_cap_feed
+
+        with hosts(feed.url):
+            return ingest_cap_feed(store, cfg, feed, session=session, limits=limits)
     report = FeedReport(url=feed.url, name=feed.name, status="ok")
     pool = pool or ParsePool(cfg)
-    hosts = hosts or HostSlots()
     etag, last_modified = store.feed_validators(feed.url)
     try:
         with hosts(feed.url):

@@ -136,6 +136,20 @@ def record_media(p: Publishing, actor: Actor, notice_id: int, version: int, chan
     return _edited("edit", n, actor, [change])
 
 
+def set_cap(p: Publishing, actor: Actor, notice_id: int, version: int, *, disaster_level: int | None | object = UNSET,
+            alert_status: str | None = None, instruction: str | None = None) -> Outcome:
+    """A draft's CAP fields (issue 16: risk level 1–5 or None, actual/exercise/test, instruction): an edit
+    like `edit`'s, checked by the same state-table rule; the CAP columns are written by loa.store.cap
+    (the edit use case above covers only the channel texts, priority and areas)."""
+    from loa.store import cap as cap_store
+
+    n = _require(p, actor, notice_id, version, "edit")
+    changes = cap_store.set_alert(p.store, n.id, n.version, actor.name, alert_status=alert_status,
+                                  instruction=instruction,
+                                  disaster_level=... if disaster_level is UNSET else disaster_level)
+    return _edited("edit", n, actor, changes)
+
+
 # --- decisions --------------------------------------------------------------------------------
 
 

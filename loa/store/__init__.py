@@ -353,6 +353,7 @@ class Store:
             content_areas=list(dv.content_areas or []), reasons=list(dv.reasons or []),
             variants={v.channel: v.body for v in r.variants if v.language == "vi"},
             warnings=list(dv.warnings or []), files=list((dv.article or {}).get("attachments") or []),
+            disaster_level=r.disaster_level, alert_status=r.alert_status or "actual", instruction=r.instruction or "",
         )
 
     def actions(self, notice_id: int) -> list[Action]:

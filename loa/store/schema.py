@@ -141,6 +141,11 @@ class NoticeVersionRow(Base):
     areas: Mapped[list] = mapped_column(JSON, default=list)
     publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # CAP (issue 16): the disaster risk level of Decision 18/2021/QĐ-TTg (1–5, set by an editor), whether the
+    # notice is a real alert or an exercise/test, and what people must do (CAP <instruction>)
+    disaster_level: Mapped[int | None] = mapped_column(Integer)
+    alert_status: Mapped[str] = mapped_column(String(16), default="actual", server_default="actual")
+    instruction: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     notice: Mapped[NoticeRow] = relationship(back_populates="versions")
@@ -356,3 +361,27 @@ class RadioAudioRow(Base):
     seconds: Mapped[float] = mapped_column(Float)
     loudness_lufs: Mapped[float | None] = mapped_column(Float)
     made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- CAP alerts received from feeds of kind `cap` (issue 16) ----------------------------------------
+
+
+class CapAlertRow(Base):
+    """One CAP message read from a feed, kept as received (the desk shows the original), and what became
+    of it: the notice it drafted, updated or cancelled. (sender, identifier, sent) identifies a CAP message."""
+
+    __tablename__ = "cap_alerts"
+    __table_args__ = (UniqueConstraint("sender", "identifier", "sent"), Index("ix_cap_alerts_notice", "notice_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender: Mapped[str] = mapped_column(String(500))
+    identifier: Mapped[str] = mapped_column(String(500))
+    sent: Mapped[str] = mapped_column(String(40))
+    msg_type: Mapped[str] = mapped_column(String(16))
+    feed_url: Mapped[str] = mapped_column(String(2000))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))
+    notice_version: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(32))
+    xml: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -100,6 +100,8 @@ CHANGES = [
     ("edit board text", "/desk/notices/{d}/v1/variants/boards", {"body": "Bảng tin đã sửa"}, "editor"),
     ("priority and areas", "/desk/notices/{d}/v1/settings", {"priority": "emergency", "areas": "cao-bang/hoa-an"}, "editor"),
     ("schedule", "/desk/notices/{d}/v1/schedule", {"publish_at": "2030-01-01T08:00"}, "approver"),
+    ("cap fields", "/desk/notices/{d}/v1/cap", {"disaster_level": "3", "alert_status": "exercise",
+                                                "instruction": "Sơ tán"}, "editor"),
     ("regenerate audio", "/desk/notices/{d}/v1/audio", {}, "editor"),
     ("upload recording", "/desk/notices/{d}/v1/recordings", {"language": "tay"}, "editor"),
     ("approve", "/desk/notices/{d}/approve", {"version": "1"}, "approver"),
@@ -341,6 +343,33 @@ def test_settings_schedule_and_their_validation(desk):
     assert bad.status_code == 400 and "Hạn hiệu lực phải sau giờ đăng" in bad.text
     assert c.post(f"{url}/schedule", data={"csrf": desk.csrf(c), "publish_at": "ngày mai"}).status_code == 400
     assert desk.store.notice(desk.draft.id).expires_at.isoformat() == "2030-02-01T01:00:00+00:00"
+
+
+def test_cap_fields_and_a_draft_from_a_cap_alert(desk):
+    from datetime import datetime, timezone
+
+    from loa.config import Feed
+    from loa.ingest.cap_feed import ingest_cap_feed
+    from tests.integration.test_cap_in import DATA
+
+    c = desk.login(EDITOR)
+    url = f"/desk/notices/{desk.draft.id}/v1"
+    assert "Cảnh báo CAP" not in c.get(f"/desk/notices/{desk.draft.id}").text  # a normal notice is no CAP alert
+    c.post(f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "emergency", "areas": "cao-bang"})
+    assert 'name="disaster_level"' in c.get(f"/desk/notices/{desk.draft.id}").text
+    r = c.post(f"{url}/cap", data={"csrf": desk.csrf(c), "disaster_level": "4", "alert_status": "exercise",
+                                   "instruction": "Người dân tránh xa bờ suối"})
+    assert r.status_code == 303
+    n = desk.store.notice(desk.draft.id)
+    assert (n.disaster_level, n.alert_status, n.instruction) == (4, "exercise", "Người dân tránh xa bờ suối")
+    assert c.post(f"{url}/cap", data={"csrf": desk.csrf(c), "disaster_level": "6"}).status_code == 400
+    assert c.post(f"{url}/cap", data={"csrf": desk.csrf(c), "alert_status": "drill"}).status_code == 400
+
+    feed = Feed((DATA / "be-trieu-alert.xml").as_uri(), "Kiểm lâm", "cao-bang", kind="cap")
+    report = ingest_cap_feed(desk.store, desk.cfg, feed, now=datetime(2026, 12, 2, 3, tzinfo=timezone.utc))
+    page = c.get(f"/desk/notices/{report.drafted[0]}").text
+    assert "Từ cảnh báo CAP" in page and "vn.caobang.pccc.2026-12-02.07" in page
+    assert "&lt;headline&gt;Cảnh báo nguy cơ cháy rừng cấp IV tại xã Bế Triều&lt;/headline&gt;" in page
 
 
 def test_approve_without_prefect_is_recorded_and_embargo_holds(desk):

@@ -78,6 +78,24 @@ async def settings(request: Request, notice_id: int, version: int):
     return _back(request, notice_id, done.code, version)
 
 
+@router.post("/notices/{notice_id}/v{version}/cap")
+async def cap_settings(request: Request, notice_id: int, version: int):
+    """The draft's CAP fields (disaster risk level, actual/exercise/test, instruction)."""
+    from loa.store import cap as cap_store
+
+    sess, data = await auth.form(request, "editor")
+    level = str(data.get("disaster_level", "")).strip()
+    status = str(data.get("alert_status", "actual"))
+    if level not in ("", "1", "2", "3", "4", "5"):
+        raise FormError("Cấp độ rủi ro thiên tai phải từ 1 đến 5, hoặc để trống.")
+    if status not in cap_store.ALERT_STATUSES:
+        raise FormError("Loại tin phải là Thật, Diễn tập hoặc Thử nghiệm.")
+    p, who = _use_cases(request, sess)
+    done = actions.set_cap(p, who, notice_id, version, disaster_level=int(level) if level else None,
+                           alert_status=status, instruction=str(data.get("instruction", "")))
+    return _back(request, notice_id, done.code, version)
+
+
 @router.post("/notices/{notice_id}/v{version}/schedule")
 async def schedule(request: Request, notice_id: int, version: int):
     sess, data = await auth.form(request, "approver")

@@ -12,10 +12,15 @@ from loa.app.desk.auth import DeskError, desk
 from loa.app.desk.present import CHANNEL_LABELS, PRIORITY_LABELS, STATE_LABELS, board_preview
 from loa.model import CHANNELS, NoticeView
 from loa.publishing import machine
+from loa.store import cap as cap_store
 from loa.store import desk as desk_store
 from loa.store.desk import QueueFilter, text_hash
 
 router = APIRouter()
+
+# Decision 18/2021/QĐ-TTg: the five disaster risk levels, as the desk names them
+DISASTER_LEVELS = {1: "Cấp 1 – rủi ro thấp", 2: "Cấp 2 – rủi ro trung bình", 3: "Cấp 3 – rủi ro lớn",
+                   4: "Cấp 4 – rủi ro rất lớn", 5: "Cấp 5 – thảm họa"}
 
 MESSAGES = {
     "saved": "Đã lưu.", "unchanged": "Không có gì thay đổi.", "audio": "Đã tạo lại âm thanh từ kịch bản.",
@@ -99,6 +104,8 @@ def notice_context(request: Request, n: NoticeView, *, drafts: dict[str, str] | 
         published_audio_duration=media.audio_duration(published_audio) if published_audio.exists() else None,
         preview_audio=preview.name if preview.exists() else None,
         preview_audio_duration=media.audio_duration(preview),
+        cap_origin=cap_store.origin(d.store, n.id),  # issue 16: "from a CAP alert", with the original
+        disaster_levels=DISASTER_LEVELS,
         dispatches_now=n.publish_at is None or n.priority.value == "emergency",
     )
 

@@ -35,6 +35,9 @@ PRIORITY_HELP = {
 }
 CHANNEL_LABELS = {"website": "Trang thông tin điện tử", "boards": "Bảng tin điện tử", "radio": "Đài truyền thanh",
                   "print": "Bản tin in"}
+# deliveries of channels that have no text of their own to edit (issue 16)
+DELIVERY_CHANNEL_LABELS = CHANNEL_LABELS | {"cap": "Cảnh báo CAP", "messaging": "Tin nhắn (ứng dụng, SMS, thư điện tử)",
+                                            "webhook": "Cổng thông tin liên kết"}
 CONTENT_AREA_LABELS = {
     "institutions": "Cải cách thể chế", "procedures": "Cải cách thủ tục hành chính",
     "apparatus": "Cải cách tổ chức bộ máy", "civil_servants": "Xây dựng đội ngũ CBCCVC",
@@ -47,6 +50,8 @@ ACTION_LABELS = {
     "edit:print": "Sửa bản tin in", "set:priority": "Đổi mức ưu tiên", "set:areas": "Đổi địa bàn",
     "set:publish_at": "Đặt giờ đăng", "set:expires_at": "Đặt hạn hiệu lực", "audio": "Tạo lại âm thanh",
     "schedule": "Hẹn giờ phát", "unschedule": "Hủy lượt phát hẹn giờ", "expire": "Hết hiệu lực",
+    "set:disaster_level": "Đặt cấp độ rủi ro thiên tai", "set:alert_status": "Đổi loại tin cảnh báo",
+    "set:instruction": "Sửa hướng dẫn người dân",
 }
 DELIVERY_LABELS = {"pending": "đang chờ", "delivered": "đã gửi", "failed": "lỗi", "withdrawn": "đã thu hồi"}
 
@@ -178,6 +183,6 @@ def templates(cfg: Config) -> Environment:
     env.filters.update(local=local, to_input=to_input, duration=duration, action_label=action_label,
                        area_name=cfg.area_name, word_diff=word_diff)
     env.globals.update(STATE_LABELS=STATE_LABELS, PRIORITY_LABELS=PRIORITY_LABELS, PRIORITY_HELP=PRIORITY_HELP,
-                       CHANNEL_LABELS=CHANNEL_LABELS, CONTENT_AREA_LABELS=CONTENT_AREA_LABELS,
-                       DELIVERY_LABELS=DELIVERY_LABELS, ROLE_LABELS=ROLE_LABELS)
+                       CHANNEL_LABELS=CHANNEL_LABELS, DELIVERY_CHANNEL_LABELS=DELIVERY_CHANNEL_LABELS,
+                       CONTENT_AREA_LABELS=CONTENT_AREA_LABELS, DELIVERY_LABELS=DELIVERY_LABELS, ROLE_LABELS=ROLE_LABELS)
     return env
