@@ -20,8 +20,8 @@ PAGES = {
     "notice-xss": "notices/6.html",
     "notice-withdrawn": "notices/3.html",
     "notice-old-version": "notices/4/v1.html",
-    "commune": "areas/cao-bang/hoa-an/hong-viet/index.html",
-    "archive": "areas/cao-bang/hoa-an/hong-viet/2026-11.html",
+    "commune": "areas/cao-bang/nam-tuan/index.html",
+    "archive": "areas/cao-bang/nam-tuan/2026-11.html",
 }
 
 # WCAG 2 contrast of every visible text against the first opaque background behind it.
@@ -130,9 +130,9 @@ def test_everything_is_reachable_without_javascript(browser, site, screenshot_di
     context, page, _ = open_page(browser, f"{site}/index.html", java_script_enabled=False)
     assert not page.locator("form.search").is_visible()  # the enhancement stays out of the way
     assert page.locator(".notice-list li").count() == 4
-    page.get_by_role("link", name="xã Hồng Việt").click()
+    page.get_by_role("link", name="xã Nam Tuấn").click()
     page.get_by_role("link", name="Tháng 11/2026").click()
-    page.get_by_role("link", name="Thông báo lịch tiếp công dân xã Hồng Việt").click()
+    page.get_by_role("link", name="Thông báo lịch tiếp công dân xã Nam Tuấn").click()
     assert "Thông báo này đã được thu hồi" in page.locator(".banner.withdrawn").inner_text()
     page.screenshot(path=str(screenshot_dir / "site-nojs-withdrawn.png"), full_page=True)
     context.close()

@@ -52,7 +52,7 @@ def host():
 
 
 def run(cfg, store, url, name="feed"):
-    feed = Feed(url=url, name=name, area="cao-bang/hoa-an")
+    feed = Feed(url=url, name=name, area="cao-bang")
     return ingest_feed(store, cfg, feed, session=make_session(),
                        limits=FetchLimits(deadline=5, retries=0))
 
@@ -65,7 +65,7 @@ def test_sample_feed_drafts_reform_news_only_and_once(cfg, host):
     titles = {store.notice(i).title for i in first.drafted}
     assert not any("lễ hội" in t.lower() or "thời tiết" in t.lower() for t in titles)
     notice = store.notice(first.drafted[0])
-    assert notice.reasons and notice.areas == ["cao-bang/hoa-an"]
+    assert notice.reasons and notice.areas == ["cao-bang"]
     assert "huyện Hòa An" in notice.variants["radio"] and not any(c.isdigit() for c in notice.variants["radio"])
     second = run(cfg, store, host.base + "/sample.xml")
     assert second.status == "not_modified" and second.drafted == []
@@ -127,7 +127,7 @@ def test_only_new_and_changed_texts_are_classified_and_rendered(cfg, host):
     store, pool = Store.open(cfg.database_url), CountingPool(cfg)
     original = (FEEDS / "sample-reform.xml").read_text(encoding="utf-8")
     host.bodies["/f.xml"] = original.encode()
-    feed = Feed(url=host.base + "/f.xml", name="feed", area="cao-bang/hoa-an")
+    feed = Feed(url=host.base + "/f.xml", name="feed", area="cao-bang")
     first = ingest_feed(store, cfg, feed, pool=pool, session=make_session())
     title = store.notice(first.drafted[0]).title
     host.bodies["/f.xml"] = original.replace(title, title + " (cập nhật)").encode()  # a new ETag, one entry amended
