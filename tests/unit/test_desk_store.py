@@ -44,10 +44,10 @@ def test_queue_filters_search_and_pages(store):
     assert ids() == [d.id, c.id, b.id, a.id]  # newest first
     assert ids(state="drafted") == [c.id, b.id, a.id] and ids(state="approved") == [d.id]
     assert ids(priority="emergency") == [c.id]
-    # an area shows what reaches it (province- and district-wide notices) and what targets inside it
+    # a commune shows what reaches it (province-wide notices) and its own; the province shows everything
     assert ids(area="cao-bang/nam-tuan") == [d.id, b.id, a.id]
-    assert ids(area="cao-bang") == [d.id, b.id, a.id]
-    assert ids(area="cao-bang/trung-khanh") == [d.id, c.id]
+    assert ids(area="cao-bang") == [d.id, c.id, b.id, a.id]
+    assert ids(area="cao-bang/dam-thuy") == [d.id, c.id, b.id]
     feeds = dict((name, i) for i, name in desk.feed_choices(store))
     assert ids(feed_id=feeds[OTHER_FEED]) == [b.id]
     assert ids(content_area="institutions") == [a.id]
@@ -113,15 +113,15 @@ def test_variant_edits_are_audited_with_a_diff(store):
 def test_settings_and_schedule_are_audited(store):
     n = make(store, 1)
     changes = desk.set_settings(store, n.id, 1, "Lý Văn Tùng", priority=Priority.EMERGENCY,
-                                areas=["cao-bang", "cao-bang", "cao-bang/ha-quang"])
+                                areas=["cao-bang/hoa-an", "cao-bang/hoa-an", "cao-bang/ha-quang"])
     assert [(c.field, c.before, c.after) for c in changes] == [
-        ("priority", "normal", "emergency"), ("areas", "cao-bang", "cao-bang/ha-quang, cao-bang")]
+        ("priority", "normal", "emergency"), ("areas", "cao-bang", "cao-bang/ha-quang, cao-bang/hoa-an")]
     assert desk.set_settings(store, n.id, 1, "Lý Văn Tùng", priority=Priority.EMERGENCY,
-                             areas=["cao-bang/ha-quang", "cao-bang"]) == []
+                             areas=["cao-bang/ha-quang", "cao-bang/hoa-an"]) == []
     with pytest.raises(InvalidTransition, match="at least one target area"):
         desk.set_settings(store, n.id, 1, "Lý Văn Tùng", areas=[])
     view = store.notice(n.id)
-    assert view.priority == Priority.EMERGENCY and view.areas == ["cao-bang/ha-quang", "cao-bang"]
+    assert view.priority == Priority.EMERGENCY and view.areas == ["cao-bang/ha-quang", "cao-bang/hoa-an"]
 
     at = datetime(2030, 1, 2, 1, 0, tzinfo=timezone.utc)
     desk.set_schedule(store, n.id, 1, "Nông Thị Hoa", publish_at=at, expires_at=at + timedelta(days=30))

@@ -58,10 +58,10 @@ def printed(cfg):
 def test_commune_bulletin_is_an_a4_pdf_with_its_notices_qr_codes_and_page_numbers(printed, cfg, tmp_path):
     printer, store = printed
     approve(store, "urn:province", ["cao-bang"], title="Kế hoạch cải cách hành chính tỉnh Cao Bằng năm 2026", summary=LONG)
-    approve(store, "urn:flood", ["cao-bang"], title="Cảnh báo lũ quét trên địa bàn huyện Hòa An",
+    approve(store, "urn:flood", [COMMUNE, "cao-bang/bach-dang"], title="Cảnh báo lũ quét trên địa bàn các xã Nam Tuấn, Bạch Đằng",
             summary=LONG, priority=Priority.EMERGENCY)
     approve(store, "urn:commune", [COMMUNE], title="Lịch tiếp công dân của xã Nam Tuấn", summary=LONG)
-    approve(store, "urn:other", ["cao-bang/ha-quang"], title="Thông báo riêng của huyện Hà Quảng")
+    approve(store, "urn:other", ["cao-bang/ha-quang"], title="Thông báo riêng của xã Hà Quảng")
     now = datetime.now(timezone.utc)
     result = printer.make(COMMUNE, bulletin.current_period(now, cfg.tz), now)
     pdf = Path(result.path)
@@ -73,10 +73,10 @@ def test_commune_bulletin_is_an_a4_pdf_with_its_notices_qr_codes_and_page_number
     assert re.search(rf"^Pages: +{result.pages}$", info, re.M) and "pts (A4)" in info
     text = pdf_text(pdf)
     for expected in ("Xã Nam Tuấn", "Bản tin cải cách hành chính", "Lịch tiếp công dân của xã Nam Tuấn",
-                     "Cảnh báo lũ quét trên địa bàn huyện Hòa An", "KHẨN CẤP", f"Trang 1 / {result.pages}",
+                     "Cảnh báo lũ quét trên địa bàn các xã Nam Tuấn, Bạch Đằng", "KHẨN CẤP", f"Trang 1 / {result.pages}",
                      f"Trang {result.pages} / {result.pages}", "Quét để xem đầy đủ", f"{cfg.site_url}/notices/"):
         assert expected in text, expected
-    assert "Hà Quảng" not in text  # another district's notice is not this commune's business
+    assert "Hà Quảng" not in text  # another commune's notice is not this commune's business
     assert decoded_qr(pdf, tmp_path) == {f"{cfg.site_url}/notices/{n['id']}.html"
                                for n in json.loads(pdf.with_suffix(".json").read_text())["notices"]}
     assert text.index("Cảnh báo lũ quét") < text.index("Lịch tiếp công dân của xã")  # emergencies first
@@ -108,10 +108,11 @@ def test_weekly_edition_takes_the_week_and_skips_empty_communes(printed, cfg):
 
 def test_targets_are_the_communes_under_the_notice_areas(printed):
     printer, store = printed
-    n = approve(store, "urn:a", ["cao-bang"])
-    assert printer.targets(n) == ["cao-bang/nam-tuan", "cao-bang/bach-dang", "cao-bang/nguyen-hue"]
+    n = approve(store, "urn:a", ["cao-bang/nam-tuan", "cao-bang/bach-dang"])
+    assert printer.targets(n) == ["cao-bang/nam-tuan", "cao-bang/bach-dang"]
     province = approve(store, "urn:b", ["cao-bang"])
-    assert "cao-bang/bao-lam" in printer.targets(province)  # a district whose communes are not configured
+    assert printer.targets(province) == [p for p in printer.cfg.areas if p != "cao-bang"]  # every commune in use
+    assert len(printer.targets(province)) == 12
 
 
 def test_week_keys_and_periods(cfg):

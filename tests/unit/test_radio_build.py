@@ -196,7 +196,7 @@ def test_a_new_version_leaves_the_stations_it_no_longer_targets(store, tmp_path)
     from channels.radio import Radio
 
     cfg = radio_cfg(tmp_path)  # the shipped stations
-    v1 = notice(store, "Thông báo A", areas=("cao-bang",))
+    v1 = notice(store, "Thông báo A", areas=("cao-bang/hoa-an", "cao-bang/nam-tuan"))
     channel = Radio(cfg, store)
     channel.builder = Builder(cfg, store, FakeMaker())
     report = dispatch_notice(store, {"radio": channel}, v1.id)
@@ -206,7 +206,7 @@ def test_a_new_version_leaves_the_stations_it_no_longer_targets(store, tmp_path)
 
     amended = entry(title="Thông báo A", summary="<p>Nội dung sửa đổi</p>", ident="urn:Thông báo A")
     change = store.record_entry("http://127.0.0.1/f.xml", amended, RELEVANT)
-    store.draft_notice(change.document_version_id, areas=["cao-bang/trung-khanh"], variants={"radio": "Kính thưa."})
+    store.draft_notice(change.document_version_id, areas=["cao-bang/dam-thuy"], variants={"radio": "Kính thưa."})
     store.transition(v1.id, "approve", "Nông Thị Hoa")
     report = dispatch_notice(store, {"radio": channel}, v1.id)
     assert [(r.target, r.ok) for r in report.results] == [("dam-thuy", True)]
