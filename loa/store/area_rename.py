@@ -26,7 +26,8 @@ boards = table("boards", column("id", String), column("area", String))
 acks = table("board_acks", column("id", Integer), column("area", String))
 deliveries = table("deliveries", column("id", Integer), column("notice_id", Integer), column("version", Integer),
                    column("channel", String), column("target", String), column("kind", String),
-                   column("status", String), column("detail", String))
+                   column("status", String), column("detail", String), column("attempts", Integer),
+                   column("created_at", UTCDateTime), column("updated_at", UTCDateTime))
 
 
 def rename_all(conn: Connection) -> Counter:
@@ -41,7 +42,9 @@ def rename_all(conn: Connection) -> Counter:
         seen[(source, path)] += 1
         return hit
 
-    for vid, areas in conn.execute(select(versions.c.id, versions.c.areas)).all():
+    widened: dict[tuple[int, int], list[str]] = {}  # live versions → the areas they gained
+    for vid, nid, ver, state, areas in conn.execute(select(versions.c.id, versions.c.notice_id, versions.c.version,
+                                                           versions.c.state, versions.c.areas)).all():
         new: list[str] = []
         for path in areas or []:
             hit = move("notice_versions.areas", path)
@@ -50,6 +53,8 @@ def rename_all(conn: Connection) -> Counter:
                     new.append(p)
         if new != list(areas or []):
             conn.execute(versions.update().where(versions.c.id == vid).values(areas=new))
+            if state in LIVE:
+                widened[(nid, ver)] = new
     for source, tbl, key in (("boards.area", boards, boards.c.id), ("board_acks.area", acks, acks.c.id)):
         for rid, path in conn.execute(select(key, tbl.c.area)).all():
             hit = move(source, path)
@@ -76,6 +81,19 @@ def rename_all(conn: Connection) -> Counter:
                                                    f"re-published at {hit.place} by the next dispatch")
             reopened.add((r["notice_id"], r["version"]))
         conn.execute(deliveries.update().where(deliveries.c.id == r["id"]).values(**values))
+    # a district's notice now targets each successor: their board topics get a pending row (published by
+    # the next dispatch); the printed bulletins follow from the configured communes at that dispatch
+    for (notice_id, version), areas in widened.items():
+        had = {t for (n, v, ch, t, k) in taken if (n, v, ch, k) == (notice_id, version, "boards", "publish")}
+        if not had:
+            continue  # never went to boards (the channel is off): nothing to add
+        for area in areas:
+            if area not in had:
+                conn.execute(deliveries.insert().values(
+                    notice_id=notice_id, version=version, channel="boards", target=area, kind="publish",
+                    status="pending", attempts=0, detail="a target of the notice on the 2025 map",
+                    created_at=utcnow(), updated_at=utcnow()))
+                reopened.add((notice_id, version))
     for notice_id, version in reopened:
         conn.execute(versions.update().where(versions.c.notice_id == notice_id, versions.c.version == version,
                                              versions.c.state == "published")
