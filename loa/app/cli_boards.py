@@ -62,8 +62,10 @@ def create_board(cfg, store, board_id: str, area: str, name: str | None = None) 
     except ValueError as exc:
         raise LoaError(str(exc)) from exc
     if area not in cfg.areas:
-        raise LoaError(f"area {area!r} is not in {cfg.config_dir / 'areas.yaml'}; "
-                       f"use a path like cao-bang/hoa-an/hong-viet")
+        from loa.area_migration import old_path_hint
+
+        hint = old_path_hint(area, cfg) or "`loa areas` lists the province and its communes, e.g. cao-bang/nam-tuan"
+        raise LoaError(f"area {area!r} is not in {cfg.config_dir / 'areas.yaml'}; {hint}")
     if any(b.id == board_id for b in all_boards(store)):
         raise LoaError(f"board {board_id!r} already exists; `loa boards` lists the boards")
     password, managed = broker.new_password(), broker.manages_accounts(cfg)
@@ -88,8 +90,8 @@ def create_board(cfg, store, board_id: str, area: str, name: str | None = None) 
 
 
 @boards_app.command("add")
-def add(board_id: str = typer.Argument(..., metavar="ID", help="The board's id and broker user name, e.g. hong-viet-ubnd."),
-        area: str = typer.Option(..., help="The board's area path, e.g. cao-bang/hoa-an/hong-viet."),
+def add(board_id: str = typer.Argument(..., metavar="ID", help="The board's id and broker user name, e.g. nam-tuan-ubnd."),
+        area: str = typer.Option(..., help="The board's area path, e.g. cao-bang/nam-tuan."),
         name: Optional[str] = typer.Option(None, help="A human name, e.g. 'Nhà văn hóa thôn Nà Lòa'."),
         as_json: bool = JSON) -> None:
     """Create a board's broker account and print its password once (only a salted hash is kept).

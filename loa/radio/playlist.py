@@ -75,7 +75,7 @@ def _x(text: str) -> str:
 
 
 def write(playlist: Playlist, radio_root: Path, stem: str) -> list[Path]:
-    """Write <stem>.m3u8 and <stem>.xspf under `radio_root` (stem relative to it, e.g. stations/hong-viet),
+    """Write <stem>.m3u8 and <stem>.xspf under `radio_root` (stem relative to it, e.g. stations/nam-tuan),
     each atomically: a player reading it never sees half a file."""
     depth = stem.count("/")
     prefix = "../" * depth

@@ -205,7 +205,7 @@ class Edition:
     """A printed bulletin PDF an area page links to."""
 
     label: str
-    href: str  # site-relative, e.g. print/cao-bang/hoa-an/hong-viet/2026-W47.pdf
+    href: str  # site-relative, e.g. print/cao-bang/nam-tuan/2026-W47.pdf
     size_kb: int = 0
 
 
