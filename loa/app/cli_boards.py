@@ -27,10 +27,11 @@ def boards(ctx: typer.Context, as_json: bool = JSON) -> None:
         return
     from loa.store.boards import acks_of, boards as all_boards
 
-    _, store = _runtime()
+    cfg, store = _runtime()
     rows = all_boards(store)
     if as_json:
-        _print_json([b.as_dict() | {"shown": acks_of(store, b.id, limit=20)} for b in rows])
+        _print_json([b.as_dict() | {"area_code": cfg.area_code(b.area), "shown": acks_of(store, b.id, limit=20)}
+                     for b in rows])
         return
     if not rows:
         out.print("No boards yet. Add one with `loa boards add ID --area PATH`.")
@@ -82,7 +83,8 @@ def create_board(cfg, store, board_id: str, area: str, name: str | None = None) 
         while (why := probe(MqttURL(url.host, url.port, board_id, password))) and time.monotonic() < deadline:
             time.sleep(0.1)  # Mosquitto applies SIGHUP on its next loop turn
         accepted = why is None
-    return {"id": board_id, "area": area, "name": name, "username": board_id, "password": password,
+    return {"id": board_id, "area": area, "area_code": cfg.area_code(area), "name": name, "username": board_id,
+            "password": password,
             "mqtt": f"mqtt://{url.host}:{url.port}",
             "board_page": f"{cfg.site_url}/board/?board={board_id}&area={area}#password={password}",
             "managed_broker": managed, "broker_reloaded": reloaded, "broker_accepts": accepted,

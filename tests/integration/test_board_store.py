@@ -52,10 +52,10 @@ def test_acks_are_kept_once_per_board_and_version(store):
 
 
 def test_ack_counts_cover_the_boards_below_the_target_areas(store):
-    n = draft(store, areas=["cao-bang"])
+    n = draft(store, areas=["cao-bang/nam-tuan", "cao-bang/bach-dang", "cao-bang/hoa-an"])  # the khu-vuc-hoa-an communes
     n = store.transition(n.id, "approve", "Nông Thị Hoa")
     for board, area in [("hv-1", "cao-bang/nam-tuan"), ("bt-1", "cao-bang/bach-dang"),
-                        ("ha-an", "cao-bang"), ("hq-1", "cao-bang/truong-ha"),
+                        ("ha-an", "cao-bang/hoa-an"), ("hq-1", "cao-bang/truong-ha"),
                         ("tinh", "cao-bang")]:
         add_board(store, board, area)
     # hq-1 and the province board are not targets; their acks (a misbehaving board) do not count
@@ -67,7 +67,7 @@ def test_ack_counts_cover_the_boards_below_the_target_areas(store):
 
 def test_health_rows_say_which_current_notices_a_board_has_not_shown(store):
     a = store.transition(draft(store, areas=["cao-bang"]).id, "approve", "Nông Thị Hoa")
-    b = store.transition(draft(store, entry(ident="urn:doc:2"), areas=["cao-bang/ha-quang"]).id,
+    b = store.transition(draft(store, entry(ident="urn:doc:2"), areas=["cao-bang/truong-ha"]).id,
                          "approve", "Nông Thị Hoa")
     add_board(store, "hv-1", "cao-bang/nam-tuan")
     add_board(store, "xh-1", "cao-bang/truong-ha")

@@ -308,7 +308,20 @@ def test_settings_schedule_and_their_validation(desk):
     assert r.status_code == 303
     n = desk.store.notice(desk.draft.id)
     assert n.priority == Priority.PRIORITY and n.areas == ["cao-bang/ha-quang", "cao-bang/nam-tuan"]
+    # the picker lists the province and communes with their codes and the groupings; no district
+    page = c.get(url.rsplit("/v1", 1)[0]).text
+    assert "xã Nam Tuấn (1660)" in page and 'name="groupings" value="khu-vuc-hoa-an"' in page
+    picker = page.split("Địa bàn nhận thông báo", 1)[1].split("</fieldset>", 1)[0]
+    assert picker.count('name="areas"') == 13 and "chọn huyện" not in picker  # the province and its 12 communes
+    # a grouping is saved as its communes
+    r = c.post(f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "priority",
+                                        "areas": ["cao-bang/ha-quang"], "groupings": ["khu-vuc-hoa-an"]})
+    assert r.status_code == 303
+    assert desk.store.notice(desk.draft.id).areas == ["cao-bang/bach-dang", "cao-bang/ha-quang", "cao-bang/hoa-an",
+                                                      "cao-bang/nam-tuan", "cao-bang/nguyen-hue"]
     assert c.post(f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "urgent", "areas": "cao-bang"}).status_code == 400
+    assert c.post(f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "normal",
+                                           "areas": "cao-bang/hoa-an/hong-viet"}).status_code == 400
     assert c.post(f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "normal", "areas": "ha-noi"}).status_code == 400
     assert c.post(f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "normal"}).status_code == 400
     r = c.post(f"{url}/schedule", data={"csrf": desk.csrf(c), "publish_at": "2030-01-01T08:00",

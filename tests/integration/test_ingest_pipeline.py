@@ -52,7 +52,7 @@ def host():
 
 
 def run(cfg, store, url, name="feed"):
-    feed = Feed(url=url, name=name, area="cao-bang")
+    feed = Feed(url=url, name=name, area="cao-bang/hoa-an")
     return ingest_feed(store, cfg, feed, session=make_session(),
                        limits=FetchLimits(deadline=5, retries=0))
 
@@ -65,8 +65,8 @@ def test_sample_feed_drafts_reform_news_only_and_once(cfg, host):
     titles = {store.notice(i).title for i in first.drafted}
     assert not any("lễ hội" in t.lower() or "thời tiết" in t.lower() for t in titles)
     notice = store.notice(first.drafted[0])
-    assert notice.reasons and notice.areas == ["cao-bang"]
-    assert "huyện Hòa An" in notice.variants["radio"] and not any(c.isdigit() for c in notice.variants["radio"])
+    assert notice.reasons and notice.areas == ["cao-bang/hoa-an"]
+    assert "xã Hòa An" in notice.variants["radio"] and not any(c.isdigit() for c in notice.variants["radio"])
     second = run(cfg, store, host.base + "/sample.xml")
     assert second.status == "not_modified" and second.drafted == []
     assert len(store.notices()) == 4

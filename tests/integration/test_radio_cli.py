@@ -88,6 +88,7 @@ def test_upload_build_playlists_history(env, tmp_path):
     assert hv["notices"] == [[m.id, 1]] and [o["notice_id"] for o in hv["overflow"]] == [n.id]
     assert hv["missing"][0]["language"] == "tay" and hv["upcoming"]
     assert rows["tinh-tuc"]["built"] is None and rows["hoa-an"]["slots"][1]["time"] == "11:00"
+    assert (rows["nam-tuan"]["area"], rows["nam-tuan"]["area_code"]) == ("cao-bang/nam-tuan", 1660)
     assert "Radio stations" in run("playlists").stdout
 
     airings = json.loads(run("history", str(n.id), "--json").stdout)

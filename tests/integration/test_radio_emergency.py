@@ -62,7 +62,7 @@ class Subscriber:
 
 
 def emergency(store):
-    n = notice(store, "Lũ quét: sơ tán ngay khỏi ven suối", areas=("cao-bang",),
+    n = notice(store, "Lũ quét: sơ tán ngay khỏi ven suối", areas=("cao-bang/hoa-an", "cao-bang/nam-tuan"),
                priority=Priority.EMERGENCY, approve=False)
     store.set_variant(n.id, "radio", "Khẩn cấp. Lũ quét đang về. Bà con ven suối sơ tán ngay lên chỗ cao.", "Nông Thị Hoa")
     return store.transition(n.id, "approve", "Nông Thị Hoa")

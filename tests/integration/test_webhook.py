@@ -76,7 +76,7 @@ def channel(cfg, store, *hooks: WebhookTarget, sleeps=None) -> Webhook:
 def test_signed_post_reaches_the_portal_and_is_one_delivery_row(cfg, portal):
     store = Store.open(cfg.database_url)
     hook = channel(cfg, store, WebhookTarget("portal", portal.url, SECRET))
-    n = approve(store, "urn:a", ["cao-bang"], title="Kế hoạch cải cách hành chính")
+    n = approve(store, "urn:a", ["cao-bang/hoa-an"], title="Kế hoạch cải cách hành chính")
     report = dispatch_notice(store, {"webhook": hook}, n.id)
     assert report.state == "published" and [r.ok for r in report.results] == [True]
     [(status, headers, body)] = portal.received
@@ -84,7 +84,7 @@ def test_signed_post_reaches_the_portal_and_is_one_delivery_row(cfg, portal):
     assert headers["X-Loa-Event"] == "notice.published" and headers["X-Loa-Delivery"] == f"{n.id}-v1-notice.published-portal"
     assert headers["Content-Type"] == "application/json; charset=utf-8"
     assert body["schema"] == "loa.webhook.notice" and body["notice"]["title"] == "Kế hoạch cải cách hành chính"
-    assert body["notice"]["areas"] == [{"path": "cao-bang", "name": "huyện Hòa An"}]
+    assert body["notice"]["areas"] == [{"path": "cao-bang/hoa-an", "code": 1654, "name": "xã Hòa An"}]
     assert body["notice"]["url"] == f"{cfg.site_url}/notices/{n.id}.html"
     [row] = store.deliveries(n.id, channel="webhook")
     assert (row.target, row.status, row.attempts) == ("portal", "delivered", 1)
@@ -150,9 +150,9 @@ def test_an_unreachable_portal_is_a_transient_failure(cfg):
 def test_targets_follow_areas_and_describe_masks_the_secret(cfg, portal):
     store = Store.open(cfg.database_url)
     hook = channel(cfg, store, WebhookTarget("all", portal.url, SECRET),
-                   WebhookTarget("hoa-an", portal.url, SECRET, areas=("cao-bang",)))
+                   WebhookTarget("hoa-an", portal.url, SECRET, areas=("cao-bang/hoa-an",)))
     assert hook.targets(approve(store, "urn:a", ["cao-bang/ha-quang"])) == ["all"]
-    assert hook.targets(approve(store, "urn:b", ["cao-bang/nam-tuan"])) == ["all", "hoa-an"]
+    assert hook.targets(approve(store, "urn:b", ["cao-bang/nam-tuan", "cao-bang/hoa-an"])) == ["all", "hoa-an"]
     assert hook.targets(approve(store, "urn:c", ["cao-bang"])) == ["all", "hoa-an"]  # province-wide reaches it too
     described = json.dumps(hook.describe())
     assert SECRET not in described and '"secret": "***"' in described and SECRET not in repr(hook.hooks["all"])
