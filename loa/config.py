@@ -62,7 +62,7 @@ class MqttURL:
 class Feed:
     url: str
     name: str
-    area: str  # default target area path for documents from this feed
+    area: str  # default target of documents from this feed: an area path or a grouping slug (its communes)
 
 
 @dataclass(frozen=True)
@@ -263,8 +263,11 @@ class Config:
         return [known.get(u, Feed(url=u, name=u, area=province)) for u in urls]
 
     def area_name(self, path: str) -> str:
-        area = self.areas.get(path)
-        return area.name if area else path
+        """An area's Vietnamese name ("xã Hòa An"); a grouping's name; the path itself when unknown."""
+        area = self.areas.get(path) or self.map_area(path)
+        if area:
+            return area.name
+        return self.groupings[path].name if path in self.groupings else path
 
     def area_code(self, path: str) -> int | None:
         """The official code of an area path; None for a path not on the served province's map."""
@@ -464,7 +467,9 @@ def _load_feeds(cfg: Config, file: Path) -> None:
             # a relative file URL is resolved against the config folder, so the bundled sample works anywhere
             url = (file.parent / url[len("file://"):]).resolve().as_uri()
         name = _get(item, "name", str, file, where, url)
-        area = _check_area(cfg, _get(item, "area", str, file, where), file, where + "area")
+        area = _get(item, "area", str, file, where)
+        if area not in cfg.groupings:  # a feed may target an operator's grouping: each of its communes
+            _check_area(cfg, area, file, where + "area")
         cfg.feeds.append(Feed(url=url, name=name, area=area))
 
 

@@ -118,7 +118,7 @@ def test_two_workers_on_postgresql_ingest_approve_dispatch(tmp_path, broker, fee
 
         # Loa's config: the sample feed over HTTP, one radio station (the radio channel is not under test)
         folder = write_config(tmp_path / "config", feeds=[
-            {"url": f"{feed_server}/sample-reform.xml", "name": "Mẫu", "area": "cao-bang"}])
+            {"url": f"{feed_server}/sample-reform.xml", "name": "Mẫu", "area": "cao-bang/hoa-an"}])
         stations = yaml.safe_load((folder / "stations.yaml").read_text())
         (folder / "stations.yaml").write_text(yaml.safe_dump({"stations": stations["stations"][:1]}, allow_unicode=True))
         home = tmp_path / "home"  # one LOA_HOME for both workers: on several machines, shared storage
@@ -185,7 +185,7 @@ def test_two_workers_on_postgresql_ingest_approve_dispatch(tmp_path, broker, fee
                 drafts = [n for n in store.notices() if n.state.value == "drafted"]
                 assert drafts, "the worker's ingest drafted nothing into the PostgreSQL store"
                 nid = drafts[0].id
-                topic = f"loa/v1/areas/cao-bang/notices/{nid}"
+                topic = f"loa/v1/areas/cao-bang/hoa-an/notices/{nid}"
 
                 # approve (the CLI posts loa.notice.approved); the dispatch deployment's trigger starts a run on a worker
                 board = Collector(broker.mqtt_monitor, [topic]).wait_ready()
@@ -207,7 +207,7 @@ def test_two_workers_on_postgresql_ingest_approve_dispatch(tmp_path, broker, fee
                 _wait(lambda: finished(dispatch[0]["id"]), 90, "the dispatch run to finish", procs)
                 assert store.notice(nid).state.value == "published"
                 delivered = {(d.channel, d.target) for d in store.deliveries(nid) if d.status == "delivered"}
-                assert ("boards", "cao-bang") in delivered and ("website", "site") in delivered
+                assert ("boards", "cao-bang/hoa-an") in delivered and ("website", "site") in delivered
 
                 marks["total (s)"] = time.monotonic() - started
                 print("\nscale-out timings (s since start): " + ", ".join(f"{k} {v:.1f}" for k, v in marks.items()))

@@ -30,6 +30,9 @@ def test_shipped_config_loads(tmp_path):
     assert [s.id for s in cfg.stations_for("cao-bang")] == ["hoa-an", "nam-tuan", "dam-thuy", "tinh-tuc"]
     assert {s.id: s.area_code for s in cfg.stations} == {"hoa-an": 1654, "nam-tuan": 1660, "dam-thuy": 1501,
                                                          "tinh-tuc": 1729}
+    feeds = _load(tmp_path / "grouped", lambda f: _set(f, "feeds.yaml", lambda d: d["feeds"][0].update(
+        area="khu-vuc-hoa-an"))).feeds
+    assert feeds[0].area == "khu-vuc-hoa-an" and cfg.area_name("khu-vuc-hoa-an") == "các xã thuộc huyện Hòa An cũ"
     assert cfg.expand(["khu-vuc-hoa-an", "cao-bang/hoa-an", "cao-bang"]) == [
         "cao-bang/hoa-an", "cao-bang/nam-tuan", "cao-bang/nguyen-hue", "cao-bang/bach-dang", "cao-bang"]
     assert cfg.database_url.startswith("sqlite:///") and cfg.database_url.endswith("loa.db")
