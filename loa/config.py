@@ -103,7 +103,7 @@ class Slot:
 
 @dataclass(frozen=True)
 class Station:
-    """A commune/district loudspeaker station (stations.yaml; loa/radio builds its playlists)."""
+    """A commune loudspeaker station (stations.yaml; loa/radio builds its playlists)."""
 
     id: str
     area: str

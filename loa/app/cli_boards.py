@@ -98,7 +98,7 @@ def add(board_id: str = typer.Argument(..., metavar="ID", help="The board's id a
         as_json: bool = JSON) -> None:
     """Create a board's broker account and print its password once (only a salted hash is kept).
 
-    The board may read only its commune's, district's and province's notices and write only its own
+    The board may read only its commune's and province's notices and write only its own
     status and ack topics. A running broker reloads its accounts at once (SIGHUP).
     """
     cfg, store = _runtime()
