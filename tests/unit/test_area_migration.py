@@ -189,3 +189,14 @@ def test_loa_areas_lists_the_province_and_its_communes_with_codes(cfg, args, mon
     assert lines[0] == "tỉnh Cao Bằng (code 4): 12 of 56 communes in use"
     assert any(line.startswith("1273") and "phường Thục Phán" in line for line in lines)
     assert sum(1 for line in lines if line[:4].isdigit()) == (56 if "--all" in args else 12)
+
+
+def test_the_reference_board_page_reads_a_pre_2025_path_as_its_2025_commune(cfg):
+    from loa.app.web_boards import page_settings
+
+    renamed = page_settings(cfg)["renamed"]
+    assert renamed["cao-bang/hoa-an/hong-viet"] == "cao-bang/hoa-an"
+    assert renamed["cao-bang/thanh-pho-cao-bang/hop-giang"] == "cao-bang/thuc-phan"
+    assert all(new.count("/") == 1 for new in renamed.values())
+    script = (Path(__file__).resolve().parents[2] / "loa/app/static/board/board.js").read_text(encoding="utf-8")
+    assert '(config.renamed || {})[params.get("area")]' in script  # the page applies it before subscribing
