@@ -71,8 +71,11 @@ def _migration(as_json: bool) -> None:
     if not data:
         out.print("The store held no pre-2025 area path.")
         return
-    table = Table("where", "old path", "now", "basis", box=None, pad_edge=False)
-    for d in data:
-        table.add_row(f"{d['source']} ×{d['rows']}", d["old_path"],
-                      ", ".join(d["new_paths"]) or "[red]unknown: left as it was[/]", d["basis"])
-    out.print(table, width=80)
+    import textwrap
+
+    for d in data:  # two lines each: old paths are long, and 80 columns must hold them whole
+        out.print(f"{d['old_path']}  ({d['source']}, {d['rows']} row(s), {d['basis']})", highlight=False,
+                  markup=False)
+        now = ", ".join(d["new_paths"]) or "unknown: left as it was (no mapping file places it)"
+        for line in textwrap.wrap(now, 76, initial_indent="  → ", subsequent_indent="    "):
+            out.print(line, highlight=False, markup=False)

@@ -77,7 +77,7 @@ def test_the_districts_successors_partition_the_56_units_by_seat_code():
     assert all(d["seat"] in d["successors"] for d in cao_bang.districts.values())
 
 
-def test_a_store_made_with_the_old_areas_moves_to_the_new_units(store):
+def test_a_store_made_with_the_old_areas_moves_to_the_new_units(store, cfg, monkeypatch):
     # notices as editors targeted them under the old tree
     commune = approve(store, "urn:hong-viet", ["cao-bang/hoa-an/hong-viet"], title="Lịch tiếp công dân xã Hồng Việt")
     district = approve(store, "urn:hoa-an", ["cao-bang/hoa-an"], title="Cảnh báo lũ quét huyện Hòa An")
@@ -152,6 +152,22 @@ def test_a_store_made_with_the_old_areas_moves_to_the_new_units(store):
     assert report[("boards.area", "cao-bang/hoa-an")] == (["cao-bang/hoa-an"], "district", 1)
     assert report[("deliveries.print", "cao-bang/hoa-an/hong-viet")] == (["cao-bang/hoa-an"], "neighbour", 1)
     assert not any(old == "cao-bang" for _, old in report)  # the province is the same on both maps
+
+    # and the operator sees it: `loa areas --migration`
+    import json
+
+    from typer.testing import CliRunner
+
+    from loa.app.cli import app
+
+    for name, value in (("LOA_CONFIG_DIR", cfg.config_dir), ("LOA_HOME", cfg.home),
+                        ("LOA_DATABASE_URL", store.engine.url.render_as_string(hide_password=False))):
+        monkeypatch.setenv(name, str(value))
+    shown = json.loads(CliRunner().invoke(app, ["areas", "--migration", "--json"]).output)
+    assert {"source": "notice_versions.areas", "old_path": "cao-bang/atlantis/x", "new_paths": [], "basis": "unknown",
+            "rows": 1} in shown and len(shown) == len(report)
+    table = CliRunner().invoke(app, ["areas", "--migration"], env={"COLUMNS": "80"}).output
+    assert "unknown: left as it was" in table and all(len(line) <= 80 for line in table.splitlines())
 
 
 def test_a_new_store_records_no_rename(store):
