@@ -87,7 +87,7 @@ def test_reasons_say_which_keyword_and_how_many_points(rules) -> None:
 
 
 def test_negative_keywords_are_shown_too(rules) -> None:
-    result = classify("Lễ hội Lồng tồng xã Nam Tuấn", "", rules)
+    result = classify("Lễ hội Lồng tồng xã Hồng Việt", "", rules)
     assert result.reasons == ('từ khóa "lễ hội" trong tiêu đề (-4.5)', "tổng điểm -4.5 < ngưỡng 3.0")
 
 

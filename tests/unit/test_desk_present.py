@@ -34,8 +34,8 @@ def test_board_preview_shows_each_profile_as_the_payload_wraps_it(cfg):
 
 
 def test_word_diff():
-    assert word_diff("Bà con xã Nam Tuấn", "Bà con xã Bạch Đằng") == [
-        ("=", "Bà con xã "), ("-", "Nam Tuấn"), ("+", "Bạch Đằng")]
+    assert word_diff("Bà con xã Hồng Việt", "Bà con xã Bế Triều") == [
+        ("=", "Bà con xã "), ("-", "Hồng Việt"), ("+", "Bế Triều")]
     assert word_diff(None, "mới") == [("+", "mới")]
 
 

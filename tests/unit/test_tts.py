@@ -25,7 +25,7 @@ PARAGRAPH = (
     "kết quả trên cổng dịch vụ công của tỉnh. Đề nghị các hộ gia đình mang theo căn cước công dân."
 )
 WORDS = len(PARAGRAPH.split())
-SHORT = "Ủy ban nhân dân xã Nam Tuấn thông báo lịch tiếp công dân."
+SHORT = "Ủy ban nhân dân xã Hồng Việt thông báo lịch tiếp công dân."
 
 # a notice long enough (> SPLIT_MIN_SECONDS of speech) to be encoded as two halves in parallel
 LONG = " ".join([PARAGRAPH, "Thời gian làm việc buổi sáng từ bảy giờ ba mươi phút đến mười một giờ, "
