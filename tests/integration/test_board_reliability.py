@@ -97,14 +97,14 @@ def test_a_board_back_online_gets_exactly_the_current_notices(own):
     expiring = approved(store, "urn:expiring", expires_in=timedelta(seconds=2))
     current = approved(store, "urn:current")
     withdrawn = approved(store, "urn:withdrawn", areas=["cao-bang"])
-    amended = approved(store, "urn:amended", areas=["cao-bang"])  # v2 moves it to the district
+    amended = approved(store, "urn:amended", areas=["cao-bang"])  # v2 moves it to two communes, the board's one
     for n in (expiring, current, withdrawn, amended):
         assert dispatch_notice(store, channels, n.id).state == "published"
     assert store.deliveries(expiring.id)[0].detail == notice_topic(cfg, AREA, expiring.id)  # it was sent
     store.transition(withdrawn.id, "withdraw", "Nông Thị Hoa")
     withdraw_notice(store, channels, withdrawn.id)
     v2 = draft(store, entry(ident="urn:amended", title="Thông báo urn:amended", summary="<p>sửa đổi</p>"),
-               areas=["cao-bang"])
+               areas=[AREA, "cao-bang/hoa-an"])
     store.transition(v2.id, "approve", "Nông Thị Hoa")
     assert dispatch_notice(store, channels, v2.id).state == "published"
 
@@ -116,8 +116,8 @@ def test_a_board_back_online_gets_exactly_the_current_notices(own):
     time.sleep(1.0)
     c.close()
     got = {topic: json.loads(payload) for _, topic, payload, _ in c.received if payload}
-    assert set(got) == {notice_topic(cfg, AREA, current.id), notice_topic(cfg, "cao-bang", amended.id)}
-    assert got[notice_topic(cfg, "cao-bang", amended.id)]["version"] == 2
+    assert set(got) == {notice_topic(cfg, AREA, current.id), notice_topic(cfg, AREA, amended.id)}  # province topic cleared
+    assert got[notice_topic(cfg, AREA, amended.id)]["version"] == 2
     assert all(retain for _, _, _, retain in c.received)
 
 
