@@ -17,7 +17,7 @@ from tests.integration.test_desk_http import APPROVER, PASSWORD, draft
 
 pytestmark = pytest.mark.browser
 
-BOARD_TEXT = "Từ ngày 1/12, bà con xã Hồng Việt nộp hồ sơ hộ tịch tại bộ phận một cửa của Ủy ban nhân dân xã."
+BOARD_TEXT = "Từ ngày 1/12, bà con xã Nam Tuấn nộp hồ sơ hộ tịch tại bộ phận một cửa của Ủy ban nhân dân xã."
 
 
 @pytest.fixture
