@@ -216,3 +216,45 @@ def test_the_reference_board_page_reads_a_pre_2025_path_as_its_2025_commune(cfg)
     assert all(new.count("/") == 1 for new in renamed.values())
     script = (Path(__file__).resolve().parents[2] / "loa/app/static/board/board.js").read_text(encoding="utf-8")
     assert '(config.renamed || {})[params.get("area")]' in script  # the page applies it before subscribing
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path):
+    """A database with no tables yet, on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    from sqlalchemy import create_engine
+
+    from tests.conftest import _postgres_database
+
+    admin, name, url = _postgres_database()
+    yield url
+    create_engine(url).dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def test_a_store_from_before_the_map_and_full_text_reaches_every_head(empty_url):
+    """A store made before both 0010 (the 2025 map) and 0021_fulltext (article text), two heads built on
+    earlier revisions: Loa opens it, applies both, and the old board path moves (a fresh store reaching every
+    head is test_store.py::test_fast_head_check_agrees_with_alembic)."""
+    from alembic import command
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(empty_url)
+    with engine.begin() as conn:
+        for rev in ("0002", "0003", "0004"):  # what a deployment before issue 15 and full text had
+            command.upgrade(migrate.alembic_config(conn), rev)
+        conn.execute(text("INSERT INTO boards (id, area, name, state, created_at) VALUES "
+                          "('hong-viet-ubnd', 'cao-bang/hoa-an/hong-viet', 'UBND xã Hồng Việt', 'unknown', "
+                          "'2025-03-01 08:00:00')"))
+    engine.dispose()
+    assert migrate.current(create_engine(empty_url)) == {"0002", "0003", "0004"}
+
+    store = Store.open(empty_url)
+    assert migrate.heads() == {"0010", "0021_fulltext"} == migrate.current(store.engine)
+    columns = {c["name"] for c in inspect(store.engine).get_columns("document_versions")}
+    assert {"body_html", "article", "warnings"} <= columns
+    assert {b.id: b.area for b in boards(store)} == {"hong-viet-ubnd": "cao-bang/hoa-an"}
+    store.engine.dispose()

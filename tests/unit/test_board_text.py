@@ -118,7 +118,7 @@ def test_panel_keeps_whole_sentences_and_drops_a_dangling_lead_in():
 
 
 def test_payload_and_desk_preview_carry_the_same_lines(cfg, store):
-    from channels.website import notice_path
+    from loa.layout import notice_page as notice_path
     from loa.app.desk.present import board_preview
     from tests.unit.test_desk_store import make
 

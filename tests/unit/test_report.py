@@ -160,7 +160,7 @@ def test_csv_markdown_and_chart(store, cfg, month, tmp_path):
     assert "![Biểu đồ tháng 11/2026](chart.png)" in md and "(40,0 %)" in md
     # one date style, local time, no ISO timestamps or "UTC"; an area name starting a cell is capitalised
     assert "Số liệu từ ngày 01/11/2026 đến hết ngày 30/11/2026 (giờ Việt Nam)." in md
-    assert "UTC" not in md and "T00:00" not in md and "| Huyện Hòa An | 1 |" in md
+    assert "UTC" not in md and "T00:00" not in md and "| Xã Hòa An | 1 |" in md
 
     paths = write_report(report, tmp_path / "out")
     assert sorted(p.name for p in paths.values()) == ["loa-report-2026-11.csv", "loa-report-2026-11.md",

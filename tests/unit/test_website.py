@@ -85,7 +85,7 @@ def test_a_withdrawn_page_no_longer_counts_board_acknowledgements(cfg):
     assert "1 trên 1 bảng tin đã xác nhận hiển thị" in path.read_text(encoding="utf-8")
     site.withdraw(store.transition(n.id, "withdraw", "Hoàng Văn Minh"), ["site"])
     page = path.read_text(encoding="utf-8")
-    assert "đã được thu hồi" in page and "bảng tin đã xác nhận" not in page and 'class="acks"' not in page
+    assert "đã bị thu hồi" in page and "bảng tin đã xác nhận" not in page and 'class="acks"' not in page
 
 
 def test_board_variant_fits_the_budget_at_a_word_boundary(cfg):

@@ -121,7 +121,7 @@ def board_profiles(cfg: Config) -> tuple[BoardProfile, ...]:
 def board_preview(cfg: Config, n: NoticeView, text: str) -> list[BoardPreview]:
     """Each profile's lines exactly as the boards payload carries them (loa.board_text), for the board text
     `text` (the saved variant or the editor's unsaved one)."""
-    from channels.website import notice_path
+    from loa.layout import notice_page as notice_path
 
     text = unicodedata.normalize("NFC", text)
     src = BoardSource.of(n, f"{cfg.site_url}/{notice_path(n.id)}", body=text)
