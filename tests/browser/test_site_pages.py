@@ -130,7 +130,7 @@ def test_everything_is_reachable_without_javascript(browser, site, screenshot_di
     context, page, _ = open_page(browser, f"{site}/index.html", java_script_enabled=False)
     assert not page.locator("form.search").is_visible()  # the enhancement stays out of the way
     assert page.locator(".notice-list li").count() == 4
-    page.get_by_role("link", name="xã Nam Tuấn", exact=True).click()
+    page.get_by_role("link", name="Xã Nam Tuấn", exact=True).click()
     page.get_by_role("link", name="Tháng 11/2026").click()
     page.get_by_role("link", name="Thông báo lịch tiếp công dân xã Nam Tuấn").click()
     assert "Thông báo này đã bị thu hồi" in page.locator(".banner.withdrawn").inner_text()
