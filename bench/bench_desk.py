@@ -116,7 +116,7 @@ def main() -> int:
             "first page": {}, "page 2": {"page": 2}, "middle page": {"page": total // 2},
             "last page": {"page": total}, "state=drafted": {"state": "drafted"},
             "emergency drafts": {"state": "drafted", "priority": "emergency"},
-            "area (commune)": {"area": "cao-bang/hoa-an/hong-viet"}, "feed": {"feed": 2},
+            "area (commune)": {"area": "cao-bang/nam-tuan"}, "feed": {"feed": 2},
             "content area": {"content_area": "digital_government"}, "search": {"q": "chuyen doi so"},
             "search, page 3": {"q": "cai cach", "page": 3},
         }

@@ -36,7 +36,7 @@ from loa.model import NoticeState, NoticeView, Priority  # noqa: E402
 from loa.store import Store  # noqa: E402
 from tests.conftest import write_config  # noqa: E402
 
-COMMUNE = "cao-bang/hoa-an/hong-viet"
+COMMUNE = "cao-bang/nam-tuan"
 
 
 class Board:

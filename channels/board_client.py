@@ -1,7 +1,7 @@
 """A terminal reference board: subscribes like a real board and prints verified notices.
 
-A board for commune C subscribes to C's, its district's and its province's
-notice topics, takes Loa's public key from loa/v1/keys/notices, and shows
+A board for commune C subscribes to C's and its province's notice topics (a
+pre-2025 three-level path is read as its 2025 commune), takes Loa's public key from loa/v1/keys/notices, and shows
 only notices whose signature verifies, that were published for the topic they
 arrived on and have not expired; an empty retained payload removes one.
 (`loa board watch` reads with the monitor account; a real board uses its own.)

@@ -55,7 +55,8 @@ class Boards:
 
     def payload(self, notice: NoticeView, area: str) -> dict:
         return self.signer.sign(notice_payload(
-            notice, area=area, area_name=self.cfg.area_name(area), url=self.url(notice),
+            notice, area=area, area_name=self.cfg.area_name(area), area_code=self.cfg.area_code(area),
+            url=self.url(notice),
             profiles=self.cfg.boards.profiles))
 
     def _expiry(self, notice: NoticeView) -> int | None:

@@ -5,8 +5,7 @@ site/print/<area>/current.pdf (every notice in force; remade whenever a notice f
 published or withdrawn) and site/print/<area>/<YYYY>-W<ww>.pdf (the weekly edition, made by the
 `print` deployment for last week, or by `loa print --week`). Beside each PDF a small JSON file
 records which notice versions it carries, so a withdrawal can name the printed editions whose
-paper copies must come down. Bulletins are made for areas without sub-areas (communes, and
-districts whose communes are not configured).
+paper copies must come down. Bulletins are made for each commune in use (areas.yaml).
 """
 
 from __future__ import annotations
@@ -63,7 +62,7 @@ class Printed:
         return self.bulletin_areas(notice.areas)
 
     def bulletin_areas(self, areas) -> list[str]:
-        """The bulletin areas (communes, or districts without communes) where notices for `areas` are read."""
+        """The communes in use whose bulletin carries notices for `areas` (the province's: all of them)."""
         areas = set(areas)
         return [leaf for leaf in self.tree.leaves() if any(within(leaf, a) for a in areas)]
 

@@ -60,7 +60,8 @@ class Webhook:
                 "id": notice.id, "version": notice.version, "state": notice.state.value,
                 "priority": notice.priority.value, "title": notice.title,
                 "url": f"{self.cfg.site_url}/notices/{notice.id}.html",
-                "areas": [{"path": a, "name": self.cfg.area_name(a)} for a in notice.areas],
+                "areas": [{"path": a, "code": self.cfg.area_code(a), "name": self.cfg.area_name(a)}
+                          for a in notice.areas],
                 "document": meta, "summary": excerpt(notice.variants.get("website") or notice.summary_html),
                 "body_html": sanitize_html(notice.variants.get("website") or notice.summary_html),
                 "source_url": safe_url(notice.source_url),

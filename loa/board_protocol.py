@@ -59,14 +59,24 @@ def ack_topic(prefix: str, board_id: str) -> str:
 
 
 def area_chain(area: str) -> list[str]:
-    """The area and every area above it: a commune board shows commune, district and province notices."""
+    """The area and every area above it: a commune board shows its commune's and the province's notices."""
     parts = area.split("/")
     return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
+def current_area(area: str) -> str:
+    """A board configured with a pre-2025 three-level path (cao-bang/hoa-an/hong-viet) keeps working:
+    it is read as the 2025 unit that holds that place (docs/boards.md, "Areas before July 2025")."""
+    if area.count("/") < 2:
+        return area
+    from loa.area_migration import remap
+
+    return remap(area).place or area
+
+
 def board_subscriptions(prefix: str, area: str) -> list[str]:
     """The topic filters a board in `area` subscribes to (besides the key topic)."""
-    return [f"{prefix}/areas/{a}/notices/+" for a in area_chain(area)]
+    return [f"{prefix}/areas/{a}/notices/+" for a in area_chain(current_area(area))]
 
 
 # --- board profiles and line wrapping ---------------------------------------------------------
@@ -166,7 +176,8 @@ def iso(value: datetime | None) -> str | None:
 
 
 def notice_payload(notice: NoticeView, *, area: str, area_name: str, url: str,
-                   profiles: tuple[BoardProfile, ...], now: datetime | None = None) -> dict:
+                   profiles: tuple[BoardProfile, ...], now: datetime | None = None,
+                   area_code: int | None = None) -> dict:
     """The unsigned notice payload for one area (loa.signing adds the signature).
 
     Only strings, integers, null, lists and objects: no floats, so the canonical form is the
@@ -182,7 +193,7 @@ def notice_payload(notice: NoticeView, *, area: str, area_name: str, url: str,
         "title": nfc(notice.title), "body": body,
         "lines": all_lines(BoardSource.of(notice, url), profiles),
         "url": url,
-        "area": area, "area_name": nfc(area_name),
+        "area": area, "area_name": nfc(area_name), "area_code": area_code,
         "document": {"number": notice.meta.number, "type": nfc(notice.meta.doc_type),
                      "issuer": nfc(notice.meta.issuer), "issued_on": notice.meta.issued_on},
         "approved_at": iso(notice.approved_at), "publish_at": iso(notice.publish_at),

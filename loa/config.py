@@ -65,7 +65,7 @@ class MqttURL:
 class Feed:
     url: str
     name: str
-    area: str  # default target area path for documents from this feed
+    area: str  # default target of documents from this feed: an area path or a grouping slug (its communes)
     # read the linked article: "auto" when the entry's text is a summary, "always", or "never"
     fetch_article: str = "auto"
     kind: str = "rss"  # "rss" (RSS/Atom of documents) | "cap" (CAP 1.2 alerts: loa/ingest/cap_feed.py)
@@ -76,12 +76,29 @@ FETCH_ARTICLE = ("auto", "always", "never")
 
 @dataclass(frozen=True)
 class Area:
-    path: str  # "cao-bang/hoa-an/hong-viet"
-    name: str  # "xã Hồng Việt"
+    """A unit of the 2025 map Loa serves: the province or one of its communes (loa.areamap)."""
+
+    path: str  # "cao-bang/thuc-phan": slugs, the MQTT topic segments
+    name: str  # "phường Thục Phán"
+    code: int | None = None  # the official code (Decision 19/2025/QĐ-TTg): 1273
+    kind: str = ""  # tỉnh | xã | phường | đặc khu
 
     @property
     def depth(self) -> int:
         return self.path.count("/")
+
+    def describe(self) -> dict:
+        return {"path": self.path, "code": self.code, "name": self.name, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """An operator's named list of communes (areas.yaml `groupings`): a shortcut, not a level.
+    Targeting it targets each of its communes."""
+
+    slug: str
+    name: str
+    communes: tuple[str, ...]  # area paths
 
 
 @dataclass(frozen=True)
@@ -95,11 +112,12 @@ class Slot:
 
 @dataclass(frozen=True)
 class Station:
-    """A commune/district loudspeaker station (stations.yaml; loa/radio builds its playlists)."""
+    """A commune loudspeaker station (stations.yaml; loa/radio builds its playlists)."""
 
     id: str
     area: str
     name: str
+    area_code: int | None = None  # the official code of `area` (from areas.yaml's map)
     voice: str = "vi"  # espeak-ng: vi (northern), vi-vn-x-central, vi-vn-x-south
     languages: tuple[str, ...] = ("vi",)
     rate: int = 150  # words per minute
@@ -181,7 +199,9 @@ class Config:
     runner_poll_seconds: float = 1.0
     board_max_chars: int = 600
     feeds: list[Feed] = field(default_factory=list)
-    areas: dict[str, Area] = field(default_factory=dict)
+    areas: dict[str, Area] = field(default_factory=dict)  # the province first, then the communes in use
+    groupings: dict[str, Grouping] = field(default_factory=dict)
+    area_map: Any = None  # loa.areamap.Province: every commune of the served province
     stations: list[Station] = field(default_factory=list)
     radio: RadioSettings = field(default_factory=RadioSettings)
     mqtt_topic_prefix: str = "loa/v1"
@@ -263,8 +283,39 @@ class Config:
         return [known.get(u, Feed(url=u, name=u, area=province)) for u in urls]
 
     def area_name(self, path: str) -> str:
-        area = self.areas.get(path)
-        return area.name if area else path
+        """An area's Vietnamese name ("xã Hòa An"); a grouping's name; the path itself when unknown."""
+        area = self.areas.get(path) or self.map_area(path)
+        if area:
+            return area.name
+        return self.groupings[path].name if path in self.groupings else path
+
+    def area_code(self, path: str) -> int | None:
+        """The official code of an area path; None for a path not on the served province's map."""
+        area = self.areas.get(path) or self.map_area(path)
+        return area.code if area else None
+
+    @property
+    def province(self) -> Area:
+        return next(iter(self.areas.values()))
+
+    def map_area(self, path: str) -> Area | None:
+        """Any unit of the served province by path, in use or not (a migrated notice may name one)."""
+        if path in self.areas:
+            return self.areas[path]
+        head, _, slug = path.partition("/")
+        if self.area_map is None or head != self.province.path or not slug or "/" in slug:
+            return None
+        unit = next((c for c in self.area_map.communes if c.slug == slug), None)
+        return Area(path, unit.label, unit.code, unit.kind) if unit else None
+
+    def expand(self, paths) -> list[str]:
+        """Area paths with each grouping slug replaced by its communes, in order, without repeats."""
+        out: list[str] = []
+        for p in paths:
+            for q in (self.groupings[p].communes if p in self.groupings else (p,)):
+                if q not in out:
+                    out.append(q)
+        return out
 
     def stations_for(self, area_path: str) -> list[Station]:
         """Stations that broadcast a notice for `area_path`: those in it or below it."""
@@ -350,32 +401,76 @@ def _load_operations(ops: dict, file: Path) -> OperationsSettings:
 
 
 def _load_areas(cfg: Config, file: Path) -> None:
-    """areas.yaml is a tree: each node has slug, name and optional children."""
+    """areas.yaml: the province served on the 2025 map, the communes in use, operator groupings."""
+    from loa import areamap
+
     data = _read_yaml(file)
+    if "areas" in data and "province" not in data:
+        raise ConfigError(str(file), "areas", "is the pre-2025 province → district → commune tree; since "
+                          "1 July 2025 write `province:` and `communes:` (see the shipped config/areas.yaml)")
+    key = _get(data, "province", (str, int), file, "")
+    found = areamap.province(key)
+    if found is None:
+        near = areamap.suggest_province(key)
+        hint = f"; did you mean {near.unit.name!r} ({near.unit.code})?" if near else "; `loa areas --all` lists them"
+        raise ConfigError(str(file), "province", f"{key!r} is not one of the 34 provinces of the 2025 map{hint}")
+    cfg.area_map = found
+    root = found.unit.slug
+    cfg.areas[root] = Area(root, found.unit.label, found.unit.code, found.unit.kind)
+    listed = _get(data, "communes", (list, type(None)), file, "", None)
+    units = found.communes if listed is None else [
+        _commune(found, item, file, f"communes[{i}]") for i, item in enumerate(listed)]
+    for unit in units:
+        path = f"{root}/{unit.slug}"
+        if path in cfg.areas:
+            raise ConfigError(str(file), "communes", f"{unit.label} ({unit.code}) is listed twice")
+        cfg.areas[path] = Area(path, unit.label, unit.code, unit.kind)
+    for i, item in enumerate(_get(data, "groupings", (list, type(None)), file, "", None) or []):
+        where = f"groupings[{i}]"
+        if not isinstance(item, dict):
+            raise ConfigError(str(file), where, "must be a mapping with slug, name and communes")
+        slug = _get(item, "slug", str, file, where + ".")
+        if not SLUG.match(slug) or slug in cfg.groupings or f"{root}/{slug}" in cfg.areas or slug == root:
+            raise ConfigError(str(file), where + ".slug", f"{slug!r} must be a unique lowercase ASCII slug, "
+                              "not a commune's or the province's")
+        members = []
+        for k, c in enumerate(_get(item, "communes", list, file, where + ".")):
+            unit = _commune(found, c, file, f"{where}.communes[{k}]")
+            path = f"{root}/{unit.slug}"
+            if path not in cfg.areas:
+                raise ConfigError(str(file), f"{where}.communes[{k}]", f"{unit.label} ({unit.code}) is not in "
+                                  "`communes`; add it there first")
+            members.append(path)
+        if not members:
+            raise ConfigError(str(file), where + ".communes", "is empty; a grouping lists at least one commune")
+        cfg.groupings[slug] = Grouping(slug, _get(item, "name", str, file, where + "."), tuple(members))
 
-    def walk(nodes: Any, parent: str, where: str) -> None:
-        if not isinstance(nodes, list):
-            raise ConfigError(str(file), where, "must be a list of areas")
-        for i, node in enumerate(nodes):
-            here = f"{where}[{i}]"
-            if not isinstance(node, dict):
-                raise ConfigError(str(file), here, "must be a mapping with slug and name")
-            slug = _get(node, "slug", str, file, here + ".")
-            if not SLUG.match(slug):
-                raise ConfigError(str(file), f"{here}.slug", f"{slug!r} is not a lowercase ASCII slug like 'hoa-an'")
-            path = f"{parent}/{slug}" if parent else slug
-            cfg.areas[path] = Area(path, _get(node, "name", str, file, here + "."))
-            walk(node.get("children", []), path, f"{here}.children")
 
-    walk(data.get("areas"), "", "areas")
-    if not cfg.areas:
-        raise ConfigError(str(file), "areas", "lists no area; add at least the province")
+def _commune(province, item: Any, file: Path, key: str):
+    """A commune of the province by official code, name or slug; unknown ones are refused with a suggestion."""
+    if not isinstance(item, (str, int)) or isinstance(item, bool):
+        raise ConfigError(str(file), key, f"{item!r} is not a commune's official code, name or slug")
+    unit = province.commune(item)
+    if unit is None:
+        near = province.suggest(item)
+        hint = f"; did you mean {near.name!r} ({near.code}, slug {near.slug})?" if near else \
+            "; `loa areas --all` lists every commune with its code"
+        raise ConfigError(str(file), key, f"{item!r} is not a commune of {province.unit.label} on the 2025 map{hint}")
+    return unit
 
 
 def _check_area(cfg: Config, path: str, file: Path, key: str) -> str:
-    if path not in cfg.areas:
-        raise ConfigError(str(file), key, f"area {path!r} is not in areas.yaml")
-    return path
+    if path in cfg.areas:
+        return path
+    on_map = cfg.map_area(path)
+    if on_map:
+        why = f"{on_map.name} ({on_map.code}) is not among the communes in use; add it to `communes` in areas.yaml"
+    else:
+        from loa.area_migration import old_path_hint
+
+        hint = old_path_hint(path, cfg)
+        why = f"area {path!r} is not in areas.yaml" + (f"; {hint}" if hint else "")
+    raise ConfigError(str(file), key, why)
 
 
 def _load_feeds(cfg: Config, file: Path) -> None:
@@ -392,7 +487,9 @@ def _load_feeds(cfg: Config, file: Path) -> None:
             # a relative file URL is resolved against the config folder, so the bundled sample works anywhere
             url = (file.parent / url[len("file://"):]).resolve().as_uri()
         name = _get(item, "name", str, file, where, url)
-        area = _check_area(cfg, _get(item, "area", str, file, where), file, where + "area")
+        area = _get(item, "area", str, file, where)
+        if area not in cfg.groupings:  # a feed may target an operator's grouping: each of its communes
+            _check_area(cfg, area, file, where + "area")
         fetch_article = _get(item, "fetch_article", str, file, where, "auto")
         if fetch_article not in FETCH_ARTICLE:
             raise ConfigError(str(file), where + "fetch_article",
@@ -583,7 +680,8 @@ def _load_stations(cfg: Config, file: Path) -> None:
         if any(s.id == sid for s in cfg.stations):
             raise ConfigError(str(file), where + "id", f"{sid!r} is listed twice")
         area = _check_area(cfg, _get(item, "area", str, file, where), file, where + "area")
-        station = _station(cfg, item, base, file, where, id=sid, area=area, name=_get(item, "name", str, file, where, sid))
+        station = _station(cfg, item, base, file, where, id=sid, area=area, area_code=cfg.area_code(area),
+                           name=_get(item, "name", str, file, where, sid))
         if not station.slots:
             raise ConfigError(str(file), where + "slots", "is missing, and `defaults` has none: list the daily slots, "
                               "e.g. [{time: '06:00', max_minutes: 20}]")

@@ -101,7 +101,7 @@ class NoticeView:
     summary_html: str
     source_url: str | None
     feed_title: str | None
-    areas: list[str]  # area paths, e.g. ["cao-bang/hoa-an/hong-viet"]
+    areas: list[str]  # area paths, e.g. ["cao-bang/nam-tuan"]
     created_at: datetime
     approved_at: datetime | None = None
     approved_by: str | None = None

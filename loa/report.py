@@ -54,7 +54,7 @@ class MonthlyReport:
     editorial: dict[str, int]  # drafted / approve / reject / withdraw actions in the month
     notices_published: int
     by_channel: list[dict]  # channel, label, notices, deliveries, failed
-    by_area: list[dict]  # area, name, notices
+    by_area: list[dict]  # area, code (official), name, notices
     by_content_area: list[dict]  # content_area, label, normal, priority, emergency, total
     by_priority: dict[str, int]
     radio: dict  # deliveries, stations, seconds, minutes, audio_missing
@@ -187,7 +187,7 @@ def _by_channel(deliveries, failed: Counter) -> list[dict]:
 
 def _by_area(versions: dict, cfg: Config) -> list[dict]:
     count = Counter(a for v in versions.values() for a in v["areas"])
-    return [{"area": a, "name": cfg.area_name(a), "notices": n}
+    return [{"area": a, "code": cfg.area_code(a), "name": cfg.area_name(a), "notices": n}
             for a, n in sorted(count.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
@@ -258,8 +258,9 @@ def rows(report: MonthlyReport) -> list[dict]:
     """The report as long-format rows (section, key, label, measure, value): the CSV and the table artifact."""
     out: list[dict] = []
 
-    def add(section, key, label, measure, value):
-        out.append({"section": section, "key": key, "label": label, "measure": measure, "value": value})
+    def add(section, key, label, measure, value, code=None):
+        out.append({"section": section, "key": key, "code": code, "label": label, "measure": measure,
+                    "value": value})
 
     add("summary", "notices", "Thông báo đã đăng", "notices", report.notices_published)
     for action, label in (("drafted", "Dự thảo mới"), ("approve", "Phê duyệt"), ("reject", "Từ chối"),
@@ -269,7 +270,7 @@ def rows(report: MonthlyReport) -> list[dict]:
         for measure in ("notices", "deliveries", "failed"):
             add("channel", c["channel"], c["label"], measure, c[measure])
     for a in report.by_area:
-        add("area", a["area"], a["name"], "notices", a["notices"])
+        add("area", a["area"], a["name"], "notices", a["notices"], a.get("code"))
     for c in report.by_content_area:
         for measure in (*(p.value for p in Priority), "total"):
             add("content_area", c["content_area"], c["label"], measure, c[measure])
@@ -287,7 +288,7 @@ def rows(report: MonthlyReport) -> list[dict]:
 
 def to_csv(report: MonthlyReport) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=["month", "section", "key", "label", "measure", "value"], lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=["month", "section", "key", "code", "label", "measure", "value"], lineterminator="\n")
     writer.writeheader()
     for row in rows(report):
         writer.writerow({"month": report.month, **{k: "" if v is None else v for k, v in row.items()}})

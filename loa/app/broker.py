@@ -97,7 +97,7 @@ def manages_accounts(cfg: Config) -> bool:
 
 
 def board_acl(cfg: Config, board_id: str, area: str) -> str:
-    """A board reads only its own commune's, district's and province's notices (status, ack and key by pattern)."""
+    """A board reads only its own commune's and province's notices (status, ack and key by pattern)."""
     from loa.board_protocol import area_chain, notice_topic
 
     lines = [f"user {board_id}"]

@@ -17,6 +17,7 @@ from loa.app.cli_boards import boards_app
 from loa.app.cli_cap import cap_app
 from loa.app.cli_print import print_cmd, site_app
 from loa.app.cli_radio import radio_app
+from loa.app.cli_areas import areas_cmd
 from loa.app.cli_report import automations_app, report_cmd
 from loa.app.cli_users import users_app
 from loa.config import Config, load_config
@@ -32,6 +33,7 @@ app.add_typer(users_app, name="users")
 app.command("print")(print_cmd)
 app.add_typer(site_app, name="site")
 app.command("report")(report_cmd)
+app.command("areas")(areas_cmd)
 app.add_typer(automations_app, name="automations")
 app.add_typer(radio_app, name="radio")
 app.add_typer(cap_app, name="cap")
@@ -220,12 +222,15 @@ def feeds(as_json: bool = JSON) -> None:
 
 
 @board_app.command("watch")
-def board_watch(area: str = typer.Option(..., help="Area path, e.g. cao-bang/hoa-an/hong-viet."),
+def board_watch(area: str = typer.Option(..., help="Area path, e.g. cao-bang/thuc-phan (a pre-2025 "
+                                          "three-level path is read as its 2025 commune)."),
                 as_json: bool = JSON) -> None:
-    """A terminal board: subscribe to the area (and its district and province) and print notices as they arrive."""
+    """A terminal board: subscribe to the area (and its province) and print notices as they arrive."""
     from channels.board_client import watch
+    from loa.board_protocol import current_area
 
     cfg = _config()
+    area = current_area(area)
     if area not in cfg.areas:
         _fail(LoaError(f"area {area!r} is not in {cfg.config_dir / 'areas.yaml'}"))
     try:

@@ -26,10 +26,11 @@ def boards(ctx: typer.Context, as_json: bool = JSON) -> None:
         return
     from loa.store.boards import acks_of, boards as all_boards
 
-    _, store = _runtime()
+    cfg, store = _runtime()
     rows = all_boards(store)
     if as_json:
-        _print_json([b.as_dict() | {"shown": acks_of(store, b.id, limit=20)} for b in rows])
+        _print_json([b.as_dict() | {"area_code": cfg.area_code(b.area), "shown": acks_of(store, b.id, limit=20)}
+                     for b in rows])
         return
     if not rows:
         out.print("No boards yet. Add one with `loa boards add ID --area PATH`.")
@@ -61,8 +62,10 @@ def create_board(cfg, store, board_id: str, area: str, name: str | None = None) 
     except ValueError as exc:
         raise LoaError(str(exc)) from exc
     if area not in cfg.areas:
-        raise LoaError(f"area {area!r} is not in {cfg.config_dir / 'areas.yaml'}; "
-                       f"use a path like cao-bang/hoa-an/hong-viet")
+        from loa.area_migration import old_path_hint
+
+        hint = old_path_hint(area, cfg) or "`loa areas` lists the province and its communes, e.g. cao-bang/nam-tuan"
+        raise LoaError(f"area {area!r} is not in {cfg.config_dir / 'areas.yaml'}; {hint}")
     if any(b.id == board_id for b in all_boards(store)):
         raise LoaError(f"board {board_id!r} already exists; `loa boards` lists the boards")
     password, managed = broker.new_password(), broker.manages_accounts(cfg)
@@ -79,7 +82,8 @@ def create_board(cfg, store, board_id: str, area: str, name: str | None = None) 
         while (why := probe(MqttURL(url.host, url.port, board_id, password))) and time.monotonic() < deadline:
             time.sleep(0.1)  # Mosquitto applies SIGHUP on its next loop turn
         accepted = why is None
-    return {"id": board_id, "area": area, "name": name, "username": board_id, "password": password,
+    return {"id": board_id, "area": area, "area_code": cfg.area_code(area), "name": name, "username": board_id,
+            "password": password,
             "mqtt": f"mqtt://{url.host}:{url.port}",
             "board_page": f"{cfg.site_url}/board/?board={board_id}&area={area}#password={password}",
             "managed_broker": managed, "broker_reloaded": reloaded, "broker_accepts": accepted,
@@ -87,13 +91,13 @@ def create_board(cfg, store, board_id: str, area: str, name: str | None = None) 
 
 
 @boards_app.command("add")
-def add(board_id: str = typer.Argument(..., metavar="ID", help="The board's id and broker user name, e.g. hong-viet-ubnd."),
-        area: str = typer.Option(..., help="The board's area path, e.g. cao-bang/hoa-an/hong-viet."),
+def add(board_id: str = typer.Argument(..., metavar="ID", help="The board's id and broker user name, e.g. nam-tuan-ubnd."),
+        area: str = typer.Option(..., help="The board's area path, e.g. cao-bang/nam-tuan."),
         name: Optional[str] = typer.Option(None, help="A human name, e.g. 'Nhà văn hóa thôn Nà Lòa'."),
         as_json: bool = JSON) -> None:
     """Create a board's broker account and print its password once (only a salted hash is kept).
 
-    The board may read only its commune's, district's and province's notices and write only its own
+    The board may read only its commune's and province's notices and write only its own
     status and ack topics. A running broker reloads its accounts at once (SIGHUP).
     """
     cfg, store = _runtime()

@@ -17,7 +17,7 @@ site_app = typer.Typer(help="The static website under LOA_HOME/site.", no_args_i
 
 
 def print_cmd(
-    area: str = typer.Option(..., help="Area path, e.g. cao-bang/hoa-an/hong-viet (a commune, usually)."),
+    area: str = typer.Option(..., help="Area path, e.g. cao-bang/nam-tuan (a commune, usually)."),
     week: bool = typer.Option(False, "--week", help="The weekly edition: notices published in one ISO week "
                               "(default: last week) that are still in force. Without it: every notice in force now."),
     on: Optional[str] = typer.Option(None, "--date", metavar="YYYY-MM-DD",

@@ -97,7 +97,8 @@ def playlists(as_json: bool = JSON) -> None:
         b = built.get(s.id)
         emergency = cfg.layout.emergency_playlist(s.id)
         rows.append({
-            "station": s.id, "name": s.name, "area": s.area, "languages": list(s.languages), "voice": s.voice,
+            "station": s.id, "name": s.name, "area": s.area, "area_code": s.area_code, "languages": list(s.languages),
+            "voice": s.voice,
             "slots": [{"time": sl.time, "max_minutes": sl.max_minutes, "days": list(sl.days)} for sl in s.slots],
             "airings": s.airings, "over_days": s.over_days,
             "playlist": f"{cfg.site_url}/radio/stations/{s.id}.m3u8",

@@ -23,6 +23,13 @@ from loa.errors import NotFound
 STATIC = Path(__file__).resolve().parent / "static" / "board"
 
 
+def renamed_paths() -> dict[str, str]:
+    """Every pre-2025 commune path the shipped mapping files place, with the 2025 unit it became."""
+    from loa.area_migration import mappings
+
+    return {old: m.remap(old).place for m in mappings() for old in m.communes}
+
+
 def page_settings(cfg: Config) -> dict:
     """What the board page needs to know; public (no secrets): the board's password comes from its URL fragment."""
     from loa.signing import Signer
@@ -38,6 +45,8 @@ def page_settings(cfg: Config) -> dict:
         "profiles": [{"id": p.id, "name": p.name, "width": p.width, "lines": p.lines} for p in settings.profiles],
         "rotate_seconds": settings.rotate_seconds,
         "areas": {path: area.name for path, area in cfg.areas.items()},
+        # pre-2025 three-level paths a board may still be configured with → their 2025 unit
+        "renamed": renamed_paths(),
         # served by Loa itself, so the board can pin the key and refuse any other on the key topic
         "pinned_key": Signer.load_or_create(cfg.layout.signing_key).public_key_document(),
     }

@@ -121,7 +121,8 @@ def ingest_feed(store: Store, cfg: Config, feed: Feed, *, pool: ParsePool | None
         understood: list[Understood] = pool.understand(feed.url, fresh, feed.area)
         changes, drafted = store.record_poll(
             feed.url, name=feed.name, title=parsed.title, etag=fetched.etag, last_modified=fetched.last_modified,
-            items=[(e, u.classification, u.variants) for e, u in zip(fresh, understood)], areas=[feed.area])
+            items=[(e, u.classification, u.variants) for e, u in zip(fresh, understood)],
+            areas=cfg.expand([feed.area]))  # a grouping drafts for each of its communes
     except FeedError as exc:
         return _failed(store, report, feed, exc)
     except SQLAlchemyError as exc:

@@ -82,7 +82,7 @@ def _x(text: str) -> str:
 
 
 def write(playlist: Playlist, radio_root: Path, stem: str, base_url: str) -> list[Path]:
-    """Write <stem>.m3u8 and <stem>.xspf under `radio_root` (stem relative to it, e.g. stations/hong-viet),
+    """Write <stem>.m3u8 and <stem>.xspf under `radio_root` (stem relative to it, e.g. stations/nam-tuan),
     each atomically: a player reading it never sees half a file. `base_url` is where `radio_root` is served."""
     return [write_atomic(radio_root / f"{stem}.m3u8", m3u8(playlist, base_url)),
             write_atomic(radio_root / f"{stem}.xspf", xspf(playlist, base_url))]

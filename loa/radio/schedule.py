@@ -11,7 +11,7 @@ from loa.config import Slot, Station
 
 @dataclass(frozen=True)
 class SlotTime:
-    """One occurrence of one station's slot: 06:00 on 2026-11-26 at hong-viet."""
+    """One occurrence of one station's slot: 06:00 on 2026-11-26 at nam-tuan."""
 
     station: Station
     slot: Slot

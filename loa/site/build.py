@@ -172,7 +172,8 @@ class SiteBuilder:
         current = cat.current(mine)
         months = sorted({b.month for b in mine}, reverse=True)
         return self._render(
-            "area.html", path, area=area, area_name=self.tree.name(area), emergencies=cat.entries(_emergencies(current)),
+            "area.html", path, area=area, area_name=self.tree.name(area), area_code=self.tree.code(area),
+            emergencies=cat.entries(_emergencies(current)),
             notices=cat.entries(current[:LIST_SIZE]), more=max(0, len(current) - LIST_SIZE), months=months,
             children=self.tree.children.get(area, []), editions=editions, feeds=self._area_feeds(area, path),
             breadcrumbs=self._crumbs(area)[:-1])

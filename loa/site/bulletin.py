@@ -3,7 +3,7 @@
 Two editions per commune (or other area without sub-areas): the weekly edition (notices
 published in one ISO week that are still in force when it is made: print/<area>/<YYYY>-W<ww>.pdf)
 and the current edition (every notice in force now: print/<area>/current.pdf). A commune's
-bulletin carries the notices for the commune and for the district and province above it.
+bulletin carries the notices for the commune and the province-wide ones.
 """
 
 from __future__ import annotations

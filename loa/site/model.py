@@ -205,12 +205,12 @@ class Edition:
     """A printed bulletin PDF an area page links to."""
 
     label: str
-    href: str  # site-relative, e.g. print/cao-bang/hoa-an/hong-viet/2026-W47.pdf
+    href: str  # site-relative, e.g. print/cao-bang/nam-tuan/2026-W47.pdf
     size_kb: int = 0
 
 
 class AreaTree:
-    """The province → district → commune tree of areas.yaml, with the relations pages need."""
+    """The province → commune tree of areas.yaml (the 2025 map), with the relations pages need."""
 
     def __init__(self, areas: dict[str, Area]):
         self.areas = dict(areas)
@@ -224,6 +224,11 @@ class AreaTree:
     def name(self, path: str) -> str:
         area = self.areas.get(path)
         return area.name if area else path
+
+    def code(self, path: str) -> int | None:
+        """The official code of the area (2025 map), shown beside its name."""
+        area = self.areas.get(path)
+        return area.code if area else None
 
     def roots(self) -> list[str]:
         return [p for p in self.areas if "/" not in p]

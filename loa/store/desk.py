@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from loa.errors import InvalidTransition, LoaError, NotFound
 from loa.ingest.sanitize import sanitize_html
 from loa.model import CHANNELS, NoticeState, Priority
+from loa.textfold import fold  # noqa: F401  (desk search folds the same way; re-exported)
 from loa.store import Store
 from loa.store.schema import (
     ActionDetailRow,
@@ -107,12 +108,6 @@ class HistoryItem:
     before: str | None = None
     after: str | None = None
     diff: str | None = None
-
-
-def fold(text: str) -> str:
-    """Lowercase without diacritics ('Kế hoạch Đề án' → 'ke hoach de an'), for search."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).lower().split())
 
 
 def text_hash(text: str) -> str:

@@ -385,3 +385,20 @@ class CapAlertRow(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     xml: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- the 2025 map (issue 15): what the store migration moved ------------------------------------
+
+
+class AreaRenameRow(Base):
+    """One pre-2025 area path found in the store by migration 0010, and where it went (`new_paths`
+    empty: no mapping file places it; the rows keep the old path)."""
+
+    __tablename__ = "area_renames"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))  # "notice_versions.areas", "boards.area", "deliveries.boards", …
+    old_path: Mapped[str] = mapped_column(String(500))
+    new_paths: Mapped[list] = mapped_column(JSON, default=list)
+    basis: Mapped[str] = mapped_column(String(32))  # code | name | merged-2020 | neighbour | district | unknown
+    rows: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

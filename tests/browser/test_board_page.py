@@ -24,7 +24,7 @@ from tests.integration.test_board_relay import WebServer
 from tests.unit.test_store import draft, entry
 
 pytestmark = pytest.mark.browser
-HONG_VIET = "cao-bang/hoa-an/hong-viet"
+HONG_VIET = "cao-bang/nam-tuan"
 
 
 def approve(store, ident, title, text, areas, priority="normal"):
@@ -65,7 +65,7 @@ def test_board_page_verifies_rotates_takes_over_and_acks(own_broker, browser, sc
     board = create_board(cfg, store, f"page-{uuid.uuid4().hex[:6]}", HONG_VIET)
     channel = Boards(cfg, store)
     listener = BoardListener(cfg, store, client_id=f"test-page-listener-{uuid.uuid4().hex[:6]}").start().wait_ready()
-    normal = approve(store, "urn:page:1", "Lịch tiếp công dân tháng 12 của UBND xã Hồng Việt",
+    normal = approve(store, "urn:page:1", "Lịch tiếp công dân tháng 12 của UBND xã Nam Tuấn",
                      "Chủ tịch UBND xã tiếp công dân vào sáng thứ Năm hằng tuần tại trụ sở UBND xã. Người dân "
                      "có thể gửi kiến nghị, phản ánh về thủ tục hành chính qua Cổng dịch vụ công trực tuyến "
                      "hoặc hòm thư góp ý đặt tại bộ phận một cửa.", [HONG_VIET])
@@ -110,10 +110,10 @@ def test_board_page_verifies_rotates_takes_over_and_acks(own_broker, browser, sc
 
             # 3. an emergency takes over the screen at once
             emergency = approve(store, "urn:page:2", "Lũ quét trên sông Bằng: sơ tán ngay",
-                                "Người dân ven sông các xã Hồng Việt, Bế Triều di chuyển lên vùng cao, "
-                                "không qua ngầm tràn. Gọi 114 khi cần cứu hộ.", ["cao-bang/hoa-an"],
+                                "Người dân ven sông các xã Nam Tuấn, Bạch Đằng di chuyển lên vùng cao, "
+                                "không qua ngầm tràn. Gọi 114 khi cần cứu hộ.", ["cao-bang"],
                                 priority="emergency")
-            assert all(r.ok for r in channel.dispatch(emergency, ["cao-bang/hoa-an"]))
+            assert all(r.ok for r in channel.dispatch(emergency, ["cao-bang"]))
             page.wait_for_function("() => document.body.classList.contains('emergency')", timeout=10000)
             assert page.evaluate("document.body.dataset.showing") == f"{emergency.id}/1"
             assert page.locator("#notice-priority").inner_text() == "KHẨN CẤP"
@@ -123,7 +123,7 @@ def test_board_page_verifies_rotates_takes_over_and_acks(own_broker, browser, sc
             page.screenshot(path=str(screenshot_dir / "board-emergency.png"))
 
             # 4. withdrawn, it leaves the screen and normal rotation resumes
-            assert all(r.ok for r in channel.withdraw(emergency, ["cao-bang/hoa-an"]))
+            assert all(r.ok for r in channel.withdraw(emergency, ["cao-bang"]))
             page.wait_for_function("() => !document.body.classList.contains('emergency')", timeout=10000)
             assert page.evaluate("document.body.dataset.showing") == f"{normal.id}/1"
 

@@ -17,7 +17,7 @@ from tests.integration.test_desk_http import APPROVER, PASSWORD, draft
 
 pytestmark = pytest.mark.browser
 
-BOARD_TEXT = "Từ ngày 1/12, bà con xã Hồng Việt nộp hồ sơ hộ tịch tại bộ phận một cửa của Ủy ban nhân dân xã."
+BOARD_TEXT = "Từ ngày 1/12, bà con xã Nam Tuấn nộp hồ sơ hộ tịch tại bộ phận một cửa của Ủy ban nhân dân xã."
 
 
 @pytest.fixture
@@ -112,16 +112,17 @@ def test_log_in_edit_the_board_text_approve_and_see_it_on_the_website(server, br
     page.close()
 
 
-# what one notice's deliveries look like after a dispatch to a district and a withdrawal retry (the desk's
-# deliveries table): long topics, playlist paths and an error message without spaces to break at
+# what one notice's deliveries look like after a dispatch to a grouping (the former huyện Hòa An's communes) and a
+# withdrawal retry (the desk's deliveries table): long topics, playlist paths and an error message without spaces
 DELIVERIES = (
-    [("website", "site", True, "notices/{id}.html, areas/cao-bang/hoa-an/index.html, atom.xml, rss.xml")]
-    + [("boards", f"cao-bang/hoa-an/{c}", True, f"loa/v1/areas/cao-bang/hoa-an/{c}/notices/{{id}} (retained, QoS 1)")
-       for c in ("hong-viet", "be-trieu", "binh-long", "dan-chu", "duc-long", "nam-tuan")]
+    [("website", "site", True, "notices/{id}.html, areas/cao-bang/hoa-an/index.html, areas/cao-bang/nam-tuan/index.html, "
+                               "areas/cao-bang/nguyen-hue/index.html, areas/cao-bang/bach-dang/index.html, atom.xml, rss.xml")]
+    + [("boards", f"cao-bang/{c}", True, f"loa/v1/areas/cao-bang/{c}/notices/{{id}} (retained, QoS 1)")
+       for c in ("hoa-an", "nam-tuan", "nguyen-hue")]
     + [("radio", s, True, f"plays notice-{{id}}-v1-vi.mp3, notice-{{id}}-v1-tay.mp3; stations/{s}/2026-12-03-0600.m3u8, "
-                          f"stations/{s}.m3u8") for s in ("hong-viet", "hoa-an", "be-trieu")]
+                          f"stations/{s}.m3u8") for s in ("hoa-an", "nam-tuan")]
     + [("print", "cao-bang/hoa-an", True, "print/cao-bang/hoa-an/2026-W49.pdf (2 trang)"),
-       ("boards", "cao-bang/hoa-an/truong-luong", False,
+       ("boards", "cao-bang/bach-dang", False,
         "broker mqtt://127.0.0.1:1884 unreachable: [Errno 111] Connection refused; Loa retries at the next dispatch"),
        ("webhook", "https://mot-cua.caobang.gov.vn/api/loa/notices?token-free-endpoint-with-a-very-long-path", False,
         "HTTP 502 from https://mot-cua.caobang.gov.vn/api/loa/notices?token-free-endpoint-with-a-very-long-path")])

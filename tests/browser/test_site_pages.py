@@ -20,8 +20,8 @@ PAGES = {
     "notice-xss": "notices/6.html",
     "notice-withdrawn": "notices/3.html",
     "notice-old-version": "notices/4/v1.html",
-    "commune": "areas/cao-bang/hoa-an/hong-viet/index.html",
-    "archive": "areas/cao-bang/hoa-an/hong-viet/2026-11.html",
+    "commune": "areas/cao-bang/nam-tuan/index.html",
+    "archive": "areas/cao-bang/nam-tuan/2026-11.html",
 }
 
 # WCAG 2 contrast of every visible text against the first opaque background behind it.
@@ -109,15 +109,15 @@ def test_feed_script_does_not_run_anywhere_even_in_search_results(browser, site)
 def test_search_is_an_enhancement_that_ignores_diacritics(browser, site, screenshot_dir):
     context, page, _ = open_page(browser, f"{site}/index.html", 390, 844)
     assert page.locator("form.search").is_visible()
-    page.fill("#search-q", "lu quet hoa an")
+    page.fill("#search-q", "lu quet nam tuan")
     page.wait_for_selector(".search-results li")
     titles = page.locator(".search-results li a").all_inner_texts()
-    assert titles == ["Cảnh báo lũ quét và sạt lở đất trên địa bàn huyện Hòa An"]
+    assert titles == ["Cảnh báo lũ quét và sạt lở đất trên địa bàn các xã Nam Tuấn, Bạch Đằng"]
     assert page.locator(".search-status").inner_text() == "Tìm thấy 1 thông báo."
     page.screenshot(path=str(screenshot_dir / "site-search-phone.png"), full_page=True)
     page.fill("#search-q", "3627/KH")
     page.wait_for_function("document.querySelector('.search-results a')?.textContent.startsWith('Kế hoạch')")
-    page.fill("#search-q", "lich tiep cong dan hong viet")  # withdrawn notices are found, and say so
+    page.fill("#search-q", "lich tiep cong dan nam tuan")  # withdrawn notices are found, and say so
     page.wait_for_function("document.querySelector('.search-status').textContent === 'Tìm thấy 2 thông báo.'")
     withdrawn = page.locator(".search-results li", has_text="Đã bị thu hồi")
     assert withdrawn.count() == 1
@@ -130,9 +130,9 @@ def test_everything_is_reachable_without_javascript(browser, site, screenshot_di
     context, page, _ = open_page(browser, f"{site}/index.html", java_script_enabled=False)
     assert not page.locator("form.search").is_visible()  # the enhancement stays out of the way
     assert page.locator(".notice-list li").count() == 4
-    page.get_by_role("link", name="xã Hồng Việt").click()
+    page.get_by_role("link", name="Xã Nam Tuấn", exact=True).click()
     page.get_by_role("link", name="Tháng 11/2026").click()
-    page.get_by_role("link", name="Thông báo lịch tiếp công dân xã Hồng Việt").click()
+    page.get_by_role("link", name="Thông báo lịch tiếp công dân xã Nam Tuấn").click()
     assert "Thông báo này đã bị thu hồi" in page.locator(".banner.withdrawn").inner_text()
     page.screenshot(path=str(screenshot_dir / "site-nojs-withdrawn.png"), full_page=True)
     context.close()

@@ -28,7 +28,7 @@ LOA = str(Path(sys.executable).parent / "loa")
 def system(tmp_path_factory, feed_server):
     tmp = tmp_path_factory.mktemp("e2e")
     folder = write_config(tmp / "config", feeds=[
-        {"url": f"{feed_server}/sample-reform.xml", "name": "Mẫu qua HTTP", "area": "cao-bang/hoa-an"},
+        {"url": f"{feed_server}/sample-reform.xml", "name": "Mẫu qua HTTP", "area": "khu-vuc-hoa-an"},  # a grouping
         {"url": f"{feed_server}/missing.xml", "name": "Nguồn hỏng", "area": "cao-bang"},
     ])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_"))}
@@ -91,7 +91,8 @@ def test_feed_to_every_channel_only_after_approval(system):
     assert drafted, reports
     nid = drafted[0]
     notice = loa(env, "show", str(nid))
-    assert notice["state"] == "drafted" and notice["areas"] == ["cao-bang/hoa-an"]
+    assert notice["state"] == "drafted" and notice["areas"] == [  # the grouping's communes, no district
+        "cao-bang/hoa-an", "cao-bang/nam-tuan", "cao-bang/nguyen-hue", "cao-bang/bach-dang"]
     assert set(notice["variants"]) >= {"website", "boards", "radio", "print"}
     # operators see each new reform document and its draft in Prefect's event feed
     api = json.loads((cfg.home / "run.json").read_text())["prefect_api_url"]
@@ -108,7 +109,7 @@ def test_feed_to_every_channel_only_after_approval(system):
     wait(announced, 30, "loa.document.ingested and loa.notice.drafted in Prefect's events")
 
     # nothing public before approval
-    topic = f"loa/v1/areas/cao-bang/hoa-an/notices/{nid}"
+    topic = f"loa/v1/areas/cao-bang/nam-tuan/notices/{nid}"
     assert retained(cfg.mqtt_monitor, topic, settle=0.5) is None
     assert requests.get(f"{site}/notices/{nid}.html", timeout=5).status_code == 404
     playlist = requests.get(f"{site}/radio/stations/hoa-an.m3u8", timeout=5)
@@ -138,10 +139,10 @@ def test_feed_to_every_channel_only_after_approval(system):
 
     shown = wait(published, 90, "the notice to be published")
     channels = {(d["channel"], d["target"]) for d in shown["deliveries"] if d["status"] == "delivered"}
-    assert ("boards", "cao-bang/hoa-an") in channels and ("website", "site") in channels
-    assert ("radio", "hoa-an") in channels and ("radio", "hong-viet") in channels
+    assert ("boards", "cao-bang/nam-tuan") in channels and ("website", "site") in channels
+    assert ("radio", "hoa-an") in channels and ("radio", "nam-tuan") in channels
 
-    m3u = requests.get(f"{site}/radio/stations/hong-viet.m3u8", timeout=5).text
+    m3u = requests.get(f"{site}/radio/stations/nam-tuan.m3u8", timeout=5).text
     audio_name = f"notice-{nid}-v1-vi.mp3"
     assert f"{site}/radio/audio/{audio_name}" in m3u and "#EXTINF:" in m3u
     assert requests.get(f"{site}/radio/audio/{audio_name}", timeout=5).status_code == 200  # what a station fetches
@@ -158,7 +159,7 @@ def test_feed_to_every_channel_only_after_approval(system):
     wait(lambda: "đã bị thu hồi" in requests.get(f"{site}/notices/{nid}.html", timeout=5).text, 30,
          "the page to be marked withdrawn")
     assert audio_name not in wait(
-        lambda: (t := requests.get(f"{site}/radio/stations/hong-viet.m3u8", timeout=5).text) and
+        lambda: (t := requests.get(f"{site}/radio/stations/nam-tuan.m3u8", timeout=5).text) and
         (audio_name not in t) and t, 30, "the playlist to drop the notice")
 
 
@@ -170,7 +171,7 @@ def test_rejected_notice_never_reaches_a_channel(system):
     loa(env, "reject", str(nid), "--by", "Nông Thị Hoa", "--reason", "trùng nội dung")
     done = subprocess.run([LOA, "dispatch", str(nid)], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "only approved notices are dispatched" in done.stderr
-    assert retained(cfg.mqtt_monitor, f"loa/v1/areas/cao-bang/hoa-an/notices/{nid}", settle=0.5) is None
+    assert retained(cfg.mqtt_monitor, f"loa/v1/areas/cao-bang/nam-tuan/notices/{nid}", settle=0.5) is None
     assert not (cfg.home / "site" / "notices" / f"{nid}.html").exists()
 
 

@@ -125,7 +125,7 @@ def test_each_automation_notifies_when_it_should(server, cfg, inbox):
     feed = lambda f: events.resource("feed", f"https://{tag}.gov.vn/{f}.rss", f"Nguồn {f}")  # noqa: E731
 
     # proactive: board a stays offline, board b comes back; draft 1 waits, draft 2 is approved
-    post_event(server, events.BOARD_OFFLINE, board("a"), payload={"area": "cao-bang/hoa-an"})
+    post_event(server, events.BOARD_OFFLINE, board("a"), payload={"area": "cao-bang"})
     post_event(server, events.BOARD_OFFLINE, board("b"), payload={"area": "cao-bang"})
     post_event(server, events.NOTICE_DRAFTED, notice(1))
     post_event(server, events.NOTICE_DRAFTED, notice(2))

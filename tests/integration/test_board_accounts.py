@@ -24,7 +24,7 @@ from tests.mqtt_helpers import Collector, retained
 from tests.unit.test_store import draft, entry
 
 pytestmark = pytest.mark.integration
-HONG_VIET = "cao-bang/hoa-an/hong-viet"
+HONG_VIET = "cao-bang/nam-tuan"
 
 
 def board_url(cfg, board_id: str, password: str) -> MqttURL:
@@ -57,7 +57,7 @@ def store(broker_cfg):
 
 def published_everywhere(cfg, store):
     """One approved notice per area: the board's commune, district and province, and two areas it is not in."""
-    areas = [HONG_VIET, "cao-bang/hoa-an", "cao-bang", "cao-bang/hoa-an/be-trieu", "cao-bang/ha-quang"]
+    areas = [HONG_VIET, "cao-bang", "cao-bang", "cao-bang/bach-dang", "cao-bang/ha-quang"]
     boards, topics = Boards(cfg, store), {}
     for i, area in enumerate(areas):
         n = draft(store, entry(ident=f"urn:acl:{i}"), areas=[area])
@@ -68,25 +68,25 @@ def published_everywhere(cfg, store):
 
 
 def test_board_reads_only_its_commune_district_and_province(broker_cfg, store):
-    board = create_board(broker_cfg, store, "hong-viet-ubnd", HONG_VIET, "Nhà văn hóa xã Hồng Việt")
+    board = create_board(broker_cfg, store, "nam-tuan-ubnd", HONG_VIET, "Nhà văn hóa xã Nam Tuấn")
     assert board["broker_reloaded"] and board["broker_accepts"]  # added while the broker runs: SIGHUP
     topics = published_everywhere(broker_cfg, store)
     url = board_url(broker_cfg, board["id"], board["password"])
     # it tries to read everything, and the other commune's topic by name
-    c = Collector(url, ["loa/v1/areas/#", topics["cao-bang/hoa-an/be-trieu"], "loa/v1/keys/notices"]).wait_ready()
+    c = Collector(url, ["loa/v1/areas/#", topics["cao-bang/bach-dang"], "loa/v1/keys/notices"]).wait_ready()
     time.sleep(1.0)
     c.close()
     got = set(c.messages)
-    assert {topics[HONG_VIET], topics["cao-bang/hoa-an"], topics["cao-bang"]} <= got
-    assert topics["cao-bang/hoa-an/be-trieu"] not in got and topics["cao-bang/ha-quang"] not in got
+    assert {topics[HONG_VIET], topics["cao-bang"], topics["cao-bang"]} <= got
+    assert topics["cao-bang/bach-dang"] not in got and topics["cao-bang/ha-quang"] not in got
     assert "loa/v1/keys/notices" in got
     # the monitor account (which sees every area) proves the other areas really hold a notice
-    assert retained(broker_cfg.mqtt_monitor, topics["cao-bang/hoa-an/be-trieu"])
+    assert retained(broker_cfg.mqtt_monitor, topics["cao-bang/bach-dang"])
 
 
 def test_board_cannot_publish_notices_or_another_boards_reports(broker_cfg, store):
     a = create_board(broker_cfg, store, "board-a", HONG_VIET)
-    create_board(broker_cfg, store, "board-b", "cao-bang/hoa-an/be-trieu")
+    create_board(broker_cfg, store, "board-b", "cao-bang/bach-dang")
     url = board_url(broker_cfg, a["id"], a["password"])
     forged = f"loa/v1/areas/{HONG_VIET}/notices/999999"
     assert publish_as(url, forged, b'{"title": "forged"}', retain=True).is_failure

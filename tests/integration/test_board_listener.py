@@ -19,7 +19,7 @@ from loa.store.boards import Change, ack_counts, boards, status_history
 from tests.unit.test_store import draft
 
 pytestmark = pytest.mark.integration
-HONG_VIET = "cao-bang/hoa-an/hong-viet"
+HONG_VIET = "cao-bang/nam-tuan"
 
 
 class SimBoard:
@@ -64,7 +64,7 @@ def wait(predicate, timeout=10.0):
 def setup(broker_cfg):
     store = Store.open(broker_cfg.database_url)
     board = create_board(broker_cfg, store, f"b-{uuid.uuid4().hex[:8]}", HONG_VIET)
-    notice = store.transition(draft(store, areas=["cao-bang/hoa-an"]).id, "approve", "Nông Thị Hoa")
+    notice = store.transition(draft(store, areas=["cao-bang"]).id, "approve", "Nông Thị Hoa")
     return broker_cfg, store, board, notice
 
 

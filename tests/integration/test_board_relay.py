@@ -22,7 +22,7 @@ from tests.conftest import free_port
 from tests.unit.test_store import draft
 
 pytestmark = pytest.mark.integration
-HONG_VIET = "cao-bang/hoa-an/hong-viet"
+HONG_VIET = "cao-bang/nam-tuan"
 
 
 class WebServer:
@@ -119,14 +119,14 @@ def test_board_page_and_ack_counts_are_served(broker_cfg, web):
     assert page.ok and page.headers["content-type"].startswith("text/html")
     assert "Bảng tin điện tử" in page.text and "/board/static/vendor/mqtt.min.js" in page.text
     settings = json.loads(page.text.split('id="loa-config">', 1)[1].split("</script>", 1)[0])
-    assert settings["default_profile"] == "panel" and settings["areas"][HONG_VIET] == "xã Hồng Việt"
+    assert settings["default_profile"] == "panel" and settings["areas"][HONG_VIET] == "xã Nam Tuấn"
     assert requests.get(f"{web.base}/board", timeout=5, allow_redirects=False).status_code == 308
     assert requests.get(f"{web.base}/board/static/vendor/mqtt.min.js", timeout=5).ok
 
     store = Store.open(broker_cfg.database_url)
-    n = store.transition(draft(store, areas=["cao-bang/hoa-an"]).id, "approve", "Nông Thị Hoa")
+    n = store.transition(draft(store, areas=["cao-bang"]).id, "approve", "Nông Thị Hoa")
     create_board(broker_cfg, store, "acks-1", HONG_VIET)
-    create_board(broker_cfg, store, "acks-2", "cao-bang/hoa-an/be-trieu")
+    create_board(broker_cfg, store, "acks-2", "cao-bang/bach-dang")
     record_reports(store, [Report("acks-1", "ack", n.approved_at, notice=n.id, version=1)])
     counts = requests.get(f"{web.base}/boards/acks/{n.id}.json", timeout=5).json()
     assert counts == {"notice_id": n.id, "version": 1, "boards": 2, "acknowledged": 1}

@@ -27,7 +27,7 @@ from tests.mqtt_helpers import Collector, retained
 from tests.unit.test_store import draft, entry
 
 pytestmark = pytest.mark.integration
-AREA = "cao-bang/hoa-an/nam-tuan"
+AREA = "cao-bang/nguyen-hue"
 
 
 class OwnBroker:
@@ -64,7 +64,7 @@ def approved(store, ident, areas=(AREA,), expires_in=None):
 
 def test_broker_down_during_dispatch_delays_but_never_loses_or_duplicates(own):
     cfg, store, broker = own
-    n = approved(store, "urn:outage", areas=[AREA, "cao-bang/hoa-an"])
+    n = approved(store, "urn:outage", areas=[AREA, "cao-bang"])
     channels = {"boards": Boards(cfg, store)}
 
     report = dispatch_notice(store, channels, n.id)  # the broker is down
@@ -73,7 +73,7 @@ def test_broker_down_during_dispatch_delays_but_never_loses_or_duplicates(own):
     assert {d.status for d in store.deliveries(n.id)} == {"failed"}
 
     broker.start()
-    topics = [notice_topic(cfg, a, n.id) for a in (AREA, "cao-bang/hoa-an")]
+    topics = [notice_topic(cfg, a, n.id) for a in (AREA, "cao-bang")]
     watcher = Collector(cfg.mqtt_monitor, topics).wait_ready()
     try:
         assert dispatch_notice(store, channels, n.id).state == "published"
@@ -98,14 +98,14 @@ def test_a_board_back_online_gets_exactly_the_current_notices(own):
     expiring = approved(store, "urn:expiring", expires_in=timedelta(seconds=2))
     current = approved(store, "urn:current")
     withdrawn = approved(store, "urn:withdrawn", areas=["cao-bang"])
-    amended = approved(store, "urn:amended", areas=["cao-bang"])  # v2 moves it to the district
+    amended = approved(store, "urn:amended", areas=["cao-bang"])  # v2 moves it to two communes, the board's one
     for n in (expiring, current, withdrawn, amended):
         assert dispatch_notice(store, channels, n.id).state == "published"
     assert store.deliveries(expiring.id)[0].detail == notice_topic(cfg, AREA, expiring.id)  # it was sent
     store.transition(withdrawn.id, "withdraw", "Nông Thị Hoa")
     withdraw_notice(store, channels, withdrawn.id)
     v2 = draft(store, entry(ident="urn:amended", title="Thông báo urn:amended", summary="<p>sửa đổi</p>"),
-               areas=["cao-bang/hoa-an"])
+               areas=[AREA, "cao-bang/hoa-an"])
     store.transition(v2.id, "approve", "Nông Thị Hoa")
     assert dispatch_notice(store, channels, v2.id).state == "published"
 
@@ -117,8 +117,8 @@ def test_a_board_back_online_gets_exactly_the_current_notices(own):
     time.sleep(1.0)
     c.close()
     got = {topic: json.loads(payload) for _, topic, payload, _ in c.received if payload}
-    assert set(got) == {notice_topic(cfg, AREA, current.id), notice_topic(cfg, "cao-bang/hoa-an", amended.id)}
-    assert got[notice_topic(cfg, "cao-bang/hoa-an", amended.id)]["version"] == 2
+    assert set(got) == {notice_topic(cfg, AREA, current.id), notice_topic(cfg, AREA, amended.id)}  # province topic cleared
+    assert got[notice_topic(cfg, AREA, amended.id)]["version"] == 2
     assert all(retain for _, _, _, retain in c.received)
 
 

@@ -15,7 +15,7 @@ from loa.store import Store
 from tests.unit.test_store import draft, entry
 
 pytestmark = pytest.mark.integration
-AREA = "cao-bang/trung-khanh/dam-thuy"
+AREA = "cao-bang/dam-thuy"
 
 
 def test_terminal_board_shows_verified_notices_only(broker_cfg):

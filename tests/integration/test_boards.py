@@ -18,27 +18,27 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def approved(broker_cfg):
     store = Store.open(broker_cfg.database_url)
-    n = draft(store, areas=["cao-bang/hoa-an/hong-viet"])
+    n = draft(store, areas=["cao-bang/nam-tuan"])
     return store, store.transition(n.id, "approve", "Lò Văn Pải")
 
 
 def test_dispatch_publishes_a_signed_retained_notice(broker_cfg, approved):
     store, notice = approved
-    results = Boards(broker_cfg, store).dispatch(notice, ["cao-bang/hoa-an/hong-viet"])
+    results = Boards(broker_cfg, store).dispatch(notice, ["cao-bang/nam-tuan"])
     assert [r.ok for r in results] == [True]
-    topic = notice_topic(broker_cfg, "cao-bang/hoa-an/hong-viet", notice.id)
-    assert topic == f"loa/v1/areas/cao-bang/hoa-an/hong-viet/notices/{notice.id}"
+    topic = notice_topic(broker_cfg, "cao-bang/nam-tuan", notice.id)
+    assert topic == f"loa/v1/areas/cao-bang/nam-tuan/notices/{notice.id}"
     payload = json.loads(retained(broker_cfg.mqtt_monitor, topic))
     key = json.loads(retained(broker_cfg.mqtt_monitor, key_topic(broker_cfg)))["public_key"]
     assert payload["schema"] == "loa.notice" and payload["id"] == notice.id and payload["version"] == 1
-    assert payload["title"] == notice.title and payload["area_name"] == "xã Hồng Việt"
+    assert payload["title"] == notice.title and payload["area_name"] == "xã Nam Tuấn"
     assert verify(payload, key)
 
 
 def test_withdraw_clears_the_retained_message(broker_cfg, approved):
     store, notice = approved
     boards = Boards(broker_cfg, store)
-    area = "cao-bang/hoa-an/hong-viet"
+    area = "cao-bang/nam-tuan"
     boards.dispatch(notice, [area])
     assert retained(broker_cfg.mqtt_monitor, notice_topic(broker_cfg, area, notice.id))
     assert [r.ok for r in boards.withdraw(notice, [area])] == [True]

@@ -17,11 +17,11 @@ from tests.conftest import write_config
 
 pytestmark = pytest.mark.integration
 LOA = str(Path(sys.executable).parent / "loa")
-HONG_VIET = "cao-bang/hoa-an/hong-viet"
+NAM_TUAN = "cao-bang/nam-tuan"
 FEEDS = [("sample-reform.xml", "Cổng TTĐT tỉnh Cao Bằng"),
          ("missing.xml", "Sở Nội vụ tỉnh Cao Bằng – văn bản mới"),
-         ("malformed.xml", "UBND huyện Hòa An"),
-         ("html-page.html", "Trang tin xã Hồng Việt")]
+         ("malformed.xml", "UBND xã Hòa An"),
+         ("html-page.html", "Trang tin xã Nam Tuấn")]
 
 
 @pytest.fixture
@@ -61,17 +61,17 @@ def test_ingest_report_fits_and_wraps_the_error_not_the_feed(env):
 
 def test_boards_add_prints_the_board_url_whole_and_boards_lists_whole_ids(env):
     _, e = env
-    long_id = "nha-van-hoa-thon-na-loa-xa-hong-viet"
-    code, lines = run(e, "boards", "add", long_id, "--area", HONG_VIET, "--name", "Nhà văn hóa thôn Nà Lòa")
+    long_id = "nha-van-hoa-thon-na-loa-xa-nam-tuan"
+    code, lines = run(e, "boards", "add", long_id, "--area", NAM_TUAN, "--name", "Nhà văn hóa thôn Nà Lòa")
     assert code == 0
     url = next(line for line in lines if "/board/?" in line)
     assert url.strip().startswith("http://") and "#password=" in url.strip()  # whole, alone on its line
     assert " " not in url.strip() and url.strip().split("#password=")[1]
     fits([line for line in lines if line is not url])
-    for board in ("ubnd-xa-hong-viet-tang-1", "truong-tieu-hoc-hong-viet-diem-chinh"):
-        assert run(e, "boards", "add", board, "--area", HONG_VIET)[0] == 0
+    for board in ("ubnd-xa-nam-tuan-tang-1", "truong-tieu-hoc-nam-tuan-diem-chinh"):
+        assert run(e, "boards", "add", board, "--area", NAM_TUAN)[0] == 0
     code, lines = run(e, "boards")
     assert code == 0
     fits(lines)
-    for board in (long_id, "ubnd-xa-hong-viet-tang-1", "truong-tieu-hoc-hong-viet-diem-chinh"):
+    for board in (long_id, "ubnd-xa-nam-tuan-tang-1", "truong-tieu-hoc-nam-tuan-diem-chinh"):
         assert any(board in line for line in lines), f"board id {board} cut: {lines}"

@@ -44,8 +44,8 @@ def test_workers_parse_and_understand_as_this_process_does(pool):
     here = ParsePool(pool.cfg, 0)
     parsed = pool.parse(body, URL, "application/rss+xml")
     assert parsed == here.parse(body, URL, "application/rss+xml")
-    understood = pool.understand(URL, parsed.entries, "cao-bang/hoa-an")
-    assert understood == here.understand(URL, parsed.entries, "cao-bang/hoa-an")
+    understood = pool.understand(URL, parsed.entries, "cao-bang")
+    assert understood == here.understand(URL, parsed.entries, "cao-bang")
     relevant = [u for u in understood if u.classification.relevant]
     assert relevant and all(set(u.variants) == {"website", "boards", "radio", "print"} for u in relevant)
     assert all(u.variants is None for u in understood if not u.classification.relevant)

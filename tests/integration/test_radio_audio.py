@@ -26,7 +26,7 @@ from tests.integration.test_board_relay import WebServer
 from tests.unit.test_radio_build import notice
 
 TOLERANCE_LU = 1.0
-SCRIPT = ("Kính thưa bà con nhân dân xã Hồng Việt. Ủy ban nhân dân xã thông báo lịch tiêm phòng "
+SCRIPT = ("Kính thưa bà con nhân dân xã Nam Tuấn. Ủy ban nhân dân xã thông báo lịch tiêm phòng "
           "cho đàn gia súc, gia cầm từ ngày mồng một đến ngày mười lăm tháng mười hai.")
 
 
@@ -48,7 +48,7 @@ def loudness(path: Path) -> float:
 
 @pytest.fixture(scope="module")
 def aired(tmp_path_factory):
-    """Two stations (Hồng Việt: vi + Tày, jingles, -16 LUFS; a southern-voice station at -20 LUFS), one notice
+    """Two stations (Nam Tuấn: vi + Tày, jingles, -16 LUFS; a southern-voice station at -20 LUFS), one notice
     with a Tày recording made far too quiet and in stereo at 44.1 kHz, dispatched by the radio channel."""
     tmp = tmp_path_factory.mktemp("radio")
     folder = write_config(tmp / "config", feeds=[])
@@ -57,9 +57,9 @@ def aired(tmp_path_factory):
     ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=1.2", "-ac", "2", str(folder / "jingles/outro.ogg"))
     data = yaml.safe_load((folder / "stations.yaml").read_text())
     data["stations"] = [
-        {"id": "hong-viet", "name": "Đài Truyền thanh xã Hồng Việt", "area": "cao-bang/hoa-an/hong-viet",
+        {"id": "nam-tuan", "name": "Đài Truyền thanh xã Nam Tuấn", "area": "cao-bang/nam-tuan",
          "languages": ["vi", "tay"], "intro": "jingles/intro.wav", "outro": "jingles/outro.ogg"},
-        {"id": "hoa-an", "name": "Đài Truyền thanh huyện Hòa An", "area": "cao-bang/hoa-an",
+        {"id": "hoa-an", "name": "Đài Truyền thanh huyện Hòa An", "area": "cao-bang",
          "voice": "vi-vn-x-south", "rate": 170, "loudness_lufs": -20}]
     (folder / "stations.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
     cfg = load_config(Env(home=tmp / "home", config_dir=folder))
@@ -81,9 +81,9 @@ def aired(tmp_path_factory):
 
 def test_dispatch_delivers_to_both_stations(aired):
     cfg, _, n, results = aired
-    assert [(r.target, r.ok) for r in results] == [("hong-viet", True), ("hoa-an", True)], results
-    hv = next(r.detail for r in results if r.target == "hong-viet")
-    assert f"plays notice-{n.id}-v1-vi.mp3, notice-{n.id}-v1-tay.mp3" in hv and "stations/hong-viet.m3u8" in hv
+    assert [(r.target, r.ok) for r in results] == [("nam-tuan", True), ("hoa-an", True)], results
+    hv = next(r.detail for r in results if r.target == "nam-tuan")
+    assert f"plays notice-{n.id}-v1-vi.mp3, notice-{n.id}-v1-tay.mp3" in hv and "stations/nam-tuan.m3u8" in hv
 
 
 def test_every_produced_file_is_broadcast_ready(aired):
@@ -125,7 +125,7 @@ def _entries(text: str) -> list[tuple[str, str]]:
 def test_playlist_durations_match_the_files(aired):
     cfg, _, n, _ = aired
     radio = cfg.home / "radio"
-    entries = _entries((radio / "stations" / "hong-viet.m3u8").read_text(encoding="utf-8"))
+    entries = _entries((radio / "stations" / "nam-tuan.m3u8").read_text(encoding="utf-8"))
     assert [url.rsplit("/", 1)[1].split("-")[0] for _, url in entries] == ["intro", "opening", "notice", "notice",
                                                                           "closing", "outro"]
     for extinf, url in entries:
@@ -159,10 +159,10 @@ def test_mpv_plays_every_playlist_over_http_from_loas_server_and_from_disk(aired
     stations = cfg.home / "radio" / "stations"
     expected = ["intro-", "segments/opening-", f"notice-{n.id}-v1-vi.mp3", f"notice-{n.id}-v1-tay.mp3",
                 "segments/closing-", "outro-"]
-    slot = next((stations / "hong-viet").glob("2*.m3u8"))
+    slot = next((stations / "nam-tuan").glob("2*.m3u8"))
     with WebServer(cfg, port=cfg.ports.web) as web:
         assert web.base == cfg.site_url
-        for i, playlist in enumerate((stations / "hong-viet.m3u8", slot)):
+        for i, playlist in enumerate((stations / "nam-tuan.m3u8", slot)):
             url = f"{web.base}/radio/{playlist.relative_to(stations.parent).as_posix()}"
             for where, target in (("http", url), ("disk", f"--playlist={playlist}")):
                 log = _mpv(target, tmp_path / f"{i}-{where}.log")
@@ -185,7 +185,7 @@ def test_a_new_recording_replaces_the_audio_at_the_next_build(aired):
     assert before.source == "synthetic"
     rec = cfg.home / "radio" / "recordings" / str(n.id) / "v1-vi.wav"
     ffmpeg("-f", "lavfi", "-i", "sine=frequency=300:duration=3", "-af", "volume=-30dB", str(rec))
-    [report] = Builder(cfg, store).next(["hong-viet"], datetime.now(timezone.utc))
+    [report] = Builder(cfg, store).next(["nam-tuan"], datetime.now(timezone.utc))
     after = audio_records(store, [f"notice-{n.id}-v1-vi.mp3"])[f"notice-{n.id}-v1-vi.mp3"]
     assert after.source == "recording" and 3.0 < after.seconds < 5.0  # 3 s + padding
     assert abs(loudness(cfg.home / "radio" / "audio" / f"notice-{n.id}-v1-vi.mp3") + 16.0) <= TOLERANCE_LU
@@ -195,7 +195,7 @@ def test_a_new_recording_replaces_the_audio_at_the_next_build(aired):
 
 def test_a_damaged_recording_fails_only_the_stations_that_air_its_language(tmp_path):
     folder = write_config(tmp_path / "config", feeds=[])
-    cfg = load_config(Env(home=tmp_path / "home", config_dir=folder))  # shipped stations: hoa-an and hong-viet air tay
+    cfg = load_config(Env(home=tmp_path / "home", config_dir=folder))  # shipped stations: hoa-an and nam-tuan air tay
     store = Store.open(f"sqlite:///{tmp_path / 'loa.db'}")
     n = notice(store, "Thông báo A", areas=("cao-bang",))
     rec = cfg.home / "radio" / "recordings" / str(n.id) / "v1-tay.mp3"
@@ -203,8 +203,8 @@ def test_a_damaged_recording_fails_only_the_stations_that_air_its_language(tmp_p
     rec.write_bytes(b"ID3 not really an mp3")
     channel = Radio(cfg, store)
     results = {r.target: r for r in channel.dispatch(n, channel.targets(n))}
-    assert set(results) == {"hoa-an", "hong-viet", "dam-thuy", "tinh-tuc"}
-    for sid in ("hoa-an", "hong-viet"):
+    assert set(results) == {"hoa-an", "nam-tuan", "dam-thuy", "tinh-tuc"}
+    for sid in ("hoa-an", "nam-tuan"):
         assert not results[sid].ok and not results[sid].transient
         assert results[sid].detail.startswith("tay: không tạo được âm thanh: ffmpeg failed") and "v1-tay.mp3" in \
             results[sid].detail

@@ -22,7 +22,7 @@ from tests.unit.test_radio_build import notice
 def env(tmp_path, monkeypatch):
     folder = write_config(tmp_path / "config", feeds=[])
     data = yaml.safe_load((folder / "stations.yaml").read_text())
-    data["stations"][1]["slots"] = [{"time": "06:00", "max_minutes": 1}]  # hong-viet: a one-minute slot
+    data["stations"][1]["slots"] = [{"time": "06:00", "max_minutes": 1}]  # nam-tuan: a one-minute slot
     (folder / "stations.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
     values = {"LOA_HOME": str(tmp_path / "home"), "LOA_CONFIG_DIR": str(folder),
               "LOA_DATABASE_URL": f"sqlite:///{tmp_path / 'loa.db'}"}
@@ -66,39 +66,40 @@ def test_upload_build_playlists_history(env, tmp_path):
     up = json.loads(run("upload", str(n.id), str(wav), "--lang", "tay", "--json").stdout)
     assert up["recording"].endswith(f"radio/recordings/{n.id}/v1-tay.wav") and up["codec"] == "pcm_s16le"
     assert [a["file"] for a in up["audio"]] == [f"notice-{n.id}-v1-tay.mp3"]
-    assert up["stations"] == ["hoa-an", "hong-viet"]
+    assert up["stations"] == ["hoa-an", "nam-tuan"]
     assert up["playlists_rebuilt"] == ["stations/hoa-an/" + up["playlists_rebuilt"][0].split("/")[-1],
-                                       "stations/hong-viet/" + up["playlists_rebuilt"][1].split("/")[-1]]
+                                       "stations/nam-tuan/" + up["playlists_rebuilt"][1].split("/")[-1]]
     assert abs(loudness(cfg.home / "radio/audio" / f"notice-{n.id}-v1-tay.mp3") + 16.0) <= 1.0
 
-    [rep] = json.loads(run("build", "--station", "hong-viet", "--json").stdout)
+    [rep] = json.loads(run("build", "--station", "nam-tuan", "--json").stdout)
     assert [(e["notice_id"], e["languages"]) for e in rep["scheduled"]] == [(n.id, ["vi", "tay"])]
-    assert rep["missing"] == [] and rep["urls"][0].startswith(f"{cfg.site_url}/radio/stations/hong-viet/")
+    assert rep["missing"] == [] and rep["urls"][0].startswith(f"{cfg.site_url}/radio/stations/nam-tuan/")
     # the programme, in airing order: the station's opening, the notice in each language, its closing
     assert [(x["kind"], x.get("language")) for x in rep["segments"]] == [
         ("opening", None), ("notice", "vi"), ("notice", "tay"), ("closing", None)]
-    assert rep["segments"][0]["text"].startswith("Đây là Đài Truyền thanh xã Hồng Việt.")
+    assert rep["segments"][0]["text"].startswith("Đây là Đài Truyền thanh xã Nam Tuấn.")
     assert rep["segments"][1]["text"] == n.variants["radio"] and rep["segments"][2]["text"] is None
     assert all((cfg.home / "radio" / x["file"]).is_file() for x in rep["segments"])
-    assert "opening" in run("build", "--station", "hong-viet").stdout
+    assert "opening" in run("build", "--station", "nam-tuan").stdout
 
     # a second, newer notice has no Tày recording and does not fit the one-minute slot with the first
     m = long_notice(store, "Thông báo thu thuế sử dụng đất phi nông nghiệp")
-    [rep] = json.loads(run("build", "--station", "hong-viet", "--json").stdout)
+    [rep] = json.loads(run("build", "--station", "nam-tuan", "--json").stdout)
     assert [e["notice_id"] for e in rep["scheduled"]] == [m.id]
     assert [(o["notice_id"], o["reason"].split(" (")[0]) for o in rep["overflow"]] == [(n.id, "hết thời lượng")]
     assert [(x["notice_id"], x["language"]) for x in rep["missing"]] == [(m.id, "tay")]
     assert "loa radio upload" in rep["missing"][0]["reason"]
 
     rows = {r["station"]: r for r in json.loads(run("playlists", "--json").stdout)}
-    hv = rows["hong-viet"]["built"]
+    hv = rows["nam-tuan"]["built"]
     assert hv["notices"] == [[m.id, 1]] and [o["notice_id"] for o in hv["overflow"]] == [n.id]
     assert hv["missing"][0]["language"] == "tay" and hv["upcoming"]
     assert rows["tinh-tuc"]["built"] is None and rows["hoa-an"]["slots"][1]["time"] == "11:00"
+    assert (rows["nam-tuan"]["area"], rows["nam-tuan"]["area_code"]) == ("cao-bang/nam-tuan", 1660)
     assert "Radio stations" in run("playlists").stdout
 
     airings = json.loads(run("history", str(n.id), "--json").stdout)
-    assert sorted(a["station"] for a in airings) == ["hoa-an"]  # hong-viet's rebuild dropped it (overflow)
+    assert sorted(a["station"] for a in airings) == ["hoa-an"]  # nam-tuan's rebuild dropped it (overflow)
     assert all(not a["aired"] for a in airings)
 
 
@@ -112,6 +113,6 @@ def test_errors_say_what_failed_and_what_to_do(env, tmp_path):
     assert "không có trong cấu hình" in run("upload", str(n.id), str(text), "--lang", "fr", ok=False).stderr
     assert "does not exist" in run("upload", "999", str(text), "--lang", "tay", ok=False).stderr
     assert "no station nope" in run("build", "--station", "nope", ok=False).stderr
-    assert "has no 11:00 slot (its slots: 06:00; see stations.yaml)" in run("build", "--station", "hong-viet", "--slot", "11:00",
+    assert "has no 11:00 slot (its slots: 06:00; see stations.yaml)" in run("build", "--station", "nam-tuan", "--slot", "11:00",
                                                                ok=False).stderr.replace("\n", " ")
     assert "--date picks the day" in run("build", "--station", "hoa-an", "--date", "2026-12-01", ok=False).stderr

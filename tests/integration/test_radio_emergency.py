@@ -62,7 +62,7 @@ class Subscriber:
 
 
 def emergency(store):
-    n = notice(store, "Lũ quét: sơ tán ngay khỏi ven suối", areas=("cao-bang/hoa-an",),
+    n = notice(store, "Lũ quét: sơ tán ngay khỏi ven suối", areas=("cao-bang/hoa-an", "cao-bang/nam-tuan"),
                priority=Priority.EMERGENCY, approve=False)
     store.set_variant(n.id, "radio", "Khẩn cấp. Lũ quét đang về. Bà con ven suối sơ tán ngay lên chỗ cao.", "Nông Thị Hoa")
     return store.transition(n.id, "approve", "Nông Thị Hoa")
@@ -75,11 +75,11 @@ def test_emergency_plays_now_with_a_signed_command(radio_cfg):
     try:
         n = emergency(store)
         report = dispatch_notice(store, build_channels(cfg, store, ["radio"]), n.id)
-        assert [(r.target, r.ok) for r in report.results] == [("hoa-an", True), ("hong-viet", True)], report.results
+        assert [(r.target, r.ok) for r in report.results] == [("hoa-an", True), ("nam-tuan", True)], report.results
         messages = sub.wait(2)
     finally:
         sub.close()
-    assert sorted(m.topic for m in messages) == ["loa/v1/radio/hoa-an/play", "loa/v1/radio/hong-viet/play"]
+    assert sorted(m.topic for m in messages) == ["loa/v1/radio/hoa-an/play", "loa/v1/radio/nam-tuan/play"]
     key = Signer.load_or_create(cfg.home / "keys" / "notice-signing.pem").public_key_document()["public_key"]
     audio = f"notice-{n.id}-v1-vi.mp3"
     for m in messages:
@@ -101,7 +101,7 @@ def test_emergency_plays_now_with_a_signed_command(radio_cfg):
         assert f"{cfg.site_url}/radio/audio/{audio}" in playlist
         assert f"{cfg.site_url}/radio/audio/{audio}" in (cfg.home / "radio/stations" / f"{station}.m3u8").read_text(encoding="utf-8")
     # not retained: a speaker connecting later does not start an old alarm
-    assert retained(cfg.mqtt, "loa/v1/radio/hong-viet/play", settle=0.3) is None
+    assert retained(cfg.mqtt, "loa/v1/radio/nam-tuan/play", settle=0.3) is None
     assert store.notice(n.id).state.value == "published"
 
 
@@ -114,7 +114,7 @@ def test_broker_down_is_retried_and_only_pending_stations_are_sent_again(radio_c
     first = dispatch_notice(store, build_channels(down, store, ["radio"]), n.id)
     assert [(r.ok, r.transient) for r in first.results] == [(False, True), (False, True)]
     assert "emergency playlist built, command not sent: cannot reach the broker" in first.results[0].detail
-    assert (cfg.home / "radio/stations/hong-viet/emergency.m3u8").exists()  # the playlist does not wait for MQTT
+    assert (cfg.home / "radio/stations/nam-tuan/emergency.m3u8").exists()  # the playlist does not wait for MQTT
 
     sub = Subscriber(cfg.mqtt, "loa/v1/radio/+/play")
     try:
@@ -143,8 +143,8 @@ def test_withdrawn_emergency_stops_and_leaves_the_playlists(radio_cfg):
     finally:
         sub.close()
     key = Signer.load_or_create(cfg.home / "keys" / "notice-signing.pem").public_key_document()["public_key"]
-    assert sorted(m.topic for m in messages) == ["loa/v1/radio/hoa-an/stop", "loa/v1/radio/hong-viet/stop"]
+    assert sorted(m.topic for m in messages) == ["loa/v1/radio/hoa-an/stop", "loa/v1/radio/nam-tuan/stop"]
     assert all(verify(json.loads(m.payload), key) and json.loads(m.payload)["notice"]["id"] == n.id for m in messages)
-    for station in ("hoa-an", "hong-viet"):
+    for station in ("hoa-an", "nam-tuan"):
         for name in (f"{station}/emergency.m3u8", f"{station}.m3u8", f"{station}.xspf"):
             assert f"notice-{n.id}-" not in (cfg.home / "radio/stations" / name).read_text(encoding="utf-8"), name

@@ -84,7 +84,7 @@ def test_signed_post_reaches_the_portal_and_is_one_delivery_row(cfg, portal):
     assert headers["X-Loa-Event"] == "notice.published" and headers["X-Loa-Delivery"] == f"{n.id}-v1-notice.published-portal"
     assert headers["Content-Type"] == "application/json; charset=utf-8"
     assert body["schema"] == "loa.webhook.notice" and body["notice"]["title"] == "Kế hoạch cải cách hành chính"
-    assert body["notice"]["areas"] == [{"path": "cao-bang/hoa-an", "name": "huyện Hòa An"}]
+    assert body["notice"]["areas"] == [{"path": "cao-bang/hoa-an", "code": 1654, "name": "xã Hòa An"}]
     assert body["notice"]["url"] == f"{cfg.site_url}/notices/{n.id}.html"
     [row] = store.deliveries(n.id, channel="webhook")
     assert (row.target, row.status, row.attempts) == ("portal", "delivered", 1)
@@ -152,7 +152,7 @@ def test_targets_follow_areas_and_describe_masks_the_secret(cfg, portal):
     hook = channel(cfg, store, WebhookTarget("all", portal.url, SECRET),
                    WebhookTarget("hoa-an", portal.url, SECRET, areas=("cao-bang/hoa-an",)))
     assert hook.targets(approve(store, "urn:a", ["cao-bang/ha-quang"])) == ["all"]
-    assert hook.targets(approve(store, "urn:b", ["cao-bang/hoa-an/hong-viet"])) == ["all", "hoa-an"]
+    assert hook.targets(approve(store, "urn:b", ["cao-bang/nam-tuan", "cao-bang/hoa-an"])) == ["all", "hoa-an"]
     assert hook.targets(approve(store, "urn:c", ["cao-bang"])) == ["all", "hoa-an"]  # province-wide reaches it too
     described = json.dumps(hook.describe())
     assert SECRET not in described and '"secret": "***"' in described and SECRET not in repr(hook.hooks["all"])
@@ -165,8 +165,8 @@ def test_webhook_config_is_validated_with_file_key_and_value(tmp_path, monkeypat
 
     monkeypatch.setenv("LOA_TEST_PORTAL_SECRET", SECRET)
     cfg = load([{"name": "portal", "url": "https://portal.example/hook", "secret_env": "LOA_TEST_PORTAL_SECRET",
-                 "areas": ["cao-bang/hoa-an"]}])
-    assert cfg.webhooks[0].secret == SECRET and cfg.webhooks[0].areas == ("cao-bang/hoa-an",)
+                 "areas": ["cao-bang"]}])
+    assert cfg.webhooks[0].secret == SECRET and cfg.webhooks[0].areas == ("cao-bang",)
     cases = [
         ([{"name": "p", "url": "ftp://x/y", "secret": SECRET}], "webhooks[0].url: 'ftp://x/y' must be an http"),
         ([{"name": "p", "url": "https://x/y", "secret": "short"}], "webhooks[0].secret: is shorter than 16"),

@@ -13,12 +13,12 @@ from loa.site.model import AreaTree, Audio, Edition, Entry, LanguageText, Notice
 UTC = timezone.utc
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 SITE = SiteInfo("Thông tin cải cách hành chính tỉnh Cao Bằng", "https://loa.example.gov.vn", ZoneInfo("Asia/Ho_Chi_Minh"))
-AREAS = {
-    "cao-bang": Area("cao-bang", "tỉnh Cao Bằng"),
-    "cao-bang/hoa-an": Area("cao-bang/hoa-an", "huyện Hòa An"),
-    "cao-bang/hoa-an/hong-viet": Area("cao-bang/hoa-an/hong-viet", "xã Hồng Việt"),
-    "cao-bang/hoa-an/be-trieu": Area("cao-bang/hoa-an/be-trieu", "xã Bế Triều"),
-    "cao-bang/ha-quang": Area("cao-bang/ha-quang", "huyện Hà Quảng"),
+AREAS = {  # the 2025 map: the province and four of its communes, with official codes
+    "cao-bang": Area("cao-bang", "tỉnh Cao Bằng", 4, "tỉnh"),
+    "cao-bang/hoa-an": Area("cao-bang/hoa-an", "xã Hòa An", 1654, "xã"),
+    "cao-bang/nam-tuan": Area("cao-bang/nam-tuan", "xã Nam Tuấn", 1660, "xã"),
+    "cao-bang/bach-dang": Area("cao-bang/bach-dang", "xã Bạch Đằng", 1708, "xã"),
+    "cao-bang/ha-quang": Area("cao-bang/ha-quang", "xã Hà Quảng", 1438, "xã"),
 }
 TREE = AreaTree(AREAS)
 XSS_TITLE = 'Thông báo <script>alert("tiêu đề")</script> & "lịch" tiếp dân'
@@ -44,19 +44,20 @@ def sample() -> tuple[list[Entry], list[NoticePage]]:
                                 issued_on="2026-11-18", signer="Hoàng Xuân Ánh", effective_on="2026-12-01"),
                   excerpt="Đẩy mạnh cải cách thủ tục hành chính, chuyển đổi số trong giải quyết hồ sơ của người dân.",
                   source_url="https://caobang.gov.vn/van-ban/3627-kh-ubnd", audio="/radio/audio/notice-1-v1-vi.mp3")
-    flood = _entry(2, "Cảnh báo lũ quét và sạt lở đất trên địa bàn huyện Hòa An", ["cao-bang/hoa-an"], at(22, 14),
-                   priority="emergency", document=dict(number="45/TB-UBND", doc_type="Thông báo", issuer="UBND huyện Hòa An"),
+    flood = _entry(2, "Cảnh báo lũ quét và sạt lở đất trên địa bàn các xã Nam Tuấn, Bạch Đằng",
+                   ["cao-bang/nam-tuan", "cao-bang/bach-dang"], at(22, 14), priority="emergency",
+                   document=dict(number="45/TB-UBND", doc_type="Thông báo", issuer="UBND tỉnh Cao Bằng"),
                    excerpt="Người dân vùng trũng ven sông Bằng Giang chủ động sơ tán; không qua ngầm tràn khi nước lên.")
-    withdrawn = _entry(3, "Thông báo lịch tiếp công dân xã Hồng Việt", ["cao-bang/hoa-an/hong-viet"], at(18),
+    withdrawn = _entry(3, "Thông báo lịch tiếp công dân xã Nam Tuấn", ["cao-bang/nam-tuan"], at(18),
                        state="withdrawn", withdrawn_at=at(24, 10), updated_at=at(24, 10),
                        excerpt="Lịch tiếp công dân định kỳ của Chủ tịch UBND xã.")
     amended = _entry(4, "Quyết định công bố thủ tục hành chính lĩnh vực hộ tịch (sửa đổi)", ["cao-bang"], at(21),
                      version=2, first_published_at=at(5, month=10), versions=(1,), priority="priority",
                      document=dict(number="1203/QĐ-UBND", doc_type="Quyết định", issuer="UBND tỉnh Cao Bằng"),
                      excerpt="Công bố 12 thủ tục hành chính được chuẩn hóa trong lĩnh vực hộ tịch.")
-    expired = _entry(5, "Tiêm phòng vắc xin cho đàn gia súc đợt 2", ["cao-bang/hoa-an/be-trieu"], at(2),
+    expired = _entry(5, "Tiêm phòng vắc xin cho đàn gia súc đợt 2", ["cao-bang/bach-dang"], at(2),
                      expires_at=at(15), excerpt="Lịch tiêm phòng tại nhà văn hóa các xóm.")
-    xss = _entry(6, XSS_TITLE, ["cao-bang/hoa-an/hong-viet"], at(24), excerpt='Lịch tiếp công dân <script>alert(1)</script>',
+    xss = _entry(6, XSS_TITLE, ["cao-bang/nam-tuan"], at(24), excerpt='Lịch tiếp công dân <script>alert(1)</script>',
                  source_url=None)
     entries = [plan, flood, withdrawn, amended, expired, xss]
     old = replace(amended, version=1, title="Quyết định công bố thủ tục hành chính lĩnh vực hộ tịch",
@@ -76,9 +77,9 @@ def sample() -> tuple[list[Entry], list[NoticePage]]:
     return entries, pages
 
 
-EDITIONS = {"cao-bang/hoa-an/hong-viet": [
-    Edition("Thông báo đang có hiệu lực (cập nhật 25/11/2026)", "print/cao-bang/hoa-an/hong-viet/current.pdf", 48),
-    Edition("Bản tin tuần 47/2026 (từ 16/11 đến 22/11/2026)", "print/cao-bang/hoa-an/hong-viet/2026-W47.pdf", 51)]}
+EDITIONS = {"cao-bang/nam-tuan": [
+    Edition("Thông báo đang có hiệu lực (cập nhật 25/11/2026)", "print/cao-bang/nam-tuan/current.pdf", 48),
+    Edition("Bản tin tuần 47/2026 (từ 16/11 đến 22/11/2026)", "print/cao-bang/nam-tuan/2026-W47.pdf", 51)]}
 
 
 def build() -> dict[str, str | bytes]:

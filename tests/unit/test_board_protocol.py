@@ -62,17 +62,17 @@ def test_a_word_longer_than_a_line_is_cut():
 
 
 def test_a_real_payload_is_valid_signed_and_wrapped_per_profile(cfg, sqlite_store):
-    n = draft(sqlite_store, areas=["cao-bang/hoa-an/hong-viet"])
+    n = draft(sqlite_store, areas=["cao-bang/nam-tuan"])
     sqlite_store.set_variant(n.id, "boards", TEXT, "Nông Thị Hoa")
     n = sqlite_store.transition(n.id, "approve", "Nông Thị Hoa")
     n.priority, n.expires_at = Priority.EMERGENCY, NOW + timedelta(days=3)
     boards = Boards(cfg, sqlite_store)
-    payload = json.loads(json.dumps(boards.payload(n, "cao-bang/hoa-an/hong-viet"), ensure_ascii=False))
+    payload = json.loads(json.dumps(boards.payload(n, "cao-bang/nam-tuan"), ensure_ascii=False))
     validator("notice").validate(payload)
     validator("key").validate(boards.signer.public_key_document())
     assert verify(payload, boards.signer.public_key_document()["public_key"])
     assert payload["priority"] == "emergency" and payload["expires_at"] == "2026-11-30T08:00:00Z"
-    assert payload["area_name"] == "xã Hồng Việt" and payload["url"].endswith(f"/notices/{n.id}.html")
+    assert payload["area_name"] == "xã Nam Tuấn" and payload["url"].endswith(f"/notices/{n.id}.html")
     for profile in cfg.boards.profiles:  # 160-character ticker, 600-character panel
         lines = payload["lines"][profile.id]
         assert len(lines) <= profile.lines and all(len(line) <= profile.width for line in lines)
@@ -86,16 +86,16 @@ def test_a_real_payload_is_valid_signed_and_wrapped_per_profile(cfg, sqlite_stor
 
 
 def test_status_and_ack_payloads_match_their_schemas_and_parse_back():
-    status = status_payload("hong-viet-ubnd", "online", area="cao-bang/hoa-an/hong-viet", profile="panel",
+    status = status_payload("nam-tuan-ubnd", "online", area="cao-bang/nam-tuan", profile="panel",
                             software="loa-reference-board/1", at=NOW)
-    will = status_payload("hong-viet-ubnd", "offline")
-    ack = ack_payload("hong-viet-ubnd", {"id": 7, "version": 2, "area": "cao-bang"}, shown_at=NOW)
+    will = status_payload("nam-tuan-ubnd", "offline")
+    ack = ack_payload("nam-tuan-ubnd", {"id": 7, "version": 2, "area": "cao-bang"}, shown_at=NOW)
     for name, doc in (("status", status), ("status", will), ("ack", ack)):
         validator(name).validate(doc)
     prefix = "loa/v1"
-    got = parse_report(prefix, "loa/v1/boards/hong-viet-ubnd/status", json.dumps(will).encode(), NOW)
-    assert (got.board, got.kind, got.state) == ("hong-viet-ubnd", "status", "offline")
-    got = parse_report(prefix, "loa/v1/boards/hong-viet-ubnd/ack", json.dumps(ack).encode(), NOW)
+    got = parse_report(prefix, "loa/v1/boards/nam-tuan-ubnd/status", json.dumps(will).encode(), NOW)
+    assert (got.board, got.kind, got.state) == ("nam-tuan-ubnd", "status", "offline")
+    got = parse_report(prefix, "loa/v1/boards/nam-tuan-ubnd/ack", json.dumps(ack).encode(), NOW)
     assert (got.kind, got.notice, got.version, got.area, got.shown_at) == ("ack", 7, 2, "cao-bang", NOW)
 
 
@@ -114,10 +114,21 @@ def test_reports_take_the_board_from_the_topic_and_drop_garbage():
         assert parse_report(p, topic, payload, at) is None, (topic, payload)
 
 
-def test_a_commune_board_subscribes_to_commune_district_and_province():
-    assert board_subscriptions("loa/v1", "cao-bang/hoa-an/hong-viet") == [
-        "loa/v1/areas/cao-bang/notices/+", "loa/v1/areas/cao-bang/hoa-an/notices/+",
-        "loa/v1/areas/cao-bang/hoa-an/hong-viet/notices/+"]
+def test_a_commune_board_subscribes_to_its_commune_and_province():
+    assert board_subscriptions("loa/v1", "cao-bang/nam-tuan") == [
+        "loa/v1/areas/cao-bang/notices/+", "loa/v1/areas/cao-bang/nam-tuan/notices/+"]
+
+
+@pytest.mark.parametrize("old,new", [
+    ("cao-bang/hoa-an/hong-viet", "cao-bang/hoa-an"),  # xã Hồng Việt is part of xã Hòa An since 1 July 2025
+    ("cao-bang/hoa-an/nam-tuan", "cao-bang/nam-tuan"),  # the old district segment must not leak into the chain
+    ("cao-bang/trung-khanh/dam-thuy", "cao-bang/dam-thuy"),
+])
+def test_a_board_still_set_up_with_a_pre_2025_path_reads_its_2025_commune(old, new):
+    assert board_subscriptions("loa/v1", old) == board_subscriptions("loa/v1", new)
+    assert board_subscriptions("loa/v1", "cao-bang/atlantis/x") == [  # unknown: as given, nothing invented
+        "loa/v1/areas/cao-bang/notices/+", "loa/v1/areas/cao-bang/atlantis/notices/+",
+        "loa/v1/areas/cao-bang/atlantis/x/notices/+"]
 
 
 @pytest.mark.parametrize("change,key,words", [

@@ -19,7 +19,7 @@ from loa.store import Store
 from tests.conftest import ARTIFACTS, ROOT
 from tests.unit.test_site_publish import approve
 
-COMMUNE = "cao-bang/hoa-an/hong-viet"
+COMMUNE = "cao-bang/nam-tuan"
 LONG = "<p>" + " ".join(["Người dân được hướng dẫn nộp hồ sơ trực tuyến trên Cổng dịch vụ công quốc gia."] * 12) + "</p>"
 
 
@@ -58,10 +58,10 @@ def printed(cfg):
 def test_commune_bulletin_is_an_a4_pdf_with_its_notices_qr_codes_and_page_numbers(printed, cfg, tmp_path):
     printer, store = printed
     approve(store, "urn:province", ["cao-bang"], title="Kế hoạch cải cách hành chính tỉnh Cao Bằng năm 2026", summary=LONG)
-    approve(store, "urn:flood", ["cao-bang/hoa-an"], title="Cảnh báo lũ quét trên địa bàn huyện Hòa An",
+    approve(store, "urn:flood", [COMMUNE, "cao-bang/bach-dang"], title="Cảnh báo lũ quét trên địa bàn các xã Nam Tuấn, Bạch Đằng",
             summary=LONG, priority=Priority.EMERGENCY)
-    approve(store, "urn:commune", [COMMUNE], title="Lịch tiếp công dân của xã Hồng Việt", summary=LONG)
-    approve(store, "urn:other", ["cao-bang/ha-quang"], title="Thông báo riêng của huyện Hà Quảng")
+    approve(store, "urn:commune", [COMMUNE], title="Lịch tiếp công dân của xã Nam Tuấn", summary=LONG)
+    approve(store, "urn:other", ["cao-bang/ha-quang"], title="Thông báo riêng của xã Hà Quảng")
     now = datetime.now(timezone.utc)
     result = printer.make(COMMUNE, bulletin.current_period(now, cfg.tz), now)
     pdf = Path(result.path)
@@ -72,11 +72,11 @@ def test_commune_bulletin_is_an_a4_pdf_with_its_notices_qr_codes_and_page_number
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert re.search(rf"^Pages: +{result.pages}$", info, re.M) and "pts (A4)" in info
     text = pdf_text(pdf)
-    for expected in ("Xã Hồng Việt", "Bản tin cải cách hành chính", "Lịch tiếp công dân của xã Hồng Việt",
-                     "Cảnh báo lũ quét trên địa bàn huyện Hòa An", "KHẨN CẤP", f"Trang 1 / {result.pages}",
+    for expected in ("Xã Nam Tuấn", "Bản tin cải cách hành chính", "Lịch tiếp công dân của xã Nam Tuấn",
+                     "Cảnh báo lũ quét trên địa bàn các xã Nam Tuấn, Bạch Đằng", "KHẨN CẤP", f"Trang 1 / {result.pages}",
                      f"Trang {result.pages} / {result.pages}", "Quét để xem đầy đủ", f"{cfg.site_url}/notices/"):
         assert expected in text, expected
-    assert "Hà Quảng" not in text  # another district's notice is not this commune's business
+    assert "Hà Quảng" not in text  # another commune's notice is not this commune's business
     assert decoded_qr(pdf, tmp_path) == {f"{cfg.site_url}/notices/{n['id']}.html"
                                for n in json.loads(pdf.with_suffix(".json").read_text())["notices"]}
     assert text.index("Cảnh báo lũ quét") < text.index("Lịch tiếp công dân của xã")  # emergencies first
@@ -126,10 +126,10 @@ def test_weekly_edition_takes_the_week_and_skips_empty_communes(printed, cfg):
     n = approve(store, "urn:a", [COMMUNE], title="Thông báo trong tuần")
     now = datetime.now(timezone.utc)
     this_week = bulletin.week_period(now.astimezone(cfg.tz).date(), cfg.tz)
-    results = printer.make_weekly(this_week, areas=[COMMUNE, "cao-bang/hoa-an/be-trieu"], now=now)
+    results = printer.make_weekly(this_week, areas=[COMMUNE, "cao-bang/bach-dang"], now=now)
     made, skipped = results
     assert made.path.endswith(f"{COMMUNE}/{this_week.key}.pdf") and made.notices == 1
-    assert skipped == f"cao-bang/hoa-an/be-trieu: no notice in {this_week.key}, no edition"
+    assert skipped == f"cao-bang/bach-dang: no notice in {this_week.key}, no edition"
     last_week = bulletin.week_period((now - timedelta(days=7)).astimezone(cfg.tz).date(), cfg.tz)
     assert printer.make_weekly(last_week, areas=[COMMUNE], now=now) == [
         f"{COMMUNE}: no notice in {last_week.key}, no edition"]
@@ -145,10 +145,11 @@ def test_weekly_edition_takes_the_week_and_skips_empty_communes(printed, cfg):
 
 def test_targets_are_the_communes_under_the_notice_areas(printed):
     printer, store = printed
-    n = approve(store, "urn:a", ["cao-bang/hoa-an"])
-    assert printer.targets(n) == ["cao-bang/hoa-an/hong-viet", "cao-bang/hoa-an/be-trieu", "cao-bang/hoa-an/nam-tuan"]
+    n = approve(store, "urn:a", ["cao-bang/nam-tuan", "cao-bang/bach-dang"])
+    assert printer.targets(n) == ["cao-bang/nam-tuan", "cao-bang/bach-dang"]
     province = approve(store, "urn:b", ["cao-bang"])
-    assert "cao-bang/bao-lam" in printer.targets(province)  # a district whose communes are not configured
+    assert printer.targets(province) == [p for p in printer.cfg.areas if p != "cao-bang"]  # every commune in use
+    assert len(printer.targets(province)) == 12
 
 
 def test_week_keys_and_periods(cfg):
@@ -228,7 +229,7 @@ def test_the_hourly_refresh_takes_an_expired_notice_off_the_site_and_the_bulleti
     printer, store = printed
     site, now = cfg.home / "site", datetime.now(timezone.utc)
     a = approve(store, "urn:a", [COMMUNE], title="Lịch tiêm phòng gia súc đợt 2")
-    b = approve(store, "urn:b", ["cao-bang/hoa-an/be-trieu"], title="Thông báo của xã Bế Triều")
+    b = approve(store, "urn:b", ["cao-bang/bach-dang"], title="Thông báo của xã Bạch Đằng")
     expire(store, a.id, now + timedelta(hours=1))
     for n in (a, b):
         Website(cfg, store).publish(n.id, now)

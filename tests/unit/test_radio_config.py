@@ -12,12 +12,12 @@ def test_shipped_stations_have_slots_voices_and_quotas(tmp_path):
     assert cfg.radio.build_minutes_before == 5 and cfg.radio.defaults.voice == "vi"
     assert [(s.time, s.max_minutes) for s in st["hoa-an"].slots] == [("06:00", 30), ("11:00", 15), ("17:00", 30)]
     assert st["hoa-an"].slots[1].days == (1, 2, 3, 4, 5)
-    # hong-viet takes every default: two slots, the evening one not on Sunday
-    assert [(s.time, s.days) for s in st["hong-viet"].slots] == [("06:00", (1, 2, 3, 4, 5, 6, 7)),
+    # nam-tuan takes every default: two slots, the evening one not on Sunday
+    assert [(s.time, s.days) for s in st["nam-tuan"].slots] == [("06:00", (1, 2, 3, 4, 5, 6, 7)),
                                                                   ("17:00", (1, 2, 3, 4, 5, 6))]
-    assert st["hong-viet"].languages == ("vi", "tay") and st["tinh-tuc"].languages == ("vi", "hmn")
-    assert (st["dam-thuy"].rate, st["hong-viet"].rate, st["hong-viet"].loudness_lufs) == (140, 150, -16.0)
-    assert (st["hong-viet"].airings, st["hong-viet"].over_days) == (3, 3)
+    assert st["nam-tuan"].languages == ("vi", "tay") and st["tinh-tuc"].languages == ("vi", "hmn")
+    assert (st["dam-thuy"].rate, st["nam-tuan"].rate, st["nam-tuan"].loudness_lufs) == (140, 150, -16.0)
+    assert (st["nam-tuan"].airings, st["nam-tuan"].over_days) == (3, 3)
 
 
 def test_station_overrides_and_jingles(tmp_path):
@@ -31,7 +31,7 @@ def test_station_overrides_and_jingles(tmp_path):
 
     cfg = _load(tmp_path, edit)
     st = {s.id: s for s in cfg.stations}
-    hv = st["hong-viet"]
+    hv = st["nam-tuan"]
     assert (hv.voice, hv.pitch, hv.loudness_lufs, hv.airings, hv.over_days) == ("vi-vn-x-south", 40, -18.0, 4, 2)
     assert [(s.time, s.max_minutes, s.days) for s in hv.slots] == [("19:30", 10, (6, 7))]
     assert hv.intro == st["hoa-an"].intro == (tmp_path / "config" / "jingles" / "intro.wav").resolve()

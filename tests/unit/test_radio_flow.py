@@ -24,7 +24,7 @@ def test_targets_of_a_run(cfg):
     at_1055 = datetime(2026, 12, 1, 10, 55, tzinfo=cfg.tz).astimezone(timezone.utc)  # a Tuesday
     assert [(t.station.id, t.label) for t in targets(cfg, at_1055)] == [("hoa-an", "2026-12-01 11:00")]
     evening = targets(cfg, at_1055, slot="17:00")
-    assert sorted(t.station.id for t in evening) == ["dam-thuy", "hoa-an", "hong-viet", "tinh-tuc"]
+    assert sorted(t.station.id for t in evening) == ["dam-thuy", "hoa-an", "nam-tuan", "tinh-tuc"]
     sunday = targets(cfg, at_1055, slot="17:00", day="2026-12-06")  # only hoa-an airs a Sunday evening
     assert [t.station.id for t in sunday] == ["hoa-an"]
     with pytest.raises(ValueError, match="no station has a 09:00 slot; slot times in stations.yaml: 06:00, 11:00, 17:00"):
@@ -34,11 +34,11 @@ def test_targets_of_a_run(cfg):
 def test_artifacts_report_overflow_and_missing_languages(store, tmp_path):
     cfg = radio_cfg(tmp_path, stations=[station(languages=["vi", "tay"], slots=[{"time": "06:00", "max_minutes": 1}])])
     a, b = notice(store, "Thông báo A"), notice(store, "Thông báo B")
-    rep = build_at(Builder(cfg, store, FakeMaker({a.id: 40, b.id: 40})), cfg, "hong-viet", DAY, "06:00").as_dict()
+    rep = build_at(Builder(cfg, store, FakeMaker({a.id: 40, b.id: 40})), cfg, "nam-tuan", DAY, "06:00").as_dict()
     [row] = table([rep], cfg.site_url)
     assert row["thông báo"] == 1 and row["chuyển buổi sau"] == 1 and row["số phút / tối đa"] == "0,67 / 1"
     assert row["thiếu âm thanh"] == f"tay (#{a.id}), tay (#{b.id})"
-    assert row["danh sách phát"] == f"{cfg.site_url}/radio/stations/hong-viet/2026-12-01-0600.m3u8"
+    assert row["danh sách phát"] == f"{cfg.site_url}/radio/stations/nam-tuan/2026-12-01-0600.m3u8"
     md = overflow_markdown([rep])
     assert f"chuyển sang buổi sau: thông báo {a.id} phiên bản 1 (thường) «Thông báo A»: hết thời lượng" in md
     assert f"không phát bằng Tiếng Tày: thông báo {b.id} phiên bản 1" in md

@@ -20,7 +20,7 @@ from tests.unit.test_radio_build import DAY, FakeMaker, build_at, radio_cfg, sta
 from tests.unit.test_store import RELEVANT, entry
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "programme"
-HONG_VIET = station(name="Đài Truyền thanh xã Hồng Việt")
+NAM_TUAN = station(name="Đài Truyền thanh xã Nam Tuấn")
 
 CONSULTATION = ("Cao Bằng lấy ý kiến cử tri về sắp xếp đơn vị hành chính cấp xã", DocumentMeta(
     number="1050/KH-UBND", doc_type="Kế hoạch", issuer="UBND tỉnh Cao Bằng", issued_on="2025-04-14"),
@@ -48,8 +48,8 @@ HOUSEHOLD = ("Công bố danh mục thủ tục hành chính được sửa đ�
     "<table><tr><th>Số ký hiệu</th><td>512/QĐ-UBND</td></tr><tr><th>Ngày ban hành</th><td>18/03/2025</td></tr>"
     "<tr><th>Người ký</th><td>Nguyễn Văn Hùng</td></tr><tr><th>Chức vụ</th><td>Phó Chủ tịch UBND tỉnh</td></tr>"
     "<tr><th>Ngày hiệu lực</th><td>Kể từ ngày ký</td></tr></table>")
-FLOOD = ("Cảnh báo lũ quét, sạt lở đất trên địa bàn xã Hồng Việt", DocumentMeta(
-    number="45/TB-UBND", doc_type="Thông báo", issuer="UBND xã Hồng Việt"),
+FLOOD = ("Cảnh báo lũ quét, sạt lở đất trên địa bàn xã Nam Tuấn", DocumentMeta(
+    number="45/TB-UBND", doc_type="Thông báo", issuer="UBND xã Nam Tuấn"),
     "<p>Do ảnh hưởng của mưa lớn, mực nước sông Bằng Giang đang lên nhanh, nguy cơ xảy ra lũ quét và sạt lở đất tại "
     "các thôn ven sông.</p><p>Các hộ gia đình ở vùng trũng thấp khẩn trương di chuyển người và tài sản đến nhà văn hóa "
     "xóm Nà Luông trước 18 giờ ngày 2/12/2026; tuyệt đối không qua ngầm tràn khi nước lên.</p>"
@@ -59,9 +59,9 @@ FLOOD = ("Cảnh báo lũ quét, sạt lở đất trên địa bàn xã Hồng 
 def draft(store, item, priority=Priority.NORMAL):
     title, meta, html = item
     variants = Renderer(board_max_chars=600).variants(title=title, summary_html=html, meta=meta, source_url=None,
-                                                      area_names=["xã Hồng Việt"])
+                                                      area_names=["xã Nam Tuấn"])
     change = store.record_entry("http://127.0.0.1/f.xml", entry(title=title, ident=f"urn:{title}"), RELEVANT)
-    n = store.draft_notice(change.document_version_id, areas=["cao-bang/hoa-an/hong-viet"], variants=variants,
+    n = store.draft_notice(change.document_version_id, areas=["cao-bang/nam-tuan"], variants=variants,
                            priority=priority)
     store.transition(n.id, "approve", "Nông Thị Hoa")
     return n
@@ -96,44 +96,44 @@ def _common(segments: list[dict]) -> None:
 
 
 def test_three_notice_slot(store, tmp_path):
-    cfg = radio_cfg(tmp_path, stations=[HONG_VIET])
+    cfg = radio_cfg(tmp_path, stations=[NAM_TUAN])
     ns = [draft(store, item) for item in (PLAN, PAYMENT, CONSULTATION)]
     maker = FakeMaker(segment_seconds=4.0)
-    report = build_at(Builder(cfg, store, maker), cfg, "hong-viet", DAY, "06:00")
+    report = build_at(Builder(cfg, store, maker), cfg, "nam-tuan", DAY, "06:00")
     segments = report.segments
     _common(segments)
     assert [s["kind"] for s in segments] == ["opening", "notice", "bridge", "notice", "bridge", "notice", "closing"]
     assert [s.get("notice_id") for s in segments if s["kind"] == "notice"] == [n.id for n in reversed(ns)]
-    assert segments[0]["text"].startswith("Đây là Đài Truyền thanh xã Hồng Việt.")
+    assert segments[0]["text"].startswith("Đây là Đài Truyền thanh xã Nam Tuấn.")
     assert f"xin liên hệ {DEFAULT_OFFICE}." in segments[-1]["text"]
     assert {s["text"] for s in segments if s["kind"] == "bridge"} == {"Tin tiếp theo."}
     # the playlist is the segments' audio, in the same order, between no jingles
-    m3u = (cfg.home / "radio/stations/hong-viet.m3u8").read_text(encoding="utf-8")
+    m3u = (cfg.home / "radio/stations/nam-tuan.m3u8").read_text(encoding="utf-8")
     files = [line for line in m3u.splitlines() if line and not line.startswith("#")]
-    assert [f.split("/radio/", 1)[1] for f in files] == [s["file"] for s in segments]  # absolute URLs under site_url
+    assert [f.removeprefix(f"{cfg.site_url}/radio/") for f in files] == [s["file"] for s in segments]
     assert report.minutes == round((3 * 60 + 4 * 4) / 60, 2)  # FakeMaker: 60 s a notice, 4 s a segment
     check_golden("three-notices.txt", script(segments))
 
 
 def test_emergency_is_read_twice(store, tmp_path):
-    cfg = radio_cfg(tmp_path, stations=[HONG_VIET])
+    cfg = radio_cfg(tmp_path, stations=[NAM_TUAN])
     e = draft(store, FLOOD, Priority.EMERGENCY)
-    [report] = Builder(cfg, store, FakeMaker(segment_seconds=3.0)).emergency(["hong-viet"])
+    [report] = Builder(cfg, store, FakeMaker(segment_seconds=3.0)).emergency(["nam-tuan"])
     segments = report.segments
     _common(segments)
     assert [s["kind"] for s in segments] == ["opening", "notice", "bridge", "notice", "closing"]
     assert "thông báo khẩn cấp" in segments[0]["text"] and segments[2]["text"] == "Xin nhắc lại thông báo khẩn cấp."
     assert segments[1] == segments[3] and segments[1]["notice_id"] == e.id
     text = segments[1]["text"]
-    assert text.splitlines()[-1] == ("Bà con lưu ý: Cảnh báo lũ quét, sạt lở đất trên địa bàn xã Hồng Việt. Thời hạn: "
+    assert text.splitlines()[-1] == ("Bà con lưu ý: Cảnh báo lũ quét, sạt lở đất trên địa bàn xã Nam Tuấn. Thời hạn: "
                                      "trước 18 giờ ngày 2/12/2026. Địa điểm: nhà văn hóa xóm Nà Luông.")
     check_golden("emergency.txt", script(segments))
 
 
 def test_metadata_table_becomes_sentences(store, tmp_path):
-    cfg = radio_cfg(tmp_path, stations=[HONG_VIET])
+    cfg = radio_cfg(tmp_path, stations=[NAM_TUAN])
     draft(store, HOUSEHOLD)
-    report = build_at(Builder(cfg, store, FakeMaker()), cfg, "hong-viet", DAY, "06:00")
+    report = build_at(Builder(cfg, store, FakeMaker()), cfg, "nam-tuan", DAY, "06:00")
     _common(report.segments)
     lines = report.segments[1]["text"].splitlines()
     assert lines[1:4] == ["Quyết định số 512/QĐ-UBND của UBND tỉnh Cao Bằng, ban hành ngày 18/03/2025.",
@@ -143,15 +143,15 @@ def test_metadata_table_becomes_sentences(store, tmp_path):
 
 
 def test_a_station_speaks_its_own_words(store, tmp_path):
-    own = dict(HONG_VIET, programme={"opening": "{station} xin kính chào bà con {area}.", "bridge": "Thông tin tiếp theo.",
-                                     "office": "Bộ phận Một cửa xã Hồng Việt"})
+    own = dict(NAM_TUAN, programme={"opening": "{station} xin kính chào bà con {area}.", "bridge": "Thông tin tiếp theo.",
+                                     "office": "Bộ phận Một cửa xã Nam Tuấn"})
     cfg = radio_cfg(tmp_path, stations=[own])
     draft(store, PAYMENT), draft(store, CONSULTATION)
-    report = build_at(Builder(cfg, store, FakeMaker()), cfg, "hong-viet", DAY, "06:00")
+    report = build_at(Builder(cfg, store, FakeMaker()), cfg, "nam-tuan", DAY, "06:00")
     said = {s["kind"]: s["text"] for s in report.segments if s["kind"] != "notice"}
-    assert said["opening"] == "Đài Truyền thanh xã Hồng Việt xin kính chào bà con xã Hồng Việt."
+    assert said["opening"] == "Đài Truyền thanh xã Nam Tuấn xin kính chào bà con xã Nam Tuấn."
     assert said["bridge"] == "Thông tin tiếp theo."
-    assert said["closing"].startswith("Bà con cần biết thêm thông tin, xin liên hệ Bộ phận Một cửa xã Hồng Việt.")
+    assert said["closing"].startswith("Bà con cần biết thêm thông tin, xin liên hệ Bộ phận Một cửa xã Nam Tuấn.")
 
 
 @pytest.mark.parametrize("programme,why", [
@@ -162,7 +162,7 @@ def test_a_station_speaks_its_own_words(store, tmp_path):
 ])
 def test_bad_wording_names_the_key(tmp_path, programme, why):
     with pytest.raises(ConfigError) as err:
-        radio_cfg(tmp_path, stations=[dict(HONG_VIET, programme=programme)])
+        radio_cfg(tmp_path, stations=[dict(NAM_TUAN, programme=programme)])
     assert "stations[0].programme." in str(err.value) and why in str(err.value)
 
 

@@ -10,8 +10,8 @@ from loa.radio import schedule
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MORNING, EVENING = Slot("06:00", 20), Slot("17:00", 20, (1, 2, 3, 4, 5))  # no evening at weekends
-A = Station("a", "cao-bang/hoa-an", "A", slots=(MORNING, EVENING))
-B = Station("b", "cao-bang/hoa-an", "B", slots=(Slot("06:03", 10), Slot("17:00", 20)))
+A = Station("a", "cao-bang", "A", slots=(MORNING, EVENING))
+B = Station("b", "cao-bang", "B", slots=(Slot("06:03", 10), Slot("17:00", 20)))
 
 
 def local(y, m, d, hh, mm):

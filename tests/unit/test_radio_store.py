@@ -49,8 +49,8 @@ def test_audio_records_upsert(store):
 
 def test_a_human_recording_beats_the_synthetic_voice(store, tmp_path):
     cfg = radio_cfg(tmp_path, stations=[station(languages=["vi", "tay", "hmn"]),
-                                        station("south", "cao-bang/hoa-an", voice="vi-vn-x-south"),
-                                        station("quiet", "cao-bang/hoa-an", loudness_lufs=-20)])
+                                        station("south", "cao-bang", voice="vi-vn-x-south"),
+                                        station("quiet", "cao-bang", loudness_lufs=-20)])
     n = notice(store, "Thông báo A")
     hv, south, quiet = cfg.stations
     vi = audio.source(cfg, hv, n, "vi")

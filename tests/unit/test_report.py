@@ -60,9 +60,11 @@ def publish(store, ident: str, *, areas: list[str], content_areas: tuple[str, ..
 @pytest.fixture
 def month(store, cfg):
     """November 2026 in Cao Bằng: two notices published, one the month before, one still a draft."""
-    a = publish(store, "a", areas=["cao-bang/hoa-an"], content_areas=("procedures",), ingested=at(2, 1),
-                approved=at(2, 3), delivered={("website", "site"): at(2, 3, 5), ("boards", "cao-bang/hoa-an"): at(2, 3, 4),
-                                              ("radio", "hoa-an"): at(2, 3, 6), ("radio", "hong-viet"): at(2, 3, 6)})
+    a = publish(store, "a", areas=["cao-bang/hoa-an", "cao-bang/nam-tuan"], content_areas=("procedures",),
+                ingested=at(2, 1), approved=at(2, 3),
+                delivered={("website", "site"): at(2, 3, 5), ("boards", "cao-bang/hoa-an"): at(2, 3, 4),
+                           ("boards", "cao-bang/nam-tuan"): at(2, 3, 4),
+                                              ("radio", "hoa-an"): at(2, 3, 6), ("radio", "nam-tuan"): at(2, 3, 6)})
     b = publish(store, "b", areas=["cao-bang"], content_areas=("procedures", "digital_government"),
                 priority=Priority.EMERGENCY, ingested=at(10, 0), approved=at(10, 0, 30),
                 delivered={("website", "site"): at(10, 0, 31), ("boards", "cao-bang"): at(10, 0, 31),
@@ -70,11 +72,11 @@ def month(store, cfg):
     publish(store, "october", areas=["cao-bang"], content_areas=("apparatus",), ingested=at(20, month=10),
             approved=at(20, 1, month=10), delivered={("website", "site"): at(20, 2, month=10)})
     publish(store, "draft", areas=["cao-bang"], content_areas=(), ingested=at(12), approved=None, delivered={})
-    # boards: two in Hòa An, one elsewhere in the province, one unregistered ack ignored
-    add_board(store, "b-hong-viet", "cao-bang/hoa-an/hong-viet")
+    # boards: one in xã Hòa An, one in xã Nam Tuấn, one elsewhere in the province, one unregistered ack ignored
+    add_board(store, "b-nam-tuan", "cao-bang/nam-tuan")
     add_board(store, "b-hoa-an", "cao-bang/hoa-an")
-    add_board(store, "b-tinh-tuc", "cao-bang/nguyen-binh/tinh-tuc")
-    record_reports(store, [Report("b-hong-viet", "ack", at(2, 4), notice=a, version=1),
+    add_board(store, "b-tinh-tuc", "cao-bang/tinh-tuc")
+    record_reports(store, [Report("b-nam-tuan", "ack", at(2, 4), notice=a, version=1),
                            Report("b-tinh-tuc", "ack", at(10, 1), notice=b, version=1),
                            Report("b-tinh-tuc", "ack", at(10, 1), notice=a, version=1)])  # not a target of a
     return a, b
@@ -107,8 +109,9 @@ def test_monthly_figures(store, cfg, month):
     assert channels["website"] | {} == {"channel": "website", "label": "Trang thông tin điện tử", "notices": 2,
                                         "deliveries": 2, "failed": 0}
     assert (channels["radio"]["notices"], channels["radio"]["deliveries"], channels["radio"]["failed"]) == (1, 2, 1)
-    assert report.by_area == [{"area": "cao-bang", "name": "tỉnh Cao Bằng", "notices": 1},
-                              {"area": "cao-bang/hoa-an", "name": "huyện Hòa An", "notices": 1}]
+    assert report.by_area == [{"area": "cao-bang", "code": 4, "name": "tỉnh Cao Bằng", "notices": 1},
+                              {"area": "cao-bang/hoa-an", "code": 1654, "name": "xã Hòa An", "notices": 1},
+                              {"area": "cao-bang/nam-tuan", "code": 1660, "name": "xã Nam Tuấn", "notices": 1}]
     by_content = {c["content_area"]: c for c in report.by_content_area}
     assert by_content["procedures"] | {} == {"content_area": "procedures", "label": "Cải cách thủ tục hành chính",
                                              "normal": 1, "priority": 0, "emergency": 1, "total": 2}
@@ -116,8 +119,8 @@ def test_monthly_figures(store, cfg, month):
     assert report.by_priority == {"normal": 1, "priority": 0, "emergency": 1}
     # radio: one 90 s file delivered to two stations
     assert report.radio == {"deliveries": 2, "stations": 2, "seconds": 180.0, "minutes": 3.0, "audio_missing": 0}
-    # boards: a → Hòa An (2 boards), b → the province (3 boards); acks of a by b-hong-viet and of b by b-tinh-tuc
-    assert report.boards == {"messages": 2, "registered": 3, "reached": 3, "board_notices": 5, "acknowledged": 2,
+    # boards: a → Hòa An and Nam Tuấn (2 boards), b → the province (3 boards); acks of a by b-nam-tuan, of b by b-tinh-tuc
+    assert report.boards == {"messages": 3, "registered": 3, "reached": 3, "board_notices": 5, "acknowledged": 2,
                              "acknowledging_boards": 2, "ack_rate": 0.4}
     timing = {t["stage"]: t for t in report.timing}
     # a: 120 min to approval, 6 min to the last channel; b: 30 and 1
@@ -144,6 +147,8 @@ def test_csv_markdown_and_chart(store, cfg, month, tmp_path):
     assert {r["month"] for r in rows} == {"2026-11"}
     find = {(r["section"], r["key"], r["measure"]): r["value"] for r in rows}
     assert find[("summary", "notices", "notices")] == "2"
+    assert {r["key"]: r["code"] for r in rows if r["section"] == "area"} == {
+        "cao-bang": "4", "cao-bang/hoa-an": "1654", "cao-bang/nam-tuan": "1660"}  # the official code beside the slug
     assert find[("radio", "radio", "minutes")] == "3.0"
     assert find[("content_area", "procedures", "emergency")] == "1"
     assert find[("boards", "boards", "ack_rate")] == "0.4"
@@ -155,7 +160,7 @@ def test_csv_markdown_and_chart(store, cfg, month, tmp_path):
     assert "![Biểu đồ tháng 11/2026](chart.png)" in md and "(40,0 %)" in md
     # one date style, local time, no ISO timestamps or "UTC"; an area name starting a cell is capitalised
     assert "Số liệu từ ngày 01/11/2026 đến hết ngày 30/11/2026 (giờ Việt Nam)." in md
-    assert "UTC" not in md and "T00:00" not in md and "| Huyện Hòa An | 1 |" in md
+    assert "UTC" not in md and "T00:00" not in md and "| Xã Hòa An | 1 |" in md
 
     paths = write_report(report, tmp_path / "out")
     assert sorted(p.name for p in paths.values()) == ["loa-report-2026-11.csv", "loa-report-2026-11.md",

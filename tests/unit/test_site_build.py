@@ -110,28 +110,29 @@ def test_withdrawn_expired_and_superseded_are_marked_and_linked(files):
     assert "Đây là phiên bản 1, đã được thay thế." in old and 'href="../../notices/4.html"' in old
     assert 'href="../notices/4/v1.html">Phiên bản 1 (đã được thay thế)' in files["notices/4.html"]
     # current lists drop withdrawn and expired notices; the month archive keeps them, marked
-    for listing in (files["index.html"], files["areas/cao-bang/hoa-an/hong-viet/index.html"]):
+    for listing in (files["index.html"], files["areas/cao-bang/nam-tuan/index.html"]):
         assert "notices/3.html" not in listing and "notices/5.html" not in listing
-    archive = files["areas/cao-bang/hoa-an/hong-viet/2026-11.html"]
+    archive = files["areas/cao-bang/nam-tuan/2026-11.html"]
     assert "notices/3.html" in archive and "badge-withdrawn" in archive
-    assert "notices/4.html" in files["areas/cao-bang/hoa-an/hong-viet/2026-10.html"]  # filed by first publication
+    assert "notices/4.html" in files["areas/cao-bang/nam-tuan/2026-10.html"]  # filed by first publication
 
 
 def test_emergency_banner_on_home_and_on_the_areas_it_concerns(files):
-    for page in ("index.html", "areas/cao-bang/hoa-an/index.html", "areas/cao-bang/hoa-an/hong-viet/index.html",
-                 "areas/cao-bang/index.html"):
+    for page in ("index.html", "areas/cao-bang/index.html", "areas/cao-bang/nam-tuan/index.html",
+                 "areas/cao-bang/bach-dang/index.html"):
         assert 'class="banner emergency"' in files[page] and "Cảnh báo lũ quét" in files[page], page
-    assert 'class="banner emergency"' not in files["areas/cao-bang/ha-quang/index.html"]
+    for page in ("areas/cao-bang/ha-quang/index.html", "areas/cao-bang/hoa-an/index.html"):
+        assert 'class="banner emergency"' not in files[page], page
 
 
 def test_area_pages_follow_the_tree_and_link_bulletins(files):
-    commune = files["areas/cao-bang/hoa-an/hong-viet/index.html"]
-    assert "Thông báo cho xã Hồng Việt" in commune
-    assert 'href="../../../../print/cao-bang/hoa-an/hong-viet/current.pdf"' in commune
+    commune = files["areas/cao-bang/nam-tuan/index.html"]
+    assert "Thông báo cho xã Nam Tuấn" in commune
+    assert 'href="../../../print/cao-bang/nam-tuan/current.pdf"' in commune
     assert "Bản tin tuần 47/2026" in commune
-    assert 'href="../../../../areas/cao-bang/hoa-an/index.html">Huyện Hòa An' in commune  # breadcrumb item
-    district = files["areas/cao-bang/hoa-an/index.html"]
-    assert ">Xã Bế Triều</a></li>" in district and "Chưa có bản tin in" in district  # a list item starts capitalised
+    assert 'href="../../../areas/cao-bang/index.html">Tỉnh Cao Bằng' in commune  # breadcrumb item, capitalised
+    province = files["areas/cao-bang/index.html"]
+    assert ">Xã Bạch Đằng</a></li>" in province and "Chưa có bản tin in" in province  # a list item starts capitalised
     assert set(k for k in files if k.endswith("/index.html")) == {f"areas/{a}/index.html" for a in AREAS}
 
 
@@ -144,7 +145,7 @@ def test_feeds_round_trip_through_feedparser(files):
         assert parsed.feed.title == SITE.title and parsed.feed.language == "vi"
         assert len(parsed.entries) == len(entries)
         first = parsed.entries[0]
-        assert first.title == "[Đã bị thu hồi] Thông báo lịch tiếp công dân xã Hồng Việt"  # the newest change
+        assert first.title == "[Đã bị thu hồi] Thông báo lịch tiếp công dân xã Nam Tuấn"  # the newest change
         assert first.link == "https://loa.example.gov.vn/notices/3.html"
         by_link = {e.link: e for e in parsed.entries}
         xss = by_link["https://loa.example.gov.vn/notices/6.html"]
@@ -164,7 +165,7 @@ def test_area_feeds_carry_only_what_concerns_the_area(files):
         parsed = feedparser.parse(files[f"areas/cao-bang/ha-quang/{kind}.xml"])
         assert parsed.bozo == 0
         assert sorted(e.link.rsplit("/", 1)[1] for e in parsed.entries) == ["1.html", "4.html"]  # the province's
-        commune = feedparser.parse(files[f"areas/cao-bang/hoa-an/hong-viet/{kind}.xml"])
+        commune = feedparser.parse(files[f"areas/cao-bang/nam-tuan/{kind}.xml"])
         assert sorted(e.link.rsplit("/", 1)[1] for e in commune.entries) == ["1.html", "2.html", "3.html", "4.html", "6.html"]
 
 
@@ -197,7 +198,7 @@ def test_sitemap_listing_and_search_index(tmp_path, files):
     urls = {e.find("s:loc", ns).text: e.find("s:lastmod", ns) for e in ET.fromstring(files["sitemap.xml"]).findall("s:url", ns)}
     assert urls["https://loa.example.gov.vn/notices/3.html"].text == "2026-11-24"  # withdrawn on the 24th
     assert urls["https://loa.example.gov.vn/index.html"].text == "2026-11-24"
-    assert urls["https://loa.example.gov.vn/areas/cao-bang/hoa-an/hong-viet/index.html"] is None
+    assert urls["https://loa.example.gov.vn/areas/cao-bang/nam-tuan/index.html"] is None
     write_files(tmp_path, files)
     index, notices = read_public_listing(tmp_path)
     assert (index["schema"], index["schema_version"], index["count"]) == ("loa.site.listing", 2, 6)
@@ -279,13 +280,13 @@ def test_the_private_index_is_trusted_only_for_the_site_it_describes(tmp_path, f
 def test_a_commune_notice_touches_only_its_branch_of_the_tree():
     builder = SiteBuilder(SITE, TREE)
     entries, pages = sample()
-    new = replace(entries[0], id=7, areas=("cao-bang/hoa-an/be-trieu",), first_published_at=NOW, published_at=NOW)
+    new = replace(entries[0], id=7, areas=("cao-bang/bach-dang",), first_published_at=NOW, published_at=NOW)
     touch = builder.touch_for(new, None)
-    assert touch.areas == {"cao-bang", "cao-bang/hoa-an", "cao-bang/hoa-an/be-trieu"}
+    assert touch.areas == {"cao-bang", "cao-bang/bach-dang"}
     files = builder.plan(entries + [new], [replace(pages[0], entry=new)], now=NOW, touch=touch).files
     touched_areas = {k.rsplit("/", 1)[0] for k in files if k.startswith("areas/")}
     assert touched_areas == {f"areas/{a}" for a in touch.areas}
-    assert not any("hong-viet" in k or "ha-quang" in k for k in files)
+    assert not any("nam-tuan" in k or "ha-quang" in k for k in files)
     assert {k for k in files if k.startswith("areas/") and re.search(r"\d{4}-\d{2}\.html$", k)} == {
         f"areas/{a}/2026-11.html" for a in touch.areas}
     assert {k for k in files if k.startswith("notices/") and not k.endswith(".json")} == {"notices/7.html", "notices/7.qr.svg"}
@@ -298,7 +299,7 @@ def test_moving_a_notice_touches_the_areas_it_left(files):
     entries, _ = sample()
     old = entries[2]
     moved = replace(old, areas=("cao-bang/ha-quang",))
-    assert "cao-bang/hoa-an/hong-viet" in builder.touch_for(moved, old).areas
+    assert "cao-bang/nam-tuan" in builder.touch_for(moved, old).areas
 
 
 def test_writer_is_atomic_and_leaves_unchanged_files_alone(tmp_path, files):
@@ -316,7 +317,7 @@ def test_writer_is_atomic_and_leaves_unchanged_files_alone(tmp_path, files):
 def test_relative_roots_let_the_site_live_under_any_prefix():
     assert root_for("index.html") == "."
     assert root_for("notices/1.html") == ".."
-    assert root_for("areas/cao-bang/hoa-an/hong-viet/index.html") == "../../../.."
+    assert root_for("areas/cao-bang/nam-tuan/index.html") == "../../.."
 
 
 def test_lists_are_capped_and_point_to_the_archives():

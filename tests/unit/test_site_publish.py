@@ -42,20 +42,20 @@ def site(cfg):
 
 def test_first_publish_builds_the_site_then_each_publish_touches_only_its_branch(site):
     web, store, root = site
-    a = approve(store, "urn:a", ["cao-bang/hoa-an/hong-viet"])
+    a = approve(store, "urn:a", ["cao-bang/nam-tuan"])
     first = web.publish(a.id, NOW)
     assert "index.html" in first.written and "areas/cao-bang/ha-quang/index.html" in first.written  # a full build
-    b = approve(store, "urn:b", ["cao-bang/hoa-an/be-trieu"], title="Thông báo tiếp công dân")
+    b = approve(store, "urn:b", ["cao-bang/bach-dang"], title="Thông báo tiếp công dân")
     second = web.publish(b.id, NOW)
     written = set(second.written)
     assert {f"notices/{b.id}.html", f"notices/{b.id}.qr.svg", "index.html", "atom.xml", "rss.xml", "sitemap.xml",
-            "notices.json", "search-index.json", "areas/cao-bang/hoa-an/be-trieu/index.html",
-            "areas/cao-bang/hoa-an/be-trieu/atom.xml", "areas/cao-bang/hoa-an/index.html",
+            "notices.json", "search-index.json", "areas/cao-bang/bach-dang/index.html",
+            "areas/cao-bang/bach-dang/atom.xml", "areas/cao-bang/index.html",
             "areas/cao-bang/index.html"} <= written
-    assert not any("hong-viet" in p or "ha-quang" in p or p == f"notices/{a.id}.html" for p in written), written
+    assert not any("nam-tuan" in p or "ha-quang" in p or p == f"notices/{a.id}.html" for p in written), written
     assert list(read_public_listing(root)[1]) == [b.id, a.id]
-    assert "Thông báo tiếp công dân" in (root / "areas/cao-bang/hoa-an/index.html").read_text()
-    assert "Thông báo tiếp công dân" not in (root / "areas/cao-bang/hoa-an/hong-viet/index.html").read_text()
+    assert "Thông báo tiếp công dân" in (root / "areas/cao-bang/index.html").read_text()
+    assert "Thông báo tiếp công dân" not in (root / "areas/cao-bang/nam-tuan/index.html").read_text()
 
 
 def test_a_new_version_replaces_the_page_and_keeps_the_old_one_linked(site):
@@ -87,7 +87,7 @@ def test_a_pending_draft_never_shows_the_published_version_stays(site):
 
 def test_withdrawn_page_stays_marked_and_leaves_current_lists(site):
     web, store, root = site
-    n = approve(store, "urn:w", ["cao-bang/hoa-an"], priority=Priority.EMERGENCY, title="Cảnh báo lũ")
+    n = approve(store, "urn:w", ["cao-bang"], priority=Priority.EMERGENCY, title="Cảnh báo lũ")
     web.publish(n.id, NOW)
     assert 'class="banner emergency"' in (root / "index.html").read_text()
     store.transition(n.id, "withdraw", "Nông Thị Hoa")
@@ -96,7 +96,7 @@ def test_withdrawn_page_stays_marked_and_leaves_current_lists(site):
     assert "Thông báo này đã bị thu hồi" in page and "ngày" in page.split("thu hồi</strong>")[1][:30]
     home = (root / "index.html").read_text()
     assert f"notices/{n.id}.html" not in home and "banner emergency" not in home
-    month = next((root / "areas/cao-bang/hoa-an").glob("20*.html")).read_text()
+    month = next((root / "areas/cao-bang").glob("20*.html")).read_text()
     assert f"notices/{n.id}.html" in month and "Đã bị thu hồi" in month
 
 
@@ -116,8 +116,8 @@ def memory_rows(cfg) -> list:
 def test_incremental_publishing_ends_where_a_full_rebuild_does(site, cfg):
     web, store, root = site
     ids = [approve(store, f"urn:{i}", [area], title=f"Thông báo {i}").id
-           for i, area in enumerate(["cao-bang", "cao-bang/hoa-an/hong-viet", "cao-bang/ha-quang/xuan-hoa",
-                                     "cao-bang/hoa-an", "cao-bang/hoa-an/be-trieu"])]
+           for i, area in enumerate(["cao-bang", "cao-bang/nam-tuan", "cao-bang/truong-ha",
+                                     "cao-bang", "cao-bang/bach-dang"])]
     expire(store, ids[4], NOW + timedelta(days=1))
     for nid in ids:
         web.publish(nid, NOW)
@@ -128,7 +128,7 @@ def test_incremental_publishing_ends_where_a_full_rebuild_does(site, cfg):
     later = NOW + timedelta(days=2)  # notice 4 has expired since it was written; this publish redoes its pages too
     last = approve(store, "urn:5", ["cao-bang/ha-quang"], title="Thông báo 5").id
     report = web.publish(last, later)
-    assert f"notices/{ids[4]}.html" in report.written and "areas/cao-bang/hoa-an/be-trieu/index.html" in report.written
+    assert f"notices/{ids[4]}.html" in report.written and "areas/cao-bang/bach-dang/index.html" in report.written
     incremental = memory_rows(cfg)
     report = web.rebuild(later)
     assert report.written == [], f"the incremental site differs from a rebuild in {report.written}"
@@ -139,16 +139,16 @@ def test_incremental_publishing_ends_where_a_full_rebuild_does(site, cfg):
 
 def test_refresh_marks_what_expired_and_writes_nothing_otherwise(site):
     web, store, root = site
-    a = approve(store, "urn:a", ["cao-bang/hoa-an/hong-viet"], title="Lịch tiêm phòng")
+    a = approve(store, "urn:a", ["cao-bang/nam-tuan"], title="Lịch tiêm phòng")
     expire(store, a.id, NOW + timedelta(hours=1))
     web.publish(a.id, NOW)
-    assert "Lịch tiêm phòng" in (root / "areas/cao-bang/hoa-an/hong-viet/index.html").read_text()
+    assert "Lịch tiêm phòng" in (root / "areas/cao-bang/nam-tuan/index.html").read_text()
     assert web.refresh(NOW).written == []  # nothing expired since it was written
     report = web.refresh(NOW + timedelta(hours=2))
-    assert {f"notices/{a.id}.html", "index.html", "areas/cao-bang/hoa-an/hong-viet/index.html",
+    assert {f"notices/{a.id}.html", "index.html", "areas/cao-bang/nam-tuan/index.html",
             "areas/cao-bang/index.html", "search-index.json"} <= set(report.written)
     assert "Thông báo này đã hết hiệu lực" in (root / f"notices/{a.id}.html").read_text()
-    assert "Lịch tiêm phòng" not in (root / "areas/cao-bang/hoa-an/hong-viet/index.html").read_text()
+    assert "Lịch tiêm phòng" not in (root / "areas/cao-bang/nam-tuan/index.html").read_text()
     assert read_public_listing(root)[1][a.id]["status"] == "expired"
     assert web.refresh(NOW + timedelta(hours=3)).written == []
 
@@ -164,7 +164,7 @@ def test_a_publish_that_stops_halfway_is_followed_by_a_full_rebuild(site):
         web.publish(b.id, NOW)  # some files written, the area pages under ha-quang not
     (root / "areas/cao-bang/ha-quang").unlink()
     (root / "ha-quang.moved").rename(root / "areas/cao-bang/ha-quang")
-    c = approve(store, "urn:c", ["cao-bang/hoa-an/hong-viet"])
+    c = approve(store, "urn:c", ["cao-bang/nam-tuan"])
     report = web.publish(c.id, NOW)  # the private index no longer matches the site: everything is redone
     assert "areas/cao-bang/ha-quang/index.html" in report.written
     assert "Thông báo toàn tỉnh" in (root / "areas/cao-bang/ha-quang/index.html").read_text()
@@ -173,12 +173,12 @@ def test_a_publish_that_stops_halfway_is_followed_by_a_full_rebuild(site):
 
 def test_rows_lost_from_the_search_index_are_made_again_a_lost_entry_rebuilds(site, cfg):
     web, store, root = site
-    for i, area in enumerate(["cao-bang", "cao-bang/hoa-an", "cao-bang/hoa-an/hong-viet"]):
+    for i, area in enumerate(["cao-bang", "cao-bang", "cao-bang/nam-tuan"]):
         web.publish(approve(store, f"urn:{i}", [area], title=f"Thông báo {i}").id, NOW)
     index = root / "search-index.json"
     index.write_bytes(b"\n".join(line for line in index.read_bytes().split(b"\n") if "Thông báo 1".encode() not in line))
     report = web.publish(approve(store, "urn:3", ["cao-bang/ha-quang"], title="Thông báo 3").id, NOW)
-    assert "areas/cao-bang/hoa-an/hong-viet/index.html" not in report.written  # no rebuild: the row is made again
+    assert "areas/cao-bang/nam-tuan/index.html" not in report.written  # no rebuild: the row is made again
     assert web.rebuild(NOW).written == [] and len(json.loads(index.read_bytes())["items"]) == 4
     with sqlite3.connect(cfg.home / MEMORY_FILE) as db:
         db.execute("DELETE FROM lines WHERE id = (SELECT min(id) FROM lines)")  # a notice the index cannot show
@@ -191,7 +191,7 @@ def test_a_lost_private_index_makes_the_next_publish_rebuild_everything(site, cf
     a = approve(store, "urn:a", ["cao-bang"])
     web.publish(a.id, NOW)
     (cfg.home / MEMORY_FILE).unlink()
-    b = approve(store, "urn:b", ["cao-bang/hoa-an"])
+    b = approve(store, "urn:b", ["cao-bang"])
     report = web.publish(b.id, NOW)
     assert (cfg.home / MEMORY_FILE).exists() and list(read_public_listing(root)[1]) == [b.id, a.id]
     everything = web.rebuild(NOW)
@@ -203,16 +203,16 @@ def test_a_lost_listing_makes_the_next_publish_rebuild_everything(site):
     a = approve(store, "urn:a", ["cao-bang"])
     web.publish(a.id, NOW)
     (root / "notices.json").unlink()
-    b = approve(store, "urn:b", ["cao-bang/hoa-an"])
+    b = approve(store, "urn:b", ["cao-bang"])
     web.publish(b.id, NOW)
     assert list(read_public_listing(root)[1]) == [b.id, a.id]
 
 
 def test_concurrent_publishes_lose_no_notice(site, cfg):
     web, store, root = site
-    a, b = approve(store, "urn:a", ["cao-bang"]), approve(store, "urn:b", ["cao-bang/hoa-an"])
+    a, b = approve(store, "urn:a", ["cao-bang"]), approve(store, "urn:b", ["cao-bang"])
     web.publish(a.id, NOW)
-    c, d = approve(store, "urn:c", ["cao-bang/ha-quang"]), approve(store, "urn:d", ["cao-bang/hoa-an/hong-viet"])
+    c, d = approve(store, "urn:c", ["cao-bang/ha-quang"]), approve(store, "urn:d", ["cao-bang/nam-tuan"])
     errors = []
 
     def run(nid):
@@ -266,7 +266,7 @@ def test_an_embargoed_version_stays_off_the_site_and_off_the_bulletin(site, cfg)
     page = (root / f"notices/{v1.id}.html").read_text()
     assert "Bản đang hiệu lực" in page and "chờ đến giờ đăng" not in page and 'data-version="1"' in page
     assert not (root / f"notices/{v1.id}/v1.html").exists()
-    emb = approve(store, "urn:later", ["cao-bang/hoa-an/hong-viet"], title="Thông báo chưa đến giờ đăng")
+    emb = approve(store, "urn:later", ["cao-bang/nam-tuan"], title="Thông báo chưa đến giờ đăng")
     with store.session() as s:
         s.execute(update(NoticeVersionRow).where(NoticeVersionRow.notice_id == emb.id)
                   .values(publish_at=utcnow() + timedelta(days=1)))
@@ -282,6 +282,6 @@ def test_a_rebuild_of_a_consistent_site_writes_nothing_whenever_it_runs(site):
     """A rebuild later in time (nothing expired in between) writes no file: no page, feed or listing carries the
     time of the run (areas with no notice used to date their feeds, and notices.json its generated_at, "now")."""
     web, store, _root = site
-    web.publish(approve(store, "urn:a", ["cao-bang/hoa-an/hong-viet"], title="Thông báo xã").id, NOW)
+    web.publish(approve(store, "urn:a", ["cao-bang/nam-tuan"], title="Thông báo xã").id, NOW)
     assert web.rebuild(NOW + timedelta(minutes=5)).written == []
     assert web.rebuild(NOW + timedelta(hours=6)).written == []

@@ -109,9 +109,9 @@ def test_station_engine_is_configured_per_station(tmp_path):
     cfg = _load(tmp_path, edit)
     st = {s.id: s for s in cfg.stations}
     assert st["hoa-an"].voice_command == ESPEAK_FILES == st["dam-thuy"].voice_command
-    assert st["hong-viet"].voice_command == ()
+    assert st["nam-tuan"].voice_command == ()
     assert voice_settings(st["hoa-an"]).command == ESPEAK_FILES
-    assert voice_settings(st["hong-viet"]).command == ()
+    assert voice_settings(st["nam-tuan"]).command == ()
 
 
 def test_shipped_stations_use_the_built_in_voice(tmp_path):

@@ -67,8 +67,10 @@ async def settings(request: Request, notice_id: int, version: int):
         priority = Priority(str(data.get("priority", "")))
     except ValueError:
         raise FormError("Mức ưu tiên phải là Thông thường, Ưu tiên hoặc Khẩn cấp.") from None
-    areas = [str(a) for a in data.getlist("areas")]
-    unknown = [a for a in areas if a not in cfg.areas]
+    # a grouping is a shortcut for its communes, not a level: it is saved as the communes it lists
+    areas = cfg.expand([str(a) for a in data.getlist("areas")] + [str(g) for g in data.getlist("groupings")
+                                                                    if str(g) in cfg.groupings])
+    unknown = [a for a in areas if cfg.map_area(a) is None]
     if unknown:
         raise FormError(f"Địa bàn không có trong danh mục (areas.yaml): {', '.join(unknown)}.")
     if not areas:

@@ -36,9 +36,11 @@ MESSAGES = {
 }
 
 
-def area_options(cfg) -> list[tuple[str, str, int]]:
-    """(path, name, depth) in tree order, for selects and the area checkboxes."""
-    return [(a.path, a.name, a.depth) for a in cfg.areas.values()]
+def area_options(cfg, current=()) -> list[tuple[str, str, int]]:
+    """(path, label, depth): the province, then its communes in use with their official codes, for selects and
+    the area checkboxes; a unit the notice targets that is not in use (a migrated notice) is listed too."""
+    units = list(cfg.areas.values()) + [a for a in map(cfg.map_area, current) if a and a.path not in cfg.areas]
+    return [(a.path, f"{a.name} ({a.code})" if a.code else a.name, a.depth) for a in units]
 
 
 def _int(value: str | None, default: int | None = None) -> int | None:
@@ -97,7 +99,8 @@ def notice_context(request: Request, n: NoticeView, *, drafts: dict[str, str] | 
         channels=CHANNELS, channel_labels=CHANNEL_LABELS,
         versions=desk_store.version_numbers(d.store, n.id), doc=desk_store.document_extras(d.store, n.id, n.version),
         history=desk_store.history(d.store, n.id), deliveries=d.store.deliveries(n.id),
-        boards=board_preview(cfg, n, texts["boards"]), areas=area_options(cfg),
+        boards=board_preview(cfg, n, texts["boards"]), areas=area_options(cfg, n.areas),
+        groupings=list(cfg.groupings.values()),
         languages=[(lang, media.LANGUAGE_NAMES.get(lang, lang)) for lang in media.languages(cfg)],
         recordings=media.recordings(cfg, n),
         published_audio=published_audio.name if published_audio.exists() else None,

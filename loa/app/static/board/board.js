@@ -1,4 +1,4 @@
-// Loa's reference board (docs/boards.md): subscribes to its commune, district and province,
+// Loa's reference board (docs/boards.md): subscribes to its commune and its province,
 // shows only notices whose Ed25519 signature verifies (WebCrypto), rotates them, lets an
 // emergency take over the screen, acknowledges what it has shown and reports its status.
 "use strict";
@@ -7,7 +7,8 @@
   const config = JSON.parse(document.getElementById("loa-config").textContent);
   const params = new URLSearchParams(location.search);
   const boardId = params.get("board");
-  const area = params.get("area");
+  // a board set up with a pre-2025 path (cao-bang/hoa-an/hong-viet) reads its 2025 commune's notices
+  const area = (config.renamed || {})[params.get("area")] || params.get("area");
   const profile = params.get("profile") || config.default_profile;
   const rotateMs = 1000 * Math.max(3, Number(params.get("rotate")) || config.rotate_seconds);
   const relayUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/mqtt`;
