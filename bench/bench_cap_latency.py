@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_approve_latency import LOA, start_loa_run  # noqa: E402
 
-AREA = "cao-bang/hoa-an/hong-viet"
+AREA = "cao-bang/nam-tuan"
 
 
 class SmsEndpoint:

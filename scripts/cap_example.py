@@ -56,7 +56,7 @@ def main() -> None:
     change = store.record_entry("https://example.invalid/feed", entry, Classification(True, 9, (), (), meta))
     variants = Renderer(board_max_chars=cfg.board_max_chars).variants(
         title=TITLE, summary_html=TEXT, meta=meta, source_url=None, area_names=["phường Hợp Giang"])
-    n = store.draft_notice(change.document_version_id, areas=["cao-bang/thanh-pho-cao-bang/hop-giang"],
+    n = store.draft_notice(change.document_version_id, areas=["cao-bang/thuc-phan"],
                            variants=variants, priority=Priority.EMERGENCY)
     cap_store.set_alert(store, n.id, 1, "Nông Thị Hoa", disaster_level=3, instruction=INSTRUCTION)
     desk_store.set_schedule(store, n.id, 1, "Nông Thị Hoa", publish_at=None,

@@ -16,7 +16,11 @@ from loa.config import Area, Config
 def official_code(area: Area | None) -> str | None:
     """The unit's official code (e.g. "04" for Cao Bằng, "01273" for phường Thục Phán), None if unknown."""
     code = getattr(area, "code", None)
-    return str(code).strip() or None if code is not None else None
+    if code is None or str(code).strip() == "":
+        return None
+    if isinstance(code, int):  # the statistics office writes provinces with 2 digits, communes with 5
+        return f"{code:02d}" if area.path.count("/") == 0 else f"{code:05d}"
+    return str(code).strip()
 
 
 def _description(cfg: Config, path: str) -> str:

@@ -50,7 +50,7 @@ def test_a_feed_of_alerts(coded, sqlite_store, cap_server):  # noqa: F811
     assert report.status == "ok" and report.entries == 6
     assert outcomes(report) == {
         "hong-viet-alert.xml": "drafted",  # by its geocode (the commune's official code)
-        "be-trieu-alert.xml": "drafted",  # by its areaDesc ("Xã Bế Triều, huyện Hòa An"), no geocode
+        "be-trieu-alert.xml": "drafted",  # by its areaDesc ("Xã Nguyễn Huệ"), no geocode
         "other-province-alert.xml": "other_province", "test-alert.xml": "test",
         "expired-alert.xml": "expired", "malformed-alert.xml": "malformed"}
     lines = {Path(a["url"]).name: a for a in report.alerts}
@@ -62,7 +62,7 @@ def test_a_feed_of_alerts(coded, sqlite_store, cap_server):  # noqa: F811
     flood = store.notice(lines["hong-viet-alert.xml"]["notice_id"])
     assert flood.state == NoticeState.DRAFTED and flood.priority == Priority.EMERGENCY
     assert flood.title.startswith("Cảnh báo lũ quét, sạt lở đất tại xã Hồng Việt")
-    assert flood.areas == ["cao-bang/hoa-an/hong-viet"]
+    assert flood.areas == ["cao-bang/nam-tuan"]
     assert flood.expires_at == datetime(2026, 12, 3, 0, 0, tzinfo=timezone.utc)
     assert flood.instruction.startswith("Người dân các thôn Bó Mạ, Nà Rị di chuyển")
     assert flood.source_url == "https://kttv.gov.vn/canh-bao/2026-12-02-0142"
@@ -73,7 +73,7 @@ def test_a_feed_of_alerts(coded, sqlite_store, cap_server):  # noqa: F811
     assert origin[0]["xml"] == (DATA / "hong-viet-alert.xml").read_text(encoding="utf-8")
 
     fire = store.notice(lines["be-trieu-alert.xml"]["notice_id"])
-    assert fire.priority == Priority.PRIORITY and fire.areas == ["cao-bang/hoa-an/be-trieu"]
+    assert fire.priority == Priority.PRIORITY and fire.areas == ["cao-bang/nguyen-hue"]
 
     # a second pass: the feed has not changed (conditional GET); read in full again, nothing is drafted twice
     assert run(store, cfg, f"{cap_server}/alerts.atom").status == "not_modified"

@@ -46,12 +46,11 @@ def entry(summary=TEXT, title=TITLE):
 
 @pytest.fixture
 def coded(cfg):
-    cfg.areas = {p: CodedArea(a.path, a.name, code) for (p, a), code in zip(
-        cfg.areas.items(), ["04", None, "01273", "01279", None, "01300"] + [None] * 100)}
+    """The shipped config: areas carry their official codes from the 2025 map (loa.areamap)."""
     return cfg
 
 
-def emergency(store, summary=TEXT, level=3, areas=("cao-bang/hoa-an/hong-viet",), title=TITLE):
+def emergency(store, summary=TEXT, level=3, areas=("cao-bang/nam-tuan",), title=TITLE):
     change = store.record_entry(FEED, entry(summary, title), CLS)
     n = store.draft_notice(change.document_version_id, areas=list(areas), priority=Priority.EMERGENCY,
                            variants={"website": summary, "boards": "Cảnh báo lũ quét", "radio": "Kính thưa bà con"})
@@ -87,12 +86,11 @@ def test_first_version_update_and_withdrawal_validate_and_chain(coded, sqlite_st
     assert texts(root, "urgency") == ["Immediate"] and texts(root, "severity") == ["Severe"]
     assert texts(root, "category") == ["Geo"] and texts(root, "instruction") == [INSTRUCTION]
     assert texts(root, "web") == [f"{cfg.site_url}/notices/{n.id}.html"]
-    assert texts(root, "areaDesc") == ["xã Hồng Việt, huyện Hòa An, tỉnh Cao Bằng"]
+    assert texts(root, "areaDesc") == ["xã Nam Tuấn, tỉnh Cao Bằng"]
     values = dict(zip(texts(root, "valueName"), texts(root, "value")))
     assert values["VN-QD18-2021-CapDoRuiRoThienTai"] == "3"
     geocodes = [(g.find(f"{{{NS}}}valueName").text, g.find(f"{{{NS}}}value").text) for g in root.iter(f"{{{NS}}}geocode")]
-    code = coded.areas["cao-bang/hoa-an/hong-viet"].code
-    assert geocodes == [(GEOCODE, code)]
+    assert geocodes == [(GEOCODE, "01660")]  # xã Nam Tuấn's official code, 5 digits
     assert texts(root, "uri") == [f"{cfg.site_url}/radio/audio/{audio.name}"]
     assert texts(root, "size") == [str(audio.stat().st_size)]
     assert texts(root, "digest") == [hashlib.sha256(audio.read_bytes()).hexdigest()]
@@ -120,10 +118,9 @@ def test_first_version_update_and_withdrawal_validate_and_chain(coded, sqlite_st
     assert texts(root, "msgType") == ["Update"] and texts(root, "severity") == ["Extreme"]
     v1_sent = store.notice(n.id, 1).approved_at.astimezone(cfg.tz).replace(microsecond=0).isoformat()
     assert texts(root, "references") == [f"{cfg.cap.sender},{cfg.cap.identifier_prefix}.notice-{n.id}.v1,{v1_sent}"]
-    # a district: its own geocode (no code yet: the fallback) and one per commune below it, with codes
+    # another commune (xã Hòa An): its own official code
     geocodes = [(g.find(f"{{{NS}}}valueName").text, g.find(f"{{{NS}}}value").text) for g in root.iter(f"{{{NS}}}geocode")]
-    assert geocodes[0] == (GEOCODE_FALLBACK, "cao-bang/hoa-an")
-    assert (GEOCODE, code) in geocodes and len(geocodes) == 4
+    assert geocodes == [(GEOCODE, "01654")]
 
     # withdrawal: a Cancel referencing both versions
     store.transition(n.id, "withdraw", "Nông Thị Hoa")
@@ -162,8 +159,9 @@ def test_feed_lists_current_alerts_only(cfg, sqlite_store):
     dispatch_notice(sqlite_store, {"cap": cap}, n.id)
     _, root = read(cfg, alert_path(n.id, 1))
     assert texts(root, "category") == ["Fire"] and texts(root, "urgency") == ["Expected"]
-    # without official codes the geocode falls back to the area path
-    assert (GEOCODE_FALLBACK, "cao-bang") in zip(texts(root, "valueName"), texts(root, "value"))
+    # the province by its 2-digit code, each served commune by its 5-digit code
+    geocodes = list(zip(texts(root, "valueName"), texts(root, "value")))
+    assert (GEOCODE, "04") in geocodes and (GEOCODE, "01273") in geocodes
     assert len(feedparser.parse(cap.write_feed().read_bytes()).entries) == 2
     assert [e.id for e in feedparser.parse(cap.refresh_feed(now=later).read_bytes()).entries] == [
         f"{cfg.site_url}/{alert_path(live.id, 1)}"]

@@ -13,9 +13,9 @@ from loa.model import Priority
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cap"
 NOW = datetime(2026, 12, 2, 2, tzinfo=timezone.utc)
-SERVED = ServedAreas.of([("cao-bang", "tỉnh Cao Bằng", "4"), ("cao-bang/hoa-an", "huyện Hòa An", None),
-                         ("cao-bang/hoa-an/hong-viet", "xã Hồng Việt", "1300"),
-                         ("cao-bang/hoa-an/be-trieu", "xã Bế Triều", None)])
+SERVED = ServedAreas.of([("cao-bang", "tỉnh Cao Bằng", "4"), ("cao-bang/hoa-an", "xã Hòa An", "1654"),
+                         ("cao-bang/nam-tuan", "xã Nam Tuấn", "1660"),
+                         ("cao-bang/nguyen-hue", "xã Nguyễn Huệ", None)])
 
 
 def alert(name):
@@ -40,10 +40,10 @@ def test_not_xml_and_not_cap():
 
 
 def test_served_province_by_code_or_name():
-    assert SERVED.match("anything", (("VN-MaDVHC", "01300"),)) == ["cao-bang/hoa-an/hong-viet"]
+    assert SERVED.match("anything", (("VN-MaDVHC", "01660"),)) == ["cao-bang/nam-tuan"]
     assert SERVED.match("", (("VN-MaDVHC", "04"),)) == ["cao-bang"]
-    assert SERVED.match("XÃ BẾ TRIỀU, huyện Hòa An", ()) == ["cao-bang/hoa-an/be-trieu"]
-    assert SERVED.match("Bế Triều và Hồng Việt", ()) == ["cao-bang/hoa-an/be-trieu"]
+    assert SERVED.match("XÃ NGUYỄN HUỆ, tỉnh Cao Bằng", ()) == ["cao-bang/nguyen-hue"]
+    assert SERVED.match("Nguyễn Huệ và Hồng Việt", ()) == ["cao-bang/nguyen-hue"]
     assert SERVED.match("xã Lũng Cú, tỉnh Tuyên Quang", (("VN-MaDVHC", "02788"),)) == []
 
 
@@ -60,7 +60,7 @@ def test_verdicts(name, action, reason):
 
 def test_priority_and_areas_of_a_draft():
     flood = judge(alert("hong-viet-alert.xml"), SERVED, NOW)
-    assert flood.priority == Priority.EMERGENCY and flood.areas == ("cao-bang/hoa-an/hong-viet",)
+    assert flood.priority == Priority.EMERGENCY and flood.areas == ("cao-bang/nam-tuan",)
     fire = judge(alert("be-trieu-alert.xml"), SERVED, NOW)
     assert fire.priority == Priority.PRIORITY  # Expected and Moderate
     update = alert("hong-viet-update.xml")
