@@ -22,7 +22,7 @@ from functools import lru_cache
 from loa.config import Config
 from loa.errors import FeedError
 from loa.ingest.article import Extracted, merge_meta
-from loa.ingest.classify import classify
+from loa.ingest.classify import classify, extract_meta
 from loa.ingest.extract import ExtractError, extract_article
 from loa.ingest.parse import ParsedFeed, parse_feed
 from loa.ingest.pdfmeta import PdfError, meta_from_pdf
@@ -71,7 +71,7 @@ class Understanding:
             lead = text or body[:LEAD_CHARS]
             cls = classify(entry.title, lead, self.cfg.relevance)
             if cls.relevant and body:
-                cls = replace(cls, meta=classify(entry.title, f"{text} {body}", self.cfg.relevance).meta)
+                cls = replace(cls, meta=extract_meta(entry.title, f"{text} {body}"))  # facts only: no second scoring
             if entry.found_meta:
                 cls = replace(cls, meta=merge_meta(cls.meta, entry.found_meta))
             files = tuple((entry.article or {}).get("attachments") or ())
