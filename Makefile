@@ -10,13 +10,18 @@ SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto espeak-ng:espeak-n
 TEST_DEPS := chromium:chromium pdftoppm:poppler-utils mpv:mpv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test system-deps test-deps apt-install services venv bench clean
+.PHONY: run test lint system-deps test-deps apt-install services venv bench clean
 
 run: system-deps venv
 	$(BIN)/loa run
 
-test: system-deps test-deps services venv
+test: system-deps test-deps services venv lint
 	$(BIN)/pytest
+
+# The quality gate, before any test: lint rules and formatting (configured in pyproject.toml).
+lint: venv
+	$(BIN)/ruff check loa channels flows tests bench scripts
+	$(BIN)/ruff format --check loa channels flows tests bench scripts
 
 system-deps:
 	@$(MAKE) --no-print-directory apt-install PAIRS="$(SYSTEM_DEPS)"

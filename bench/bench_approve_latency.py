@@ -45,15 +45,22 @@ class DeskClient:
         self.web, self.re, self.http = web.rstrip("/"), re, requests.Session()
         page = self.http.get(f"{self.web}/desk/login", timeout=10).text
         token = re.search(r'name="login_token" value="([^"]+)"', page).group(1)
-        r = self.http.post(f"{self.web}/desk/login", data={"name": "Bench Duyệt", "password": PASSWORD,
-                                                           "login_token": token, "next": "/desk/"},
-                           allow_redirects=False, timeout=10)
+        r = self.http.post(
+            f"{self.web}/desk/login",
+            data={"name": "Bench Duyệt", "password": PASSWORD, "login_token": token, "next": "/desk/"},
+            allow_redirects=False,
+            timeout=10,
+        )
         assert r.status_code == 303, r.text[-500:]
         self.csrf = re.search(r'name="csrf" value="([^"]+)"', self.http.get(f"{self.web}/desk/account").text).group(1)
 
     def approve(self, nid: int) -> None:
-        r = self.http.post(f"{self.web}/desk/notices/{nid}/approve", data={"csrf": self.csrf, "version": "1"},
-                           allow_redirects=False, timeout=30)
+        r = self.http.post(
+            f"{self.web}/desk/notices/{nid}/approve",
+            data={"csrf": self.csrf, "version": "1"},
+            allow_redirects=False,
+            timeout=30,
+        )
         assert r.status_code == 303 and "approved-dispatch" in r.headers["location"], (r.status_code, r.headers)
 
 
@@ -61,8 +68,12 @@ def feed_xml(n: int) -> str:
     items = "".join(
         f"<item><title>Kế hoạch cải cách hành chính số {100 + i}/KH-UBND năm 2026 (đợt {i})</title>"
         f"<guid>urn:bench:{i}</guid><description>Triển khai cải cách thủ tục hành chính, "
-        f"dịch vụ công trực tuyến toàn trình tại xã, đợt {i}.</description></item>" for i in range(n))
-    return f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Bench</title>{items}</channel></rss>'
+        f"dịch vụ công trực tuyến toàn trình tại xã, đợt {i}.</description></item>"
+        for i in range(n)
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Bench</title>{items}</channel></rss>'
+    )
 
 
 def raw_baseline(url, runs: int) -> list[float]:
@@ -91,8 +102,9 @@ def start_loa_run(entries: int, **main):
     keys `main`; returns (folder, config, environment, process) once every URL is served."""
     tmp = Path(tempfile.mkdtemp(prefix="loa-bench-"))
     (tmp / "feed.xml").write_text(feed_xml(entries), encoding="utf-8")
-    folder = write_config(tmp / "config", feeds=[{"url": (tmp / "feed.xml").as_uri(), "name": "bench",
-                                                   "area": "cao-bang"}], **main)
+    folder = write_config(
+        tmp / "config", feeds=[{"url": (tmp / "feed.xml").as_uri(), "name": "bench", "area": "cao-bang"}], **main
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_"))}
     env |= {"LOA_HOME": str(tmp / "home"), "LOA_CONFIG_DIR": str(folder)}
     cfg = load_config(Env(home=tmp / "home", config_dir=folder))
@@ -114,8 +126,14 @@ def main() -> None:
         startup = time.monotonic() - t0
         out = subprocess.run([LOA, "ingest", "--json"], env=env, capture_output=True, text=True, check=True)
         ids = [i for r in json.loads(out.stdout) for i in r["drafted"]]
-        subprocess.run([LOA, "users", "add", "Bench Duyệt", "--role", "approver", "--password-stdin"], env=env,
-                       input=PASSWORD + "\n", capture_output=True, text=True, check=True)
+        subprocess.run(
+            [LOA, "users", "add", "Bench Duyệt", "--role", "approver", "--password-stdin"],
+            env=env,
+            input=PASSWORD + "\n",
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         desk = DeskClient(json.loads((cfg.home / "run.json").read_text())["Website"])
 
         def cli(nid: int) -> None:
@@ -135,7 +153,7 @@ def main() -> None:
             return times
 
         latencies = timed(cli, ids[: args.runs])
-        desk_latencies = timed(desk.approve, ids[args.runs: 2 * args.runs])
+        desk_latencies = timed(desk.approve, ids[args.runs : 2 * args.runs])
         raw = raw_baseline(cfg.mqtt, 50)
     finally:
         proc.send_signal(signal.SIGINT)
@@ -143,12 +161,15 @@ def main() -> None:
     raw_med = statistics.median(raw)
     print(f"loa run start-up (to all URLs served):     {startup:6.1f} s   (load {os.getloadavg()[0]:.1f})")
     for label, xs in (("CLI  `loa approve`", latencies), ("desk approve button", desk_latencies)):
-        print(f"approve → board, {label:20}: median {statistics.median(xs):5.2f} s, worst {max(xs):5.2f} s "
-              f"of {len(xs)}")
+        print(
+            f"approve → board, {label:20}: median {statistics.median(xs):5.2f} s, worst {max(xs):5.2f} s of {len(xs)}"
+        )
         print(f"    runs: {', '.join(f'{x:.2f}' for x in xs)}")
     print(f"baseline: raw Mosquitto publish→receive:   {raw_med * 1000:6.1f} ms  (median of {len(raw)})")
-    print("(the CLI figure includes starting a Python process; the boards are delivered by the approving "
-          "process itself, the other channels by the dispatch run)")
+    print(
+        "(the CLI figure includes starting a Python process; the boards are delivered by the approving "
+        "process itself, the other channels by the dispatch run)"
+    )
 
 
 if __name__ == "__main__":

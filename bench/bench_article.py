@@ -36,15 +36,21 @@ def quality() -> None:
     for _kind, page, expected in golden_pages():
         url = "https://portal.example.gov.vn/" + page.relative_to(PORTALS).as_posix()
         text = extract_article(page.read_bytes(), url).text
-        baseline = trafilatura.extract(page.read_bytes(), url=url, include_comments=False, include_tables=True,
-                                       favor_precision=True) or ""
+        baseline = (
+            trafilatura.extract(
+                page.read_bytes(), url=url, include_comments=False, include_tables=True, favor_precision=True
+            )
+            or ""
+        )
         a, b = extraction_score(text, expected)[:2], extraction_score(baseline, expected)[:2]
         ours.append(a)
         bare.append(b)
         print(f"{page.stem[:52]:<52} {a[0]:>14.0%} {a[1]:>6.0%}   {b[0]:>22.0%} {b[1]:>6.0%}")
     mean = lambda rows, i: statistics.mean(r[i] for r in rows)  # noqa: E731
-    print(f"{'all ' + str(len(ours)) + ' pages (mean)':<52} {mean(ours, 0):>14.0%} {mean(ours, 1):>6.0%}   "
-          f"{mean(bare, 0):>22.0%} {mean(bare, 1):>6.0%}")
+    print(
+        f"{'all ' + str(len(ours)) + ' pages (mean)':<52} {mean(ours, 0):>14.0%} {mean(ours, 1):>6.0%}   "
+        f"{mean(bare, 0):>22.0%} {mean(bare, 1):>6.0%}"
+    )
 
 
 def cost(rounds: int) -> None:
@@ -82,8 +88,10 @@ def cost(rounds: int) -> None:
     print(f"\nmedian of {rounds} rounds, {entries} feed entries, {len(pages)} article pages (loopback HTTP):")
     print(f"  feedparser.parse, per entry (baseline)      {ms(raw):8.2f} ms")
     print(f"  Loa parse_feed, per entry                   {ms(loa_parse):8.2f} ms")
-    print(f"  article fetched + extracted, per article    {ms(article):8.2f} ms "
-          f"({ms(article) / ms(raw):.0f}× a feedparser entry)")
+    print(
+        f"  article fetched + extracted, per article    {ms(article):8.2f} ms "
+        f"({ms(article) / ms(raw):.0f}× a feedparser entry)"
+    )
     print(f"    of which extraction                       {ms(extract_only):8.2f} ms")
 
 

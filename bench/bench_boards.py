@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,7 +139,7 @@ def main() -> int:
     from channels.boards import Boards
     from loa.app import broker
     from loa.config import Env, load_config
-    from loa.model import DocumentMeta, Entry, Classification
+    from loa.model import Classification, DocumentMeta, Entry
     from loa.store import Store
     from loa.store.boards import add_board
     from loa.store.schema import BoardAckRow
@@ -163,15 +164,22 @@ def main() -> int:
     t = time.monotonic()
     broker.add_board_accounts(cfg, [(b, p) for b, p, _ in accounts])
     time.sleep(0.5)  # SIGHUP applied on the broker's next loop turn
-    print(f"{args.boards} board accounts hashed and loaded in {time.monotonic() - t:.1f} s; "
-          f"{len(leaves)} areas; Mosquitto 2.0 on 127.0.0.1:{port}")
+    print(
+        f"{args.boards} board accounts hashed and loaded in {time.monotonic() - t:.1f} s; "
+        f"{len(leaves)} areas; Mosquitto 2.0 on 127.0.0.1:{port}"
+    )
 
     ctx = mp.get_context("fork")  # before any thread of ours exists: the boards' processes fork cleanly
     out, ready, stop, verify_and_ack = ctx.Queue(), ctx.Semaphore(0), ctx.Event(), ctx.Value("b", 0)
-    share = [accounts[i::args.procs] for i in range(args.procs)]
-    procs = [ctx.Process(target=boards_process, args=(share[i], cfg.mqtt.host, port, cfg.mqtt_topic_prefix,
-                                                      out, ready, stop, verify_and_ack), daemon=True)
-             for i in range(args.procs)]
+    share = [accounts[i :: args.procs] for i in range(args.procs)]
+    procs = [
+        ctx.Process(
+            target=boards_process,
+            args=(share[i], cfg.mqtt.host, port, cfg.mqtt_topic_prefix, out, ready, stop, verify_and_ack),
+            daemon=True,
+        )
+        for i in range(args.procs)
+    ]
     t = time.monotonic()
     for p in procs:
         p.start()
@@ -230,22 +238,28 @@ def main() -> int:
 
     def notice(i):
         import hashlib
-        from datetime import datetime, timezone
+        from datetime import datetime
 
         title = f"Thông báo thử tải số {i}: lịch tiếp công dân và giải quyết thủ tục hành chính"
         body = "<p>" + "Người dân nộp hồ sơ trực tuyến qua Cổng dịch vụ công quốc gia. " * 6 + "</p>"
-        e = Entry(identity=f"bench:{i}", title=title, summary_html=body, link=None,
-                  published=datetime.now(timezone.utc), content_hash=hashlib.sha256(f"{i}".encode()).hexdigest())
+        e = Entry(
+            identity=f"bench:{i}",
+            title=title,
+            summary_html=body,
+            link=None,
+            published=datetime.now(UTC),
+            content_hash=hashlib.sha256(f"{i}".encode()).hexdigest(),
+        )
         change = store.record_entry(feed, e, Classification(True, 1.0, meta=DocumentMeta(number="3627/KH-UBND")))
         text = f"{title}. " + "Người dân nộp hồ sơ trực tuyến qua Cổng dịch vụ công quốc gia. " * 6
-        return store.draft_notice(change.document_version_id, areas=[province],
-                                  variants={"boards": text[:600]})
+        return store.draft_notice(change.document_version_id, areas=[province], variants={"boards": text[:600]})
 
     # raw baseline: plain paho QoS 1 on a long-lived connection, the same message shape as Loa's
     # (topic, payload size, retained, content type, payload format and schema user property): paho's
     # pure-Python decoding of MQTT v5 properties is a real per-board cost, so both pay it
-    sample = json.dumps(boards_channel.payload(store.transition(notice(0).id, "approve", "bench"), province),
-                        ensure_ascii=False).encode()
+    sample = json.dumps(
+        boards_channel.payload(store.transition(notice(0).id, "approve", "bench"), province), ensure_ascii=False
+    ).encode()
     raw = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-raw", protocol=mqtt.MQTTv5)
     raw.username_pw_set(cfg.mqtt.username, cfg.mqtt.password)
     raw.connect(cfg.mqtt.host, port)
@@ -267,8 +281,13 @@ def main() -> int:
         pad = json.dumps({"raw": r, "pad": ""})
         payload = json.dumps({"raw": r, "pad": "x" * max(0, len(sample) - len(pad))}).encode()
         t0 = time.time()
-        raw.publish(f"{cfg.mqtt_topic_prefix}/areas/{province}/notices/raw{r}", payload, qos=1, retain=True,
-                    properties=raw_props).wait_for_publish(5)
+        raw.publish(
+            f"{cfg.mqtt_topic_prefix}/areas/{province}/notices/raw{r}",
+            payload,
+            qos=1,
+            retain=True,
+            properties=raw_props,
+        ).wait_for_publish(5)
         got = wait_all(("raw", r))
         raw_board += [at - t0 for at in got.values()]
         raw_all.append(max(got.values()) - t0 if len(got) == args.boards else float("inf"))
@@ -324,20 +343,29 @@ def main() -> int:
     shutil.rmtree(tmp, ignore_errors=True)
 
     ms = lambda v: f"{v * 1000:7.1f} ms"  # noqa: E731
-    print(f"\n{args.rounds} rounds, {args.boards} boards, payload {len(sample)} bytes, "
-          f"{len(refused)} refused/unverified")
+    print(
+        f"\n{args.rounds} rounds, {args.boards} boards, payload {len(sample)} bytes, {len(refused)} refused/unverified"
+    )
     ratio = lambda a, b, q: f"{pct(a, q) / pct(b, q):9.2f}x"  # noqa: E731
     print(f"{'':50} {'p50':>10} {'p99':>10}")
     print(f"{'raw publish → each board received':50} {ms(pct(raw_board, 50))} {ms(pct(raw_board, 99))}")
     print(f"{'raw publish → all boards received':50} {ms(pct(raw_all, 50))} {ms(pct(raw_all, 99))}")
     print(f"{'Loa Boards.dispatch → each board received':50} {ms(pct(quiet_board, 50))} {ms(pct(quiet_board, 99))}")
     print(f"{'Loa Boards.dispatch → all boards received':50} {ms(pct(quiet_all, 50))} {ms(pct(quiet_all, 99))}")
-    print(f"{'  ratio Loa / raw, all boards received':50} {ratio(quiet_all, raw_all, 50)} "
-          f"{ratio(quiet_all, raw_all, 99)}   (goal ≤ 1.5x)")
-    print(f"{'  ratio Loa / raw, each board':50} {ratio(quiet_board, raw_board, 50)} {ratio(quiet_board, raw_board, 99)}")
-    print(f"{'  the Boards.dispatch call itself (to PUBACK)':50} {ms(pct(publish_step, 50))} {ms(pct(publish_step, 99))}")
-    print(f"{'  Loa before the notice PUBLISH (connect, sign…)':50} {ms(pct(before_publish, 50))} "
-          f"{ms(pct(before_publish, 99))}")
+    print(
+        f"{'  ratio Loa / raw, all boards received':50} {ratio(quiet_all, raw_all, 50)} "
+        f"{ratio(quiet_all, raw_all, 99)}   (goal ≤ 1.5x)"
+    )
+    print(
+        f"{'  ratio Loa / raw, each board':50} {ratio(quiet_board, raw_board, 50)} {ratio(quiet_board, raw_board, 99)}"
+    )
+    print(
+        f"{'  the Boards.dispatch call itself (to PUBACK)':50} {ms(pct(publish_step, 50))} {ms(pct(publish_step, 99))}"
+    )
+    print(
+        f"{'  Loa before the notice PUBLISH (connect, sign…)':50} {ms(pct(before_publish, 50))} "
+        f"{ms(pct(before_publish, 99))}"
+    )
     print(f"{'  Loa notice PUBLISH → each board received':50} {ms(pct(fanout_board, 50))} {ms(pct(fanout_board, 99))}")
     print("with every board verifying the signature and acking:")
     print(f"{'Loa Boards.dispatch → each board received':50} {ms(pct(loa_board, 50))} {ms(pct(loa_board, 99))}")

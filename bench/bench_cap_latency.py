@@ -90,8 +90,9 @@ def main() -> None:
     from loa.store import desk as desk_store
 
     sms = SmsEndpoint()
-    tmp, cfg, env, proc = start_loa_run(args.runs, messaging=[{"name": "sms-bench", "kind": "sms", "url": sms.url,
-                                                               "areas": [AREA]}])
+    tmp, cfg, env, proc = start_loa_run(
+        args.runs, messaging=[{"name": "sms-bench", "kind": "sms", "url": sms.url, "areas": [AREA]}]
+    )
     cap_times, sms_times = [], []
     try:
         out = subprocess.run([LOA, "ingest", "--json"], env=env, capture_output=True, text=True, check=True)
@@ -106,8 +107,10 @@ def main() -> None:
             cap_at = served(url, 120)
             sms_at = sms.arrival(f"/notices/{nid}.html", 120)
             if cap_at is None or sms_at is None:
-                sys.exit(f"notice {nid}: CAP {'not ' if cap_at is None else ''}served, SMS "
-                         f"{'not ' if sms_at is None else ''}received within 120 s; see {tmp / 'run.log'}")
+                sys.exit(
+                    f"notice {nid}: CAP {'not ' if cap_at is None else ''}served, SMS "
+                    f"{'not ' if sms_at is None else ''}received within 120 s; see {tmp / 'run.log'}"
+                )
             assert problems(requests.get(url, timeout=5).content) == []
             cap_times.append(cap_at - t)
             sms_times.append(sms_at - t)
@@ -142,14 +145,20 @@ def main() -> None:
     for name, values in sorted(stages.items(), key=lambda kv: statistics.median(kv[1])):
         print(f"  {name:22} {statistics.median(values):6.2f} s")
     direct_med, static_med = statistics.median(direct), statistics.median(static)
-    print(f"approve(emergency) → CAP alert served, median of {len(cap_times)}: {cap_med:6.2f} s   "
-          f"(runs: {', '.join(f'{x:.2f}' for x in cap_times)})")
-    print(f"approve(emergency) → loopback SMS, median of {len(sms_times)}:     {sms_med:6.2f} s   "
-          f"(runs: {', '.join(f'{x:.2f}' for x in sms_times)})")
+    print(
+        f"approve(emergency) → CAP alert served, median of {len(cap_times)}: {cap_med:6.2f} s   "
+        f"(runs: {', '.join(f'{x:.2f}' for x in cap_times)})"
+    )
+    print(
+        f"approve(emergency) → loopback SMS, median of {len(sms_times)}:     {sms_med:6.2f} s   "
+        f"(runs: {', '.join(f'{x:.2f}' for x in sms_times)})"
+    )
     print(f"baseline: apprise → the same endpoint:           {direct_med * 1000:6.1f} ms (median of 20)")
     print(f"baseline: GET a static file from loa run:        {static_med * 1000:6.1f} ms (median of 20)")
-    print(f"ratio approve→SMS / direct apprise send:         {sms_med / direct_med:6.0f}×  (the rest is the CLI "
-          "process, the event, the trigger, the runner poll and the flow)")
+    print(
+        f"ratio approve→SMS / direct apprise send:         {sms_med / direct_med:6.0f}×  (the rest is the CLI "
+        "process, the event, the trigger, the runner poll and the flow)"
+    )
 
 
 if __name__ == "__main__":

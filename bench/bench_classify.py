@@ -37,10 +37,13 @@ BASELINE = "f583ac4"
 
 def _git_show(rev: str, path: str) -> str:
     try:
-        return subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, check=True, capture_output=True,
-                              text=True).stdout
+        return subprocess.run(
+            ["git", "show", f"{rev}:{path}"], cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout
     except (OSError, subprocess.CalledProcessError) as exc:
-        sys.exit(f"bench_classify: cannot read {path} at {rev} from git ({exc}); pass --baseline REV of this repository")
+        sys.exit(
+            f"bench_classify: cannot read {path} at {rev} from git ({exc}); pass --baseline REV of this repository"
+        )
 
 
 def baseline(rev: str, tmp: Path):
@@ -61,9 +64,11 @@ def ingest_entries(n: int, rng: random.Random) -> list[tuple[str, str]]:
     for j in range(n):
         title = rng.choice(REFORM if rng.random() < 0.2 else OTHER).format(y=2020 + j % 7, f=rng.choice(FIELDS))
         number = f"{rng.randint(100, 4000)}/{rng.choice(['KH', 'QĐ', 'TB', 'CV'])}-UBND"
-        text = (f"Ngày {rng.randint(1, 28)}/{rng.randint(1, 12)}/2026, Ủy ban nhân dân tỉnh Cao Bằng ban hành "
-                f"văn bản số {number} về {title.lower()}. Các sở, ban, ngành, UBND các huyện, thành phố "
-                f"triển khai thực hiện; người dân liên hệ Bộ phận Một cửa để được hướng dẫn.")
+        text = (
+            f"Ngày {rng.randint(1, 28)}/{rng.randint(1, 12)}/2026, Ủy ban nhân dân tỉnh Cao Bằng ban hành "
+            f"văn bản số {number} về {title.lower()}. Các sở, ban, ngành, UBND các huyện, thành phố "
+            f"triển khai thực hiện; người dân liên hệ Bộ phận Một cửa để được hướng dẫn."
+        )
         out.append((f"{title} (tin {j})", text))
     return out
 
@@ -90,19 +95,26 @@ def main() -> None:
     items = [(it.title, it.lead) for it in corpus]
     leads = [it.lead for it in corpus]
     articles = [(it.title, " ".join(rng.sample(leads, 12))) for it in corpus[:200]]
-    kinds = {"bench_ingest entries": ingest_entries(2000, rng), "corpus headline+lead": items,
-             "articles ~3,000 chars": articles}
+    kinds = {
+        "bench_ingest entries": ingest_entries(2000, rng),
+        "corpus headline+lead": items,
+        "articles ~3,000 chars": articles,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         base_classify, base_rules = baseline(args.baseline, Path(tmp))
     rules = RelevanceRules.load(ROOT / "config" / "relevance.yaml")
-    print(f"CPU per entry, baseline ({args.baseline}, {len(base_rules.keywords)} keywords) → shipped "
-          f"({len(rules.keywords)})")
+    print(
+        f"CPU per entry, baseline ({args.baseline}, {len(base_rules.keywords)} keywords) → shipped "
+        f"({len(rules.keywords)})"
+    )
     for kind, entries in kinds.items():
         base, shipped = per_entry_us(entries, [(base_classify, base_rules), (classify, rules)], args.rounds)
-        kept = [sum(run(t, x, r).relevant for t, x in entries) / len(entries)
-                for run, r in ((base_classify, base_rules), (classify, rules))]
-        print(f"{kind:<22} {base:7.1f} → {shipped:7.1f} µs  {shipped / base:.2f}×  "
-              f"kept {kept[0]:.0%} → {kept[1]:.0%}")
+        kept = [
+            sum(run(t, x, r).relevant for t, x in entries) / len(entries)
+            for run, r in ((base_classify, base_rules), (classify, rules))
+        ]
+        print(f"{kind:<22} {base:7.1f} → {shipped:7.1f} µs  {shipped / base:.2f}×  kept {kept[0]:.0%} → {kept[1]:.0%}")
+
 
 if __name__ == "__main__":
     main()

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,8 +44,7 @@ class Board:
 
     def __init__(self, url, n: int, arrivals: dict):
         self.arrivals, self.ready = arrivals, threading.Event()
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"bench-board-{n}",
-                                  protocol=mqtt.MQTTv5)
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"bench-board-{n}", protocol=mqtt.MQTTv5)
         self.client.username_pw_set(url.username, url.password)
         parts = COMMUNE.split("/")
         topics = [(f"loa/v1/areas/{'/'.join(parts[:i])}/notices/+", 1) for i in (1, 2, 3)]
@@ -81,12 +80,21 @@ def summary(start: float, times: list[float]) -> str:
 
 
 def notice(nid: int, areas: list[str]) -> NoticeView:
-    return NoticeView(id=nid, version=1, state=NoticeState.APPROVED, priority=Priority.NORMAL,
-                      title="Kế hoạch cải cách hành chính năm 2026 của UBND tỉnh Cao Bằng",
-                      summary_html="<p>Nội dung</p>", source_url="https://caobang.gov.vn/1", feed_title="Mẫu",
-                      areas=areas, created_at=datetime.now(timezone.utc), approved_at=datetime.now(timezone.utc),
-                      approved_by="Nông Thị Hoa",
-                      variants={"boards": "UBND tỉnh ban hành Kế hoạch cải cách hành chính năm 2026. " * 6})
+    return NoticeView(
+        id=nid,
+        version=1,
+        state=NoticeState.APPROVED,
+        priority=Priority.NORMAL,
+        title="Kế hoạch cải cách hành chính năm 2026 của UBND tỉnh Cao Bằng",
+        summary_html="<p>Nội dung</p>",
+        source_url="https://caobang.gov.vn/1",
+        feed_title="Mẫu",
+        areas=areas,
+        created_at=datetime.now(UTC),
+        approved_at=datetime.now(UTC),
+        approved_by="Nông Thị Hoa",
+        variants={"boards": "UBND tỉnh ban hành Kế hoạch cải cách hành chính năm 2026. " * 6},
+    )
 
 
 def main() -> int:
@@ -99,8 +107,9 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_config(Path(tmp) / "config", feeds=[])
-        cfg = load_config(Env(home=Path(tmp) / "home", config_dir=folder,
-                              database_url=f"sqlite:///{Path(tmp) / 'loa.db'}"))
+        cfg = load_config(
+            Env(home=Path(tmp) / "home", config_dir=folder, database_url=f"sqlite:///{Path(tmp) / 'loa.db'}")
+        )
         proc = mosquitto.start(cfg)
         try:
             store = Store.open(cfg.database_url)
@@ -112,12 +121,16 @@ def main() -> int:
             deadline = time.monotonic() + 30
             missing = [b for b in boards if not b.ready.wait(max(0.0, deadline - time.monotonic()))]
             if missing:  # paho's select() loop cannot use file descriptors above 1024: ~900 boards per process
-                raise SystemExit(f"{len(missing)} of {args.subscribers} boards got no SUBACK within 30 s; "
-                                 f"use fewer --subscribers (one process holds about 900)")
+                raise SystemExit(
+                    f"{len(missing)} of {args.subscribers} boards got no SUBACK within 30 s; "
+                    f"use fewer --subscribers (one process holds about 900)"
+                )
             connected = rss_kb(proc.pid)
-            print(f"{args.subscribers} boards connected and subscribed in {time.perf_counter() - started:.1f} s; "
-                  f"broker RSS {idle / 1024:.1f} MB idle → {connected / 1024:.1f} MB "
-                  f"({(connected - idle) / args.subscribers:.1f} KB per board)")
+            print(
+                f"{args.subscribers} boards connected and subscribed in {time.perf_counter() - started:.1f} s; "
+                f"broker RSS {idle / 1024:.1f} MB idle → {connected / 1024:.1f} MB "
+                f"({(connected - idle) / args.subscribers:.1f} KB per board)"
+            )
 
             # 1. one notice on the province topic, to every board
             payload = json.dumps(channel.payload(notice(1, ["cao-bang"]), "cao-bang"), ensure_ascii=False).encode()
@@ -137,7 +150,9 @@ def main() -> int:
                 results = channel.dispatch(n, ["cao-bang"])
                 call = time.perf_counter() - t0
                 assert all(r.ok for r in results), results
-                loa_results.append((t0, wait_all(arrivals, f"loa/v1/areas/cao-bang/notices/{n.id}", args.subscribers), call))
+                loa_results.append(
+                    (t0, wait_all(arrivals, f"loa/v1/areas/cao-bang/notices/{n.id}", args.subscribers), call)
+                )
             print(f"\n1. one notice ({len(payload)} bytes) to {args.subscribers} boards (3 rounds, last round shown)")
             t0, times = raw_results[-1]
             print(f"   baseline raw paho publish   {summary(t0, times)}")
@@ -145,8 +160,10 @@ def main() -> int:
             print(f"   Loa BoardsChannel.dispatch  {summary(t0, times)}  (dispatch call {call * 1000:.0f} ms)")
             base_last = statistics.median((max(t) - s) for s, t in raw_results)
             loa_last = statistics.median((max(t) - s) for s, t, _ in loa_results)
-            print(f"   median last arrival: baseline {base_last * 1000:.1f} ms, Loa {loa_last * 1000:.1f} ms "
-                  f"(ratio {loa_last / base_last:.2f}×)")
+            print(
+                f"   median last arrival: baseline {base_last * 1000:.1f} ms, Loa {loa_last * 1000:.1f} ms "
+                f"(ratio {loa_last / base_last:.2f}×)"
+            )
 
             # 2. one notice to many area topics (no subscribers there: publish cost only)
             areas = [f"cao-bang/bench/c{i:04d}" for i in range(args.topics)]
@@ -161,8 +178,10 @@ def main() -> int:
             assert all(r.ok for r in results)
             print(f"\n2. one notice to {args.topics} area topics")
             print(f"   baseline raw paho (pipelined PUBACKs)  {raw_rate:8.0f} messages/s")
-            print(f"   Loa BoardsChannel.dispatch (sign, wait for each PUBACK)  {loa_rate:8.0f} messages/s "
-                  f"(ratio {loa_rate / raw_rate:.2f}×)")
+            print(
+                f"   Loa BoardsChannel.dispatch (sign, wait for each PUBACK)  {loa_rate:8.0f} messages/s "
+                f"(ratio {loa_rate / raw_rate:.2f}×)"
+            )
             raw.loop_stop()
             raw.disconnect()
         finally:

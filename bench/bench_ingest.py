@@ -55,15 +55,22 @@ def make_feed(i: int, entries: int, rng: random.Random) -> bytes:
         reform = rng.random() < 0.2
         title = rng.choice(REFORM if reform else OTHER).format(y=2020 + j % 7, f=rng.choice(FIELDS))
         number = f"{rng.randint(100, 4000)}/{rng.choice(['KH', 'QĐ', 'TB', 'CV'])}-UBND"
-        body = (f"<p>Ngày {rng.randint(1, 28)}/{rng.randint(1, 12)}/2026, Ủy ban nhân dân tỉnh Cao Bằng ban hành "
-                f"văn bản số {number} về {title.lower()}.</p><p>Các sở, ban, ngành, UBND các huyện, thành phố "
-                f"triển khai thực hiện; người dân liên hệ Bộ phận Một cửa để được hướng dẫn.</p>")
-        items.append(f"<item><title>{title} (tin {i}-{j})</title><link>https://portal{i % 97}.caobang.example/"
-                     f"tin/{i}/{j}.html</link><pubDate>Mon, 2{j % 9} Nov 2026 08:00:00 +0700</pubDate>"
-                     f"<description><![CDATA[{body}]]></description></item>")
-    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-            f"<title>Cổng thông tin {i}</title><link>https://portal{i}.caobang.example/</link>"
-            + "".join(items) + "</channel></rss>").encode("utf-8")
+        body = (
+            f"<p>Ngày {rng.randint(1, 28)}/{rng.randint(1, 12)}/2026, Ủy ban nhân dân tỉnh Cao Bằng ban hành "
+            f"văn bản số {number} về {title.lower()}.</p><p>Các sở, ban, ngành, UBND các huyện, thành phố "
+            f"triển khai thực hiện; người dân liên hệ Bộ phận Một cửa để được hướng dẫn.</p>"
+        )
+        items.append(
+            f"<item><title>{title} (tin {i}-{j})</title><link>https://portal{i % 97}.caobang.example/"
+            f"tin/{i}/{j}.html</link><pubDate>Mon, 2{j % 9} Nov 2026 08:00:00 +0700</pubDate>"
+            f"<description><![CDATA[{body}]]></description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>Cổng thông tin {i}</title><link>https://portal{i}.caobang.example/</link>"
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode("utf-8")
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -171,8 +178,9 @@ def main() -> None:
     folder = write_config(tmp / "config", feeds=[])
     cfg = load_config(Env(home=tmp / "home", config_dir=folder))
     store = Store.open(cfg.database_url)
-    feeds = [Feed(url=f"{bases[i % args.hosts]}/feed/{i}.rss", name=f"feed {i}", area="cao-bang")
-             for i in range(args.feeds)]
+    feeds = [
+        Feed(url=f"{bases[i % args.hosts]}/feed/{i}.rss", name=f"feed {i}", area="cao-bang") for i in range(args.feeds)
+    ]
 
     memory = PeakRSS(exclude=portals.pid)
     cpu = _cpu()
@@ -193,17 +201,25 @@ def main() -> None:
     drafted = sum(len(r.drafted) for r in first)
     not_modified = sum(r.status == "not_modified" for r in again)
     peak = memory.stop()
-    print(f"{args.feeds} feeds × {args.entries} entries = {total} entries, {size / 1e6:.1f} MB, "
-          f"{args.hosts} hosts, {args.workers} workers")
+    print(
+        f"{args.feeds} feeds × {args.entries} entries = {total} entries, {size / 1e6:.1f} MB, "
+        f"{args.hosts} hosts, {args.workers} workers"
+    )
     print(f"baseline: raw feedparser        {total / raw:8.0f} entries/s  ({raw:.1f} s)")
-    print(f"Loa first pass                  {total / first_s:8.0f} entries/s  ({first_s:.1f} s, "
-          f"{drafted} drafts, {len(failed)} failed)  ratio {raw / first_s:.2f}× raw (goal ≥ 0.7)")
-    print(f"  CPU seconds: this process {cpu_main:.1f} (fetch, store), parse workers {cpu_workers:.1f}; "
-          f"{(cpu_main + cpu_workers) / total * 1000:.2f} ms per entry in all")
+    print(
+        f"Loa first pass                  {total / first_s:8.0f} entries/s  ({first_s:.1f} s, "
+        f"{drafted} drafts, {len(failed)} failed)  ratio {raw / first_s:.2f}× raw (goal ≥ 0.7)"
+    )
+    print(
+        f"  CPU seconds: this process {cpu_main:.1f} (fetch, store), parse workers {cpu_workers:.1f}; "
+        f"{(cpu_main + cpu_workers) / total * 1000:.2f} ms per entry in all"
+    )
     print(f"Loa re-poll, all 304            {repoll_s:8.1f} s  ({not_modified}/{args.feeds} not modified; goal < 10 s)")
     unchanged = sum(r.unchanged for r in resent)
-    print(f"Loa re-poll, no 304, unchanged  {resent_s:8.1f} s  ({unchanged}/{total} entries seen unchanged, "
-          f"{sum(r.new + r.updated for r in resent)} stored, {total / resent_s:.0f} entries/s)")
+    print(
+        f"Loa re-poll, no 304, unchanged  {resent_s:8.1f} s  ({unchanged}/{total} entries seen unchanged, "
+        f"{sum(r.new + r.updated for r in resent)} stored, {total / resent_s:.0f} entries/s)"
+    )
     print(f"peak RSS, Loa and its workers   {peak:8.0f} MB (goal < 400 MB)")
     if failed:
         print("first failures:", [(r.url, r.reason, r.error) for r in failed[:3]])

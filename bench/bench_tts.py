@@ -75,8 +75,16 @@ class Timer:
     def __exit__(self, *exc):
         c1 = os.times()
         self.wall = time.perf_counter() - self.t0
-        self.cpu = (c1.children_user - self.c0.children_user + c1.children_system - self.c0.children_system
-                    + c1.user - self.c0.user + c1.system - self.c0.system)
+        self.cpu = (
+            c1.children_user
+            - self.c0.children_user
+            + c1.children_system
+            - self.c0.children_system
+            + c1.user
+            - self.c0.user
+            + c1.system
+            - self.c0.system
+        )
 
 
 def espeak_cmd(s: VoiceSettings) -> list[str]:
@@ -90,15 +98,39 @@ def run_espeak(text: str, s: VoiceSettings) -> bytes:
 def run_naive(text: str, s: VoiceSettings, out: Path, work: Path) -> None:
     wav = work / "naive.wav"
     wav.write_bytes(run_espeak(text, s))
-    subprocess.run([tts.FFMPEG_BIN, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(wav),
-                    "-af", f"loudnorm=I={s.loudness_lufs}:TP={s.true_peak_db}:LRA=11",
-                    "-ar", "22050", "-ac", "1", "-c:a", "libmp3lame", "-b:a", s.bitrate, str(out)], check=True)
+    subprocess.run(
+        [
+            tts.FFMPEG_BIN,
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(wav),
+            "-af",
+            f"loudnorm=I={s.loudness_lufs}:TP={s.true_peak_db}:LRA=11",
+            "-ar",
+            "22050",
+            "-ac",
+            "1",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            s.bitrate,
+            str(out),
+        ],
+        check=True,
+    )
 
 
 def measure(path: Path, peak: bool = True) -> tuple[float, float | None]:
     af = "ebur128=framelog=verbose" + (":peak=true" if peak else "")
-    err = subprocess.run([tts.FFMPEG_BIN, "-hide_banner", "-nostdin", "-nostats", "-i", str(path), "-af", af,
-                          "-f", "null", "-"], capture_output=True, text=True).stderr
+    err = subprocess.run(
+        [tts.FFMPEG_BIN, "-hide_banner", "-nostdin", "-nostats", "-i", str(path), "-af", af, "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+    ).stderr
     lufs = float(re.findall(r"I:\s+(\S+) LUFS", err)[-1])
     tp = re.findall(r"Peak:\s+(\S+) dBFS", err)
     return lufs, (float(tp[-1]) if tp else None)
@@ -106,12 +138,13 @@ def measure(path: Path, peak: bool = True) -> tuple[float, float | None]:
 
 # --- pure-Python BS.1770 (the option we rejected: too slow without numpy) ----------------------
 
+
 def bs1770_python(samples: array, fs: int) -> float:
     # K-weighting: high shelf then RLB high-pass, coefficients for any fs (as libebur128 does)
     f0, g, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
     k = math.tan(math.pi * f0 / fs)
     vh = 10 ** (g / 20)
-    vb = vh ** 0.4996667741545416
+    vb = vh**0.4996667741545416
     a0 = 1 + k / q + k * k
     b = ((vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0)
     a = (2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0)
@@ -136,7 +169,7 @@ def bs1770_python(samples: array, fs: int) -> float:
         if n == hop:
             sums.append(acc)
             acc, n = 0.0, 0
-    blocks = [sum(sums[i:i + 4]) / (4 * hop) for i in range(len(sums) - 3)]
+    blocks = [sum(sums[i : i + 4]) / (4 * hop) for i in range(len(sums) - 3)]
     gated = [p for p in blocks if p > 0 and -0.691 + 10 * math.log10(p) > -70]
     if not gated:
         return -70.0
@@ -152,11 +185,15 @@ def main() -> None:
     args = ap.parse_args()
     s = VoiceSettings()
     text = notice_text(args.words)
-    print(f"notice: {len(text.split())} words, {len(text)} characters; voice {s.voice}, rate {s.rate}, "
-          f"target {s.loudness_lufs} LUFS / {s.true_peak_db} dBTP, {s.bitrate}; {os.cpu_count()} CPUs")
+    print(
+        f"notice: {len(text.split())} words, {len(text)} characters; voice {s.voice}, rate {s.rate}, "
+        f"target {s.loudness_lufs} LUFS / {s.true_peak_db} dBTP, {s.bitrate}; {os.cpu_count()} CPUs"
+    )
     load = os.getloadavg()[0]
-    print(f"load average before: {load:.2f}" + ("  (busy machine: the medians will be slow; compare the best runs)"
-                                               if load > 0.5 else ""))
+    print(
+        f"load average before: {load:.2f}"
+        + ("  (busy machine: the medians will be slow; compare the best runs)" if load > 0.5 else "")
+    )
 
     results: dict[str, list[Timer]] = {"espeak-ng alone": [], "naive loudnorm + MP3": [], "synthesize()": []}
     with tempfile.TemporaryDirectory() as tmp:
@@ -177,21 +214,29 @@ def main() -> None:
         med = {k: statistics.median(t.wall for t in v) for k, v in results.items()}
         print(f"\naudio: {info.duration:.1f} s of speech; median of {args.runs} runs (best), CPU seconds (median)")
         for name, timers in results.items():
-            print(f"  {name:24s} {med[name]:6.2f} s  (best {min(t.wall for t in timers):5.2f} s)"
-                  f"   cpu {statistics.median(t.cpu for t in timers):5.2f} s")
+            print(
+                f"  {name:24s} {med[name]:6.2f} s  (best {min(t.wall for t in timers):5.2f} s)"
+                f"   cpu {statistics.median(t.cpu for t in timers):5.2f} s"
+            )
         bests = {k: min(t.wall for t in v) for k, v in results.items()}
         for label, fig in (("median", med), ("best", bests)):
-            print(f"  {label:6s}: synthesize() is {fig['naive loudnorm + MP3'] / fig['synthesize()']:.1f}x faster than "
-                  f"the naive chain and takes {fig['synthesize()'] / fig['espeak-ng alone']:.1f}x espeak-ng's time")
+            print(
+                f"  {label:6s}: synthesize() is {fig['naive loudnorm + MP3'] / fig['synthesize()']:.1f}x faster than "
+                f"the naive chain and takes {fig['synthesize()'] / fig['espeak-ng alone']:.1f}x espeak-ng's time"
+            )
         best = min(t.wall for t in results["synthesize()"])
         verdict = {True: "met", False: "NOT met"}
-        print(f"  goal: synthesize() <= 2 s for 1,000 words: median {verdict[med['synthesize()'] <= 2.0]}, "
-              f"best run {verdict[best <= 2.0]} (load average now {os.getloadavg()[0]:.2f})")
+        print(
+            f"  goal: synthesize() <= 2 s for 1,000 words: median {verdict[med['synthesize()'] <= 2.0]}, "
+            f"best run {verdict[best <= 2.0]} (load average now {os.getloadavg()[0]:.2f})"
+        )
 
         for name, path in (("naive", naive_out), ("ours", ours_out)):
             lufs, tp = measure(path)
-            print(f"  {name:6s} MP3: {lufs:6.1f} LUFS (target {s.loudness_lufs}), true peak {tp:+.1f} dBTP "
-                  f"(ceiling {s.true_peak_db})")
+            print(
+                f"  {name:6s} MP3: {lufs:6.1f} LUFS (target {s.loudness_lufs}), true peak {tp:+.1f} dBTP "
+                f"(ceiling {s.true_peak_db})"
+            )
         print(f"  ours as reported by synthesize(): {info.loudness_lufs} LUFS, {info.duration:.2f} s")
 
         # --- the options, one by one ---
@@ -210,22 +255,34 @@ def main() -> None:
         ff = [tts.FFMPEG_BIN, "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
         t_ebur = timed(lambda: measure(wav_path, peak=False))
         print(f"  ffmpeg ebur128 on the 22.05 kHz WAV (measure only)      {t_ebur:6.2f} s")
-        t_loud = timed(lambda: subprocess.run(ff + ["-i", str(wav_path), "-af", "loudnorm=I=-16:TP=-1.5:LRA=11",
-                                                    "-f", "null", "-"], check=True), n=1)
+        t_loud = timed(
+            lambda: subprocess.run(
+                ff + ["-i", str(wav_path), "-af", "loudnorm=I=-16:TP=-1.5:LRA=11", "-f", "null", "-"], check=True
+            ),
+            n=1,
+        )
         print(f"  ffmpeg loudnorm single pass, no encode (192 kHz inside)  {t_loud:6.2f} s")
         pcm = array("h")
-        pcm.frombytes(wav[44:44 + 2 * 22050 * 20])
+        pcm.frombytes(wav[44 : 44 + 2 * 22050 * 20])
         with Timer() as t:
             py_lufs = bs1770_python(pcm, 22050)
         slice_s = len(pcm) / 22050
-        print(f"  pure-Python BS.1770 on {slice_s:.0f} s: {t.wall:.2f} s -> {t.wall * info.duration / slice_s:6.2f} s "
-              f"for the notice (reads {py_lufs:.1f} LUFS on the slice)")
+        print(
+            f"  pure-Python BS.1770 on {slice_s:.0f} s: {t.wall:.2f} s -> {t.wall * info.duration / slice_s:6.2f} s "
+            f"for the notice (reads {py_lufs:.1f} LUFS on the slice)"
+        )
         for q in (None, tts.LAME_QUALITY):
             extra = [] if q is None else ["-compression_level", str(q)]
-            t_enc = timed(lambda: subprocess.run(ff + ["-i", str(wav_path), "-c:a", "libmp3lame", "-b:a", s.bitrate,
-                                                       *extra, str(work / "enc.mp3")], check=True))
-            print(f"  LAME encode alone, {'default quality' if q is None else f'compression_level {q}':24s}"
-                  f"      {t_enc:6.2f} s")
+            t_enc = timed(
+                lambda extra=extra: subprocess.run(
+                    ff + ["-i", str(wav_path), "-c:a", "libmp3lame", "-b:a", s.bitrate, *extra, str(work / "enc.mp3")],
+                    check=True,
+                )
+            )
+            print(
+                f"  LAME encode alone, {'default quality' if q is None else f'compression_level {q}':24s}"
+                f"      {t_enc:6.2f} s"
+            )
 
 
 if __name__ == "__main__":

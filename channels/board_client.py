@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.markup import escape
 
+from channels.mqtt import make_client
 from loa.board_protocol import board_subscriptions, key_topic, notice_topic
 from loa.config import Config
 from loa.errors import LoaError
 from loa.signing import verify
-
-from channels.mqtt import make_client
 
 
 def area_topics(cfg: Config, area: str) -> list[str]:
@@ -37,13 +36,20 @@ def check(cfg: Config, topic: str, notice: dict, key: str | None) -> str | None:
     if topic != notice_topic(cfg.mqtt_topic_prefix, notice.get("area"), notice.get("id")):
         return "published for another topic"
     expires = notice.get("expires_at")
-    if expires and datetime.fromisoformat(expires.replace("Z", "+00:00")) <= datetime.now(timezone.utc):
+    if expires and datetime.fromisoformat(expires.replace("Z", "+00:00")) <= datetime.now(UTC):
         return "expired"
     return None
 
 
-def watch(cfg: Config, area: str, *, as_json: bool = False, console: Console | None = None,
-          stop: threading.Event | None = None, profile: str | None = None) -> None:
+def watch(
+    cfg: Config,
+    area: str,
+    *,
+    as_json: bool = False,
+    console: Console | None = None,
+    stop: threading.Event | None = None,
+    profile: str | None = None,
+) -> None:
     console = console or Console()
     stop = stop or threading.Event()
     profile = profile or cfg.boards.default_profile
@@ -66,11 +72,14 @@ def watch(cfg: Config, area: str, *, as_json: bool = False, console: Console | N
             notice_id = topic.rsplit("/", 1)[-1]
             title = shown.pop(topic, None)
             if as_json:
-                console.print_json(json.dumps({"topic": topic, "withdrawn": True, "id": notice_id, "title": title},
-                                              ensure_ascii=False))
+                console.print_json(
+                    json.dumps({"topic": topic, "withdrawn": True, "id": notice_id, "title": title}, ensure_ascii=False)
+                )
             else:  # a removal of a notice this board never showed has no title to give
-                console.print(f"[yellow]withdrawn[/] notice {escape(notice_id)}"
-                              + (f": {escape(title)}" if title else ""), highlight=False)
+                console.print(
+                    f"[yellow]withdrawn[/] notice {escape(notice_id)}" + (f": {escape(title)}" if title else ""),
+                    highlight=False,
+                )
             return
         try:
             notice = json.loads(payload)
@@ -79,12 +88,18 @@ def watch(cfg: Config, area: str, *, as_json: bool = False, console: Console | N
             return
         problem = check(cfg, topic, notice, state["key"])
         if as_json:
-            console.print_json(json.dumps({"topic": topic, "verified": problem is None, "problem": problem,
-                                           "notice": notice}, ensure_ascii=False))
+            console.print_json(
+                json.dumps(
+                    {"topic": topic, "verified": problem is None, "problem": problem, "notice": notice},
+                    ensure_ascii=False,
+                )
+            )
         elif problem:
             console.print(f"[red]rejected[/] {topic}: {problem}")
         else:
-            console.rule(f"[bold]{notice.get('priority', 'normal').upper()}[/] · {escape(str(notice.get('area_name')))}")
+            console.rule(
+                f"[bold]{notice.get('priority', 'normal').upper()}[/] · {escape(str(notice.get('area_name')))}"
+            )
             lines = (notice.get("lines") or {}).get(profile) or [notice.get("body", "")]
             console.print(f"[bold]{escape(notice['title'])}[/]", highlight=False)
             shown[topic] = str(notice["title"])

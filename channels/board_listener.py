@@ -19,26 +19,32 @@ import logging
 import queue
 import threading
 import time
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from channels.mqtt import make_client
 from loa.board_protocol import Report, ack_topic, parse_report, status_topic
 from loa.config import Config
 from loa.store import Store
 from loa.store.boards import Change, record_reports
-
-from channels.mqtt import make_client
 
 log = logging.getLogger("loa.boards")
 SESSION_EXPIRY = 24 * 3600
 
 
 class BoardListener:
-    def __init__(self, cfg: Config, store: Store, *, on_change: Callable[[Change], None] | None = None,
-                 client_id: str = "loa-board-listener", batch_size: int = 500):
+    def __init__(
+        self,
+        cfg: Config,
+        store: Store,
+        *,
+        on_change: Callable[[Change], None] | None = None,
+        client_id: str = "loa-board-listener",
+        batch_size: int = 500,
+    ):
         self.cfg, self.store, self.on_change = cfg, store, on_change
         self.batch_size = batch_size
         self.prefix = cfg.mqtt_topic_prefix
@@ -62,8 +68,11 @@ class BoardListener:
     def _on_connect(self, client, _userdata, _flags, reason_code, _props) -> None:
         if reason_code.is_failure:
             self.refused = str(reason_code)
-            log.error("board listener: the broker %s refused the monitor account: %s",
-                      self.cfg.mqtt_monitor.masked(), reason_code)
+            log.error(
+                "board listener: the broker %s refused the monitor account: %s",
+                self.cfg.mqtt_monitor.masked(),
+                reason_code,
+            )
             return
         self.refused = None
         self.connected.set()
@@ -71,7 +80,7 @@ class BoardListener:
 
     def _on_message(self, _client, _userdata, msg) -> None:
         self.received += 1
-        self.inbox.put((msg.topic, msg.payload, datetime.now(timezone.utc), msg.mid, msg.qos))
+        self.inbox.put((msg.topic, msg.payload, datetime.now(UTC), msg.mid, msg.qos))
 
     # --- store side (the writer thread) -----------------------------------------------------
 
@@ -90,8 +99,7 @@ class BoardListener:
     def _write_loop(self) -> None:
         while not (self._stop.is_set() and self.inbox.empty()):
             batch = self._take_batch()
-            reports: list[Report] = [r for r in (parse_report(self.prefix, t, p, at) for t, p, at, _, _ in batch)
-                                     if r]
+            reports: list[Report] = [r for r in (parse_report(self.prefix, t, p, at) for t, p, at, _, _ in batch) if r]
             if not reports:
                 self._done(batch)
                 continue
@@ -119,7 +127,7 @@ class BoardListener:
 
     # --- life cycle -------------------------------------------------------------------------
 
-    def start(self) -> "BoardListener":
+    def start(self) -> BoardListener:
         """Connect in the background (paho retries until the broker is up) and start the writer."""
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = SESSION_EXPIRY
@@ -129,7 +137,7 @@ class BoardListener:
         self.client.loop_start()
         return self
 
-    def wait_ready(self, timeout: float = 10.0) -> "BoardListener":
+    def wait_ready(self, timeout: float = 10.0) -> BoardListener:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not self.subscribed.is_set():
             if self.refused:

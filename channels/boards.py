@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from channels.base import failure
+from channels.mqtt import BrokerUnavailable, Publisher
 from loa.board_protocol import CONTENT_TYPE, NOTICE_SCHEMA, SCHEMA_VERSION, notice_payload
 from loa.board_protocol import key_topic as _key_topic
 from loa.board_protocol import notice_topic as _notice_topic
@@ -21,9 +23,6 @@ from loa.layout import notice_page
 from loa.model import DeliveryResult, DeliveryStatus, NoticeView
 from loa.signing import Signer
 from loa.store import Store
-
-from channels.base import failure
-from channels.mqtt import BrokerUnavailable, Publisher
 
 # one user property names the schema and its version: each property costs every subscriber a decode
 USER_PROPERTIES = {"schema": f"{NOTICE_SCHEMA}/{SCHEMA_VERSION}"}
@@ -54,20 +53,29 @@ class Boards:
         return f"{self.cfg.site_url}/{notice_page(notice.id)}"
 
     def payload(self, notice: NoticeView, area: str) -> dict:
-        return self.signer.sign(notice_payload(
-            notice, area=area, area_name=self.cfg.area_name(area), area_code=self.cfg.area_code(area),
-            url=self.url(notice),
-            profiles=self.cfg.boards.profiles))
+        return self.signer.sign(
+            notice_payload(
+                notice,
+                area=area,
+                area_name=self.cfg.area_name(area),
+                area_code=self.cfg.area_code(area),
+                url=self.url(notice),
+                profiles=self.cfg.boards.profiles,
+            )
+        )
 
     def _expiry(self, notice: NoticeView) -> int | None:
         if notice.expires_at is None:
             return None
-        return int((notice.expires_at - datetime.now(timezone.utc)).total_seconds())
+        return int((notice.expires_at - datetime.now(UTC)).total_seconds())
 
     def _stale_areas(self, notice: NoticeView) -> list[str]:
         """Areas an older version was published to that this version no longer targets: cleared on dispatch."""
-        older = {d.target for d in self.store.deliveries(notice.id, channel=self.name, kind="publish")
-                 if d.version < notice.version and d.status == DeliveryStatus.DELIVERED.value}
+        older = {
+            d.target
+            for d in self.store.deliveries(notice.id, channel=self.name, kind="publish")
+            if d.version < notice.version and d.status == DeliveryStatus.DELIVERED.value
+        }
         return sorted(older - set(notice.areas))
 
     def _send(self, notice: NoticeView, targets: list[str], withdraw: bool) -> list[DeliveryResult]:
@@ -91,8 +99,13 @@ class Boards:
                         results.append(DeliveryResult(self.name, area, True, f"{topic}: already expired, not sent"))
                     else:
                         body = json.dumps(self.payload(notice, area), ensure_ascii=False).encode("utf-8")
-                        sent.append((area, topic, pub.send(topic, body, expiry=expiry, content_type=CONTENT_TYPE,
-                                                           user=USER_PROPERTIES)))
+                        sent.append(
+                            (
+                                area,
+                                topic,
+                                pub.send(topic, body, expiry=expiry, content_type=CONTENT_TYPE, user=USER_PROPERTIES),
+                            )
+                        )
                 deadline = time.monotonic() + pub.timeout
                 for area, topic, info in sent:
                     try:
@@ -112,5 +125,9 @@ class Boards:
         return self._send(notice, targets, withdraw=True)
 
     def describe(self) -> dict:
-        return {"channel": self.name, "broker": self.cfg.mqtt.masked(), "key_id": self.signer.key_id,
-                "profiles": {p.id: f"{p.lines} × {p.width}" for p in self.cfg.boards.profiles}}
+        return {
+            "channel": self.name,
+            "broker": self.cfg.mqtt.masked(),
+            "key_id": self.signer.key_id,
+            "profiles": {p.id: f"{p.lines} × {p.width}" for p in self.cfg.boards.profiles},
+        }

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from loa.cap import build
@@ -27,8 +27,8 @@ from loa.cap.schema import problems
 from loa.config import Config
 from loa.files import locked, write_atomic
 from loa.ingest.sanitize import html_to_text
-from loa.model import DeliveryResult, DeliveryStatus, NoticeView
 from loa.layout import audio_name, notice_page
+from loa.model import DeliveryResult, DeliveryStatus, NoticeView
 from loa.signing import Signer, publish_key
 from loa.store import Store
 from loa.store.site import language_variants
@@ -70,16 +70,25 @@ class Cap:
         return self._publish(notice, targets, "Cancel", sent, self._earlier(notice, including=True))
 
     def describe(self) -> dict:
-        return {"channel": self.name, "sender": self.cfg.cap.sender, "feed": self.url(FEED),
-                "signature": "detached Ed25519 (.xml.sig), key at " + self.url("keys/notices.json")}
+        return {
+            "channel": self.name,
+            "sender": self.cfg.cap.sender,
+            "feed": self.url(FEED),
+            "signature": "detached Ed25519 (.xml.sig), key at " + self.url("keys/notices.json"),
+        }
 
     # --- building -----------------------------------------------------------------------------
 
     def _earlier(self, notice: NoticeView, including: bool = False) -> list[Reference]:
         """The alerts this one updates or cancels: every version whose CAP delivery landed."""
-        versions = sorted({d.version for d in self.store.deliveries(notice.id, channel=self.name, kind="publish")
-                           if d.status == DeliveryStatus.DELIVERED.value
-                           and (d.version < notice.version or (including and d.version == notice.version))})
+        versions = sorted(
+            {
+                d.version
+                for d in self.store.deliveries(notice.id, channel=self.name, kind="publish")
+                if d.status == DeliveryStatus.DELIVERED.value
+                and (d.version < notice.version or (including and d.version == notice.version))
+            }
+        )
         refs = []
         for v in versions:
             sent = self.store.notice(notice.id, v).approved_at
@@ -92,9 +101,17 @@ class Cap:
         texts = [CapText("vi-VN", notice.title, description or notice.title, notice.instruction)]
         for lang, body in language_variants(self.store, notice.id, notice.version).items():
             texts.append(CapText(f"{lang}-VN", notice.title, html_to_text(body) or notice.title, notice.instruction))
-        msg = message_for(notice, self.cfg.cap, msg_type=msg_type, sent=sent, web=web, texts=texts,
-                          areas=cap_areas(self.cfg, notice.areas), resources=self._audio(notice),
-                          references=references)
+        msg = message_for(
+            notice,
+            self.cfg.cap,
+            msg_type=msg_type,
+            sent=sent,
+            web=web,
+            texts=texts,
+            areas=cap_areas(self.cfg, notice.areas),
+            resources=self._audio(notice),
+            references=references,
+        )
         return to_xml(msg, self.cfg.tz)
 
     def _audio(self, notice: NoticeView) -> list[CapResource]:
@@ -103,26 +120,39 @@ class Cap:
         for path in sorted(self.cfg.layout.audio.glob(audio_name(notice.id, notice.version, "*"))):
             lang = path.stem.rsplit("-", 1)[-1]
             data = path.read_bytes()
-            out.append(CapResource(f"Bản đọc trên đài truyền thanh ({lang})", "audio/mpeg", len(data),
-                                   self.url(f"radio/audio/{path.name}"), hashlib.sha256(data).hexdigest()))
+            out.append(
+                CapResource(
+                    f"Bản đọc trên đài truyền thanh ({lang})",
+                    "audio/mpeg",
+                    len(data),
+                    self.url(f"radio/audio/{path.name}"),
+                    hashlib.sha256(data).hexdigest(),
+                )
+            )
         return out
 
     # --- writing ------------------------------------------------------------------------------
 
-    def _publish(self, notice: NoticeView, targets: list[str], msg_type: str, sent: datetime | None,
-                 references: list[Reference]) -> list[DeliveryResult]:
+    def _publish(
+        self, notice: NoticeView, targets: list[str], msg_type: str, sent: datetime | None, references: list[Reference]
+    ) -> list[DeliveryResult]:
         path = alert_path(notice.id, notice.version, cancel=msg_type == "Cancel")
         if sent is None:
             return self._fail(targets, f"notice {notice.id} v{notice.version} has no approval time; not sent", False)
         try:
             xml = self.message(notice, msg_type, sent, references)
         except (ValueError, OSError) as exc:
-            return self._fail(targets, f"CAP {msg_type} for notice {notice.id} v{notice.version}: {exc}",
-                              isinstance(exc, OSError))
+            return self._fail(
+                targets, f"CAP {msg_type} for notice {notice.id} v{notice.version}: {exc}", isinstance(exc, OSError)
+            )
         invalid = problems(xml)
         if invalid:
-            return self._fail(targets, f"CAP {msg_type} for notice {notice.id} v{notice.version} does not validate "
-                              f"against CAP 1.2 ({'; '.join(invalid)}); not published — report this as a bug", False)
+            return self._fail(
+                targets,
+                f"CAP {msg_type} for notice {notice.id} v{notice.version} does not validate "
+                f"against CAP 1.2 ({'; '.join(invalid)}); not published — report this as a bug",
+                False,
+            )
         try:
             signer = Signer.load_or_create(self.cfg.layout.signing_key)
             with locked(self.cfg.home, "cap"):
@@ -131,8 +161,9 @@ class Cap:
                 publish_key(signer, self.root)
                 self.write_feed()
         except OSError as exc:
-            return self._fail(targets, f"writing {self.root / path} failed: {exc}; check disk space and permissions",
-                              True)
+            return self._fail(
+                targets, f"writing {self.root / path} failed: {exc}; check disk space and permissions", True
+            )
         return [DeliveryResult(self.name, t, True, f"{msg_type} {self.url(path)}") for t in targets]
 
     def _fail(self, targets: list[str], detail: str, transient: bool) -> list[DeliveryResult]:
@@ -145,7 +176,7 @@ class Cap:
 
     def write_feed(self, now: datetime | None = None) -> Path:
         """cap/alerts.atom from the alerts on disk: per notice its newest message (a Cancel wins)."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         entries = []
         for folder in (self.root / "cap").glob("*/"):
             files = sorted(folder.glob("v*.xml"), key=_order)
@@ -156,13 +187,21 @@ class Cap:
             except CapError:
                 continue  # not ours or damaged: it never reaches the feed
             info = alert.info
-            entries.append(FeedEntry(
-                url=self.url(files[-1].relative_to(self.root).as_posix()), identifier=alert.identifier,
-                msg_type=alert.msg_type, sent=alert.sent, expires=alert.expires, headline=info.headline,
-                summary=f"{info.event} · {info.severity} · {'; '.join(d for d, _ in info.areas)}",
-                sender_name=info.sender_name))
-        data = atom(current(entries, now), feed_url=self.url(FEED), title=f"Cảnh báo hiện hành — {self.cfg.site_title}",
-                    now=now)
+            entries.append(
+                FeedEntry(
+                    url=self.url(files[-1].relative_to(self.root).as_posix()),
+                    identifier=alert.identifier,
+                    msg_type=alert.msg_type,
+                    sent=alert.sent,
+                    expires=alert.expires,
+                    headline=info.headline,
+                    summary=f"{info.event} · {info.severity} · {'; '.join(d for d, _ in info.areas)}",
+                    sender_name=info.sender_name,
+                )
+            )
+        data = atom(
+            current(entries, now), feed_url=self.url(FEED), title=f"Cảnh báo hiện hành — {self.cfg.site_title}", now=now
+        )
         return write_atomic(self.root / FEED, data)
 
 

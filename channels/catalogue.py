@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from loa.config import Config
-from loa.store import Store
-
 from channels.base import Channel
 from channels.boards import Boards
 from channels.cap import Cap
@@ -13,6 +10,8 @@ from channels.printed import Printed
 from channels.radio import Radio
 from channels.webhook import Webhook
 from channels.website import Website
+from loa.config import Config
+from loa.store import Store
 
 CHANNEL_CLASSES: tuple[type, ...] = (Website, Boards, Radio, Printed, Webhook, Cap, Messaging)
 NAMES = tuple(cls.name for cls in CHANNEL_CLASSES)

@@ -31,8 +31,17 @@ _PERMANENT = {400, 401, 403, 404, 405, 410, 413, 422}
 def message_for(dest: MessagingDestination, notice: NoticeView, url: str, withdrawn: bool = False) -> Message:
     """What this destination receives for the notice (an SMS's title is empty: it is all body)."""
     if dest.kind == "sms":
-        return Message("", sms(notice.title, url, priority=notice.priority, segments=dest.segments,
-                               unaccented=dest.unaccented, withdrawn=withdrawn))
+        return Message(
+            "",
+            sms(
+                notice.title,
+                url,
+                priority=notice.priority,
+                segments=dest.segments,
+                unaccented=dest.unaccented,
+                withdrawn=withdrawn,
+            ),
+        )
     lead = excerpt(notice.variants.get("website") or notice.summary_html, 1000)
     return chat(notice.title, lead, url, priority=notice.priority, withdrawn=withdrawn)
 
@@ -50,9 +59,12 @@ class Messaging:
         self.destinations = {d.name: d for d in cfg.messaging}
 
     def targets(self, notice: NoticeView) -> list[str]:
-        return [d.name for d in self.destinations.values()
-                if notice.priority.value in d.priorities
-                and (not d.areas or any(within(a, da) or within(da, a) for a in notice.areas for da in d.areas))]
+        return [
+            d.name
+            for d in self.destinations.values()
+            if notice.priority.value in d.priorities
+            and (not d.areas or any(within(a, da) or within(da, a) for a in notice.areas for da in d.areas))
+        ]
 
     def dispatch(self, notice: NoticeView, targets: list[str]) -> list[DeliveryResult]:
         return [self._send(notice, name, withdrawn=False) for name in targets]
@@ -68,8 +80,9 @@ class Messaging:
 
         dest = self.destinations.get(name)
         if dest is None:
-            return DeliveryResult(self.name, name, False, f"destination {name!r} is no longer in loa.yaml messaging",
-                                  transient=False)
+            return DeliveryResult(
+                self.name, name, False, f"destination {name!r} is no longer in loa.yaml messaging", transient=False
+            )
         msg = message_for(dest, notice, f"{self.cfg.site_url}/{notice_page(notice.id)}", withdrawn)
         where = dest.masked()["url"]
         problem = ""
@@ -80,14 +93,26 @@ class Messaging:
                 ok = sender.notify(body=msg.body, title=msg.title, body_format=apprise.NotifyFormat.TEXT)
                 said = " ".join(logs.getvalue().split())
             if ok:
-                return DeliveryResult(self.name, name, True, f"{dest.kind} to {where} (attempt {attempt}, "
-                                      f"{len(msg.body)} characters)")
+                return DeliveryResult(
+                    self.name, name, True, f"{dest.kind} to {where} (attempt {attempt}, {len(msg.body)} characters)"
+                )
             problem = said[-300:] or "apprise reported a failure without a reason"
             status = next((int(s) for s in _HTTP_STATUS.findall(said) if int(s) >= 400), None)
             if status in _PERMANENT:
-                return DeliveryResult(self.name, name, False, f"{dest.kind} to {where} refused (HTTP {status}): "
-                                      f"{problem}; check the destination's URL and credentials", transient=False)
+                return DeliveryResult(
+                    self.name,
+                    name,
+                    False,
+                    f"{dest.kind} to {where} refused (HTTP {status}): "
+                    f"{problem}; check the destination's URL and credentials",
+                    transient=False,
+                )
             if attempt < dest.attempts:
                 self.sleep(min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))
-        return DeliveryResult(self.name, name, False, f"{dest.kind} to {where}: {problem} after {dest.attempts} "
-                              "attempt(s); the delivery stays pending and is retried")
+        return DeliveryResult(
+            self.name,
+            name,
+            False,
+            f"{dest.kind} to {where}: {problem} after {dest.attempts} "
+            "attempt(s); the delivery stays pending and is retried",
+        )

@@ -41,8 +41,9 @@ def private_client_id(url: MqttURL, client_id: str) -> str:
 def make_client(url: MqttURL, client_id: str = "", manual_ack: bool = False) -> mqtt.Client:
     """A paho MQTT v5 client with the account from `url` (not yet connected)."""
     client_id = private_client_id(url, client_id)
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5,
-                         manual_ack=manual_ack)
+    client = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=manual_ack
+    )
     if url.username:
         client.username_pw_set(url.username, url.password)
     return client
@@ -80,7 +81,7 @@ class Publisher:
             self._reason = str(reason_code)
         self._connected.set()
 
-    def __enter__(self) -> "Publisher":
+    def __enter__(self) -> Publisher:
         try:
             self.client.connect(self.url.host, self.url.port, keepalive=30)
         except OSError as exc:
@@ -114,8 +115,16 @@ class Publisher:
             self.client.message_callback_remove(topic)
         return seen[0] if seen else None
 
-    def send(self, topic: str, payload: bytes, *, retain: bool = True, expiry: int | None = None,
-             content_type: str | None = "application/json", user: dict[str, str] | None = None):
+    def send(
+        self,
+        topic: str,
+        payload: bytes,
+        *,
+        retain: bool = True,
+        expiry: int | None = None,
+        content_type: str | None = "application/json",
+        user: dict[str, str] | None = None,
+    ):
         """Queue a QoS-1 publish without waiting: several can be in flight; `confirm` each one."""
         props = Properties(PacketTypes.PUBLISH)
         if expiry is not None:
@@ -135,8 +144,9 @@ class Publisher:
         except (RuntimeError, ValueError) as exc:
             raise BrokerUnavailable(f"publishing {topic} to {self.url.masked()} failed: {exc}") from exc
         if not info.is_published():
-            raise BrokerUnavailable(f"the broker {self.url.masked()} did not acknowledge {topic} "
-                                    f"within {self.timeout:.0f} s")
+            raise BrokerUnavailable(
+                f"the broker {self.url.masked()} did not acknowledge {topic} within {self.timeout:.0f} s"
+            )
 
     def publish(self, topic: str, payload: bytes, **options) -> None:
         """Publish with QoS 1 and wait for the broker's PUBACK; raise BrokerUnavailable otherwise."""

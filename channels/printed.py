@@ -11,9 +11,9 @@ paper copies must come down. Bulletins are made for each commune in use (areas.y
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from loa.config import Config
 from loa.files import write_atomic
@@ -48,8 +48,7 @@ class Printed:
     broker = False
     at_approval = False
 
-    def __init__(self, cfg: Config, store: Store,
-                 pages: Callable[[list[str], datetime], object] | None = None):
+    def __init__(self, cfg: Config, store: Store, pages: Callable[[list[str], datetime], object] | None = None):
         """`pages` re-renders the web pages of areas whose bulletins were remade (they link the PDFs):
         the website's, wired by channels/catalogue.py; a channel never builds another itself."""
         self.cfg, self.store, self.pages = cfg, store, pages
@@ -73,22 +72,29 @@ class Printed:
         return self._remake(notice, targets, withdrawn=True)
 
     def describe(self) -> dict:
-        return {"channel": self.name, "root": str(self.folder), "bulletin_areas": len(self.tree.leaves()),
-                "weekly": f"ISO weekday {self.cfg.print.weekday} at {self.cfg.print.time} {self.cfg.timezone}",
-                "font_size_pt": self.cfg.print.font_size_pt}
+        return {
+            "channel": self.name,
+            "root": str(self.folder),
+            "bulletin_areas": len(self.tree.leaves()),
+            "weekly": f"ISO weekday {self.cfg.print.weekday} at {self.cfg.print.time} {self.cfg.timezone}",
+            "font_size_pt": self.cfg.print.font_size_pt,
+        }
 
     def _remake(self, notice: NoticeView, targets: list[str], withdrawn: bool) -> list[DeliveryResult]:
         """Remake the current edition of each target area; say which weekly editions carried a withdrawn notice."""
         results = []
-        for area, res in self.current_editions(targets, datetime.now(timezone.utc)).items():
+        for area, res in self.current_editions(targets, datetime.now(UTC)).items():
             if not isinstance(res, PrintResult):
                 results.append(DeliveryResult(self.name, area, False, f"bulletin for {area}: {res}"))
                 continue
             detail = f"{res.path}: {res.notices} notice(s), {res.pages} page(s)"
             if withdrawn:
                 printed = self.editions_with(area, notice.id)
-                detail += (f"; printed editions that carried it: {', '.join(printed)} — take those copies down"
-                           if printed else "; no weekly edition carried it")
+                detail += (
+                    f"; printed editions that carried it: {', '.join(printed)} — take those copies down"
+                    if printed
+                    else "; no weekly edition carried it"
+                )
             results.append(DeliveryResult(self.name, area, True, detail))
         return results
 
@@ -124,17 +130,29 @@ class Printed:
         pdf, pages = render_pdf(html, base_url=str(self.folder))
         path = self.folder / bulletin.edition_href(area, period.key).removeprefix("print/")
         write_atomic(path, pdf)
-        write_atomic(path.with_suffix(".json"), json.dumps({
-            "area": area, "area_name": self.tree.name(area), "period": period.key, "label": period.label,
-            "made_at": now.isoformat(timespec="seconds"), "pages": pages,
-            "notices": [{"id": e.id, "version": e.version, "title": e.title} for e in chosen]},
-            ensure_ascii=False, indent=1))
+        write_atomic(
+            path.with_suffix(".json"),
+            json.dumps(
+                {
+                    "area": area,
+                    "area_name": self.tree.name(area),
+                    "period": period.key,
+                    "label": period.label,
+                    "made_at": now.isoformat(timespec="seconds"),
+                    "pages": pages,
+                    "notices": [{"id": e.id, "version": e.version, "title": e.title} for e in chosen],
+                },
+                ensure_ascii=False,
+                indent=1,
+            ),
+        )
         return PrintResult(area, period.key, str(path), len(chosen), pages)
 
-    def make_weekly(self, period: Period, areas: list[str] | None = None, now: datetime | None = None,
-                    skip_empty: bool = True) -> list[PrintResult | str]:
+    def make_weekly(
+        self, period: Period, areas: list[str] | None = None, now: datetime | None = None, skip_empty: bool = True
+    ) -> list[PrintResult | str]:
         """The weekly edition for each bulletin area; an area with no notice that week gets none (reported)."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         live = self.live_items(now)
         out: list[PrintResult | str] = []
         for area in areas or self.tree.leaves():
@@ -163,4 +181,3 @@ def render_pdf(html: str, base_url: str) -> tuple[bytes, int]:
         raise PdfError(f"WeasyPrint cannot load Pango ({exc}); install pango1.0-tools (make run does)") from exc
     document = weasyprint.HTML(string=html, base_url=base_url).render()
     return document.write_pdf(), len(document.pages)
-

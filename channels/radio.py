@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from channels.base import failure
+from channels.mqtt import BrokerUnavailable, Publisher
 from loa.config import Config
 from loa.model import DeliveryResult, DeliveryStatus, NoticeView, Priority
 from loa.radio import command
 from loa.radio.audio import BROKEN
-from loa.radio.build import BuildReport, Builder, in_area
+from loa.radio.build import Builder, BuildReport, in_area
 from loa.speech.tts import AudioError
 from loa.store import Store
-
-from channels.base import failure
-from channels.mqtt import BrokerUnavailable, Publisher
 
 
 class Radio:
@@ -52,19 +51,32 @@ class Radio:
 
     def dispatch(self, notice: NoticeView, targets: list[str]) -> list[DeliveryResult]:
         known = [t for t in targets if t in self.stations]
-        gone = failure(self.name, [t for t in targets if t not in self.stations],
-                       "station no longer in stations.yaml; nothing to deliver", transient=False)
-        now = datetime.now(timezone.utc)
+        gone = failure(
+            self.name,
+            [t for t in targets if t not in self.stations],
+            "station no longer in stations.yaml; nothing to deliver",
+            transient=False,
+        )
+        now = datetime.now(UTC)
         languages = tuple(dict.fromkeys(lang for s in self.cfg.stations for lang in s.languages))
         website = replace(self.cfg.radio.defaults, languages=languages)
         try:
             made = self.builder.maker.tracks([(website, notice)] + [(self.stations[t], notice) for t in known])
         except (AudioError, OSError) as exc:
-            return gone + failure(self.name, known, f"audio for notice {notice.id} v{notice.version}: {exc}",
-                                  transient=isinstance(exc, OSError) and not isinstance(exc, AudioError))
-        broken = {sid: "; ".join(f"{lang}: {why}" for lang, why in made[(sid, notice.id, notice.version)][1].items()
-                                 if why.startswith(BROKEN))
-                  for sid in [website.id, *known]}
+            return gone + failure(
+                self.name,
+                known,
+                f"audio for notice {notice.id} v{notice.version}: {exc}",
+                transient=isinstance(exc, OSError) and not isinstance(exc, AudioError),
+            )
+        broken = {
+            sid: "; ".join(
+                f"{lang}: {why}"
+                for lang, why in made[(sid, notice.id, notice.version)][1].items()
+                if why.startswith(BROKEN)
+            )
+            for sid in [website.id, *known]
+        }
         # a station fails on its own languages only: a damaged Tày recording does not stop Vietnamese elsewhere
         gone += [DeliveryResult(self.name, t, False, broken[t], transient=False) for t in known if broken[t]]
         known = [t for t in known if not broken[t]]
@@ -83,14 +95,20 @@ class Radio:
 
     def withdraw(self, notice: NoticeView, targets: list[str]) -> list[DeliveryResult]:
         known = [t for t in targets if t in self.stations]
-        results = {t: DeliveryResult(self.name, t, True, f"notice {notice.id} removed (station no longer configured)")
-                   for t in targets if t not in self.stations}
-        now = datetime.now(timezone.utc)
+        results = {
+            t: DeliveryResult(self.name, t, True, f"notice {notice.id} removed (station no longer configured)")
+            for t in targets
+            if t not in self.stations
+        }
+        now = datetime.now(UTC)
         try:
             self.builder.future(known, now)
         except (AudioError, OSError, ValueError) as exc:
-            return [results.get(t) or DeliveryResult(self.name, t, False, f"playlists for station {t}: {exc}",
-                                                     isinstance(exc, OSError)) for t in targets]
+            return [
+                results.get(t)
+                or DeliveryResult(self.name, t, False, f"playlists for station {t}: {exc}", isinstance(exc, OSError))
+                for t in targets
+            ]
         for t in known:
             results[t] = DeliveryResult(self.name, t, True, f"notice {notice.id} removed from every future playlist")
         if notice.priority == Priority.EMERGENCY and known:
@@ -98,8 +116,12 @@ class Radio:
         return [results[t] for t in targets]
 
     def describe(self) -> dict:
-        return {"channel": self.name, "stations": sorted(self.stations), "root": str(self.cfg.layout.radio),
-                "command_topic": command.play_topic(self.cfg.mqtt_topic_prefix, "<station>")}
+        return {
+            "channel": self.name,
+            "stations": sorted(self.stations),
+            "root": str(self.cfg.layout.radio),
+            "command_topic": command.play_topic(self.cfg.mqtt_topic_prefix, "<station>"),
+        }
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -107,8 +129,11 @@ class Radio:
         """Stations an older version was delivered to that this version no longer targets."""
         if notice.version == 1:
             return []
-        older = {d.target for d in self.store.deliveries(notice.id, channel=self.name, kind="publish")
-                 if d.version < notice.version and d.status == DeliveryStatus.DELIVERED.value}
+        older = {
+            d.target
+            for d in self.store.deliveries(notice.id, channel=self.name, kind="publish")
+            if d.version < notice.version and d.status == DeliveryStatus.DELIVERED.value
+        }
         return sorted(t for t in older - set(self.targets(notice)) - set(targets) if t in self.stations)
 
     def _detail(self, station: str, notice: NoticeView, reports: list[BuildReport], made: dict) -> str:
@@ -125,8 +150,9 @@ class Radio:
         gaps = f"; not in {', '.join(missing)}: no human recording yet" if missing else ""
         return f"{where}: {plays}{gaps}"
 
-    def _command(self, notice: NoticeView, stations: list[str], made: dict, now: datetime,
-                 results: dict[str, DeliveryResult]) -> dict[str, DeliveryResult]:
+    def _command(
+        self, notice: NoticeView, stations: list[str], made: dict, now: datetime, results: dict[str, DeliveryResult]
+    ) -> dict[str, DeliveryResult]:
         out = {}
         try:
             with Publisher(self.cfg.mqtt, client_id=f"loa-radio-{notice.id}-{notice.version}") as pub:
@@ -135,18 +161,32 @@ class Radio:
                     if not tracks:
                         continue  # nothing it can play: its playlist report says why
                     topic = command.play_topic(self.cfg.mqtt_topic_prefix, sid)
-                    payload = self.signer.sign(command.play_payload(
-                        site_url=self.cfg.site_url, station=sid, notice=notice, tracks=tracks,
-                        radio_root=self.cfg.layout.radio, now=now))
-                    pub.publish(topic, json.dumps(payload, ensure_ascii=False).encode("utf-8"), retain=False,
-                                expiry=command.ttl(notice, now),
-                                user={"schema": f"{command.PLAY_SCHEMA}/{command.SCHEMA_VERSION}"})
-                    out[sid] = DeliveryResult(self.name, sid, True, f"{results[sid].detail}; emergency command on {topic}")
+                    payload = self.signer.sign(
+                        command.play_payload(
+                            site_url=self.cfg.site_url,
+                            station=sid,
+                            notice=notice,
+                            tracks=tracks,
+                            radio_root=self.cfg.layout.radio,
+                            now=now,
+                        )
+                    )
+                    pub.publish(
+                        topic,
+                        json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+                        retain=False,
+                        expiry=command.ttl(notice, now),
+                        user={"schema": f"{command.PLAY_SCHEMA}/{command.SCHEMA_VERSION}"},
+                    )
+                    out[sid] = DeliveryResult(
+                        self.name, sid, True, f"{results[sid].detail}; emergency command on {topic}"
+                    )
         except BrokerUnavailable as exc:
             for sid in stations:
                 if sid not in out:
-                    out[sid] = DeliveryResult(self.name, sid, False, f"emergency playlist built, command not sent: {exc}",
-                                              transient=True)
+                    out[sid] = DeliveryResult(
+                        self.name, sid, False, f"emergency playlist built, command not sent: {exc}", transient=True
+                    )
         return out
 
     def _stop(self, notice: NoticeView, stations: list[str], now: datetime) -> dict[str, DeliveryResult]:
@@ -156,11 +196,19 @@ class Radio:
                 for sid in stations:
                     topic = command.stop_topic(self.cfg.mqtt_topic_prefix, sid)
                     payload = self.signer.sign(command.stop_payload(station=sid, notice=notice, now=now))
-                    pub.publish(topic, json.dumps(payload, ensure_ascii=False).encode("utf-8"), retain=False,
-                                expiry=command.COMMAND_TTL_SECONDS,
-                                user={"schema": f"{command.STOP_SCHEMA}/{command.SCHEMA_VERSION}"})
-                    out[sid] = DeliveryResult(self.name, sid, True,
-                                              f"notice {notice.id} removed from every future playlist; stop sent on {topic}")
+                    pub.publish(
+                        topic,
+                        json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+                        retain=False,
+                        expiry=command.COMMAND_TTL_SECONDS,
+                        user={"schema": f"{command.STOP_SCHEMA}/{command.SCHEMA_VERSION}"},
+                    )
+                    out[sid] = DeliveryResult(
+                        self.name,
+                        sid,
+                        True,
+                        f"notice {notice.id} removed from every future playlist; stop sent on {topic}",
+                    )
         except BrokerUnavailable as exc:
             for sid in stations:
                 if sid not in out:

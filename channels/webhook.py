@@ -49,20 +49,30 @@ class Webhook:
         self.hooks = {t.name: t for t in cfg.webhooks}
 
     def targets(self, notice: NoticeView) -> list[str]:
-        return [t.name for t in self.hooks.values()
-                if not t.areas or any(within(a, ta) or within(ta, a) for a in notice.areas for ta in t.areas)]
+        return [
+            t.name
+            for t in self.hooks.values()
+            if not t.areas or any(within(a, ta) or within(ta, a) for a in notice.areas for ta in t.areas)
+        ]
 
     def payload(self, notice: NoticeView, event: str) -> dict:
         meta = {k: v for k, v in vars(notice.meta).items() if v}
         return {
-            "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "event": event,
+            "schema": SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "event": event,
             "notice": {
-                "id": notice.id, "version": notice.version, "state": notice.state.value,
-                "priority": notice.priority.value, "title": notice.title,
+                "id": notice.id,
+                "version": notice.version,
+                "state": notice.state.value,
+                "priority": notice.priority.value,
+                "title": notice.title,
                 "url": f"{self.cfg.site_url}/notices/{notice.id}.html",
-                "areas": [{"path": a, "code": self.cfg.area_code(a), "name": self.cfg.area_name(a)}
-                          for a in notice.areas],
-                "document": meta, "summary": excerpt(notice.variants.get("website") or notice.summary_html),
+                "areas": [
+                    {"path": a, "code": self.cfg.area_code(a), "name": self.cfg.area_name(a)} for a in notice.areas
+                ],
+                "document": meta,
+                "summary": excerpt(notice.variants.get("website") or notice.summary_html),
                 "body_html": sanitize_html(notice.variants.get("website") or notice.summary_html),
                 "source_url": safe_url(notice.source_url),
                 "approved_at": notice.approved_at.isoformat() if notice.approved_at else None,
@@ -87,21 +97,30 @@ class Webhook:
             for name in targets:
                 hook = self.hooks.get(name)
                 if hook is None:
-                    results.append(DeliveryResult(self.name, name, False, f"webhook {name!r} is no longer in loa.yaml",
-                                                  transient=False))
+                    results.append(
+                        DeliveryResult(
+                            self.name, name, False, f"webhook {name!r} is no longer in loa.yaml", transient=False
+                        )
+                    )
                     continue
                 delivery = f"{notice.id}-v{notice.version}-{event}-{name}"
                 results.append(self._post(session, hook, body, event, delivery))
         return results
 
-    def _post(self, session: requests.Session, hook: WebhookTarget, body: bytes, event: str,
-              delivery: str) -> DeliveryResult:
+    def _post(
+        self, session: requests.Session, hook: WebhookTarget, body: bytes, event: str, delivery: str
+    ) -> DeliveryResult:
         problem = ""
         for attempt in range(1, hook.attempts + 1):
             stamp = str(int(time.time()))
-            headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Loa-Webhook/1",
-                       "X-Loa-Event": event, "X-Loa-Delivery": delivery, "X-Loa-Timestamp": stamp,
-                       "X-Loa-Signature": signature(hook.secret, stamp, body)}
+            headers = {
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": "Loa-Webhook/1",
+                "X-Loa-Event": event,
+                "X-Loa-Delivery": delivery,
+                "X-Loa-Timestamp": stamp,
+                "X-Loa-Signature": signature(hook.secret, stamp, body),
+            }
             wait = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
             try:
                 resp = session.post(hook.url, data=body, headers=headers, timeout=hook.timeout, allow_redirects=False)
@@ -109,20 +128,28 @@ class Webhook:
                 problem = f"{type(exc).__name__}: {exc}"
             else:
                 if 200 <= resp.status_code < 300:
-                    return DeliveryResult(self.name, hook.name, True,
-                                          f"POST {hook.url} → {resp.status_code} (attempt {attempt})")
+                    return DeliveryResult(
+                        self.name, hook.name, True, f"POST {hook.url} → {resp.status_code} (attempt {attempt})"
+                    )
                 problem = f"HTTP {resp.status_code} {resp.reason}: {resp.text[:200]}".strip()
                 if resp.status_code not in RETRY_STATUSES:
-                    hint = (f"redirected to {resp.headers.get('Location')}; put the final URL in loa.yaml"
-                            if 300 <= resp.status_code < 400 else "the portal refused the notice")
-                    return DeliveryResult(self.name, hook.name, False, f"POST {hook.url}: {problem}; {hint}",
-                                          transient=False)
+                    hint = (
+                        f"redirected to {resp.headers.get('Location')}; put the final URL in loa.yaml"
+                        if 300 <= resp.status_code < 400
+                        else "the portal refused the notice"
+                    )
+                    return DeliveryResult(
+                        self.name, hook.name, False, f"POST {hook.url}: {problem}; {hint}", transient=False
+                    )
                 wait = max(wait, min(BACKOFF_CAP, _retry_after(resp.headers.get("Retry-After"))))
             if attempt < hook.attempts:
                 self.sleep(wait)
-        return DeliveryResult(self.name, hook.name, False,
-                              f"POST {hook.url}: {problem} after {hook.attempts} attempt(s); the delivery stays pending "
-                              f"and is retried")
+        return DeliveryResult(
+            self.name,
+            hook.name,
+            False,
+            f"POST {hook.url}: {problem} after {hook.attempts} attempt(s); the delivery stays pending and is retried",
+        )
 
 
 def _retry_after(value: str | None) -> float:

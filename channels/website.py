@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from loa.config import Config
 from loa.errors import NotFound
@@ -29,14 +29,15 @@ from loa.publishing import machine
 from loa.publishing.machine import PUBLIC_STATES
 from loa.signing import Signer, publish_key
 from loa.site import qr
-from loa.site.bulletin import editions_on_disk
 from loa.site.build import Catalogue, Plan, SiteBuilder, Touch, WriteReport, areas_key, qr_path, write_files
+from loa.site.bulletin import editions_on_disk
 from loa.site.context import entry_from_view
 from loa.site.indexes import LISTING_PATH
 from loa.site.memory import SiteMemory
-from loa.site.model import Audio, AreaTree, Entry, LanguageText, NoticePage, SiteInfo, micros
+from loa.site.model import AreaTree, Audio, Entry, LanguageText, NoticePage, SiteInfo, micros
 from loa.store import Store
 from loa.store.site import all_language_variants, language_variants
+
 
 @dataclass
 class PublicNotice:
@@ -93,21 +94,21 @@ class Website:
 
     def publish(self, notice_id: int, now: datetime | None = None) -> WriteReport:
         """Rewrite what one notice touches: its pages, the home page, its areas' pages and feeds, the indexes."""
-        return self._update(now or datetime.now(timezone.utc), [notice_id])
+        return self._update(now or datetime.now(UTC), [notice_id])
 
     def rebuild(self, now: datetime | None = None) -> WriteReport:
         """Rebuild the whole site from the store (`loa site rebuild`): after a template or config change."""
         with self._lock():
-            return self._rebuild(now or datetime.now(timezone.utc))
+            return self._rebuild(now or datetime.now(UTC))
 
     def refresh_areas(self, areas: list[str], now: datetime | None = None) -> WriteReport:
         """Re-render these areas' pages (their bulletin PDFs changed); everything else is left as it is."""
-        return self._update(now or datetime.now(timezone.utc), [], areas)
+        return self._update(now or datetime.now(UTC), [], areas)
 
     def refresh(self, now: datetime | None = None) -> WriteReport:
         """Bring the site up to `now` (the `site-refresh` deployment): notices that expired since they were
         written leave the current lists and are marked on their pages. Writes nothing when none did."""
-        return self._update(now or datetime.now(timezone.utc), [])
+        return self._update(now or datetime.now(UTC), [])
 
     def _update(self, now: datetime, ids: list[int], areas: list[str] = ()) -> WriteReport:
         """Republish these notices, and any whose status changed since it was written, and re-render `areas`."""
@@ -130,8 +131,14 @@ class Website:
                 if not changed and not areas:
                     return WriteReport()
                 cat = memory.catalogue(self.tree, self.site.tz, now, changed)
-                plan = self.builder.plan(cat, pages, now=now, touch=touch, editions=self._editions(),
-                                         have_qr={i for i in changed if self._qr_current(i)})
+                plan = self.builder.plan(
+                    cat,
+                    pages,
+                    now=now,
+                    touch=touch,
+                    editions=self._editions(),
+                    have_qr={i for i in changed if self._qr_current(i)},
+                )
                 report = self._write(cat, plan, memory)
                 report.republished = list(changed.values())
                 return report
@@ -202,7 +209,9 @@ class Website:
         older = [v for v in approved if v.state == NoticeState.SUPERSEDED and v.version < current.version]
         withdrawn_at = None
         if current.state == NoticeState.WITHDRAWN:
-            acts = [a for a in self.store.actions(current.id) if a.action == "withdraw" and a.version == current.version]
+            acts = [
+                a for a in self.store.actions(current.id) if a.action == "withdraw" and a.version == current.version
+            ]
             withdrawn_at = acts[-1].at if acts else None
         return PublicNotice(current, older, withdrawn_at)
 
@@ -225,23 +234,40 @@ class Website:
     def _pages(self, public: PublicNotice, first_published_at: datetime | None) -> tuple[Entry, list[NoticePage]]:
         cur = public.current
         versions = tuple(sorted(v.version for v in public.older))
-        firsts = [v.approved_at for v in public.older if v.approved_at] + ([first_published_at] if first_published_at else [])
-        entry = entry_from_view(cur, first_published_at=min(firsts) if firsts else None,
-                                withdrawn_at=public.withdrawn_at, versions=versions, audio=self._audio(cur, "vi"))
+        firsts = [v.approved_at for v in public.older if v.approved_at] + (
+            [first_published_at] if first_published_at else []
+        )
+        entry = entry_from_view(
+            cur,
+            first_published_at=min(firsts) if firsts else None,
+            withdrawn_at=public.withdrawn_at,
+            versions=versions,
+            audio=self._audio(cur, "vi"),
+        )
         pages = [self._page(cur, entry, None)]
         for old in public.older:
-            old_entry = entry_from_view(old, first_published_at=entry.first_published_at, versions=versions,
-                                        audio=self._audio(old, "vi")).superseded()
+            old_entry = entry_from_view(
+                old, first_published_at=entry.first_published_at, versions=versions, audio=self._audio(old, "vi")
+            ).superseded()
             pages.append(self._page(old, old_entry, cur.version))
         return entry, pages
 
     def _page(self, view: NoticeView, entry: Entry, current_version: int | None) -> NoticePage:
         audio = tuple(Audio(lang, url) for lang in ["vi", *self.languages] if (url := self._audio(view, lang)))
-        found = (self._texts.get((view.id, view.version), {}) if self._texts is not None
-                 else language_variants(self.store, view.id, view.version))
+        found = (
+            self._texts.get((view.id, view.version), {})
+            if self._texts is not None
+            else language_variants(self.store, view.id, view.version)
+        )
         texts = tuple(LanguageText(lang, body) for lang, body in found.items())
-        return NoticePage(entry, view.variants.get("website") or view.summary_html, audio, texts, current_version,
-                          self._acks(view) if current_version is None else None)
+        return NoticePage(
+            entry,
+            view.variants.get("website") or view.summary_html,
+            audio,
+            texts,
+            current_version,
+            self._acks(view) if current_version is None else None,
+        )
 
     def _audio(self, view: NoticeView, language: str) -> str | None:
         path = self.cfg.layout.audio_file(view, language)

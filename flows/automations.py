@@ -55,57 +55,89 @@ def definitions(cfg: Config, block_id=None) -> list[AutomationCore]:
     polls = max(2, math.floor(ops.feed_failing_hours * 60 / cfg.ingest_interval_minutes))
 
     def automation(name: str, description: str, trigger: EventTrigger, subject: str, body: list[str]):
-        action = (SendNotification(block_document_id=block_id, subject=subject, body=_body(body))
-                  if block_id else DoNothing())
-        return AutomationCore(name=name, description=description, enabled=True, tags=[TAG], trigger=trigger,
-                              actions=[action])
+        action = (
+            SendNotification(block_document_id=block_id, subject=subject, body=_body(body)) if block_id else DoNothing()
+        )
+        return AutomationCore(
+            name=name, description=description, enabled=True, tags=[TAG], trigger=trigger, actions=[action]
+        )
 
     return [
         automation(
             "loa: dispatch failed after retries",
             "A dispatch or withdraw flow run, or one of its per-channel deliver tasks, ended Failed or Crashed "
             "(Prefect's retries for transient failures are spent). See the run's artifact for each target.",
-            EventTrigger(expect=FLOW_FAILED, posture=Posture.Reactive, threshold=1,
-                         match={"prefect.resource.id": ["prefect.flow-run.*", "prefect.task-run.*"]},
-                         match_related={"prefect.resource.role": "flow",
-                                        "prefect.resource.name": ["dispatch", "withdraw"]}),
+            EventTrigger(
+                expect=FLOW_FAILED,
+                posture=Posture.Reactive,
+                threshold=1,
+                match={"prefect.resource.id": ["prefect.flow-run.*", "prefect.task-run.*"]},
+                match_related={"prefect.resource.role": "flow", "prefect.resource.name": ["dispatch", "withdraw"]},
+            ),
             "Loa: gửi thông báo thất bại",
-            ["Một lượt gửi thông báo (dispatch/withdraw) thất bại sau khi đã thử lại.",
-             "Lượt chạy: {{ event.resource.get('prefect.resource.name', '') }}",
-             "Trạng thái: {{ event.resource.get('prefect.state-name', '') }} — "
-             "{{ event.resource.get('prefect.state-message', '') }}"]),
+            [
+                "Một lượt gửi thông báo (dispatch/withdraw) thất bại sau khi đã thử lại.",
+                "Lượt chạy: {{ event.resource.get('prefect.resource.name', '') }}",
+                "Trạng thái: {{ event.resource.get('prefect.state-name', '') }} — "
+                "{{ event.resource.get('prefect.state-message', '') }}",
+            ],
+        ),
         automation(
             "loa: feed failing",
             f"A feed failed {polls} polls (every {cfg.ingest_interval_minutes} min) within "
             f"{ops.feed_failing_hours * 1.1:g} h: it has been failing for about {ops.feed_failing_hours:g} h.",
-            EventTrigger(expect={events.FEED_FAILED}, match={"prefect.resource.id": "loa.feed.*"},
-                         for_each={"prefect.resource.id"}, posture=Posture.Reactive, threshold=polls,
-                         within=timedelta(hours=ops.feed_failing_hours * 1.1)),
+            EventTrigger(
+                expect={events.FEED_FAILED},
+                match={"prefect.resource.id": "loa.feed.*"},
+                for_each={"prefect.resource.id"},
+                posture=Posture.Reactive,
+                threshold=polls,
+                within=timedelta(hours=ops.feed_failing_hours * 1.1),
+            ),
             "Loa: nguồn tin lỗi kéo dài",
-            [f"Nguồn tin lỗi liên tục khoảng {ops.feed_failing_hours:g} giờ:",
-             "{{ event.resource.get('prefect.resource.name', '') }} ({{ event.resource.id }})",
-             "Lỗi gần nhất: {{ event.payload.get('reason', '') }} — {{ event.payload.get('error', '') }}"]),
+            [
+                f"Nguồn tin lỗi liên tục khoảng {ops.feed_failing_hours:g} giờ:",
+                "{{ event.resource.get('prefect.resource.name', '') }} ({{ event.resource.id }})",
+                "Lỗi gần nhất: {{ event.payload.get('reason', '') }} — {{ event.payload.get('error', '') }}",
+            ],
+        ),
         automation(
             "loa: board offline",
             f"A digital notice board went offline and has not come back within {ops.board_offline_minutes:g} min.",
-            EventTrigger(after={events.BOARD_OFFLINE}, expect={events.BOARD_ONLINE},
-                         match={"prefect.resource.id": "loa.board.*"},
-                         for_each={"prefect.resource.id"}, posture=Posture.Proactive, threshold=1,
-                         within=timedelta(minutes=ops.board_offline_minutes)),
+            EventTrigger(
+                after={events.BOARD_OFFLINE},
+                expect={events.BOARD_ONLINE},
+                match={"prefect.resource.id": "loa.board.*"},
+                for_each={"prefect.resource.id"},
+                posture=Posture.Proactive,
+                threshold=1,
+                within=timedelta(minutes=ops.board_offline_minutes),
+            ),
             "Loa: bảng tin mất kết nối",
-            [f"Bảng tin mất kết nối quá {ops.board_offline_minutes:g} phút:",
-             "{{ event.resource.get('prefect.resource.name', '') }} ({{ event.resource.id }}), "
-             "địa bàn {{ event.payload.get('area', '') }}"]),
+            [
+                f"Bảng tin mất kết nối quá {ops.board_offline_minutes:g} phút:",
+                "{{ event.resource.get('prefect.resource.name', '') }} ({{ event.resource.id }}), "
+                "địa bàn {{ event.payload.get('area', '') }}",
+            ],
+        ),
         automation(
             "loa: draft waiting for approval",
             f"A drafted notice has had no approval, rejection or scheduling for {ops.draft_waiting_hours:g} h.",
-            EventTrigger(after={events.NOTICE_DRAFTED},
-                         expect={events.NOTICE_APPROVED, events.NOTICE_REJECTED, events.NOTICE_SCHEDULED},
-                         match={"prefect.resource.id": "loa.notice.*"}, for_each={"prefect.resource.id"},
-                         posture=Posture.Proactive, threshold=1, within=timedelta(hours=ops.draft_waiting_hours)),
+            EventTrigger(
+                after={events.NOTICE_DRAFTED},
+                expect={events.NOTICE_APPROVED, events.NOTICE_REJECTED, events.NOTICE_SCHEDULED},
+                match={"prefect.resource.id": "loa.notice.*"},
+                for_each={"prefect.resource.id"},
+                posture=Posture.Proactive,
+                threshold=1,
+                within=timedelta(hours=ops.draft_waiting_hours),
+            ),
             "Loa: dự thảo chờ duyệt quá lâu",
-            [f"Dự thảo chờ phê duyệt quá {ops.draft_waiting_hours:g} giờ:",
-             "{{ event.resource.get('prefect.resource.name', '') }} ({{ event.resource.id }})"]),
+            [
+                f"Dự thảo chờ phê duyệt quá {ops.draft_waiting_hours:g} giờ:",
+                "{{ event.resource.get('prefect.resource.name', '') }} ({{ event.resource.id }})",
+            ],
+        ),
     ]
 
 
@@ -118,8 +150,10 @@ def notification_block(client, name: str):
             if "notify" not in (doc.block_schema.capabilities if doc.block_schema else []):
                 return None, f"block {doc.block_type.slug}/{name} cannot notify; use a notification block type"
             return doc.id, f"{doc.block_type.slug}/{name}"
-    return None, (f"notification block {name!r} does not exist; create it in the Prefect UI (Blocks → +, e.g. "
-                  f"Custom Webhook or Sendgrid Email) and run `loa automations sync`")
+    return None, (
+        f"notification block {name!r} does not exist; create it in the Prefect UI (Blocks → +, e.g. "
+        f"Custom Webhook or Sendgrid Email) and run `loa automations sync`"
+    )
 
 
 def _canonical(value):
@@ -134,8 +168,9 @@ def _canonical(value):
 
 
 def _comparable(automation) -> dict:
-    return _canonical(AutomationCore.model_validate(automation.model_dump()).model_dump(
-        mode="json", exclude={"owner_resource"}))
+    return _canonical(
+        AutomationCore.model_validate(automation.model_dump()).model_dump(mode="json", exclude={"owner_resource"})
+    )
 
 
 def sync(cfg: Config) -> tuple[list[SyncResult], str | None]:

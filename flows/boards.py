@@ -22,9 +22,11 @@ def health_table() -> list[dict]:
     _, store = runtime()
     rows = health(store)
     create_table_artifact(
-        key="board-health", table=rows or [{"board": "no boards yet: `loa boards add ID --area PATH`"}],
+        key="board-health",
+        table=rows or [{"board": "no boards yet: `loa boards add ID --area PATH`"}],
         description="Every board: online/offline and since when, last seen, and how many of the notices "
-                    "currently due on it it has shown (acks).")
+        "currently due on it it has shown (acks).",
+    )
     return rows
 
 
@@ -33,8 +35,11 @@ def board_health() -> dict:
     """Retry board deliveries a broker outage left undelivered, then tabulate every board's health."""
     redelivered = redeliver_pending()
     rows = health_table()
-    return {"boards": len(rows), "online": sum(r["state"] == "online" for r in rows),
-            "offline": [r["board"] for r in rows if r["state"] == "offline"],
-            "not_shown": sum(r["not_shown"] for r in rows if r["state"] == "online"),
-            "redelivered": sum(1 for r in redelivered if r["ok"]),
-            "still_failing": sum(1 for r in redelivered if not r["ok"])}
+    return {
+        "boards": len(rows),
+        "online": sum(r["state"] == "online" for r in rows),
+        "offline": [r["board"] for r in rows if r["state"] == "offline"],
+        "not_shown": sum(r["not_shown"] for r in rows if r["state"] == "online"),
+        "redelivered": sum(1 for r in redelivered if r["ok"]),
+        "still_failing": sum(1 for r in redelivered if not r["ok"]),
+    }

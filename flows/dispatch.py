@@ -56,8 +56,13 @@ def _transient(task, task_run, state) -> bool:
     return exc.transient if isinstance(exc, DeliveryFailed) else isinstance(exc, (OSError, OperationalError))
 
 
-@task(name="deliver", task_run_name="{kind} {channel_name} notice {notice_id} v{version}",
-      retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=_transient)
+@task(
+    name="deliver",
+    task_run_name="{kind} {channel_name} notice {notice_id} v{version}",
+    retries=3,
+    retry_delay_seconds=[2, 10, 30],
+    retry_condition_fn=_transient,
+)
 def deliver_channel(channel_name: str, notice_id: int, version: int, kind: str) -> int:
     """Deliver one channel's pending targets; returns how many were delivered now."""
     log = get_run_logger()
@@ -72,15 +77,21 @@ def deliver_channel(channel_name: str, notice_id: int, version: int, kind: str) 
         if r.ok:
             log.info("%s → %s: delivered (%s)", channel_name, r.target, r.detail)
         else:
-            log.warning("%s → %s: failed%s: %s", channel_name, r.target, " (will retry)" if r.transient else "",
-                        r.detail)
-            emit(events.DELIVERY_FAILED, events.notice_resource(notice_id, notice.title),
-                 related=[events.resource("channel", r.channel, role="channel")],
-                 payload={"version": version, "target": r.target, "error": r.detail})
+            log.warning(
+                "%s → %s: failed%s: %s", channel_name, r.target, " (will retry)" if r.transient else "", r.detail
+            )
+            emit(
+                events.DELIVERY_FAILED,
+                events.notice_resource(notice_id, notice.title),
+                related=[events.resource("channel", r.channel, role="channel")],
+                payload={"version": version, "target": r.target, "error": r.detail},
+            )
     if any(not r.ok for r in results):
         # a transient failure (broker down) is retried by Prefect; delivered targets are not resent
-        raise DeliveryFailed(f"{channel_name}: " + "; ".join(f"{r.target}: {r.detail}" for r in results if not r.ok),
-                             transient=any(not r.ok and r.transient for r in results))
+        raise DeliveryFailed(
+            f"{channel_name}: " + "; ".join(f"{r.target}: {r.detail}" for r in results if not r.ok),
+            transient=any(not r.ok and r.transient for r in results),
+        )
     return len(results)
 
 
@@ -107,16 +118,29 @@ def table(store, notice_id: int, version: int, kind: str, problems: dict[str, tu
     rows = []
     for d in store.deliveries(notice_id, version, kind=kind):
         ok = d.status == DeliveryStatus.DELIVERED.value
-        row = {"channel": d.channel, "target": d.target, "status": d.status, "tries": d.attempts,
-               "detail": _short((d.detail if ok else d.last_error) or "")}
+        row = {
+            "channel": d.channel,
+            "target": d.target,
+            "status": d.status,
+            "tries": d.attempts,
+            "detail": _short((d.detail if ok else d.last_error) or ""),
+        }
         if not ok:
             # a failure worth retrying (broker down) vs. one that needs a person (bad data)
             row["transient"] = problems.get(d.channel, ("", True))[1]
         rows.append(row)
     for name, (why, transient) in problems.items():
         if not any(r["channel"] == name for r in rows):
-            rows.append({"channel": name, "target": "*", "status": "failed", "tries": 0, "detail": _short(why),
-                         "transient": transient})
+            rows.append(
+                {
+                    "channel": name,
+                    "target": "*",
+                    "status": "failed",
+                    "tries": 0,
+                    "detail": _short(why),
+                    "transient": transient,
+                }
+            )
     return rows
 
 
@@ -126,9 +150,12 @@ def _short(text: str) -> str:
 
 
 def _artifact(kind: str, notice_id: int, version: int, rows: list[dict]) -> None:
-    create_table_artifact(key=f"{kind}-notice-{notice_id}", table=rows or [{"status": "nothing to deliver"}],
-                          description=f"{kind} of notice {notice_id} v{version}: per channel and target "
-                                      f"(full details: `loa show {notice_id} --json`)")
+    create_table_artifact(
+        key=f"{kind}-notice-{notice_id}",
+        table=rows or [{"status": "nothing to deliver"}],
+        description=f"{kind} of notice {notice_id} v{version}: per channel and target "
+        f"(full details: `loa show {notice_id} --json`)",
+    )
 
 
 @flow(name="dispatch", flow_run_name=_run_name)
@@ -145,8 +172,7 @@ def dispatch(notice_id: str) -> str:
     channels = build_channels(cfg, store)
     superseded = begin(store, channels, notice)
     if superseded:
-        log.info("notice %s v%s replaces v%s on every channel", nid, notice.version,
-                 ", v".join(map(str, superseded)))
+        log.info("notice %s v%s replaces v%s on every channel", nid, notice.version, ", v".join(map(str, superseded)))
     problems = _run(nid, notice.version, "publish", channels)
     _artifact("dispatch", nid, notice.version, table(store, nid, notice.version, "publish", problems))
     state = store.settle(nid, notice.version)
@@ -169,9 +195,12 @@ def withdraw(notice_id: str) -> str:
         raise InvalidTransition(msg)
     channels = build_channels(cfg, store)
     targets = plan(store, channels, notice, kind="withdraw")
-    log.info("withdrawing notice %s v%s from %s", nid, notice.version,
-             ", ".join(f"{n} ({len(t)})" for n, t in targets.items() if t) or "no channel (never delivered)")
+    log.info(
+        "withdrawing notice %s v%s from %s",
+        nid,
+        notice.version,
+        ", ".join(f"{n} ({len(t)})" for n, t in targets.items() if t) or "no channel (never delivered)",
+    )
     problems = _run(nid, notice.version, "withdraw", channels)
     _artifact("withdraw", nid, notice.version, table(store, nid, notice.version, "withdraw", problems))
     return notice.state.value
-

@@ -30,16 +30,26 @@ def _announce(report: FeedReport) -> None:
     cfg, store = runtime()
     feed = events.resource("feed", report.url, report.name)
     if report.status == "failed":
-        emit(events.FEED_FAILED, feed, payload={"reason": report.reason, "error": report.error,
-                                                "consecutive_failures": report.consecutive_failures})
+        emit(
+            events.FEED_FAILED,
+            feed,
+            payload={
+                "reason": report.reason,
+                "error": report.error,
+                "consecutive_failures": report.consecutive_failures,
+            },
+        )
     titles = store.titles(report.drafted) if report.drafted else {}
     from_feed = feed | {"prefect.resource.role": "feed"}
     for d in report.documents:
         title = titles.get(d["notice_id"])
         notice = events.notice_resource(d["notice_id"], title)
-        emit(events.DOCUMENT_INGESTED, events.resource("document", d["document_id"], title),
-             related=[from_feed, notice | {"prefect.resource.role": "notice"}],
-             payload={"version": d["document_version"]})
+        emit(
+            events.DOCUMENT_INGESTED,
+            events.resource("document", d["document_id"], title),
+            related=[from_feed, notice | {"prefect.resource.role": "notice"}],
+            payload={"version": d["document_version"]},
+        )
         emit(events.NOTICE_DRAFTED, notice, related=[from_feed], payload={"version": d["notice_version"]})
 
 
@@ -59,13 +69,18 @@ def ingest(feed_urls: list[str] | None = None) -> list[dict]:
     cfg = runtime()[0]
     feeds = sorted(cfg.feeds_for(feed_urls), key=lambda f: host_of(f.url))
     with ParsePool(cfg, ParsePool.size_for(len(feeds))) as pool:
-        futures = [ingest_host.submit(host, len(group), group, pool)
-                   for host, group in ((h, list(g)) for h, g in groupby(feeds, key=lambda f: host_of(f.url)))]
+        futures = [
+            ingest_host.submit(host, len(group), group, pool)
+            for host, group in ((h, list(g)) for h, g in groupby(feeds, key=lambda f: host_of(f.url)))
+        ]
         reports = [r for f in futures for r in f.result()]
     create_table_artifact(
         key="ingest-report",
-        table=[{k: r[k] for k in ("name", "url", "status", "entries", "new", "updated", "unchanged", "reason", "error")}
-               | {"drafted": ", ".join(map(str, r["drafted"]))} for r in reports],
+        table=[
+            {k: r[k] for k in ("name", "url", "status", "entries", "new", "updated", "unchanged", "reason", "error")}
+            | {"drafted": ", ".join(map(str, r["drafted"]))}
+            for r in reports
+        ],
         description="Per feed: new / updated / not modified / failed with reason",
     )
     return reports

@@ -35,8 +35,13 @@ def _schedule(settings: dict) -> list[dict]:
 
 
 def _trigger(t) -> dict:
-    return {"type": "event", "enabled": t.enabled, "match": dict(t.match.root), "expect": sorted(t.expect),
-            "parameters": t.parameters}
+    return {
+        "type": "event",
+        "enabled": t.enabled,
+        "match": dict(t.match.root),
+        "expect": sorted(t.expect),
+        "parameters": t.parameters,
+    }
 
 
 def _concurrency(limit) -> dict | None:
@@ -53,10 +58,16 @@ def expected(pool: str = "loa") -> list[dict]:
 
     out = []
     for flow, s in deployments():
-        entry = {"name": s["name"], "entrypoint": _entrypoint(flow), "description": s.get("description", ""),
-                 "tags": list(s.get("tags", [])), "schedules": _schedule(s),
-                 "triggers": [_trigger(t) for t in s.get("triggers", [])],
-                 "concurrency_limit": _concurrency(s.get("concurrency_limit")), "work_pool": {"name": pool}}
+        entry = {
+            "name": s["name"],
+            "entrypoint": _entrypoint(flow),
+            "description": s.get("description", ""),
+            "tags": list(s.get("tags", [])),
+            "schedules": _schedule(s),
+            "triggers": [_trigger(t) for t in s.get("triggers", [])],
+            "concurrency_limit": _concurrency(s.get("concurrency_limit")),
+            "work_pool": {"name": pool},
+        }
         out.append({k: v for k, v in entry.items() if v not in (None, [])})
     return out
 
@@ -64,9 +75,16 @@ def expected(pool: str = "loa") -> list[dict]:
 def _normal(entry: dict) -> dict:
     """A prefect.yaml entry in the shape expected() produces (YAML spells the same thing several ways)."""
     e = dict(entry)
-    e["triggers"] = [{"type": t.get("type", "event"), "enabled": t.get("enabled", True), "match": t.get("match", {}),
-                      "expect": sorted(t.get("expect", [])), "parameters": t.get("parameters")}
-                     for t in e.get("triggers") or []]
+    e["triggers"] = [
+        {
+            "type": t.get("type", "event"),
+            "enabled": t.get("enabled", True),
+            "match": t.get("match", {}),
+            "expect": sorted(t.get("expect", [])),
+            "parameters": t.get("parameters"),
+        }
+        for t in e.get("triggers") or []
+    ]
     e["work_pool"] = {"name": (e.get("work_pool") or {}).get("name")}
     return {k: v for k, v in e.items() if v not in (None, [])}
 
@@ -79,8 +97,9 @@ def differences(path: Path = ROOT / "prefect.yaml", pool: str = "loa") -> list[s
     for name in want.keys() & have.keys():
         for key in sorted(want[name].keys() | have[name].keys()):
             if want[name].get(key) != have[name].get(key):
-                problems.append(f"{name}.{key}: {path.name} has {have[name].get(key)!r}, "
-                                f"flows/serve.py has {want[name].get(key)!r}")
+                problems.append(
+                    f"{name}.{key}: {path.name} has {have[name].get(key)!r}, flows/serve.py has {want[name].get(key)!r}"
+                )
     return problems
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
@@ -28,18 +28,24 @@ def make_bulletins(week: str) -> list[dict]:
     made = [r.area for r in results if isinstance(r, PrintResult)]
     if made:
         Website(cfg, store).refresh_areas(made)  # each area page links its newest edition
-    return [r.as_dict() if isinstance(r, PrintResult) else {"area": r.split(":")[0], "period": week, "path": "",
-                                                          "notices": 0, "pages": 0} for r in results]
+    return [
+        r.as_dict()
+        if isinstance(r, PrintResult)
+        else {"area": r.split(":")[0], "period": week, "path": "", "notices": 0, "pages": 0}
+        for r in results
+    ]
 
 
 @flow(name="print", flow_run_name=_run_name)
 def print_bulletins(week: str | None = None) -> list[dict]:
     """Make the weekly bulletin PDFs (A4, one per commune) for `week` (e.g. 2026-W47); default: last week."""
     cfg, _ = runtime()
-    key = week or bulletin.previous_week(datetime.now(timezone.utc), cfg.tz).key
+    key = week or bulletin.previous_week(datetime.now(UTC), cfg.tz).key
     bulletin.parse_week(key, cfg.tz)  # a bad week fails here, with the reason, before any work
     rows = make_bulletins(key)
-    create_table_artifact(key="print-bulletins", table=rows or [{"result": "no bulletin area"}],
-                          description=f"Weekly bulletins {key}: PDF, notices and pages per commune "
-                                      f"(empty communes get no edition)")
+    create_table_artifact(
+        key="print-bulletins",
+        table=rows or [{"result": "no bulletin area"}],
+        description=f"Weekly bulletins {key}: PDF, notices and pages per commune (empty communes get no edition)",
+    )
     return rows

@@ -9,8 +9,8 @@ a slot: the dispatch flow's radio task builds their immediate playlist and sends
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from datetime import date as Date
-from datetime import datetime, timezone
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -37,27 +37,40 @@ def targets(cfg, now: datetime, slot: str | None = None, day: str | None = None)
         return schedule.due(cfg.stations, now, cfg.tz, window_minutes=cfg.radio.build_minutes_before + 2)
     stations = [s for s in cfg.stations if any(sl.time == slot for sl in s.slots)]
     if not stations:
-        raise ValueError(f"no station has a {slot} slot; slot times in stations.yaml: "
-                         f"{', '.join(schedule.slot_times(cfg.stations)) or 'none'}")
+        raise ValueError(
+            f"no station has a {slot} slot; slot times in stations.yaml: "
+            f"{', '.join(schedule.slot_times(cfg.stations)) or 'none'}"
+        )
     if day is None:
         return [t for s in stations if (t := schedule.upcoming(s, now, cfg.tz, at=slot)) is not None]
     on = Date.fromisoformat(day)
-    return [schedule.occurrence(s, slot, on, cfg.tz) for s in stations
-            if on.isoweekday() in next(sl for sl in s.slots if sl.time == slot).days]
+    return [
+        schedule.occurrence(s, slot, on, cfg.tz)
+        for s in stations
+        if on.isoweekday() in next(sl for sl in s.slots if sl.time == slot).days
+    ]
 
 
 @task(name="build radio playlists", task_run_name="radio playlists {slot}", retries=2, retry_delay_seconds=[10, 30])
 def build_playlists(slot: str | None, day: str | None) -> list[dict]:
     cfg, store = runtime()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return [r.as_dict() for r in Builder(cfg, store).slots(targets(cfg, now, slot, day), now)]
 
 
 def table(reports: list[dict], site_url: str) -> list[dict]:
-    return [{"đài": r["station"], "buổi phát": r["slot"], "thông báo": len(r["scheduled"]),
-             "số phút / tối đa": f"{_vn(r['minutes'])} / {r['max_minutes']:g}", "chuyển buổi sau": len(r["overflow"]),
-             "thiếu âm thanh": ", ".join(sorted({f"{m['language']} (#{m['notice_id']})" for m in r["missing"]})),
-             "danh sách phát": f"{site_url}/radio/{r['files'][0]}"} for r in reports]
+    return [
+        {
+            "đài": r["station"],
+            "buổi phát": r["slot"],
+            "thông báo": len(r["scheduled"]),
+            "số phút / tối đa": f"{_vn(r['minutes'])} / {r['max_minutes']:g}",
+            "chuyển buổi sau": len(r["overflow"]),
+            "thiếu âm thanh": ", ".join(sorted({f"{m['language']} (#{m['notice_id']})" for m in r["missing"]})),
+            "danh sách phát": f"{site_url}/radio/{r['files'][0]}",
+        }
+        for r in reports
+    ]
 
 
 PRIORITY_WORDS = {"emergency": "khẩn cấp", "priority": "ưu tiên", "normal": "thường"}
@@ -74,12 +87,16 @@ def overflow_markdown(reports: list[dict]) -> str:
             continue
         lines.append(f"## {r['station']} — {r['slot']} ({_vn(r['minutes'])} / {r['max_minutes']:g} phút)")
         for o in r["overflow"]:
-            lines.append(f"- chuyển sang buổi sau{' (lần nữa)' if o['carried'] else ''}: thông báo {o['notice_id']} "
-                         f"phiên bản {o['version']} ({PRIORITY_WORDS.get(o['priority'], o['priority'])}) "
-                         f"«{o['title']}»: {o['reason']}")
+            lines.append(
+                f"- chuyển sang buổi sau{' (lần nữa)' if o['carried'] else ''}: thông báo {o['notice_id']} "
+                f"phiên bản {o['version']} ({PRIORITY_WORDS.get(o['priority'], o['priority'])}) "
+                f"«{o['title']}»: {o['reason']}"
+            )
         for m in r["missing"]:
-            lines.append(f"- không phát bằng {language_name(m['language'])}: thông báo {m['notice_id']} phiên bản "
-                         f"{m['version']}: {m['reason']}")
+            lines.append(
+                f"- không phát bằng {language_name(m['language'])}: thông báo {m['notice_id']} phiên bản "
+                f"{m['version']}: {m['reason']}"
+            )
         lines.append("")
     if len(lines) == 2:
         lines.append("Mọi thông báo đến lượt đều vừa buổi phát, bằng mọi ngôn ngữ các đài phát.")
@@ -91,16 +108,28 @@ def radio_slot(slot: str | None = None, date: str | None = None) -> dict:
     """Build the playlists (M3U8 and XSPF) of every station airing the next slot, or `slot` (HH:MM) on `date`."""
     cfg, _ = runtime()
     reports = build_playlists(slot, date)
-    create_table_artifact(key="radio-slot", table=table(reports, cfg.site_url) or [{"kết quả": "không đài nào phát buổi này"}],
-                          description="Danh sách phát của từng đài cho buổi này: số thông báo, số phút trên mức tối đa, "
-                                      "thông báo chuyển sang buổi sau, ngôn ngữ chưa có âm thanh")
-    create_markdown_artifact(key="radio-overflow", markdown=overflow_markdown(reports),
-                             description="Thông báo không vừa buổi phát (chuyển sang buổi sau) và ngôn ngữ chưa có âm thanh")
+    create_table_artifact(
+        key="radio-slot",
+        table=table(reports, cfg.site_url) or [{"kết quả": "không đài nào phát buổi này"}],
+        description="Danh sách phát của từng đài cho buổi này: số thông báo, số phút trên mức tối đa, "
+        "thông báo chuyển sang buổi sau, ngôn ngữ chưa có âm thanh",
+    )
+    create_markdown_artifact(
+        key="radio-overflow",
+        markdown=overflow_markdown(reports),
+        description="Thông báo không vừa buổi phát (chuyển sang buổi sau) và ngôn ngữ chưa có âm thanh",
+    )
     for r in reports:
         if r["overflow"]:
-            emit(RADIO_OVERFLOW, events.resource("station", r["station"]),
-                 payload={"slot": r["slot"], "overflow": [[o["notice_id"], o["version"]] for o in r["overflow"]]})
-    return {"slot": sorted({r["slot"] for r in reports}), "stations": len(reports),
-            "notices": sum(len(r["scheduled"]) for r in reports),
-            "overflow": sum(len(r["overflow"]) for r in reports),
-            "missing": sum(len(r["missing"]) for r in reports)}
+            emit(
+                RADIO_OVERFLOW,
+                events.resource("station", r["station"]),
+                payload={"slot": r["slot"], "overflow": [[o["notice_id"], o["version"]] for o in r["overflow"]]},
+            )
+    return {
+        "slot": sorted({r["slot"] for r in reports}),
+        "stations": len(reports),
+        "notices": sum(len(r["scheduled"]) for r in reports),
+        "overflow": sum(len(r["overflow"]) for r in reports),
+        "missing": sum(len(r["missing"]) for r in reports),
+    }

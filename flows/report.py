@@ -28,9 +28,13 @@ def report(month: str | None = None) -> dict:
     result = monthly_report(store, cfg, month)
     paths = write_report(result, cfg.layout.reports / month)
     # the artifact shows the chart's path: Prefect's markdown renders no local images
-    create_markdown_artifact(key="monthly-report", markdown=to_markdown(result) + f"\n\nTệp: {paths['csv']}, "
-                             f"{paths['markdown']}, {paths['png']}\n", description=f"Báo cáo tháng {month}")
-    create_table_artifact(key="monthly-report-figures", table=rows(result),
-                          description=f"Monthly figures {month} (the CSV's rows)")
+    create_markdown_artifact(
+        key="monthly-report",
+        markdown=to_markdown(result) + f"\n\nTệp: {paths['csv']}, {paths['markdown']}, {paths['png']}\n",
+        description=f"Báo cáo tháng {month}",
+    )
+    create_table_artifact(
+        key="monthly-report-figures", table=rows(result), description=f"Monthly figures {month} (the CSV's rows)"
+    )
     print(f"report {month}: {result.notices_published} notices published; files in {paths['csv'].parent}")
     return {"month": month, "files": {k: str(p) for k, p in paths.items()}, "figures": result.as_dict()}

@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig
 from prefect.events import DeploymentEventTrigger
-from prefect.schedules import Cron
 from prefect.runner import Runner
+from prefect.schedules import Cron
 
 from flows.boards import board_health
 from flows.dispatch import dispatch, withdraw
@@ -28,7 +28,9 @@ from loa.runtime import runtime
 def on_notice_event(event: str) -> DeploymentEventTrigger:
     # `match` scopes the trigger to Loa's notices: an empty match would fire on every resource
     return DeploymentEventTrigger(
-        name=f"on {event}", expect={event}, match={"prefect.resource.id": "loa.notice.*"},
+        name=f"on {event}",
+        expect={event},
+        match={"prefect.resource.id": "loa.notice.*"},
         parameters={"notice_id": "{{ event.resource.id }}"},
     )
 
@@ -37,33 +39,74 @@ def deployments() -> list[tuple]:
     """(flow, deployment settings) for each deployment Loa serves."""
     cfg, _ = runtime()
     return [
-        (ingest, dict(
-            name="ingest", interval=timedelta(minutes=cfg.ingest_interval_minutes), tags=["loa", "ingest"],
-            # one pass at a time (a new one is dropped while one runs): per-host politeness holds across passes
-            concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy="CANCEL_NEW"),
-            description="Poll every configured feed and draft notices for new and amended reform documents.")),
-        (dispatch, dict(
-            name="dispatch", triggers=[on_notice_event(events.NOTICE_APPROVED)], tags=["loa", "dispatch"],
-            description="Deliver an approved notice to website, boards and radio (started by loa.notice.approved).")),
-        (withdraw, dict(
-            name="withdraw", triggers=[on_notice_event(events.NOTICE_WITHDRAWN)], tags=["loa", "withdraw"],
-            description="Take a withdrawn notice off every channel (started by loa.notice.withdrawn).")),
-        (print_bulletins, dict(
-            name="print", schedule=weekly_print(cfg), tags=["loa", "print"],
-            description="Make last week's printed bulletin (A4 PDF) for every commune.")),
-        (site_refresh, dict(
-            name="site-refresh", schedule=Cron("1 * * * *", timezone=cfg.timezone), tags=["loa", "site"],
-            description="Take notices that expired off the website's current lists and the communes' current "
-                        "bulletins (hourly; a publish does it too).")),
-        (board_health, dict(
-            name="board-health", interval=timedelta(minutes=cfg.boards.health_interval_minutes),
-            tags=["loa", "boards"],
-            description="Board health table (online/offline, notices shown) and re-delivery after broker outages.")),
-        (report, dict(
-            name="report", schedule=Cron("0 7 1 * *", timezone=cfg.timezone), tags=["loa", "report"],
-            description="Last month's figures (notices per channel, area, content area and priority; radio minutes; "
-                        "boards reached and acknowledged; ingest → approval → publication times) as CSV, Markdown, "
-                        "PNG and artifacts.")),
+        (
+            ingest,
+            dict(
+                name="ingest",
+                interval=timedelta(minutes=cfg.ingest_interval_minutes),
+                tags=["loa", "ingest"],
+                # one pass at a time (a new one is dropped while one runs): per-host politeness holds across passes
+                concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy="CANCEL_NEW"),
+                description="Poll every configured feed and draft notices for new and amended reform documents.",
+            ),
+        ),
+        (
+            dispatch,
+            dict(
+                name="dispatch",
+                triggers=[on_notice_event(events.NOTICE_APPROVED)],
+                tags=["loa", "dispatch"],
+                description="Deliver an approved notice to website, boards and radio (started by loa.notice.approved).",
+            ),
+        ),
+        (
+            withdraw,
+            dict(
+                name="withdraw",
+                triggers=[on_notice_event(events.NOTICE_WITHDRAWN)],
+                tags=["loa", "withdraw"],
+                description="Take a withdrawn notice off every channel (started by loa.notice.withdrawn).",
+            ),
+        ),
+        (
+            print_bulletins,
+            dict(
+                name="print",
+                schedule=weekly_print(cfg),
+                tags=["loa", "print"],
+                description="Make last week's printed bulletin (A4 PDF) for every commune.",
+            ),
+        ),
+        (
+            site_refresh,
+            dict(
+                name="site-refresh",
+                schedule=Cron("1 * * * *", timezone=cfg.timezone),
+                tags=["loa", "site"],
+                description="Take notices that expired off the website's current lists and the communes' current "
+                "bulletins (hourly; a publish does it too).",
+            ),
+        ),
+        (
+            board_health,
+            dict(
+                name="board-health",
+                interval=timedelta(minutes=cfg.boards.health_interval_minutes),
+                tags=["loa", "boards"],
+                description="Board health table (online/offline, notices shown) and re-delivery after broker outages.",
+            ),
+        ),
+        (
+            report,
+            dict(
+                name="report",
+                schedule=Cron("0 7 1 * *", timezone=cfg.timezone),
+                tags=["loa", "report"],
+                description="Last month's figures (notices per channel, area, content area and priority; radio minutes; "
+                "boards reached and acknowledged; ingest → approval → publication times) as CSV, Markdown, "
+                "PNG and artifacts.",
+            ),
+        ),
         *radio_slot_deployments(cfg),
     ]
 
@@ -73,12 +116,19 @@ def radio_slot_deployments(cfg) -> list[tuple]:
     station airing the slot that is due (a few, however many stations)."""
     from loa.radio.schedule import cron_before, slot_times
 
-    return [(radio_slot, dict(
-        name=f"radio-slot-{at.replace(':', '')}", tags=["loa", "radio"],
-        schedule=Cron(cron_before(at, cfg.radio.build_minutes_before), timezone=cfg.timezone),
-        description=f"Build the playlist (M3U8, XSPF) of every station airing the {at} slot, "
-                    f"{cfg.radio.build_minutes_before} min before it; overflow carried to the next slot and reported."))
-        for at in slot_times(cfg.stations)]
+    return [
+        (
+            radio_slot,
+            dict(
+                name=f"radio-slot-{at.replace(':', '')}",
+                tags=["loa", "radio"],
+                schedule=Cron(cron_before(at, cfg.radio.build_minutes_before), timezone=cfg.timezone),
+                description=f"Build the playlist (M3U8, XSPF) of every station airing the {at} slot, "
+                f"{cfg.radio.build_minutes_before} min before it; overflow carried to the next slot and reported.",
+            ),
+        )
+        for at in slot_times(cfg.stations)
+    ]
 
 
 def weekly_print(cfg):
@@ -89,8 +139,19 @@ def weekly_print(cfg):
     return Cron(f"{int(minute)} {int(hour)} * * {cfg.print.weekday % 7}", timezone=cfg.timezone)
 
 
-PRELOAD = ["prefect.flow_engine", "flows.dispatch", "flows.ingest", "channels.boards", "channels.radio",
-           "channels.website", "flows.print", "flows.site", "channels.printed", "channels.webhook", "flows.radio_slots"]
+PRELOAD = [
+    "prefect.flow_engine",
+    "flows.dispatch",
+    "flows.ingest",
+    "channels.boards",
+    "channels.radio",
+    "channels.website",
+    "flows.print",
+    "flows.site",
+    "channels.printed",
+    "channels.webhook",
+    "flows.radio_slots",
+]
 
 
 def _noop() -> None:

@@ -8,7 +8,7 @@ brings the CAP feed of current alerts up to the hour.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from prefect import flow
 from prefect.artifacts import create_table_artifact
@@ -26,7 +26,7 @@ from loa.store import Store
 def refresh(cfg: Config, store: Store, now: datetime | None = None) -> list[dict]:
     """One row per notice that expired since it was written: its version marked expired in the store (the
     state machine's `expire`), the website files rewritten, the bulletins remade."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     actions.expire_due(actions.Publishing(store, cfg), now)
     report = Website(cfg, store).refresh(now)
     Cap(cfg, store).refresh_feed(now)  # expired CAP alerts leave the Atom feed of current alerts
@@ -37,11 +37,19 @@ def refresh(cfg: Config, store: Store, now: datetime | None = None) -> list[dict
     rows = []
     for e in report.republished:
         areas = printer.bulletin_areas(e.areas)
-        rows.append({"notice": e.id, "version": e.version, "title": e.title, "status": e.status(now),
-                     "site files written": len(report.written),
-                     "bulletins remade": ", ".join(a for a in areas if isinstance(made.get(a), PrintResult)),
-                     "bulletins failed": "; ".join(f"{a}: {made[a]}" for a in areas
-                                                   if not isinstance(made.get(a), PrintResult))})
+        rows.append(
+            {
+                "notice": e.id,
+                "version": e.version,
+                "title": e.title,
+                "status": e.status(now),
+                "site files written": len(report.written),
+                "bulletins remade": ", ".join(a for a in areas if isinstance(made.get(a), PrintResult)),
+                "bulletins failed": "; ".join(
+                    f"{a}: {made[a]}" for a in areas if not isinstance(made.get(a), PrintResult)
+                ),
+            }
+        )
     return rows
 
 
@@ -51,8 +59,11 @@ def site_refresh() -> dict:
     cfg, store = runtime()
     rows = refresh(cfg, store)
     if rows:
-        create_table_artifact(key="site-refresh", table=rows,
-                              description="Notices that expired since they were written: pages and bulletins redone")
+        create_table_artifact(
+            key="site-refresh",
+            table=rows,
+            description="Notices that expired since they were written: pages and bulletins redone",
+        )
     failed = [r["bulletins failed"] for r in rows if r["bulletins failed"]]
     if failed:
         raise RuntimeError("some bulletins were not remade: " + "; ".join(failed))

@@ -8,7 +8,7 @@ tell an operator what an old path in a YAML file is called now.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -56,8 +56,13 @@ class Mapping:
         if len(parts) == 2:
             if district is None:
                 return Remap(old, (), None, "unknown")
-            return Remap(old, tuple(self.path(c) for c in district["successors"]), self.path(district["seat"]),
-                         "district", f"former {district['name']}")
+            return Remap(
+                old,
+                tuple(self.path(c) for c in district["successors"]),
+                self.path(district["seat"]),
+                "district",
+                f"former {district['name']}",
+            )
         listed = self.communes.get(old)
         if listed:
             new = self.path(listed["to"])
@@ -70,7 +75,7 @@ class Mapping:
         return Remap(old, (), None, "unknown")
 
 
-@lru_cache(maxsize=None)
+@cache
 def mappings() -> tuple[Mapping, ...]:
     """Every shipped mapping file (one per province whose pre-2025 names Loa knows)."""
     out = []
@@ -98,7 +103,9 @@ def old_path_hint(path: str, cfg=None) -> str | None:
     unit = cfg.map_area(found.place) if cfg is not None else None
     if found.basis == "district":
         names = ", ".join(found.audience)
-        return (f"it is a pre-2025 district path ({found.note}); districts no longer exist: name the province, "
-                f"a commune or a grouping (its communes now: {names})")
+        return (
+            f"it is a pre-2025 district path ({found.note}); districts no longer exist: name the province, "
+            f"a commune or a grouping (its communes now: {names})"
+        )
     name = f" ({unit.name}, {unit.code})" if unit else ""
     return f"it is a pre-2025 path; since 1 July 2025 it is {found.place!r}{name}"

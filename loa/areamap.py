@@ -39,7 +39,7 @@ class Unit:
         low = self.name.lower()
         for prefix in ("thành phố ", "tỉnh ", "phường ", "xã ", "đặc khu "):
             if low.startswith(prefix):
-                return self.name[len(prefix):]
+                return self.name[len(prefix) :]
         return self.name
 
     @property
@@ -105,9 +105,14 @@ def provinces() -> tuple[Province, ...]:
         for w in p["wards"]:
             shorts[w["short_codename"]] = shorts.get(w["short_codename"], 0) + 1
         communes = tuple(
-            Unit(w["code"], w["name"], w["division_type"],
-                 _slug(w["short_codename"] if shorts[w["short_codename"]] == 1 else w["codename"]))
-            for w in p["wards"])
+            Unit(
+                w["code"],
+                w["name"],
+                w["division_type"],
+                _slug(w["short_codename"] if shorts[w["short_codename"]] == 1 else w["codename"]),
+            )
+            for w in p["wards"]
+        )
         out.append(Province(Unit(p["code"], p["name"], p["division_type"], _slug(p["codename"])), communes))
     return tuple(out)
 
@@ -118,8 +123,10 @@ def province(key: str | int) -> Province | None:
     if text.isdigit():
         return next((p for p in provinces() if p.unit.code == int(text)), None)
     folded = fold(text)
-    return next((p for p in provinces() if p.unit.slug == text or fold(p.unit.name) == folded
-                 or fold(p.unit.label) == folded), None)
+    return next(
+        (p for p in provinces() if p.unit.slug == text or fold(p.unit.name) == folded or fold(p.unit.label) == folded),
+        None,
+    )
 
 
 def suggest_province(key: str | int) -> Province | None:

@@ -11,7 +11,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from loa.errors import ConfigError
@@ -32,8 +32,10 @@ BOARD_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 def check_board_id(board_id: str) -> str:
     if not BOARD_ID.match(board_id or ""):
-        raise ValueError(f"board id {board_id!r} must be 1–64 lowercase ASCII letters, digits and '-' "
-                         f"(it is the board's broker user name and a topic segment), e.g. 'hong-viet-ubnd'")
+        raise ValueError(
+            f"board id {board_id!r} must be 1–64 lowercase ASCII letters, digits and '-' "
+            f"(it is the board's broker user name and a topic segment), e.g. 'hong-viet-ubnd'"
+        )
     if board_id.startswith("loa-"):
         raise ValueError(f"board id {board_id!r}: names starting with 'loa-' are Loa's own broker accounts")
     return board_id
@@ -129,7 +131,7 @@ WS_URL = re.compile(r"^wss?://[^\s/?#@]+(/[^\s#]*)?$")  # no credentials, fragme
 
 
 def _chunks(word: str, width: int) -> list[str]:
-    return [word[i:i + width] for i in range(0, len(word), width)] or [""]
+    return [word[i : i + width] for i in range(0, len(word), width)] or [""]
 
 
 def wrap(text: str, profile: BoardProfile) -> list[str]:
@@ -155,7 +157,7 @@ def wrap(text: str, profile: BoardProfile) -> list[str]:
         lines.append(current)
     if len(lines) <= profile.lines:
         return lines
-    kept = lines[:profile.lines]
+    kept = lines[: profile.lines]
     last = kept[-1]
     while last and len(last) + 1 > profile.width:
         last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
@@ -171,13 +173,20 @@ def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def notice_payload(notice: NoticeView, *, area: str, area_name: str, url: str,
-                   profiles: tuple[BoardProfile, ...], now: datetime | None = None,
-                   area_code: int | None = None) -> dict:
+def notice_payload(
+    notice: NoticeView,
+    *,
+    area: str,
+    area_name: str,
+    url: str,
+    profiles: tuple[BoardProfile, ...],
+    now: datetime | None = None,
+    area_code: int | None = None,
+) -> dict:
     """The unsigned notice payload for one area (loa.signing adds the signature).
 
     Only strings, integers, null, lists and objects: no floats, so the canonical form is the
@@ -188,21 +197,40 @@ def notice_payload(notice: NoticeView, *, area: str, area_name: str, url: str,
     nfc = lambda s: unicodedata.normalize("NFC", s) if s else s  # noqa: E731
     body = nfc(notice.variants.get("boards") or notice.title)
     return {
-        "schema": NOTICE_SCHEMA, "schema_version": SCHEMA_VERSION,
-        "id": notice.id, "version": notice.version, "priority": notice.priority.value,
-        "title": nfc(notice.title), "body": body,
+        "schema": NOTICE_SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "id": notice.id,
+        "version": notice.version,
+        "priority": notice.priority.value,
+        "title": nfc(notice.title),
+        "body": body,
         "lines": all_lines(BoardSource.of(notice, url), profiles),
         "url": url,
-        "area": area, "area_name": nfc(area_name), "area_code": area_code,
-        "document": {"number": notice.meta.number, "type": nfc(notice.meta.doc_type),
-                     "issuer": nfc(notice.meta.issuer), "issued_on": notice.meta.issued_on},
-        "approved_at": iso(notice.approved_at), "publish_at": iso(notice.publish_at),
-        "expires_at": iso(notice.expires_at), "signed_at": iso(now or datetime.now(timezone.utc)),
+        "area": area,
+        "area_name": nfc(area_name),
+        "area_code": area_code,
+        "document": {
+            "number": notice.meta.number,
+            "type": nfc(notice.meta.doc_type),
+            "issuer": nfc(notice.meta.issuer),
+            "issued_on": notice.meta.issued_on,
+        },
+        "approved_at": iso(notice.approved_at),
+        "publish_at": iso(notice.publish_at),
+        "expires_at": iso(notice.expires_at),
+        "signed_at": iso(now or datetime.now(UTC)),
     }
 
 
-def status_payload(board_id: str, state: str, *, area: str | None = None, profile: str | None = None,
-                   software: str | None = None, at: datetime | None = None) -> dict:
+def status_payload(
+    board_id: str,
+    state: str,
+    *,
+    area: str | None = None,
+    profile: str | None = None,
+    software: str | None = None,
+    at: datetime | None = None,
+) -> dict:
     doc = {"schema": STATUS_SCHEMA, "schema_version": SCHEMA_VERSION, "board": board_id, "state": state}
     if at is not None:
         doc["at"] = iso(at)
@@ -213,9 +241,15 @@ def status_payload(board_id: str, state: str, *, area: str | None = None, profil
 
 
 def ack_payload(board_id: str, notice: dict, *, shown_at: datetime | None = None) -> dict:
-    return {"schema": ACK_SCHEMA, "schema_version": SCHEMA_VERSION, "board": board_id,
-            "notice": notice["id"], "version": notice["version"], "area": notice["area"],
-            "shown_at": iso(shown_at or datetime.now(timezone.utc))}
+    return {
+        "schema": ACK_SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "board": board_id,
+        "notice": notice["id"],
+        "version": notice["version"],
+        "area": notice["area"],
+        "shown_at": iso(shown_at or datetime.now(UTC)),
+    }
 
 
 # --- what boards report -----------------------------------------------------------------------
@@ -243,7 +277,7 @@ def _parse_time(value) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def parse_report(prefix: str, topic: str, payload: bytes, at: datetime) -> Report | None:
@@ -252,7 +286,7 @@ def parse_report(prefix: str, topic: str, payload: bytes, at: datetime) -> Repor
     The board id comes from the topic, never from the payload: the broker's ACL lets an
     account write only under its own id, so the topic is authenticated and the payload is not.
     """
-    parts = topic[len(prefix) + 1:].split("/") if topic.startswith(prefix + "/") else []
+    parts = topic[len(prefix) + 1 :].split("/") if topic.startswith(prefix + "/") else []
     if len(parts) != 3 or parts[0] != "boards" or parts[2] not in ("status", "ack"):
         return None
     board, kind = parts[1], parts[2]
@@ -275,8 +309,9 @@ def parse_report(prefix: str, topic: str, payload: bytes, at: datetime) -> Repor
     if not (isinstance(notice, int) and isinstance(version, int)) or isinstance(notice, bool):
         return None
     area = doc.get("area") if isinstance(doc.get("area"), str) else None
-    return Report(board, "ack", at, notice=notice, version=version, area=area,
-                  shown_at=_parse_time(doc.get("shown_at")))
+    return Report(
+        board, "ack", at, notice=notice, version=version, area=area, shown_at=_parse_time(doc.get("shown_at"))
+    )
 
 
 # --- config/boards.yaml -----------------------------------------------------------------------
@@ -311,8 +346,12 @@ def load_board_settings(file: Path) -> BoardSettings:
             raise ConfigError(str(file), where + "lines", f"{lines} is not between 1 and 100 lines")
         template = _get(item, "template", str, file, where, "ticker.txt" if lines == 1 else "panel.txt")
         if not re.fullmatch(r"[a-z0-9_-]+\.txt", template) or not (BOARD_TEMPLATES / template).is_file():
-            raise ConfigError(str(file), where + "template", f"{template!r} is no template in {BOARD_TEMPLATES} "
-                              "(name a .txt file there, e.g. panel.txt or ticker.txt)")
+            raise ConfigError(
+                str(file),
+                where + "template",
+                f"{template!r} is no template in {BOARD_TEMPLATES} "
+                "(name a .txt file there, e.g. panel.txt or ticker.txt)",
+            )
         profiles.append(BoardProfile(pid, _get(item, "name", str, file, where, pid), width, lines, template))
     url = _get(data, "broker_ws_url", str, file, "", "") or ""
     if url and not WS_URL.match(url):

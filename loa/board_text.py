@@ -27,10 +27,32 @@ log = logging.getLogger(__name__)
 SEPARATOR = " · "
 # Where a Vietnamese title may end early and still say something whole: before these words or after
 # these marks ("Kế hoạch cải cách hành chính nhà nước | năm 2025", "Thông báo lịch tiếp công dân | của …").
-_PHRASE_WORDS = ("về", "về việc", "của", "trong", "tại", "theo", "đối với", "trên", "cho", "năm", "giai đoạn",
-                 "nhằm", "để", "và", "với", "từ", "đến", "thuộc", "khi", "sau", "trước")
-_PHRASE_BEFORE = re.compile(r"\s(?=(?:" + "|".join(sorted(map(re.escape, _PHRASE_WORDS), key=len, reverse=True))
-                            + r")\s)")
+_PHRASE_WORDS = (
+    "về",
+    "về việc",
+    "của",
+    "trong",
+    "tại",
+    "theo",
+    "đối với",
+    "trên",
+    "cho",
+    "năm",
+    "giai đoạn",
+    "nhằm",
+    "để",
+    "và",
+    "với",
+    "từ",
+    "đến",
+    "thuộc",
+    "khi",
+    "sau",
+    "trước",
+)
+_PHRASE_BEFORE = re.compile(
+    r"\s(?=(?:" + "|".join(sorted(map(re.escape, _PHRASE_WORDS), key=len, reverse=True)) + r")\s)"
+)
 _PHRASE_AFTER = re.compile(r"(?<=[,;:])\s|\s(?=[–-]\s)|\s(?=\()")
 _TRAIL = " ,;:.-–("
 
@@ -47,9 +69,15 @@ class BoardSource:
     url: str = ""
 
     @classmethod
-    def of(cls, notice: NoticeView, url: str, body: str | None = None) -> "BoardSource":
-        return cls(notice.title, notice.variants.get("boards", "") if body is None else body, notice.meta.number,
-                   notice.meta.doc_type, notice.meta.issued_on, url)
+    def of(cls, notice: NoticeView, url: str, body: str | None = None) -> BoardSource:
+        return cls(
+            notice.title,
+            notice.variants.get("boards", "") if body is None else body,
+            notice.meta.number,
+            notice.meta.doc_type,
+            notice.meta.issued_on,
+            url,
+        )
 
 
 def short_date(iso: str | None) -> str:
@@ -84,11 +112,13 @@ def shorten(text: str, limit: int) -> str:
         return text
     if limit < 2:
         return ""
-    cuts = sorted({m.start() for m in _PHRASE_BEFORE.finditer(text)} | {m.start() for m in _PHRASE_AFTER.finditer(text)})
+    cuts = sorted(
+        {m.start() for m in _PHRASE_BEFORE.finditer(text)} | {m.start() for m in _PHRASE_AFTER.finditer(text)}
+    )
     best = [c for c in cuts if limit // 2 <= c <= limit]
     if best:
-        return text[:best[-1]].rstrip(_TRAIL)
-    words = text[:limit - len(ELLIPSIS) + 1].split(" ")[:-1] or [text[:limit - 1]]
+        return text[: best[-1]].rstrip(_TRAIL)
+    words = text[: limit - len(ELLIPSIS) + 1].split(" ")[:-1] or [text[: limit - 1]]
     # do not stop inside a name: "… Nguyễn Văn" would be half a person
     rest = text.split(" ")
     while len(words) > 1 and _capitalised(words[-1]) and len(words) < len(rest) and _capitalised(rest[len(words)]):
@@ -113,8 +143,9 @@ def _lines(text: str, width: int) -> list[str]:
     return wrap(text, BoardProfile("_", "_", width, 10**6))
 
 
-def panel(title: str, head: list[str | None], body: list[str], width: int, lines: int,
-          sep: str = SEPARATOR) -> list[str]:
+def panel(
+    title: str, head: list[str | None], body: list[str], width: int, lines: int, sep: str = SEPARATOR
+) -> list[str]:
     """A panel: the title (at most half the lines, shortened to fit them), a line of number and date when there
     is room, then whole sentences of the body as one paragraph, in order, while they fit."""
     title = _nfc(title)
@@ -147,8 +178,10 @@ def body_sentences(body: str) -> list[str]:
     return out
 
 
-_TABLE_DEBRIS = re.compile(r"\b(?:Số ký hiệu|Ngày ban hành|Người ký|Cơ quan ban hành|Trích yếu|Loại văn bản)\b"
-                           r"(?!\s*:?\s*$)(?=.*\b(?:Số ký hiệu|Ngày ban hành|Người ký|Chức vụ|Ngày hiệu lực)\b)")
+_TABLE_DEBRIS = re.compile(
+    r"\b(?:Số ký hiệu|Ngày ban hành|Người ký|Cơ quan ban hành|Trích yếu|Loại văn bản)\b"
+    r"(?!\s*:?\s*$)(?=.*\b(?:Số ký hiệu|Ngày ban hành|Người ký|Chức vụ|Ngày hiệu lực)\b)"
+)
 
 
 def board_lines(src: BoardSource, profile: BoardProfile) -> list[str]:
@@ -159,18 +192,30 @@ def board_lines(src: BoardSource, profile: BoardProfile) -> list[str]:
     template = env.get_template(f"board/{profile.template}")
     number = _nfc(src.number or "")
     ctx = dict(
-        title=_nfc(src.title), number=number, doc_type=_nfc(src.doc_type or ""),
-        ref=(f"Số {number}" if number else ""), date=short_date(src.issued_on), link=short_link(src.url),
-        sentences=body_sentences(src.body), width=profile.width, lines=profile.lines,
+        title=_nfc(src.title),
+        number=number,
+        doc_type=_nfc(src.doc_type or ""),
+        ref=(f"Số {number}" if number else ""),
+        date=short_date(src.issued_on),
+        link=short_link(src.url),
+        sentences=body_sentences(src.body),
+        width=profile.width,
+        lines=profile.lines,
         one_line=lambda parts, sep=SEPARATOR: one_line(parts, profile.width, sep),
-        panel=lambda title, head, body, sep=SEPARATOR: "\n".join(panel(title, head, body, profile.width,
-                                                                          profile.lines, sep)),
+        panel=lambda title, head, body, sep=SEPARATOR: "\n".join(
+            panel(title, head, body, profile.width, profile.lines, sep)
+        ),
     )
     rows = [" ".join(r.split()) for r in template.render(ctx).splitlines()]
     rows = [r for r in rows if r]
     if len(rows) > profile.lines or any(len(r) > profile.width for r in rows):
-        log.warning("board template %s made text that does not fit profile %s (%d×%d); wrapped instead",
-                    profile.template, profile.id, profile.lines, profile.width)
+        log.warning(
+            "board template %s made text that does not fit profile %s (%d×%d); wrapped instead",
+            profile.template,
+            profile.id,
+            profile.lines,
+            profile.width,
+        )
         return wrap(" ".join(rows), profile)
     return rows
 

@@ -20,8 +20,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from loa.cap.build import CapSettings
 from loa.errors import ConfigError
-from loa.speech.tts import voice_command_problem
 from loa.radio.programme import Wording, check_template
+from loa.speech.tts import voice_command_problem
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -45,7 +45,7 @@ class MqttURL:
     password: str | None
 
     @classmethod
-    def parse(cls, url: str, source: str = "LOA_MQTT_URL") -> "MqttURL":
+    def parse(cls, url: str, source: str = "LOA_MQTT_URL") -> MqttURL:
         parts = urlsplit(url)
         if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
             raise ConfigError(source, "url", f"{url!r} is not mqtt://user:pass@host:port")
@@ -162,8 +162,14 @@ class WebhookTarget:
     attempts: int = 3  # tries per dispatch, with exponential backoff between them
 
     def masked(self) -> dict:
-        return {"name": self.name, "url": self.url, "secret": "***", "areas": list(self.areas),
-                "timeout": self.timeout, "attempts": self.attempts}
+        return {
+            "name": self.name,
+            "url": self.url,
+            "secret": "***",
+            "areas": list(self.areas),
+            "timeout": self.timeout,
+            "attempts": self.attempts,
+        }
 
 
 @dataclass(frozen=True)
@@ -210,7 +216,7 @@ class Config:
     print: PrintSettings = field(default_factory=PrintSettings)
     operations: OperationsSettings = field(default_factory=OperationsSettings)
     cap: CapSettings = field(default_factory=CapSettings)  # loa.yaml `cap` (issue 16)
-    messaging: list["MessagingDestination"] = field(default_factory=list)  # loa.yaml `messaging`
+    messaging: list[MessagingDestination] = field(default_factory=list)  # loa.yaml `messaging`
 
     @property
     def tz(self):
@@ -312,7 +318,7 @@ class Config:
         """Area paths with each grouping slug replaced by its communes, in order, without repeats."""
         out: list[str] = []
         for p in paths:
-            for q in (self.groupings[p].communes if p in self.groupings else (p,)):
+            for q in self.groupings[p].communes if p in self.groupings else (p,):
                 if q not in out:
                     out.append(q)
         return out
@@ -385,11 +391,17 @@ def _load_main(cfg: Config, file: Path) -> None:
 def _load_operations(ops: dict, file: Path) -> OperationsSettings:
     block = _get(ops, "notification_block", str, file, "operations.", "").strip()
     if block and not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", block):
-        raise ConfigError(str(file), "operations.notification_block",
-                          f"{block!r} is not a Prefect block name (lowercase letters, digits and dashes)")
+        raise ConfigError(
+            str(file),
+            "operations.notification_block",
+            f"{block!r} is not a Prefect block name (lowercase letters, digits and dashes)",
+        )
     values = {}
-    for key, low, high in (("draft_waiting_hours", 0.01, 24 * 30), ("feed_failing_hours", 1, 24 * 30),
-                           ("board_offline_minutes", 1, 24 * 60)):
+    for key, low, high in (
+        ("draft_waiting_hours", 0.01, 24 * 30),
+        ("feed_failing_hours", 1, 24 * 30),
+        ("board_offline_minutes", 1, 24 * 60),
+    ):
         value = float(_get(ops, key, (int, float), file, "operations.", getattr(OperationsSettings(), key)))
         if not low <= value <= high:
             raise ConfigError(str(file), f"operations.{key}", f"{value:g} is outside {low:g}–{high:g}")
@@ -406,8 +418,12 @@ def _load_areas(cfg: Config, file: Path) -> None:
 
     data = _read_yaml(file)
     if "areas" in data and "province" not in data:
-        raise ConfigError(str(file), "areas", "is the pre-2025 province → district → commune tree; since "
-                          "1 July 2025 write `province:` and `communes:` (see the shipped config/areas.yaml)")
+        raise ConfigError(
+            str(file),
+            "areas",
+            "is the pre-2025 province → district → commune tree; since "
+            "1 July 2025 write `province:` and `communes:` (see the shipped config/areas.yaml)",
+        )
     key = _get(data, "province", (str, int), file, "")
     found = areamap.province(key)
     if found is None:
@@ -418,8 +434,11 @@ def _load_areas(cfg: Config, file: Path) -> None:
     root = found.unit.slug
     cfg.areas[root] = Area(root, found.unit.label, found.unit.code, found.unit.kind)
     listed = _get(data, "communes", (list, type(None)), file, "", None)
-    units = found.communes if listed is None else [
-        _commune(found, item, file, f"communes[{i}]") for i, item in enumerate(listed)]
+    units = (
+        found.communes
+        if listed is None
+        else [_commune(found, item, file, f"communes[{i}]") for i, item in enumerate(listed)]
+    )
     for unit in units:
         path = f"{root}/{unit.slug}"
         if path in cfg.areas:
@@ -431,15 +450,21 @@ def _load_areas(cfg: Config, file: Path) -> None:
             raise ConfigError(str(file), where, "must be a mapping with slug, name and communes")
         slug = _get(item, "slug", str, file, where + ".")
         if not SLUG.match(slug) or slug in cfg.groupings or f"{root}/{slug}" in cfg.areas or slug == root:
-            raise ConfigError(str(file), where + ".slug", f"{slug!r} must be a unique lowercase ASCII slug, "
-                              "not a commune's or the province's")
+            raise ConfigError(
+                str(file),
+                where + ".slug",
+                f"{slug!r} must be a unique lowercase ASCII slug, not a commune's or the province's",
+            )
         members = []
         for k, c in enumerate(_get(item, "communes", list, file, where + ".")):
             unit = _commune(found, c, file, f"{where}.communes[{k}]")
             path = f"{root}/{unit.slug}"
             if path not in cfg.areas:
-                raise ConfigError(str(file), f"{where}.communes[{k}]", f"{unit.label} ({unit.code}) is not in "
-                                  "`communes`; add it there first")
+                raise ConfigError(
+                    str(file),
+                    f"{where}.communes[{k}]",
+                    f"{unit.label} ({unit.code}) is not in `communes`; add it there first",
+                )
             members.append(path)
         if not members:
             raise ConfigError(str(file), where + ".communes", "is empty; a grouping lists at least one commune")
@@ -453,8 +478,11 @@ def _commune(province, item: Any, file: Path, key: str):
     unit = province.commune(item)
     if unit is None:
         near = province.suggest(item)
-        hint = f"; did you mean {near.name!r} ({near.code}, slug {near.slug})?" if near else \
-            "; `loa areas --all` lists every commune with its code"
+        hint = (
+            f"; did you mean {near.name!r} ({near.code}, slug {near.slug})?"
+            if near
+            else "; `loa areas --all` lists every commune with its code"
+        )
         raise ConfigError(str(file), key, f"{item!r} is not a commune of {province.unit.label} on the 2025 map{hint}")
     return unit
 
@@ -485,18 +513,21 @@ def _load_feeds(cfg: Config, file: Path) -> None:
             raise ConfigError(str(file), where + "url", f"{url!r} must start with http://, https:// or file://")
         if url.startswith("file://") and not url.startswith("file:///"):
             # a relative file URL is resolved against the config folder, so the bundled sample works anywhere
-            url = (file.parent / url[len("file://"):]).resolve().as_uri()
+            url = (file.parent / url[len("file://") :]).resolve().as_uri()
         name = _get(item, "name", str, file, where, url)
         area = _get(item, "area", str, file, where)
         if area not in cfg.groupings:  # a feed may target an operator's grouping: each of its communes
             _check_area(cfg, area, file, where + "area")
         fetch_article = _get(item, "fetch_article", str, file, where, "auto")
         if fetch_article not in FETCH_ARTICLE:
-            raise ConfigError(str(file), where + "fetch_article",
-                              f"{fetch_article!r} must be one of {', '.join(FETCH_ARTICLE)}")
+            raise ConfigError(
+                str(file), where + "fetch_article", f"{fetch_article!r} must be one of {', '.join(FETCH_ARTICLE)}"
+            )
         kind = _get(item, "kind", str, file, where, "rss")
         if kind not in ("rss", "cap"):
-            raise ConfigError(str(file), where + "kind", f"{kind!r} is not a feed kind: rss (documents) or cap (CAP alerts)")
+            raise ConfigError(
+                str(file), where + "kind", f"{kind!r} is not a feed kind: rss (documents) or cap (CAP alerts)"
+            )
         cfg.feeds.append(Feed(url=url, name=name, area=area, fetch_article=fetch_article, kind=kind))
 
 
@@ -524,7 +555,9 @@ def _load_publishing(cfg: Config, file: Path) -> None:
     try:
         ZoneInfo(cfg.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(str(file), "timezone", f"{cfg.timezone!r} is not a time zone like 'Asia/Ho_Chi_Minh'") from None
+        raise ConfigError(
+            str(file), "timezone", f"{cfg.timezone!r} is not a time zone like 'Asia/Ho_Chi_Minh'"
+        ) from None
     pr = _get(data, "print", dict, file, "", {})
     weekday = _get(pr, "weekday", int, file, "print.", 1)
     if not 1 <= weekday <= 7:
@@ -548,14 +581,20 @@ def _load_publishing(cfg: Config, file: Path) -> None:
         else:
             secret = _get(item, "secret", str, file, where)
         if len(secret) < 16:
-            raise ConfigError(str(file), where + ("secret_env" if "secret_env" in item else "secret"),
-                              "is shorter than 16 characters; use a long random secret")
+            raise ConfigError(
+                str(file),
+                where + ("secret_env" if "secret_env" in item else "secret"),
+                "is shorter than 16 characters; use a long random secret",
+            )
         areas = tuple(_check_area(cfg, a, file, f"{where}areas") for a in _get(item, "areas", list, file, where, []))
         timeout = float(_get(item, "timeout", (int, float), file, where, 10.0))
         attempts = _get(item, "attempts", int, file, where, 3)
         if timeout <= 0 or not 1 <= attempts <= 10:
-            raise ConfigError(str(file), where + ("timeout" if timeout <= 0 else "attempts"),
-                              "timeout must be positive and attempts between 1 and 10")
+            raise ConfigError(
+                str(file),
+                where + ("timeout" if timeout <= 0 else "attempts"),
+                "timeout must be positive and attempts between 1 and 10",
+            )
         cfg.webhooks.append(WebhookTarget(name, url, secret, areas, timeout, attempts))
 
 
@@ -564,8 +603,9 @@ _DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-def _number(data: dict, key: str, file: Path, where: str, default: float, low: float, high: float,
-            kind: type = float) -> float:
+def _number(
+    data: dict, key: str, file: Path, where: str, default: float, low: float, high: float, kind: type = float
+) -> float:
     value = _get(data, key, int if kind is int else (int, float), file, where, default)
     if not low <= value <= high:
         raise ConfigError(str(file), where + key, f"{value!r} is outside {low:g}..{high:g}")
@@ -574,7 +614,9 @@ def _number(data: dict, key: str, file: Path, where: str, default: float, low: f
 
 def _slots(items: object, file: Path, where: str) -> tuple[Slot, ...]:
     if not isinstance(items, list):
-        raise ConfigError(str(file), where + "slots", f"{items!r} is not a list of slots like {{time: '06:00', max_minutes: 20}}")
+        raise ConfigError(
+            str(file), where + "slots", f"{items!r} is not a list of slots like {{time: '06:00', max_minutes: 20}}"
+        )
     slots: dict[str, Slot] = {}
     for k, item in enumerate(items):
         here = f"{where}slots[{k}]."
@@ -595,7 +637,11 @@ def _slots(items: object, file: Path, where: str) -> tuple[Slot, ...]:
             raise ConfigError(str(file), here + "days", "is empty; list the days it airs (mon..sun)")
         slots[at] = Slot(at, _number(item, "max_minutes", file, here, 30, 1, 240), tuple(sorted(set(days))))
     if not slots:
-        raise ConfigError(str(file), where + "slots", "lists no slot; a station airs at least one, e.g. {time: '06:00', max_minutes: 20}")
+        raise ConfigError(
+            str(file),
+            where + "slots",
+            "lists no slot; a station airs at least one, e.g. {time: '06:00', max_minutes: 20}",
+        )
     return tuple(sorted(slots.values(), key=lambda sl: sl.time))
 
 
@@ -608,8 +654,9 @@ def _engine(item: dict, base: Station, file: Path, where: str) -> tuple[str, ...
     if engine == "espeak-ng":
         return ()
     if not isinstance(engine, dict) or set(engine) != {"command"}:
-        raise ConfigError(str(file), where + "engine", f"{engine!r} is not espeak-ng or "
-                          "{command: [program, arg, ...]}")
+        raise ConfigError(
+            str(file), where + "engine", f"{engine!r} is not espeak-ng or {{command: [program, arg, ...]}}"
+        )
     command = engine["command"]
     problem = voice_command_problem(command)
     if problem:
@@ -622,20 +669,31 @@ def _station(cfg: Config, item: dict, base: Station, file: Path, where: str, **f
     values = dict(fixed)
     voice = _get(item, "voice", str, file, where, base.voice)
     if not _VOICE.match(voice):
-        raise ConfigError(str(file), where + "voice", f"{voice!r} is not a Vietnamese espeak-ng voice "
-                          "(vi, vi-vn-x-central or vi-vn-x-south, optionally +variant)")
+        raise ConfigError(
+            str(file),
+            where + "voice",
+            f"{voice!r} is not a Vietnamese espeak-ng voice "
+            "(vi, vi-vn-x-central or vi-vn-x-south, optionally +variant)",
+        )
     langs = _get(item, "languages", list, file, where, list(base.languages))
     for lang in langs:
         if not isinstance(lang, str) or not re.fullmatch(r"[a-z]{2,8}", lang) or langs.count(lang) > 1:
-            raise ConfigError(str(file), where + "languages", f"{lang!r} is not a unique language code like vi, tay, nung, hmn")
+            raise ConfigError(
+                str(file), where + "languages", f"{lang!r} is not a unique language code like vi, tay, nung, hmn"
+            )
     for key in ("intro", "outro"):
         jingle = _get(item, key, (str, type(None)), file, where, None)
         path = (file.parent / jingle).resolve() if jingle else getattr(base, key)
         if path is not None and not path.is_file():
-            raise ConfigError(str(file), where + key, f"jingle {jingle!r} not found (paths are relative to {file.parent})")
+            raise ConfigError(
+                str(file), where + key, f"jingle {jingle!r} not found (paths are relative to {file.parent})"
+            )
         values[key] = path
     return Station(
-        **values, voice=voice, languages=tuple(langs), voice_command=_engine(item, base, file, where),
+        **values,
+        voice=voice,
+        languages=tuple(langs),
+        voice_command=_engine(item, base, file, where),
         programme=_programme(item, base.programme, file, where),
         rate=_number(item, "rate", file, where, base.rate, 80, 450, int),
         pitch=_number(item, "pitch", file, where, base.pitch, 0, 99, int),
@@ -656,7 +714,9 @@ def _programme(item: dict, base: Wording, file: Path, where: str) -> Wording:
     values = {}
     for key, text in raw.items():
         if key not in known:
-            raise ConfigError(str(file), f"{where}programme.{key}", f"is not a programme key; use one of {', '.join(sorted(known))}")
+            raise ConfigError(
+                str(file), f"{where}programme.{key}", f"is not a programme key; use one of {', '.join(sorted(known))}"
+            )
         if not isinstance(text, str) or not text.strip():
             raise ConfigError(str(file), f"{where}programme.{key}", "must be a non-empty sentence")
         if key != "office" and (why := check_template(text)):
@@ -680,11 +740,23 @@ def _load_stations(cfg: Config, file: Path) -> None:
         if any(s.id == sid for s in cfg.stations):
             raise ConfigError(str(file), where + "id", f"{sid!r} is listed twice")
         area = _check_area(cfg, _get(item, "area", str, file, where), file, where + "area")
-        station = _station(cfg, item, base, file, where, id=sid, area=area, area_code=cfg.area_code(area),
-                           name=_get(item, "name", str, file, where, sid))
+        station = _station(
+            cfg,
+            item,
+            base,
+            file,
+            where,
+            id=sid,
+            area=area,
+            area_code=cfg.area_code(area),
+            name=_get(item, "name", str, file, where, sid),
+        )
         if not station.slots:
-            raise ConfigError(str(file), where + "slots", "is missing, and `defaults` has none: list the daily slots, "
-                              "e.g. [{time: '06:00', max_minutes: 20}]")
+            raise ConfigError(
+                str(file),
+                where + "slots",
+                "is missing, and `defaults` has none: list the daily slots, e.g. [{time: '06:00', max_minutes: 20}]",
+            )
         cfg.stations.append(station)
 
 
@@ -722,8 +794,15 @@ class MessagingDestination:
     attempts: int = 3
 
     def masked(self) -> dict:
-        return {"name": self.name, "kind": self.kind, "url": mask_url(self.url), "areas": list(self.areas),
-                "priorities": list(self.priorities), "segments": self.segments, "unaccented": self.unaccented}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "url": mask_url(self.url),
+            "areas": list(self.areas),
+            "priorities": list(self.priorities),
+            "segments": self.segments,
+            "unaccented": self.unaccented,
+        }
 
 
 def mask_url(url: str) -> str:
@@ -731,11 +810,16 @@ def mask_url(url: str) -> str:
     is shown: in many apprise URLs (tgram://<bot token>/…) the "host" is itself a secret."""
     scheme, _, rest = url.partition("://")
     netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    path = rest[len(netloc):]
+    path = rest[len(netloc) :]
     userinfo, at, host = netloc.rpartition("@")
-    public = re.fullmatch(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?|\d+\.\d+\.\d+\.\d+(?::\d+)?|localhost(?::\d+)?", host)
-    return f"{scheme}://{'***@' if at else ''}{host if public else '***'}" + (
-        "/***" if path.split("?")[0].strip("/") else "") + ("?***" if "?" in path else "")
+    public = re.fullmatch(
+        r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?|\d+\.\d+\.\d+\.\d+(?::\d+)?|localhost(?::\d+)?", host
+    )
+    return (
+        f"{scheme}://{'***@' if at else ''}{host if public else '***'}"
+        + ("/***" if path.split("?")[0].strip("/") else "")
+        + ("?***" if "?" in path else "")
+    )
 
 
 _ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
@@ -764,8 +848,12 @@ def _load_alerting(cfg: Config, file: Path) -> None:
     prefix = _get(cap, "identifier_prefix", str, file, "cap.", f"vn.{host}")
     if not re.fullmatch(r"[A-Za-z0-9._-]+", prefix):
         raise ConfigError(str(file), "cap.identifier_prefix", f"{prefix!r}: use letters, digits, dots and dashes")
-    cfg.cap = CapSettings(sender=sender, sender_name=_get(cap, "sender_name", str, file, "cap.", cfg.site_title),
-                          contact=_get(cap, "contact", str, file, "cap.", ""), identifier_prefix=prefix)
+    cfg.cap = CapSettings(
+        sender=sender,
+        sender_name=_get(cap, "sender_name", str, file, "cap.", cfg.site_title),
+        contact=_get(cap, "contact", str, file, "cap.", ""),
+        identifier_prefix=prefix,
+    )
     for where, item, name in _named_items(data, "messaging", file, "name, kind, url and areas"):
         kind = _get(item, "kind", str, file, where)
         if kind not in ("sms", "chat", "email"):
@@ -774,13 +862,18 @@ def _load_alerting(cfg: Config, file: Path) -> None:
         import apprise
 
         if apprise.Apprise.instantiate(url) is None:
-            raise ConfigError(str(file), where + "url", f"{mask_url(url)} is not a URL apprise can send to "
-                              "(see https://github.com/caronc/apprise/wiki)")
+            raise ConfigError(
+                str(file),
+                where + "url",
+                f"{mask_url(url)} is not a URL apprise can send to (see https://github.com/caronc/apprise/wiki)",
+            )
         areas = tuple(_check_area(cfg, a, file, where + "areas") for a in _get(item, "areas", list, file, where, []))
         priorities = tuple(_get(item, "priorities", list, file, where, ["normal", "priority", "emergency"]))
         bad = [p for p in priorities if p not in ("normal", "priority", "emergency")]
         if bad or not priorities:
-            raise ConfigError(str(file), where + "priorities", f"{bad or priorities!r}: list normal, priority, emergency")
+            raise ConfigError(
+                str(file), where + "priorities", f"{bad or priorities!r}: list normal, priority, emergency"
+            )
         segments = _number(item, "segments", file, where, 1, 1, 10, int)
         unaccented = _get(item, "unaccented", bool, file, where, False)
         attempts = _number(item, "attempts", file, where, 3, 1, 10, int)

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from loa.model import Priority
 from loa.render import truncate_words
 
-GSM_BASIC = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
-             "¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM_BASIC = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
 GSM_EXTENDED = "^{}\\[~]|€"
 LABELS = {Priority.EMERGENCY: "KHẨN CẤP", Priority.PRIORITY: "ƯU TIÊN"}
 WITHDRAWN = "THU HỒI"
@@ -59,9 +61,10 @@ def sms_budget(segments: int, unaccented: bool) -> int:
     return single if segments == 1 else part * segments
 
 
-def sms(title: str, url: str, *, priority: Priority, segments: int = 1, unaccented: bool = False,
-        withdrawn: bool = False) -> str:
-    """"[KHẨN CẤP] <title> <link>" in at most `segments` SMS."""
+def sms(
+    title: str, url: str, *, priority: Priority, segments: int = 1, unaccented: bool = False, withdrawn: bool = False
+) -> str:
+    """ "[KHẨN CẤP] <title> <link>" in at most `segments` SMS."""
     label = WITHDRAWN if withdrawn else LABELS.get(priority)
     head = f"[{label}] " if label else ""
     fit = unaccent if unaccented else (lambda s: unicodedata.normalize("NFC", s))

@@ -34,9 +34,7 @@ class NoticeState(str, enum.Enum):
 
 # Which action leads where, and who may take it: the table in loa/publishing/machine.py.
 # States in which a version is (or is about to be) on public channels.
-LIVE_STATES = frozenset(
-    {NoticeState.APPROVED, NoticeState.PUBLISHED, NoticeState.PARTIALLY_PUBLISHED}
-)
+LIVE_STATES = frozenset({NoticeState.APPROVED, NoticeState.PUBLISHED, NoticeState.PARTIALLY_PUBLISHED})
 
 
 class DeliveryStatus(str, enum.Enum):

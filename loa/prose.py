@@ -15,20 +15,74 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 # Blocks that end a paragraph (a <br> too: portals use it as one).
-_BLOCKS = frozenset({"p", "div", "li", "blockquote", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6",
-                     "dd", "dt", "pre", "br", "hr", "ul", "ol", "figcaption"})
-_DROP = frozenset({"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
-                   "nav", "header", "footer", "aside", "form", "button", "figure", "caption"})
+_BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "li",
+        "blockquote",
+        "section",
+        "article",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "dd",
+        "dt",
+        "pre",
+        "br",
+        "hr",
+        "ul",
+        "ol",
+        "figcaption",
+    }
+)
+_DROP = frozenset(
+    {
+        "script",
+        "style",
+        "iframe",
+        "object",
+        "embed",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "nav",
+        "header",
+        "footer",
+        "aside",
+        "form",
+        "button",
+        "figure",
+        "caption",
+    }
+)
 
 # Metadata table labels (lowercase, no trailing colon) → the fact they give.
 FACT_LABELS = {
-    "số ký hiệu": "number", "số hiệu": "number", "ký hiệu": "number", "số văn bản": "number",
-    "ngày ban hành": "issued_on", "ngày ký": "issued_on",
-    "người ký": "signer", "chức vụ": "position", "chức danh": "position",
-    "cơ quan ban hành": "issuer", "nơi ban hành": "issuer", "đơn vị ban hành": "issuer",
-    "loại văn bản": "doc_type", "hình thức văn bản": "doc_type",
-    "ngày hiệu lực": "effective_on", "ngày có hiệu lực": "effective_on", "hiệu lực": "effective_on",
-    "trích yếu": "subject", "trích yếu nội dung": "subject", "lĩnh vực": "field",
+    "số ký hiệu": "number",
+    "số hiệu": "number",
+    "ký hiệu": "number",
+    "số văn bản": "number",
+    "ngày ban hành": "issued_on",
+    "ngày ký": "issued_on",
+    "người ký": "signer",
+    "chức vụ": "position",
+    "chức danh": "position",
+    "cơ quan ban hành": "issuer",
+    "nơi ban hành": "issuer",
+    "đơn vị ban hành": "issuer",
+    "loại văn bản": "doc_type",
+    "hình thức văn bản": "doc_type",
+    "ngày hiệu lực": "effective_on",
+    "ngày có hiệu lực": "effective_on",
+    "hiệu lực": "effective_on",
+    "trích yếu": "subject",
+    "trích yếu nội dung": "subject",
+    "lĩnh vực": "field",
 }
 
 # A block that is only a link label or web furniture: never read aloud, never on a board.
@@ -36,7 +90,9 @@ _FURNITURE = re.compile(
     r"^(?:toàn văn|xem (?:toàn văn|chi tiết|thêm|tiếp|tại)|chi tiết xem(?: tại)?|tải về|tải xuống|tải văn bản|"
     r"văn bản (?:đính kèm|gốc)|(?:file|tệp|tập tin) đính kèm|đính kèm|nguồn(?: tin)?|tin liên quan|bài liên quan|"
     r"chia sẻ|in bài|in trang|bình luận|gửi bình luận|lượt xem|từ khóa|tags?|quay lại|về đầu trang|"
-    r"ảnh minh họa|ảnh: )\b", re.IGNORECASE)
+    r"ảnh minh họa|ảnh: )\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -76,7 +132,7 @@ def sentences(text: str) -> list[str]:
     out: list[str] = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
-        piece = text[start:m.start()]
+        piece = text[start : m.start()]
         if _ABBREV_END.search(piece):
             continue
         out.append(piece)

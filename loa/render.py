@@ -21,8 +21,20 @@ from loa.radio.script import body_lines, meta_sentences, sentence
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-VI_MONTHS = ["tháng 1", "tháng 2", "tháng 3", "tháng 4", "tháng 5", "tháng 6",
-             "tháng 7", "tháng 8", "tháng 9", "tháng 10", "tháng 11", "tháng 12"]
+VI_MONTHS = [
+    "tháng 1",
+    "tháng 2",
+    "tháng 3",
+    "tháng 4",
+    "tháng 5",
+    "tháng 6",
+    "tháng 7",
+    "tháng 8",
+    "tháng 9",
+    "tháng 10",
+    "tháng 11",
+    "tháng 12",
+]
 
 
 def vi_date(value: datetime | str | None) -> str:
@@ -91,18 +103,37 @@ class Renderer:
         self.read_aloud = read_aloud or (lambda line: line)
         self._templates: dict = {}
 
-    def variants(self, *, title: str, summary_html: str, meta: DocumentMeta, source_url: str | None,
-                 area_names: list[str], text: str | None = None, body_html: str = "",
-                 files: tuple[str, ...] = ()) -> dict[str, str]:
+    def variants(
+        self,
+        *,
+        title: str,
+        summary_html: str,
+        meta: DocumentMeta,
+        source_url: str | None,
+        area_names: list[str],
+        text: str | None = None,
+        body_html: str = "",
+        files: tuple[str, ...] = (),
+    ) -> dict[str, str]:
         """`text` is html_to_text(summary_html), when the caller has it already. `body_html` is the linked
         article's full text when the feed gave only a lead (`summary_html`): the website, radio and print
         carry both, the boards the lead alone. `files` are the văn bản's own files, linked on the web."""
         text = html_to_text(summary_html) if text is None else text
         body = prose(summary_html + body_html) if body_html else prose(summary_html)
         lead = prose(summary_html) if body_html else body  # boards carry the lead alone
-        ctx = dict(title=title, summary_html=summary_html, text=text, meta=meta, source_url=source_url,
-                   areas=area_names, body_html=body_html, files=files, meta_lines=meta_sentences(meta, body.facts),
-                   body_lines=body_lines(title, body), recap=recap(title, body.text))
+        ctx = dict(
+            title=title,
+            summary_html=summary_html,
+            text=text,
+            meta=meta,
+            source_url=source_url,
+            areas=area_names,
+            body_html=body_html,
+            files=files,
+            meta_lines=meta_sentences(meta, body.facts),
+            body_lines=body_lines(title, body),
+            recap=recap(title, body.text),
+        )
         script = self._template("radio/script.txt").render(ctx)
         return {
             "website": self._template("website/variant.html").render(ctx),

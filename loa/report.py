@@ -18,10 +18,10 @@ import io
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import and_, func, select
 
@@ -31,14 +31,22 @@ from loa.ingest.classify import AREA_LABELS
 from loa.model import CHANNELS, DeliveryStatus, Priority, within
 from loa.site.model import PRIORITY_LABELS
 from loa.store import Store
-from loa.store.schema import (ActionRow, BoardAckRow, BoardRow, DeliveryRow, DocumentVersionRow,
-                              NoticeVersionRow, utcnow)
+from loa.store.schema import ActionRow, BoardAckRow, BoardRow, DeliveryRow, DocumentVersionRow, NoticeVersionRow, utcnow
 
-CHANNEL_LABELS = {"website": "Trang thông tin điện tử", "boards": "Bảng tin điện tử",
-                  "radio": "Đài truyền thanh", "print": "Bản tin in", "webhook": "Cổng thông tin liên kết",
-                  "cap": "Cảnh báo CAP", "messaging": "Tin nhắn (ứng dụng, SMS, thư điện tử)"}
-STAGES = (("ingest_to_approval", "Thu thập → phê duyệt"), ("approval_to_publication", "Phê duyệt → đăng tải"),
-          ("ingest_to_publication", "Thu thập → đăng tải"))
+CHANNEL_LABELS = {
+    "website": "Trang thông tin điện tử",
+    "boards": "Bảng tin điện tử",
+    "radio": "Đài truyền thanh",
+    "print": "Bản tin in",
+    "webhook": "Cổng thông tin liên kết",
+    "cap": "Cảnh báo CAP",
+    "messaging": "Tin nhắn (ứng dụng, SMS, thư điện tử)",
+}
+STAGES = (
+    ("ingest_to_approval", "Thu thập → phê duyệt"),
+    ("approval_to_publication", "Phê duyệt → đăng tải"),
+    ("ingest_to_publication", "Thu thập → đăng tải"),
+)
 NO_CONTENT_AREA = "other"
 _AUDIO = re.compile(r"plays (notice-[\w.-]+\.mp3)")
 
@@ -76,7 +84,7 @@ def month_bounds(month: str, cfg: Config) -> tuple[datetime, datetime]:
     year, mon = int(m.group(1)), int(m.group(2))
     start = datetime(year, mon, 1, tzinfo=cfg.tz)
     end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=cfg.tz)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def previous_month(cfg: Config, now: datetime | None = None) -> str:
@@ -109,8 +117,9 @@ def audio_seconds_by_probe(cfg: Config) -> Callable[[str], float | None]:
     return seconds
 
 
-def monthly_report(store: Store, cfg: Config, month: str,
-                   audio_seconds: Callable[[str], float | None] | None = None) -> MonthlyReport:
+def monthly_report(
+    store: Store, cfg: Config, month: str, audio_seconds: Callable[[str], float | None] | None = None
+) -> MonthlyReport:
     start, end = month_bounds(month, cfg)
     audio_seconds = audio_seconds or audio_seconds_by_probe(cfg)
     published = DeliveryRow.kind == "publish"
@@ -119,26 +128,51 @@ def monthly_report(store: Store, cfg: Config, month: str,
     with store.reading() as s:
         # versions whose first delivery falls in the month, with the last delivery time (publication)
         firsts = s.execute(
-            select(DeliveryRow.notice_id, DeliveryRow.version, func.min(DeliveryRow.delivered_at),
-                   func.max(DeliveryRow.delivered_at))
-            .where(published, delivered).group_by(DeliveryRow.notice_id, DeliveryRow.version)
+            select(
+                DeliveryRow.notice_id,
+                DeliveryRow.version,
+                func.min(DeliveryRow.delivered_at),
+                func.max(DeliveryRow.delivered_at),
+            )
+            .where(published, delivered)
+            .group_by(DeliveryRow.notice_id, DeliveryRow.version)
             .having(and_(func.min(DeliveryRow.delivered_at) >= start, func.min(DeliveryRow.delivered_at) < end))
         ).all()
         last_delivery = {(n, v): last for n, v, _first, last in firsts}
         versions = _versions(s, set(last_delivery))
         deliveries = s.execute(
-            select(DeliveryRow.notice_id, DeliveryRow.version, DeliveryRow.channel, DeliveryRow.target,
-                   DeliveryRow.detail).where(published, delivered, in_month)).all()
-        failed = Counter(s.scalars(select(DeliveryRow.channel).where(
-            published, DeliveryRow.status == DeliveryStatus.FAILED.value,
-            DeliveryRow.updated_at >= start, DeliveryRow.updated_at < end)).all())
-        editorial = Counter(s.scalars(select(ActionRow.action).where(
-            ActionRow.at >= start, ActionRow.at < end,
-            ActionRow.action.in_(["drafted", "approve", "reject", "withdraw"]))).all())
+            select(
+                DeliveryRow.notice_id, DeliveryRow.version, DeliveryRow.channel, DeliveryRow.target, DeliveryRow.detail
+            ).where(published, delivered, in_month)
+        ).all()
+        failed = Counter(
+            s.scalars(
+                select(DeliveryRow.channel).where(
+                    published,
+                    DeliveryRow.status == DeliveryStatus.FAILED.value,
+                    DeliveryRow.updated_at >= start,
+                    DeliveryRow.updated_at < end,
+                )
+            ).all()
+        )
+        editorial = Counter(
+            s.scalars(
+                select(ActionRow.action).where(
+                    ActionRow.at >= start,
+                    ActionRow.at < end,
+                    ActionRow.action.in_(["drafted", "approve", "reject", "withdraw"]),
+                )
+            ).all()
+        )
         boards = _boards(s, deliveries)
 
     return MonthlyReport(
-        month=month, timezone=cfg.timezone, start=start, end=end, title=cfg.site_title, generated_at=utcnow(),
+        month=month,
+        timezone=cfg.timezone,
+        start=start,
+        end=end,
+        title=cfg.site_title,
+        generated_at=utcnow(),
         editorial={k: editorial.get(k, 0) for k in ("drafted", "approve", "reject", "withdraw")},
         notices_published=len(versions),
         by_channel=_by_channel(deliveries, failed),
@@ -157,20 +191,41 @@ def _versions(s, keys: set[tuple[int, int]]) -> dict[tuple[int, int], dict]:
         return {}
     notice_ids = {n for n, _ in keys}
     rows = s.execute(
-        select(NoticeVersionRow.id, NoticeVersionRow.notice_id, NoticeVersionRow.version, NoticeVersionRow.priority,
-               NoticeVersionRow.areas, NoticeVersionRow.created_at, DocumentVersionRow.content_areas,
-               DocumentVersionRow.fetched_at)
+        select(
+            NoticeVersionRow.id,
+            NoticeVersionRow.notice_id,
+            NoticeVersionRow.version,
+            NoticeVersionRow.priority,
+            NoticeVersionRow.areas,
+            NoticeVersionRow.created_at,
+            DocumentVersionRow.content_areas,
+            DocumentVersionRow.fetched_at,
+        )
         .join(DocumentVersionRow, DocumentVersionRow.id == NoticeVersionRow.document_version_id)
-        .where(NoticeVersionRow.notice_id.in_(notice_ids))).all()
+        .where(NoticeVersionRow.notice_id.in_(notice_ids))
+    ).all()
     by_row = {r.id: r for r in rows if (r.notice_id, r.version) in keys}
-    approvals = dict(s.execute(
-        select(ActionRow.notice_version_id, func.max(ActionRow.at))
-        .where(ActionRow.action == "approve", ActionRow.notice_version_id.in_(list(by_row)))
-        .group_by(ActionRow.notice_version_id)).all()) if by_row else {}
-    return {(r.notice_id, r.version): {
-        "priority": r.priority, "areas": list(r.areas or []), "content_areas": list(r.content_areas or []),
-        "ingested_at": r.fetched_at or r.created_at, "approved_at": approvals.get(r.id),
-    } for r in by_row.values()}
+    approvals = (
+        dict(
+            s.execute(
+                select(ActionRow.notice_version_id, func.max(ActionRow.at))
+                .where(ActionRow.action == "approve", ActionRow.notice_version_id.in_(list(by_row)))
+                .group_by(ActionRow.notice_version_id)
+            ).all()
+        )
+        if by_row
+        else {}
+    )
+    return {
+        (r.notice_id, r.version): {
+            "priority": r.priority,
+            "areas": list(r.areas or []),
+            "content_areas": list(r.content_areas or []),
+            "ingested_at": r.fetched_at or r.created_at,
+            "approved_at": approvals.get(r.id),
+        }
+        for r in by_row.values()
+    }
 
 
 def _by_channel(deliveries, failed: Counter) -> list[dict]:
@@ -179,16 +234,25 @@ def _by_channel(deliveries, failed: Counter) -> list[dict]:
     for d in deliveries:
         notices[d.channel].add((d.notice_id, d.version))
         count[d.channel] += 1
-    names = [c for c in CHANNELS if c in notices or c in failed] + sorted(
-        (set(notices) | set(failed)) - set(CHANNELS))
-    return [{"channel": c, "label": CHANNEL_LABELS.get(c, c), "notices": len(notices[c]),
-             "deliveries": count[c], "failed": failed.get(c, 0)} for c in names]
+    names = [c for c in CHANNELS if c in notices or c in failed] + sorted((set(notices) | set(failed)) - set(CHANNELS))
+    return [
+        {
+            "channel": c,
+            "label": CHANNEL_LABELS.get(c, c),
+            "notices": len(notices[c]),
+            "deliveries": count[c],
+            "failed": failed.get(c, 0),
+        }
+        for c in names
+    ]
 
 
 def _by_area(versions: dict, cfg: Config) -> list[dict]:
     count = Counter(a for v in versions.values() for a in v["areas"])
-    return [{"area": a, "code": cfg.area_code(a), "name": cfg.area_name(a), "notices": n}
-            for a, n in sorted(count.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return [
+        {"area": a, "code": cfg.area_code(a), "name": cfg.area_name(a), "notices": n}
+        for a, n in sorted(count.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
 
 
 def _by_content_area(versions: dict) -> list[dict]:
@@ -197,9 +261,15 @@ def _by_content_area(versions: dict) -> list[dict]:
         for area in v["content_areas"] or [NO_CONTENT_AREA]:
             table[area][v["priority"]] += 1
     order = [a for a in AREA_LABELS if a in table] + sorted(set(table) - set(AREA_LABELS))
-    return [{"content_area": a, "label": AREA_LABELS.get(a, "Khác"),
-             **{p.value: table[a].get(p.value, 0) for p in Priority}, "total": sum(table[a].values())}
-            for a in order]
+    return [
+        {
+            "content_area": a,
+            "label": AREA_LABELS.get(a, "Khác"),
+            **{p.value: table[a].get(p.value, 0) for p in Priority},
+            "total": sum(table[a].values()),
+        }
+        for a in order
+    ]
 
 
 def _radio(deliveries, audio_seconds: Callable[[str], float | None]) -> dict:
@@ -215,8 +285,13 @@ def _radio(deliveries, audio_seconds: Callable[[str], float | None]) -> dict:
             missing += 1
         else:
             total += durations[name]
-    return {"deliveries": len(radio), "stations": len({d.target for d in radio}), "seconds": round(total, 1),
-            "minutes": round(total / 60, 1), "audio_missing": missing}
+    return {
+        "deliveries": len(radio),
+        "stations": len({d.target for d in radio}),
+        "seconds": round(total, 1),
+        "minutes": round(total / 60, 1),
+        "audio_missing": missing,
+    }
 
 
 def _boards(s, deliveries) -> dict:
@@ -226,12 +301,23 @@ def _boards(s, deliveries) -> dict:
     pairs = {(b.id, n, v) for n, v, area in messages for b in registered if within(b.area, area)}
     acked: set = set()
     if pairs:
-        acked = {tuple(r) for r in s.execute(select(BoardAckRow.board_id, BoardAckRow.notice_id, BoardAckRow.version)
-                                             .where(BoardAckRow.notice_id.in_({n for _, n, _ in pairs}))).all()} & pairs
-    return {"messages": len(messages), "registered": len(registered), "reached": len({b for b, _, _ in pairs}),
-            "board_notices": len(pairs), "acknowledged": len(acked),
-            "acknowledging_boards": len({b for b, _, _ in acked}),
-            "ack_rate": round(len(acked) / len(pairs), 3) if pairs else None}
+        acked = {
+            tuple(r)
+            for r in s.execute(
+                select(BoardAckRow.board_id, BoardAckRow.notice_id, BoardAckRow.version).where(
+                    BoardAckRow.notice_id.in_({n for _, n, _ in pairs})
+                )
+            ).all()
+        } & pairs
+    return {
+        "messages": len(messages),
+        "registered": len(registered),
+        "reached": len({b for b, _, _ in pairs}),
+        "board_notices": len(pairs),
+        "acknowledged": len(acked),
+        "acknowledging_boards": len({b for b, _, _ in acked}),
+        "ack_rate": round(len(acked) / len(pairs), 3) if pairs else None,
+    }
 
 
 def _timing(versions: dict, last_delivery: dict) -> list[dict]:
@@ -242,9 +328,16 @@ def _timing(versions: dict, last_delivery: dict) -> list[dict]:
             spans["ingest_to_approval"].append((approved - ingested).total_seconds() / 60)
             spans["approval_to_publication"].append((published - approved).total_seconds() / 60)
         spans["ingest_to_publication"].append((published - ingested).total_seconds() / 60)
-    return [{"stage": stage, "label": label, "notices": len(spans[stage]),
-             "median_minutes": _round(percentile(spans[stage], 50)), "p90_minutes": _round(percentile(spans[stage], 90))}
-            for stage, label in STAGES]
+    return [
+        {
+            "stage": stage,
+            "label": label,
+            "notices": len(spans[stage]),
+            "median_minutes": _round(percentile(spans[stage], 50)),
+            "p90_minutes": _round(percentile(spans[stage], 90)),
+        }
+        for stage, label in STAGES
+    ]
 
 
 def _round(value: float | None) -> float | None:
@@ -259,12 +352,15 @@ def rows(report: MonthlyReport) -> list[dict]:
     out: list[dict] = []
 
     def add(section, key, label, measure, value, code=None):
-        out.append({"section": section, "key": key, "code": code, "label": label, "measure": measure,
-                    "value": value})
+        out.append({"section": section, "key": key, "code": code, "label": label, "measure": measure, "value": value})
 
     add("summary", "notices", "Thông báo đã đăng", "notices", report.notices_published)
-    for action, label in (("drafted", "Dự thảo mới"), ("approve", "Phê duyệt"), ("reject", "Từ chối"),
-                          ("withdraw", "Thu hồi")):
+    for action, label in (
+        ("drafted", "Dự thảo mới"),
+        ("approve", "Phê duyệt"),
+        ("reject", "Từ chối"),
+        ("withdraw", "Thu hồi"),
+    ):
         add("editorial", action, label, "actions", report.editorial[action])
     for c in report.by_channel:
         for measure in ("notices", "deliveries", "failed"):
@@ -288,7 +384,9 @@ def rows(report: MonthlyReport) -> list[dict]:
 
 def to_csv(report: MonthlyReport) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=["month", "section", "key", "code", "label", "measure", "value"], lineterminator="\n")
+    writer = csv.DictWriter(
+        buf, fieldnames=["month", "section", "key", "code", "label", "measure", "value"], lineterminator="\n"
+    )
     writer.writeheader()
     for row in rows(report):
         writer.writerow({"month": report.month, **{k: "" if v is None else v for k, v in row.items()}})
@@ -333,8 +431,10 @@ def _period(report: MonthlyReport) -> str:
     last = (report.end - timedelta(seconds=1)).astimezone(tz)
     made = report.generated_at.astimezone(tz)
     zone = "giờ Việt Nam" if report.timezone == "Asia/Ho_Chi_Minh" else f"giờ {report.timezone}"
-    return (f"Số liệu từ ngày {first:%d/%m/%Y} đến hết ngày {last:%d/%m/%Y} ({zone}). "
-            f"Lập lúc {made:%H:%M} ngày {made:%d/%m/%Y}.")
+    return (
+        f"Số liệu từ ngày {first:%d/%m/%Y} đến hết ngày {last:%d/%m/%Y} ({zone}). "
+        f"Lập lúc {made:%H:%M} ngày {made:%d/%m/%Y}."
+    )
 
 
 def to_markdown(report: MonthlyReport, chart: str | None = None) -> str:
@@ -345,22 +445,32 @@ def to_markdown(report: MonthlyReport, chart: str | None = None) -> str:
         f"# Báo cáo tháng {int(mon)}/{year} — {report.title}",
         _period(report),
         "## Tóm tắt",
-        _table(["Chỉ tiêu", "Số lượng"], [
-            ["Thông báo đã đăng", report.notices_published],
-            ["Dự thảo mới", report.editorial["drafted"]], ["Lượt phê duyệt", report.editorial["approve"]],
-            ["Lượt từ chối", report.editorial["reject"]], ["Lượt thu hồi", report.editorial["withdraw"]],
-            ["Số phút phát thanh", r["minutes"]], ["Bảng tin đã nhận thông báo", b["reached"]],
-        ]),
+        _table(
+            ["Chỉ tiêu", "Số lượng"],
+            [
+                ["Thông báo đã đăng", report.notices_published],
+                ["Dự thảo mới", report.editorial["drafted"]],
+                ["Lượt phê duyệt", report.editorial["approve"]],
+                ["Lượt từ chối", report.editorial["reject"]],
+                ["Lượt thu hồi", report.editorial["withdraw"]],
+                ["Số phút phát thanh", r["minutes"]],
+                ["Bảng tin đã nhận thông báo", b["reached"]],
+            ],
+        ),
     ]
     if chart:
         parts.append(f"![Biểu đồ tháng {int(mon)}/{year}]({chart})")
     parts += [
         "## Theo kênh",
-        _table(["Kênh", "Thông báo", "Lượt gửi thành công", "Lượt gửi lỗi"],
-               [[c["label"], c["notices"], c["deliveries"], c["failed"]] for c in report.by_channel]),
+        _table(
+            ["Kênh", "Thông báo", "Lượt gửi thành công", "Lượt gửi lỗi"],
+            [[c["label"], c["notices"], c["deliveries"], c["failed"]] for c in report.by_channel],
+        ),
         "## Theo lĩnh vực cải cách và mức ưu tiên",
-        _table(["Lĩnh vực", *(PRIORITY_LABELS[p.value] for p in Priority), "Tổng"],
-               [[c["label"], *(c[p.value] for p in Priority), c["total"]] for c in report.by_content_area]),
+        _table(
+            ["Lĩnh vực", *(PRIORITY_LABELS[p.value] for p in Priority), "Tổng"],
+            [[c["label"], *(c[p.value] for p in Priority), c["total"]] for c in report.by_content_area],
+        ),
         "## Theo địa bàn",
         _table(["Địa bàn", "Thông báo"], [[_capitalise(a["name"]), a["notices"]] for a in report.by_area]),
         "## Đài truyền thanh",
@@ -373,9 +483,13 @@ def to_markdown(report: MonthlyReport, chart: str | None = None) -> str:
         f"bảng tin – thông báo đã xác nhận hiển thị"
         + (f" ({_cell(round(b['ack_rate'] * 100, 1))} %)." if b["ack_rate"] is not None else "."),
         "## Thời gian xử lý",
-        _table(["Giai đoạn", "Số thông báo", "Trung vị", "90 % trong vòng"],
-               [[t["label"], t["notices"], _minutes(t["median_minutes"]), _minutes(t["p90_minutes"])]
-                for t in report.timing]),
+        _table(
+            ["Giai đoạn", "Số thông báo", "Trung vị", "90 % trong vòng"],
+            [
+                [t["label"], t["notices"], _minutes(t["median_minutes"]), _minutes(t["p90_minutes"])]
+                for t in report.timing
+            ],
+        ),
     ]
     return "\n\n".join(parts) + "\n"
 

@@ -23,12 +23,22 @@ def render_png(report: MonthlyReport, path: Path) -> Path:
     with plt.rc_context({"font.family": "DejaVu Sans", "font.size": 9}):
         fig, axes = plt.subplots(2, 2, figsize=(12, 8), dpi=100)
         fig.suptitle(f"{report.title} — tháng {int(mon)}/{year}", fontsize=13)
-        _bars(axes[0][0], [c["label"] for c in report.by_channel], [c["notices"] for c in report.by_channel],
-              "Thông báo theo kênh", "#4c78a8")
+        _bars(
+            axes[0][0],
+            [c["label"] for c in report.by_channel],
+            [c["notices"] for c in report.by_channel],
+            "Thông báo theo kênh",
+            "#4c78a8",
+        )
         _content_areas(axes[0][1], report)
         top = report.by_area[:10]
-        _bars(axes[1][0], [a["name"] for a in top], [a["notices"] for a in top], "Thông báo theo địa bàn (10 nhiều nhất)",
-              "#54a24b")
+        _bars(
+            axes[1][0],
+            [a["name"] for a in top],
+            [a["notices"] for a in top],
+            "Thông báo theo địa bàn (10 nhiều nhất)",
+            "#54a24b",
+        )
         _timing(axes[1][1], report)
         fig.tight_layout(rect=(0, 0, 1, 0.95))
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,10 +86,16 @@ def _timing(ax, report: MonthlyReport) -> None:
     if not timing:
         return _empty(ax, title)
     y = list(range(len(timing)))[::-1]
-    ax.barh([i + 0.2 for i in y], [t["median_minutes"] / 60 for t in timing], height=0.4, color="#4c78a8",
-            label="Trung vị")
-    ax.barh([i - 0.2 for i in y], [t["p90_minutes"] / 60 for t in timing], height=0.4, color="#9ecae9",
-            label="90 % trong vòng")
+    ax.barh(
+        [i + 0.2 for i in y], [t["median_minutes"] / 60 for t in timing], height=0.4, color="#4c78a8", label="Trung vị"
+    )
+    ax.barh(
+        [i - 0.2 for i in y],
+        [t["p90_minutes"] / 60 for t in timing],
+        height=0.4,
+        color="#9ecae9",
+        label="90 % trong vòng",
+    )
     ax.set_yticks(y, [_wrap(t["label"]) for t in timing])
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize=8)

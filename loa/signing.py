@@ -34,7 +34,7 @@ class Signer:
         self.key_id = hashlib.sha256(self.public_raw).hexdigest()[:16]
 
     @classmethod
-    def load_or_create(cls, path: Path) -> "Signer":
+    def load_or_create(cls, path: Path) -> Signer:
         """The signing key lives in LOA_HOME/keys; it is created on first use, readable by its owner only."""
         if path.exists():
             key = serialization.load_pem_private_key(path.read_bytes(), password=None)
@@ -44,16 +44,22 @@ class Signer:
         key = Ed25519PrivateKey.generate()
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
+        tmp.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
         tmp.chmod(0o600)
         tmp.replace(path)
         return cls(key)
 
     def sign(self, payload: dict) -> dict:
         signed = dict(payload)
-        signed["signature"] = {"alg": "Ed25519", "key_id": self.key_id,
-                               "value": _b64(self._key.sign(canonical(payload)))}
+        signed["signature"] = {
+            "alg": "Ed25519",
+            "key_id": self.key_id,
+            "value": _b64(self._key.sign(canonical(payload))),
+        }
         return signed
 
     def sign_detached(self, data: bytes) -> dict:
@@ -62,8 +68,13 @@ class Signer:
 
     def public_key_document(self) -> dict:
         """What boards fetch to verify: the raw public key (base64) and its id."""
-        return {"schema": "loa.key", "schema_version": 1, "alg": "Ed25519", "key_id": self.key_id,
-                "public_key": _b64(self.public_raw)}
+        return {
+            "schema": "loa.key",
+            "schema_version": 1,
+            "alg": "Ed25519",
+            "key_id": self.key_id,
+            "public_key": _b64(self.public_raw),
+        }
 
 
 def publish_key(signer: Signer, site_root: Path) -> None:
@@ -90,7 +101,11 @@ def verify(payload: dict, public_key_b64: str) -> bool:
 
 def verify_detached(data: bytes, signature: dict, public_key_b64: str) -> bool:
     """True only when `signature` (from sign_detached) is that key's Ed25519 signature of exactly `data`."""
-    if not isinstance(signature, dict) or signature.get("alg") != "Ed25519" or not isinstance(signature.get("value"), str):
+    if (
+        not isinstance(signature, dict)
+        or signature.get("alg") != "Ed25519"
+        or not isinstance(signature.get("value"), str)
+    ):
         return False
     try:
         key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64))

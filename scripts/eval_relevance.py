@@ -28,7 +28,14 @@ sys.path.insert(0, str(ROOT))
 
 from loa.ingest.classify import RelevanceRules  # noqa: E402
 from loa.ingest.relevance_fit import (  # noqa: E402
-    FitOptions, Item, Scores, cross_validate, evaluate, fit, parse_corpus, rewrite_weights,
+    FitOptions,
+    Item,
+    Scores,
+    cross_validate,
+    evaluate,
+    fit,
+    parse_corpus,
+    rewrite_weights,
 )
 
 CONFIG = ROOT / "config" / "relevance.yaml"
@@ -49,18 +56,25 @@ def _load(path: Path) -> list[Item]:
 
 
 def _figures(scores: Scores) -> dict:
-    return {"precision": round(scores.precision, 3), "recall": round(scores.recall, 3),
-            "tp": scores.tp, "fp": scores.fp, "fn": scores.fn, "tn": scores.tn}
+    return {
+        "precision": round(scores.precision, 3),
+        "recall": round(scores.recall, 3),
+        "tp": scores.tp,
+        "fp": scores.fp,
+        "fn": scores.fn,
+        "tn": scores.tn,
+    }
 
 
 def _line(name: str, scores: Scores) -> str:
-    return (f"{name:<27} precision {scores.precision:.3f}  recall {scores.recall:.3f}  "
-            f"fp {scores.fp:<2} fn {scores.fn}")
+    return f"{name:<27} precision {scores.precision:.3f}  recall {scores.recall:.3f}  fp {scores.fp:<2} fn {scores.fn}"
 
 
 def _errors(wrong: list[Item], path: Path) -> list[str]:
-    return [f"  {'missed' if it.relevant else 'false '} {path.name}:{it.line} {it.title[:52]}"
-            for it in sorted(wrong, key=lambda it: it.line)]
+    return [
+        f"  {'missed' if it.relevant else 'false '} {path.name}:{it.line} {it.title[:52]}"
+        for it in sorted(wrong, key=lambda it: it.line)
+    ]
 
 
 def main() -> int:
@@ -70,7 +84,9 @@ def main() -> int:
     ap.add_argument("--prior", type=Path, default=PRIOR, help="hand weights the fit starts from and is pulled towards")
     ap.add_argument("--corpus", type=Path, default=CORPUS, help="labelled corpus to fit and cross-validate on")
     ap.add_argument("--write", action="store_true", help="fit on the whole corpus and write the weights into --config")
-    ap.add_argument("--final", action="store_true", help="also measure the config as it stands on the final held-out set")
+    ap.add_argument(
+        "--final", action="store_true", help="also measure the config as it stands on the final held-out set"
+    )
     ap.add_argument("--errors", action="store_true", help="list the items each measure got wrong")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
@@ -83,14 +99,18 @@ def main() -> int:
     cv, cv_wrong = cross_validate(items, prior, k=args.k)
     cv_seconds = time.perf_counter() - started
     shipped, shipped_wrong = evaluate(items, rules)
-    out = {"corpus": {"items": len(items), "reform": reform, "other": len(items) - reform},
-           "keywords": len(rules.keywords),
-           f"cross_validation_{args.k}_fold": _figures(cv),
-           "config_on_corpus": _figures(shipped)}
-    lines = [f"{args.corpus.name}: {len(items)} items, {reform} reform, {len(items) - reform} other; "
-             f"{len(prior.keywords)} keywords",
-             f"{args.k}-fold cross-validation ({cv_seconds:.1f} s: fit on {args.k - 1} folds, measure the other)",
-             _line(f"  on the {len(items)} held-out", cv)]
+    out = {
+        "corpus": {"items": len(items), "reform": reform, "other": len(items) - reform},
+        "keywords": len(rules.keywords),
+        f"cross_validation_{args.k}_fold": _figures(cv),
+        "config_on_corpus": _figures(shipped),
+    }
+    lines = [
+        f"{args.corpus.name}: {len(items)} items, {reform} reform, {len(items) - reform} other; "
+        f"{len(prior.keywords)} keywords",
+        f"{args.k}-fold cross-validation ({cv_seconds:.1f} s: fit on {args.k - 1} folds, measure the other)",
+        _line(f"  on the {len(items)} held-out", cv),
+    ]
     if args.errors:
         lines += _errors(cv_wrong, args.corpus)
     lines.append(_line("shipped config, corpus", shipped))
@@ -107,7 +127,7 @@ def main() -> int:
         fitted = fit(items, prior, FitOptions())
         # The config keeps its own header comment; its keywords (and their order and comments) are the prior's.
         config, prior_text = args.config.read_text(encoding="utf-8"), args.prior.read_text(encoding="utf-8")
-        body = prior_text[prior_text.index("threshold:"):]
+        body = prior_text[prior_text.index("threshold:") :]
         args.config.write_text(rewrite_weights(config[: config.index("threshold:")] + body, fitted), encoding="utf-8")
         refit, _ = evaluate(items, RelevanceRules.load(args.config))
         out["written"] = str(args.config)

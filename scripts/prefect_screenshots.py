@@ -37,17 +37,25 @@ def _api(api: str, path: str, body: dict | None = None):
 
 
 def newest_run(api: str, flow: str) -> dict:
-    runs = _api(api, "/flow_runs/filter", {"flows": {"name": {"any_": [flow]}},
-                                           "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
-                                           "sort": "START_TIME_DESC", "limit": 1})
+    runs = _api(
+        api,
+        "/flow_runs/filter",
+        {
+            "flows": {"name": {"any_": [flow]}},
+            "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
+            "sort": "START_TIME_DESC",
+            "limit": 1,
+        },
+    )
     if not runs:
         raise SystemExit(f"no completed {flow!r} flow run on {api}; run the steps in this script's docstring first")
     return runs[0]
 
 
 def artifact(api: str, run_id: str, key: str) -> dict:
-    found = _api(api, "/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [run_id]}, "key": {"any_": [key]}},
-                                            "limit": 1})
+    found = _api(
+        api, "/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [run_id]}, "key": {"any_": [key]}}, "limit": 1}
+    )
     if not found:
         raise SystemExit(f"flow run {run_id} has no artifact {key!r}")
     return found[0]
@@ -61,8 +69,11 @@ def screens(api: str) -> list[tuple[str, str, str]]:
         ("deployments", "/deployments", "dispatch"),
         ("flow-runs", "/runs", "dispatch notice"),
         ("dispatch-run", f"/runs/flow-run/{dispatch['id']}", dispatch["name"]),
-        ("dispatch-artifact", f"/artifacts/artifact/{artifact(api, dispatch['id'], f'dispatch-notice-{nid}')['id']}",
-         "boards"),
+        (
+            "dispatch-artifact",
+            f"/artifacts/artifact/{artifact(api, dispatch['id'], f'dispatch-notice-{nid}')['id']}",
+            "boards",
+        ),
         ("ingest-artifact", f"/artifacts/artifact/{artifact(api, ingest['id'], 'ingest-report')['id']}", "failed"),
         ("report-artifact", f"/artifacts/artifact/{artifact(api, report['id'], 'monthly-report')['id']}", "Báo cáo"),
         ("events", "/events?events=loa.*", "loa.notice"),  # Loa's own events only
@@ -72,8 +83,12 @@ def screens(api: str) -> list[tuple[str, str, str]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", type=Path, default=Path(os.environ.get("LOA_HOME", ".loa")),
-                        help="LOA_HOME of the running `loa run` (default: $LOA_HOME or .loa)")
+    parser.add_argument(
+        "--home",
+        type=Path,
+        default=Path(os.environ.get("LOA_HOME", ".loa")),
+        help="LOA_HOME of the running `loa run` (default: $LOA_HOME or .loa)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--width", type=int, default=1440)
     parser.add_argument("--height", type=int, default=900)
@@ -89,8 +104,9 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-                                    args=CHROMIUM_ARGS, headless=True)
+        browser = p.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+        )
         page = browser.new_page(viewport={"width": args.width, "height": args.height}, color_scheme="light")
         for name, path, wait_for in todo:
             page.goto(ui + path, wait_until="networkidle")

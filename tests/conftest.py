@@ -49,8 +49,7 @@ def sample_feed_url() -> str:
 
 @pytest.fixture
 def cfg(tmp_path, sample_feed_url) -> Config:
-    folder = write_config(tmp_path / "config", feeds=[
-        {"url": sample_feed_url, "name": "Mẫu", "area": "cao-bang"}])
+    folder = write_config(tmp_path / "config", feeds=[{"url": sample_feed_url, "name": "Mẫu", "area": "cao-bang"}])
     return load_config(Env(home=tmp_path / "home", config_dir=folder))
 
 
@@ -65,8 +64,9 @@ def _postgres_database():
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # a missing PostgreSQL must fail loudly, not skip
-        pytest.fail(f"PostgreSQL at {PG_URL} is not usable ({exc}); start it (make services) or set "
-                    f"LOA_TEST_POSTGRES_URL")
+        pytest.fail(
+            f"PostgreSQL at {PG_URL} is not usable ({exc}); start it (make services) or set LOA_TEST_POSTGRES_URL"
+        )
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     return admin, name, url
 
@@ -121,8 +121,9 @@ def broker(tmp_path_factory):
 @pytest.fixture
 def broker_cfg(broker, tmp_path, sample_feed_url) -> Config:
     """A config whose store is fresh but whose broker (and its accounts) is the session's Mosquitto."""
-    cfg = load_config(Env(home=broker.home, config_dir=broker.config_dir,
-                          database_url=f"sqlite:///{tmp_path / 'loa.db'}"))
+    cfg = load_config(
+        Env(home=broker.home, config_dir=broker.config_dir, database_url=f"sqlite:///{tmp_path / 'loa.db'}")
+    )
     return cfg
 
 
@@ -143,8 +144,15 @@ def feed_server():
 
 
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,7 @@ class Collector:
         self.received.append((time.monotonic(), msg.topic, msg.payload, msg.retain))
         self.messages[msg.topic] = msg.payload
 
-    def wait_ready(self, timeout=5.0) -> "Collector":
+    def wait_ready(self, timeout=5.0) -> Collector:
         assert self._ready.wait(timeout), "no SUBACK from the broker"
         return self
 

@@ -19,8 +19,12 @@ from tests.conftest import free_port
 def prefect_env(home: Path, api: str | None = None) -> dict[str, str]:
     """The environment for Prefect processes in a test: nothing inherited from the developer's shell."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_"))}
-    env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_UI_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+    env |= {
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
     if api:
         env["PREFECT_API_URL"] = api
     return env
@@ -43,15 +47,21 @@ def prefect_server(home: Path, *, database_url: str | None = None, timeout: floa
     """Yields the API URL of a Prefect server started for the test; stops it (and its children) after."""
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    env = prefect_env(home) | {"PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
-                               "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false"}
+    env = prefect_env(home) | {
+        "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false",
+    }
     if database_url:
         env["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url
     log = home / "server.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                 "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     api = f"http://127.0.0.1:{port}/api"
     try:
         deadline = time.monotonic() + timeout

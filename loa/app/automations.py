@@ -23,27 +23,39 @@ class BackgroundSync:
 
         self.cfg, self.console = cfg, console
         self.log = cfg.home / "logs" / "automations.log"
-        env = prefect_env(cfg) | {"PREFECT_API_URL": api, "LOA_HOME": str(cfg.home),
-                                  "LOA_CONFIG_DIR": str(cfg.config_dir), "LOA_DATABASE_URL": cfg.database_url}
+        env = prefect_env(cfg) | {
+            "PREFECT_API_URL": api,
+            "LOA_HOME": str(cfg.home),
+            "LOA_CONFIG_DIR": str(cfg.config_dir),
+            "LOA_DATABASE_URL": cfg.database_url,
+        }
         import os
 
         with open(self.log, "ab") as err:
-            self.proc = subprocess.Popen([sys.executable, "-m", "flows.automations"], env=os.environ | env,
-                                         stdout=subprocess.PIPE, stderr=err, start_new_session=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "flows.automations"],
+                env=os.environ | env,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                start_new_session=True,
+            )
         threading.Thread(target=self._report, name="automations-sync", daemon=True).start()
 
     def _report(self) -> None:
         out, _ = self.proc.communicate()
         if self.proc.returncode != 0:
             if self.proc.returncode > 0:
-                self.console.print(f"[red]automations: sync failed (exit {self.proc.returncode}); see {self.log}; "
-                                   f"retry with `loa automations sync`[/]")
+                self.console.print(
+                    f"[red]automations: sync failed (exit {self.proc.returncode}); see {self.log}; "
+                    f"retry with `loa automations sync`[/]"
+                )
             return
         result = json.loads(out)
         changed = [f"{r['action']} {r['name']!r}" for r in result["automations"] if r["action"] != "unchanged"]
         kept = [r for r in result["automations"] if r["action"] != "deleted"]
-        self.console.print(f"  {'Automations':16} {len(kept)} in step"
-                           + (f" ({'; '.join(changed)})" if changed else ""))
+        self.console.print(
+            f"  {'Automations':16} {len(kept)} in step" + (f" ({'; '.join(changed)})" if changed else "")
+        )
         if result["warning"]:
             self.console.print(f"[yellow]automations notify nobody yet: {result['warning']}[/]")
 

@@ -25,16 +25,17 @@ def board_event(cfg: Config, change) -> tuple[str, dict, list[dict], dict] | Non
     else:
         return None  # first sight of a board (unknown → online) is not news
     board = change.board
-    return (name,
-            events.resource("board", board.id, board.name or board.id),
-            [events.resource("area", board.area, cfg.area_name(board.area), role="area")],
-            {"board": board.id, "area": board.area, "previous": change.old, "at": change.at.isoformat()})
+    return (
+        name,
+        events.resource("board", board.id, board.name or board.id),
+        [events.resource("area", board.area, cfg.area_name(board.area), role="area")],
+        {"board": board.id, "area": board.area, "previous": change.old, "at": change.at.isoformat()},
+    )
 
 
 def start(cfg: Config, prefect_api: str | None, store: Store | None = None):
     """Start the listener in the background (it connects when the broker is up); returns it for stop()."""
     from channels.board_listener import BoardListener
-
     from loa.app.events import post_event
 
     def on_change(change) -> None:

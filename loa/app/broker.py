@@ -29,8 +29,9 @@ def _binary(name: str) -> str:
 def set_password(passwd: Path, user: str, password: str) -> None:
     passwd.parent.mkdir(parents=True, exist_ok=True)
     passwd.touch(mode=0o600, exist_ok=True)
-    subprocess.run([_binary("mosquitto_passwd"), "-b", str(passwd), user, password],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [_binary("mosquitto_passwd"), "-b", str(passwd), user, password], check=True, capture_output=True, text=True
+    )
 
 
 def prepare(cfg: Config, port: int | None = None) -> Path:
@@ -43,9 +44,17 @@ def prepare(cfg: Config, port: int | None = None) -> Path:
     write_acl(cfg)
     template = string.Template((cfg.config_dir / "mosquitto" / "mosquitto.conf").read_text())
     conf = folder / "mosquitto.conf"
-    conf.write_text(template.substitute(
-        passwd_file=passwd, acl_file=acl, data_dir=folder / "data", log_file=folder / "mosquitto.log",
-        port=port or cfg.ports.mqtt, bind_host=cfg.bind_host, run_user=getpass.getuser()))
+    conf.write_text(
+        template.substitute(
+            passwd_file=passwd,
+            acl_file=acl,
+            data_dir=folder / "data",
+            log_file=folder / "mosquitto.log",
+            port=port or cfg.ports.mqtt,
+            bind_host=cfg.bind_host,
+            run_user=getpass.getuser(),
+        )
+    )
     return conf
 
 
@@ -53,16 +62,23 @@ def start(cfg: Config, port: int | None = None, timeout: float = 10.0) -> subpro
     """Start Mosquitto and wait until it accepts TCP connections."""
     port = port or cfg.ports.mqtt
     conf = prepare(cfg, port)
-    proc = subprocess.Popen([_binary("mosquitto"), "-c", str(conf)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [_binary("mosquitto"), "-c", str(conf)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             err = (proc.stderr.read() if proc.stderr else "").strip().splitlines()
             log = cfg.home / "mosquitto" / "mosquitto.log"
             tail = log.read_text().strip().splitlines()[-1:] if log.exists() else []
-            raise LoaError(f"Mosquitto exited at start ({(err or tail or ['no message'])[-1]}); "
-                           f"is port {port} free? Set ports.mqtt in config/loa.yaml or LOA_MQTT_URL")
+            raise LoaError(
+                f"Mosquitto exited at start ({(err or tail or ['no message'])[-1]}); "
+                f"is port {port} free? Set ports.mqtt in config/loa.yaml or LOA_MQTT_URL"
+            )
         try:
             socket.create_connection((cfg.bind_host, port), timeout=0.5).close()
             pid_file(cfg).write_text(str(proc.pid))  # `loa boards add` signals it to reload accounts
@@ -165,8 +181,11 @@ def add_board_accounts(cfg: Config, accounts: list[tuple[str, str]]) -> bool:
     passwd = cfg.home / "mosquitto" / "passwd"
     passwd.parent.mkdir(parents=True, exist_ok=True)
     users = {user for user, _ in accounts}
-    kept = [line for line in (passwd.read_text().splitlines() if passwd.exists() else [])
-            if line.split(":", 1)[0] not in users]
+    kept = [
+        line
+        for line in (passwd.read_text().splitlines() if passwd.exists() else [])
+        if line.split(":", 1)[0] not in users
+    ]
     tmp = passwd.with_suffix(".tmp")
     tmp.touch(mode=0o600)
     tmp.write_text("\n".join(kept + hashed_lines(accounts)) + "\n")

@@ -4,28 +4,30 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict
-from typing import Optional
 
 import typer
 from rich.markup import escape
 
+from loa.app import cli_editorial
+from loa.app.cli_areas import areas_cmd
+from loa.app.cli_boards import boards_app
+from loa.app.cli_cap import cap_app
 from loa.app.cli_common import JSON, Detail, FitTable, err, out
 from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
-from loa.app import cli_editorial
-from loa.app.cli_boards import boards_app
-from loa.app.cli_cap import cap_app
 from loa.app.cli_print import print_cmd, site_app
 from loa.app.cli_radio import radio_app
-from loa.app.cli_areas import areas_cmd
 from loa.app.cli_report import automations_app, report_cmd
 from loa.app.cli_users import users_app
 from loa.config import Config, load_config
 from loa.errors import LoaError
 from loa.model import NoticeState, NoticeView
 
-app = typer.Typer(help="Loa: administrative-reform notices from government feeds to website, boards and radio.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Loa: administrative-reform notices from government feeds to website, boards and radio.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 board_app = typer.Typer(help="Digital notice boards.", no_args_is_help=True)
 app.add_typer(board_app, name="board")
 app.add_typer(boards_app, name="boards")
@@ -65,11 +67,15 @@ def _notice_dict(n: NoticeView, with_variants: bool = False) -> dict:
 
 
 @app.command()
-def run(deployments: bool = typer.Option(
-        True, "--deployments/--no-deployments",
+def run(
+    deployments: bool = typer.Option(
+        True,
+        "--deployments/--no-deployments",
         help="Serve Loa's deployments from this machine (default). --no-deployments is for the front machine "
-             "of a scale-out: PREFECT_API_URL names the shared server, and workers run the deployments that "
-             "`prefect deploy --all` registered from prefect.yaml.")) -> None:
+        "of a scale-out: PREFECT_API_URL names the shared server, and workers run the deployments that "
+        "`prefect deploy --all` registered from prefect.yaml.",
+    ),
+) -> None:
     """Start the whole system: Prefect server, Mosquitto, deployments, website. Prints every URL; Ctrl-C stops it."""
     from loa.app.run import run as run_all
 
@@ -81,8 +87,12 @@ def run(deployments: bool = typer.Option(
 
 
 @app.command()
-def ingest(feed: Optional[list[str]] = typer.Option(None, "--feed", help="Feed URL to poll (repeatable); default: every feed in feeds.yaml."),
-           as_json: bool = JSON) -> None:
+def ingest(
+    feed: list[str] | None = typer.Option(
+        None, "--feed", help="Feed URL to poll (repeatable); default: every feed in feeds.yaml."
+    ),
+    as_json: bool = JSON,
+) -> None:
     """Run one ingest pass now: fetch, parse, classify, and draft notices for new reform documents."""
     try:
         cfg, store = _store()
@@ -97,12 +107,20 @@ def ingest(feed: Optional[list[str]] = typer.Option(None, "--feed", help="Feed U
     if as_json:
         _print_json(reports)
     else:
-        table = FitTable("feed", "status", "entries", "new", "updated", Detail("drafted"), Detail("problem"),
-                         title="Ingest")
+        table = FitTable(
+            "feed", "status", "entries", "new", "updated", Detail("drafted"), Detail("problem"), title="Ingest"
+        )
         for r in reports:
             style = {"failed": "red", "not_modified": "dim"}.get(r["status"], "")
-            table.add_row(escape(r["name"]), f"[{style}]{r['status']}[/]" if style else r["status"], str(r["entries"]),
-                          str(r["new"]), str(r["updated"]), ", ".join(map(str, r["drafted"])), escape(r["error"] or ""))
+            table.add_row(
+                escape(r["name"]),
+                f"[{style}]{r['status']}[/]" if style else r["status"],
+                str(r["entries"]),
+                str(r["new"]),
+                str(r["updated"]),
+                ", ".join(map(str, r["drafted"])),
+                escape(r["error"] or ""),
+            )
         out.print(table)
     if any(r["status"] == "failed" for r in reports):
         raise typer.Exit(2 if all(r["status"] == "failed" for r in reports) else 0)
@@ -122,8 +140,11 @@ def _ingest_locally(cfg, store, urls) -> list[dict]:
 
 
 @app.command()
-def notices(state: Optional[NoticeState] = typer.Option(None, help="Only versions in this state."),
-            limit: int = typer.Option(100, help="At most this many."), as_json: bool = JSON) -> None:
+def notices(
+    state: NoticeState | None = typer.Option(None, help="Only versions in this state."),
+    limit: int = typer.Option(100, help="At most this many."),
+    as_json: bool = JSON,
+) -> None:
     """List notices (latest version of each), newest first."""
     _, store = _store()
     rows = store.notices(state, limit=limit)
@@ -137,9 +158,11 @@ def notices(state: Optional[NoticeState] = typer.Option(None, help="Only version
 
 
 @app.command()
-def show(notice_id: int = typer.Argument(..., metavar="ID"),
-         channel: Optional[str] = typer.Option(None, help="Print only this channel's variant (website, boards, radio, print)."),
-         as_json: bool = JSON) -> None:
+def show(
+    notice_id: int = typer.Argument(..., metavar="ID"),
+    channel: str | None = typer.Option(None, help="Print only this channel's variant (website, boards, radio, print)."),
+    as_json: bool = JSON,
+) -> None:
     """Show a notice: state, source, why it was picked, every channel variant and deliveries.
 
     --json adds "board_lines": each board profile's lines exactly as the boards payload (and the desk) has them."""
@@ -155,8 +178,10 @@ def show(notice_id: int = typer.Argument(..., metavar="ID"),
         if channel not in n.variants:
             _fail(LoaError(f"notice {notice_id} has no {channel!r} variant; it has {', '.join(n.variants)}"))
         if as_json:
-            _print_json({"id": n.id, "version": n.version, "channel": channel, "body": n.variants[channel]}
-                        | ({"board_lines": board_lines} if channel == "boards" else {}))
+            _print_json(
+                {"id": n.id, "version": n.version, "channel": channel, "body": n.variants[channel]}
+                | ({"board_lines": board_lines} if channel == "boards" else {})
+            )
         elif channel == "boards":
             for profile, lines in board_lines.items():
                 print(f"[{profile}]", *lines, sep="\n")
@@ -165,8 +190,14 @@ def show(notice_id: int = typer.Argument(..., metavar="ID"),
         return
     deliveries = [asdict(d) for d in store.deliveries(notice_id)]
     if as_json:
-        _print_json(_notice_dict(n, with_variants=True) | {"board_lines": board_lines, "deliveries": deliveries,
-                                                           "history": [asdict(a) for a in store.actions(notice_id)]})
+        _print_json(
+            _notice_dict(n, with_variants=True)
+            | {
+                "board_lines": board_lines,
+                "deliveries": deliveries,
+                "history": [asdict(a) for a in store.actions(notice_id)],
+            }
+        )
         return
     out.print(f"[bold]#{n.id} v{n.version}[/] {n.title}")
     out.print(f"state {n.state.value} · priority {n.priority.value} · areas {', '.join(n.areas)}")
@@ -183,8 +214,11 @@ def show(notice_id: int = typer.Argument(..., metavar="ID"),
     if deliveries:
         out.rule("deliveries")
         for d in deliveries:
-            out.print(f"v{d['version']} {d['kind']} {d['channel']} → {d['target']}: {d['status']} "
-                      f"({d['attempts']} attempt(s)) {d['last_error'] or d['detail'] or ''}", markup=False)
+            out.print(
+                f"v{d['version']} {d['kind']} {d['channel']} → {d['target']}: {d['status']} "
+                f"({d['attempts']} attempt(s)) {d['last_error'] or d['detail'] or ''}",
+                markup=False,
+            )
 
 
 @app.command("read-aloud")
@@ -208,23 +242,43 @@ def feeds(as_json: bool = JSON) -> None:
     cfg, store = _store()
     rows = {r["url"]: r for r in store.feeds(stale_after=timedelta(minutes=3 * cfg.ingest_interval_minutes))}
     for f in cfg.feeds:
-        rows.setdefault(f.url, {"url": f.url, "name": f.name, "title": None, "last_checked_at": None,
-                                "last_success_at": None, "last_error_at": None, "last_error_reason": None,
-                                "last_error": None, "consecutive_failures": 0, "stale": True})
+        rows.setdefault(
+            f.url,
+            {
+                "url": f.url,
+                "name": f.name,
+                "title": None,
+                "last_checked_at": None,
+                "last_success_at": None,
+                "last_error_at": None,
+                "last_error_reason": None,
+                "last_error": None,
+                "consecutive_failures": 0,
+                "stale": True,
+            },
+        )
     if as_json:
         _print_json(list(rows.values()))
         return
     table = FitTable("feed", "last success", "failures", "stale", Detail("last error"), title="Feeds")
     for r in rows.values():
-        table.add_row(escape(r["name"]), str(r["last_success_at"] or "never"), str(r["consecutive_failures"]),
-                      "[red]yes[/]" if r["stale"] else "no", escape(r["last_error"] or ""))
+        table.add_row(
+            escape(r["name"]),
+            str(r["last_success_at"] or "never"),
+            str(r["consecutive_failures"]),
+            "[red]yes[/]" if r["stale"] else "no",
+            escape(r["last_error"] or ""),
+        )
     out.print(table)
 
 
 @board_app.command("watch")
-def board_watch(area: str = typer.Option(..., help="Area path, e.g. cao-bang/thuc-phan (a pre-2025 "
-                                          "three-level path is read as its 2025 commune)."),
-                as_json: bool = JSON) -> None:
+def board_watch(
+    area: str = typer.Option(
+        ..., help="Area path, e.g. cao-bang/thuc-phan (a pre-2025 three-level path is read as its 2025 commune)."
+    ),
+    as_json: bool = JSON,
+) -> None:
     """A terminal board: subscribe to the area (and its province) and print notices as they arrive."""
     from channels.board_client import watch
     from loa.board_protocol import current_area

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import subprocess
-from typing import Optional
 
 import typer
 
-from loa.errors import LoaError
 from loa.app.cli_common import JSON, FitTable, err, out, print_whole
 from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
 from loa.app.cli_common import runtime_or_fail as _runtime
+from loa.errors import LoaError
 
 boards_app = typer.Typer(
     help="Digital notice boards: `loa boards` lists them (online state, last seen, notices shown); "
-         "`loa boards add ID --area PATH` creates a board's broker account.",
-    invoke_without_command=True)
+    "`loa boards add ID --area PATH` creates a board's broker account.",
+    invoke_without_command=True,
+)
 
 
 @boards_app.callback()
@@ -24,13 +24,15 @@ def boards(ctx: typer.Context, as_json: bool = JSON) -> None:
     """List the boards: online/offline and since when, last seen, how many notices each has shown."""
     if ctx.invoked_subcommand is not None:
         return
-    from loa.store.boards import acks_of, boards as all_boards
+    from loa.store.boards import acks_of
+    from loa.store.boards import boards as all_boards
 
     cfg, store = _runtime()
     rows = all_boards(store)
     if as_json:
-        _print_json([b.as_dict() | {"area_code": cfg.area_code(b.area), "shown": acks_of(store, b.id, limit=20)}
-                     for b in rows])
+        _print_json(
+            [b.as_dict() | {"area_code": cfg.area_code(b.area), "shown": acks_of(store, b.id, limit=20)} for b in rows]
+        )
         return
     if not rows:
         out.print("No boards yet. Add one with `loa boards add ID --area PATH`.")
@@ -51,11 +53,11 @@ def create_board(cfg, store, board_id: str, area: str, name: str | None = None) 
     import time
 
     from channels.mqtt import probe
-
     from loa.app import broker
     from loa.board_protocol import check_board_id
     from loa.config import MqttURL
-    from loa.store.boards import add_board, boards as all_boards
+    from loa.store.boards import add_board
+    from loa.store.boards import boards as all_boards
 
     try:
         check_board_id(board_id)
@@ -74,27 +76,39 @@ def create_board(cfg, store, board_id: str, area: str, name: str | None = None) 
         # password (hashed by mosquitto_passwd), ACL rewritten from the store, SIGHUP to a running broker
         reloaded = broker.add_board_accounts(cfg, [(board_id, password)]) if managed else False
     except (OSError, subprocess.CalledProcessError) as exc:
-        raise LoaError(f"board {board_id!r} is registered but its broker account was not created ({exc}); "
-                       f"check {cfg.home / 'mosquitto'}") from exc
+        raise LoaError(
+            f"board {board_id!r} is registered but its broker account was not created ({exc}); "
+            f"check {cfg.home / 'mosquitto'}"
+        ) from exc
     url, accepted = cfg.mqtt, None
     if reloaded:
         deadline = time.monotonic() + 5
         while (why := probe(MqttURL(url.host, url.port, board_id, password))) and time.monotonic() < deadline:
             time.sleep(0.1)  # Mosquitto applies SIGHUP on its next loop turn
         accepted = why is None
-    return {"id": board_id, "area": area, "area_code": cfg.area_code(area), "name": name, "username": board_id,
-            "password": password,
-            "mqtt": f"mqtt://{url.host}:{url.port}",
-            "board_page": f"{cfg.site_url}/board/?board={board_id}&area={area}#password={password}",
-            "managed_broker": managed, "broker_reloaded": reloaded, "broker_accepts": accepted,
-            "acl": broker.board_acl(cfg, board_id, area)}
+    return {
+        "id": board_id,
+        "area": area,
+        "area_code": cfg.area_code(area),
+        "name": name,
+        "username": board_id,
+        "password": password,
+        "mqtt": f"mqtt://{url.host}:{url.port}",
+        "board_page": f"{cfg.site_url}/board/?board={board_id}&area={area}#password={password}",
+        "managed_broker": managed,
+        "broker_reloaded": reloaded,
+        "broker_accepts": accepted,
+        "acl": broker.board_acl(cfg, board_id, area),
+    }
 
 
 @boards_app.command("add")
-def add(board_id: str = typer.Argument(..., metavar="ID", help="The board's id and broker user name, e.g. nam-tuan-ubnd."),
-        area: str = typer.Option(..., help="The board's area path, e.g. cao-bang/nam-tuan."),
-        name: Optional[str] = typer.Option(None, help="A human name, e.g. 'Nhà văn hóa thôn Nà Lòa'."),
-        as_json: bool = JSON) -> None:
+def add(
+    board_id: str = typer.Argument(..., metavar="ID", help="The board's id and broker user name, e.g. nam-tuan-ubnd."),
+    area: str = typer.Option(..., help="The board's area path, e.g. cao-bang/nam-tuan."),
+    name: str | None = typer.Option(None, help="A human name, e.g. 'Nhà văn hóa thôn Nà Lòa'."),
+    as_json: bool = JSON,
+) -> None:
     """Create a board's broker account and print its password once (only a salted hash is kept).
 
     The board may read only its commune's and province's notices and write only its own
@@ -109,8 +123,10 @@ def add(board_id: str = typer.Argument(..., metavar="ID", help="The board's id a
         _print_json(result)
         return
     out.print(f"board [bold]{board_id}[/] added for {cfg.area_name(area)} ({area})")
-    out.print(f"  user name  {board_id}\n  password   {result['password']}   "
-              f"[yellow](shown once: hand it to the board now)[/]")
+    out.print(
+        f"  user name  {board_id}\n  password   {result['password']}   "
+        f"[yellow](shown once: hand it to the board now)[/]"
+    )
     out.print(f"  MQTT       {result['mqtt']}  (boards on other machines: the TLS listener, docs/boards.md)")
     out.print("  board page (open it on the board; it carries the password, so keep it private):")
     print_whole(result["board_page"])
@@ -120,8 +136,10 @@ def add(board_id: str = typer.Argument(..., metavar="ID", help="The board's id a
     elif not result["broker_reloaded"]:
         err.print("[yellow]Loa's broker is not running; the account works once `loa run` starts it.[/]")
     elif not result["broker_accepts"]:
-        _fail(f"the broker reloaded but does not accept board {board_id!r}; "
-              f"see {cfg.home / 'mosquitto' / 'mosquitto.log'}")
+        _fail(
+            f"the broker reloaded but does not accept board {board_id!r}; "
+            f"see {cfg.home / 'mosquitto' / 'mosquitto.log'}"
+        )
 
 
 @boards_app.command("show")

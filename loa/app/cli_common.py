@@ -74,8 +74,11 @@ class FitTable:
         self.rows.append(list(cells))
 
     def _fits(self, width: int) -> bool:
-        keys = [max([len(h)] + [Text.from_markup(r[i]).cell_len for r in self.rows])
-                for i, (h, wraps) in enumerate(zip(self.headers, self.wraps)) if not wraps]
+        keys = [
+            max([len(h)] + [Text.from_markup(r[i]).cell_len for r in self.rows])
+            for i, (h, wraps) in enumerate(zip(self.headers, self.wraps))
+            if not wraps
+        ]
         details = sum(self.wraps)
         return sum(k + 3 for k in keys) + details * (self.MIN_DETAIL + 3) + 1 <= width  # 3: padding, border
 
@@ -92,8 +95,11 @@ class FitTable:
             yield Text(self.title, style="bold")
         for row in self.rows:
             yield Text.from_markup(row[0], style="bold", overflow="fold")
-            keys = [Text.from_markup(f"{h} {c}") for h, c, w in zip(self.headers[1:], row[1:], self.wraps[1:])
-                    if not w and c != ""]
+            keys = [
+                Text.from_markup(f"{h} {c}")
+                for h, c, w in zip(self.headers[1:], row[1:], self.wraps[1:])
+                if not w and c != ""
+            ]
             for line in _fill(keys, options.max_width - 2):
                 yield Padding(line, (0, 0, 0, 2))
             for h, c, w in zip(self.headers[1:], row[1:], self.wraps[1:]):

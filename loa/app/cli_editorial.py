@@ -5,9 +5,8 @@ the person for the audit trail."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -30,7 +29,7 @@ def publishing():
     return publishing_for(cfg, store)
 
 
-def _when(text: Optional[str], what: str, tz) -> datetime | None | object:
+def _when(text: str | None, what: str, tz) -> datetime | None | object:
     """An ISO time (a naive one is local time, loa.yaml `timezone`); "" clears it; None leaves it."""
     from loa.publishing.actions import UNSET
 
@@ -42,15 +41,16 @@ def _when(text: Optional[str], what: str, tz) -> datetime | None | object:
         at = datetime.fromisoformat(text.strip())
     except ValueError:
         _fail(f"{what} {text!r} is not an ISO date and time (e.g. 2026-12-01T08:00 or 2026-12-01T08:00+07:00)")
-    return (at if at.tzinfo else at.replace(tzinfo=tz)).astimezone(timezone.utc)
+    return (at if at.tzinfo else at.replace(tzinfo=tz)).astimezone(UTC)
 
 
 def _present(outcome, as_json: bool) -> None:
     if as_json:
         print_json(outcome.as_dict())
         return
-    out.print(f"notice {outcome.notice_id} v{outcome.version} is [bold]{outcome.state}[/] "
-              f"({outcome.action} by {outcome.by})")
+    out.print(
+        f"notice {outcome.notice_id} v{outcome.version} is [bold]{outcome.state}[/] ({outcome.action} by {outcome.by})"
+    )
     for c in outcome.changes:
         what = "new text" if c.diff is not None else f"{c.before or '-'} → {c.after or '-'}"
         out.print(f"  {c.field}: {what}"[:78], markup=False, highlight=False)
@@ -72,8 +72,10 @@ def _present(outcome, as_json: bool) -> None:
             err.print(f"[red]`loa dispatch {outcome.notice_id}` dispatches now[/]")
     elif said.kind == "offline":
         if outcome.action == "approve":
-            err.print("[yellow]no Prefect server runs (start `loa run`): nothing dispatched yet; "
-                      f"`loa dispatch {outcome.notice_id}` does it now[/]")
+            err.print(
+                "[yellow]no Prefect server runs (start `loa run`): nothing dispatched yet; "
+                f"`loa dispatch {outcome.notice_id}` does it now[/]"
+            )
         elif outcome.action == "withdraw":
             err.print("[yellow]no Prefect server runs; start `loa run` to take it off the channels[/]")
     elif said.kind == "none" and outcome.action == "withdraw":
@@ -88,25 +90,44 @@ def _do(fn, as_json: bool) -> None:
     _present(outcome, as_json)
 
 
-def approve(notice_id: int = typer.Argument(..., metavar="ID"), by: str = BY, version: Optional[int] = VERSION,
-            publish_at: Optional[str] = typer.Option(
-                None, "--publish-at", help="Publish at this time (ISO; local time if no offset): an embargo. "
-                                           "Emergencies go out at once anyway. '' clears it."),
-            expires_at: Optional[str] = typer.Option(None, "--expires-at", help="In force until (ISO). '' clears it."),
-            as_json: bool = JSON) -> None:
+def approve(
+    notice_id: int = typer.Argument(..., metavar="ID"),
+    by: str = BY,
+    version: int | None = VERSION,
+    publish_at: str | None = typer.Option(
+        None,
+        "--publish-at",
+        help="Publish at this time (ISO; local time if no offset): an embargo. "
+        "Emergencies go out at once anyway. '' clears it.",
+    ),
+    expires_at: str | None = typer.Option(None, "--expires-at", help="In force until (ISO). '' clears it."),
+    as_json: bool = JSON,
+) -> None:
     """Approve a drafted notice. Due now: the boards get it at once and the dispatch starts; with a future
     --publish-at, a dispatch run is scheduled then and the version it replaces stays live until then."""
     from loa.publishing import actions
 
     p = publishing()
-    _do(lambda: actions.approve(p, actions.Actor(by, ROLE), notice_id, version,
-                                publish_at=_when(publish_at, "--publish-at", p.cfg.tz),
-                                expires_at=_when(expires_at, "--expires-at", p.cfg.tz)), as_json)
+    _do(
+        lambda: actions.approve(
+            p,
+            actions.Actor(by, ROLE),
+            notice_id,
+            version,
+            publish_at=_when(publish_at, "--publish-at", p.cfg.tz),
+            expires_at=_when(expires_at, "--expires-at", p.cfg.tz),
+        ),
+        as_json,
+    )
 
 
-def reject(notice_id: int = typer.Argument(..., metavar="ID"), by: str = BY, version: Optional[int] = VERSION,
-           reason: str = typer.Option(..., help="Why, for the editor and the audit trail."),
-           as_json: bool = JSON) -> None:
+def reject(
+    notice_id: int = typer.Argument(..., metavar="ID"),
+    by: str = BY,
+    version: int | None = VERSION,
+    reason: str = typer.Option(..., help="Why, for the editor and the audit trail."),
+    as_json: bool = JSON,
+) -> None:
     """Reject a drafted notice with a reason. Nothing is published."""
     from loa.publishing import actions
 
@@ -114,9 +135,13 @@ def reject(notice_id: int = typer.Argument(..., metavar="ID"), by: str = BY, ver
     _do(lambda: actions.reject(p, actions.Actor(by, ROLE), notice_id, version, reason=reason), as_json)
 
 
-def withdraw(notice_id: int = typer.Argument(..., metavar="ID"), by: str = BY, version: Optional[int] = VERSION,
-             reason: Optional[str] = typer.Option(None, help="Why, for the audit trail."),
-             as_json: bool = JSON) -> None:
+def withdraw(
+    notice_id: int = typer.Argument(..., metavar="ID"),
+    by: str = BY,
+    version: int | None = VERSION,
+    reason: str | None = typer.Option(None, help="Why, for the audit trail."),
+    as_json: bool = JSON,
+) -> None:
     """Withdraw an approved or published notice: board message cleared, playlists updated, page marked
     withdrawn; a still-scheduled dispatch run is cancelled; a never-dispatched one touches no channel."""
     from loa.publishing import actions
@@ -125,16 +150,20 @@ def withdraw(notice_id: int = typer.Argument(..., metavar="ID"), by: str = BY, v
     _do(lambda: actions.withdraw(p, actions.Actor(by, ROLE), notice_id, version, reason=reason), as_json)
 
 
-def edit(notice_id: int = typer.Argument(..., metavar="ID"), by: str = BY, version: Optional[int] = VERSION,
-         priority: Optional[Priority] = typer.Option(None, help="normal, priority or emergency."),
-         areas: Optional[str] = typer.Option(None, help="Target areas, comma-separated paths from areas.yaml."),
-         channel: Optional[str] = typer.Option(None, help="The channel whose text --text-file replaces "
-                                                          "(website, boards, radio, print)."),
-         text_file: Optional[Path] = typer.Option(None, "--text-file", help="The new text ('-': stdin).",
-                                                  allow_dash=True),
-         publish_at: Optional[str] = typer.Option(None, "--publish-at", help="Publish time (ISO); '' clears it."),
-         expires_at: Optional[str] = typer.Option(None, "--expires-at", help="Expiry (ISO); '' clears it."),
-         as_json: bool = JSON) -> None:
+def edit(
+    notice_id: int = typer.Argument(..., metavar="ID"),
+    by: str = BY,
+    version: int | None = VERSION,
+    priority: Priority | None = typer.Option(None, help="normal, priority or emergency."),
+    areas: str | None = typer.Option(None, help="Target areas, comma-separated paths from areas.yaml."),
+    channel: str | None = typer.Option(
+        None, help="The channel whose text --text-file replaces (website, boards, radio, print)."
+    ),
+    text_file: Path | None = typer.Option(None, "--text-file", help="The new text ('-': stdin).", allow_dash=True),
+    publish_at: str | None = typer.Option(None, "--publish-at", help="Publish time (ISO); '' clears it."),
+    expires_at: str | None = typer.Option(None, "--expires-at", help="Expiry (ISO); '' clears it."),
+    as_json: bool = JSON,
+) -> None:
     """Change a draft: its priority, target areas, one channel's text, publish time or expiry."""
     import sys
 
@@ -159,9 +188,14 @@ def edit(notice_id: int = typer.Argument(..., metavar="ID"), by: str = BY, versi
         if publish_at is not None or expires_at is not None:
             current = p.store.notice(notice_id, v)
             pa, ea = _when(publish_at, "--publish-at", p.cfg.tz), _when(expires_at, "--expires-at", p.cfg.tz)
-            sched = actions.schedule(p, who, notice_id, v,
-                                     publish_at=current.publish_at if pa is actions.UNSET else pa,
-                                     expires_at=current.expires_at if ea is actions.UNSET else ea)
+            sched = actions.schedule(
+                p,
+                who,
+                notice_id,
+                v,
+                publish_at=current.publish_at if pa is actions.UNSET else pa,
+                expires_at=current.expires_at if ea is actions.UNSET else ea,
+            )
             outcome.changes += sched.changes
             outcome.code = "saved" if outcome.changes else "unchanged"
         return outcome

@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date, datetime, timezone
-from typing import Optional
+from datetime import UTC, date, datetime
 
 import typer
 
-from loa.errors import LoaError
-from loa.app.cli_common import out
 from loa.app.cli_common import fail as _fail
+from loa.app.cli_common import out
+from loa.errors import LoaError
 
 site_app = typer.Typer(help="The static website under LOA_HOME/site.", no_args_is_help=True)
 
 
 def print_cmd(
     area: str = typer.Option(..., help="Area path, e.g. cao-bang/nam-tuan (a commune, usually)."),
-    week: bool = typer.Option(False, "--week", help="The weekly edition: notices published in one ISO week "
-                              "(default: last week) that are still in force. Without it: every notice in force now."),
-    on: Optional[str] = typer.Option(None, "--date", metavar="YYYY-MM-DD",
-                                     help="With --week: the week that contains this day (e.g. today's date for this week so far)."),
+    week: bool = typer.Option(
+        False,
+        "--week",
+        help="The weekly edition: notices published in one ISO week "
+        "(default: last week) that are still in force. Without it: every notice in force now.",
+    ),
+    on: str | None = typer.Option(
+        None,
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="With --week: the week that contains this day (e.g. today's date for this week so far).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON instead of text."),
 ) -> None:
     """Make the printed bulletin for one area: an A4 PDF with large type, QR codes, page numbers.
@@ -42,7 +49,7 @@ def print_cmd(
         _fail(f"area {area!r} is not in {cfg.config_dir / 'areas.yaml'}; e.g. {next(iter(reversed(cfg.areas)))}")
     if on and not week:
         _fail("--date chooses the week of a weekly edition: add --week")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         day = date.fromisoformat(on) if on else None
     except ValueError:
@@ -57,17 +64,26 @@ def print_cmd(
         Website(cfg, store).refresh_areas([area], now)
     except (PdfError, OSError) as exc:
         _fail(f"the bulletin for {area} ({period.key}) was not made: {exc}")
-    data = result.as_dict() | {"label": period.label, "seconds": round(time.perf_counter() - started, 2),
-                               "url": f"{cfg.site_url}/{bulletin.edition_href(area, period.key)}"}
+    data = result.as_dict() | {
+        "label": period.label,
+        "seconds": round(time.perf_counter() - started, 2),
+        "url": f"{cfg.site_url}/{bulletin.edition_href(area, period.key)}",
+    }
     if as_json:
         out.print_json(json.dumps(data, ensure_ascii=False))
     else:
-        out.print(f"{cfg.area_name(area)} · {period.label}: {result.notices} notice(s), {result.pages} page(s)\n"
-                  f"{result.path}\n{data['url']}", markup=False, highlight=False)
+        out.print(
+            f"{cfg.area_name(area)} · {period.label}: {result.notices} notice(s), {result.pages} page(s)\n"
+            f"{result.path}\n{data['url']}",
+            markup=False,
+            highlight=False,
+        )
 
 
 @site_app.command("rebuild")
-def site_rebuild(as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON instead of text.")) -> None:
+def site_rebuild(
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON instead of text."),
+) -> None:
     """Rebuild the whole website from the store (after changing templates, areas or the site URL).
 
     Publishing a notice already rewrites the pages it touches; this rewrites every page. Files whose
@@ -85,10 +101,17 @@ def site_rebuild(as_json: bool = typer.Option(False, "--json", help="Print machi
         report = Website(cfg, store).rebuild()
     except OSError as exc:
         _fail(f"the site rebuild under {cfg.home / 'site'} failed: {exc}")
-    data = {"root": str(cfg.home / "site"), "written": len(report.written), "unchanged": report.unchanged,
-            "seconds": round(time.perf_counter() - started, 2)}
+    data = {
+        "root": str(cfg.home / "site"),
+        "written": len(report.written),
+        "unchanged": report.unchanged,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
     if as_json:
         out.print_json(json.dumps(data))
     else:
-        out.print(f"{data['root']}: {data['written']} files written, {data['unchanged']} unchanged "
-                  f"in {data['seconds']} s", markup=False, highlight=False)
+        out.print(
+            f"{data['root']}: {data['written']} files written, {data['unchanged']} unchanged in {data['seconds']} s",
+            markup=False,
+            highlight=False,
+        )

@@ -3,31 +3,39 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-from loa.errors import LoaError
 from loa.app.cli_common import JSON, Detail, FitTable, out
 from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
 from loa.app.cli_common import runtime_or_fail as _runtime
+from loa.errors import LoaError
 
 radio_app = typer.Typer(
     help="Commune radio: upload a human recording, see and build station playlists, see a notice's airings. "
-         "Playlists live in LOA_HOME/radio/stations (served at /radio/stations/).",
-    no_args_is_help=True)
+    "Playlists live in LOA_HOME/radio/stations (served at /radio/stations/).",
+    no_args_is_help=True,
+)
 
 
 @radio_app.command("upload")
 def upload(
     notice_id: int = typer.Argument(..., metavar="ID", help="The notice (`loa notices` lists them)."),
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, metavar="FILE",
-                                help="The recording: MP3, OGG, Opus, FLAC, M4A or WAV, 0.5 s to 60 min."),
-    lang: str = typer.Option(..., "--lang", help="Its language, one a station airs (stations.yaml): vi, tay, nung, hmn…"),
-    version: Optional[int] = typer.Option(None, "--version", help="The notice version it reads (default: the latest)."),
+    file: Path = typer.Argument(
+        ...,
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        metavar="FILE",
+        help="The recording: MP3, OGG, Opus, FLAC, M4A or WAV, 0.5 s to 60 min.",
+    ),
+    lang: str = typer.Option(
+        ..., "--lang", help="Its language, one a station airs (stations.yaml): vi, tay, nung, hmn…"
+    ),
+    version: int | None = typer.Option(None, "--version", help="The notice version it reads (default: the latest)."),
     as_json: bool = JSON,
 ) -> None:
     """Upload an editor's recording of a notice in one language: it replaces the synthetic voice in that language.
@@ -38,8 +46,8 @@ def upload(
     H'Mông have no synthetic voice: a notice airs in them only once recorded.
     """
     from loa.app.desk.media import RecordingError, save_recording
-    from loa.radio.audio import BROKEN
     from loa.model import LIVE_STATES
+    from loa.radio.audio import BROKEN
     from loa.radio.build import Builder, in_area
     from loa.speech.tts import AudioError
 
@@ -66,10 +74,17 @@ def upload(
     if notice.state in LIVE_STATES and stations:
         rebuilt = [r.as_dict() for r in builder.next([s.id for s in stations])]
     files = sorted({t.file: t.seconds for tracks, _ in made.values() for t in tracks if t.language == lang}.items())
-    data = {"notice_id": notice.id, "version": notice.version, "language": lang, "recording": str(kept),
-            "recording_seconds": round(info.duration, 2), "codec": info.codec,
-            "audio": [{"file": f, "seconds": s, "url": f"{cfg.site_url}/radio/audio/{f}"} for f, s in files],
-            "stations": [s.id for s in stations], "playlists_rebuilt": [r["files"][0] for r in rebuilt]}
+    data = {
+        "notice_id": notice.id,
+        "version": notice.version,
+        "language": lang,
+        "recording": str(kept),
+        "recording_seconds": round(info.duration, 2),
+        "codec": info.codec,
+        "audio": [{"file": f, "seconds": s, "url": f"{cfg.site_url}/radio/audio/{f}"} for f, s in files],
+        "stations": [s.id for s in stations],
+        "playlists_rebuilt": [r["files"][0] for r in rebuilt],
+    }
     if as_json:
         _print_json(data)
         return
@@ -90,49 +105,88 @@ def playlists(as_json: bool = JSON) -> None:
     from loa.store.radio import latest_slots
 
     cfg, store = _runtime()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     built = latest_slots(store, [s.id for s in cfg.stations], now)
     rows = []
     for s in cfg.stations:
         b = built.get(s.id)
         emergency = cfg.layout.emergency_playlist(s.id)
-        rows.append({
-            "station": s.id, "name": s.name, "area": s.area, "area_code": s.area_code, "languages": list(s.languages),
-            "voice": s.voice,
-            "slots": [{"time": sl.time, "max_minutes": sl.max_minutes, "days": list(sl.days)} for sl in s.slots],
-            "airings": s.airings, "over_days": s.over_days,
-            "playlist": f"{cfg.site_url}/radio/stations/{s.id}.m3u8",
-            "built": None if b is None else {
-                "slot": f"{b.slot_date} {b.slot_time}", "starts_at": b.starts_at.isoformat(),
-                "upcoming": b.starts_at >= now, "built_at": b.built_at.isoformat() if b.built_at else None,
-                "notices": [[a.notice_id, a.version] for a in b.airings], "minutes": round(b.seconds / 60, 2),
-                "max_minutes": round(b.max_seconds / 60, 2),
-                "overflow": [{"notice_id": o[0], "version": o[1], "reason": o[2]} for o in b.overflow],
-                "missing": [{"notice_id": m[0], "version": m[1], "language": m[2], "reason": m[3]} for m in b.missing],
-                "files": [f"stations/{s.id}/{b.slot_date}-{b.slot_time.replace(':', '')}.m3u8",
-                          f"stations/{s.id}/{b.slot_date}-{b.slot_time.replace(':', '')}.xspf"]},
-            "emergency_playlist": f"{cfg.site_url}/radio/stations/{s.id}/emergency.m3u8" if emergency.exists() else None,
-        })
+        rows.append(
+            {
+                "station": s.id,
+                "name": s.name,
+                "area": s.area,
+                "area_code": s.area_code,
+                "languages": list(s.languages),
+                "voice": s.voice,
+                "slots": [{"time": sl.time, "max_minutes": sl.max_minutes, "days": list(sl.days)} for sl in s.slots],
+                "airings": s.airings,
+                "over_days": s.over_days,
+                "playlist": f"{cfg.site_url}/radio/stations/{s.id}.m3u8",
+                "built": None
+                if b is None
+                else {
+                    "slot": f"{b.slot_date} {b.slot_time}",
+                    "starts_at": b.starts_at.isoformat(),
+                    "upcoming": b.starts_at >= now,
+                    "built_at": b.built_at.isoformat() if b.built_at else None,
+                    "notices": [[a.notice_id, a.version] for a in b.airings],
+                    "minutes": round(b.seconds / 60, 2),
+                    "max_minutes": round(b.max_seconds / 60, 2),
+                    "overflow": [{"notice_id": o[0], "version": o[1], "reason": o[2]} for o in b.overflow],
+                    "missing": [
+                        {"notice_id": m[0], "version": m[1], "language": m[2], "reason": m[3]} for m in b.missing
+                    ],
+                    "files": [
+                        f"stations/{s.id}/{b.slot_date}-{b.slot_time.replace(':', '')}.m3u8",
+                        f"stations/{s.id}/{b.slot_date}-{b.slot_time.replace(':', '')}.xspf",
+                    ],
+                },
+                "emergency_playlist": f"{cfg.site_url}/radio/stations/{s.id}/emergency.m3u8"
+                if emergency.exists()
+                else None,
+            }
+        )
     if as_json:
         _print_json(rows)
         return
-    table = FitTable("station", Detail("slots"), "languages", Detail("next playlist"), "notices", "minutes", "overflow",
-                     Detail("without audio"), title="Radio stations")
+    table = FitTable(
+        "station",
+        Detail("slots"),
+        "languages",
+        Detail("next playlist"),
+        "notices",
+        "minutes",
+        "overflow",
+        Detail("without audio"),
+        title="Radio stations",
+    )
     for r in rows:
         b = r["built"]
-        table.add_row(r["station"], " ".join(sl["time"] for sl in r["slots"]), ",".join(r["languages"]),
-                      (b["slot"] + ("" if b["upcoming"] else " (aired)")) if b else "not built yet",
-                      str(len(b["notices"])) if b else "-", f"{b['minutes']}/{b['max_minutes']:g}" if b else "-",
-                      str(len(b["overflow"])) if b else "-",
-                      ", ".join(sorted({m["language"] for m in b["missing"]})) if b else "-")
+        table.add_row(
+            r["station"],
+            " ".join(sl["time"] for sl in r["slots"]),
+            ",".join(r["languages"]),
+            (b["slot"] + ("" if b["upcoming"] else " (aired)")) if b else "not built yet",
+            str(len(b["notices"])) if b else "-",
+            f"{b['minutes']}/{b['max_minutes']:g}" if b else "-",
+            str(len(b["overflow"])) if b else "-",
+            ", ".join(sorted({m["language"] for m in b["missing"]})) if b else "-",
+        )
     out.print(table)
 
 
 @radio_app.command("build")
 def build(
-    station: list[str] = typer.Option(..., "--station", help="Station id (repeatable); `loa radio playlists` lists them."),
-    slot: Optional[str] = typer.Option(None, "--slot", metavar="HH:MM", help="Which of its slots (default: its next one)."),
-    on: Optional[str] = typer.Option(None, "--date", metavar="YYYY-MM-DD", help="With --slot: that day's slot (default: the next)."),
+    station: list[str] = typer.Option(
+        ..., "--station", help="Station id (repeatable); `loa radio playlists` lists them."
+    ),
+    slot: str | None = typer.Option(
+        None, "--slot", metavar="HH:MM", help="Which of its slots (default: its next one)."
+    ),
+    on: str | None = typer.Option(
+        None, "--date", metavar="YYYY-MM-DD", help="With --slot: that day's slot (default: the next)."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Build a station's playlist now (M3U8 and XSPF): its next slot, or --slot HH:MM [--date DAY].
@@ -156,7 +210,7 @@ def build(
         _fail(f"no station {', '.join(unknown)} in {cfg.config_dir / 'stations.yaml'}; stations: {', '.join(stations)}")
     if on and not slot:
         _fail("--date picks the day of a slot: add --slot HH:MM")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     targets = []
     try:
         day = date.fromisoformat(on) if on else None
@@ -165,8 +219,7 @@ def build(
     for sid in station:
         st = stations[sid]
         try:
-            t = (schedule.occurrence(st, slot, day, cfg.tz) if day else
-                 schedule.upcoming(st, now, cfg.tz, at=slot))
+            t = schedule.occurrence(st, slot, day, cfg.tz) if day else schedule.upcoming(st, now, cfg.tz, at=slot)
             if t is None:
                 schedule.occurrence(st, slot, now.astimezone(cfg.tz).date(), cfg.tz)  # names what it has
                 raise ValueError(f"station {sid} has no slot {slot or ''} in the next week")
@@ -183,8 +236,11 @@ def build(
         _print_json(reports)
         return
     for r in reports:
-        out.print(f"[bold]{r['station']}[/] {r['slot']}: {len(r['scheduled'])} notice(s), {r['minutes']} of "
-                  f"{r['max_minutes']:g} min → {r['urls'][0]}", highlight=False)
+        out.print(
+            f"[bold]{r['station']}[/] {r['slot']}: {len(r['scheduled'])} notice(s), {r['minutes']} of "
+            f"{r['max_minutes']:g} min → {r['urls'][0]}",
+            highlight=False,
+        )
         for seg in r["segments"]:
             if seg["kind"] == "notice":
                 e = next(x for x in r["scheduled"] if x["notice_id"] == seg["notice_id"])
@@ -193,13 +249,15 @@ def build(
                 what = seg["text"]
             out.print(f"  {seg['kind']:8} {seg['seconds']:5.0f} s  {_fit(what, 61)}", highlight=False)
         for o in r["overflow"]:
-            out.print(f"  [yellow]overflow[/] #{o['notice_id']} v{o['version']} {o['title']}: {o['reason']}", highlight=False)
+            out.print(
+                f"  [yellow]overflow[/] #{o['notice_id']} v{o['version']} {o['title']}: {o['reason']}", highlight=False
+            )
         for m in r["missing"]:
             out.print(f"  [dim]not in {m['language']}[/]: #{m['notice_id']}: {m['reason']}", highlight=False)
 
 
 def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 @radio_app.command("history")
@@ -213,7 +271,7 @@ def history(notice_id: int = typer.Argument(..., metavar="ID", help="The notice.
     except LoaError as exc:
         _fail(str(exc))
     rows = notice_airings(store, notice_id)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for r in rows:
         r["aired"] = datetime.fromisoformat(r["starts_at"]) <= now
     if as_json:
@@ -222,9 +280,17 @@ def history(notice_id: int = typer.Argument(..., metavar="ID", help="The notice.
     if not rows:
         out.print(f"Notice {notice_id} is in no playlist yet.")
         return
-    table = FitTable("station", "kind", "slot", "version", "languages", "seconds", "aired",
-                     title=f"Airings of notice {notice_id}")
+    table = FitTable(
+        "station", "kind", "slot", "version", "languages", "seconds", "aired", title=f"Airings of notice {notice_id}"
+    )
     for r in rows:
-        table.add_row(r["station"], r["kind"], r["slot"], str(r["version"]), ",".join(r["languages"]),
-                      f"{r['seconds']:.0f}", "yes" if r["aired"] else "planned")
+        table.add_row(
+            r["station"],
+            r["kind"],
+            r["slot"],
+            str(r["version"]),
+            ",".join(r["languages"]),
+            f"{r['seconds']:.0f}",
+            "yes" if r["aired"] else "planned",
+        )
     out.print(table)

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-from loa.errors import LoaError
 from loa.app.cli_common import JSON, Detail, FitTable, err, out
 from loa.app.cli_common import fail as _fail
+from loa.errors import LoaError
 
 automations_app = typer.Typer(help="Loa's Prefect automations (operators' alerts).", no_args_is_help=True)
 
 
 def report_cmd(
-    month: Optional[str] = typer.Option(None, metavar="YYYY-MM", help="The month, in local time (loa.yaml "
-                                        "timezone); default: last month."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", metavar="DIR",
-                                           help="Where to write the files; default: LOA_HOME/reports/YYYY-MM."),
+    month: str | None = typer.Option(
+        None, metavar="YYYY-MM", help="The month, in local time (loa.yaml timezone); default: last month."
+    ),
+    out_dir: Path | None = typer.Option(
+        None, "--out", metavar="DIR", help="Where to write the files; default: LOA_HOME/reports/YYYY-MM."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """The monthly figures for the province's information plan, as CSV, Markdown (Vietnamese) and a PNG chart.
@@ -37,23 +38,35 @@ def report_cmd(
     except LoaError as exc:
         _fail(str(exc))
     except OSError as exc:
-        _fail(f"cannot write the report files to {out_dir or cfg.layout.reports / month}: {exc.strerror}; "
-              f"choose a writable folder with --out")
+        _fail(
+            f"cannot write the report files to {out_dir or cfg.layout.reports / month}: {exc.strerror}; "
+            f"choose a writable folder with --out"
+        )
     if as_json:
-        out.print_json(json.dumps(result.as_dict() | {"files": {k: str(p) for k, p in paths.items()}},
-                                  ensure_ascii=False))
+        out.print_json(
+            json.dumps(result.as_dict() | {"files": {k: str(p) for k, p in paths.items()}}, ensure_ascii=False)
+        )
         return
-    table = FitTable("channel", "notices", "deliveries", "failed", title=f"Loa report {month}: "
-                  f"{result.notices_published} notices published")
+    table = FitTable(
+        "channel",
+        "notices",
+        "deliveries",
+        "failed",
+        title=f"Loa report {month}: {result.notices_published} notices published",
+    )
     for c in result.by_channel:
         table.add_row(c["channel"], str(c["notices"]), str(c["deliveries"]), str(c["failed"]))
     out.print(table)
     r, b = result.radio, result.boards
-    out.print(f"radio: {r['minutes']} min to {r['stations']} station(s) · boards: {b['reached']} of "
-              f"{b['registered']} reached, {b['acknowledged']} of {b['board_notices']} board×notice acknowledged")
+    out.print(
+        f"radio: {r['minutes']} min to {r['stations']} station(s) · boards: {b['reached']} of "
+        f"{b['registered']} reached, {b['acknowledged']} of {b['board_notices']} board×notice acknowledged"
+    )
     for t in result.timing:
-        out.print(f"{t['stage'].replace('_', ' ')}: median {t['median_minutes']} min, p90 {t['p90_minutes']} min "
-                  f"({t['notices']} notices)")
+        out.print(
+            f"{t['stage'].replace('_', ' ')}: median {t['median_minutes']} min, p90 {t['p90_minutes']} min "
+            f"({t['notices']} notices)"
+        )
     for kind, path in paths.items():
         out.print(f"{kind:9} {path}")
 
@@ -73,8 +86,10 @@ def sync_cmd(as_json: bool = JSON) -> None:
         _fail(str(exc))
     api = _prefect_api(cfg)
     if api is None:
-        _fail("no Prefect server to create the automations on: start `loa run` (it syncs them itself) or set "
-              "PREFECT_API_URL")
+        _fail(
+            "no Prefect server to create the automations on: start `loa run` (it syncs them itself) or set "
+            "PREFECT_API_URL"
+        )
     from flows.automations import sync
 
     try:
@@ -82,8 +97,12 @@ def sync_cmd(as_json: bool = JSON) -> None:
     except Exception as exc:  # the Prefect client's HTTP errors: say which server refused what
         _fail(f"syncing automations with the Prefect server at {api} failed: {exc}")
     if as_json:
-        out.print_json(json.dumps({"prefect_api_url": api, "automations": [r.as_dict() for r in results],
-                                   "warning": warning}, ensure_ascii=False))
+        out.print_json(
+            json.dumps(
+                {"prefect_api_url": api, "automations": [r.as_dict() for r in results], "warning": warning},
+                ensure_ascii=False,
+            )
+        )
         return
     table = FitTable("automation", Detail("action"), Detail("notifies"), title=f"Automations on {api}")
     for r in results:

@@ -10,11 +10,10 @@ import json
 import os
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from pathlib import Path
 
 import requests
-
-from pathlib import Path
 
 from loa.config import Config
 
@@ -53,8 +52,22 @@ def prefect_request(method: str, url: str, **kwargs) -> requests.Response:
     return response
 
 
-def post_event(api_url: str, event: str, resource: dict[str, str], *, related: list[dict] | None = None,
-               payload: dict | None = None) -> None:
-    body = [{"id": str(uuid.uuid4()), "occurred": datetime.now(timezone.utc).isoformat(), "event": event,
-             "resource": resource, "related": related or [], "payload": payload or {}}]
+def post_event(
+    api_url: str,
+    event: str,
+    resource: dict[str, str],
+    *,
+    related: list[dict] | None = None,
+    payload: dict | None = None,
+) -> None:
+    body = [
+        {
+            "id": str(uuid.uuid4()),
+            "occurred": datetime.now(UTC).isoformat(),
+            "event": event,
+            "resource": resource,
+            "related": related or [],
+            "payload": payload or {},
+        }
+    ]
     prefect_request("POST", f"{api_url.rstrip('/')}/events", json=body)

@@ -17,9 +17,9 @@ from loa import events
 from loa.app.events import find_prefect_api, post_event, prefect_request
 from loa.config import Config
 from loa.model import NoticeView
-from loa.store import Store
 from loa.publishing.actions import Publishing
 from loa.publishing.scheduler import Announcement, Offline, Scheduler, SchedulerError
+from loa.store import Store
 
 DISPATCH_DEPLOYMENT = "dispatch/dispatch"
 #: Prefect may start a scheduled run up to half a second early (it rounds the wait to whole
@@ -58,17 +58,23 @@ class PrefectScheduler:
     def schedule_dispatch(self, notice: NoticeView, actor: str) -> Announcement:
         try:
             run_id = self._create_scheduled_run(notice)
-            post_event(self.api, events.NOTICE_SCHEDULED, events.notice_resource(notice.id, notice.title),
-                       payload=_payload(notice, actor) | {"publish_at": notice.publish_at.isoformat(),
-                                                          "flow_run_id": run_id})
+            post_event(
+                self.api,
+                events.NOTICE_SCHEDULED,
+                events.notice_resource(notice.id, notice.title),
+                payload=_payload(notice, actor) | {"publish_at": notice.publish_at.isoformat(), "flow_run_id": run_id},
+            )
         except requests.RequestException as exc:
             return Announcement("failed", f"{self.api}: {exc}")
         return Announcement("scheduled", notice.publish_at.isoformat(), run_id)
 
     def cancel(self, flow_run_id: str, why: str) -> None:
         try:
-            prefect_request("POST", f"{self.api}/flow_runs/{flow_run_id}/set_state", json={
-                "state": {"type": "CANCELLED", "name": "Cancelled", "message": why}, "force": True})
+            prefect_request(
+                "POST",
+                f"{self.api}/flow_runs/{flow_run_id}/set_state",
+                json={"state": {"type": "CANCELLED", "name": "Cancelled", "message": why}, "force": True},
+            )
         except requests.RequestException as exc:
             raise SchedulerError(f"{self.api}: flow run {flow_run_id} not cancelled: {exc}") from exc
 
@@ -85,8 +91,12 @@ class PrefectScheduler:
         body = {
             "name": f"dispatch notice {notice.id} v{notice.version} at {notice.publish_at.isoformat()}",
             "parameters": {"notice_id": f"loa.notice.{notice.id}"},
-            "state": {"type": "SCHEDULED", "name": "Scheduled", "message": "embargoed until publish_at",
-                      "state_details": {"scheduled_time": at.isoformat()}},
+            "state": {
+                "type": "SCHEDULED",
+                "name": "Scheduled",
+                "message": "embargoed until publish_at",
+                "state_details": {"scheduled_time": at.isoformat()},
+            },
             # one scheduled run per version and time, however often the request is repeated
             "idempotency_key": f"loa-dispatch-{notice.id}-v{notice.version}-{notice.publish_at.isoformat()}",
             "tags": ["loa", "dispatch", "scheduled"],

@@ -25,8 +25,8 @@ from rich.console import Console
 
 from loa import events
 from loa.app import board_monitor, broker
-from loa.app.events import run_file
 from loa.app.automations import BackgroundSync
+from loa.app.events import run_file
 from loa.app.web import create_app
 from loa.config import Config
 from loa.errors import LoaError
@@ -143,8 +143,9 @@ class Supervisor:
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
         log = open(self.cfg.home / "logs" / f"{name}.log", "ab")
-        proc = subprocess.Popen(argv, env=os.environ | env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            argv, env=os.environ | env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.procs.append((name, proc))
         return proc
 
@@ -154,11 +155,14 @@ class Supervisor:
         port = self.cfg.ports.prefect
         api = f"http://{self.cfg.bind_host}:{port}/api"
         with step("starting Prefect server", " (a first start creates its database: about 30 s)"):
-            proc = self.spawn("prefect-server", [sys.executable, "-m", "prefect", "server", "start",
-                                                 "--host", self.cfg.bind_host, "--port", str(port)],
-                              prefect_env(self.cfg) | {"PREFECT_UI_API_URL": api})  # the UI's API is not always :4200
-            wait_http(f"{api}/health", 90, proc,
-                      f"Prefect server (log: {self.cfg.home / 'logs' / 'prefect-server.log'})")
+            proc = self.spawn(
+                "prefect-server",
+                [sys.executable, "-m", "prefect", "server", "start", "--host", self.cfg.bind_host, "--port", str(port)],
+                prefect_env(self.cfg) | {"PREFECT_UI_API_URL": api},
+            )  # the UI's API is not always :4200
+            wait_http(
+                f"{api}/health", 90, proc, f"Prefect server (log: {self.cfg.home / 'logs' / 'prefect-server.log'})"
+            )
         self.urls["Prefect UI"] = f"http://{self.cfg.bind_host}:{port}"
         return api
 
@@ -176,8 +180,9 @@ class Supervisor:
         # a site exists before the first notice is published (a full build only when there is none)
         if not (self.cfg.home / "site" / "index.html").exists():
             build_channels(self.cfg, Store.open(self.cfg.database_url), ["website"])["website"].rebuild()
-        config = uvicorn.Config(create_app(self.cfg), host=self.cfg.bind_host, port=self.cfg.ports.web,
-                                log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            create_app(self.cfg), host=self.cfg.bind_host, port=self.cfg.ports.web, log_level="warning", lifespan="off"
+        )
         self.web = uvicorn.Server(config)
         self.web.install_signal_handlers = lambda: None  # the supervisor owns signals
         self.web_thread = threading.Thread(target=self.web.run, name="web", daemon=True)
@@ -193,7 +198,8 @@ class Supervisor:
         env = prefect_env(self.cfg) | {
             "PREFECT_API_URL": api,
             "PREFECT_RUNNER_POLL_FREQUENCY": str(max(1, int(self.cfg.runner_poll_seconds))),
-            "LOA_HOME": str(self.cfg.home), "LOA_CONFIG_DIR": str(self.cfg.config_dir),
+            "LOA_HOME": str(self.cfg.home),
+            "LOA_CONFIG_DIR": str(self.cfg.config_dir),
             "LOA_DATABASE_URL": self.cfg.database_url,
         }
         if not os.environ.get("LOA_MQTT_URL"):
@@ -256,7 +262,7 @@ class BrokerKeeper:
     as an event (loa.broker.down, loa.broker.restarted) for the Prefect UI and automations. Retained
     notices survive in Mosquitto's persistence file (autosave every 30 s)."""
 
-    def __init__(self, sup: "Supervisor", api: str):
+    def __init__(self, sup: Supervisor, api: str):
         self.sup, self.api = sup, api
         self.restarts = Restarts()
         self.restarts.started(time.monotonic())
@@ -268,8 +274,12 @@ class BrokerKeeper:
 
         cfg = self.sup.cfg
         try:
-            post_event(self.api, name, resource("broker", f"{cfg.bind_host}:{cfg.ports.mqtt}", "Loa's Mosquitto"),
-                       payload=payload)
+            post_event(
+                self.api,
+                name,
+                resource("broker", f"{cfg.bind_host}:{cfg.ports.mqtt}", "Loa's Mosquitto"),
+                payload=payload,
+            )
         except Exception as exc:  # an unreachable Prefect server must not stop the broker's restart
             console.print(f"[yellow]  could not post {name} to Prefect: {exc}[/]")
 
@@ -281,9 +291,11 @@ class BrokerKeeper:
         if self.due is None and proc.poll() is not None:
             delay = self.restarts.died(now)
             self.due = now + delay
-            console.print(f"[red]mosquitto exited with code {proc.returncode}[/]; the website, desk and Prefect go "
-                          f"on; restarting it in {delay:.0f} s (restart {self.restarts.count}; log: "
-                          f"{self.sup.cfg.home / 'mosquitto' / 'mosquitto.log'})")
+            console.print(
+                f"[red]mosquitto exited with code {proc.returncode}[/]; the website, desk and Prefect go "
+                f"on; restarting it in {delay:.0f} s (restart {self.restarts.count}; log: "
+                f"{self.sup.cfg.home / 'mosquitto' / 'mosquitto.log'})"
+            )
             self._event(events.BROKER_DOWN, exit_code=proc.returncode, restart_in_seconds=delay)
         if self.due is not None and now >= self.due:
             try:
@@ -307,8 +319,10 @@ def wait_deployments(api: str, names: list[str], timeout: float) -> None:
         if not missing:
             return
         time.sleep(0.5)
-    raise LoaError(f"the deployment runner did not register {', '.join(missing)} within {timeout:.0f} s; "
-                   f"see {api} and LOA_HOME/logs/deployments.log")
+    raise LoaError(
+        f"the deployment runner did not register {', '.join(missing)} within {timeout:.0f} s; "
+        f"see {api} and LOA_HOME/logs/deployments.log"
+    )
 
 
 def run(cfg: Config, *, deployments: bool = True) -> int:

@@ -32,8 +32,9 @@ class AtomicStaticFiles(StaticFiles):
             return super().file_response(full_path, stat_result, scope, status_code)
         with open(full_path, "rb") as fh:
             data = fh.read()
-        return Response(data, status_code=status_code, media_type=media_type(str(full_path)),
-                        headers={"Cache-Control": "no-cache"})
+        return Response(
+            data, status_code=status_code, media_type=media_type(str(full_path)), headers={"Cache-Control": "no-cache"}
+        )
 
 
 MAX_ID = 2**63 - 1  # ids are 64-bit integers in SQLite and PostgreSQL
@@ -55,8 +56,9 @@ class IdBounds:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and names_no_id(scope.get("path", ""),
-                                                   scope.get("query_string", b"").decode("latin-1")):
+        if scope["type"] == "http" and names_no_id(
+            scope.get("path", ""), scope.get("query_string", b"").decode("latin-1")
+        ):
             await PlainTextResponse("Không tìm thấy trang này.", status_code=404)(scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -89,8 +91,9 @@ def create_app(cfg: Config) -> FastAPI:
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:  # one icon for the site, the desk and the board page (all on this origin)
-        return Response(ICON.read_bytes(), media_type="image/vnd.microsoft.icon",
-                        headers={"Cache-Control": "max-age=86400"})
+        return Response(
+            ICON.read_bytes(), media_type="image/vnd.microsoft.icon", headers={"Cache-Control": "max-age=86400"}
+        )
 
     mount_boards(app, cfg)  # /mqtt relay, /board/ page, /boards/acks/<id>.json
     mount_desk(app, cfg)  # /desk/: the editorial desk (log in, review, edit, schedule, approve)

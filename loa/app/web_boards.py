@@ -59,9 +59,11 @@ def board_csp(cfg: Config, host: str) -> str:
     brokers = [u for u in cfg.boards.broker_urls if u]
     if re.fullmatch(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?", host):
         brokers += [f"ws://{host}/mqtt", f"wss://{host}/mqtt"]
-    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"connect-src 'self' {' '.join(brokers)}; base-uri 'none'; form-action 'none'; "
-            "frame-ancestors 'none'")
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self' {' '.join(brokers)}; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
 
 
 def mount_boards(app: FastAPI, cfg: Config) -> None:
@@ -89,10 +91,17 @@ def mount_boards(app: FastAPI, cfg: Config) -> None:
     @app.get("/board/", response_class=HTMLResponse)
     def board_page(request: Request) -> HTMLResponse:
         html = env.get_template("board/page.html").render(
-            site_title=cfg.site_title, static="/board/static", settings=page_settings(cfg))
-        return HTMLResponse(html, headers={"Cache-Control": "no-cache",
-                                           "Content-Security-Policy": board_csp(cfg, request.headers.get("host", "")),
-                                           "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"})
+            site_title=cfg.site_title, static="/board/static", settings=page_settings(cfg)
+        )
+        return HTMLResponse(
+            html,
+            headers={
+                "Cache-Control": "no-cache",
+                "Content-Security-Policy": board_csp(cfg, request.headers.get("host", "")),
+                "Referrer-Policy": "no-referrer",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     @app.get("/boards/acks/{notice_id}.json")
     def acks(notice_id: int) -> dict:

@@ -24,7 +24,7 @@ def official_code(area: Area | None) -> str | None:
 
 
 def _description(cfg: Config, path: str) -> str:
-    """"xã Hồng Việt, huyện Hòa An, tỉnh Cao Bằng": the unit, then the units above it."""
+    """ "xã Hồng Việt, huyện Hòa An, tỉnh Cao Bằng": the unit, then the units above it."""
     parts = path.split("/")
     return ", ".join(cfg.area_name("/".join(parts[:i])) for i in range(len(parts), 0, -1))
 
@@ -38,8 +38,7 @@ def cap_areas(cfg: Config, paths: list[str]) -> list[CapArea]:
     """One CAP area per target area: its own geocode and one per commune below it."""
     out = []
     for path in paths:
-        below = [p for p in cfg.areas if p.startswith(path + "/") and not any(
-            q.startswith(p + "/") for q in cfg.areas)]
+        below = [p for p in cfg.areas if p.startswith(path + "/") and not any(q.startswith(p + "/") for q in cfg.areas)]
         out.append(CapArea(_description(cfg, path), tuple(_geocode(cfg, p) for p in [path, *below])))
     return out
 

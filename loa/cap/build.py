@@ -96,9 +96,18 @@ def identifier(settings: CapSettings, notice_id: int, version: int, cancel: bool
     return f"{settings.identifier_prefix}.notice-{notice_id}.v{version}" + (".cancel" if cancel else "")
 
 
-def message_for(notice: NoticeView, settings: CapSettings, *, msg_type: str, sent: datetime, web: str,
-                texts: list[CapText], areas: list[CapArea], resources: list[CapResource] = (),
-                references: list[Reference] = ()) -> CapMessage:
+def message_for(
+    notice: NoticeView,
+    settings: CapSettings,
+    *,
+    msg_type: str,
+    sent: datetime,
+    web: str,
+    texts: list[CapText],
+    areas: list[CapArea],
+    resources: list[CapResource] = (),
+    references: list[Reference] = (),
+) -> CapMessage:
     """The CAP message of a notice version: Alert (first version), Update (a later one) or Cancel."""
     if msg_type not in ("Alert", "Update", "Cancel"):
         raise ValueError(f"msgType {msg_type!r}: Loa sends Alert, Update or Cancel")
@@ -112,12 +121,28 @@ def message_for(notice: NoticeView, settings: CapSettings, *, msg_type: str, sen
     note = f"Thu hồi thông báo số {notice.id} (phiên bản {notice.version})" if msg_type == "Cancel" else ""
     return CapMessage(
         identifier=identifier(settings, notice.id, notice.version, cancel=msg_type == "Cancel"),
-        sender=settings.sender, sent=sent, status=STATUSES.get(notice.alert_status, "Actual"), msg_type=msg_type,
-        texts=tuple(texts), category=category, event=event, urgency=urgency, severity=severity, certainty=certainty,
-        sender_name=settings.sender_name, web=web, contact=settings.contact,
-        effective=notice.publish_at or notice.approved_at, expires=notice.expires_at,
-        references=tuple(references), incidents=f"{settings.identifier_prefix}.notice-{notice.id}", note=note,
-        parameters=tuple(parameters), resources=tuple(resources) if msg_type != "Cancel" else (), areas=tuple(areas))
+        sender=settings.sender,
+        sent=sent,
+        status=STATUSES.get(notice.alert_status, "Actual"),
+        msg_type=msg_type,
+        texts=tuple(texts),
+        category=category,
+        event=event,
+        urgency=urgency,
+        severity=severity,
+        certainty=certainty,
+        sender_name=settings.sender_name,
+        web=web,
+        contact=settings.contact,
+        effective=notice.publish_at or notice.approved_at,
+        expires=notice.expires_at,
+        references=tuple(references),
+        incidents=f"{settings.identifier_prefix}.notice-{notice.id}",
+        note=note,
+        parameters=tuple(parameters),
+        resources=tuple(resources) if msg_type != "Cancel" else (),
+        areas=tuple(areas),
+    )
 
 
 def cap_time(value: datetime, tz: tzinfo) -> str:
@@ -147,8 +172,14 @@ def to_xml(msg: CapMessage, tz: tzinfo) -> bytes:
         add(el, "valueName", value_name)
         add(el, "value", value)
 
-    for name, value in (("identifier", msg.identifier), ("sender", msg.sender), ("sent", cap_time(msg.sent, tz)),
-                        ("status", msg.status), ("msgType", msg.msg_type), ("scope", "Public")):
+    for name, value in (
+        ("identifier", msg.identifier),
+        ("sender", msg.sender),
+        ("sent", cap_time(msg.sent, tz)),
+        ("status", msg.status),
+        ("msgType", msg.msg_type),
+        ("scope", "Public"),
+    ):
         add(root, name, value)
     if msg.note:
         add(root, "note", msg.note)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from loa.cap import MIME
 
@@ -30,6 +30,7 @@ class FeedEntry:
 
 def current(entries: list[FeedEntry], now: datetime) -> list[FeedEntry]:
     """Alerts a consumer should see now, newest first."""
+
     def shown(e: FeedEntry) -> bool:
         if e.msg_type == "Cancel":
             return now - e.sent < CANCEL_SHOWN
@@ -70,4 +71,4 @@ def atom(entries: list[FeedEntry], *, feed_url: str, title: str, now: datetime) 
 
 
 def _stamp(value: datetime) -> str:
-    return value.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -48,8 +48,11 @@ _EVENTS: tuple[tuple[str, str, str], ...] = (
     ("cháy rừng|cháy|hỏa hoạn", "Fire", "Cháy"),
     ("dịch bệnh|dịch|bệnh truyền nhiễm|ngộ độc", "Health", "Dịch bệnh"),
     ("lũ quét|sạt lở|sụt lún|động đất", "Geo", "Lũ quét, sạt lở đất"),
-    ("bão|áp thấp nhiệt đới|mưa lớn|mưa đá|lũ|ngập|lốc|sét|rét đậm|rét hại|nắng nóng|hạn hán|sương muối",
-     "Met", "Thiên tai khí tượng thủy văn"),
+    (
+        "bão|áp thấp nhiệt đới|mưa lớn|mưa đá|lũ|ngập|lốc|sét|rét đậm|rét hại|nắng nóng|hạn hán|sương muối",
+        "Met",
+        "Thiên tai khí tượng thủy văn",
+    ),
     ("ô nhiễm|hóa chất", "Env", "Ô nhiễm môi trường"),
     ("vỡ đập|hồ chứa|mất điện|cấp nước", "Infra", "Hạ tầng"),
 )

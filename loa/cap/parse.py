@@ -59,7 +59,9 @@ class CapAlert:
     @property
     def info(self) -> CapInfo | None:
         """The Vietnamese info if there is one, else the first."""
-        return next((i for i in self.infos if i.language.lower().startswith("vi")), self.infos[0] if self.infos else None)
+        return next(
+            (i for i in self.infos if i.language.lower().startswith("vi")), self.infos[0] if self.infos else None
+        )
 
     @property
     def expires(self) -> datetime | None:
@@ -107,19 +109,36 @@ def parse_alert(data: bytes, *, validate: bool = True) -> CapAlert:
         references.append((parts[0], parts[1], parts[2]))
     infos = []
     for el in root.findall(f"{{{NS}}}info"):
-        infos.append(CapInfo(
-            language=text(el, "language") or "en-US", event=text(el, "event"), urgency=text(el, "urgency"),
-            severity=text(el, "severity"), certainty=text(el, "certainty"), headline=text(el, "headline"),
-            description=text(el, "description"), instruction=text(el, "instruction"),
-            sender_name=text(el, "senderName"), web=text(el, "web"),
-            effective=_time(text(el, "effective"), "effective") if text(el, "effective") else None,
-            expires=_time(text(el, "expires"), "expires") if text(el, "expires") else None,
-            areas=tuple((text(a, "areaDesc"), pairs(a, "geocode")) for a in el.findall(f"{{{NS}}}area"))))
+        infos.append(
+            CapInfo(
+                language=text(el, "language") or "en-US",
+                event=text(el, "event"),
+                urgency=text(el, "urgency"),
+                severity=text(el, "severity"),
+                certainty=text(el, "certainty"),
+                headline=text(el, "headline"),
+                description=text(el, "description"),
+                instruction=text(el, "instruction"),
+                sender_name=text(el, "senderName"),
+                web=text(el, "web"),
+                effective=_time(text(el, "effective"), "effective") if text(el, "effective") else None,
+                expires=_time(text(el, "expires"), "expires") if text(el, "expires") else None,
+                areas=tuple((text(a, "areaDesc"), pairs(a, "geocode")) for a in el.findall(f"{{{NS}}}area")),
+            )
+        )
     sent_text = text(root, "sent")
-    return CapAlert(identifier=text(root, "identifier"), sender=text(root, "sender"), sent=_time(sent_text, "sent"),
-                    sent_text=sent_text, status=text(root, "status"), msg_type=text(root, "msgType"),
-                    scope=text(root, "scope"), references=tuple(references), infos=tuple(infos),
-                    note=text(root, "note"))
+    return CapAlert(
+        identifier=text(root, "identifier"),
+        sender=text(root, "sender"),
+        sent=_time(sent_text, "sent"),
+        sent_text=sent_text,
+        status=text(root, "status"),
+        msg_type=text(root, "msgType"),
+        scope=text(root, "scope"),
+        references=tuple(references),
+        infos=tuple(infos),
+        note=text(root, "note"),
+    )
 
 
 # --- the served province ---------------------------------------------------------------------------
@@ -142,7 +161,7 @@ class ServedAreas:
     by_name: dict[str, str] = field(default_factory=dict)  # folded "xa hong viet" and "hong viet" -> path
 
     @classmethod
-    def of(cls, areas: list[tuple[str, str, str | None]]) -> "ServedAreas":
+    def of(cls, areas: list[tuple[str, str, str | None]]) -> ServedAreas:
         """From (path, name, official code or None), province first."""
         served = cls()
         for path, name, code in areas:

@@ -20,7 +20,9 @@ def problems(xml: bytes | str) -> list[str]:
     import xmlschema
 
     try:
-        return [(f"{e.path}: {e.reason}" if e.path else str(e.reason))[:200] for e in _schema().iter_errors(
-            xml.decode("utf-8") if isinstance(xml, bytes) else xml)][:5]
+        return [
+            (f"{e.path}: {e.reason}" if e.path else str(e.reason))[:200]
+            for e in _schema().iter_errors(xml.decode("utf-8") if isinstance(xml, bytes) else xml)
+        ][:5]
     except (xmlschema.XMLSchemaException, ValueError, SyntaxError) as exc:
         return [f"not well-formed XML: {exc}".splitlines()[0]]

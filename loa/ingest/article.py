@@ -74,27 +74,40 @@ ReadPdf = Callable[[bytes], "DocumentMeta | str"]
 class ArticleReader:
     """Completes a feed's new entries from their linked pages, one host slot per fetch."""
 
-    def __init__(self, *, session: requests.Session | None, limits: FetchLimits, hosts: HostSlots,
-                 extract_page: ExtractPage, read_pdf: ReadPdf, pdf_max_bytes: int = PDF_MAX_BYTES):
+    def __init__(
+        self,
+        *,
+        session: requests.Session | None,
+        limits: FetchLimits,
+        hosts: HostSlots,
+        extract_page: ExtractPage,
+        read_pdf: ReadPdf,
+        pdf_max_bytes: int = PDF_MAX_BYTES,
+    ):
         self.session, self.hosts = session, hosts
         self.extract_page, self.read_pdf = extract_page, read_pdf
         self.limits = replace(limits, max_bytes=min(limits.max_bytes, PAGE_MAX_BYTES))
         self.pdf_limits = replace(limits, max_bytes=pdf_max_bytes)
 
-    def complete(self, entries: list[Entry], mode: str, previous: dict[str, tuple[dict, str]],
-                 feed_url: str = "") -> list[Entry]:
+    def complete(
+        self, entries: list[Entry], mode: str, previous: dict[str, tuple[dict, str]], feed_url: str = ""
+    ) -> list[Entry]:
         """`previous`: identity -> (article record, body) of the last read of each document's page.
         Pages are read as many at a time as a host allows (the host slots still bound each host).
         A link into a private network is not followed unless the feed itself is served from one."""
-        entries = [e if not e.link or not needs_article(e, mode) or reachable(e.link, feed_url) else
-                   replace(e, warnings=(*e.warnings, _PRIVATE.format(link=e.link)), article={"refused": e.link})
-                   for e in entries]
+        entries = [
+            e
+            if not e.link or not needs_article(e, mode) or reachable(e.link, feed_url)
+            else replace(e, warnings=(*e.warnings, _PRIVATE.format(link=e.link)), article={"refused": e.link})
+            for e in entries
+        ]
         wanted = [needs_article(e, mode) and not (e.article or {}).get("refused") for e in entries]
         if sum(wanted) <= 1:
             return [self._safely(e, previous.get(e.identity)) if w else _titled(e) for e, w in zip(entries, wanted)]
         with ThreadPoolExecutor(max_workers=max(1, self.hosts.per_host)) as pool:
-            done = [pool.submit(self._safely, e, previous.get(e.identity)) if w else None
-                    for e, w in zip(entries, wanted)]
+            done = [
+                pool.submit(self._safely, e, previous.get(e.identity)) if w else None for e, w in zip(entries, wanted)
+            ]
             return [d.result() if d else _titled(e) for e, d in zip(entries, done)]
 
     def _safely(self, entry: Entry, previous: tuple[dict, str] | None) -> Entry:
@@ -103,8 +116,11 @@ class ArticleReader:
             return self.complete_one(entry, previous)
         except Exception as exc:
             log.exception("entry %s: unexpected error while reading its page %s", entry.identity, entry.link)
-            return _titled(entry, warning=f"Lỗi của Loa khi đọc trang {entry.link} ({type(exc).__name__}: {exc}); "
-                                          "thông báo được soạn từ phần tóm tắt của nguồn tin. Hãy báo lỗi này.")
+            return _titled(
+                entry,
+                warning=f"Lỗi của Loa khi đọc trang {entry.link} ({type(exc).__name__}: {exc}); "
+                "thông báo được soạn từ phần tóm tắt của nguồn tin. Hãy báo lỗi này.",
+            )
 
     def complete_one(self, entry: Entry, previous: tuple[dict, str] | None) -> Entry:
         link = entry.link
@@ -112,28 +128,51 @@ class ArticleReader:
         old, old_body = previous if previous and previous[0].get("url") == link and previous[1] else ({}, "")
         try:
             with self.hosts(link):
-                page = fetch(link, etag=old.get("etag"), last_modified=old.get("last_modified"),
-                             session=self.session, limits=self.limits, feed=False)
+                page = fetch(
+                    link,
+                    etag=old.get("etag"),
+                    last_modified=old.get("last_modified"),
+                    session=self.session,
+                    limits=self.limits,
+                    feed=False,
+                )
         except FeedError as exc:
-            return _titled(entry, warning=f"Không tải được bài viết gốc {link} ({exc.reason}: {_what(exc)}). "
-                           "Thông báo được soạn từ phần tóm tắt của nguồn tin; hãy mở liên kết để kiểm tra trước khi duyệt.")
+            return _titled(
+                entry,
+                warning=f"Không tải được bài viết gốc {link} ({exc.reason}: {_what(exc)}). "
+                "Thông báo được soạn từ phần tóm tắt của nguồn tin; hãy mở liên kết để kiểm tra trước khi duyệt.",
+            )
         if page.not_modified and old_body:
-            got = Extracted(title=old.get("title", ""), body_html=old_body, text=html_to_text(old_body),
-                            attachments=tuple(old.get("attachments", ())))
+            got = Extracted(
+                title=old.get("title", ""),
+                body_html=old_body,
+                text=html_to_text(old_body),
+                attachments=tuple(old.get("attachments", ())),
+            )
         elif _is_pdf(page):
             # the link is the văn bản itself: its facts are what can be read
             got = Extracted(attachments=(page.final_url,))
             return self._with_pdf(replace(entry, article=_record(page, got)), page)
         else:
             try:
-                got = self.extract_page(page.content, page.final_url, page.content_type,
-                                        html_to_text(entry.summary_html), entry.title, not entry.title)
+                got = self.extract_page(
+                    page.content,
+                    page.final_url,
+                    page.content_type,
+                    html_to_text(entry.summary_html),
+                    entry.title,
+                    not entry.title,
+                )
             except FeedError as exc:  # the extractor crashed (a bug, logged with its traceback)
                 got = Extracted(error=str(exc))
         if got.error:
-            return _titled(replace(entry, article=_record(page, got)), warning=(
-                f"Trang {link} không có nội dung chính đọc được ({got.error}). "
-                "Thông báo được soạn từ phần tóm tắt của nguồn tin; hãy kiểm tra trước khi duyệt."))
+            return _titled(
+                replace(entry, article=_record(page, got)),
+                warning=(
+                    f"Trang {link} không có nội dung chính đọc được ({got.error}). "
+                    "Thông báo được soạn từ phần tóm tắt của nguồn tin; hãy kiểm tra trước khi duyệt."
+                ),
+            )
         done = replace(entry, title=entry.title or got.title, body_html=got.body_html, article=_record(page, got))
         return self._facts_from_files(_titled(done), got)
 
@@ -142,15 +181,20 @@ class ArticleReader:
         pdfs = [u for u in got.attachments if urlsplit(u).path.lower().endswith(".pdf")]
         if not pdfs:
             return entry
-        known = merge_meta(extract_meta(entry.title, f"{html_to_text(entry.summary_html)} {got.text}"), entry.found_meta)
+        known = merge_meta(
+            extract_meta(entry.title, f"{html_to_text(entry.summary_html)} {got.text}"), entry.found_meta
+        )
         if all(getattr(known, f) for f in _FACTS):
             return entry
         try:
             with self.hosts(pdfs[0]):
                 pdf = fetch(pdfs[0], session=self.session, limits=self.pdf_limits, feed=False)
         except FeedError as exc:
-            return _warn(entry, f"Không đọc được tệp văn bản {pdfs[0]} để lấy số hiệu, ngày ban hành, người ký "
-                                f"({exc.reason}: {_what(exc)}). Hãy nhập các thông tin này nếu cần.")
+            return _warn(
+                entry,
+                f"Không đọc được tệp văn bản {pdfs[0]} để lấy số hiệu, ngày ban hành, người ký "
+                f"({exc.reason}: {_what(exc)}). Hãy nhập các thông tin này nếu cần.",
+            )
         return self._with_pdf(entry, pdf)
 
     def _with_pdf(self, entry: Entry, pdf: FetchResult) -> Entry:
@@ -159,18 +203,24 @@ class ArticleReader:
         except FeedError as exc:
             facts = str(exc)
         if isinstance(facts, str):
-            return _titled(entry, warning=f"Không đọc được tệp văn bản {pdf.final_url} ({facts}). "
-                                          "Số hiệu, ngày ban hành, người ký cần nhập tay nếu trang không ghi.")
+            return _titled(
+                entry,
+                warning=f"Không đọc được tệp văn bản {pdf.final_url} ({facts}). "
+                "Số hiệu, ngày ban hành, người ký cần nhập tay nếu trang không ghi.",
+            )
         return _titled(replace(entry, found_meta=merge_meta(entry.found_meta or DocumentMeta(), facts)))
 
 
-_PRIVATE = ("Liên kết {link} trỏ vào mạng nội bộ, khác với nguồn tin, nên Loa không tải trang này. "
-            "Thông báo được soạn từ phần tóm tắt của nguồn tin; hãy kiểm tra nguồn tin trước khi duyệt.")
+_PRIVATE = (
+    "Liên kết {link} trỏ vào mạng nội bộ, khác với nguồn tin, nên Loa không tải trang này. "
+    "Thông báo được soạn từ phần tóm tắt của nguồn tin; hãy kiểm tra nguồn tin trước khi duyệt."
+)
 
 
 def reachable(link: str, feed_url: str) -> bool:
     """False for a link to a loopback, private or link-local address (or localhost) from a feed that is
     not itself on one: a feed's content must not make Loa fetch the operator's own services."""
+
     def private(url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
         if host == "localhost" or host.endswith(".localhost"):
@@ -194,8 +244,14 @@ def _is_pdf(page: FetchResult) -> bool:
 
 
 def _record(page: FetchResult, got: Extracted) -> dict:
-    return {"url": page.url, "final_url": page.final_url, "etag": page.etag, "last_modified": page.last_modified,
-            "title": got.title, "attachments": list(got.attachments)}
+    return {
+        "url": page.url,
+        "final_url": page.final_url,
+        "etag": page.etag,
+        "last_modified": page.last_modified,
+        "title": got.title,
+        "attachments": list(got.attachments),
+    }
 
 
 def merge_meta(meta: DocumentMeta, found: DocumentMeta | None) -> DocumentMeta:
@@ -218,5 +274,7 @@ def _titled(entry: Entry, warning: str | None = None) -> Entry:
     meta = entry.found_meta
     if meta and meta.number:
         return replace(entry, title=f"{meta.doc_type or 'Văn bản'} số {meta.number}")
-    return _warn(replace(entry, title="Văn bản chưa có tiêu đề"),
-                 "Nguồn tin không ghi tiêu đề và không tìm được tiêu đề ở trang liên kết; hãy đặt tiêu đề trước khi duyệt.")
+    return _warn(
+        replace(entry, title="Văn bản chưa có tiêu đề"),
+        "Nguồn tin không ghi tiêu đề và không tìm được tiêu đề ở trang liên kết; hãy đặt tiêu đề trước khi duyệt.",
+    )

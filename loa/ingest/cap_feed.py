@@ -14,7 +14,7 @@ import hashlib
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import feedparser
 import requests
@@ -47,8 +47,9 @@ def alert_links(content: bytes, base_url: str) -> list[str] | None:
         return None
     if re.search(rb"<!ENTITY", content, re.IGNORECASE):  # entity-expansion attacks; feeds never need entities
         raise FeedError(base_url, "malformed", "the feed declares XML entities (<!ENTITY ...>); refused unread")
-    parsed = feedparser.parse(content, response_headers={"content-location": base_url},
-                              sanitize_html=False, resolve_relative_uris=False)
+    parsed = feedparser.parse(
+        content, response_headers={"content-location": base_url}, sanitize_html=False, resolve_relative_uris=False
+    )
     if parsed.bozo and not parsed.entries:
         raise FeedError(base_url, "malformed", f"neither a CAP alert nor an Atom/RSS feed ({parsed.bozo_exception})")
     links = []
@@ -60,11 +61,18 @@ def alert_links(content: bytes, base_url: str) -> list[str] | None:
     return links
 
 
-def ingest_cap_feed(store: Store, cfg: Config, feed: Feed, *, session: requests.Session | None = None,
-                    limits: FetchLimits = FetchLimits(), now: datetime | None = None) -> CapFeedReport:
+def ingest_cap_feed(
+    store: Store,
+    cfg: Config,
+    feed: Feed,
+    *,
+    session: requests.Session | None = None,
+    limits: FetchLimits = FetchLimits(),
+    now: datetime | None = None,
+) -> CapFeedReport:
     """One pass over a CAP feed; never raises for a bad feed or alert (both are reported)."""
     report = CapFeedReport(url=feed.url, name=feed.name, status="ok")
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     etag, last_modified = store.feed_validators(feed.url)
     try:
         fetched = fetch(feed.url, etag=etag, last_modified=last_modified, session=session, limits=limits)
@@ -75,8 +83,9 @@ def ingest_cap_feed(store: Store, cfg: Config, feed: Feed, *, session: requests.
         links = alert_links(fetched.content, fetched.final_url)
     except FeedError as exc:
         report.status, report.reason, report.error = "failed", exc.reason, str(exc)
-        report.consecutive_failures = store.record_feed_failure(feed.url, name=feed.name, reason=exc.reason,
-                                                                error=str(exc))
+        report.consecutive_failures = store.record_feed_failure(
+            feed.url, name=feed.name, reason=exc.reason, error=str(exc)
+        )
         return report
     items = [(fetched.final_url, fetched.content)] if links is None else [(u, None) for u in links]
     report.entries = len(items)
@@ -86,8 +95,13 @@ def ingest_cap_feed(store: Store, cfg: Config, feed: Feed, *, session: requests.
             line = reader.one(url, content, session, limits)
         except SQLAlchemyError as exc:  # one alert the database refused: nothing of it kept, read again next pass
             cause = getattr(exc, "orig", None) or exc
-            line = {"url": url, "identifier": None, "outcome": "store_error", "notice_id": None,
-                    "detail": f"could not be stored ({type(exc).__name__}: {cause}); read again next pass"}
+            line = {
+                "url": url,
+                "identifier": None,
+                "outcome": "store_error",
+                "notice_id": None,
+                "detail": f"could not be stored ({type(exc).__name__}: {cause}); read again next pass",
+            }
         report.alerts.append(line)
         if line["outcome"] in ("drafted", "cancel_drafted"):
             report.new += 1
@@ -99,8 +113,13 @@ def ingest_cap_feed(store: Store, cfg: Config, feed: Feed, *, session: requests.
             report.drafted.append(line["notice_id"])
     # an alert that could not be fetched or stored is tried again: the feed is not marked as read
     again = any(a["outcome"] in ("unreachable", "store_error") for a in report.alerts)
-    store.record_feed_success(feed.url, name=feed.name, title=None, etag=None if again else fetched.etag,
-                              last_modified=None if again else fetched.last_modified)
+    store.record_feed_success(
+        feed.url,
+        name=feed.name,
+        title=None,
+        etag=None if again else fetched.etag,
+        last_modified=None if again else fetched.last_modified,
+    )
     return report
 
 
@@ -123,27 +142,52 @@ class _Reader:
         except CapError as exc:
             return {**line, "outcome": "malformed", "detail": f"{exc}; not drafted — ask the sender to correct it"}
         line["identifier"] = alert.identifier
-        msg = cap_store.Received(alert.sender, alert.identifier, alert.sent_text, alert.msg_type, alert.references,
-                                 self.feed.url, url, content.decode("utf-8", "replace"))
+        msg = cap_store.Received(
+            alert.sender,
+            alert.identifier,
+            alert.sent_text,
+            alert.msg_type,
+            alert.references,
+            self.feed.url,
+            url,
+            content.decode("utf-8", "replace"),
+        )
         verdict = judge(alert, self.served, self.now)
         if verdict.action == "skip":
             out = cap_store.record_skipped(self.store, msg, verdict.reason)
-            return {**line, "outcome": verdict.reason if out.status != "already_seen" else "already_seen",
-                    "detail": verdict.detail}
+            return {
+                **line,
+                "outcome": verdict.reason if out.status != "already_seen" else "already_seen",
+                "detail": verdict.detail,
+            }
         if verdict.action == "cancel":
             out = cap_store.record_cancel(self.store, msg, lambda title: self._cancel_text(alert, url, title))
         else:
             info = alert.info
-            entry, cls, variants = self._text(alert, url, info.headline or info.event, info.description,
-                                              info.instruction, list(verdict.areas))
-            out = cap_store.record_alert(self.store, msg, entry, cls, variants, areas=list(verdict.areas),
-                                         priority=verdict.priority, expires_at=alert.expires,
-                                         instruction=info.instruction)
-        return {**line, "outcome": out.status, "notice_id": out.notice_id,
-                "detail": f"notice {out.notice_id} v{out.version}" if out.notice_id else verdict.detail}
+            entry, cls, variants = self._text(
+                alert, url, info.headline or info.event, info.description, info.instruction, list(verdict.areas)
+            )
+            out = cap_store.record_alert(
+                self.store,
+                msg,
+                entry,
+                cls,
+                variants,
+                areas=list(verdict.areas),
+                priority=verdict.priority,
+                expires_at=alert.expires,
+                instruction=info.instruction,
+            )
+        return {
+            **line,
+            "outcome": out.status,
+            "notice_id": out.notice_id,
+            "detail": f"notice {out.notice_id} v{out.version}" if out.notice_id else verdict.detail,
+        }
 
-    def _text(self, alert: CapAlert, url: str, title: str, description: str, instruction: str,
-              areas: list[str]) -> tuple[Entry, Classification, dict[str, str]]:
+    def _text(
+        self, alert: CapAlert, url: str, title: str, description: str, instruction: str, areas: list[str]
+    ) -> tuple[Entry, Classification, dict[str, str]]:
         info = alert.info
         paragraphs = [p for p in description.split("\n\n") if p.strip()]
         body = "".join(f"<p>{html.escape(p.strip())}</p>" for p in paragraphs)
@@ -151,13 +195,19 @@ class _Reader:
             body += f"<p><strong>Hướng dẫn:</strong> {html.escape(instruction)}</p>"
         sender = (info.sender_name if info else "") or alert.sender
         body += f"<p>Nguồn: cảnh báo CAP của {html.escape(sender)}.</p>"
-        digest = hashlib.sha256(f"{alert.sender}\n{alert.identifier}\n{alert.sent_text}\n{title}\n{body}"
-                                .encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(
+            f"{alert.sender}\n{alert.identifier}\n{alert.sent_text}\n{title}\n{body}".encode()
+        ).hexdigest()
         entry = Entry("", title, body, (info.web if info else "") or url, alert.sent, digest)
         meta = DocumentMeta(issuer=sender, issued_on=alert.sent.date().isoformat())
         cls = Classification(True, 1.0, (f"cảnh báo CAP ({alert.msg_type}) của {sender}",), (), meta)
-        variants = self.renderer.variants(title=title, summary_html=body, meta=meta, source_url=entry.link,
-                                          area_names=[self.cfg.area_name(a) for a in areas])
+        variants = self.renderer.variants(
+            title=title,
+            summary_html=body,
+            meta=meta,
+            source_url=entry.link,
+            area_names=[self.cfg.area_name(a) for a in areas],
+        )
         return entry, cls, variants
 
     def _cancel_text(self, alert: CapAlert, url: str, title: str):

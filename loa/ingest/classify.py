@@ -144,11 +144,12 @@ class RelevanceRules:
     def spans(self, text: str) -> list[tuple[int, int, int]]:
         """(start, end, keyword index) of every keyword found in `text`."""
         folded = fold(text)
-        return [(s, e, i) for i in self.candidates(set(folded.split()))
-                for s, e in self.keywords[i].spans(text, folded)]
+        return [
+            (s, e, i) for i in self.candidates(set(folded.split())) for s, e in self.keywords[i].spans(text, folded)
+        ]
 
     @classmethod
-    def from_dict(cls, data: dict, source: str) -> "RelevanceRules":
+    def from_dict(cls, data: dict, source: str) -> RelevanceRules:
         if not isinstance(data, dict):
             raise ConfigError(source, "(file)", "must be a mapping with threshold, keywords and areas")
         unknown = sorted(set(map(str, data)) - _TOP_KEYS)
@@ -168,13 +169,15 @@ class RelevanceRules:
         return cls(threshold=threshold, keywords=keywords, title_factor=title_factor)
 
     @classmethod
-    def load(cls, path: Path) -> "RelevanceRules":
+    def load(cls, path: Path) -> RelevanceRules:
         try:
             data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         except OSError as exc:
-            raise ConfigError(str(path), "(file)", f"cannot be read ({exc.strerror}); restore it from the repository")
+            raise ConfigError(
+                str(path), "(file)", f"cannot be read ({exc.strerror}); restore it from the repository"
+            ) from exc
         except yaml.YAMLError as exc:
-            raise ConfigError(str(path), "(file)", f"is not valid YAML: {exc}")
+            raise ConfigError(str(path), "(file)", f"is not valid YAML: {exc}") from exc
         return cls.from_dict(data, str(path))
 
 
@@ -191,7 +194,9 @@ def _number(value, source: str, key: str, *, minimum: float, exclusive: bool = F
 
 def _keywords(table, source: str, key: str, area: str | None) -> tuple[Keyword, ...]:
     if not isinstance(table, dict) or not table:
-        raise ConfigError(source, key, 'must be a non-empty mapping of keyword to weight, e.g. "cải cách hành chính": 3.0')
+        raise ConfigError(
+            source, key, 'must be a non-empty mapping of keyword to weight, e.g. "cải cách hành chính": 3.0'
+        )
     found = []
     for phrase, weight in table.items():
         where = f"{key}.{phrase}"
@@ -200,7 +205,9 @@ def _keywords(table, source: str, key: str, area: str | None) -> tuple[Keyword, 
         if not _is_number(weight) or weight == 0:
             raise ConfigError(source, where, f"weight {weight!r} must be a non-zero number")
         if area and weight < 0:
-            raise ConfigError(source, where, f"weight {weight!r}: area keywords must be positive; put negative ones under keywords")
+            raise ConfigError(
+                source, where, f"weight {weight!r}: area keywords must be positive; put negative ones under keywords"
+            )
         found.append(Keyword(collapse_whitespace(phrase), float(weight), area))
     return tuple(found)
 
@@ -240,8 +247,9 @@ def classify(title: str, text: str, rules: RelevanceRules) -> Classification:
     reasons = _reasons(hits) + (_verdict(score, rules.threshold),)
     if not relevant:
         return Classification(relevant=False, score=score, reasons=reasons)
-    return Classification(relevant=True, score=score, reasons=reasons, content_areas=_areas(hits),
-                          meta=_meta(title, text))
+    return Classification(
+        relevant=True, score=score, reasons=reasons, content_areas=_areas(hits), meta=_meta(title, text)
+    )
 
 
 def matched_keywords(title: str, text: str, rules: RelevanceRules) -> dict[int, bool]:
@@ -269,11 +277,7 @@ def _unshadowed(text: str, rules: RelevanceRules) -> set[int]:
     So "một cửa liên thông" counts once, not also as "một cửa".
     """
     spans = rules.spans(text)
-    return {
-        i
-        for s, e, i in spans
-        if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) for s2, e2, _ in spans)
-    }
+    return {i for s, e, i in spans if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) for s2, e2, _ in spans)}
 
 
 _SHOWN = 10  # a full article matches 20–30 phrases; past the strongest ten, a sum says enough
@@ -327,30 +331,83 @@ _NUMBER = re.compile(
 _NUMBER_LEADS = (r"Số(?: hiệu)?\s*:\s*", r"ban hành (?:[\w ]{1,30} )?số ", r"")
 
 _TYPE_CODES = {
-    "KH": "Kế hoạch", "QĐ": "Quyết định", "NQ": "Nghị quyết", "NĐ": "Nghị định", "TT": "Thông tư",
-    "TTLT": "Thông tư liên tịch", "CT": "Chỉ thị", "TB": "Thông báo", "BC": "Báo cáo", "HD": "Hướng dẫn",
-    "CĐ": "Công điện", "TTr": "Tờ trình", "CTr": "Chương trình", "ĐA": "Đề án", "QC": "Quy chế",
-    "QyĐ": "Quy định", "PA": "Phương án", "GM": "Giấy mời", "KL": "Kết luận",
+    "KH": "Kế hoạch",
+    "QĐ": "Quyết định",
+    "NQ": "Nghị quyết",
+    "NĐ": "Nghị định",
+    "TT": "Thông tư",
+    "TTLT": "Thông tư liên tịch",
+    "CT": "Chỉ thị",
+    "TB": "Thông báo",
+    "BC": "Báo cáo",
+    "HD": "Hướng dẫn",
+    "CĐ": "Công điện",
+    "TTr": "Tờ trình",
+    "CTr": "Chương trình",
+    "ĐA": "Đề án",
+    "QC": "Quy chế",
+    "QyĐ": "Quy định",
+    "PA": "Phương án",
+    "GM": "Giấy mời",
+    "KL": "Kết luận",
 }
 _TYPE_NAMES = (
-    "Nghị quyết", "Nghị định", "Quyết định", "Thông tư liên tịch", "Thông tư", "Chỉ thị", "Kế hoạch",
-    "Công văn", "Công điện", "Thông báo", "Báo cáo", "Hướng dẫn", "Tờ trình", "Chương trình", "Đề án",
-    "Kết luận", "Luật", "Pháp lệnh", "Quy chế", "Quy định",
+    "Nghị quyết",
+    "Nghị định",
+    "Quyết định",
+    "Thông tư liên tịch",
+    "Thông tư",
+    "Chỉ thị",
+    "Kế hoạch",
+    "Công văn",
+    "Công điện",
+    "Thông báo",
+    "Báo cáo",
+    "Hướng dẫn",
+    "Tờ trình",
+    "Chương trình",
+    "Đề án",
+    "Kết luận",
+    "Luật",
+    "Pháp lệnh",
+    "Quy chế",
+    "Quy định",
 )
 _TYPE_IN_TEXT = re.compile(rf"\b({'|'.join(_TYPE_NAMES)}) số\b", re.IGNORECASE)
 # Capitalised only: in lower case "quy định", "thông báo", "hướng dẫn" are mostly verbs or nouns.
 _TYPE_IN_TITLE = re.compile(rf"\b({'|'.join(_TYPE_NAMES)})\b")
 
 _CENTRAL_CODES = {
-    "CP": "Chính phủ", "TTg": "Thủ tướng Chính phủ", "VPCP": "Văn phòng Chính phủ", "QH": "Quốc hội",
-    "UBTVQH": "Ủy ban Thường vụ Quốc hội", "BNV": "Bộ Nội vụ", "BTC": "Bộ Tài chính", "BTP": "Bộ Tư pháp",
-    "BTTTT": "Bộ Thông tin và Truyền thông", "BKHCN": "Bộ Khoa học và Công nghệ", "BCA": "Bộ Công an",
-    "BKHĐT": "Bộ Kế hoạch và Đầu tư", "BYT": "Bộ Y tế", "BGDĐT": "Bộ Giáo dục và Đào tạo",
+    "CP": "Chính phủ",
+    "TTg": "Thủ tướng Chính phủ",
+    "VPCP": "Văn phòng Chính phủ",
+    "QH": "Quốc hội",
+    "UBTVQH": "Ủy ban Thường vụ Quốc hội",
+    "BNV": "Bộ Nội vụ",
+    "BTC": "Bộ Tài chính",
+    "BTP": "Bộ Tư pháp",
+    "BTTTT": "Bộ Thông tin và Truyền thông",
+    "BKHCN": "Bộ Khoa học và Công nghệ",
+    "BCA": "Bộ Công an",
+    "BKHĐT": "Bộ Kế hoạch và Đầu tư",
+    "BYT": "Bộ Y tế",
+    "BGDĐT": "Bộ Giáo dục và Đào tạo",
 }
 _DEPARTMENTS = (
-    "Nội vụ", "Tư pháp", "Tài chính", "Thông tin và Truyền thông", "Khoa học và Công nghệ", "Công an",
-    "Kế hoạch và Đầu tư", "Y tế", "Giáo dục và Đào tạo", "Xây dựng", "Công Thương", "Tài nguyên và Môi trường",
-    "Nông nghiệp và Phát triển nông thôn", "Nông nghiệp và Môi trường",
+    "Nội vụ",
+    "Tư pháp",
+    "Tài chính",
+    "Thông tin và Truyền thông",
+    "Khoa học và Công nghệ",
+    "Công an",
+    "Kế hoạch và Đầu tư",
+    "Y tế",
+    "Giáo dục và Đào tạo",
+    "Xây dựng",
+    "Công Thương",
+    "Tài nguyên và Môi trường",
+    "Nông nghiệp và Phát triển nông thôn",
+    "Nông nghiệp và Môi trường",
 )
 _LEVEL = r"(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn)"
 _PEOPLES_COMMITTEE = re.compile(rf"(?<!\w)(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân) ({_LEVEL})(?: ({_PLACE}))?")

@@ -39,8 +39,15 @@ class ExtractError(ValueError):
     """The page holds no main text (a login wall, an index page, an image gallery)."""
 
 
-def extract_article(content: bytes, url: str, content_type: str | None = None, *, lead: str = "",
-                    title: str = "", want_title: bool = False) -> Article:
+def extract_article(
+    content: bytes,
+    url: str,
+    content_type: str | None = None,
+    *,
+    lead: str = "",
+    title: str = "",
+    want_title: bool = False,
+) -> Article:
     """The main text of the page at `url`. `lead` and `title` (the feed's) are dropped where the
     page repeats them, since the notice shows them already. Raises ExtractError when nothing is left."""
     text, _ = decode_feed(content, _with_meta_charset(content, content_type))
@@ -51,8 +58,14 @@ def extract_article(content: bytes, url: str, content_type: str | None = None, *
     attachments = document_links(tree, url)
     unwrap_layout_tables(tree)
     doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=want_title, include_links=True, include_tables=True,
-        include_comments=False, favor_precision=True)
+        tree,
+        url=url,
+        with_metadata=want_title,
+        include_links=True,
+        include_tables=True,
+        include_comments=False,
+        favor_precision=True,
+    )
     page_title = collapse_whitespace(getattr(doc, "title", None) or "") if doc is not None else ""
     if doc is None or doc.body is None:
         raise ExtractError("no main text was found on the page")
@@ -105,8 +118,11 @@ def _is_layout(table) -> bool:
 # --- the văn bản's own files ------------------------------------------------
 
 # Containers whose links are the portal's, not the article's (menus, sidebars, other news).
-_ASIDE = re.compile(r"menu|nav|sidebar|header|footer|banner|right|left|other|related|lien-?quan|tin-?khac|"
-                    r"most|doc-?nhieu|xem-?nhieu|box|widget", re.IGNORECASE)
+_ASIDE = re.compile(
+    r"menu|nav|sidebar|header|footer|banner|right|left|other|related|lien-?quan|tin-?khac|"
+    r"most|doc-?nhieu|xem-?nhieu|box|widget",
+    re.IGNORECASE,
+)
 
 
 def document_links(tree: lxml.html.HtmlElement, url: str) -> tuple[str, ...]:
@@ -142,18 +158,22 @@ _SECTION_HEADINGS = re.compile(
     r"^lượt truy cập|^(?:ý kiến|bình luận)(?: bạn đọc| của bạn)?|^gửi (?:ý kiến|bình luận)(?: phản hồi)?|"
     r"^bình luận|^chia sẻ|^từ khóa|^tags?|^thăm dò ý kiến|^liên kết(?: website)?|^lịch công tác|"
     r"^chuyên mục|^danh mục|^video|^thư viện ảnh|^quảng cáo",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # A counter or statistics line, whole ("Lượt xem: 1967", "Đang truy cập 53", "Tổng truy cập 4.713.902").
-_COUNTER = (r"(?:số )?lượt (?:xem|đọc|truy cập|thích)|đang (?:truy cập|trực tuyến|online)|online|hôm nay|hôm qua|"
-            r"trong ngày|tuần này|tháng này|năm nay|tổng(?: số)?(?: lượt)? truy cập|tổng lượt|đã xem|"
-            r"lượt bình luận|bình luận|thích")
+_COUNTER = (
+    r"(?:số )?lượt (?:xem|đọc|truy cập|thích)|đang (?:truy cập|trực tuyến|online)|online|hôm nay|hôm qua|"
+    r"trong ngày|tuần này|tháng này|năm nay|tổng(?: số)?(?: lượt)? truy cập|tổng lượt|đã xem|"
+    r"lượt bình luận|bình luận|thích"
+)
 _COUNTER_LINE = re.compile(rf"^(?:(?:{_COUNTER})\s*[:：]?\s*[\d.,]+\s*[|·•-]?\s*)+$", re.IGNORECASE)
 # A short line of the page's tools, made only of these words.
 _TOOL_WORDS = re.compile(
     r"(?<!\w)(?:chia sẻ|facebook|zalo|twitter|x|email|gửi email|in bài(?: viết)?|in trang|lên đầu trang|về đầu trang|"
     r"cỡ chữ|a|trở về|quay lại|bản in|lưu bài|sao chép liên kết|copy link|trang chủ|đầu trang|thích|trả lời)(?!\w)|"
     r"[][|:·•/»›+()-]",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # A line of publication facts with a counter in it ("Ngày đăng: 15/12/2025 08:30 | Lượt xem: 1967").
 _DATELINE = re.compile(r"(?:ngày đăng|cập nhật|đăng lúc|ngày cập nhật|\d{1,2}/\d{1,2}/\d{4})", re.IGNORECASE)
 _COUNTER_ANYWHERE = re.compile(rf"(?:{_COUNTER})\s*[:：]\s*[\d.,]+", re.IGNORECASE)
@@ -193,7 +213,7 @@ def _list_of_links(block, text: str) -> bool:
 
 
 def _only_file_links(block, text: str) -> bool:
-    """"Xem chi tiết văn bản: 3627-KH-UBND.pdf | Tải về bản Word": the files are recorded apart."""
+    """ "Xem chi tiết văn bản: 3627-KH-UBND.pdf | Tải về bản Word": the files are recorded apart."""
     links = [a for a in block.iter("a") if urlsplit(a.get("href") or "").path.lower().endswith(DOCUMENT_EXTENSIONS)]
     if not links:
         return False
@@ -211,5 +231,6 @@ def _norm(text: str) -> str:
 def _repeats(text: str, again: list[str]) -> bool:
     """The block is the title or the lead again (perhaps with a "(Chinhphu.vn) -" prefix)."""
     norm = _norm(text)
-    return any(norm == t or (len(norm) - len(t) < 30 and t and (norm.endswith(t) or norm.startswith(t)))
-               for t in again if t)
+    return any(
+        norm == t or (len(norm) - len(t) < 30 and t and (norm.endswith(t) or norm.startswith(t))) for t in again if t
+    )

@@ -15,11 +15,11 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from pathlib import Path
-from typing import Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
@@ -104,7 +104,11 @@ def fetch(
     if scheme == "file":
         return _fetch_file(budget, last_modified)
     if scheme not in ("http", "https"):
-        raise FeedError(url, "bad_url", f"only http, https and file URLs can be fetched, not {scheme or 'a bare path'}; fix the URL in feeds.yaml")
+        raise FeedError(
+            url,
+            "bad_url",
+            f"only http, https and file URLs can be fetched, not {scheme or 'a bare path'}; fix the URL in feeds.yaml",
+        )
     own_session = session is None
     session = session or make_session()
     try:
@@ -178,7 +182,11 @@ def _fetch_http(budget: _Budget, session: requests.Session, etag: str | None, la
             if target is None:
                 return _result(budget, response, current, etag, last_modified)
         if target in seen:
-            raise FeedError(budget.url, "redirect_loop", f"the server redirects in a loop (back to {target}); tell the feed's publisher, or use the feed's final URL")
+            raise FeedError(
+                budget.url,
+                "redirect_loop",
+                f"the server redirects in a loop (back to {target}); tell the feed's publisher, or use the feed's final URL",
+            )
         seen.add(target)
         current = target
     raise FeedError(
@@ -217,19 +225,32 @@ def _redirect_target(budget: _Budget, response: requests.Response, current: str)
         return None
     target = urljoin(current, response.headers["Location"])
     if urlsplit(target).scheme.lower() not in ("http", "https"):
-        raise FeedError(budget.url, "bad_redirect", f"the server redirects to {target!r}, which is not a web address; tell the feed's publisher")
+        raise FeedError(
+            budget.url,
+            "bad_redirect",
+            f"the server redirects to {target!r}, which is not a web address; tell the feed's publisher",
+        )
     return target
 
 
 # --- the response -----------------------------------------------------------
 
 
-def _result(budget: _Budget, response: requests.Response, final_url: str, etag: str | None, last_modified: str | None) -> FetchResult:
+def _result(
+    budget: _Budget, response: requests.Response, final_url: str, etag: str | None, last_modified: str | None
+) -> FetchResult:
     headers = response.headers
     content_type = headers.get("Content-Type")
     if response.status_code == 304:
         # A 304 need not repeat the validators; the ones sent are still current then.
-        return _make_result(budget, final_url, None, content_type, headers.get("ETag") or etag, headers.get("Last-Modified") or last_modified)
+        return _make_result(
+            budget,
+            final_url,
+            None,
+            content_type,
+            headers.get("ETag") or etag,
+            headers.get("Last-Modified") or last_modified,
+        )
     if not 200 <= response.status_code < 300:
         raise _http_error(budget.url, response.status_code, response.reason)
     body = _read_capped(budget, response)
@@ -237,7 +258,14 @@ def _result(budget: _Budget, response: requests.Response, final_url: str, etag: 
     return _make_result(budget, final_url, body, content_type, headers.get("ETag"), headers.get("Last-Modified"))
 
 
-def _make_result(budget: _Budget, final_url: str, body: bytes | None, content_type: str | None, etag: str | None, last_modified: str | None) -> FetchResult:
+def _make_result(
+    budget: _Budget,
+    final_url: str,
+    body: bytes | None,
+    content_type: str | None,
+    etag: str | None,
+    last_modified: str | None,
+) -> FetchResult:
     """`body` None: not modified."""
     return FetchResult(
         url=budget.url,
@@ -260,9 +288,13 @@ def _http_error(url: str, status: int, reason: str | None) -> FeedError:
         429: "the server asks Loa to poll less often; raise ingest_interval_minutes",
     }.get(status)
     if advice is None:
-        advice = "a server error; it is tried again next pass" if status >= 500 else "check the feed's URL in feeds.yaml"
+        advice = (
+            "a server error; it is tried again next pass" if status >= 500 else "check the feed's URL in feeds.yaml"
+        )
     transient = status >= 500 or status in (408, 429)
-    return FeedError(url, f"http_{status}", f"the server answered {status} {reason or ''}".rstrip() + f"; {advice}", transient)
+    return FeedError(
+        url, f"http_{status}", f"the server answered {status} {reason or ''}".rstrip() + f"; {advice}", transient
+    )
 
 
 def _read_capped(budget: _Budget, response: requests.Response) -> bytes:
@@ -299,12 +331,21 @@ def _cap_socket_timeout(response: requests.Response, seconds: float) -> None:
 
 
 def _too_large(url: str, max_bytes: int, why: str) -> FeedError:
-    return FeedError(url, "too_large", f"the feed is over the {max_bytes:,}-byte limit ({why}); check that the URL is a feed, or raise max_bytes")
+    return FeedError(
+        url,
+        "too_large",
+        f"the feed is over the {max_bytes:,}-byte limit ({why}); check that the URL is a feed, or raise max_bytes",
+    )
 
 
 def _check_body(url: str, body: bytes, content_type: str | None, feed: bool = True) -> None:
     if not body.strip():
-        raise FeedError(url, "empty", "the server answered with an empty body; it is tried again next pass, and if it stays empty tell the feed's publisher", True)
+        raise FeedError(
+            url,
+            "empty",
+            "the server answered with an empty body; it is tried again next pass, and if it stays empty tell the feed's publisher",
+            True,
+        )
     if feed and looks_like_html(body):
         raise FeedError(
             url,
@@ -329,13 +370,27 @@ def _feed_error(budget: _Budget, exc: Exception) -> FeedError:
     if isinstance(exc, (requests.Timeout, urllib3.exceptions.TimeoutError, socket.timeout)):
         if budget.left() <= 0.05:  # the wait was cut to the deadline, and it ran out
             return budget.expired()
-        return FeedError(url, "timeout", f"the server sent nothing for {limits.read_timeout:g} s (or did not accept a connection within {limits.connect_timeout:g} s); it is tried again next pass", True)
+        return FeedError(
+            url,
+            "timeout",
+            f"the server sent nothing for {limits.read_timeout:g} s (or did not accept a connection within {limits.connect_timeout:g} s); it is tried again next pass",
+            True,
+        )
     if isinstance(exc, urllib3.exceptions.DecodeError):
-        return FeedError(url, "bad_encoding", f"the compressed body could not be decoded ({exc}); tell the feed's publisher")
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)):
+        return FeedError(
+            url, "bad_encoding", f"the compressed body could not be decoded ({exc}); tell the feed's publisher"
+        )
+    if isinstance(
+        exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)
+    ):
         return FeedError(url, "bad_url", f"the URL is not valid ({exc}); fix it in feeds.yaml")
     if isinstance(exc, (requests.RequestException, urllib3.exceptions.HTTPError, OSError)):
-        return FeedError(url, "connection", f"the connection failed or broke ({exc}); check the network, it is tried again next pass", True)
+        return FeedError(
+            url,
+            "connection",
+            f"the connection failed or broke ({exc}); check the network, it is tried again next pass",
+            True,
+        )
     raise exc
 
 
@@ -354,7 +409,9 @@ def _fetch_file(budget: _Budget, last_modified: str | None) -> FetchResult:
     except FileNotFoundError:
         raise FeedError(budget.url, "not_found", f"there is no file {path}; fix the URL in feeds.yaml") from None
     except OSError as exc:
-        raise FeedError(budget.url, "unreadable", f"the file {path} cannot be read ({exc.strerror}); check its permissions") from None
+        raise FeedError(
+            budget.url, "unreadable", f"the file {path} cannot be read ({exc.strerror}); check its permissions"
+        ) from None
     if len(body) > budget.limits.max_bytes:
         raise _too_large(budget.url, budget.limits.max_bytes, "the file is larger")
     content_type = mimetypes.guess_type(path.name)[0]

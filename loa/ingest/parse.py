@@ -14,7 +14,7 @@ import html
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import feedparser
@@ -75,7 +75,9 @@ def looks_like_html(body: bytes | str) -> bool:
     """An HTML page (an error page, a portal's home page) rather than a feed."""
     head = body[:2048].decode("utf-8", "replace") if isinstance(body, bytes) else body[:2048]
     head = head.lower()
-    return bool(re.search(r"<(?:!doctype\s+html|html[\s>])", head)) and not re.search(r"<(?:rss|feed|rdf:rdf)[\s>]", head)
+    return bool(re.search(r"<(?:!doctype\s+html|html[\s>])", head)) and not re.search(
+        r"<(?:rss|feed|rdf:rdf)[\s>]", head
+    )
 
 
 # --- encoding ---------------------------------------------------------------
@@ -112,7 +114,10 @@ def decode_feed(content: bytes, content_type: str | None) -> tuple[str, str | No
         # expat refuses an XML declaration that is not the very first thing
         return text.lstrip(), _encoding_warning(content, declared, codec)
     text = content.decode(FALLBACK_ENCODING, "replace")
-    return text.lstrip(), f"no encoding fits the bytes (declared: {', '.join(declared) or 'none'}); read as {FALLBACK_ENCODING} with replacements"
+    return (
+        text.lstrip(),
+        f"no encoding fits the bytes (declared: {', '.join(declared) or 'none'}); read as {FALLBACK_ENCODING} with replacements",
+    )
 
 
 def _http_charset(content_type: str | None) -> str | None:
@@ -201,7 +206,7 @@ def _entry(item, feed_url: str) -> Entry | Skipped | None:
     title = title or title_from_text(text)
     if not title and not text and not link:
         return None
-    digest = hashlib.sha256(f"{title}\n{collapse_whitespace(summary)}".encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(f"{title}\n{collapse_whitespace(summary)}".encode()).hexdigest()
     number = number_from_link(link)
     return Entry(
         identity=_identity(item.get("id"), link, digest),
@@ -231,18 +236,26 @@ _MEDIA_TITLE = re.compile(r"^\s*\[?(video|clip|podcast|audio|ảnh|photo|infogra
 
 
 def _media_only(item, title: str, text: str, link: str | None) -> str | None:
-    """"video" or "images" when the item carries media and no text beyond its title, else None."""
+    """ "video" or "images" when the item carries media and no text beyond its title, else None."""
     if text and _norm_words(text) != _norm_words(title):
         return None
     types = [str(e.get("type", "")) for e in item.get("enclosures") or []]
     types += [str(m.get("type") or m.get("medium") or "") for m in item.get("media_content") or []]
     raw = " ".join(str(d.get("value", "")) for d in [item.get("summary_detail") or {}, *(item.get("content") or [])])
     titled = _MEDIA_TITLE.match(title or "")
-    if any(t.startswith(("video", "audio")) for t in types) or re.search(r"<(?:video|iframe)\b", raw, re.I) \
-            or _VIDEO_PATH.search(link or "") or (titled and titled.group(1).lower() in ("video", "clip", "podcast", "audio")):
+    if (
+        any(t.startswith(("video", "audio")) for t in types)
+        or re.search(r"<(?:video|iframe)\b", raw, re.I)
+        or _VIDEO_PATH.search(link or "")
+        or (titled and titled.group(1).lower() in ("video", "clip", "podcast", "audio"))
+    ):
         return "video"
-    if any(t.startswith("image") for t in types) or re.search(r"<img\b", raw, re.I) \
-            or _PHOTO_PATH.search(link or "") or titled:
+    if (
+        any(t.startswith("image") for t in types)
+        or re.search(r"<img\b", raw, re.I)
+        or _PHOTO_PATH.search(link or "")
+        or titled
+    ):
         return "images"
     return None
 
@@ -252,16 +265,42 @@ def _norm_words(text: str) -> str:
 
 
 # Gazette links carry the number: /van-ban/nghi-dinh-so-118-2025-nd-cp-46012.htm → 118/2025/NĐ-CP.
-_LINK_TYPES = {"nd": "NĐ", "qd": "QĐ", "nq": "NQ", "tt": "TT", "ttlt": "TTLT", "ct": "CT", "kh": "KH", "tb": "TB",
-               "hd": "HD", "cd": "CĐ", "bc": "BC", "ctr": "CTr", "da": "ĐA", "qc": "QC", "qyd": "QyĐ", "pa": "PA",
-               "kl": "KL"}
-_LINK_ISSUERS = {"ttg": "TTg", "hdnd": "HĐND", "bgddt": "BGDĐT", "bkhdt": "BKHĐT", "bnnptnt": "BNNPTNT",
-                 "bnnmt": "BNNMT", "ldtbxh": "LĐTBXH", "btnmt": "BTNMT", "bvhttdl": "BVHTTDL"}
+_LINK_TYPES = {
+    "nd": "NĐ",
+    "qd": "QĐ",
+    "nq": "NQ",
+    "tt": "TT",
+    "ttlt": "TTLT",
+    "ct": "CT",
+    "kh": "KH",
+    "tb": "TB",
+    "hd": "HD",
+    "cd": "CĐ",
+    "bc": "BC",
+    "ctr": "CTr",
+    "da": "ĐA",
+    "qc": "QC",
+    "qyd": "QyĐ",
+    "pa": "PA",
+    "kl": "KL",
+}
+_LINK_ISSUERS = {
+    "ttg": "TTg",
+    "hdnd": "HĐND",
+    "bgddt": "BGDĐT",
+    "bkhdt": "BKHĐT",
+    "bnnptnt": "BNNPTNT",
+    "bnnmt": "BNNMT",
+    "ldtbxh": "LĐTBXH",
+    "btnmt": "BTNMT",
+    "bvhttdl": "BVHTTDL",
+}
 # Issuers' initials are consonants but for these; anything else with a vowel is a word of the slug.
 _VOWELLED_ISSUERS = frozenset({"ubnd", "bca", "byt", "ubdt", "ubmttq", "tandtc", "vksndtc", "ubtvqh"})
 _LINK_NUMBER = re.compile(
     rf"(?<![a-z0-9])(\d{{1,5}})-(?:((?:19|20)\d\d)-)?(?:({'|'.join(sorted(_LINK_TYPES, key=len, reverse=True))})-"
-    r"([a-z][a-z0-9]{1,9})|(qh\d\d|ubtvqh\d\d))(?![a-z])")
+    r"([a-z][a-z0-9]{1,9})|(qh\d\d|ubtvqh\d\d))(?![a-z])"
+)
 
 
 def number_from_link(link: str | None) -> str | None:
@@ -346,17 +385,17 @@ def _published(item) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         parsed = dict.get(item, key)
         if parsed:
-            return datetime(*parsed[:6], tzinfo=timezone.utc)  # feedparser gives UTC
+            return datetime(*parsed[:6], tzinfo=UTC)  # feedparser gives UTC
     return _vietnamese_date(dict.get(item, "published") or dict.get(item, "updated") or "")
 
 
 def _vietnamese_date(raw: str) -> datetime | None:
-    """"23/04/2024 08:30", as many Vietnamese portals write pubDate, in Vietnam's time."""
+    """ "23/04/2024 08:30", as many Vietnamese portals write pubDate, in Vietnam's time."""
     found = _VN_DATE.match(raw)
     if not found:
         return None
     day, month, year, hour, minute, second = (int(g or 0) for g in found.groups())
     try:
-        return datetime(year, month, day, hour, minute, second, tzinfo=_VIETNAM).astimezone(timezone.utc)
+        return datetime(year, month, day, hour, minute, second, tzinfo=_VIETNAM).astimezone(UTC)
     except ValueError:
         return None

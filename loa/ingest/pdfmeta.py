@@ -16,8 +16,10 @@ from loa.ingest.classify import extract_meta
 from loa.model import DocumentMeta
 
 # Signing authorities and roles, in capitals as they stand above the signature.
-_ROLE = re.compile(r"^(?:TM\.|KT\.|TL\.|TUQ\.|Q\.)?\s*(?:PHÓ )?(?:CHỦ TỊCH|BỘ TRƯỞNG|THỨ TRƯỞNG|THỦ TƯỚNG|"
-                   r"GIÁM ĐỐC|CHÁNH VĂN PHÒNG|TRƯỞNG BAN|TỔNG CỤC TRƯỞNG|CỤC TRƯỞNG|ỦY BAN NHÂN DÂN|CHÍNH PHỦ)\b")
+_ROLE = re.compile(
+    r"^(?:TM\.|KT\.|TL\.|TUQ\.|Q\.)?\s*(?:PHÓ )?(?:CHỦ TỊCH|BỘ TRƯỞNG|THỨ TRƯỞNG|THỦ TƯỚNG|"
+    r"GIÁM ĐỐC|CHÁNH VĂN PHÒNG|TRƯỞNG BAN|TỔNG CỤC TRƯỞNG|CỤC TRƯỞNG|ỦY BAN NHÂN DÂN|CHÍNH PHỦ)\b"
+)
 _LOWER = "a-zàáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
 _UPPER = "A-ZÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 _PERSON = re.compile(rf"^[{_UPPER}][{_LOWER}]+(?: [{_UPPER}][{_LOWER}]+){{1,4}}$")
@@ -57,8 +59,14 @@ def meta_from_pdf(content: bytes) -> DocumentMeta:
     first, last = pdf_pages_text(content)
     meta = extract_meta("", first)
     signer = signer_of(first) or signer_of(last)
-    return DocumentMeta(number=meta.number, doc_type=meta.doc_type, issuer=meta.issuer, issued_on=meta.issued_on,
-                        signer=signer or meta.signer, effective_on=meta.effective_on)
+    return DocumentMeta(
+        number=meta.number,
+        doc_type=meta.doc_type,
+        issuer=meta.issuer,
+        issued_on=meta.issued_on,
+        signer=signer or meta.signer,
+        effective_on=meta.effective_on,
+    )
 
 
 def signer_of(page_text: str) -> str | None:
@@ -67,7 +75,7 @@ def signer_of(page_text: str) -> str | None:
     lines = [line for line in lines if line]
     for i in range(len(lines) - 1, -1, -1):
         if _ROLE.match(lines[i]):
-            for line in lines[i + 1:i + 5]:
+            for line in lines[i + 1 : i + 5]:
                 if _PERSON.match(line):
                     return line
                 if not (_ROLE.match(line) or _SIGNED.match(line)):

@@ -60,9 +60,17 @@ def host_of(url: str) -> str:
     return urlsplit(url).hostname or "local files"
 
 
-def ingest_many(store: Store, cfg: Config, feeds: list[Feed], *, threads: int = 16, per_host: int = 2,
-                limits: FetchLimits = FetchLimits(), on_done: Callable[[FeedReport], None] | None = None,
-                pool: ParsePool | None = None) -> list[FeedReport]:
+def ingest_many(
+    store: Store,
+    cfg: Config,
+    feeds: list[Feed],
+    *,
+    threads: int = 16,
+    per_host: int = 2,
+    limits: FetchLimits = FetchLimits(),
+    on_done: Callable[[FeedReport], None] | None = None,
+    pool: ParsePool | None = None,
+) -> list[FeedReport]:
     """Poll many feeds at once without blocking on the slowest, at most `per_host` fetches at a time
     per host (politeness towards small government servers). Parsing, classifying and rendering go
     to `pool` (by default one sized for the pass). Reports come back in the order of `feeds`."""
@@ -86,9 +94,16 @@ def ingest_many(store: Store, cfg: Config, feeds: list[Feed], *, threads: int = 
             pool.close()
 
 
-def ingest_feed(store: Store, cfg: Config, feed: Feed, *, pool: ParsePool | None = None,
-                session: requests.Session | None = None, limits: FetchLimits = FetchLimits(),
-                hosts: HostSlots | None = None) -> FeedReport:
+def ingest_feed(
+    store: Store,
+    cfg: Config,
+    feed: Feed,
+    *,
+    pool: ParsePool | None = None,
+    session: requests.Session | None = None,
+    limits: FetchLimits = FetchLimits(),
+    hosts: HostSlots | None = None,
+) -> FeedReport:
     """One feed. Its host's slot (`hosts`) is held while fetching only, so the host's next feed is
     fetched while this one is parsed; linked article pages take their own host's slot."""
     hosts = hosts or HostSlots()
@@ -111,26 +126,45 @@ def ingest_feed(store: Store, cfg: Config, feed: Feed, *, pool: ParsePool | None
         entries = [scoped_identity(e, feed.url) for e in parsed.entries]
         # what changed? Only texts the store has never seen are classified, rendered and stored.
         known = store.known_texts([e.identity for e in entries])
-        fresh = list({(e.identity, e.content_hash): e for e in entries
-                      if e.content_hash not in known.get(e.identity, ())}.values())
+        fresh = list(
+            {
+                (e.identity, e.content_hash): e for e in entries if e.content_hash not in known.get(e.identity, ())
+            }.values()
+        )
         # only new texts: a page is read once per change of its entry, not on every pass
-        reader = ArticleReader(session=session, limits=limits, hosts=hosts, extract_page=pool.extract_page,
-                               read_pdf=pool.read_pdf)
-        fresh = reader.complete(fresh, feed.fetch_article, store.previous_articles([e.identity for e in fresh]),
-                                feed_url=feed.url)
+        reader = ArticleReader(
+            session=session, limits=limits, hosts=hosts, extract_page=pool.extract_page, read_pdf=pool.read_pdf
+        )
+        fresh = reader.complete(
+            fresh, feed.fetch_article, store.previous_articles([e.identity for e in fresh]), feed_url=feed.url
+        )
         understood: list[Understood] = pool.understand(feed.url, fresh, feed.area)
         changes, drafted = store.record_poll(
-            feed.url, name=feed.name, title=parsed.title, etag=fetched.etag, last_modified=fetched.last_modified,
+            feed.url,
+            name=feed.name,
+            title=parsed.title,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
             items=[(e, u.classification, u.variants) for e, u in zip(fresh, understood)],
-            areas=cfg.expand([feed.area]))  # a grouping drafts for each of its communes
+            areas=cfg.expand([feed.area]),
+        )  # a grouping drafts for each of its communes
     except FeedError as exc:
         return _failed(store, report, feed, exc)
     except SQLAlchemyError as exc:
         # e.g. a value the database refuses; nothing of the feed was stored (one transaction)
         cause = getattr(exc, "orig", None) or exc
-        return _failed(store, report, feed, FeedError(
-            feed.url, "store_error", f"its entries could not be stored ({type(exc).__name__}: {cause}); "
-            "nothing of it was kept and it is read again next pass", True))
+        return _failed(
+            store,
+            report,
+            feed,
+            FeedError(
+                feed.url,
+                "store_error",
+                f"its entries could not be stored ({type(exc).__name__}: {cause}); "
+                "nothing of it was kept and it is read again next pass",
+                True,
+            ),
+        )
     report.skipped = [{"title": k.title, "link": k.link, "reason": k.reason} for k in parsed.skipped]
     report.articles = sum(1 for e in fresh if (e.article or {}).get("url"))  # pages fetched
     report.warnings = [f"{e.title}: {w}" for e in fresh for w in e.warnings]

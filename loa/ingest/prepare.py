@@ -18,7 +18,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-
 from loa.config import Config
 from loa.errors import FeedError
 from loa.ingest.article import Extracted, merge_meta
@@ -75,9 +74,20 @@ class Understanding:
             if entry.found_meta:
                 cls = replace(cls, meta=merge_meta(cls.meta, entry.found_meta))
             files = tuple((entry.article or {}).get("attachments") or ())
-            variants = self.renderer.variants(
-                title=entry.title, summary_html=entry.summary_html, meta=cls.meta, source_url=entry.link,
-                area_names=area_names, text=text, body_html=entry.body_html, files=files) if cls.relevant else None
+            variants = (
+                self.renderer.variants(
+                    title=entry.title,
+                    summary_html=entry.summary_html,
+                    meta=cls.meta,
+                    source_url=entry.link,
+                    area_names=area_names,
+                    text=text,
+                    body_html=entry.body_html,
+                    files=files,
+                )
+                if cls.relevant
+                else None
+            )
             out.append(Understood(cls, variants))
         return out
 
@@ -120,8 +130,9 @@ class ParsePool:
     def parse(self, content: bytes, url: str, content_type: str | None) -> ParsedFeed:
         return self._run(url, _parse, content, url, content_type)
 
-    def extract_page(self, content: bytes, url: str, content_type: str | None, lead: str, title: str,
-                     want_title: bool) -> Extracted:
+    def extract_page(
+        self, content: bytes, url: str, content_type: str | None, lead: str, title: str, want_title: bool
+    ) -> Extracted:
         """The main text of a linked article page (loa/ingest/extract.py), or why there is none."""
         return self._run(url, _extract_page, content, url, content_type, lead, title, want_title)
 
@@ -146,8 +157,12 @@ class ParsePool:
             raise
         except Exception as exc:
             log.exception("feed %s: unexpected error while reading it", url)
-            raise FeedError(url, "internal_error", f"Loa failed while reading this feed ({type(exc).__name__}: {exc}); "
-                            "the other feeds went on. Please report it with the feed's URL") from exc
+            raise FeedError(
+                url,
+                "internal_error",
+                f"Loa failed while reading this feed ({type(exc).__name__}: {exc}); "
+                "the other feeds went on. Please report it with the feed's URL",
+            ) from exc
 
     def _in_worker(self, url: str, job, *args):
         for _attempt in range(2):
@@ -156,8 +171,12 @@ class ParsePool:
                 return executor.submit(job, *args).result()
             except BrokenProcessPool:
                 self._restart(executor)
-        raise FeedError(url, "parser_crashed", "a worker process died twice while reading this feed (a crash or "
-                        "out of memory); the other feeds went on. Check the feed's size and content")
+        raise FeedError(
+            url,
+            "parser_crashed",
+            "a worker process died twice while reading this feed (a crash or "
+            "out of memory); the other feeds went on. Check the feed's size and content",
+        )
 
     def _understanding(self) -> Understanding:
         with self._lock:
@@ -170,8 +189,11 @@ class ParsePool:
             if self._executor is None:
                 log.info("starting %d parse worker processes", self.processes)
                 self._executor = ProcessPoolExecutor(
-                    self.processes, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_worker, initargs=(self.cfg,))
+                    self.processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker,
+                    initargs=(self.cfg,),
+                )
             return self._executor
 
     def _restart(self, broken: Executor) -> None:
@@ -186,7 +208,7 @@ class ParsePool:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
-    def __enter__(self) -> "ParsePool":
+    def __enter__(self) -> ParsePool:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -211,8 +233,9 @@ def _understand(entries: list[Entry], area: str) -> list[Understood]:
     return _worker(entries, area)
 
 
-def _extract_page(content: bytes, url: str, content_type: str | None, lead: str, title: str,
-                  want_title: bool) -> Extracted:
+def _extract_page(
+    content: bytes, url: str, content_type: str | None, lead: str, title: str, want_title: bool
+) -> Extracted:
     try:
         a = extract_article(content, url, content_type, lead=lead, title=title, want_title=want_title)
     except ExtractError as exc:

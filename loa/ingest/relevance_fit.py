@@ -42,10 +42,14 @@ def parse_corpus(text: str, source: str) -> list[Item]:
             continue
         cols = row.split("\t")
         if len(cols) != 5 or cols[0] not in LABELS or not cols[3].strip():
-            raise ValueError(f"{source}:{n}: expected label (reform|other), kind, source, headline, lead "
-                             f"separated by tabs; got {len(cols)} column(s) starting {row[:40]!r}")
+            raise ValueError(
+                f"{source}:{n}: expected label (reform|other), kind, source, headline, lead "
+                f"separated by tabs; got {len(cols)} column(s) starting {row[:40]!r}"
+            )
         if cols[0] == "reform" and cols[1] not in AREAS + ("general",):
-            raise ValueError(f"{source}:{n}: a reform item's kind is one of {', '.join(AREAS)}, general; got {cols[1]!r}")
+            raise ValueError(
+                f"{source}:{n}: a reform item's kind is one of {', '.join(AREAS)}, general; got {cols[1]!r}"
+            )
         items.append(Item(LABELS[cols[0]], cols[1], cols[2], cols[3], cols[4], n))
     return items
 
@@ -65,14 +69,20 @@ class FitOptions:
 def features(items: list[Item], rules: RelevanceRules) -> list[list[tuple[int, float]]]:
     """Per item, (keyword index, 1 or the title factor) for each keyword that counts."""
     return [
-        [(i, rules.title_factor if in_title else 1.0)
-         for i, in_title in sorted(matched_keywords(it.title, it.lead, rules).items())]
+        [
+            (i, rules.title_factor if in_title else 1.0)
+            for i, in_title in sorted(matched_keywords(it.title, it.lead, rules).items())
+        ]
         for it in items
     ]
 
 
-def fit(items: list[Item], prior: RelevanceRules, options: FitOptions = FitOptions(),
-        feats: list[list[tuple[int, float]]] | None = None) -> RelevanceRules:
+def fit(
+    items: list[Item],
+    prior: RelevanceRules,
+    options: FitOptions = FitOptions(),
+    feats: list[list[tuple[int, float]]] | None = None,
+) -> RelevanceRules:
     """`prior` with every keyword's weight learnt from `items`, rounded to quarters.
 
     Logistic regression on the score itself, P(reform) = σ(score − threshold), so the weights
@@ -126,7 +136,7 @@ class Scores:
     def recall(self) -> float:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
-    def __add__(self, other: "Scores") -> "Scores":
+    def __add__(self, other: Scores) -> Scores:
         return Scores(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn, self.tn + other.tn)
 
 
@@ -156,8 +166,9 @@ def folds(items: list[Item], k: int, seed: int = 7) -> list[list[int]]:
     return out
 
 
-def cross_validate(items: list[Item], rules: RelevanceRules, k: int = 10, options: FitOptions = FitOptions(),
-                   seed: int = 7) -> tuple[Scores, list[Item]]:
+def cross_validate(
+    items: list[Item], rules: RelevanceRules, k: int = 10, options: FitOptions = FitOptions(), seed: int = 7
+) -> tuple[Scores, list[Item]]:
     """Fit on k-1 folds, measure on the one left out, k times: figures for items the fit never saw."""
     feats = features(items, rules)
     total = Scores(0, 0, 0, 0)

@@ -10,9 +10,10 @@ truth whatever Prefect remembers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from loa import events
 from loa.config import Config
@@ -52,7 +53,7 @@ class Publishing:
     store: Store
     cfg: Config
     scheduler: Scheduler = field(default_factory=Offline)
-    channels: Callable[[], dict[str, "Channel"]] = dict
+    channels: Callable[[], dict[str, Channel]] = dict
 
 
 @dataclass
@@ -94,9 +95,17 @@ def _edited(action: str, n: NoticeView, actor: Actor, changes: list[Change]) -> 
 # --- drafts -----------------------------------------------------------------------------------
 
 
-def edit(p: Publishing, actor: Actor, notice_id: int, version: int, *, texts: dict[str, str] | None = None,
-         bases: dict[str, str] | None = None, priority: Priority | None = None,
-         areas: list[str] | None = None) -> Outcome:
+def edit(
+    p: Publishing,
+    actor: Actor,
+    notice_id: int,
+    version: int,
+    *,
+    texts: dict[str, str] | None = None,
+    bases: dict[str, str] | None = None,
+    priority: Priority | None = None,
+    areas: list[str] | None = None,
+) -> Outcome:
     """Change a draft: channel texts (`bases`: text_hash of the text each edit started from, to refuse
     an edit over someone else's newer save), priority, target areas (checked against areas.yaml)."""
     n = _require(p, actor, notice_id, version, "edit")
@@ -106,26 +115,36 @@ def edit(p: Publishing, actor: Actor, notice_id: int, version: int, *, texts: di
     if areas is not None:
         unknown = [a for a in areas if a not in p.cfg.areas]
         if unknown:
-            raise InvalidTransition(f"notice {notice_id}: area(s) {', '.join(unknown)} are not in "
-                                    f"{p.cfg.config_dir / 'areas.yaml'}")
+            raise InvalidTransition(
+                f"notice {notice_id}: area(s) {', '.join(unknown)} are not in {p.cfg.config_dir / 'areas.yaml'}"
+            )
         if not areas:
             raise InvalidTransition(f"notice {notice_id} needs at least one target area")
     changes: list[Change] = []
     for channel, body in (texts or {}).items():
-        change = desk_store.edit_variant(p.store, n.id, n.version, channel, body, actor.name,
-                                         base=(bases or {}).get(channel))
+        change = desk_store.edit_variant(
+            p.store, n.id, n.version, channel, body, actor.name, base=(bases or {}).get(channel)
+        )
         changes += [change] if change else []
     if priority is not None or areas is not None:
         changes += desk_store.set_settings(p.store, n.id, n.version, actor.name, priority=priority, areas=areas)
     return _edited("edit", n, actor, changes)
 
 
-def schedule(p: Publishing, actor: Actor, notice_id: int, version: int, *, publish_at: datetime | None,
-             expires_at: datetime | None) -> Outcome:
+def schedule(
+    p: Publishing,
+    actor: Actor,
+    notice_id: int,
+    version: int,
+    *,
+    publish_at: datetime | None,
+    expires_at: datetime | None,
+) -> Outcome:
     """A draft's publish time (embargo) and expiry, both optional; the expiry must follow publication."""
     n = _require(p, actor, notice_id, version, "schedule")
-    changes = desk_store.set_schedule(p.store, n.id, n.version, actor.name, publish_at=publish_at,
-                                      expires_at=expires_at)
+    changes = desk_store.set_schedule(
+        p.store, n.id, n.version, actor.name, publish_at=publish_at, expires_at=expires_at
+    )
     return _edited("schedule", n, actor, changes)
 
 
@@ -136,25 +155,46 @@ def record_media(p: Publishing, actor: Actor, notice_id: int, version: int, chan
     return _edited("edit", n, actor, [change])
 
 
-def set_cap(p: Publishing, actor: Actor, notice_id: int, version: int, *, disaster_level: int | None | object = UNSET,
-            alert_status: str | None = None, instruction: str | None = None) -> Outcome:
+def set_cap(
+    p: Publishing,
+    actor: Actor,
+    notice_id: int,
+    version: int,
+    *,
+    disaster_level: int | None | object = UNSET,
+    alert_status: str | None = None,
+    instruction: str | None = None,
+) -> Outcome:
     """A draft's CAP fields (issue 16: risk level 1–5 or None, actual/exercise/test, instruction): an edit
     like `edit`'s, checked by the same state-table rule; the CAP columns are written by loa.store.cap
     (the edit use case above covers only the channel texts, priority and areas)."""
     from loa.store import cap as cap_store
 
     n = _require(p, actor, notice_id, version, "edit")
-    changes = cap_store.set_alert(p.store, n.id, n.version, actor.name, alert_status=alert_status,
-                                  instruction=instruction,
-                                  disaster_level=... if disaster_level is UNSET else disaster_level)
+    changes = cap_store.set_alert(
+        p.store,
+        n.id,
+        n.version,
+        actor.name,
+        alert_status=alert_status,
+        instruction=instruction,
+        disaster_level=... if disaster_level is UNSET else disaster_level,
+    )
     return _edited("edit", n, actor, changes)
 
 
 # --- decisions --------------------------------------------------------------------------------
 
 
-def approve(p: Publishing, actor: Actor, notice_id: int, version: int | None = None, *,
-            publish_at: datetime | None | object = UNSET, expires_at: datetime | None | object = UNSET) -> Outcome:
+def approve(
+    p: Publishing,
+    actor: Actor,
+    notice_id: int,
+    version: int | None = None,
+    *,
+    publish_at: datetime | None | object = UNSET,
+    expires_at: datetime | None | object = UNSET,
+) -> Outcome:
     """Approve a draft, optionally setting its publish time and expiry in the same transaction.
 
     A due version (no publish time, one passed, or an emergency) replaces the older live version at once
@@ -176,17 +216,32 @@ def approve(p: Publishing, actor: Actor, notice_id: int, version: int | None = N
     if not machine.is_due(n.priority, n.publish_at):
         said = p.scheduler.schedule_dispatch(n, actor.name)
         if said.kind == "scheduled":
-            desk_store.record(p.store, n.id, n.version, machine.SYSTEM_ACTOR,
-                              Change("schedule", "flow_run", None, said.flow_run_id),
-                              reason=f"dispatch scheduled at {said.detail}", drafts_only=False)
-        return Outcome("approve", n.id, n.version, n.state.value, actor.name, f"approved-{said.kind}",
-                       announcement=said)
+            desk_store.record(
+                p.store,
+                n.id,
+                n.version,
+                machine.SYSTEM_ACTOR,
+                Change("schedule", "flow_run", None, said.flow_run_id),
+                reason=f"dispatch scheduled at {said.detail}",
+                drafts_only=False,
+            )
+        return Outcome(
+            "approve", n.id, n.version, n.state.value, actor.name, f"approved-{said.kind}", announcement=said
+        )
     early = []
     if p.scheduler.online():
         early = deliver_at_approval(p.store, p.channels(), n)
     said = p.scheduler.start_dispatch(n, actor.name)
-    return Outcome("approve", n.id, n.version, p.store.notice(n.id, n.version).state.value, actor.name,
-                   f"approved-{said.kind}", announcement=said, delivered_at_approval=early)
+    return Outcome(
+        "approve",
+        n.id,
+        n.version,
+        p.store.notice(n.id, n.version).state.value,
+        actor.name,
+        f"approved-{said.kind}",
+        announcement=said,
+        delivered_at_approval=early,
+    )
 
 
 def reject(p: Publishing, actor: Actor, notice_id: int, version: int | None = None, *, reason: str) -> Outcome:
@@ -200,27 +255,47 @@ def reject(p: Publishing, actor: Actor, notice_id: int, version: int | None = No
     return Outcome("reject", n.id, n.version, n.state.value, actor.name, "rejected", announcement=said)
 
 
-def withdraw(p: Publishing, actor: Actor, notice_id: int, version: int | None = None, *,
-             reason: str | None = None) -> Outcome:
+def withdraw(
+    p: Publishing, actor: Actor, notice_id: int, version: int | None = None, *, reason: str | None = None
+) -> Outcome:
     """Withdraw an approved or public version. Its still-scheduled dispatch run is cancelled (audited);
     a version no channel ever had is withdrawn without telling any channel (nothing public is written);
     a newer version under embargo withdrawn leaves the older live one as it was."""
     reason = " ".join((reason or "").split()) or None
     if not machine.may(actor.role, "withdraw"):
-        raise InvalidTransition(f"cannot withdraw notice {notice_id}: it needs the "
-                                f"{machine.RULES['withdraw'].role} role (you act as {actor.role})")
+        raise InvalidTransition(
+            f"cannot withdraw notice {notice_id}: it needs the "
+            f"{machine.RULES['withdraw'].role} role (you act as {actor.role})"
+        )
     # without a version: the newest one that can be withdrawn (a public v1 under a rejected v2 draft)
     n = p.store.transition(notice_id, "withdraw", actor.name, reason, version=version, role=actor.role)
     cancelled = _cancel_scheduled(p, n, actor)
     if not p.store.deliveries(n.id, n.version, kind="publish"):
         # never dispatched (withdrawn during its embargo): no channel has it, and nothing may write a
         # "withdrawn" page for a version the public never saw
-        return Outcome("withdraw", n.id, n.version, n.state.value, actor.name, "withdrawn-unpublished",
-                       announcement=Announcement("none"), flow_runs_cancelled=cancelled)
-    said = p.scheduler.tell(events.NOTICE_WITHDRAWN, n, {"version": n.version, "by": actor.name,
-                                                         "reason": reason or ""})
-    return Outcome("withdraw", n.id, n.version, n.state.value, actor.name,
-                   "withdrawn" if said.told else "withdrawn-offline", announcement=said, flow_runs_cancelled=cancelled)
+        return Outcome(
+            "withdraw",
+            n.id,
+            n.version,
+            n.state.value,
+            actor.name,
+            "withdrawn-unpublished",
+            announcement=Announcement("none"),
+            flow_runs_cancelled=cancelled,
+        )
+    said = p.scheduler.tell(
+        events.NOTICE_WITHDRAWN, n, {"version": n.version, "by": actor.name, "reason": reason or ""}
+    )
+    return Outcome(
+        "withdraw",
+        n.id,
+        n.version,
+        n.state.value,
+        actor.name,
+        "withdrawn" if said.told else "withdrawn-offline",
+        announcement=said,
+        flow_runs_cancelled=cancelled,
+    )
 
 
 def scheduled_runs(store: Store, notice_id: int, version: int) -> list[str]:
@@ -242,12 +317,25 @@ def _cancel_scheduled(p: Publishing, n: NoticeView, actor: Actor) -> list[str]:
         try:
             p.scheduler.cancel(run_id, f"notice {n.id} v{n.version} withdrawn by {actor.name}")
         except SchedulerError as exc:  # the run refuses a withdrawn version anyway; the trail says so
-            desk_store.record(p.store, n.id, n.version, machine.SYSTEM_ACTOR,
-                              Change("unschedule", "flow_run", run_id, None), reason=f"could not cancel: {exc}",
-                              drafts_only=False)
+            desk_store.record(
+                p.store,
+                n.id,
+                n.version,
+                machine.SYSTEM_ACTOR,
+                Change("unschedule", "flow_run", run_id, None),
+                reason=f"could not cancel: {exc}",
+                drafts_only=False,
+            )
             continue
-        desk_store.record(p.store, n.id, n.version, machine.SYSTEM_ACTOR, Change("unschedule", "flow_run", run_id, None),
-                          reason="withdrawn before its publish time", drafts_only=False)
+        desk_store.record(
+            p.store,
+            n.id,
+            n.version,
+            machine.SYSTEM_ACTOR,
+            Change("unschedule", "flow_run", run_id, None),
+            reason="withdrawn before its publish time",
+            drafts_only=False,
+        )
         cancelled.append(run_id)
     return cancelled
 
@@ -255,14 +343,17 @@ def _cancel_scheduled(p: Publishing, n: NoticeView, actor: Actor) -> list[str]:
 def expire(p: Publishing, actor: Actor, notice_id: int, version: int, now: datetime | None = None) -> Outcome:
     """A version past its expiry becomes expired: it leaves the current lists, boards and playlists."""
     n = _require(p, actor, notice_id, version, "expire")
-    n = p.store.transition(n.id, "expire", actor.name, "its expiry passed", version=n.version, role=actor.role,
-                           now=now)
+    n = p.store.transition(n.id, "expire", actor.name, "its expiry passed", version=n.version, role=actor.role, now=now)
     return Outcome("expire", n.id, n.version, n.state.value, actor.name, "expired")
 
 
 def expire_due(p: Publishing, now: datetime | None = None) -> list[Outcome]:
     """Every live version past its expiry becomes expired (the site-refresh deployment runs it hourly)."""
     loa = Actor(machine.SYSTEM_ACTOR, "operator")
-    due = [n for state in machine.RULES["expire"].sources for n in p.store.notices(state, limit=10**9)
-           if machine.is_expired(n.expires_at, now)]
+    due = [
+        n
+        for state in machine.RULES["expire"].sources
+        for n in p.store.notices(state, limit=10**9)
+        if machine.is_expired(n.expires_at, now)
+    ]
     return [expire(p, loa, n.id, n.version, now) for n in due]

@@ -10,7 +10,7 @@ The order of the stages comes from what each channel class declares (`after`), n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from loa.errors import InvalidTransition
@@ -59,11 +59,13 @@ def publishable_version(store: Store, notice_id: int, now: datetime | None = Non
     if embargoed is not None:
         raise InvalidTransition(
             f"notice {notice_id} v{embargoed.version} is embargoed until {embargoed.publish_at.isoformat()}; "
-            f"not dispatched before then (its scheduled dispatch run does it at that time)")
+            f"not dispatched before then (its scheduled dispatch run does it at that time)"
+        )
     latest = store.notice(notice_id)
     raise InvalidTransition(
         f"notice {notice_id} is {latest.state.value} (v{latest.version}); only approved notices are dispatched — "
-        f"approve it first with `loa approve {notice_id} --by NAME`")
+        f"approve it first with `loa approve {notice_id} --by NAME`"
+    )
 
 
 def _versions_newest_first(store: Store, notice_id: int):
@@ -72,7 +74,7 @@ def _versions_newest_first(store: Store, notice_id: int):
         yield latest if version == latest.version else store.notice(notice_id, version)
 
 
-def stages(channels: dict[str, "Channel"]) -> list[list[str]]:
+def stages(channels: dict[str, Channel]) -> list[list[str]]:
     """The channels in dispatch order: each stage holds the channels whose `after` are all in earlier
     stages (a channel named in `after` but not dispatched this time is no reason to wait)."""
     left = {name: {a for a in getattr(ch, "after", ()) if a in channels} for name, ch in channels.items()}
@@ -81,8 +83,9 @@ def stages(channels: dict[str, "Channel"]) -> list[list[str]]:
     while left:
         ready = sorted(name for name, needs in left.items() if needs <= done)
         if not ready:
-            raise ValueError(f"channels wait for each other in a circle: {', '.join(sorted(left))}; "
-                             "fix their `after` declarations")
+            raise ValueError(
+                f"channels wait for each other in a circle: {', '.join(sorted(left))}; fix their `after` declarations"
+            )
         order.append(ready)
         done.update(ready)
         for name in ready:
@@ -90,19 +93,22 @@ def stages(channels: dict[str, "Channel"]) -> list[list[str]]:
     return order
 
 
-def plan(store: Store, channels: dict[str, "Channel"], notice: NoticeView, kind: str = "publish") -> dict[str, list[str]]:
+def plan(store: Store, channels: dict[str, Channel], notice: NoticeView, kind: str = "publish") -> dict[str, list[str]]:
     """The delivery rows to create. A withdrawal goes only where some version was delivered:
     a notice withdrawn before it was ever published must not appear anywhere, not even marked."""
     targets = {name: ch.targets(notice) for name, ch in channels.items()}
     if kind == "withdraw":
-        reached = {(d.channel, d.target) for d in store.deliveries(notice.id, kind="publish")
-                   if d.status == DeliveryStatus.DELIVERED.value}
+        reached = {
+            (d.channel, d.target)
+            for d in store.deliveries(notice.id, kind="publish")
+            if d.status == DeliveryStatus.DELIVERED.value
+        }
         targets = {name: [t for t in names if (name, t) in reached] for name, names in targets.items()}
     store.plan_deliveries(notice.id, notice.version, kind, targets)
     return targets
 
 
-def begin(store: Store, channels: dict[str, "Channel"], notice: NoticeView) -> list[int]:
+def begin(store: Store, channels: dict[str, Channel], notice: NoticeView) -> list[int]:
     """A version goes public: the older live versions are superseded now (not at the approval of an
     embargoed one), and its delivery rows planned. Returns the superseded version numbers."""
     superseded = store.supersede_older(notice.id, notice.version)
@@ -110,10 +116,13 @@ def begin(store: Store, channels: dict[str, "Channel"], notice: NoticeView) -> l
     return superseded
 
 
-def deliver(store: Store, channel: "Channel", notice: NoticeView, kind: str = "publish") -> list[DeliveryResult]:
+def deliver(store: Store, channel: Channel, notice: NoticeView, kind: str = "publish") -> list[DeliveryResult]:
     """Deliver every pending target of one channel and record each result."""
-    pending = [d.target for d in store.deliveries(notice.id, notice.version, channel.name, kind)
-               if d.status != DeliveryStatus.DELIVERED.value]
+    pending = [
+        d.target
+        for d in store.deliveries(notice.id, notice.version, channel.name, kind)
+        if d.status != DeliveryStatus.DELIVERED.value
+    ]
     if not pending:
         return []
     action = channel.dispatch if kind == "publish" else channel.withdraw
@@ -123,8 +132,9 @@ def deliver(store: Store, channel: "Channel", notice: NoticeView, kind: str = "p
     return results
 
 
-def dispatch_notice(store: Store, channels: dict[str, "Channel"], notice_id: int, *,
-                    role: str = "operator") -> DispatchReport:
+def dispatch_notice(
+    store: Store, channels: dict[str, Channel], notice_id: int, *, role: str = "operator"
+) -> DispatchReport:
     """The whole dispatch in one process, stage after stage (the web page links the radio audio)."""
     notice = publishable_version(store, notice_id)
     machine.check(notice.id, notice.version, notice.state, role, "dispatch")
@@ -137,12 +147,11 @@ def dispatch_notice(store: Store, channels: dict[str, "Channel"], notice_id: int
     return DispatchReport(notice.id, notice.version, state.value, results, superseded)
 
 
-def deliver_at_approval(store: Store, channels: dict[str, "Channel"], notice: NoticeView) -> list[DeliveryResult]:
+def deliver_at_approval(store: Store, channels: dict[str, Channel], notice: NoticeView) -> list[DeliveryResult]:
     """The channels that declare `at_approval` (fast, nothing to prepare: the boards) delivered from the
     approving process itself, before the dispatch run starts; the run finds them delivered and does the
     rest. Only for a due version (the caller checks)."""
-    early = {n: ch for n, ch in channels.items() if getattr(ch, "at_approval", False)
-             and not getattr(ch, "after", ())}
+    early = {n: ch for n, ch in channels.items() if getattr(ch, "at_approval", False) and not getattr(ch, "after", ())}
     if not early:
         return []
     begin(store, early, notice)
@@ -152,12 +161,13 @@ def deliver_at_approval(store: Store, channels: dict[str, "Channel"], notice: No
     return results
 
 
-def withdraw_notice(store: Store, channels: dict[str, "Channel"], notice_id: int) -> DispatchReport:
+def withdraw_notice(store: Store, channels: dict[str, Channel], notice_id: int) -> DispatchReport:
     """Take a withdrawn version off every channel it was delivered to."""
     notice = store.notice(notice_id)
     if notice.state != NoticeState.WITHDRAWN:
-        raise InvalidTransition(f"notice {notice_id} is {notice.state.value}; withdraw it first with "
-                                f"`loa withdraw {notice_id} --by NAME`")
+        raise InvalidTransition(
+            f"notice {notice_id} is {notice.state.value}; withdraw it first with `loa withdraw {notice_id} --by NAME`"
+        )
     plan(store, channels, notice, kind="withdraw")
     results = []
     for stage in stages(channels):
@@ -166,8 +176,14 @@ def withdraw_notice(store: Store, channels: dict[str, "Channel"], notice_id: int
     return DispatchReport(notice.id, notice.version, notice.state.value, results)
 
 
-def redeliver(store: Store, channels: dict[str, "Channel"], settle_after: timedelta = timedelta(minutes=2),
-              now: datetime | None = None, *, role: str = "operator") -> list[DeliveryResult]:
+def redeliver(
+    store: Store,
+    channels: dict[str, Channel],
+    settle_after: timedelta = timedelta(minutes=2),
+    now: datetime | None = None,
+    *,
+    role: str = "operator",
+) -> list[DeliveryResult]:
     """Deliver what a long outage left failed on these channels (the board-health flow runs it for the
     broker channels): current versions published again, withdrawn ones cleared, each target once.
 
@@ -175,7 +191,7 @@ def redeliver(store: Store, channels: dict[str, "Channel"], settle_after: timede
     Rows newer than `settle_after` are left to the dispatch run's own retries."""
     if not machine.may(role, "redeliver"):
         raise InvalidTransition(f"redelivering needs the {machine.RULES['redeliver'].role} role (you act as {role})")
-    settled = (now or datetime.now(timezone.utc)) - settle_after
+    settled = (now or datetime.now(UTC)) - settle_after
     work = [(n, "publish") for n in store.live_notices()]
     work += [(n, "withdraw") for n in store.notices(NoticeState.WITHDRAWN)]
     results = []

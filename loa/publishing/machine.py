@@ -9,7 +9,7 @@ too, so the store, the dispatch, the website, the radio and the bulletin all agr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from loa.errors import InvalidTransition
 from loa.model import LIVE_STATES, NoticeState, Priority
@@ -38,23 +38,56 @@ class Rule:
 #: (at its approval when it is due then, else when its embargoed dispatch starts), never at approval
 #: of an embargoed version: until then the older version stays live on every channel.
 TABLE: tuple[Rule, ...] = (
-    Rule("edit", frozenset({S.DRAFTED}), (), "editor",
-         "change a draft: a channel's text, priority, target areas, read-aloud audio, recordings"),
-    Rule("schedule", frozenset({S.DRAFTED}), (), "approver",
-         "set a draft's publish time (embargo) and expiry"),
-    Rule("approve", frozenset({S.DRAFTED}), (S.APPROVED,), "approver",
-         "approve a draft (optionally with publish time and expiry); it is dispatched when due"),
-    Rule("reject", frozenset({S.DRAFTED}), (S.REJECTED,), "approver",
-         "reject a draft with a reason; nothing is published"),
-    Rule("withdraw", frozenset({S.APPROVED, S.PUBLISHED, S.PARTIALLY_PUBLISHED, S.EXPIRED}), (S.WITHDRAWN,),
-         "approver", "take an approved or public version off every channel (a scheduled run is cancelled)"),
-    Rule("dispatch", frozenset({S.APPROVED, S.PUBLISHED, S.PARTIALLY_PUBLISHED}),
-         (S.PUBLISHED, S.PARTIALLY_PUBLISHED), "operator",
-         "deliver a due approved version to every channel; delivered targets are not sent again"),
-    Rule("redeliver", frozenset({S.PUBLISHED, S.PARTIALLY_PUBLISHED, S.WITHDRAWN}), (), "operator",
-         "send again what a broker outage left undelivered (publications and withdrawals)"),
-    Rule("expire", frozenset({S.APPROVED, S.PUBLISHED, S.PARTIALLY_PUBLISHED}), (S.EXPIRED,), "operator",
-         "a version past its expiry leaves the current lists, boards and playlists"),
+    Rule(
+        "edit",
+        frozenset({S.DRAFTED}),
+        (),
+        "editor",
+        "change a draft: a channel's text, priority, target areas, read-aloud audio, recordings",
+    ),
+    Rule("schedule", frozenset({S.DRAFTED}), (), "approver", "set a draft's publish time (embargo) and expiry"),
+    Rule(
+        "approve",
+        frozenset({S.DRAFTED}),
+        (S.APPROVED,),
+        "approver",
+        "approve a draft (optionally with publish time and expiry); it is dispatched when due",
+    ),
+    Rule(
+        "reject",
+        frozenset({S.DRAFTED}),
+        (S.REJECTED,),
+        "approver",
+        "reject a draft with a reason; nothing is published",
+    ),
+    Rule(
+        "withdraw",
+        frozenset({S.APPROVED, S.PUBLISHED, S.PARTIALLY_PUBLISHED, S.EXPIRED}),
+        (S.WITHDRAWN,),
+        "approver",
+        "take an approved or public version off every channel (a scheduled run is cancelled)",
+    ),
+    Rule(
+        "dispatch",
+        frozenset({S.APPROVED, S.PUBLISHED, S.PARTIALLY_PUBLISHED}),
+        (S.PUBLISHED, S.PARTIALLY_PUBLISHED),
+        "operator",
+        "deliver a due approved version to every channel; delivered targets are not sent again",
+    ),
+    Rule(
+        "redeliver",
+        frozenset({S.PUBLISHED, S.PARTIALLY_PUBLISHED, S.WITHDRAWN}),
+        (),
+        "operator",
+        "send again what a broker outage left undelivered (publications and withdrawals)",
+    ),
+    Rule(
+        "expire",
+        frozenset({S.APPROVED, S.PUBLISHED, S.PARTIALLY_PUBLISHED}),
+        (S.EXPIRED,),
+        "operator",
+        "a version past its expiry leaves the current lists, boards and playlists",
+    ),
 )
 RULES: dict[str, Rule] = {r.action: r for r in TABLE}
 ACTIONS = tuple(RULES)
@@ -78,19 +111,28 @@ def check(notice_id: int, version: int, state: NoticeState, role: str, action: s
         raise InvalidTransition(f"{action!r} is not an action; the actions are {', '.join(ACTIONS)}")
     rule = RULES[action]
     if not may(role, action):
-        raise InvalidTransition(f"cannot {action} notice {notice_id} v{version}: it needs the {rule.role} role "
-                                f"(you act as {role})")
+        raise InvalidTransition(
+            f"cannot {action} notice {notice_id} v{version}: it needs the {rule.role} role (you act as {role})"
+        )
     if state not in rule.sources:
         raise InvalidTransition(
             f"cannot {action} notice {notice_id} v{version}: it is {state.value}, and only "
-            f"{', '.join(sorted(s.value for s in rule.sources))} versions can be {_past(action)}")
+            f"{', '.join(sorted(s.value for s in rule.sources))} versions can be {_past(action)}"
+        )
     return rule
 
 
 def _past(action: str) -> str:
-    return {"edit": "edited", "schedule": "scheduled", "approve": "approved", "reject": "rejected",
-            "withdraw": "withdrawn", "dispatch": "dispatched", "redeliver": "redelivered",
-            "expire": "expired"}[action]
+    return {
+        "edit": "edited",
+        "schedule": "scheduled",
+        "approve": "approved",
+        "reject": "rejected",
+        "withdraw": "withdrawn",
+        "dispatch": "dispatched",
+        "redeliver": "redelivered",
+        "expire": "expired",
+    }[action]
 
 
 def is_due(priority: Priority, publish_at: datetime | None, now: datetime | None = None) -> bool:
@@ -98,8 +140,8 @@ def is_due(priority: Priority, publish_at: datetime | None, now: datetime | None
     an emergency is never held back."""
     if priority == Priority.EMERGENCY or publish_at is None:
         return True
-    return publish_at <= (now or datetime.now(timezone.utc))
+    return publish_at <= (now or datetime.now(UTC))
 
 
 def is_expired(expires_at: datetime | None, now: datetime | None = None) -> bool:
-    return expires_at is not None and expires_at <= (now or datetime.now(timezone.utc))
+    return expires_at is not None and expires_at <= (now or datetime.now(UTC))

@@ -63,8 +63,10 @@ class Offline:
         return Announcement("offline")
 
     def cancel(self, flow_run_id: str, why: str) -> None:
-        raise SchedulerError(f"no Prefect server is running, so flow run {flow_run_id} was not cancelled; "
-                             "it refuses a withdrawn notice when it starts")
+        raise SchedulerError(
+            f"no Prefect server is running, so flow run {flow_run_id} was not cancelled; "
+            "it refuses a withdrawn notice when it starts"
+        )
 
     def tell(self, event: str, notice: NoticeView, payload: dict) -> Announcement:
         return Announcement("offline")

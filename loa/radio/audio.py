@@ -46,10 +46,16 @@ def language_name(lang: str) -> str:
 
 
 def voice_settings(station: Station) -> VoiceSettings:
-    return VoiceSettings(voice=station.voice, rate=station.rate, pitch=station.pitch,
-                         loudness_lufs=station.loudness_lufs, true_peak_db=station.true_peak_db,
-                         lead_silence=station.lead_silence, tail_silence=station.tail_silence,
-                         command=station.voice_command)
+    return VoiceSettings(
+        voice=station.voice,
+        rate=station.rate,
+        pitch=station.pitch,
+        loudness_lufs=station.loudness_lufs,
+        true_peak_db=station.true_peak_db,
+        lead_silence=station.lead_silence,
+        tail_silence=station.tail_silence,
+        command=station.voice_command,
+    )
 
 
 def _loudness_fields(s: VoiceSettings) -> tuple:
@@ -130,14 +136,32 @@ class Sources:
             fields = _loudness_fields(settings)
             same = fields == _loudness_fields(self.canonical)
             key = _hash(rec.name, st.st_size, st.st_mtime_ns, fields)
-            return Source(_name(notice, language, "" if same else _hash(fields)[:8]), notice.id, notice.version,
-                          language, "recording", key, settings, recording=rec, title=notice.title)
+            return Source(
+                _name(notice, language, "" if same else _hash(fields)[:8]),
+                notice.id,
+                notice.version,
+                language,
+                "recording",
+                key,
+                settings,
+                recording=rec,
+                title=notice.title,
+            )
         if language not in SYNTHETIC:
             return None
         text = notice.variants.get("radio") or notice.title
         same = settings == self.canonical
-        return Source(_name(notice, language, "" if same else _hash(settings)[:8]), notice.id, notice.version,
-                      language, "synthetic", _hash(text, settings), settings, text=text, title=notice.title)
+        return Source(
+            _name(notice, language, "" if same else _hash(settings)[:8]),
+            notice.id,
+            notice.version,
+            language,
+            "synthetic",
+            _hash(text, settings),
+            settings,
+            text=text,
+            title=notice.title,
+        )
 
 
 def _name(notice: NoticeView, language: str, profile: str) -> str:
@@ -155,7 +179,9 @@ class AudioMaker:
         self.cfg, self.store, self.workers = cfg, store, workers
         self.folder = cfg.layout.audio
 
-    def tracks(self, pairs: list[tuple[Station, NoticeView]]) -> dict[tuple[str, int, int], tuple[list[Track], dict[str, str]]]:
+    def tracks(
+        self, pairs: list[tuple[Station, NoticeView]]
+    ) -> dict[tuple[str, int, int], tuple[list[Track], dict[str, str]]]:
         """For each (station, notice): the tracks in the station's languages, and {language: why not} for those
         it cannot air (no recording, or audio that could not be made). Makes what is missing or outdated, one
         file per distinct source, shared by the stations that air the same thing."""
@@ -176,14 +202,23 @@ class AudioMaker:
             tracks, missing = [], {}
             for lang, src in found:
                 if src is None:
-                    missing[lang] = (f"chưa có bản ghi giọng người đọc {language_name(lang)} (tiếng này không có "
-                                     f"giọng đọc máy): tải lên trên trang biên tập hoặc bằng "
-                                     f"`loa radio upload {key[1]} --lang {lang} TỆP`")
+                    missing[lang] = (
+                        f"chưa có bản ghi giọng người đọc {language_name(lang)} (tiếng này không có "
+                        f"giọng đọc máy): tải lên trên trang biên tập hoặc bằng "
+                        f"`loa radio upload {key[1]} --lang {lang} TỆP`"
+                    )
                 elif src.file in errors:
                     missing[lang] = f"{BROKEN}: {errors[src.file]}"
                 else:
-                    tracks.append(Track(src.file, made[src.file], f"{src.title} ({language_name(lang)})", lang,
-                                        notice=(src.notice_id, src.version)))
+                    tracks.append(
+                        Track(
+                            src.file,
+                            made[src.file],
+                            f"{src.title} ({language_name(lang)})",
+                            lang,
+                            notice=(src.notice_id, src.version),
+                        )
+                    )
             out[key] = (tracks, missing)
         return out
 
@@ -218,17 +253,28 @@ class AudioMaker:
 
     def _make(self, s: Source) -> history.AudioRecord:
         path = self.folder / s.file
-        tags = {"title": s.title, "comment": f"loa notice {s.notice_id} v{s.version}",
-                "language": ISO639_3.get(s.language, s.language), "album": "Loa"}
+        tags = {
+            "title": s.title,
+            "comment": f"loa notice {s.notice_id} v{s.version}",
+            "language": ISO639_3.get(s.language, s.language),
+            "album": "Loa",
+        }
         if s.kind == "recording":
-            info = loudness.normalize(s.recording, path, loudness_lufs=s.settings.loudness_lufs,
-                                      true_peak_db=s.settings.true_peak_db, lead_silence=s.settings.lead_silence,
-                                      tail_silence=s.settings.tail_silence, tags=tags)
+            info = loudness.normalize(
+                s.recording,
+                path,
+                loudness_lufs=s.settings.loudness_lufs,
+                true_peak_db=s.settings.true_peak_db,
+                lead_silence=s.settings.lead_silence,
+                tail_silence=s.settings.tail_silence,
+                tags=tags,
+            )
         else:
             info = synthesize(s.text, path, settings=s.settings, tags=tags)
         log.info("made %s from %s (%.1f s, %s LUFS)", s.file, s.kind, info.duration, info.loudness_lufs)
-        return history.AudioRecord(s.file, s.notice_id, s.version, s.language, s.kind, s.key,
-                                   round(info.duration, 3), info.loudness_lufs)
+        return history.AudioRecord(
+            s.file, s.notice_id, s.version, s.language, s.kind, s.key, round(info.duration, 3), info.loudness_lufs
+        )
 
 
 def jingle(cfg: Config, station: Station, role: str) -> Track | None:
@@ -242,13 +288,20 @@ def jingle(cfg: Config, station: Station, role: str) -> Track | None:
     path = cfg.layout.jingles / name
     side = path.with_suffix(".seconds")
     if not path.is_file() or not side.is_file():
-        info = loudness.normalize(src, path, loudness_lufs=station.loudness_lufs, true_peak_db=station.true_peak_db,
-                                  tags={"title": f"{station.name} ({role})", "album": "Loa"})
+        info = loudness.normalize(
+            src,
+            path,
+            loudness_lufs=station.loudness_lufs,
+            true_peak_db=station.true_peak_db,
+            tags={"title": f"{station.name} ({role})", "album": "Loa"},
+        )
         side.write_text(f"{info.duration:.3f}\n")
     try:
         seconds = float(side.read_text())
     except (OSError, ValueError) as exc:
-        raise AudioError(f"cannot read the length of jingle {path}: {exc}; delete it to have it remade", path=path)
+        raise AudioError(
+            f"cannot read the length of jingle {path}: {exc}; delete it to have it remade", path=path
+        ) from exc
     title = f"{station.name} — {'mở đầu' if role == 'intro' else 'kết thúc'}"
     return Track(name, seconds, title, None, folder="jingles")
 
@@ -264,12 +317,14 @@ def spoken(cfg: Config, station: Station, text: str, kind: str) -> Track:
     side = path.with_suffix(".seconds")
     if not path.is_file() or not side.is_file():
         said = " ".join(read_aloud(line, cfg.lexicon) for line in sentences(text) or [text])
-        info = synthesize(said, path, settings=settings,
-                          tags={"title": f"{station.name}: {text}", "album": "Loa", "language": "vie"})
+        info = synthesize(
+            said, path, settings=settings, tags={"title": f"{station.name}: {text}", "album": "Loa", "language": "vie"}
+        )
         side.write_text(f"{info.duration:.3f}\n")
     try:
         seconds = float(side.read_text())
     except (OSError, ValueError) as exc:
-        raise AudioError(f"cannot read the length of programme segment {path.name}: {exc}; delete it to have it "
-                         "remade", path=path)
+        raise AudioError(
+            f"cannot read the length of programme segment {path.name}: {exc}; delete it to have it remade", path=path
+        ) from exc
     return Track(name, seconds, text, "vi", folder="segments")

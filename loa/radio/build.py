@@ -16,10 +16,10 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
-from loa.files import locked
 from loa.config import Config, Station
+from loa.files import locked
 from loa.model import NoticeView, Priority, within
 from loa.radio import audio as radio_audio
 from loa.radio import playlist as pl
@@ -60,8 +60,17 @@ def in_area(station: Station, notice: NoticeView) -> bool:
 
 
 def _candidate(n: NoticeView, tracks: list[Track] = (), missing: tuple[str, ...] = ()) -> Candidate:
-    return Candidate(n.id, n.version, n.priority, n.title, n.approved_at or n.created_at, tuple(tracks),
-                     tuple(missing), n.publish_at, n.expires_at)
+    return Candidate(
+        n.id,
+        n.version,
+        n.priority,
+        n.title,
+        n.approved_at or n.created_at,
+        tuple(tracks),
+        tuple(missing),
+        n.publish_at,
+        n.expires_at,
+    )
 
 
 def _script(n: NoticeView | None, t: Track) -> str | None:
@@ -89,12 +98,14 @@ class Builder:
 
     def slots(self, targets: list[schedule.SlotTime], now: datetime | None = None) -> list[BuildReport]:
         """Build the given slot occurrences (each station's playlist for that slot)."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         started = [t for t in targets if t.starts_at < now]
         if started:
             t = started[0]
-            raise ValueError(f"slot {t.label} of station {t.station.id} has already started; its playlist and "
-                             "airing history stay as built (build a later slot)")
+            raise ValueError(
+                f"slot {t.label} of station {t.station.id} has already started; its playlist and "
+                "airing history stay as built (build a later slot)"
+            )
         if not targets:
             return []
         live = self.store.live_notices(now)
@@ -103,14 +114,15 @@ class Builder:
 
     def next(self, station_ids: list[str], now: datetime | None = None) -> list[BuildReport]:
         """Build each station's next slot (after a publish, an upload, or by hand)."""
-        now = now or datetime.now(timezone.utc)
-        return self.slots([t for sid in station_ids if (t := schedule.upcoming(self.stations[sid], now, self.cfg.tz))],
-                          now)
+        now = now or datetime.now(UTC)
+        return self.slots(
+            [t for sid in station_ids if (t := schedule.upcoming(self.stations[sid], now, self.cfg.tz))], now
+        )
 
     def future(self, station_ids: list[str], now: datetime | None = None) -> list[BuildReport]:
         """Rebuild every slot already built for the future, and the next one (after a withdrawal): a withdrawn
         notice leaves every future playlist. Emergency playlists are refreshed too."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         targets: dict[tuple[str, datetime], schedule.SlotTime] = {}
         for sid in station_ids:
             if (t := schedule.upcoming(self.stations[sid], now, self.cfg.tz)) is not None:
@@ -130,7 +142,7 @@ class Builder:
     def emergency(self, station_ids: list[str], now: datetime | None = None) -> list[BuildReport]:
         """The immediate playlist of each station: every live emergency for it, newest first, between the
         station's jingles. An emergency counts as aired once on a station (the first time it is in this list)."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         stations = [self.stations[sid] for sid in station_ids]
         live = [n for n in self.store.live_notices(now) if n.priority == Priority.EMERGENCY]
         pairs = [(st, n) for st in stations for n in live if in_area(st, n)]
@@ -142,26 +154,53 @@ class Builder:
                 cands = [_candidate(n, *self._tracks(made, st, n)) for n in live if in_area(st, n)]
                 chosen = emergency_selection(cands, now)
                 tracks, segments = self._programme(st, chosen, {(n.id, n.version): n for n in live}, emergency=True)
-                files = self._write(st, f"stations/{st.id}/emergency", tracks, f"{st.name} — khẩn cấp", now,
-                                    f"Phát ngay: {len(chosen)} thông báo khẩn cấp")
+                files = self._write(
+                    st,
+                    f"stations/{st.id}/emergency",
+                    tracks,
+                    f"{st.name} — khẩn cấp",
+                    now,
+                    f"Phát ngay: {len(chosen)} thông báo khẩn cấp",
+                )
                 fresh = [c for c in chosen if (st.id, c.notice_id, c.version) not in seen]
                 local = now.astimezone(self.cfg.tz)
                 if fresh:
-                    records.append(history.SlotRecord(
-                        st.id, "emergency", local.date().isoformat(), local.strftime("%H:%M"), now, 0.0,
-                        sum(t.seconds for t in tracks), [self._airing(c) for c in fresh], [],
-                        self._missing_rows(chosen)))
-                reports.append(BuildReport(
-                    st.id, "emergency", local.strftime("%Y-%m-%d %H:%M:%S"), now.isoformat(), None,
-                    _minutes(sum(t.seconds for t in tracks)), files,
-                    scheduled=[self._entry(c, None, st) for c in chosen],
-                    missing=self._missing_dicts(chosen), segments=segments))
+                    records.append(
+                        history.SlotRecord(
+                            st.id,
+                            "emergency",
+                            local.date().isoformat(),
+                            local.strftime("%H:%M"),
+                            now,
+                            0.0,
+                            sum(t.seconds for t in tracks),
+                            [self._airing(c) for c in fresh],
+                            [],
+                            self._missing_rows(chosen),
+                        )
+                    )
+                reports.append(
+                    BuildReport(
+                        st.id,
+                        "emergency",
+                        local.strftime("%Y-%m-%d %H:%M:%S"),
+                        now.isoformat(),
+                        None,
+                        _minutes(sum(t.seconds for t in tracks)),
+                        files,
+                        scheduled=[self._entry(c, None, st) for c in chosen],
+                        missing=self._missing_dicts(chosen),
+                        segments=segments,
+                    )
+                )
             history.record_slots(self.store, records)
         return reports
 
     # --- internals ----------------------------------------------------------------------------
 
-    def _build_slots(self, targets: list[schedule.SlotTime], live: list[NoticeView], now: datetime) -> list[BuildReport]:
+    def _build_slots(
+        self, targets: list[schedule.SlotTime], live: list[NoticeView], now: datetime
+    ) -> list[BuildReport]:
         by_area: dict[str, list[NoticeView]] = {}  # stations share areas: filter once per area
         for area in {t.station.area for t in targets}:
             by_area[area] = [n for n in live if any(within(area, a) for a in n.areas)]
@@ -178,39 +217,61 @@ class Builder:
             carry = history.carried(self.store, ids, at)
             for t in group:
                 st = t.station
-                aired = {(n.id, n.version): Aired(*counts.get((st.id, n.id, n.version), (0, 0)))
-                         for n in local_notices[st.id]}
-                due, finished, resting = eligible([_candidate(n) for n in local_notices[st.id]], aired,
-                                                  self._rules(t, audio=False), at)
+                aired = {
+                    (n.id, n.version): Aired(*counts.get((st.id, n.id, n.version), (0, 0)))
+                    for n in local_notices[st.id]
+                }
+                due, finished, resting = eligible(
+                    [_candidate(n) for n in local_notices[st.id]], aired, self._rules(t, audio=False), at
+                )
                 state[(st.id, at)] = (aired, carry.get(st.id, set()), len(finished), len(resting))
                 by_key = {(n.id, n.version): n for n in local_notices[st.id]}
                 for c in due:
                     pairs[(st.id, c.notice_id, c.version)] = (st, by_key[c.key])
         made = self.maker.tracks(list(pairs.values()))
         self._prepare_segments({st.id: st for st, _ in pairs.values()}.values())
-        nexts = {sid: n.starts_at for sid in {t.station.id for t in targets}
-                 if (n := schedule.upcoming(self.stations[sid], now, self.cfg.tz)) is not None}
+        nexts = {
+            sid: n.starts_at
+            for sid in {t.station.id for t in targets}
+            if (n := schedule.upcoming(self.stations[sid], now, self.cfg.tz)) is not None
+        }
         reports, records = [], []
         for t in targets:
             st, at = t.station, t.starts_at
             aired, carry, finished, resting = state[(st.id, at)]
-            cands = [_candidate(n, *self._tracks(made, st, n)) for n in local_notices[st.id]
-                     if (st.id, n.id, n.version) in pairs]
+            cands = [
+                _candidate(n, *self._tracks(made, st, n))
+                for n in local_notices[st.id]
+                if (st.id, n.id, n.version) in pairs
+            ]
             chosen = select(cands, aired, carry, self._rules(t, audio=bool(cands)), at)  # nothing due: no words
-            tracks, segments = self._programme(st, chosen.scheduled, {(n.id, n.version): n for n in local_notices[st.id]})
+            tracks, segments = self._programme(
+                st, chosen.scheduled, {(n.id, n.version): n for n in local_notices[st.id]}
+            )
             title = f"{st.name} — {t.day.strftime('%d/%m/%Y')} {t.slot.time}"
-            note = (f"{len(chosen.scheduled)} thông báo, {_minutes(sum(x.seconds for x in tracks))} phút; "
-                    f"{len(chosen.overflow)} chuyển sang buổi sau")
+            note = (
+                f"{len(chosen.scheduled)} thông báo, {_minutes(sum(x.seconds for x in tracks))} phút; "
+                f"{len(chosen.overflow)} chuyển sang buổi sau"
+            )
             files = self._write(st, f"stations/{st.id}/{t.key}", tracks, title, now, note)
             is_next = nexts.get(st.id) == at
             if is_next:
                 files += self._write(st, f"stations/{st.id}", tracks, title, now, note)
             self._prune(st, t.day)
-            records.append(history.SlotRecord(
-                st.id, "slot", t.day.isoformat(), t.slot.time, at, t.max_seconds, sum(x.seconds for x in tracks),
-                [self._airing(c) for c in chosen.scheduled],
-                [[c.notice_id, c.version, why] for c, why in chosen.overflow],
-                self._missing_rows(chosen.scheduled + [c for c, _ in chosen.overflow] + chosen.silent)))
+            records.append(
+                history.SlotRecord(
+                    st.id,
+                    "slot",
+                    t.day.isoformat(),
+                    t.slot.time,
+                    at,
+                    t.max_seconds,
+                    sum(x.seconds for x in tracks),
+                    [self._airing(c) for c in chosen.scheduled],
+                    [[c.notice_id, c.version, why] for c, why in chosen.overflow],
+                    self._missing_rows(chosen.scheduled + [c for c, _ in chosen.overflow] + chosen.silent),
+                )
+            )
             reports.append(self._report(t, chosen, tracks, files, aired, carry, finished, resting, is_next))
             reports[-1].segments = segments
         history.record_slots(self.store, records)
@@ -230,8 +291,11 @@ class Builder:
         """Make the programme sentences of every station that airs something, two at a time (each station's
         opening and closing name it, so a first build of many stations makes many; later builds find them)."""
         keys = [(st, key) for st in stations for key in ("opening", "bridge", "closing")]
-        todo = [(st, k) for st, k in keys
-                if (st.id, st.programme.say(k, station=st.name, area=self._area_name(st))) not in self._segment_cache]
+        todo = [
+            (st, k)
+            for st, k in keys
+            if (st.id, st.programme.say(k, station=st.name, area=self._area_name(st))) not in self._segment_cache
+        ]
         if len(todo) > 1:
             with ThreadPoolExecutor(max_workers=2) as pool:
                 list(pool.map(lambda sk: self._segment(*sk), todo))
@@ -251,19 +315,20 @@ class Builder:
     def _jingles(self, st: Station) -> list[Track | None]:
         """[intro, outro] of the station (None where it has none), normalised once per builder."""
         if st.id not in self._jingle_cache:
-            self._jingle_cache[st.id] = [radio_audio.jingle(self.cfg, st, role) if getattr(st, role) else None
-                                         for role in ("intro", "outro")]
+            self._jingle_cache[st.id] = [
+                radio_audio.jingle(self.cfg, st, role) if getattr(st, role) else None for role in ("intro", "outro")
+            ]
         return self._jingle_cache[st.id]
 
-    def _programme(self, st: Station, chosen: list[Candidate], notices: dict, emergency: bool = False
-                   ) -> tuple[list[Track], list[dict]]:
+    def _programme(
+        self, st: Station, chosen: list[Candidate], notices: dict, emergency: bool = False
+    ) -> tuple[list[Track], list[dict]]:
         """The playlist's tracks and the programme's segments: jingle, opening, the notices linked by bridges
         (an emergency read twice), closing, jingle (loa.radio.programme)."""
         if not chosen:
             return [], []
         items = [programme.Item(c.notice_id, c.version, c.priority) for c in chosen]
-        plan = programme.plan(items, st.programme, station=st.name, area=self._area_name(st),
-                              emergency_only=emergency)
+        plan = programme.plan(items, st.programme, station=st.name, area=self._area_name(st), emergency_only=emergency)
         by_key = {c.key: c for c in chosen}
         intro, outro = self._jingles(st)
         tracks, segments = ([intro] if intro else []), []
@@ -272,9 +337,17 @@ class Builder:
                 c, n = by_key[seg.notice], notices.get(seg.notice)
                 for t in c.tracks:
                     tracks.append(t)
-                    segments.append({"kind": "notice", "notice_id": c.notice_id, "version": c.version,
-                                     "language": t.language, "text": _script(n, t), "file": t.path,
-                                     "seconds": round(t.seconds, 1)})
+                    segments.append(
+                        {
+                            "kind": "notice",
+                            "notice_id": c.notice_id,
+                            "version": c.version,
+                            "language": t.language,
+                            "text": _script(n, t),
+                            "file": t.path,
+                            "seconds": round(t.seconds, 1),
+                        }
+                    )
                 continue
             t = self._segment(st, seg.key)
             tracks.append(t)
@@ -311,28 +384,54 @@ class Builder:
         return [[c.notice_id, c.version, *m.split(": ", 1)] for c in cands for m in c.missing]
 
     def _missing_dicts(self, cands: list[Candidate]) -> list[dict]:
-        return [{"notice_id": n, "version": v, "language": lang, "reason": why}
-                for n, v, lang, why in self._missing_rows(cands)]
+        return [
+            {"notice_id": n, "version": v, "language": lang, "reason": why}
+            for n, v, lang, why in self._missing_rows(cands)
+        ]
 
     def _entry(self, c: Candidate, aired: Aired | None, st: Station) -> dict:
-        entry = {"notice_id": c.notice_id, "version": c.version, "priority": c.priority.value, "title": c.title,
-                 "languages": [t.language for t in c.tracks], "seconds": round(c.seconds, 1),
-                 "files": [t.file for t in c.tracks]}
+        entry = {
+            "notice_id": c.notice_id,
+            "version": c.version,
+            "priority": c.priority.value,
+            "title": c.title,
+            "languages": [t.language for t in c.tracks],
+            "seconds": round(c.seconds, 1),
+            "files": [t.file for t in c.tracks],
+        }
         if aired is not None:
             entry["airing"] = f"{aired.total + 1} of {st.airings}"
         return entry
 
-    def _report(self, t: schedule.SlotTime, chosen: Selection, tracks: list[Track], files: list[str],
-                aired: dict, carry: set, finished: int, resting: int, is_next: bool) -> BuildReport:
+    def _report(
+        self,
+        t: schedule.SlotTime,
+        chosen: Selection,
+        tracks: list[Track],
+        files: list[str],
+        aired: dict,
+        carry: set,
+        finished: int,
+        resting: int,
+        is_next: bool,
+    ) -> BuildReport:
         st = t.station
         overflow = [self._entry(c, None, st) | {"reason": why, "carried": c.key in carry} for c, why in chosen.overflow]
         return BuildReport(
-            st.id, "slot", t.label, t.starts_at.isoformat(), t.slot.max_minutes,
-            _minutes(sum(x.seconds for x in tracks)), files,
+            st.id,
+            "slot",
+            t.label,
+            t.starts_at.isoformat(),
+            t.slot.max_minutes,
+            _minutes(sum(x.seconds for x in tracks)),
+            files,
             scheduled=[self._entry(c, aired.get(c.key, Aired()), st) for c in chosen.scheduled],
             overflow=overflow,
             missing=self._missing_dicts(chosen.scheduled + [c for c, _ in chosen.overflow] + chosen.silent),
-            finished=finished, resting=resting, next=is_next)
+            finished=finished,
+            resting=resting,
+            next=is_next,
+        )
 
     def _lock(self):
         return locked(self.cfg.home, "radio")

@@ -49,17 +49,31 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def play_payload(*, site_url: str, station: str, notice: NoticeView, tracks: list[Track], radio_root: Path,
-                 now: datetime) -> dict:
+def play_payload(
+    *, site_url: str, station: str, notice: NoticeView, tracks: list[Track], radio_root: Path, now: datetime
+) -> dict:
     """The unsigned command (sign it with loa.signing.Signer.sign)."""
     base = f"{site_url}/radio"
     return {
-        "schema": PLAY_SCHEMA, "schema_version": SCHEMA_VERSION, "station": station,
-        "notice": {"id": notice.id, "version": notice.version, "priority": notice.priority.value,
-                   "title": notice.title,
-                   "expires_at": notice.expires_at.isoformat() if notice.expires_at else None},
-        "audio": [{"language": t.language, "url": f"{base}/{t.path}", "seconds": round(t.seconds, 2),
-                   "sha256": sha256(radio_root / t.path)} for t in tracks],
+        "schema": PLAY_SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "station": station,
+        "notice": {
+            "id": notice.id,
+            "version": notice.version,
+            "priority": notice.priority.value,
+            "title": notice.title,
+            "expires_at": notice.expires_at.isoformat() if notice.expires_at else None,
+        },
+        "audio": [
+            {
+                "language": t.language,
+                "url": f"{base}/{t.path}",
+                "seconds": round(t.seconds, 2),
+                "sha256": sha256(radio_root / t.path),
+            }
+            for t in tracks
+        ],
         "playlist": f"{base}/stations/{station}/emergency.m3u8",
         "issued_at": now.isoformat(timespec="seconds"),
         "valid_until": (now + timedelta(seconds=ttl(notice, now))).isoformat(timespec="seconds"),
@@ -67,7 +81,11 @@ def play_payload(*, site_url: str, station: str, notice: NoticeView, tracks: lis
 
 
 def stop_payload(*, station: str, notice: NoticeView, now: datetime) -> dict:
-    return {"schema": STOP_SCHEMA, "schema_version": SCHEMA_VERSION, "station": station,
-            "notice": {"id": notice.id, "version": notice.version},
-            "issued_at": now.isoformat(timespec="seconds"),
-            "valid_until": (now + timedelta(seconds=COMMAND_TTL_SECONDS)).isoformat(timespec="seconds")}
+    return {
+        "schema": STOP_SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "station": station,
+        "notice": {"id": notice.id, "version": notice.version},
+        "issued_at": now.isoformat(timespec="seconds"),
+        "valid_until": (now + timedelta(seconds=COMMAND_TTL_SECONDS)).isoformat(timespec="seconds"),
+    }

@@ -14,22 +14,29 @@ import re
 _DATE = r"(?:\d{1,2}\s*giờ(?:\s*\d{1,2}(?:\s*phút)?)?\s*(?:,\s*)?)?(?:ngày\s+)?\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?"
 _DATE_WORDS = r"(?:ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)"
 _ANY_DATE = rf"(?:{_DATE}|{_DATE_WORDS})"
-_DEADLINE_WORD = (r"(?:trước|chậm nhất(?:\s+là|\s+vào)?|muộn nhất(?:\s+là)?|hạn chót(?:\s+là)?|hạn cuối(?:\s+là)?|"
-                  r"thời hạn(?:\s+đến)?|không muộn hơn|đến hết|đến|hết hạn vào)")
+_DEADLINE_WORD = (
+    r"(?:trước|chậm nhất(?:\s+là|\s+vào)?|muộn nhất(?:\s+là)?|hạn chót(?:\s+là)?|hạn cuối(?:\s+là)?|"
+    r"thời hạn(?:\s+đến)?|không muộn hơn|đến hết|đến|hết hạn vào)"
+)
 _DEADLINE = re.compile(
     rf"(?:(?:từ|kể từ)\s+{_ANY_DATE}\s+(?:đến(?:\s+hết)?|tới)\s+{_ANY_DATE}|\b{_DEADLINE_WORD}\s+{_ANY_DATE}|"
     rf"\b(?:hạn chót|hạn cuối|thời hạn|thời gian)\b[^,;.!?]{{0,40}}?\b(?:là|vào)\s+{_ANY_DATE})",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _CLAUSE_STOP = re.compile(r"[,;:.!?()]|\s[–-]\s")
 
 # Where people are sent: an institution or a place people go to, after tại/đến/về/trên.
-_PLACE_HEAD = (r"(?:Trung tâm|Bộ phận|bộ phận|Trụ sở|trụ sở|Nhà văn hóa|nhà văn hóa|Nhà văn hoá|nhà văn hoá|"
-               r"Hội trường|hội trường|Ủy ban|Uỷ ban|UBND|Công an|công an|Trạm|trạm|Phòng|Sở|Bưu điện|bưu điện|"
-               r"Điểm|điểm bưu điện|Cổng|cổng|Trường|trường|Chi nhánh|Văn phòng|Ban quản lý|ứng dụng|Ứng dụng|"
-               r"Tổng đài|tổng đài|Đường dây nóng|đường dây nóng)")
+_PLACE_HEAD = (
+    r"(?:Trung tâm|Bộ phận|bộ phận|Trụ sở|trụ sở|Nhà văn hóa|nhà văn hóa|Nhà văn hoá|nhà văn hoá|"
+    r"Hội trường|hội trường|Ủy ban|Uỷ ban|UBND|Công an|công an|Trạm|trạm|Phòng|Sở|Bưu điện|bưu điện|"
+    r"Điểm|điểm bưu điện|Cổng|cổng|Trường|trường|Chi nhánh|Văn phòng|Ban quản lý|ứng dụng|Ứng dụng|"
+    r"Tổng đài|tổng đài|Đường dây nóng|đường dây nóng)"
+)
 _PLACE = re.compile(rf"\b(?:tại|đến|về|trên|qua)\s+(?:các\s+|những\s+)?({_PLACE_HEAD}\b[^,;:.!?()]*)")
-_PLACE_STOP = re.compile(r"\s(?:để|từ|trước|trong|theo|kể từ|khi|nếu|thì|và được|hoặc qua|nhằm|với|chậm nhất|"
-                         r"đến hết|đến ngày|vào|do)\s")
+_PLACE_STOP = re.compile(
+    r"\s(?:để|từ|trước|trong|theo|kể từ|khi|nếu|thì|và được|hoặc qua|nhằm|với|chậm nhất|"
+    r"đến hết|đến ngày|vào|do)\s"
+)
 _MAX_WORDS = 16
 
 
@@ -56,7 +63,7 @@ def places(text: str) -> list[str]:
         place = m.group(1)
         stop = _PLACE_STOP.search(" " + place + " ")
         if stop:
-            place = (" " + place)[:stop.start()]
+            place = (" " + place)[: stop.start()]
         place = " ".join(place.split()).rstrip(" -–")
         if len(place.split()) > _MAX_WORDS:
             place = " ".join(place.split()[:_MAX_WORDS])
@@ -81,7 +88,7 @@ def recap(title: str, text: str) -> str | None:
 
 def _issue_date(text: str, pos: int) -> bool:
     """The date right after a document number is its issue date ("… số 1050/KH-UBND ngày 14/4/2025")."""
-    before = text[max(0, pos - 40):pos]
+    before = text[max(0, pos - 40) : pos]
     return bool(re.search(r"\d+/[\wĐđ-]+\s*$", before))
 
 
@@ -100,6 +107,6 @@ def _clause(text: str, start: int, end: int) -> str:
 def _clause_start(text: str, start: int) -> int:
     """With no punctuation before the deadline, the clause starts at its sentence's start."""
     m = None
-    for m in re.finditer(r"[.!?]\s", text[:start]):
+    for m in re.finditer(r"[.!?]\s", text[:start]):  # noqa: B007 - the last match is the one wanted
         pass
     return m.end() if m else 0

@@ -38,8 +38,12 @@ _SUMMARY = re.compile(r"Summary:\s*\n\s*Integrated loudness:\s*\n\s*I:\s*(-?[\d.
 def _ffmpeg(out: Path) -> str:
     found = shutil.which(tts.FFMPEG_BIN)
     if not found:
-        raise AudioError(f"ffmpeg not found (looked for {tts.FFMPEG_BIN!r}) while making {out}: install ffmpeg "
-                         "with libmp3lame (apt-get install ffmpeg) or set LOA_FFMPEG_BIN", path=out, tool="ffmpeg")
+        raise AudioError(
+            f"ffmpeg not found (looked for {tts.FFMPEG_BIN!r}) while making {out}: install ffmpeg "
+            "with libmp3lame (apt-get install ffmpeg) or set LOA_FFMPEG_BIN",
+            path=out,
+            tool="ffmpeg",
+        )
     return found
 
 
@@ -47,14 +51,22 @@ def _run(cmd: list[str], out: Path, doing: str) -> str:
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:
-        raise AudioError(f"ffmpeg took longer than {TIMEOUT:.0f} s {doing} for {out}; is the file very long?",
-                         path=out, tool="ffmpeg") from exc
+        raise AudioError(
+            f"ffmpeg took longer than {TIMEOUT:.0f} s {doing} for {out}; is the file very long?",
+            path=out,
+            tool="ffmpeg",
+        ) from exc
     text = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
         last = [ln for ln in text.splitlines() if ln.strip()][-1:] or ["(no message)"]
-        raise AudioError(f"ffmpeg failed (exit code {proc.returncode}) {doing} for {out}: {last[0][:300]}; "
-                         "check that the file is readable audio (ffprobe it)", path=out, tool="ffmpeg",
-                         returncode=proc.returncode, detail=text[-4000:])
+        raise AudioError(
+            f"ffmpeg failed (exit code {proc.returncode}) {doing} for {out}: {last[0][:300]}; "
+            "check that the file is readable audio (ffprobe it)",
+            path=out,
+            tool="ffmpeg",
+            returncode=proc.returncode,
+            detail=text[-4000:],
+        )
     return text
 
 
@@ -69,9 +81,27 @@ def _integrated(text: str) -> float:
 
 def measure(ffmpeg: str, src: Path, out: Path) -> float:
     """Integrated loudness (LUFS) of `src` as mono at 22.05 kHz, the way it will be played."""
-    text = _run([ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-i", str(src),
-                 "-map", "0:a:0", "-af", f"aformat=sample_fmts=flt:channel_layouts=mono,aresample={SAMPLE_RATE},"
-                 "ebur128=framelog=verbose", "-f", "null", "-"], out, f"measuring {src.name}")
+    text = _run(
+        [
+            ffmpeg,
+            "-hide_banner",
+            "-nostdin",
+            "-nostats",
+            "-loglevel",
+            "info",
+            "-i",
+            str(src),
+            "-map",
+            "0:a:0",
+            "-af",
+            f"aformat=sample_fmts=flt:channel_layouts=mono,aresample={SAMPLE_RATE},ebur128=framelog=verbose",
+            "-f",
+            "null",
+            "-",
+        ],
+        out,
+        f"measuring {src.name}",
+    )
     return _integrated(text)
 
 
@@ -80,16 +110,23 @@ def _limiter(ceiling_db: float) -> str:
     return f"alimiter=limit={limit:.6f}:attack=5:release=50:level=false:latency=true"
 
 
-def normalize(src: Path, out: Path, *, loudness_lufs: float = -16.0, true_peak_db: float = -1.5,
-              lead_silence: float = 0.0, tail_silence: float = 0.0, tags: dict[str, str] | None = None) -> AudioInfo:
+def normalize(
+    src: Path,
+    out: Path,
+    *,
+    loudness_lufs: float = -16.0,
+    true_peak_db: float = -1.5,
+    lead_silence: float = 0.0,
+    tail_silence: float = 0.0,
+    tags: dict[str, str] | None = None,
+) -> AudioInfo:
     """Write `src` to `out` (MP3) at `loudness_lufs`, peaks under `true_peak_db`; atomically.
     Returns the file's duration (ffprobe) and the programme's loudness measured before LAME."""
     src, out = Path(src), Path(out)
     ffmpeg = _ffmpeg(out)
     raw = measure(ffmpeg, src, out)
     if raw <= -69.0:
-        raise AudioError(f"{src} is silent or shorter than 0.4 s (no measurable loudness); record it again",
-                         path=out)
+        raise AudioError(f"{src} is silent or shorter than 0.4 s (no measurable loudness); record it again", path=out)
     target = loudness_lufs - LAME_SCALE_DB
     ceiling = true_peak_db - TRUE_PEAK_MARGIN_DB - LAME_SCALE_DB
     gain = target - raw
@@ -107,12 +144,49 @@ def normalize(src: Path, out: Path, *, loudness_lufs: float = -16.0, true_peak_d
         pad.append(f"apad=pad_len={round(tail_silence * SAMPLE_RATE)}")
     try:
         for _ in range(MAX_PASSES):
-            chain = [f"aformat=sample_fmts=flt:channel_layouts=mono", f"aresample={SAMPLE_RATE}",
-                     f"volume={gain:.3f}dB:precision=float", _limiter(ceiling), "ebur128=framelog=verbose", *pad]
-            text = _run([ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-y", "-i", str(src),
-                         "-map", "0:a:0", "-af", ",".join(chain), "-map_metadata", "-1", "-id3v2_version", "3", *meta,
-                         "-c:a", "libmp3lame", "-b:a", BITRATE, "-ar", str(SAMPLE_RATE), "-ac", "1",
-                         "-f", "mp3", str(tmp)], out, "normalising the loudness")
+            chain = [
+                "aformat=sample_fmts=flt:channel_layouts=mono",
+                f"aresample={SAMPLE_RATE}",
+                f"volume={gain:.3f}dB:precision=float",
+                _limiter(ceiling),
+                "ebur128=framelog=verbose",
+                *pad,
+            ]
+            text = _run(
+                [
+                    ffmpeg,
+                    "-hide_banner",
+                    "-nostdin",
+                    "-nostats",
+                    "-loglevel",
+                    "info",
+                    "-y",
+                    "-i",
+                    str(src),
+                    "-map",
+                    "0:a:0",
+                    "-af",
+                    ",".join(chain),
+                    "-map_metadata",
+                    "-1",
+                    "-id3v2_version",
+                    "3",
+                    *meta,
+                    "-c:a",
+                    "libmp3lame",
+                    "-b:a",
+                    BITRATE,
+                    "-ar",
+                    str(SAMPLE_RATE),
+                    "-ac",
+                    "1",
+                    "-f",
+                    "mp3",
+                    str(tmp),
+                ],
+                out,
+                "normalising the loudness",
+            )
             measured = _integrated(text)
             miss = target - measured
             if abs(miss) <= TOLERANCE_LU:
@@ -123,5 +197,6 @@ def normalize(src: Path, out: Path, *, loudness_lufs: float = -16.0, true_peak_d
     finally:
         tmp.unlink(missing_ok=True)
     info = tts.probe(out, loudness=False)
-    return AudioInfo(out, info.duration, info.codec, round(measured + LAME_SCALE_DB, 2), info.sample_rate,
-                     info.channels)
+    return AudioInfo(
+        out, info.duration, info.codec, round(measured + LAME_SCALE_DB, 2), info.sample_rate, info.channels
+    )

@@ -27,8 +27,7 @@ class Wording:
     emergency_opening: str = "Đây là {station}. Kính thưa bà con nhân dân, sau đây là thông báo khẩn cấp."
     bridge: str = "Tin tiếp theo."
     repeat: str = "Xin nhắc lại thông báo khẩn cấp."
-    closing: str = ("Bà con cần biết thêm thông tin, xin liên hệ {office}. "
-                    "{station} xin cảm ơn bà con đã lắng nghe.")
+    closing: str = "Bà con cần biết thêm thông tin, xin liên hệ {office}. {station} xin cảm ơn bà con đã lắng nghe."
     office: str = DEFAULT_OFFICE
 
     def say(self, key: str, *, station: str, area: str = "") -> str:
@@ -43,8 +42,10 @@ def check_template(text: str) -> str | None:
         return f"{exc} (write a literal brace as {{{{ or }}}})"
     unknown = sorted(names - PLACEHOLDERS)
     if unknown:
-        return (f"unknown placeholder {{{unknown[0]}}}; use {{station}} (the station's name), {{office}} "
-                f"(the one-stop office) or {{area}}")
+        return (
+            f"unknown placeholder {{{unknown[0]}}}; use {{station}} (the station's name), {{office}} "
+            f"(the one-stop office) or {{area}}"
+        )
     return None
 
 
@@ -65,8 +66,9 @@ class Segment:
     key: str = ""  # the Wording sentence it says: opening, emergency_opening, bridge, repeat, closing
 
 
-def plan(items: list[Item], wording: Wording, *, station: str, area: str = "",
-         emergency_only: bool = False) -> list[Segment]:
+def plan(
+    items: list[Item], wording: Wording, *, station: str, area: str = "", emergency_only: bool = False
+) -> list[Segment]:
     """The programme of one slot: opening, each notice (an emergency twice) linked by bridges, closing.
     An empty slot is no programme at all (nothing airs)."""
     if not items:

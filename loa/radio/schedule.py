@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from loa.config import Slot, Station
@@ -34,12 +34,12 @@ class SlotTime:
 
 def starts_at(slot: Slot, day: date, tz: ZoneInfo) -> datetime:
     hour, minute = (int(x) for x in slot.time.split(":"))
-    return datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)
 
 
 def day_start(day: date, tz: ZoneInfo) -> datetime:
     """Local midnight of `day`, in UTC: a notice's airings 'today' count from here."""
-    return datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)
 
 
 def occurrence(station: Station, at: str, day: date, tz: ZoneInfo) -> SlotTime:
@@ -53,8 +53,9 @@ def occurrence(station: Station, at: str, day: date, tz: ZoneInfo) -> SlotTime:
     return SlotTime(station, slot, day, starts_at(slot, day, tz))
 
 
-def upcoming(station: Station, after: datetime, tz: ZoneInfo, *, at: str | None = None,
-             horizon_days: int = 8) -> SlotTime | None:
+def upcoming(
+    station: Station, after: datetime, tz: ZoneInfo, *, at: str | None = None, horizon_days: int = 8
+) -> SlotTime | None:
     """The station's first slot (or first `at` slot) starting at or after `after`."""
     first = after.astimezone(tz).date()
     for offset in range(horizon_days + 1):
@@ -84,7 +85,11 @@ def due(stations: list[Station], now: datetime, tz: ZoneInfo, window_minutes: fl
     within = [n for n in nexts if n.starts_at <= soon]
     if within:
         # a station with two slots in the window builds both
-        extra = [x for n in within if (x := upcoming(n.station, n.starts_at + timedelta(seconds=1), tz)) and x.starts_at <= soon]
+        extra = [
+            x
+            for n in within
+            if (x := upcoming(n.station, n.starts_at + timedelta(seconds=1), tz)) and x.starts_at <= soon
+        ]
         return within + extra
     first = min(n.starts_at for n in nexts)
     return [n for n in nexts if n.starts_at == first]

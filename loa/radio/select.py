@@ -81,7 +81,7 @@ class Rules:
     fixed_seconds: float = 0.0  # intro + outro jingles, the programme's opening and closing
     bridge_seconds: float = 0.0  # "Tin tiếp theo." before each notice after the first (counted for every one)
 
-    def cost(self, c: "Candidate") -> float:
+    def cost(self, c: Candidate) -> float:
         """A notice's airtime in the programme: with its bridge; an emergency twice, with "Xin nhắc lại"."""
         once = c.seconds + self.bridge_seconds
         return 2 * once if c.priority == Priority.EMERGENCY else once
@@ -105,12 +105,15 @@ class Selection:
 
 
 def order(candidates: list[Candidate], carried: set[NoticeKey] = frozenset()) -> list[Candidate]:
-    return sorted(candidates, key=lambda c: (RANK[c.priority], c.key not in carried, -c.newest.timestamp(),
-                                             -c.notice_id, -c.version))
+    return sorted(
+        candidates,
+        key=lambda c: (RANK[c.priority], c.key not in carried, -c.newest.timestamp(), -c.notice_id, -c.version),
+    )
 
 
-def eligible(candidates: list[Candidate], aired: dict[NoticeKey, Aired], rules: Rules,
-             at: datetime) -> tuple[list[Candidate], list[Candidate], list[Candidate]]:
+def eligible(
+    candidates: list[Candidate], aired: dict[NoticeKey, Aired], rules: Rules, at: datetime
+) -> tuple[list[Candidate], list[Candidate], list[Candidate]]:
     """(still due, finished, resting today) at `at`, before looking at audio or length."""
     due, finished, resting = [], [], []
     for c in candidates:
@@ -128,8 +131,9 @@ def eligible(candidates: list[Candidate], aired: dict[NoticeKey, Aired], rules: 
     return due, finished, resting
 
 
-def select(candidates: list[Candidate], aired: dict[NoticeKey, Aired], carried: set[NoticeKey],
-           rules: Rules, at: datetime) -> Selection:
+def select(
+    candidates: list[Candidate], aired: dict[NoticeKey, Aired], carried: set[NoticeKey], rules: Rules, at: datetime
+) -> Selection:
     """The notices of one slot starting at `at`, in airing order, and what overflows."""
     due, finished, resting = eligible(candidates, aired, rules, at)
     out = Selection(finished=finished, resting=resting)

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from jinja2 import Environment
 from markupsafe import Markup, escape
@@ -31,8 +32,18 @@ from markupsafe import Markup, escape
 from loa.files import write_atomic
 from loa.render import TEMPLATES, make_env, vi_date, vi_short_date
 from loa.site import feeds, indexes
-from loa.site.model import (PRIORITY_LABELS, STATUS_LABELS, AreaTree, Brief, Edition, Entry, NoticePage, SiteInfo,
-                            micros, month_of)
+from loa.site.model import (
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+    AreaTree,
+    Brief,
+    Edition,
+    Entry,
+    NoticePage,
+    SiteInfo,
+    micros,
+    month_of,
+)
 from loa.site.qr import qr_svg
 
 LIST_SIZE = 50  # current notices listed on the home page and each area page; the rest are in the archives
@@ -56,9 +67,11 @@ class Touch:
     areas: set[str] | None = None
     months: set[str] | None = None
 
-    def __or__(self, other: "Touch") -> "Touch":
-        return Touch(None if self.areas is None or other.areas is None else self.areas | other.areas,
-                     None if self.months is None or other.months is None else self.months | other.months)
+    def __or__(self, other: Touch) -> Touch:
+        return Touch(
+            None if self.areas is None or other.areas is None else self.areas | other.areas,
+            None if self.months is None or other.months is None else self.months | other.months,
+        )
 
 
 @dataclass
@@ -89,8 +102,9 @@ def site_env(site: SiteInfo, tree: AreaTree, folder: Path = TEMPLATES) -> Enviro
     # where a name starts a heading, a list item or a sentence: "Xã Hồng Việt"
     env.filters["area_label"] = lambda a: capitalise(tree.name(a))
     names: dict[tuple[str, ...], str] = {}
-    env.filters["area_names"] = lambda areas: names.get(areas) or names.setdefault(
-        areas, ", ".join(capitalise(tree.name(a)) for a in areas))
+    env.filters["area_names"] = lambda areas: (
+        names.get(areas) or names.setdefault(areas, ", ".join(capitalise(tree.name(a)) for a in areas))
+    )
     env.filters["source_label"] = source_label
     env.filters["nobreak_numbers"] = nobreak_numbers
     env.filters["status_label"] = lambda s: STATUS_LABELS.get(s, s)
@@ -107,12 +121,14 @@ def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
-_DOCUMENT_URL = re.compile(r"(?i)(?:\.(?:pdf|docx?|odt|rtf)(?:[?#]|$)|/van-?ban/|vbpl\.vn|thuvienphapluat\.vn/van-ban|"
-                           r"/(?:legal-?documents?|vbqppl|document)s?/)")
+_DOCUMENT_URL = re.compile(
+    r"(?i)(?:\.(?:pdf|docx?|odt|rtf)(?:[?#]|$)|/van-?ban/|vbpl\.vn|thuvienphapluat\.vn/van-ban|"
+    r"/(?:legal-?documents?|vbqppl|document)s?/)"
+)
 
 
 def source_label(url: str | None) -> str:
-    """"Văn bản gốc" for a link to the document itself (a PDF, a legal-document page), "Nguồn tin" for the news
+    """ "Văn bản gốc" for a link to the document itself (a PDF, a legal-document page), "Nguồn tin" for the news
     article it was taken from."""
     return "Văn bản gốc" if url and _DOCUMENT_URL.search(url) else "Nguồn tin"
 
@@ -145,59 +161,100 @@ class SiteBuilder:
     # --- pages -------------------------------------------------------------------------------
 
     def _render(self, template: str, path: str, **ctx) -> str:
-        site_feeds = [dict(type="application/atom+xml", title=f"{self.site.title} (Atom)", href=f"{root_for(path)}/atom.xml"),
-                      dict(type="application/rss+xml", title=f"{self.site.title} (RSS)", href=f"{root_for(path)}/rss.xml")]
+        site_feeds = [
+            dict(type="application/atom+xml", title=f"{self.site.title} (Atom)", href=f"{root_for(path)}/atom.xml"),
+            dict(type="application/rss+xml", title=f"{self.site.title} (RSS)", href=f"{root_for(path)}/rss.xml"),
+        ]
         ctx.setdefault("feeds", site_feeds)
         ctx.setdefault("jsonld", None)
         ctx.setdefault("breadcrumbs", [])
         return self.env.get_template(f"website/{template}").render(
-            root=root_for(path), canonical=f"{self.site.url}/{path}", **ctx)
+            root=root_for(path), canonical=f"{self.site.url}/{path}", **ctx
+        )
 
     def notice_page(self, page: NoticePage, now: datetime) -> str:
         e = page.entry
         return self._render(
-            "notice.html", page.path, page=page, notice=e, status=e.status(now), body=page.body_html,
+            "notice.html",
+            page.path,
+            page=page,
+            notice=e,
+            status=e.status(now),
+            body=page.body_html,
             jsonld=indexes.notice_jsonld(self.site, self.tree, page, now),
-            breadcrumbs=self._crumbs(e.areas[0]) if e.areas else [])
+            breadcrumbs=self._crumbs(e.areas[0]) if e.areas else [],
+        )
 
-    def home(self, cat: "Catalogue") -> str:
+    def home(self, cat: Catalogue) -> str:
         current = cat.current(cat.newest)
-        return self._render("index.html", "index.html", emergencies=cat.entries(_emergencies(current)),
-                            notices=cat.entries(current[:LIST_SIZE]), more=max(0, len(current) - LIST_SIZE),
-                            tree=self.tree, jsonld=indexes.website_jsonld(self.site))
+        return self._render(
+            "index.html",
+            "index.html",
+            emergencies=cat.entries(_emergencies(current)),
+            notices=cat.entries(current[:LIST_SIZE]),
+            more=max(0, len(current) - LIST_SIZE),
+            tree=self.tree,
+            jsonld=indexes.website_jsonld(self.site),
+        )
 
-    def area_page(self, area: str, cat: "Catalogue", editions: list[Edition]) -> str:
+    def area_page(self, area: str, cat: Catalogue, editions: list[Edition]) -> str:
         path = f"areas/{area}/index.html"
         mine = cat.by_area.get(area, [])
         current = cat.current(mine)
         months = sorted({b.month for b in mine}, reverse=True)
         return self._render(
-            "area.html", path, area=area, area_name=self.tree.name(area), area_code=self.tree.code(area),
+            "area.html",
+            path,
+            area=area,
+            area_name=self.tree.name(area),
+            area_code=self.tree.code(area),
             emergencies=cat.entries(_emergencies(current)),
-            notices=cat.entries(current[:LIST_SIZE]), more=max(0, len(current) - LIST_SIZE), months=months,
-            children=self.tree.children.get(area, []), editions=editions, feeds=self._area_feeds(area, path),
-            breadcrumbs=self._crumbs(area)[:-1])
+            notices=cat.entries(current[:LIST_SIZE]),
+            more=max(0, len(current) - LIST_SIZE),
+            months=months,
+            children=self.tree.children.get(area, []),
+            editions=editions,
+            feeds=self._area_feeds(area, path),
+            breadcrumbs=self._crumbs(area)[:-1],
+        )
 
     def archive_page(self, area: str, month: str, entries: list[Entry], now: datetime) -> str:
         path = f"areas/{area}/{month}.html"
         chosen = sorted(entries, key=lambda e: (e.first_published_at, e.id), reverse=True)
-        return self._render("archive.html", path, area=area, area_name=self.tree.name(area), month=month,
-                            notices=chosen, now=now, feeds=self._area_feeds(area, path),
-                            breadcrumbs=self._crumbs(area))
+        return self._render(
+            "archive.html",
+            path,
+            area=area,
+            area_name=self.tree.name(area),
+            month=month,
+            notices=chosen,
+            now=now,
+            feeds=self._area_feeds(area, path),
+            breadcrumbs=self._crumbs(area),
+        )
 
     def _crumbs(self, area: str) -> list[tuple[str, str]]:
         return [(self.tree.name(a), f"areas/{a}/index.html") for a in self.tree.ancestors(area) + [area]]
 
     def _area_feeds(self, area: str, path: str) -> list[dict]:
         name = self.tree.name(area)
-        return [dict(type="application/atom+xml", title=f"{name} (Atom)", href=f"{root_for(path)}/areas/{area}/atom.xml"),
-                dict(type="application/rss+xml", title=f"{name} (RSS)", href=f"{root_for(path)}/areas/{area}/rss.xml")]
+        return [
+            dict(type="application/atom+xml", title=f"{name} (Atom)", href=f"{root_for(path)}/areas/{area}/atom.xml"),
+            dict(type="application/rss+xml", title=f"{name} (RSS)", href=f"{root_for(path)}/areas/{area}/rss.xml"),
+        ]
 
     # --- the plan ------------------------------------------------------------------------------
 
-    def plan(self, notices: "Catalogue | list[Entry]", pages: list[NoticePage], *, now: datetime,
-             touch: Touch | None = None, editions: dict[str, list[Edition]] | None = None,
-             have_qr: set[int] = frozenset()) -> Plan:
+    def plan(
+        self,
+        notices: Catalogue | list[Entry],
+        pages: list[NoticePage],
+        *,
+        now: datetime,
+        touch: Touch | None = None,
+        editions: dict[str, list[Edition]] | None = None,
+        have_qr: set[int] = frozenset(),
+    ) -> Plan:
         """Every file to write for these pages and this touch (None: the whole site).
 
         `notices`: every public notice of the site (a list of Entries is a whole-site Catalogue).
@@ -213,12 +270,16 @@ class SiteBuilder:
             if page.entry.id not in have_qr and page.current_version is None:
                 files[qr_path(page.entry.id)] = qr_svg(f"{self.site.url}/{page.entry.path}")
         files["index.html"] = self.home(cat)
-        self._feeds(files, "", self.site.title, cat.entries(cat.changed[:feeds.FEED_SIZE]))
+        self._feeds(files, "", self.site.title, cat.entries(cat.changed[: feeds.FEED_SIZE]))
         for area in self.tree.areas if touch.areas is None else [a for a in self.tree.areas if a in touch.areas]:
             base = f"areas/{area}"
             files[f"{base}/index.html"] = self.area_page(area, cat, editions.get(area, []))
-            self._feeds(files, f"{base}/", f"{self.site.title} – {self.tree.name(area)}",
-                        cat.entries(cat.changed_in(area, feeds.FEED_SIZE)))
+            self._feeds(
+                files,
+                f"{base}/",
+                f"{self.site.title} – {self.tree.name(area)}",
+                cat.entries(cat.changed_in(area, feeds.FEED_SIZE)),
+            )
             by_month: dict[str, list[Brief]] = {}
             for b in cat.by_area.get(area, []):
                 if touch.months is None or b.month in touch.months:
@@ -232,41 +293,55 @@ class SiteBuilder:
         fresh.update(self._lines_for(cat, lost, now))
         self._listing(files, cat, touch, fresh, now)
         files[indexes.SEARCH_PATH] = indexes.search_index(
-            [fresh[b.id][1] if b.id in fresh else rows[b.id] for b in cat.newest])
+            [fresh[b.id][1] if b.id in fresh else rows[b.id] for b in cat.newest]
+        )
         files["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {self.site.url}/sitemap.xml\n"
         for name in STATIC:
             files[f"static/{name}"] = (self.folder / "website" / name).read_bytes()
         return Plan(files, fresh)
 
-    def _lines_for(self, cat: "Catalogue", briefs: list[Brief], now: datetime) -> dict[int, tuple[str, bytes]]:
+    def _lines_for(self, cat: Catalogue, briefs: list[Brief], now: datetime) -> dict[int, tuple[str, bytes]]:
         """The listing line and search row of these notices, made afresh."""
         names: dict = {}
-        return {e.id: (indexes.listing_line(self.site, self.tree, e, now),
-                       indexes.search_row(self.tree, e, cat.status[e.id], self.site.tz, names))
-                for e in cat.entries(briefs)}
+        return {
+            e.id: (
+                indexes.listing_line(self.site, self.tree, e, now),
+                indexes.search_row(self.tree, e, cat.status[e.id], self.site.tz, names),
+            )
+            for e in cat.entries(briefs)
+        }
 
-    def _listing(self, files: dict, cat: "Catalogue", touch: Touch, fresh: dict, now: datetime) -> None:
+    def _listing(self, files: dict, cat: Catalogue, touch: Touch, fresh: dict, now: datetime) -> None:
         """The touched months' parts of the JSON listing (newest id first), and its index. A part that holds a
         line made afresh is always written: the private index never remembers a line the site lacks."""
-        months = cat.by_month if touch.months is None else sorted(
-            {cat.month[i] for i in fresh} | {m for m in touch.months if m in cat.by_month})
+        months = (
+            cat.by_month
+            if touch.months is None
+            else sorted({cat.month[i] for i in fresh} | {m for m in touch.months if m in cat.by_month})
+        )
         for month in months:
             ids = sorted((b.id for b in cat.by_month[month]), reverse=True)
             cached = cat.cached.lines([i for i in ids if i not in fresh]) if cat.cached else {}
             if len(cached) + sum(i in fresh for i in ids) < len(ids):  # lines lost: make them again
-                fresh.update(self._lines_for(cat, [b for b in cat.by_month[month]
-                                                   if b.id not in cached and b.id not in fresh], now))
+                fresh.update(
+                    self._lines_for(
+                        cat, [b for b in cat.by_month[month] if b.id not in cached and b.id not in fresh], now
+                    )
+                )
             files[indexes.listing_part_path(month)] = indexes.listing_part(
-                self.site, month, [fresh[i][0] if i in fresh else cached[i] for i in ids])
+                self.site, month, [fresh[i][0] if i in fresh else cached[i] for i in ids]
+            )
         counts = sorted(((m, len(bs)) for m, bs in cat.by_month.items()), reverse=True)
         newest = cat.entries(cat.changed[:1])  # the listing is as of its newest change, not of this run
         files[indexes.LISTING_PATH] = indexes.listing_index(
-            self.site, counts, newest[0].updated_at if newest else feeds.QUIET_SINCE)
+            self.site, counts, newest[0].updated_at if newest else feeds.QUIET_SINCE
+        )
 
     def _feeds(self, files: dict, base: str, title: str, chosen: list[Entry]) -> None:
         for kind, make in (("atom", feeds.atom), ("rss", feeds.rss)):
-            files[f"{base}{kind}.xml"] = make(self.site, self.tree, chosen, title=title, self_path=f"{base}{kind}.xml",
-                                              page_path=f"{base}index.html")
+            files[f"{base}{kind}.xml"] = make(
+                self.site, self.tree, chosen, title=title, self_path=f"{base}{kind}.xml", page_path=f"{base}index.html"
+            )
 
     def touch_for(self, new: Entry, old: Entry | None) -> Touch:
         """The areas and archive month a changed notice appears in, before and after the change."""
@@ -296,9 +371,15 @@ class Catalogue:
     changed, or their status changed since: an expiry), newest first.
     """
 
-    def __init__(self, briefs: list[Brief], tree: AreaTree, now: datetime,
-                 resolve: Callable[[list[int]], dict[int, Entry]], written: dict[int, str] | None = None,
-                 cached: Cached | None = None):
+    def __init__(
+        self,
+        briefs: list[Brief],
+        tree: AreaTree,
+        now: datetime,
+        resolve: Callable[[list[int]], dict[int, Entry]],
+        written: dict[int, str] | None = None,
+        cached: Cached | None = None,
+    ):
         now_us = micros(now)
         self.newest = sorted(briefs, key=_NEWEST, reverse=True)
         self.changed = sorted(briefs, key=_CHANGED, reverse=True)
@@ -323,7 +404,7 @@ class Catalogue:
             self.by_month.setdefault(b.month, []).append(b)
 
     @classmethod
-    def of(cls, entries: list[Entry], tree: AreaTree, tz, now: datetime) -> "Catalogue":
+    def of(cls, entries: list[Entry], tree: AreaTree, tz, now: datetime) -> Catalogue:
         """The whole site from its Entries (a full rebuild, the tests): nothing cached, every line fresh."""
         by_id = {e.id: e for e in entries}
         return cls([Brief.of(e, tz) for e in entries], tree, now, lambda ids: {i: by_id[i] for i in ids})

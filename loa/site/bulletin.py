@@ -44,9 +44,12 @@ def week_period(day: date, tz) -> Period:
     monday = date.fromisocalendar(year, week, 1)
     sunday = monday + timedelta(days=6)
     start = datetime.combine(monday, time(), tz)
-    return Period(f"{year}-W{week:02d}",
-                  f"Tuần {week}/{year} (từ {monday:%d/%m} đến {sunday:%d/%m/%Y})",
-                  start, start + timedelta(days=7))
+    return Period(
+        f"{year}-W{week:02d}",
+        f"Tuần {week}/{year} (từ {monday:%d/%m} đến {sunday:%d/%m/%Y})",
+        start,
+        start + timedelta(days=7),
+    )
 
 
 def parse_week(key: str, tz) -> Period:
@@ -75,8 +78,13 @@ def edition_href(area: str, period_key: str) -> str:
 
 def select(entries: list[Entry], place: str, period: Period, now: datetime) -> list[Entry]:
     """Notices in force that concern `place`, published within the period; emergencies first."""
-    chosen = [e for e in entries if e.status(now) == "current" and AreaTree.concerns(e, place)
-              and (period.start is None or period.start <= e.published_at < period.end)]
+    chosen = [
+        e
+        for e in entries
+        if e.status(now) == "current"
+        and AreaTree.concerns(e, place)
+        and (period.start is None or period.start <= e.published_at < period.end)
+    ]
     return sorted(chosen, key=lambda e: (PRIORITY_ORDER.get(e.priority, 3), -e.published_at.timestamp(), -e.id))
 
 
@@ -89,8 +97,11 @@ def editions_on_disk(folder: Path, area: str, tz, keep: int = 8) -> list[Edition
     current = base / "current.pdf"
     if current.exists():
         made = datetime.fromtimestamp(current.stat().st_mtime, tz)
-        found.append(Edition(f"Thông báo đang có hiệu lực (cập nhật {made:%d/%m/%Y})", edition_href(area, "current"),
-                             _kb(current)))
+        found.append(
+            Edition(
+                f"Thông báo đang có hiệu lực (cập nhật {made:%d/%m/%Y})", edition_href(area, "current"), _kb(current)
+            )
+        )
     weekly = sorted((p for p in base.glob("*.pdf") if WEEK_KEY.match(p.stem)), reverse=True)[:keep]
     for pdf in weekly:
         label = parse_week(pdf.stem, tz).label
@@ -114,5 +125,12 @@ class BulletinRenderer:
     def html(self, place: str, period: Period, items: list[BulletinItem], now: datetime) -> str:
         local = now.astimezone(self.site.tz)
         return self.env.get_template("print/bulletin.html").render(
-            place=place, place_name=self.tree.name(place), period=period, items=items,
-            made_on=f"{local:%d/%m/%Y}", made_at=local, css=self.css, font_size_pt=self.font_size_pt)
+            place=place,
+            place_name=self.tree.name(place),
+            period=period,
+            items=items,
+            made_on=f"{local:%d/%m/%Y}",
+            made_at=local,
+            css=self.css,
+            font_size_pt=self.font_size_pt,
+        )

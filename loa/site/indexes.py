@@ -8,8 +8,16 @@ from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 
-from loa.site.model import (LISTING_MONTH_SCHEMA, LISTING_SCHEMA, LISTING_VERSION, AreaTree, Brief, Entry, NoticePage,
-                            SiteInfo)
+from loa.site.model import (
+    LISTING_MONTH_SCHEMA,
+    LISTING_SCHEMA,
+    LISTING_VERSION,
+    AreaTree,
+    Brief,
+    Entry,
+    NoticePage,
+    SiteInfo,
+)
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 SEARCH_SCHEMA = "loa.site.search"
@@ -38,11 +46,16 @@ def sitemap(site: SiteInfo, briefs: list[Brief], area_paths: list[str]) -> bytes
         return f"<lastmod>{text}</lastmod>"
 
     base = escape(site.url + "/")
-    lines = ['<?xml version="1.0" encoding="utf-8"?>', f'<urlset xmlns="{SITEMAP_NS}">',
-             f"  <url><loc>{base}index.html</loc>{lastmod(max((b.updated for b in briefs), default=None))}</url>"]
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<urlset xmlns="{SITEMAP_NS}">',
+        f"  <url><loc>{base}index.html</loc>{lastmod(max((b.updated for b in briefs), default=None))}</url>",
+    ]
     lines += [f"  <url><loc>{base}{escape(f'areas/{area}/index.html')}</loc></url>" for area in area_paths]
-    lines += [f"  <url><loc>{base}notices/{b.id}.html</loc>{lastmod(b.updated)}</url>"
-              for b in sorted(briefs, key=lambda b: b.id)]
+    lines += [
+        f"  <url><loc>{base}notices/{b.id}.html</loc>{lastmod(b.updated)}</url>"
+        for b in sorted(briefs, key=lambda b: b.id)
+    ]
     lines.append("</urlset>\n")
     return "\n".join(lines).encode("utf-8")
 
@@ -60,8 +73,14 @@ def listing_line(site: SiteInfo, tree: AreaTree, entry: Entry, now: datetime) ->
 def listing_part(site: SiteInfo, month: str, lines: list[str]) -> str:
     """notices/<YYYY-MM>.json: every public notice first published that month (the archive pages' month),
     newest id first, one per line; withdrawn and expired ones included, with their status."""
-    head = _dump({"schema": LISTING_MONTH_SCHEMA, "schema_version": LISTING_VERSION,
-                  "site": {"title": site.title, "url": site.url}, "month": month})
+    head = _dump(
+        {
+            "schema": LISTING_MONTH_SCHEMA,
+            "schema_version": LISTING_VERSION,
+            "site": {"title": site.title, "url": site.url},
+            "month": month,
+        }
+    )
     return head[:-1] + ',"notices":[\n' + ",\n".join(lines) + "\n]}\n"
 
 
@@ -69,9 +88,15 @@ def listing_index(site: SiteInfo, months: list[tuple[str, int]], generated_at: d
     """notices.json: the JSON listing's index, one line per month part (newest month first) with its URL
     and how many notices it holds. A reader fetches the index, then the parts it needs; a part is
     rewritten only when one of its notices changes, so its HTTP Last-Modified and ETag say so too."""
-    head = _dump({"schema": LISTING_SCHEMA, "schema_version": LISTING_VERSION,
-                  "site": {"title": site.title, "url": site.url}, "generated_at": generated_at.isoformat(timespec="seconds"),
-                  "count": sum(n for _, n in months)})
+    head = _dump(
+        {
+            "schema": LISTING_SCHEMA,
+            "schema_version": LISTING_VERSION,
+            "site": {"title": site.title, "url": site.url},
+            "generated_at": generated_at.isoformat(timespec="seconds"),
+            "count": sum(n for _, n in months),
+        }
+    )
     parts = [_dump({"month": m, "url": f"{site.url}/{listing_part_path(m)}", "count": n}) for m, n in months]
     return head[:-1] + ',"months":[\n' + ",\n".join(parts) + "\n]}\n"
 
@@ -81,8 +106,17 @@ def search_row(tree: AreaTree, entry: Entry, status: str, tz, names: dict | None
     names = {} if names is None else names
     local = entry.published_at.astimezone(tz)
     areas = names.get(entry.areas) or names.setdefault(entry.areas, ", ".join(tree.name(a) for a in entry.areas))
-    return _dump([entry.id, status, entry.title, entry.document.get("number") or "", areas,
-                  f"{local.day:02d}/{local.month:02d}/{local.year}", entry.excerpt[:160]]).encode("utf-8")
+    return _dump(
+        [
+            entry.id,
+            status,
+            entry.title,
+            entry.document.get("number") or "",
+            areas,
+            f"{local.day:02d}/{local.month:02d}/{local.year}",
+            entry.excerpt[:160],
+        ]
+    ).encode("utf-8")
 
 
 def search_index(rows: list[bytes]) -> bytes:
@@ -91,16 +125,17 @@ def search_index(rows: list[bytes]) -> bytes:
     return _SEARCH_HEAD + b",\n".join(rows) + b"\n]}\n"
 
 
-_SEARCH_HEAD = (_dump({"schema": SEARCH_SCHEMA, "schema_version": 2, "fields": SEARCH_FIELDS})[:-1]
-                + ',"items":[\n').encode("utf-8")
+_SEARCH_HEAD = (
+    _dump({"schema": SEARCH_SCHEMA, "schema_version": 2, "fields": SEARCH_FIELDS})[:-1] + ',"items":[\n'
+).encode("utf-8")
 
 
 def search_rows(data: bytes) -> dict[int, bytes]:
     """The rows of a search index written by `search_index`, by notice id ({} if it is another format)."""
     if not data.startswith(_SEARCH_HEAD):
         return {}
-    rows = data[len(_SEARCH_HEAD):-4].split(b",\n")
-    return {int(row[1:row.index(b",")]): row for row in rows if row}
+    rows = data[len(_SEARCH_HEAD) : -4].split(b",\n")
+    return {int(row[1 : row.index(b",")]): row for row in rows if row}
 
 
 def script_json(data: dict) -> Markup:
@@ -113,11 +148,19 @@ def notice_jsonld(site: SiteInfo, tree: AreaTree, page: NoticePage, now: datetim
     e = page.entry
     status = e.status(now)
     data: dict = {
-        "@context": "https://schema.org", "@type": "Article", "headline": e.title, "inLanguage": "vi",
-        "url": f"{site.url}/{page.path}", "datePublished": e.first_published_at.isoformat(timespec="seconds"),
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": e.title,
+        "inLanguage": "vi",
+        "url": f"{site.url}/{page.path}",
+        "datePublished": e.first_published_at.isoformat(timespec="seconds"),
         "dateModified": e.updated_at.isoformat(timespec="seconds"),
-        "creativeWorkStatus": {"current": "Published", "expired": "Expired", "withdrawn": "Withdrawn",
-                               "superseded": "Superseded"}[status],
+        "creativeWorkStatus": {
+            "current": "Published",
+            "expired": "Expired",
+            "withdrawn": "Withdrawn",
+            "superseded": "Superseded",
+        }[status],
         "publisher": {"@type": "GovernmentOrganization", "name": site.title, "url": site.url},
         "spatialCoverage": [{"@type": "AdministrativeArea", "name": tree.name(a)} for a in e.areas],
     }
@@ -126,8 +169,11 @@ def notice_jsonld(site: SiteInfo, tree: AreaTree, page: NoticePage, now: datetim
     doc = e.document
     if any(doc.values()):
         about = {"@type": "Legislation", "name": e.title}
-        for key, prop in (("number", "legislationIdentifier"), ("doc_type", "legislationType"),
-                          ("issued_on", "legislationDate")):
+        for key, prop in (
+            ("number", "legislationIdentifier"),
+            ("doc_type", "legislationType"),
+            ("issued_on", "legislationDate"),
+        ):
             if doc.get(key):
                 about[prop] = doc[key]
         if doc.get("issuer"):
@@ -140,11 +186,25 @@ def notice_jsonld(site: SiteInfo, tree: AreaTree, page: NoticePage, now: datetim
     if e.source_url:
         data["isBasedOn"] = e.source_url
     if page.audio:
-        data["audio"] = [{"@type": "AudioObject", "contentUrl": f"{site.url}{a.url}", "encodingFormat": "audio/mpeg",
-                          "inLanguage": a.language} for a in page.audio]
+        data["audio"] = [
+            {
+                "@type": "AudioObject",
+                "contentUrl": f"{site.url}{a.url}",
+                "encodingFormat": "audio/mpeg",
+                "inLanguage": a.language,
+            }
+            for a in page.audio
+        ]
     return script_json(data)
 
 
 def website_jsonld(site: SiteInfo) -> Markup:
-    return script_json({"@context": "https://schema.org", "@type": "WebSite", "name": site.title,
-                        "url": f"{site.url}/", "inLanguage": "vi"})
+    return script_json(
+        {
+            "@context": "https://schema.org",
+            "@type": "WebSite",
+            "name": site.title,
+            "url": f"{site.url}/",
+            "inLanguage": "vi",
+        }
+    )

@@ -55,7 +55,7 @@ class SiteMemory:
         self._written: dict[int, str] = {}
 
     @classmethod
-    def open(cls, path: Path, site_root: Path, site_url: str, key: str) -> "SiteMemory | None":
+    def open(cls, path: Path, site_root: Path, site_url: str, key: str) -> SiteMemory | None:
         """The memory of the site under `site_root`, or None when it does not describe that site."""
         if not path.exists():
             return None
@@ -81,7 +81,7 @@ class SiteMemory:
         return memory
 
     @classmethod
-    def create(cls, path: Path, site_root: Path) -> "SiteMemory":
+    def create(cls, path: Path, site_root: Path) -> SiteMemory:
         """An empty memory (a full rebuild fills it); a damaged file is replaced."""
         try:
             memory = cls(path, site_root)
@@ -116,8 +116,11 @@ class SiteMemory:
     def lines(self, ids: list[int]) -> dict[int, str]:
         if not ids:
             return {}
-        return dict(self.db.execute("SELECT id, line FROM lines WHERE id IN (SELECT value FROM json_each(?))",
-                                    (json.dumps(ids),)))
+        return dict(
+            self.db.execute(
+                "SELECT id, line FROM lines WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
+            )
+        )
 
     def rows(self) -> dict[int, bytes]:
         """The search index's rows as last written, by notice id."""
@@ -154,11 +157,14 @@ class SiteMemory:
         try:
             if everything:
                 self.db.execute("DELETE FROM lines")
-            self.db.executemany("INSERT OR REPLACE INTO lines VALUES (?, ?)",
-                                [(nid, line) for nid, (line, _) in plan.fresh.items()])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO lines VALUES (?, ?)", [(nid, line) for nid, (line, _) in plan.fresh.items()]
+            )
             self.db.execute("INSERT OR REPLACE INTO briefs VALUES (1, ?)", (briefs,))
-            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
-                ("format", FORMAT), ("site_url", site_url), ("areas_key", key), ("listing_sha256", listing)])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [("format", FORMAT), ("site_url", site_url), ("areas_key", key), ("listing_sha256", listing)],
+            )
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

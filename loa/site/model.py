@@ -10,7 +10,7 @@ Entries the touched pages show.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import NamedTuple
 
 from loa.config import Area
@@ -27,8 +27,14 @@ STATUS_LABELS = {
     "superseded": "Đã được thay thế",
 }
 PRIORITY_LABELS = {"normal": "Thông thường", "priority": "Ưu tiên", "emergency": "Khẩn cấp"}
-LANGUAGE_NAMES = {"vi": "Tiếng Việt", "tay": "Tiếng Tày", "nung": "Tiếng Nùng", "hmn": "Tiếng H'Mông",
-                  "dao": "Tiếng Dao", "en": "English"}
+LANGUAGE_NAMES = {
+    "vi": "Tiếng Việt",
+    "tay": "Tiếng Tày",
+    "nung": "Tiếng Nùng",
+    "hmn": "Tiếng H'Mông",
+    "dao": "Tiếng Dao",
+    "en": "English",
+}
 # stations.yaml's language codes → BCP 47 tags for lang="" (Tày is tyz, Nùng nut in ISO 639-3)
 LANGUAGE_TAGS = {"vi": "vi", "tay": "tyz", "nung": "nut", "hmn": "hmn", "dao": "dao", "en": "en"}
 DOCUMENT_KEYS = ("number", "doc_type", "issuer", "issued_on", "signer", "effective_on")
@@ -75,18 +81,24 @@ class Entry:
     def status(self, now: datetime) -> str:
         return status_of(self.state, self.expires_at, now)
 
-    def to_json(self, site: SiteInfo, tree: "AreaTree", now: datetime) -> dict:
+    def to_json(self, site: SiteInfo, tree: AreaTree, now: datetime) -> dict:
         data = {}
         for name in _ENTRY_FIELDS:
             value = getattr(self, name)
-            data[name] = value.isoformat() if isinstance(value, datetime) else (
-                list(value) if isinstance(value, tuple) else value)
-        return data | {"url": f"{site.url}/{self.path}", "status": self.status(now),
-                       "area_names": [tree.name(a) for a in self.areas],
-                       "audio_url": f"{site.url}{self.audio}" if self.audio else None}
+            data[name] = (
+                value.isoformat()
+                if isinstance(value, datetime)
+                else (list(value) if isinstance(value, tuple) else value)
+            )
+        return data | {
+            "url": f"{site.url}/{self.path}",
+            "status": self.status(now),
+            "area_names": [tree.name(a) for a in self.areas],
+            "audio_url": f"{site.url}{self.audio}" if self.audio else None,
+        }
 
     @classmethod
-    def from_json(cls, data: dict) -> "Entry":
+    def from_json(cls, data: dict) -> Entry:
         values = {k: data[k] for k in _ENTRY_FIELDS if k in data}
         for key in _DATE_FIELDS:
             if values.get(key):
@@ -100,7 +112,7 @@ class Entry:
         if self.document.keys() != _DOCUMENT_KEYSET:
             self.document = {k: self.document.get(k) or None for k in DOCUMENT_KEYS}
 
-    def superseded(self) -> "Entry":
+    def superseded(self) -> Entry:
         return replace(self, state="superseded")
 
 
@@ -112,7 +124,7 @@ def status_of(state: str, expires, now) -> str:
     return "expired" if expires is not None and expires <= now else "current"
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -143,10 +155,17 @@ class Brief(NamedTuple):
         return status_of(self.state, self.expires, now_us)
 
     @classmethod
-    def of(cls, entry: Entry, tz) -> "Brief":
-        return cls(entry.id, entry.state, entry.priority, entry.areas, micros(entry.published_at),
-                   micros(entry.updated_at), micros(entry.expires_at) if entry.expires_at else None,
-                   month_of(entry.first_published_at, tz))
+    def of(cls, entry: Entry, tz) -> Brief:
+        return cls(
+            entry.id,
+            entry.state,
+            entry.priority,
+            entry.areas,
+            micros(entry.published_at),
+            micros(entry.updated_at),
+            micros(entry.expires_at) if entry.expires_at else None,
+            month_of(entry.first_published_at, tz),
+        )
 
 
 _ENTRY_FIELDS = tuple(f.name for f in fields(Entry))

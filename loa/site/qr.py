@@ -28,7 +28,7 @@ def rows(url: str) -> list[bytes]:
     image = code.to_image(scale=1, add_quiet_zones=False)
     height, width = image.shape
     pixels = bytes(memoryview(image))
-    return [pixels[y * width:(y + 1) * width] for y in range(height)]
+    return [pixels[y * width : (y + 1) * width] for y in range(height)]
 
 
 _DARK = re.compile(rb"[\x00-\x7f]+")
@@ -38,12 +38,17 @@ def qr_svg(url: str, title: str = "Mã QR dẫn tới trang thông báo") -> str
     """A standalone SVG; the URL is kept in <desc> so a later build can tell whether it is current."""
     lines = rows(url)
     size = len(lines) + 2 * BORDER
-    path = "".join(f"M{m.start() + BORDER} {y + BORDER}h{m.end() - m.start()}v1h-{m.end() - m.start()}z"
-                   for y, row in enumerate(lines) for m in _DARK.finditer(row))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size * SCALE}" '
-            f'height="{size * SCALE}" shape-rendering="crispEdges"><title>{escape(title)}</title>'
-            f'<desc>{escape(url)}</desc><rect width="{size}" height="{size}" fill="#fff"/>'
-            f'<path fill="#000" d="{path}"/></svg>')
+    path = "".join(
+        f"M{m.start() + BORDER} {y + BORDER}h{m.end() - m.start()}v1h-{m.end() - m.start()}z"
+        for y, row in enumerate(lines)
+        for m in _DARK.finditer(row)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size * SCALE}" '
+        f'height="{size * SCALE}" shape-rendering="crispEdges"><title>{escape(title)}</title>'
+        f'<desc>{escape(url)}</desc><rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<path fill="#000" d="{path}"/></svg>'
+    )
 
 
 def qr_png(url: str, scale: int = 4) -> bytes:
@@ -53,13 +58,17 @@ def qr_png(url: str, scale: int = 4) -> bytes:
     image = code.to_image(scale=scale, add_quiet_zones=True)
     height, width = image.shape
     pixels = bytes(memoryview(image))
-    raw = b"".join(b"\x00" + pixels[y * width:(y + 1) * width] for y in range(height))  # filter 0 on each row
+    raw = b"".join(b"\x00" + pixels[y * width : (y + 1) * width] for y in range(height))  # filter 0 on each row
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def qr_data_uri(url: str) -> str:

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -47,10 +48,29 @@ _WORDS = {
     "term": "khóa",
     "negative": "âm",
 }
-_MAPS = ("doc_types", "issuers", "abbreviations", "spoken_forms", "name_prefixes", "number_prefixes", "units", "symbols",
-         "url_symbols", "domain_words", "letters")
-_LISTS = ("per_denominators", "roman_contexts", "digit_contexts", "name_contexts", "occasion_contexts",
-          "year_span_contexts", "fraction_cues", "standards")
+_MAPS = (
+    "doc_types",
+    "issuers",
+    "abbreviations",
+    "spoken_forms",
+    "name_prefixes",
+    "number_prefixes",
+    "units",
+    "symbols",
+    "url_symbols",
+    "domain_words",
+    "letters",
+)
+_LISTS = (
+    "per_denominators",
+    "roman_contexts",
+    "digit_contexts",
+    "name_contexts",
+    "occasion_contexts",
+    "year_span_contexts",
+    "fraction_cues",
+    "standards",
+)
 # Mappings whose values may be empty or bare punctuation (e.g. "/" -> ",").
 _LOOSE_MAPS = ("symbols",)
 
@@ -214,7 +234,7 @@ class Lexicon:
         self._compile()
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str) -> "Lexicon":
+    def from_dict(cls, data: dict[str, Any], source: str) -> Lexicon:
         """Build from already-parsed data; `source` names it in ConfigError messages."""
         return cls(data, source)
 
@@ -232,9 +252,7 @@ class Lexicon:
         # a case-insensitive search is slow: run it only on lines with a key's first Latin word
         self.spoken_first = {re.match(r"[a-z]*", k)[0] for k in self.spoken_forms}
         # "P. Sông Hiến", "H. Hòa An": a place-type prefix only before a capitalised name
-        self.re_name_prefix = re.compile(
-            rf"(?P<p>{_alternation(self.name_prefixes, boundary=False)})(?=\s+[^\W\d_])"
-        )
+        self.re_name_prefix = re.compile(rf"(?P<p>{_alternation(self.name_prefixes, boundary=False)})(?=\s+[^\W\d_])")
         # "QL3", "QL 34", "Km 12+500", "SN 1985", "ĐT.205": a prefix glued to the number it names
         self.re_number_prefix = re.compile(rf"(?P<p>{_alternation(self.number_prefixes, boundary=False)})\s?(?=\d)")
         self.re_standard = re.compile(
@@ -242,9 +260,11 @@ class Lexicon:
             r"(?P<num>\d+(?:[.-]\d+)*)(?::(?P<year>\d{4}))?(?:/(?P<who>[A-ZĐ][^\W_]*))?(?![\w/:]|[.,]\d)"
         )
         self.re_symbols = re.compile(_alternation(self.symbols, boundary=False))
-        lower_codes = [k.lower() for k in self.abbreviations
-                       if re.fullmatch(r"[A-Z]{3,8}", k) and k.lower() not in self.abbreviations
-                       and not _pronounceable(k.lower())]
+        lower_codes = [
+            k.lower()
+            for k in self.abbreviations
+            if re.fullmatch(r"[A-Z]{3,8}", k) and k.lower() not in self.abbreviations and not _pronounceable(k.lower())
+        ]
         self.re_lower_code = re.compile(_alternation(lower_codes))
         self.digit_contexts_folded = tuple(w.casefold() for w in self.digit_contexts)
         self.doc_type_names = tuple(dict.fromkeys(self.doc_types.values())) + ("văn bản",)
@@ -262,10 +282,14 @@ class Lexicon:
         base, term = re.fullmatch(r"(.*?)(\d*)", code).groups()
         if base in self.issuers and term:  # QH14: a term; BCĐ389: a body named by a number
             said = self.num.cardinal(int(term))
-            return f"{self.issuers[base]} {self.options['term']} {said}" if len(term) <= 2 else f"{self.issuers[base]} {said}"
+            return (
+                f"{self.issuers[base]} {self.options['term']} {said}"
+                if len(term) <= 2
+                else f"{self.issuers[base]} {said}"
+            )
         ministry = self.issuers.get("B" + code[1:], "") if code.startswith("S") else ""
         if ministry.startswith("Bộ "):
-            return "Sở " + ministry[len("Bộ "):]
+            return "Sở " + ministry[len("Bộ ") :]
         return self.abbreviations.get(code)
 
     def spell(self, label: str) -> str:
@@ -461,7 +485,7 @@ def _prefixes(s: str, lex: Lexicon) -> str:
     """Place-type prefixes before a name ("P. Sông Hiến") and prefixes of a number ("QL3")."""
 
     def name(m: re.Match) -> str:
-        start, after = m.start(), m.string[m.end():].lstrip()
+        start, after = m.start(), m.string[m.end() :].lstrip()
         if start and (m.string[start - 1].isalnum() or m.string[start - 1] in "_&."):
             return m[0]  # inside a longer token
         return lex.name_prefixes[m["p"]] if after[:1].isupper() else m[0]
@@ -480,7 +504,7 @@ def _prefixes(s: str, lex: Lexicon) -> str:
 
 
 def _standards(s: str, lex: Lexicon) -> str:
-    """"ISO 9001:2015", "QCVN 01-1:2018/BYT": the standard's number, "năm" and its year, its issuer."""
+    """ "ISO 9001:2015", "QCVN 01-1:2018/BYT": the standard's number, "năm" and its year, its issuer."""
 
     def part(text: str) -> str:
         return lex.num.digits(text) if text.startswith("0") else lex.num.cardinal(int(text))
@@ -563,9 +587,7 @@ _CODE = r"[A-ZĐƯ](?:[^\W\d_]|&)*\d*"
 _DOC_STATE = re.compile(
     rf"(?P<num>\d(?<![\w/.-]\d)\d*)(?:/(?P<year>\d{{4}}))?/(?P<codes>{_CODE}(?:-{_CODE})*)(?![\w&])"
 )
-_DOC_PARTY = re.compile(
-    rf"(?P<num>\d(?<![\w/.-]\d)\d*)-(?P<type>{_CODE})/(?P<codes>{_CODE}(?:-{_CODE})*)(?![\w&])"
-)
+_DOC_PARTY = re.compile(rf"(?P<num>\d(?<![\w/.-]\d)\d*)-(?P<type>{_CODE})/(?P<codes>{_CODE}(?:-{_CODE})*)(?![\w&])")
 _SO_BEFORE = re.compile(r"(?i)(?<!\w)số\s*:?\s*$")
 _AFTER_DOC = re.compile(
     r"""(?x)\s*,?\s*
@@ -635,7 +657,9 @@ _LISTED_AFTER = re.compile(r"\d{1,2}/\d{1,2}\s*(?:,|và|hoặc)\s*$")
 
 # A named day or feast before a D/M: "Ngày Thương binh – Liệt sĩ 27/7", "Tết Dương lịch 1/1",
 # "Ngày hội Đại đoàn kết toàn dân tộc 18/11" (a capitalised word in the name).
-_NAMED_DAY = re.compile(r"(?<!\w)(?:Ngày|Tết)\s+[^\d,.;:()!?/]{0,48}(?<!\w)[A-ZĐ\u00c0-\u00dd\u1ea0-\u1ef8][^\d,.;:()!?/]{0,40}$")
+_NAMED_DAY = re.compile(
+    r"(?<!\w)(?:Ngày|Tết)\s+[^\d,.;:()!?/]{0,48}(?<!\w)[A-ZĐ\u00c0-\u00dd\u1ea0-\u1ef8][^\d,.;:()!?/]{0,40}$"
+)
 # A news dateline: "Sáng nay (12/11)", "Chiều qua (25/6)".
 _DATELINE = re.compile(r"(?<!\w)(?i:nay|qua|hôm nay|hôm qua|thứ (?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\s*\($")
 OCCASION = "occasion"
@@ -647,8 +671,11 @@ def _announced_date(s: str, pos: int, lex: Lexicon, depth: int = 4) -> str | Non
     word = _said_before(s, pos, _DM_CONTEXT)
     if word:
         return word
-    if (_said_before(s, pos, lex.occasion_contexts) or _NAMED_DAY.search(s, max(0, pos - 90), pos)
-            or _DATELINE.search(s, max(0, pos - 12), pos)):
+    if (
+        _said_before(s, pos, lex.occasion_contexts)
+        or _NAMED_DAY.search(s, max(0, pos - 90), pos)
+        or _DATELINE.search(s, max(0, pos - 12), pos)
+    ):
         return OCCASION
     if not depth:
         return None
@@ -743,8 +770,14 @@ def _dates(s: str, lex: Lexicon) -> str:
     if slash:
         s = _DAY_LIST.sub(day_list, s)
     if "lịch" in s or "tháng" in s:
-        s = _LUNAR_DAYS.sub(lambda m: m["ngay"] + re.sub(r"\d+", lambda d: lex.num.day(int(d[0])), m["days"])
-                            if all(1 <= int(d) <= 31 for d in re.findall(r"\d+", m["days"])) else m[0], s)
+        s = _LUNAR_DAYS.sub(
+            lambda m: (
+                m["ngay"] + re.sub(r"\d+", lambda d: lex.num.day(int(d[0])), m["days"])
+                if all(1 <= int(d) <= 31 for d in re.findall(r"\d+", m["days"]))
+                else m[0]
+            ),
+            s,
+        )
     if slash and dash:
         s = _DATE_RANGE.sub(date_range, s)
     s = _DMY.sub(dmy, s)
@@ -785,9 +818,7 @@ def _times(s: str, lex: Lexicon) -> str:
     return _TIME.sub(read, s)
 
 
-_ROMAN_TOKEN = re.compile(
-    r"(?P<r>[IVXLCDM](?<!\w[IVXLCDM])[IVXLCDM]*)(?!\w)(?:/(?P<y>\d{4})(?!\d)|(?P<dot>\.)(?=\d))?"
-)
+_ROMAN_TOKEN = re.compile(r"(?P<r>[IVXLCDM](?<!\w[IVXLCDM])[IVXLCDM]*)(?!\w)(?:/(?P<y>\d{4})(?!\d)|(?P<dot>\.)(?=\d))?")
 # "Phụ lục II, III và IV": a numeral listed after one that was read.
 _ROMAN_LISTED = re.compile(r"(?<!\w)[IVXLC]+\s*(?:,|và|hoặc|đến|-|–)\s*$")
 
@@ -798,6 +829,8 @@ def _roman_context(s: str, pos: int, lex: Lexicon, depth: int = 6) -> str | None
         return context
     prev = _ROMAN_LISTED.search(s, max(0, pos - 12), pos)
     return _roman_context(s, prev.start(), lex, depth - 1) if prev else None
+
+
 _LINE_ROMAN = re.compile(r"^(?P<r>[IVXL]+)(?P<p>[.)])(?=\s)")
 _ORDINAL = re.compile(r"(?<!\w)(?P<t>(?i:thứ))\s+(?P<n>\d+)(?![\w/:]|[.,]\d)")
 
@@ -880,8 +913,13 @@ def _ranges(s: str, lex: Lexicon) -> str:
 
     def read(m: re.Match) -> str:
         a, b = m["a"], m["b"]
-        if (a.isdecimal() and b.isdecimal() and len(a) == len(b) == 4 and int(a) < int(b) <= int(a) + 5
-                and _said_before(m.string, m.start(), lex.year_span_contexts)):
+        if (
+            a.isdecimal()
+            and b.isdecimal()
+            and len(a) == len(b) == 4
+            and int(a) < int(b) <= int(a) + 5
+            and _said_before(m.string, m.start(), lex.year_span_contexts)
+        ):
             return f"{a} – {b}"  # năm học 2025-2026 names one school year
         return f"{a} {lex.options['range']} {b}"
 
@@ -900,8 +938,13 @@ def _abbreviations(s: str, lex: Lexicon) -> str:
         s = _DEPARTMENT.sub(lambda m: lex.issuer("S" + m["code"]) or m[0], s)
     if lex.spoken_forms and not lex.spoken_first.isdisjoint(_LATIN_WORD.findall(s.lower())):
         s = lex.re_spoken.sub(
-            lambda m: m[0] if m.start() and (m.string[m.start() - 1].isalnum() or m.string[m.start() - 1] in "_&")
-            else lex.spoken_forms[m[0].casefold()], s)
+            lambda m: (
+                m[0]
+                if m.start() and (m.string[m.start() - 1].isalnum() or m.string[m.start() - 1] in "_&")
+                else lex.spoken_forms[m[0].casefold()]
+            ),
+            s,
+        )
 
     def expand(m: re.Match) -> str:
         if m.start() and (m.string[m.start() - 1].isalnum() or m.string[m.start() - 1] in "_&"):
@@ -916,7 +959,8 @@ def _abbreviations(s: str, lex: Lexicon) -> str:
     s = lex.re_abbr.sub(expand, s)
     # "ubnd", "tthc" typed in lower case: not a Vietnamese word (the voice would switch to English)
     return lex.re_lower_code.sub(
-        lambda m: m[0] if m.start() and m.string[m.start() - 1].isalnum() else lex.abbreviations[m[0].upper()], s)
+        lambda m: m[0] if m.start() and m.string[m.start() - 1].isalnum() else lex.abbreviations[m[0].upper()], s
+    )
 
 
 _FRACTION = re.compile(
@@ -932,6 +976,8 @@ def _listed_with_tally(m: re.Match) -> bool:
     before = _TALLY_BEFORE.search(m.string, max(0, m.start() - 16), m.start())
     after = _TALLY_AFTER.match(m.string, m.end())
     return any(n is not None and int(n["b"]) > 4 for n in (before, after))
+
+
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -953,9 +999,15 @@ def _fraction(m: re.Match, lex: Lexicon) -> str:
     A part has a smaller numerator and a denominator of 2-4, or up to 10 with a cue word
     before it ("hơn", "chiếm") or "số" after it ("1/5 số hộ")."""
     a, b = (int(x.replace(".", "")) for x in (m["a"], m["b"]))
-    if m["sep"] == "/" and 0 < a < b and not _listed_with_tally(m) and (
-        b <= 4
-        or b <= 10 and (_said_before(m.string, m.start(), lex.fraction_cues) or _SO_AFTER.match(m.string, m.end()))
+    if (
+        m["sep"] == "/"
+        and 0 < a < b
+        and not _listed_with_tally(m)
+        and (
+            b <= 4
+            or b <= 10
+            and (_said_before(m.string, m.start(), lex.fraction_cues) or _SO_AFTER.match(m.string, m.end()))
+        )
     ):
         return f"{lex.num.cardinal(a)} phần {lex.num.month(b) if b == 4 else lex.num.cardinal(b)}"
     return f"{m['a']} {lex.options['fraction']} {m['b']}"
@@ -980,9 +1032,7 @@ _HYPHEN = re.compile(r"[-‐‑]+")
 # Left over after the passes: not a Latin/Vietnamese letter, a space or kept punctuation.
 # (\w would keep "²" and "Ⅳ"; other scripts cannot be read by a Vietnamese voice.)
 _UNREAD = re.compile(
-    r"[^\sA-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0300-\u036f\u1e00-\u1eff"
-    + re.escape(KEPT_PUNCTUATION)
-    + "]"
+    r"[^\sA-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0300-\u036f\u1e00-\u1eff" + re.escape(KEPT_PUNCTUATION) + "]"
 )
 
 

@@ -110,7 +110,7 @@ MAX_EXTRAPOLATION_DB = 10.0
 #: speech longer than this is encoded as two halves by two LAME processes at once (one per core),
 #: cut inside a pause of at least SPLIT_SILENCE_SAMPLES digital zeros
 SPLIT_MIN_SECONDS = 40.0
-SPLIT_SILENCE_SAMPLES = 1000   # at SAMPLE_RATE: 45 ms
+SPLIT_SILENCE_SAMPLES = 1000  # at SAMPLE_RATE: 45 ms
 #: probe() measures loudness only for files up to this long (decode + ebur128: ~1.1 s per 10 min)
 PROBE_LOUDNESS_MAX_SECONDS = 600.0
 
@@ -131,8 +131,15 @@ _INSTALL = {
 class AudioError(LoaError):
     """Audio could not be made or read. str() says what failed, for which file, and what to do."""
 
-    def __init__(self, message: str, *, path: Path | None = None, tool: str | None = None,
-                 returncode: int | None = None, detail: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | None = None,
+        tool: str | None = None,
+        returncode: int | None = None,
+        detail: str | None = None,
+    ):
         self.path, self.tool, self.returncode, self.detail = path, tool, returncode, detail
         super().__init__(message)
 
@@ -150,18 +157,20 @@ _PLACEHOLDERS = ("text", "wav", "voice", "rate", "pitch")
 def voice_command_problem(command: tuple[str, ...] | list[str]) -> str | None:
     """What is wrong with a voice command line (None when it can be run): the shape, its
     placeholders, and whether its program is found (on PATH or as a path)."""
-    if not isinstance(command, (list, tuple)) or not command or not all(
-            isinstance(a, str) and a for a in command):
+    if not isinstance(command, (list, tuple)) or not command or not all(isinstance(a, str) and a for a in command):
         return f"{command!r} is not a list of non-empty strings; " + VOICE_COMMAND_HELP
     for arg in command:
         for name in _PLACEHOLDER.findall(arg):
             if name not in _PLACEHOLDERS:
-                return (f"{{{name}}} in {arg!r} is not a placeholder (use "
-                        + ", ".join("{%s}" % p for p in _PLACEHOLDERS) + ")")
+                return (
+                    f"{{{name}}} in {arg!r} is not a placeholder (use "
+                    + ", ".join(f"{{{p}}}" for p in _PLACEHOLDERS)
+                    + ")"
+                )
     if _PLACEHOLDER.search(command[0]):
         return f"the program {command[0]!r} cannot be a placeholder"
     if shutil.which(command[0]) is None:
-        return (f"program {command[0]!r} not found (looked on PATH and as a path); install it or give its full path")
+        return f"program {command[0]!r} not found (looked on PATH and as a path); install it or give its full path"
     return None
 
 
@@ -172,14 +181,14 @@ def _kbps(bitrate: str) -> int | None:
 
 @dataclass(frozen=True)
 class VoiceSettings:
-    voice: str = "vi"              # espeak-ng voice: vi (northern), vi-vn-x-central, vi-vn-x-south
-    rate: int = 150                # words per minute (espeak -s)
-    pitch: int = 50                # espeak -p 0..99
-    loudness_lufs: float = -16.0   # EBU R128 integrated loudness target
+    voice: str = "vi"  # espeak-ng voice: vi (northern), vi-vn-x-central, vi-vn-x-south
+    rate: int = 150  # words per minute (espeak -s)
+    pitch: int = 50  # espeak -p 0..99
+    loudness_lufs: float = -16.0  # EBU R128 integrated loudness target
     true_peak_db: float = -1.5
     bitrate: str = "96k"
-    lead_silence: float = 0.5      # seconds of silence at the start of the file
-    tail_silence: float = 0.7      # seconds of silence at the end of the file
+    lead_silence: float = 0.5  # seconds of silence at the start of the file
+    tail_silence: float = 0.7  # seconds of silence at the end of the file
     command: tuple[str, ...] = ()  # another engine's command line (VOICE_COMMAND_HELP); () is espeak-ng
 
     def __post_init__(self) -> None:
@@ -211,18 +220,25 @@ class VoiceSettings:
 @dataclass(frozen=True)
 class AudioInfo:
     path: Path
-    duration: float                # seconds
-    codec: str                     # ffprobe codec_name, "mp3" for ours
-    loudness_lufs: float | None    # integrated loudness, None when not measured
+    duration: float  # seconds
+    codec: str  # ffprobe codec_name, "mp3" for ours
+    loudness_lufs: float | None  # integrated loudness, None when not measured
     sample_rate: int | None = None
     channels: int | None = None
 
 
 # --- public API ------------------------------------------------------------------------------
 
-def synthesize(text: str, out_path: Path, *, settings: VoiceSettings = VoiceSettings(),
-               tags: dict[str, str] | None = None,
-               intro: Path | None = None, outro: Path | None = None) -> AudioInfo:
+
+def synthesize(
+    text: str,
+    out_path: Path,
+    *,
+    settings: VoiceSettings = VoiceSettings(),
+    tags: dict[str, str] | None = None,
+    intro: Path | None = None,
+    outro: Path | None = None,
+) -> AudioInfo:
     """Speak `text` (UTF-8 Vietnamese, already normalised for reading) into an MP3 at `out_path`.
 
     The file appears complete or not at all (temp file in the same folder, then os.replace).
@@ -238,16 +254,18 @@ def synthesize(text: str, out_path: Path, *, settings: VoiceSettings = VoiceSett
     ffmpeg = _tool(FFMPEG_BIN, "ffmpeg", out_path)
     paths = [_check_jingle(p, role, out_path) for p, role in ((intro, "intro"), (outro, "outro"))]
     if out_path.is_dir():
-        raise AudioError(f"cannot write audio to {out_path}: it is a folder; give a file path ending in .mp3",
-                         path=out_path)
+        raise AudioError(
+            f"cannot write audio to {out_path}: it is a folder; give a file path ending in .mp3", path=out_path
+        )
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise AudioError(f"cannot create the folder for {out_path}: {exc}; check the path and its permissions",
-                         path=out_path) from exc
+        raise AudioError(
+            f"cannot create the folder for {out_path}: {exc}; check the path and its permissions", path=out_path
+        ) from exc
 
     lame_db = _lame_cbr_scale_db(_kbps(settings.bitrate) or 96)
-    target = settings.loudness_lufs - lame_db          # what LAME must be fed to land on the target
+    target = settings.loudness_lufs - lame_db  # what LAME must be fed to land on the target
     ceiling = settings.true_peak_db - TRUE_PEAK_MARGIN_DB - lame_db
     jingles = [None if p is None else (p, *_jingle_gain(ffmpeg, p, target, ceiling, out_path)) for p in paths]
 
@@ -259,8 +277,11 @@ def synthesize(text: str, out_path: Path, *, settings: VoiceSettings = VoiceSett
         fd, tmp_name = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
         os.close(fd)
     except OSError as exc:
-        raise AudioError(f"cannot write into {out_path.parent} for {out_path.name}: {exc}; "
-                         "check the folder's permissions and free space", path=out_path) from exc
+        raise AudioError(
+            f"cannot write into {out_path.parent} for {out_path.name}: {exc}; "
+            "check the folder's permissions and free space",
+            path=out_path,
+        ) from exc
     tmp = Path(tmp_name)
     try:
         for attempt in (1, 2):
@@ -268,8 +289,13 @@ def synthesize(text: str, out_path: Path, *, settings: VoiceSettings = VoiceSett
             miss = target - measured["speech"]
             if abs(miss) <= CORRECTION_TOLERANCE_LU or attempt == 2 or measured["speech"] <= -69.0:
                 break  # on target, or already corrected, or too short to measure (< 0.4 s)
-            log.warning("speech for %s measured %.2f LUFS before encoding, %.2f LU off target; re-encoding "
-                        "with the gain corrected", out_path, measured["speech"] + lame_db, -miss)
+            log.warning(
+                "speech for %s measured %.2f LUFS before encoding, %.2f LU off target; re-encoding "
+                "with the gain corrected",
+                out_path,
+                measured["speech"] + lame_db,
+                -miss,
+            )
             gain = cal.correct(gain, miss)
         _check_mp3(tmp, out_path)
         with open(tmp, "rb") as fh:
@@ -279,18 +305,31 @@ def synthesize(text: str, out_path: Path, *, settings: VoiceSettings = VoiceSett
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise AudioError(f"cannot write {out_path}: {exc}; check free space and the folder's permissions",
-                             path=out_path) from exc
+            raise AudioError(
+                f"cannot write {out_path}: {exc}; check free space and the folder's permissions", path=out_path
+            ) from exc
         raise
     done = time.perf_counter()
-    log.debug("synthesize %s: %d chars, speech+measure %.3f s, encode %.3f s, total %.3f s, gain %.2f dB",
-              out_path, len(speech), t_speech - started, done - t_speech, done - started, gain)
+    log.debug(
+        "synthesize %s: %d chars, speech+measure %.3f s, encode %.3f s, total %.3f s, gain %.2f dB",
+        out_path,
+        len(speech),
+        t_speech - started,
+        done - t_speech,
+        done - started,
+        gain,
+    )
     # the programme's own length; ffprobe (and probe()) count ~0.07 s more, 0.13 s for a file made
     # in two halves: LAME's encoder delay and last-frame padding
-    samples = (round(settings.lead_silence * SAMPLE_RATE) + len(spoken.pcm) // 2 * SAMPLE_RATE // spoken.rate
-               + sum(j[2] for j in jingles if j is not None) + round(settings.tail_silence * SAMPLE_RATE))
-    return AudioInfo(out_path, round(samples / SAMPLE_RATE, 4), "mp3", round(measured["programme"] + lame_db, 2),
-                     SAMPLE_RATE, 1)
+    samples = (
+        round(settings.lead_silence * SAMPLE_RATE)
+        + len(spoken.pcm) // 2 * SAMPLE_RATE // spoken.rate
+        + sum(j[2] for j in jingles if j is not None)
+        + round(settings.tail_silence * SAMPLE_RATE)
+    )
+    return AudioInfo(
+        out_path, round(samples / SAMPLE_RATE, 4), "mp3", round(measured["programme"] + lame_db, 2), SAMPLE_RATE, 1
+    )
 
 
 def _check_mp3(path: Path, out_path: Path) -> None:
@@ -299,9 +338,12 @@ def _check_mp3(path: Path, out_path: Path) -> None:
         head = fh.read(4)
         size = os.fstat(fh.fileno()).st_size
     if size < 512 or not (head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)):
-        raise AudioError(f"ffmpeg wrote no usable MP3 for {out_path} ({size} bytes); "
-                         "check that ffmpeg has libmp3lame (ffmpeg -encoders | grep mp3)", path=out_path,
-                         tool="ffmpeg")
+        raise AudioError(
+            f"ffmpeg wrote no usable MP3 for {out_path} ({size} bytes); "
+            "check that ffmpeg has libmp3lame (ffmpeg -encoders | grep mp3)",
+            path=out_path,
+            tool="ffmpeg",
+        )
 
 
 def probe(path: Path, *, loudness: bool = True) -> AudioInfo:
@@ -348,8 +390,9 @@ def _prepare_text(text: str, out_path: Path) -> str:
         text = text.decode("utf-8")
     clean = _CONTROL.sub(" ", unicodedata.normalize("NFC", text)).strip()
     if not clean:
-        raise AudioError(f"nothing to read aloud for {out_path}: the text is empty; "
-                         "check the notice's radio script", path=out_path)
+        raise AudioError(
+            f"nothing to read aloud for {out_path}: the text is empty; check the notice's radio script", path=out_path
+        )
     return clean + "\n"
 
 
@@ -378,8 +421,11 @@ def _lame_cbr_scale_db(kbps: int) -> float:
 def _tool(name: str, label: str, for_path: Path) -> str:
     found = shutil.which(name)
     if not found:
-        raise AudioError(f"{label} not found (looked for {name!r} on PATH) while making {for_path}: "
-                         f"{_INSTALL[label]}", path=for_path, tool=label)
+        raise AudioError(
+            f"{label} not found (looked for {name!r} on PATH) while making {for_path}: {_INSTALL[label]}",
+            path=for_path,
+            tool=label,
+        )
     return found
 
 
@@ -388,9 +434,12 @@ def _voice_program(s: VoiceSettings, out_path: Path) -> str:
         return _tool(ESPEAK_BIN, "espeak-ng", out_path)
     found = shutil.which(s.command[0])
     if not found:
-        raise AudioError(f"voice command {s.command[0]!r} not found (looked on PATH and as a path) while making "
-                         f"{out_path}: install it, or fix the station's engine command in config/stations.yaml",
-                         path=out_path, tool=s.command[0])
+        raise AudioError(
+            f"voice command {s.command[0]!r} not found (looked on PATH and as a path) while making "
+            f"{out_path}: install it, or fix the station's engine command in config/stations.yaml",
+            path=out_path,
+            tool=s.command[0],
+        )
     return found
 
 
@@ -401,15 +450,37 @@ def _voice_label(s: VoiceSettings) -> str:
 def _voice_cmd(program: str, s: VoiceSettings, text: str, folder: Path) -> tuple[list[str], Path | None, Path | None]:
     """The command line that speaks `text`, and the text and WAV files it uses (None: stdin, stdout)."""
     if not s.command:
-        return ([program, "-v", s.voice, "-s", str(s.rate), "-p", str(s.pitch), "-a", str(ESPEAK_AMPLITUDE),
-                 "-b", "1", "--stdin", "--stdout"], None, None)
+        return (
+            [
+                program,
+                "-v",
+                s.voice,
+                "-s",
+                str(s.rate),
+                "-p",
+                str(s.pitch),
+                "-a",
+                str(ESPEAK_AMPLITUDE),
+                "-b",
+                "1",
+                "--stdin",
+                "--stdout",
+            ],
+            None,
+            None,
+        )
     joined = " ".join(s.command)
     text_file = folder / "text.txt" if "{text}" in joined else None
     wav_file = folder / "speech.wav" if "{wav}" in joined else None
     if text_file is not None:
         text_file.write_text(text, encoding="utf-8")
-    values = {"text": str(text_file), "wav": str(wav_file), "voice": s.voice, "rate": str(s.rate),
-              "pitch": str(s.pitch)}
+    values = {
+        "text": str(text_file),
+        "wav": str(wav_file),
+        "voice": s.voice,
+        "rate": str(s.rate),
+        "pitch": str(s.pitch),
+    }
     args = [_PLACEHOLDER.sub(lambda m: values[m[1]], a) for a in s.command[1:]]
     return [program, *args], text_file, wav_file
 
@@ -431,12 +502,16 @@ def _check_jingle(path: Path | None, role: str, out_path: Path) -> Path | None:
         return None
     path = Path(path)
     if not path.is_file():
-        raise AudioError(f"{role} jingle {path} not found while making {out_path}: "
-                         f"fix the {role} path in the radio config or remove it", path=out_path)
+        raise AudioError(
+            f"{role} jingle {path} not found while making {out_path}: "
+            f"fix the {role} path in the radio config or remove it",
+            path=out_path,
+        )
     return path
 
 
 # --- processes -------------------------------------------------------------------------------
+
 
 def _last_message(stderr: str) -> str:
     """The line of a tool's stderr that says what went wrong."""
@@ -444,8 +519,12 @@ def _last_message(stderr: str) -> str:
     noise = re.compile(r"corrupt input packet|Packet corrupt|Guessed Channel Layout|^size=|^video:")
     lines = [ln for ln in lines if not noise.search(ln)]
     for ln in reversed(lines):
-        if re.search(r"error|invalid|no such|not found|unknown|unable|cannot|could not|failed|denied|"
-                      r"does not exist|permission|no space", ln, re.I):
+        if re.search(
+            r"error|invalid|no such|not found|unknown|unable|cannot|could not|failed|denied|"
+            r"does not exist|permission|no space",
+            ln,
+            re.I,
+        ):
             return ln[:300]
     return lines[-1][:300] if lines else "(no message)"
 
@@ -484,6 +563,7 @@ def _feed(stream: IO[bytes], data: bytes) -> threading.Thread:
                 stream.close()
             except OSError:
                 pass
+
     t = threading.Thread(target=run, daemon=True)
     t.start()
     return t
@@ -496,12 +576,21 @@ def _stderr_text(f: IO[bytes]) -> str:
 
 def _fail(tool: str, rc: int, stderr: str, out_path: Path, doing: str, hint: str, watchdog: _Watchdog) -> AudioError:
     if watchdog.fired:
-        return AudioError(f"{tool} took longer than {TOOL_TIMEOUT:.0f} s {doing} for {out_path} and was stopped; "
-                          "the text may be unusually long, or the machine overloaded (TOOL_TIMEOUT)",
-                          path=out_path, tool=tool, returncode=rc)
+        return AudioError(
+            f"{tool} took longer than {TOOL_TIMEOUT:.0f} s {doing} for {out_path} and was stopped; "
+            "the text may be unusually long, or the machine overloaded (TOOL_TIMEOUT)",
+            path=out_path,
+            tool=tool,
+            returncode=rc,
+        )
     msg = _last_message(stderr)
-    return AudioError(f"{tool} failed (exit code {rc}) {doing} for {out_path}: {msg}; {hint}",
-                      path=out_path, tool=tool, returncode=rc, detail=stderr[-4000:])
+    return AudioError(
+        f"{tool} failed (exit code {rc}) {doing} for {out_path}: {msg}; {hint}",
+        path=out_path,
+        tool=tool,
+        returncode=rc,
+        detail=stderr[-4000:],
+    )
 
 
 # --- pass 1: espeak-ng -> Python -> ffmpeg (measure + calibrate the limiter) -----------------
@@ -528,9 +617,10 @@ def _alimiter(ceiling_db: float) -> str:
 @dataclass
 class _Calibration:
     """Loudness of the limited speech as a function of the gain before the limiter."""
-    raw: float                          # integrated loudness of the speech (or its sample), unprocessed
-    points: list[tuple[float, float]]   # (gain dB, loudness after gain+limiter)
-    estimate: float                     # model gain used when nothing could be measured
+
+    raw: float  # integrated loudness of the speech (or its sample), unprocessed
+    points: list[tuple[float, float]]  # (gain dB, loudness after gain+limiter)
+    estimate: float  # model gain used when nothing could be measured
 
     def gain_for(self, target: float) -> float:
         pts = [p for p in self.points if p[1] > -69.0]
@@ -539,12 +629,12 @@ class _Calibration:
         if target <= pts[0][1]:
             # below the lowest trial the limiter does less and less: loudness follows the gain 1:1
             return pts[0][0] + (target - pts[0][1])
-        for (g0, y0), (g1, y1) in zip(pts, pts[1:]):
+        for (g0, y0), (g1, y1) in zip(pts, pts[1:]):  # noqa: B007 - the bracketing pair is used after the loop
             if y1 >= target:
                 break
         if y1 <= y0:
             return g1
-        gain = g0 + (target - y0) * (g1 - g0) / (y1 - y0)   # interpolates, or extrapolates past the top
+        gain = g0 + (target - y0) * (g1 - g0) / (y1 - y0)  # interpolates, or extrapolates past the top
         return min(gain, pts[-1][0] + MAX_EXTRAPOLATION_DB)
 
     def correct(self, gain: float, miss: float) -> float:
@@ -572,11 +662,14 @@ def _gated_level(pcm: bytes, rate: int) -> float | None:
         samples.byteswap()
     block = max(1, rate * 4 // 10)
     gate = (32768 * 10 ** (-60 / 20)) ** 2 * block
-    powers = [p for p in (sum(x * x for x in samples[i:i + block]) for i in range(0, len(samples) - block + 1, block))
-              if p > gate]
+    powers = [
+        p
+        for p in (sum(x * x for x in samples[i : i + block]) for i in range(0, len(samples) - block + 1, block))
+        if p > gate
+    ]
     if not powers:
         return None
-    return 10 * math.log10(sum(powers) / len(powers) / block / 32768 ** 2) - 0.9
+    return 10 * math.log10(sum(powers) / len(powers) / block / 32768**2) - 0.9
 
 
 def _estimate_seconds(text: str, s: VoiceSettings) -> float:
@@ -592,7 +685,7 @@ def _wav_header(buf: bytes) -> tuple[int, int, int, int] | None:
         raise ValueError("not a RIFF/WAVE stream")
     pos, fmt = 12, None
     while pos + 8 <= len(buf):
-        cid, size = buf[pos:pos + 4], int.from_bytes(buf[pos + 4:pos + 8], "little")
+        cid, size = buf[pos : pos + 4], int.from_bytes(buf[pos + 4 : pos + 8], "little")
         if cid == b"data":
             if fmt is None:
                 raise ValueError("WAV data before its fmt chunk")
@@ -600,21 +693,25 @@ def _wav_header(buf: bytes) -> tuple[int, int, int, int] | None:
         if pos + 8 + size > len(buf):
             return None
         if cid == b"fmt ":
-            body = buf[pos + 8:pos + 8 + size]
-            fmt = (int.from_bytes(body[4:8], "little"), int.from_bytes(body[2:4], "little"),
-                   int.from_bytes(body[14:16], "little"))
+            body = buf[pos + 8 : pos + 8 + size]
+            fmt = (
+                int.from_bytes(body[4:8], "little"),
+                int.from_bytes(body[2:4], "little"),
+                int.from_bytes(body[14:16], "little"),
+            )
         pos += 8 + size + (size & 1)
     return None
 
 
 @dataclass
 class _Speech:
-    pcm: bytes          # s16le mono
-    rate: int           # espeak-ng's sample rate (22050 for its own voices)
+    pcm: bytes  # s16le mono
+    rate: int  # espeak-ng's sample rate (22050 for its own voices)
 
 
-def _speak_and_measure(espeak: str, ffmpeg: str, text: str, s: VoiceSettings, target: float, ceiling: float,
-                       out_path: Path) -> tuple[_Speech, _Calibration]:
+def _speak_and_measure(
+    espeak: str, ffmpeg: str, text: str, s: VoiceSettings, target: float, ceiling: float, out_path: Path
+) -> tuple[_Speech, _Calibration]:
     """espeak-ng's WAV comes back to Python as it is spoken; as it arrives, 2 s slices spread over
     the whole notice (all of a short one) go on to one ffmpeg that measures them raw and through
     the limiter at the trial gains. espeak-ng and ffmpeg stream side by side on the two cores.
@@ -626,11 +723,18 @@ def _speak_and_measure(espeak: str, ffmpeg: str, text: str, s: VoiceSettings, ta
     n = len(gains)
     label = _voice_label(s)
     head = None
-    with tempfile.TemporaryFile() as es_err, tempfile.TemporaryFile() as c_err, \
-            tempfile.TemporaryDirectory(prefix="loa-voice-") as folder:
+    with (
+        tempfile.TemporaryFile() as es_err,
+        tempfile.TemporaryFile() as c_err,
+        tempfile.TemporaryDirectory(prefix="loa-voice-") as folder,
+    ):
         es_cmd, text_file, wav_file = _voice_cmd(espeak, s, text, Path(folder))
-        es = subprocess.Popen(es_cmd, stdin=subprocess.PIPE if text_file is None else subprocess.DEVNULL,
-                              stdout=subprocess.PIPE if wav_file is None else subprocess.DEVNULL, stderr=es_err)
+        es = subprocess.Popen(
+            es_cmd,
+            stdin=subprocess.PIPE if text_file is None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE if wav_file is None else subprocess.DEVNULL,
+            stderr=es_err,
+        )
         procs = [es]
         try:
             with _Watchdog(procs) as dog:
@@ -645,25 +749,36 @@ def _speak_and_measure(espeak: str, ffmpeg: str, text: str, s: VoiceSettings, ta
                     try:
                         head = _wav_header(bytes(buf[:4096]))
                     except ValueError as exc:
-                        fix = ("check that ESPEAK_BIN is espeak-ng" if not s.command
-                               else "make the command write a PCM WAV (" + VOICE_COMMAND_HELP + ")")
-                        raise AudioError(f"{label} wrote no WAV for {out_path} ({exc}); {fix}",
-                                         path=out_path, tool=label) from exc
+                        fix = (
+                            "check that ESPEAK_BIN is espeak-ng"
+                            if not s.command
+                            else "make the command write a PCM WAV (" + VOICE_COMMAND_HELP + ")"
+                        )
+                        raise AudioError(
+                            f"{label} wrote no WAV for {out_path} ({exc}); {fix}", path=out_path, tool=label
+                        ) from exc
                 if head is not None:
                     rate, channels, bits, offset = head
                     if channels != 1 or bits != 16:
-                        fix = ("check the espeak-ng installation" if not s.command
-                               else "make the command write mono 16-bit PCM (e.g. pipe it through "
-                                    "ffmpeg -i - -ac 1 -c:a pcm_s16le -f wav -)")
-                        raise AudioError(f"{label} wrote {channels}-channel {bits}-bit audio for {out_path}; "
-                                         f"expected mono 16-bit: {fix}", path=out_path, tool=label)
+                        fix = (
+                            "check the espeak-ng installation"
+                            if not s.command
+                            else "make the command write mono 16-bit PCM (e.g. pipe it through "
+                            "ffmpeg -i - -ac 1 -c:a pcm_s16le -f wav -)"
+                        )
+                        raise AudioError(
+                            f"{label} wrote {channels}-channel {bits}-bit audio for {out_path}; "
+                            f"expected mono 16-bit: {fix}",
+                            path=out_path,
+                            tool=label,
+                        )
                     if s.command:  # an unknown voice: place the trial gains from its first seconds
                         while len(buf) - offset < 2 * rate * ESTIMATE_SECONDS:
                             chunk = next(chunks, b"")
                             if not chunk:
                                 break
                             buf += chunk
-                        level = _gated_level(bytes(buf[offset:offset + 2 * rate * ESTIMATE_SECONDS]), rate)
+                        level = _gated_level(bytes(buf[offset : offset + 2 * rate * ESTIMATE_SECONDS]), rate)
                         if level is not None:
                             base_gain = target - level
                             gains = [round(base_gain + step, 2) for step in CALIBRATION_STEPS_DB]
@@ -672,11 +787,20 @@ def _speak_and_measure(espeak: str, ffmpeg: str, text: str, s: VoiceSettings, ta
                     est = _estimate_seconds(text, s)
                     every = 2 * rate * CALIBRATION_SLICE * max(1.0, est / CALIBRATION_SECONDS)
                     take = 2 * round(rate * CALIBRATION_SLICE)
-                    graph = (f"[0:a]ebur128@sample=framelog=verbose,asplit={n}{''.join(f'[c{k}]' for k in range(n))};"
-                             + ";".join(f"[c{k}]volume={g:.2f}dB:precision=float,{_alimiter(ceiling)},"
-                                        f"ebur128@k{k}=framelog=verbose,anullsink" for k, g in enumerate(gains)))
-                    calib = subprocess.Popen(ff + raw_in + ["-filter_complex", graph, "-f", "null", "-"],
-                                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=c_err)
+                    graph = (
+                        f"[0:a]ebur128@sample=framelog=verbose,asplit={n}{''.join(f'[c{k}]' for k in range(n))};"
+                        + ";".join(
+                            f"[c{k}]volume={g:.2f}dB:precision=float,{_alimiter(ceiling)},"
+                            f"ebur128@k{k}=framelog=verbose,anullsink"
+                            for k, g in enumerate(gains)
+                        )
+                    )
+                    calib = subprocess.Popen(
+                        ff + raw_in + ["-filter_complex", graph, "-f", "null", "-"],
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.DEVNULL,
+                        stderr=c_err,
+                    )
                     procs.append(calib)
                     pcm = bytearray(buf[offset:])
                     sent = 0
@@ -714,18 +838,33 @@ def _speak_and_measure(espeak: str, ffmpeg: str, text: str, s: VoiceSettings, ta
             hint = "check that espeak-ng and its data (espeak-ng-data) are installed"
         raise _fail(label, codes[0], es_text, out_path, "speaking the text", hint, dog)
     if head is None or len(pcm) < rate // 5:
-        fix = ("check that the text is Vietnamese words and the voice is installed" if not s.command
-               else "check that the command writes its WAV where the interface says (" + VOICE_COMMAND_HELP + ")")
-        raise AudioError(f"{label} produced no speech for {out_path} (voice {s.voice!r}); {fix}", path=out_path,
-                         tool=label)
+        fix = (
+            "check that the text is Vietnamese words and the voice is installed"
+            if not s.command
+            else "check that the command writes its WAV where the interface says (" + VOICE_COMMAND_HELP + ")"
+        )
+        raise AudioError(
+            f"{label} produced no speech for {out_path} (voice {s.voice!r}); {fix}", path=out_path, tool=label
+        )
     if codes[1:] and codes[1] != 0:
-        raise _fail("ffmpeg", codes[1], c_text, out_path, "measuring the speech",
-                    "check that ffmpeg is complete (ebur128, alimiter filters)", dog)
+        raise _fail(
+            "ffmpeg",
+            codes[1],
+            c_text,
+            out_path,
+            "measuring the speech",
+            "check that ffmpeg is complete (ebur128, alimiter filters)",
+            dog,
+        )
     found = _summaries(c_text)
     missing = [k for k in ["sample"] + [f"k{k}" for k in range(n)] if k not in found]
     if missing:
-        raise AudioError(f"ffmpeg printed no loudness for {out_path} ({', '.join(missing)} missing); "
-                         "check that this ffmpeg has the ebur128 and alimiter filters", path=out_path, tool="ffmpeg")
+        raise AudioError(
+            f"ffmpeg printed no loudness for {out_path} ({', '.join(missing)} missing); "
+            "check that this ffmpeg has the ebur128 and alimiter filters",
+            path=out_path,
+            tool="ffmpeg",
+        )
     # the slices stand for the whole speech (within 0.2 LU measured; the encode re-measures all)
     points = [(g, found[f"k{k}"]) for k, g in enumerate(gains)]
     cal = _Calibration(found["sample"], points, base_gain + CALIBRATION_STEPS_DB[len(CALIBRATION_STEPS_DB) // 2])
@@ -758,7 +897,7 @@ def _slices(chunk: bytes, start: int, every: float, take: int) -> bytes:
         hi = window(k) + take
         if pos < hi:
             stop = min(hi, end)
-            out.append(chunk[pos - start:stop - start])
+            out.append(chunk[pos - start : stop - start])
             pos = stop
         else:
             pos = window(k + 1)
@@ -783,11 +922,15 @@ def _jingle_gain(ffmpeg: str, path: Path, target: float, ceiling: float, out_pat
             return _jingle_cache[key]
     gains = [target + 20.0 + step for step in (-20.0, -15.0, -10.0, -6.0, -3.0, 0.0, 3.0, 6.0, 10.0, 15.0, 20.0, 25.0)]
     n = len(gains)
-    graph = (f"[0:a:0]aformat=sample_fmts=flt:sample_rates={SAMPLE_RATE}:channel_layouts=mono,"
-             "astats@n=metadata=0:measure_overall=Number_of_samples:measure_perchannel=none,"
-             f"ebur128@raw=framelog=verbose,asplit={n}{''.join(f'[c{k}]' for k in range(n))};"
-             + ";".join(f"[c{k}]volume={g:.3f}dB:precision=float,{_alimiter(ceiling)},"
-                        f"ebur128@k{k}=framelog=verbose,anullsink" for k, g in enumerate(gains)))
+    graph = (
+        f"[0:a:0]aformat=sample_fmts=flt:sample_rates={SAMPLE_RATE}:channel_layouts=mono,"
+        "astats@n=metadata=0:measure_overall=Number_of_samples:measure_perchannel=none,"
+        f"ebur128@raw=framelog=verbose,asplit={n}{''.join(f'[c{k}]' for k in range(n))};"
+        + ";".join(
+            f"[c{k}]volume={g:.3f}dB:precision=float,{_alimiter(ceiling)},ebur128@k{k}=framelog=verbose,anullsink"
+            for k, g in enumerate(gains)
+        )
+    )
     found, samples = _jingle_run(ffmpeg, path, graph, ["raw"] + [f"k{k}" for k in range(n)], out_path)
     if found["raw"] <= -69.0:  # silent, or too short to gate: leave it as it is
         result = (0.0, samples)
@@ -802,38 +945,64 @@ def _jingle_gain(ffmpeg: str, path: Path, target: float, ceiling: float, out_pat
 
 
 def _jingle_run(ffmpeg: str, path: Path, graph: str, names: list[str], out_path: Path) -> tuple[dict[str, float], int]:
-    cmd = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-i", str(path),
-           "-filter_complex", graph, "-f", "null", "-"]
+    cmd = [
+        ffmpeg,
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-loglevel",
+        "info",
+        "-i",
+        str(path),
+        "-filter_complex",
+        graph,
+        "-f",
+        "null",
+        "-",
+    ]
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
         with _Watchdog([proc]) as dog:
             rc = proc.wait()
         text = _stderr_text(err)
     if rc != 0:
-        raise _fail("ffmpeg", rc, text, out_path, f"reading jingle {path}",
-                    "check that the jingle is a readable audio file (ffprobe it)", dog)
+        raise _fail(
+            "ffmpeg",
+            rc,
+            text,
+            out_path,
+            f"reading jingle {path}",
+            "check that the jingle is a readable audio file (ffprobe it)",
+            dog,
+        )
     found = _summaries(text)
     counts = _SAMPLES.findall(text)
     if any(n not in found for n in names):
-        raise AudioError(f"ffmpeg printed no loudness for jingle {path} while making {out_path}; "
-                         "check that this ffmpeg has the ebur128 filter", path=out_path, tool="ffmpeg")
+        raise AudioError(
+            f"ffmpeg printed no loudness for jingle {path} while making {out_path}; "
+            "check that this ffmpeg has the ebur128 filter",
+            path=out_path,
+            tool="ffmpeg",
+        )
     return found, int(counts[-1]) if counts else 0
 
 
 # --- pass 2: two ffmpeg+LAME halves in parallel ---------------------------------------------
 
+
 @dataclass
 class _Chain:
     """One ffmpeg process: gain + limiter (+ jingle, padding) + LAME, for one part of the speech."""
+
     pcm: bytes
     rate: int
-    intro: tuple[Path, float, int] | None   # (file, gain dB, samples)
+    intro: tuple[Path, float, int] | None  # (file, gain dB, samples)
     outro: tuple[Path, float, int] | None
     lead: float
     tail: float
-    id3: bool          # the first part carries the ID3 tag
-    xing: bool         # only a file made in one part gets a Xing/LAME header (its frame count)
-    dest: str          # file name, or "pipe:1"
+    id3: bool  # the first part carries the ID3 tag
+    xing: bool  # only a file made in one part gets a Xing/LAME header (its frame count)
+    dest: str  # file name, or "pipe:1"
 
 
 def _split_point(pcm: bytes, rate: int) -> int | None:
@@ -852,19 +1021,23 @@ def _split_point(pcm: bytes, rate: int) -> int | None:
     return cut - cut % 2
 
 
-def _chain_cmd(ffmpeg: str, c: _Chain, gain: float, ceiling: float, s: VoiceSettings,
-               tags: dict[str, str]) -> list[str]:
+def _chain_cmd(
+    ffmpeg: str, c: _Chain, gain: float, ceiling: float, s: VoiceSettings, tags: dict[str, str]
+) -> list[str]:
     inputs = ["-f", "s16le", "-ar", str(c.rate), "-ac", "1", "-i", "pipe:0"]
     resample = f"aresample={SAMPLE_RATE}," if c.rate != SAMPLE_RATE else ""
-    graph = [f"[0:a]{resample}volume={gain:.3f}dB:precision=float,{_alimiter(ceiling)},"
-             "ebur128@speech=framelog=verbose[sp]"]
+    graph = [
+        f"[0:a]{resample}volume={gain:.3f}dB:precision=float,{_alimiter(ceiling)},ebur128@speech=framelog=verbose[sp]"
+    ]
     order = ["[sp]"]
     for role, jingle in (("intro", c.intro), ("outro", c.outro)):
         if jingle is None:
             continue
         inputs += ["-i", str(jingle[0])]
-        graph.append(f"[{inputs.count('-i') - 1}:a:0]aformat=sample_fmts=flt:sample_rates={SAMPLE_RATE}:"
-                     f"channel_layouts=mono,volume={jingle[1]:.3f}dB:precision=float,{_alimiter(ceiling)}[{role}]")
+        graph.append(
+            f"[{inputs.count('-i') - 1}:a:0]aformat=sample_fmts=flt:sample_rates={SAMPLE_RATE}:"
+            f"channel_layouts=mono,volume={jingle[1]:.3f}dB:precision=float,{_alimiter(ceiling)}[{role}]"
+        )
         if role == "intro":
             order.insert(0, "[intro]")
         else:
@@ -883,15 +1056,51 @@ def _chain_cmd(ffmpeg: str, c: _Chain, gain: float, ceiling: float, s: VoiceSett
             meta += ["-metadata", f"{key}={value}"]
     else:
         meta = ["-id3v2_version", "0"]
-    return [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-y", *inputs,
-            "-filter_complex", ";".join(graph), "-map", "[out]", "-map_metadata", "-1", *meta,
-            "-c:a", "libmp3lame", "-b:a", s.bitrate, "-compression_level", str(LAME_QUALITY),
-            "-ar", str(SAMPLE_RATE), "-ac", "1", "-write_xing", "1" if c.xing else "0", "-f", "mp3", c.dest]
+    return [
+        ffmpeg,
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-loglevel",
+        "info",
+        "-y",
+        *inputs,
+        "-filter_complex",
+        ";".join(graph),
+        "-map",
+        "[out]",
+        "-map_metadata",
+        "-1",
+        *meta,
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        s.bitrate,
+        "-compression_level",
+        str(LAME_QUALITY),
+        "-ar",
+        str(SAMPLE_RATE),
+        "-ac",
+        "1",
+        "-write_xing",
+        "1" if c.xing else "0",
+        "-f",
+        "mp3",
+        c.dest,
+    ]
 
 
-def _encode(ffmpeg: str, speech: _Speech, gain: float, ceiling: float, s: VoiceSettings,
-            jingles: list[tuple[Path, float, int] | None], tags: dict[str, str], tmp: Path,
-            out_path: Path) -> dict[str, float]:
+def _encode(
+    ffmpeg: str,
+    speech: _Speech,
+    gain: float,
+    ceiling: float,
+    s: VoiceSettings,
+    jingles: list[tuple[Path, float, int] | None],
+    tags: dict[str, str],
+    tmp: Path,
+    out_path: Path,
+) -> dict[str, float]:
     """Write the MP3 to `tmp`; return the loudness measured just before LAME: speech, programme."""
     intro, outro = jingles
     pcm, rate = speech.pcm, speech.rate
@@ -899,14 +1108,21 @@ def _encode(ffmpeg: str, speech: _Speech, gain: float, ceiling: float, s: VoiceS
     if split is None:
         chains = [_Chain(pcm, rate, intro, outro, s.lead_silence, s.tail_silence, True, True, str(tmp))]
     else:
-        chains = [_Chain(pcm[:split], rate, intro, None, s.lead_silence, 0.0, True, False, str(tmp)),
-                  _Chain(pcm[split:], rate, None, outro, 0.0, s.tail_silence, False, False, "pipe:1")]
+        chains = [
+            _Chain(pcm[:split], rate, intro, None, s.lead_silence, 0.0, True, False, str(tmp)),
+            _Chain(pcm[split:], rate, None, outro, 0.0, s.tail_silence, False, False, "pipe:1"),
+        ]
     procs: list[subprocess.Popen] = []
     try:
         for c in chains:
-            procs.append(subprocess.Popen(_chain_cmd(ffmpeg, c, gain, ceiling, s, tags), stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE if c.dest == "pipe:1" else subprocess.DEVNULL,
-                                          stderr=subprocess.PIPE))
+            procs.append(
+                subprocess.Popen(
+                    _chain_cmd(ffmpeg, c, gain, ceiling, s, tags),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE if c.dest == "pipe:1" else subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+            )
     except BaseException:
         for p in procs:
             p.kill()
@@ -934,24 +1150,36 @@ def _encode(ffmpeg: str, speech: _Speech, gain: float, ceiling: float, s: VoiceS
                     p.kill()
             raise
     found: list[dict[str, float]] = []
-    for proc, (out, err) in zip(procs, results):
+    for proc, (_out, err) in zip(procs, results):
         text = err.decode("utf-8", "replace")
         if proc.returncode != 0:
-            raise _fail("ffmpeg", proc.returncode, text, out_path, "encoding the MP3",
-                        "check that ffmpeg has libmp3lame (ffmpeg -encoders | grep mp3), that the intro/outro "
-                        "files are readable audio, and that the folder is writable with free space", dog)
+            raise _fail(
+                "ffmpeg",
+                proc.returncode,
+                text,
+                out_path,
+                "encoding the MP3",
+                "check that ffmpeg has libmp3lame (ffmpeg -encoders | grep mp3), that the intro/outro "
+                "files are readable audio, and that the folder is writable with free space",
+                dog,
+            )
         f = _summaries(text)
         f.setdefault("programme", f.get("speech", -70.0))
         if "speech" not in f:
-            raise AudioError(f"ffmpeg printed no loudness while encoding {out_path}; "
-                             "check that this ffmpeg has the ebur128 filter", path=out_path, tool="ffmpeg")
+            raise AudioError(
+                f"ffmpeg printed no loudness while encoding {out_path}; check that this ffmpeg has the ebur128 filter",
+                path=out_path,
+                tool="ffmpeg",
+            )
         found.append(f)
     if len(chains) == 2:
         with open(tmp, "ab") as fh:
             fh.write(results[1][0])
     weights = [len(c.pcm) for c in chains]
-    return {"speech": _combine([f["speech"] for f in found], weights),
-            "programme": _combine([f["programme"] for f in found], weights)}
+    return {
+        "speech": _combine([f["speech"] for f in found], weights),
+        "programme": _combine([f["programme"] for f in found], weights),
+    }
 
 
 def _combine(levels: list[float], weights: list[int]) -> float:
@@ -963,24 +1191,45 @@ def _combine(levels: list[float], weights: list[int]) -> float:
 
 # --- probe -----------------------------------------------------------------------------------
 
+
 def _probe(ffprobe: str, ffmpeg: str | None, path: Path, *, loudness: bool, for_path: Path) -> AudioInfo:
-    cmd = [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-           "-select_streams", "a:0", str(path)]
+    cmd = [
+        ffprobe,
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        "-select_streams",
+        "a:0",
+        str(path),
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=TOOL_TIMEOUT, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:
-        raise AudioError(f"ffprobe took longer than {TOOL_TIMEOUT:.0f} s reading {path}; "
-                         "check the file is not a FIFO or on a hung mount", path=for_path, tool="ffprobe") from exc
+        raise AudioError(
+            f"ffprobe took longer than {TOOL_TIMEOUT:.0f} s reading {path}; "
+            "check the file is not a FIFO or on a hung mount",
+            path=for_path,
+            tool="ffprobe",
+        ) from exc
     err = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
-        raise AudioError(f"ffprobe failed (exit code {proc.returncode}) reading {path}: {_last_message(err)}; "
-                         "the file is not readable audio: synthesize it again", path=for_path, tool="ffprobe",
-                         returncode=proc.returncode, detail=err[-4000:])
+        raise AudioError(
+            f"ffprobe failed (exit code {proc.returncode}) reading {path}: {_last_message(err)}; "
+            "the file is not readable audio: synthesize it again",
+            path=for_path,
+            tool="ffprobe",
+            returncode=proc.returncode,
+            detail=err[-4000:],
+        )
     try:
         data = json.loads(proc.stdout or b"{}")
     except ValueError as exc:
-        raise AudioError(f"ffprobe printed no JSON for {path}; check the ffprobe installation",
-                         path=for_path, tool="ffprobe") from exc
+        raise AudioError(
+            f"ffprobe printed no JSON for {path}; check the ffprobe installation", path=for_path, tool="ffprobe"
+        ) from exc
     streams = data.get("streams") or []
     if not streams:
         raise AudioError(f"{path} has no audio stream; synthesize it again", path=for_path, tool="ffprobe")
@@ -992,20 +1241,46 @@ def _probe(ffprobe: str, ffmpeg: str | None, path: Path, *, loudness: bool, for_
     lufs = None
     if loudness and ffmpeg and 0 < duration <= PROBE_LOUDNESS_MAX_SECONDS:
         lufs = _measure_file(ffmpeg, path, for_path)
-    return AudioInfo(path, duration, str(st.get("codec_name") or ""), lufs,
-                     int(st["sample_rate"]) if st.get("sample_rate") else None, st.get("channels"))
+    return AudioInfo(
+        path,
+        duration,
+        str(st.get("codec_name") or ""),
+        lufs,
+        int(st["sample_rate"]) if st.get("sample_rate") else None,
+        st.get("channels"),
+    )
 
 
 def _measure_file(ffmpeg: str, path: Path, for_path: Path) -> float | None:
-    cmd = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-i", str(path),
-           "-map", "0:a:0", "-af", "ebur128@m=framelog=verbose", "-f", "null", "-"]
+    cmd = [
+        ffmpeg,
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-loglevel",
+        "info",
+        "-i",
+        str(path),
+        "-map",
+        "0:a:0",
+        "-af",
+        "ebur128@m=framelog=verbose",
+        "-f",
+        "null",
+        "-",
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=TOOL_TIMEOUT, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         return None
     if proc.returncode != 0:
-        raise AudioError(f"ffmpeg failed (exit code {proc.returncode}) measuring the loudness of {path}: "
-                         f"{_last_message(proc.stderr.decode('utf-8', 'replace'))}; the file may be damaged: "
-                         "synthesize it again", path=for_path, tool="ffmpeg", returncode=proc.returncode)
+        raise AudioError(
+            f"ffmpeg failed (exit code {proc.returncode}) measuring the loudness of {path}: "
+            f"{_last_message(proc.stderr.decode('utf-8', 'replace'))}; the file may be damaged: "
+            "synthesize it again",
+            path=for_path,
+            tool="ffmpeg",
+            returncode=proc.returncode,
+        )
     value = _summaries(proc.stderr.decode("utf-8", "replace")).get("m")
     return None if value is None or value <= -69.0 else value

@@ -8,10 +8,10 @@ across a closed session or mutate rows behind the store's back.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Iterator
 
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
@@ -41,7 +41,6 @@ from loa.store.schema import (
     VariantRow,
     utcnow,
 )
-
 
 __all__ = ["Action", "Delivery", "Draft", "EntryChange", "Store"]
 
@@ -99,11 +98,11 @@ class Store:
         self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
 
     @classmethod
-    def open(cls, url: str, *, upgrade: bool = True) -> "Store":
+    def open(cls, url: str, *, upgrade: bool = True) -> Store:
         if url.startswith("sqlite:///"):
             from pathlib import Path
 
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, pool_pre_ping=True)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
@@ -132,12 +131,24 @@ class Store:
             return ingest.validators(s, url)
 
     def record_feed_success(
-        self, url: str, *, name: str = "", title: str | None = None,
-        etag: str | None = None, last_modified: str | None = None, not_modified: bool = False,
+        self,
+        url: str,
+        *,
+        name: str = "",
+        title: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        not_modified: bool = False,
     ) -> None:
         with self.session() as s:
-            ingest.record_feed_success(s, ingest.feed_id(s, url, name), title=title, etag=etag,
-                                       last_modified=last_modified, not_modified=not_modified)
+            ingest.record_feed_success(
+                s,
+                ingest.feed_id(s, url, name),
+                title=title,
+                etag=etag,
+                last_modified=last_modified,
+                not_modified=not_modified,
+            )
 
     def record_feed_failure(self, url: str, *, name: str = "", reason: str, error: str) -> int:
         """Record a failed poll; returns the number of consecutive failures."""
@@ -152,10 +163,15 @@ class Store:
             return [
                 {
                     "stale": bool(stale_after) and (r.last_success_at is None or now - r.last_success_at > stale_after),
-                    "url": r.url, "name": r.name, "title": r.title,
-                    "last_checked_at": _iso(r.last_checked_at), "last_success_at": _iso(r.last_success_at),
-                    "last_error_at": _iso(r.last_error_at), "last_error_reason": r.last_error_reason,
-                    "last_error": r.last_error, "consecutive_failures": r.consecutive_failures,
+                    "url": r.url,
+                    "name": r.name,
+                    "title": r.title,
+                    "last_checked_at": _iso(r.last_checked_at),
+                    "last_success_at": _iso(r.last_success_at),
+                    "last_error_at": _iso(r.last_error_at),
+                    "last_error_reason": r.last_error_reason,
+                    "last_error": r.last_error,
+                    "consecutive_failures": r.consecutive_failures,
                 }
                 for r in rows
             ]
@@ -184,9 +200,17 @@ class Store:
         with self.reading() as s:
             return ingest.previous_articles(s, identities)
 
-    def record_poll(self, feed_url: str, *, name: str, title: str | None, etag: str | None,
-                    last_modified: str | None, items: list[tuple[Entry, Classification, dict[str, str] | None]],
-                    areas: list[str]) -> tuple[list[EntryChange], list[ingest.Drafted]]:
+    def record_poll(
+        self,
+        feed_url: str,
+        *,
+        name: str,
+        title: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        items: list[tuple[Entry, Classification, dict[str, str] | None]],
+        areas: list[str],
+    ) -> tuple[list[EntryChange], list[ingest.Drafted]]:
         """One successful poll of a feed in one transaction: its entries recorded, a draft for each new or
         changed relevant one (with the variants given for it), and the feed's health and validators.
         A crash leaves all of it or none, so the next poll (sent without the new ETag) redoes it.
@@ -195,12 +219,17 @@ class Store:
         with self.session() as s:
             feed = ingest.feed_id(s, feed_url, name)
             changes = ingest.record_entries(s, feed, [(e, c) for e, c, _ in items])
-            sources = [(ch, ingest.Draft(ch.document_version_id, areas, _variants(feed_url, e, v)))
-                       for (e, c, v), ch in zip(items, changes) if c.relevant and ch.kind != "unchanged"]
+            sources = [
+                (ch, ingest.Draft(ch.document_version_id, areas, _variants(feed_url, e, v)))
+                for (e, c, v), ch in zip(items, changes)
+                if c.relevant and ch.kind != "unchanged"
+            ]
             drafted = ingest.draft_notices(s, [d for _, d in sources])
             ingest.record_feed_success(s, feed, title=title, etag=etag, last_modified=last_modified)
-        return changes, [ingest.Drafted(ch.document_id, ch.version, notice_id, version)
-                         for (ch, _), (notice_id, version) in zip(sources, drafted)]
+        return changes, [
+            ingest.Drafted(ch.document_id, ch.version, notice_id, version)
+            for (ch, _), (notice_id, version) in zip(sources, drafted)
+        ]
 
     def titles(self, notice_ids: list[int]) -> dict[int, str]:
         """The title of each notice's latest version."""
@@ -210,7 +239,11 @@ class Store:
     # --- notices ----------------------------------------------------------------------------
 
     def draft_notice(
-        self, document_version_id: int, *, areas: list[str], variants: dict[str, str],
+        self,
+        document_version_id: int,
+        *,
+        areas: list[str],
+        variants: dict[str, str],
         priority: Priority = Priority.NORMAL,
     ) -> NoticeView:
         """A new notice (or a new version of the document's notice) in state drafted."""
@@ -225,10 +258,16 @@ class Store:
             return ingest.draft_notices(s, drafts)
 
     def _version_row(self, s: Session, notice_id: int, version: int | None = None) -> NoticeVersionRow:
-        q = select(NoticeVersionRow).where(NoticeVersionRow.notice_id == notice_id).options(
-            selectinload(NoticeVersionRow.variants), selectinload(NoticeVersionRow.actions))
-        q = q.where(NoticeVersionRow.version == version) if version else q.order_by(
-            NoticeVersionRow.version.desc()).limit(1)
+        q = (
+            select(NoticeVersionRow)
+            .where(NoticeVersionRow.notice_id == notice_id)
+            .options(selectinload(NoticeVersionRow.variants), selectinload(NoticeVersionRow.actions))
+        )
+        q = (
+            q.where(NoticeVersionRow.version == version)
+            if version
+            else q.order_by(NoticeVersionRow.version.desc()).limit(1)
+        )
         row = s.scalar(q)
         if row is None:
             what = f"notice {notice_id} version {version}" if version else f"notice {notice_id}"
@@ -244,15 +283,22 @@ class Store:
         """The latest version of each notice, newest first; or every version in `state`."""
         with self.reading() as s:
             q = select(NoticeVersionRow).options(
-                selectinload(NoticeVersionRow.variants), selectinload(NoticeVersionRow.actions),
-                selectinload(NoticeVersionRow.document_version).selectinload(DocumentVersionRow.feed))
+                selectinload(NoticeVersionRow.variants),
+                selectinload(NoticeVersionRow.actions),
+                selectinload(NoticeVersionRow.document_version).selectinload(DocumentVersionRow.feed),
+            )
             if state is not None:
                 q = q.where(NoticeVersionRow.state == state.value)
             else:
-                latest = (select(NoticeVersionRow.notice_id, func.max(NoticeVersionRow.version).label("v"))
-                          .group_by(NoticeVersionRow.notice_id).subquery())
-                q = q.join(latest, (latest.c.notice_id == NoticeVersionRow.notice_id)
-                           & (latest.c.v == NoticeVersionRow.version))
+                latest = (
+                    select(NoticeVersionRow.notice_id, func.max(NoticeVersionRow.version).label("v"))
+                    .group_by(NoticeVersionRow.notice_id)
+                    .subquery()
+                )
+                q = q.join(
+                    latest,
+                    (latest.c.notice_id == NoticeVersionRow.notice_id) & (latest.c.v == NoticeVersionRow.version),
+                )
             q = q.order_by(NoticeVersionRow.notice_id.desc(), NoticeVersionRow.version.desc())
             return [self._view(s, r) for r in s.scalars(q.limit(limit).offset(offset)).all()]
 
@@ -262,10 +308,12 @@ class Store:
         the version it will replace."""
         now = now or utcnow()
         with self.reading() as s:
-            q = (select(NoticeVersionRow)
-                 .where(NoticeVersionRow.state.in_([st.value for st in LIVE_STATES]))
-                 .options(selectinload(NoticeVersionRow.variants), selectinload(NoticeVersionRow.actions))
-                 .order_by(NoticeVersionRow.notice_id.desc(), NoticeVersionRow.version.desc()))
+            q = (
+                select(NoticeVersionRow)
+                .where(NoticeVersionRow.state.in_([st.value for st in LIVE_STATES]))
+                .options(selectinload(NoticeVersionRow.variants), selectinload(NoticeVersionRow.actions))
+                .order_by(NoticeVersionRow.notice_id.desc(), NoticeVersionRow.version.desc())
+            )
             views = [self._view(s, r) for r in s.scalars(q).all()]
         seen: set[int] = set()
         live = []
@@ -277,9 +325,18 @@ class Store:
                 live.append(v)
         return live
 
-    def transition(self, notice_id: int, action: str, actor: str, reason: str | None = None, *,
-                   version: int | None = None, role: str = "operator", now: datetime | None = None,
-                   prepare: Callable[[Session, NoticeVersionRow], None] | None = None) -> NoticeView:
+    def transition(
+        self,
+        notice_id: int,
+        action: str,
+        actor: str,
+        reason: str | None = None,
+        *,
+        version: int | None = None,
+        role: str = "operator",
+        now: datetime | None = None,
+        prepare: Callable[[Session, NoticeVersionRow], None] | None = None,
+    ) -> NoticeView:
         """Apply one action of the state table (loa/publishing/machine.py) to a version, recording who and when:
         to `version`, or else to the newest version whose state allows it. `prepare` changes the row in the
         same transaction first (an approval's publish time). A refusal changes nothing."""
@@ -287,12 +344,18 @@ class Store:
             raise InvalidTransition(f"{action} notice {notice_id}: say who you are (--by NAME)")
         rule = machine.RULES.get(action)
         if rule is None or not rule.targets:
-            raise InvalidTransition(f"{action!r} is not a state change; the state changes are "
-                                    f"{', '.join(r.action for r in machine.TABLE if r.targets)}")
+            raise InvalidTransition(
+                f"{action!r} is not a state change; the state changes are "
+                f"{', '.join(r.action for r in machine.TABLE if r.targets)}"
+            )
         now = now or utcnow()
         with self.session() as s:
-            rows = s.scalars(select(NoticeVersionRow).where(NoticeVersionRow.notice_id == notice_id)
-                             .order_by(NoticeVersionRow.version.desc()).with_for_update()).all()
+            rows = s.scalars(
+                select(NoticeVersionRow)
+                .where(NoticeVersionRow.notice_id == notice_id)
+                .order_by(NoticeVersionRow.version.desc())
+                .with_for_update()
+            ).all()
             if not rows:
                 raise NotFound(f"notice {notice_id} does not exist; `loa notices` lists the notices there are")
             if version is not None:
@@ -304,11 +367,14 @@ class Store:
                 if row is None:
                     states = ", ".join(f"v{r.version} {r.state}" for r in rows)
                     raise InvalidTransition(
-                        f"cannot {action} notice {notice_id}: no version is in a state that allows it ({states})")
+                        f"cannot {action} notice {notice_id}: no version is in a state that allows it ({states})"
+                    )
             machine.check(notice_id, row.version, NoticeState(row.state), role, action)
             if action == "expire" and not machine.is_expired(row.expires_at, now):
-                raise InvalidTransition(f"cannot expire notice {notice_id} v{row.version}: "
-                                        f"it has no expiry in the past ({_iso(row.expires_at) or 'none set'})")
+                raise InvalidTransition(
+                    f"cannot expire notice {notice_id} v{row.version}: "
+                    f"it has no expiry in the past ({_iso(row.expires_at) or 'none set'})"
+                )
             if prepare is not None:
                 prepare(s, row)
             row.state = rule.targets[0].value
@@ -323,8 +389,9 @@ class Store:
     def supersede_older(self, notice_id: int, version: int) -> list[int]:
         """A version goes public: older live versions become superseded. Returns their numbers."""
         with self.session() as s:
-            rows = s.scalars(select(NoticeVersionRow).where(NoticeVersionRow.notice_id == notice_id)
-                             .with_for_update()).all()
+            rows = s.scalars(
+                select(NoticeVersionRow).where(NoticeVersionRow.notice_id == notice_id).with_for_update()
+            ).all()
             row = next(r for r in rows if r.version == version)
             return _supersede(s, rows, row)
 
@@ -344,23 +411,40 @@ class Store:
         dv = r.document_version
         approval = next((a for a in reversed(r.actions) if a.action == "approve"), None)
         return NoticeView(
-            id=r.notice_id, version=r.version, state=NoticeState(r.state), priority=Priority(r.priority),
-            title=r.title, summary_html=dv.summary_html, source_url=dv.link,
-            feed_title=dv.feed.name if dv.feed else None, areas=list(r.areas or []),
-            created_at=r.created_at, approved_at=approval.at if approval else None,
-            approved_by=approval.actor if approval else None, publish_at=r.publish_at,
-            expires_at=r.expires_at, meta=DocumentMeta(**(dv.meta or {})),
-            content_areas=list(dv.content_areas or []), reasons=list(dv.reasons or []),
+            id=r.notice_id,
+            version=r.version,
+            state=NoticeState(r.state),
+            priority=Priority(r.priority),
+            title=r.title,
+            summary_html=dv.summary_html,
+            source_url=dv.link,
+            feed_title=dv.feed.name if dv.feed else None,
+            areas=list(r.areas or []),
+            created_at=r.created_at,
+            approved_at=approval.at if approval else None,
+            approved_by=approval.actor if approval else None,
+            publish_at=r.publish_at,
+            expires_at=r.expires_at,
+            meta=DocumentMeta(**(dv.meta or {})),
+            content_areas=list(dv.content_areas or []),
+            reasons=list(dv.reasons or []),
             variants={v.channel: v.body for v in r.variants if v.language == "vi"},
-            warnings=list(dv.warnings or []), files=list((dv.article or {}).get("attachments") or []),
-            disaster_level=r.disaster_level, alert_status=r.alert_status or "actual", instruction=r.instruction or "",
+            warnings=list(dv.warnings or []),
+            files=list((dv.article or {}).get("attachments") or []),
+            disaster_level=r.disaster_level,
+            alert_status=r.alert_status or "actual",
+            instruction=r.instruction or "",
         )
 
     def actions(self, notice_id: int) -> list[Action]:
         """The audit trail of every version, oldest first (what each change was: loa.store.desk.history)."""
         with self.reading() as s:
-            rows = s.execute(select(ActionRow, NoticeVersionRow.version).join(NoticeVersionRow)
-                             .where(NoticeVersionRow.notice_id == notice_id).order_by(ActionRow.id)).all()
+            rows = s.execute(
+                select(ActionRow, NoticeVersionRow.version)
+                .join(NoticeVersionRow)
+                .where(NoticeVersionRow.notice_id == notice_id)
+                .order_by(ActionRow.id)
+            ).all()
             return [Action(v, a.action, a.actor, a.at, a.reason) for a, v in rows]
 
     # --- deliveries -------------------------------------------------------------------------
@@ -368,18 +452,31 @@ class Store:
     def plan_deliveries(self, notice_id: int, version: int, kind: str, targets: dict[str, list[str]]) -> None:
         """Create the pending delivery rows (idempotent: existing rows keep their status)."""
         with self.session() as s:
-            existing = set(s.execute(select(DeliveryRow.channel, DeliveryRow.target).where(
-                DeliveryRow.notice_id == notice_id, DeliveryRow.version == version,
-                DeliveryRow.kind == kind)).all())
+            existing = set(
+                s.execute(
+                    select(DeliveryRow.channel, DeliveryRow.target).where(
+                        DeliveryRow.notice_id == notice_id, DeliveryRow.version == version, DeliveryRow.kind == kind
+                    )
+                ).all()
+            )
             for channel, names in targets.items():
                 for target in names:
                     if (channel, target) not in existing:
-                        s.add(DeliveryRow(notice_id=notice_id, version=version, channel=channel,
-                                          target=target, kind=kind, status=DeliveryStatus.PENDING.value,
-                                          attempts=0))
+                        s.add(
+                            DeliveryRow(
+                                notice_id=notice_id,
+                                version=version,
+                                channel=channel,
+                                target=target,
+                                kind=kind,
+                                status=DeliveryStatus.PENDING.value,
+                                attempts=0,
+                            )
+                        )
 
-    def deliveries(self, notice_id: int, version: int | None = None, channel: str | None = None,
-                   kind: str | None = None) -> list[Delivery]:
+    def deliveries(
+        self, notice_id: int, version: int | None = None, channel: str | None = None, kind: str | None = None
+    ) -> list[Delivery]:
         with self.reading() as s:
             q = select(DeliveryRow).where(DeliveryRow.notice_id == notice_id)
             if version is not None:
@@ -388,19 +485,44 @@ class Store:
                 q = q.where(DeliveryRow.channel == channel)
             if kind is not None:
                 q = q.where(DeliveryRow.kind == kind)
-            return [Delivery(r.notice_id, r.version, r.channel, r.target, r.kind, r.status, r.attempts,
-                             r.detail, r.last_error, r.updated_at)
-                    for r in s.scalars(q.order_by(DeliveryRow.id)).all()]
+            return [
+                Delivery(
+                    r.notice_id,
+                    r.version,
+                    r.channel,
+                    r.target,
+                    r.kind,
+                    r.status,
+                    r.attempts,
+                    r.detail,
+                    r.last_error,
+                    r.updated_at,
+                )
+                for r in s.scalars(q.order_by(DeliveryRow.id)).all()
+            ]
 
     def record_delivery(self, notice_id: int, version: int, kind: str, result: DeliveryResult) -> None:
         with self.session() as s:
-            row = s.scalar(select(DeliveryRow).where(
-                DeliveryRow.notice_id == notice_id, DeliveryRow.version == version,
-                DeliveryRow.channel == result.channel, DeliveryRow.target == result.target,
-                DeliveryRow.kind == kind).with_for_update())
+            row = s.scalar(
+                select(DeliveryRow)
+                .where(
+                    DeliveryRow.notice_id == notice_id,
+                    DeliveryRow.version == version,
+                    DeliveryRow.channel == result.channel,
+                    DeliveryRow.target == result.target,
+                    DeliveryRow.kind == kind,
+                )
+                .with_for_update()
+            )
             if row is None:
-                row = DeliveryRow(notice_id=notice_id, version=version, channel=result.channel,
-                                  target=result.target, kind=kind, attempts=0)
+                row = DeliveryRow(
+                    notice_id=notice_id,
+                    version=version,
+                    channel=result.channel,
+                    target=result.target,
+                    kind=kind,
+                    attempts=0,
+                )
                 s.add(row)
             row.attempts = (row.attempts or 0) + 1
             if result.ok:
@@ -414,9 +536,11 @@ class Store:
             row = self._version_row(s, notice_id, version)
             if NoticeState(row.state) not in LIVE_STATES:
                 return NoticeState(row.state)  # withdrawn or superseded meanwhile: leave it
-            statuses = s.scalars(select(DeliveryRow.status).where(
-                DeliveryRow.notice_id == notice_id, DeliveryRow.version == version,
-                DeliveryRow.kind == "publish")).all()
+            statuses = s.scalars(
+                select(DeliveryRow.status).where(
+                    DeliveryRow.notice_id == notice_id, DeliveryRow.version == version, DeliveryRow.kind == "publish"
+                )
+            ).all()
             done = statuses and all(st == DeliveryStatus.DELIVERED.value for st in statuses)
             new = NoticeState.PUBLISHED if done else NoticeState.PARTIALLY_PUBLISHED
             if row.state != new.value:
@@ -430,8 +554,14 @@ def _supersede(s: Session, rows: list[NoticeVersionRow], row: NoticeVersionRow) 
     for old in rows:
         if old.version < row.version and NoticeState(old.state) in LIVE_STATES:
             old.state = NoticeState.SUPERSEDED.value
-            s.add(ActionRow(notice_version_id=old.id, action="superseded", actor=machine.SYSTEM_ACTOR,
-                            reason=f"replaced by version {row.version}"))
+            s.add(
+                ActionRow(
+                    notice_version_id=old.id,
+                    action="superseded",
+                    actor=machine.SYSTEM_ACTOR,
+                    reason=f"replaced by version {row.version}",
+                )
+            )
             done.append(old.version)
     return done
 

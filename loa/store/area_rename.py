@@ -17,17 +17,40 @@ from loa.store.schema import UTCDateTime, utcnow
 LIVE = ("approved", "published", "partially_published")
 PLACE_CHANNELS = ("boards", "print")  # channels whose delivery target is an area path
 
-renames = table("area_renames", column("id", Integer), column("source", String), column("old_path", String),
-                column("new_paths", JSON), column("basis", String), column("rows", Integer),
-                column("at", UTCDateTime))
-versions = table("notice_versions", column("id", Integer), column("notice_id", Integer), column("version", Integer),
-                 column("state", String), column("areas", JSON))
+renames = table(
+    "area_renames",
+    column("id", Integer),
+    column("source", String),
+    column("old_path", String),
+    column("new_paths", JSON),
+    column("basis", String),
+    column("rows", Integer),
+    column("at", UTCDateTime),
+)
+versions = table(
+    "notice_versions",
+    column("id", Integer),
+    column("notice_id", Integer),
+    column("version", Integer),
+    column("state", String),
+    column("areas", JSON),
+)
 boards = table("boards", column("id", String), column("area", String))
 acks = table("board_acks", column("id", Integer), column("area", String))
-deliveries = table("deliveries", column("id", Integer), column("notice_id", Integer), column("version", Integer),
-                   column("channel", String), column("target", String), column("kind", String),
-                   column("status", String), column("detail", String), column("attempts", Integer),
-                   column("created_at", UTCDateTime), column("updated_at", UTCDateTime))
+deliveries = table(
+    "deliveries",
+    column("id", Integer),
+    column("notice_id", Integer),
+    column("version", Integer),
+    column("channel", String),
+    column("target", String),
+    column("kind", String),
+    column("status", String),
+    column("detail", String),
+    column("attempts", Integer),
+    column("created_at", UTCDateTime),
+    column("updated_at", UTCDateTime),
+)
 
 
 def rename_all(conn: Connection) -> Counter:
@@ -43,12 +66,13 @@ def rename_all(conn: Connection) -> Counter:
         return hit
 
     widened: dict[tuple[int, int], list[str]] = {}  # live versions → the areas they gained
-    for vid, nid, ver, state, areas in conn.execute(select(versions.c.id, versions.c.notice_id, versions.c.version,
-                                                           versions.c.state, versions.c.areas)).all():
+    for vid, nid, ver, state, areas in conn.execute(
+        select(versions.c.id, versions.c.notice_id, versions.c.version, versions.c.state, versions.c.areas)
+    ).all():
         new: list[str] = []
         for path in areas or []:
             hit = move("notice_versions.areas", path)
-            for p in (hit.audience if hit and hit.known else (path,)):
+            for p in hit.audience if hit and hit.known else (path,):
                 if p not in new:
                     new.append(p)
         if new != list(areas or []):
@@ -61,8 +85,11 @@ def rename_all(conn: Connection) -> Counter:
             if hit and hit.known and hit.place != path:
                 conn.execute(tbl.update().where(key == rid).values(area=hit.place))
     states = {(n, v): s for n, v, s in conn.execute(select(versions.c.notice_id, versions.c.version, versions.c.state))}
-    rows = conn.execute(select(deliveries).where(deliveries.c.channel.in_(PLACE_CHANNELS))
-                        .order_by(deliveries.c.id)).mappings().all()
+    rows = (
+        conn.execute(select(deliveries).where(deliveries.c.channel.in_(PLACE_CHANNELS)).order_by(deliveries.c.id))
+        .mappings()
+        .all()
+    )
     taken = {(r["notice_id"], r["version"], r["channel"], r["target"], r["kind"]) for r in rows}
     reopened = set()
     for r in rows:
@@ -77,8 +104,11 @@ def rename_all(conn: Connection) -> Counter:
         values = {"target": hit.place}
         live = states.get((r["notice_id"], r["version"])) in LIVE and r["kind"] == "publish"
         if live:
-            values.update(status="pending", detail=f"area moved to the 2025 map (was {r['target']}); "
-                                                   f"re-published at {hit.place} by the next dispatch")
+            values.update(
+                status="pending",
+                detail=f"area moved to the 2025 map (was {r['target']}); "
+                f"re-published at {hit.place} by the next dispatch",
+            )
             reopened.add((r["notice_id"], r["version"]))
         conn.execute(deliveries.update().where(deliveries.c.id == r["id"]).values(**values))
     # a district's notice now targets each successor: their board topics get a pending row (published by
@@ -89,21 +119,34 @@ def rename_all(conn: Connection) -> Counter:
             continue  # never went to boards (the channel is off): nothing to add
         for area in areas:
             if area not in had:
-                conn.execute(deliveries.insert().values(
-                    notice_id=notice_id, version=version, channel="boards", target=area, kind="publish",
-                    status="pending", attempts=0, detail="a target of the notice on the 2025 map",
-                    created_at=utcnow(), updated_at=utcnow()))
+                conn.execute(
+                    deliveries.insert().values(
+                        notice_id=notice_id,
+                        version=version,
+                        channel="boards",
+                        target=area,
+                        kind="publish",
+                        status="pending",
+                        attempts=0,
+                        detail="a target of the notice on the 2025 map",
+                        created_at=utcnow(),
+                        updated_at=utcnow(),
+                    )
+                )
                 reopened.add((notice_id, version))
     for notice_id, version in reopened:
-        conn.execute(versions.update().where(versions.c.notice_id == notice_id, versions.c.version == version,
-                                             versions.c.state == "published")
-                     .values(state="partially_published"))
+        conn.execute(
+            versions.update()
+            .where(versions.c.notice_id == notice_id, versions.c.version == version, versions.c.state == "published")
+            .values(state="partially_published")
+        )
     now = utcnow()
     for (source, path), count in sorted(seen.items()):
         hit = found[path]
         if hit.known and hit.audience == (path,):
             continue  # already a 2025 path
         new = list(hit.audience) if source == "notice_versions.areas" else ([hit.place] if hit.place else [])
-        conn.execute(renames.insert().values(source=source, old_path=path, new_paths=new, basis=hit.basis,
-                                             rows=count, at=now))
+        conn.execute(
+            renames.insert().values(source=source, old_path=path, new_paths=new, basis=hit.basis, rows=count, at=now)
+        )
     return seen

@@ -65,8 +65,9 @@ class AckCount:
 
 
 def _board(row: BoardRow, acks: int = 0, last_ack: datetime | None = None) -> Board:
-    return Board(row.id, row.area, row.name, row.state, row.state_since, row.last_seen_at, row.created_at,
-                 acks, last_ack)
+    return Board(
+        row.id, row.area, row.name, row.state, row.state_since, row.last_seen_at, row.created_at, acks, last_ack
+    )
 
 
 def add_board(store: Store, board_id: str, area: str, name: str | None = None) -> Board:
@@ -89,9 +90,14 @@ def get_board(store: Store, board_id: str) -> Board:
 def boards(store: Store) -> list[Board]:
     """Every registered board with its current state and ack totals, by id."""
     with store.reading() as s:
-        totals = dict((b, (n, last)) for b, n, last in s.execute(
-            select(BoardAckRow.board_id, func.count(), func.max(BoardAckRow.received_at))
-            .group_by(BoardAckRow.board_id)).all())
+        totals = dict(
+            (b, (n, last))
+            for b, n, last in s.execute(
+                select(BoardAckRow.board_id, func.count(), func.max(BoardAckRow.received_at)).group_by(
+                    BoardAckRow.board_id
+                )
+            ).all()
+        )
         rows = s.scalars(select(BoardRow).order_by(BoardRow.id)).all()
         return [_board(r, *totals.get(r.id, (0, None))) for r in rows]
 
@@ -104,8 +110,9 @@ def record_reports(store: Store, reports: list[Report]) -> list[Change]:
     """
     changes: list[Change] = []
     with store.session() as s:
-        known = {r.id: r for r in s.scalars(select(BoardRow).where(
-            BoardRow.id.in_({rep.board for rep in reports}))).all()}
+        known = {
+            r.id: r for r in s.scalars(select(BoardRow).where(BoardRow.id.in_({rep.board for rep in reports}))).all()
+        }
         acked = _existing_acks(s, [r for r in reports if r.kind == "ack" and r.board in known])
         for rep in reports:
             row = known.get(rep.board)
@@ -120,36 +127,61 @@ def record_reports(store: Store, reports: list[Report]) -> list[Change]:
                     changes.append(Change(_board(row), old, rep.state, rep.at))
             elif (rep.board, rep.notice, rep.version) not in acked:
                 acked.add((rep.board, rep.notice, rep.version))
-                s.add(BoardAckRow(board_id=rep.board, notice_id=rep.notice, version=rep.version, area=rep.area,
-                                  shown_at=rep.shown_at, received_at=rep.at))
+                s.add(
+                    BoardAckRow(
+                        board_id=rep.board,
+                        notice_id=rep.notice,
+                        version=rep.version,
+                        area=rep.area,
+                        shown_at=rep.shown_at,
+                        received_at=rep.at,
+                    )
+                )
     return changes
 
 
 def _existing_acks(s: Session, acks: list[Report]) -> set[tuple[str, int, int]]:
     if not acks:
         return set()
-    rows = s.execute(select(BoardAckRow.board_id, BoardAckRow.notice_id, BoardAckRow.version).where(
-        BoardAckRow.notice_id.in_({a.notice for a in acks}),
-        BoardAckRow.board_id.in_({a.board for a in acks}))).all()
+    rows = s.execute(
+        select(BoardAckRow.board_id, BoardAckRow.notice_id, BoardAckRow.version).where(
+            BoardAckRow.notice_id.in_({a.notice for a in acks}), BoardAckRow.board_id.in_({a.board for a in acks})
+        )
+    ).all()
     return {tuple(r) for r in rows}
 
 
 def status_history(store: Store, board_id: str, limit: int = 50) -> list[dict]:
     """A board's online/offline changes, newest first."""
     with store.reading() as s:
-        rows = s.scalars(select(BoardStatusRow).where(BoardStatusRow.board_id == board_id)
-                         .order_by(BoardStatusRow.at.desc(), BoardStatusRow.id.desc()).limit(limit)).all()
+        rows = s.scalars(
+            select(BoardStatusRow)
+            .where(BoardStatusRow.board_id == board_id)
+            .order_by(BoardStatusRow.at.desc(), BoardStatusRow.id.desc())
+            .limit(limit)
+        ).all()
         return [{"state": r.state, "at": r.at.isoformat(), "detail": r.detail} for r in rows]
 
 
 def acks_of(store: Store, board_id: str, limit: int = 50) -> list[dict]:
     """Which notice versions a board has shown, newest first."""
     with store.reading() as s:
-        rows = s.scalars(select(BoardAckRow).where(BoardAckRow.board_id == board_id)
-                         .order_by(BoardAckRow.received_at.desc(), BoardAckRow.id.desc()).limit(limit)).all()
-        return [{"notice": r.notice_id, "version": r.version, "area": r.area,
-                 "shown_at": r.shown_at.isoformat() if r.shown_at else None,
-                 "received_at": r.received_at.isoformat()} for r in rows]
+        rows = s.scalars(
+            select(BoardAckRow)
+            .where(BoardAckRow.board_id == board_id)
+            .order_by(BoardAckRow.received_at.desc(), BoardAckRow.id.desc())
+            .limit(limit)
+        ).all()
+        return [
+            {
+                "notice": r.notice_id,
+                "version": r.version,
+                "area": r.area,
+                "shown_at": r.shown_at.isoformat() if r.shown_at else None,
+                "received_at": r.received_at.isoformat(),
+            }
+            for r in rows
+        ]
 
 
 def ack_counts(store: Store, notice_id: int, version: int | None = None) -> AckCount:
@@ -160,10 +192,18 @@ def ack_counts(store: Store, notice_id: int, version: int | None = None) -> AckC
     """
     notice = store.notice(notice_id, version)
     with store.reading() as s:
-        targets = {b for b, area in s.execute(select(BoardRow.id, BoardRow.area)).all()
-                   if any(within(area, a) for a in notice.areas)}
-        acked = set(s.scalars(select(BoardAckRow.board_id).where(
-            BoardAckRow.notice_id == notice.id, BoardAckRow.version == notice.version)).all())
+        targets = {
+            b
+            for b, area in s.execute(select(BoardRow.id, BoardRow.area)).all()
+            if any(within(area, a) for a in notice.areas)
+        }
+        acked = set(
+            s.scalars(
+                select(BoardAckRow.board_id).where(
+                    BoardAckRow.notice_id == notice.id, BoardAckRow.version == notice.version
+                )
+            ).all()
+        )
     return AckCount(notice.id, notice.version, len(targets), len(acked & targets))
 
 
@@ -172,17 +212,33 @@ def health(store: Store, now: datetime | None = None) -> list[dict]:
     now = now or utcnow()
     live = store.live_notices(now)
     with store.reading() as s:
-        acked = {tuple(r) for r in s.execute(select(
-            BoardAckRow.board_id, BoardAckRow.notice_id, BoardAckRow.version).where(
-            BoardAckRow.notice_id.in_({n.id for n in live}))).all()} if live else set()
+        acked = (
+            {
+                tuple(r)
+                for r in s.execute(
+                    select(BoardAckRow.board_id, BoardAckRow.notice_id, BoardAckRow.version).where(
+                        BoardAckRow.notice_id.in_({n.id for n in live})
+                    )
+                ).all()
+            }
+            if live
+            else set()
+        )
     rows = []
     for b in boards(store):
         due = [n for n in live if any(within(b.area, a) for a in n.areas)]
         shown = sum(1 for n in due if (b.id, n.id, n.version) in acked)
-        rows.append({
-            "board": b.id, "area": b.area, "state": b.state,
-            "since": b.state_since.isoformat() if b.state_since else None,
-            "last_seen": b.last_seen_at.isoformat() if b.last_seen_at else None,
-            "current_notices": len(due), "shown": shown, "not_shown": len(due) - shown, "acks_total": b.acks,
-        })
+        rows.append(
+            {
+                "board": b.id,
+                "area": b.area,
+                "state": b.state,
+                "since": b.state_since.isoformat() if b.state_since else None,
+                "last_seen": b.last_seen_at.isoformat() if b.last_seen_at else None,
+                "current_notices": len(due),
+                "shown": shown,
+                "not_shown": len(due) - shown,
+                "acks_total": b.acks,
+            }
+        )
     return rows

@@ -24,26 +24,42 @@ from loa.store.schema import ActionRow, CapAlertRow, DocumentRow, NoticeVersionR
 ALERT_STATUSES = ("actual", "exercise", "test")
 
 
-def set_alert(store: Store, notice_id: int, version: int, actor: str, *, disaster_level: int | None = ...,
-              alert_status: str | None = None, instruction: str | None = None) -> list[Change]:
+def set_alert(
+    store: Store,
+    notice_id: int,
+    version: int,
+    actor: str,
+    *,
+    disaster_level: int | None = ...,
+    alert_status: str | None = None,
+    instruction: str | None = None,
+) -> list[Change]:
     """An editor's CAP settings of a draft: risk level (1–5, None clears it), actual/exercise/test, instruction."""
     if disaster_level not in (..., None) and not 1 <= disaster_level <= 5:
-        raise InvalidTransition(f"notice {notice_id}: disaster risk level {disaster_level} is outside 1–5 "
-                                "(Decision 18/2021/QĐ-TTg)")
+        raise InvalidTransition(
+            f"notice {notice_id}: disaster risk level {disaster_level} is outside 1–5 (Decision 18/2021/QĐ-TTg)"
+        )
     if alert_status is not None and alert_status not in ALERT_STATUSES:
-        raise InvalidTransition(f"notice {notice_id}: alert status {alert_status!r} is not one of "
-                                f"{', '.join(ALERT_STATUSES)}")
+        raise InvalidTransition(
+            f"notice {notice_id}: alert status {alert_status!r} is not one of {', '.join(ALERT_STATUSES)}"
+        )
     changes = []
     with store.session() as s:
         row = _draft_row(s, notice_id, version)
-        for name, value in (("disaster_level", disaster_level), ("alert_status", alert_status),
-                            ("instruction", instruction.strip() if isinstance(instruction, str) else instruction)):
+        for name, value in (
+            ("disaster_level", disaster_level),
+            ("alert_status", alert_status),
+            ("instruction", instruction.strip() if isinstance(instruction, str) else instruction),
+        ):
             if value is ... or (value is None and name != "disaster_level"):
                 continue
             old = getattr(row, name)
             if old != value:
-                changes.append(Change(f"set:{name}", name, None if old is None else str(old),
-                                      None if value is None else str(value)))
+                changes.append(
+                    Change(
+                        f"set:{name}", name, None if old is None else str(old), None if value is None else str(value)
+                    )
+                )
                 setattr(row, name, value)
         for change in changes:
             _audit(s, row, actor, change)
@@ -77,15 +93,23 @@ def seen(store: Store, msg: Received) -> bool:
 
 
 def _row(s: Session, msg: Received) -> CapAlertRow | None:
-    return s.scalar(select(CapAlertRow).where(CapAlertRow.sender == msg.sender,
-                                              CapAlertRow.identifier == msg.identifier, CapAlertRow.sent == msg.sent))
+    return s.scalar(
+        select(CapAlertRow).where(
+            CapAlertRow.sender == msg.sender, CapAlertRow.identifier == msg.identifier, CapAlertRow.sent == msg.sent
+        )
+    )
 
 
 def _referenced(s: Session, msg: Received) -> CapAlertRow | None:
     """The newest stored message this one references that made or changed a notice."""
     for sender, identifier, _sent in reversed(msg.references):
-        row = s.scalar(select(CapAlertRow).where(CapAlertRow.sender == sender, CapAlertRow.identifier == identifier,
-                                                 CapAlertRow.document_id.is_not(None)).order_by(CapAlertRow.id.desc()))
+        row = s.scalar(
+            select(CapAlertRow)
+            .where(
+                CapAlertRow.sender == sender, CapAlertRow.identifier == identifier, CapAlertRow.document_id.is_not(None)
+            )
+            .order_by(CapAlertRow.id.desc())
+        )
         if row is not None:
             return row
     return None
@@ -96,32 +120,72 @@ def record_skipped(store: Store, msg: Received, reason: str) -> Outcome:
     with store.session() as s:
         if _row(s, msg) is not None:
             return Outcome("already_seen")
-        s.add(CapAlertRow(sender=msg.sender, identifier=msg.identifier, sent=msg.sent, msg_type=msg.msg_type,
-                          feed_url=msg.feed_url, url=msg.url, outcome=reason, xml=msg.xml, received_at=utcnow()))
+        s.add(
+            CapAlertRow(
+                sender=msg.sender,
+                identifier=msg.identifier,
+                sent=msg.sent,
+                msg_type=msg.msg_type,
+                feed_url=msg.feed_url,
+                url=msg.url,
+                outcome=reason,
+                xml=msg.xml,
+                received_at=utcnow(),
+            )
+        )
     return Outcome(reason)
 
 
-def record_alert(store: Store, msg: Received, entry: Entry, cls: Classification, variants: dict[str, str], *,
-                 areas: list[str], priority: Priority, expires_at: datetime | None, instruction: str) -> Outcome:
+def record_alert(
+    store: Store,
+    msg: Received,
+    entry: Entry,
+    cls: Classification,
+    variants: dict[str, str],
+    *,
+    areas: list[str],
+    priority: Priority,
+    expires_at: datetime | None,
+    instruction: str,
+) -> Outcome:
     """An Alert or Update as a draft: a new notice, or a new version of the notice it updates. One transaction."""
     with store.session() as s:
         if _row(s, msg) is not None:
             return Outcome("already_seen")
         earlier = _referenced(s, msg) if msg.msg_type == "Update" else None
-        identity = s.scalar(select(DocumentRow.identity).where(DocumentRow.id == earlier.document_id)) \
-            if earlier else f"cap:{msg.sender}:{msg.identifier}"
+        identity = (
+            s.scalar(select(DocumentRow.identity).where(DocumentRow.id == earlier.document_id))
+            if earlier
+            else f"cap:{msg.sender}:{msg.identifier}"
+        )
         entry = Entry(identity, entry.title, entry.summary_html, entry.link, entry.published, entry.content_hash)
         feed = ingest.feed_id(s, msg.feed_url)
         change = ingest.record_entries(s, feed, [(entry, cls)])[0]
-        notice_id, version = ingest.draft_notices(s, [ingest.Draft(change.document_version_id, areas, variants,
-                                                                   priority)])[0]
-        s.execute(update(NoticeVersionRow).where(NoticeVersionRow.notice_id == notice_id,
-                                                 NoticeVersionRow.version == version)
-                  .values(expires_at=expires_at, instruction=instruction or None))
+        notice_id, version = ingest.draft_notices(
+            s, [ingest.Draft(change.document_version_id, areas, variants, priority)]
+        )[0]
+        s.execute(
+            update(NoticeVersionRow)
+            .where(NoticeVersionRow.notice_id == notice_id, NoticeVersionRow.version == version)
+            .values(expires_at=expires_at, instruction=instruction or None)
+        )
         status = "updated" if earlier else "drafted"
-        s.add(CapAlertRow(sender=msg.sender, identifier=msg.identifier, sent=msg.sent, msg_type=msg.msg_type,
-                          feed_url=msg.feed_url, url=msg.url, document_id=change.document_id, notice_id=notice_id,
-                          notice_version=version, outcome=status, xml=msg.xml, received_at=utcnow()))
+        s.add(
+            CapAlertRow(
+                sender=msg.sender,
+                identifier=msg.identifier,
+                sent=msg.sent,
+                msg_type=msg.msg_type,
+                feed_url=msg.feed_url,
+                url=msg.url,
+                document_id=change.document_id,
+                notice_id=notice_id,
+                notice_version=version,
+                outcome=status,
+                xml=msg.xml,
+                received_at=utcnow(),
+            )
+        )
     return Outcome(status, notice_id, version)
 
 
@@ -132,14 +196,25 @@ def record_cancel(store: Store, msg: Received, make_cancel_draft) -> Outcome:
         if _row(s, msg) is not None:
             return Outcome("already_seen")
         earlier = _referenced(s, msg)
-        row = CapAlertRow(sender=msg.sender, identifier=msg.identifier, sent=msg.sent, msg_type=msg.msg_type,
-                          feed_url=msg.feed_url, url=msg.url, xml=msg.xml, received_at=utcnow(),
-                          outcome="cancel_unknown")
+        row = CapAlertRow(
+            sender=msg.sender,
+            identifier=msg.identifier,
+            sent=msg.sent,
+            msg_type=msg.msg_type,
+            feed_url=msg.feed_url,
+            url=msg.url,
+            xml=msg.xml,
+            received_at=utcnow(),
+            outcome="cancel_unknown",
+        )
         s.add(row)
         if earlier is None:
             return Outcome("cancel_unknown")
-        versions = s.scalars(select(NoticeVersionRow).where(NoticeVersionRow.notice_id == earlier.notice_id)
-                             .order_by(NoticeVersionRow.version.desc())).all()
+        versions = s.scalars(
+            select(NoticeVersionRow)
+            .where(NoticeVersionRow.notice_id == earlier.notice_id)
+            .order_by(NoticeVersionRow.version.desc())
+        ).all()
         row.document_id, row.notice_id = earlier.document_id, earlier.notice_id
         public = next((v for v in versions if NoticeState(v.state) in LIVE_STATES), None)
         drafts = [v for v in versions if v.state == NoticeState.DRAFTED.value]
@@ -154,8 +229,9 @@ def record_cancel(store: Store, msg: Received, make_cancel_draft) -> Outcome:
         entry, cls, variants = make_cancel_draft(public.title)
         entry = Entry(identity, entry.title, entry.summary_html, entry.link, entry.published, entry.content_hash)
         change = ingest.record_entries(s, ingest.feed_id(s, msg.feed_url), [(entry, cls)])[0]
-        notice_id, version = ingest.draft_notices(s, [ingest.Draft(change.document_version_id, list(public.areas),
-                                                                   variants, Priority(public.priority))])[0]
+        notice_id, version = ingest.draft_notices(
+            s, [ingest.Draft(change.document_version_id, list(public.areas), variants, Priority(public.priority))]
+        )[0]
         row.outcome, row.notice_version = "cancel_drafted", version
         return Outcome("cancel_drafted", notice_id, version)
 
@@ -164,10 +240,31 @@ def origin(store: Store, notice_id: int) -> list[dict]:
     """The CAP messages a notice came from, oldest first (the desk shows "from a CAP alert" with the original)."""
     with store.reading() as s:
         rows = s.scalars(select(CapAlertRow).where(CapAlertRow.notice_id == notice_id).order_by(CapAlertRow.id)).all()
-        return [{"id": r.id, "sender": r.sender, "identifier": r.identifier, "sent": r.sent, "msg_type": r.msg_type,
-                 "feed_url": r.feed_url, "url": r.url, "outcome": r.outcome, "version": r.notice_version,
-                 "xml": r.xml} for r in rows]
+        return [
+            {
+                "id": r.id,
+                "sender": r.sender,
+                "identifier": r.identifier,
+                "sent": r.sent,
+                "msg_type": r.msg_type,
+                "feed_url": r.feed_url,
+                "url": r.url,
+                "outcome": r.outcome,
+                "version": r.notice_version,
+                "xml": r.xml,
+            }
+            for r in rows
+        ]
 
 
-__all__ = ["ALERT_STATUSES", "Outcome", "Received", "origin", "record_alert", "record_cancel", "record_skipped",
-           "seen", "set_alert"]
+__all__ = [
+    "ALERT_STATUSES",
+    "Outcome",
+    "Received",
+    "origin",
+    "record_alert",
+    "record_cancel",
+    "record_skipped",
+    "seen",
+    "set_alert",
+]

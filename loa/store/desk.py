@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, aliased
 from loa.errors import InvalidTransition, LoaError, NotFound
 from loa.ingest.sanitize import sanitize_html
 from loa.model import CHANNELS, NoticeState, Priority
-from loa.textfold import fold  # noqa: F401  (desk search folds the same way; re-exported)
 from loa.store import Store
 from loa.store.schema import (
     ActionDetailRow,
@@ -32,6 +31,7 @@ from loa.store.schema import (
     VariantRow,
     utcnow,
 )
+from loa.textfold import fold  # noqa: F401  (desk search folds the same way; re-exported)
 
 PER_PAGE = 50
 
@@ -127,8 +127,11 @@ def _area_condition(area: str):
     parts = area.split("/")
     ancestors = ["/".join(parts[:i]) for i in range(1, len(parts))]
     text = _json_text(NoticeVersionRow.areas)
-    return or_(text.contains(f'"{area}"', autoescape=True), text.contains(f'"{area}/', autoescape=True),
-               *[text.contains(f'"{a}"', autoescape=True) for a in ancestors])
+    return or_(
+        text.contains(f'"{area}"', autoescape=True),
+        text.contains(f'"{area}/', autoescape=True),
+        *[text.contains(f'"{a}"', autoescape=True) for a in ancestors],
+    )
 
 
 def _sync_search(s: Session) -> None:
@@ -137,7 +140,8 @@ def _sync_search(s: Session) -> None:
         select(NoticeVersionRow.id, NoticeVersionRow.title, DocumentVersionRow.meta, FeedRow.name)
         .join(DocumentVersionRow, DocumentVersionRow.id == NoticeVersionRow.document_version_id)
         .outerjoin(FeedRow, FeedRow.id == DocumentVersionRow.feed_id)
-        .where(~exists().where(SearchTextRow.notice_version_id == NoticeVersionRow.id))).all()
+        .where(~exists().where(SearchTextRow.notice_version_id == NoticeVersionRow.id))
+    ).all()
     for nv_id, title, meta, feed in missing:
         meta = meta or {}
         words = [title, meta.get("number") or "", meta.get("doc_type") or "", meta.get("issuer") or "", feed or ""]
@@ -147,8 +151,14 @@ def _sync_search(s: Session) -> None:
 
 def _unindexed(store: Store) -> bool:
     with store.reading() as s:
-        return s.scalar(select(NoticeVersionRow.id).where(
-            ~exists().where(SearchTextRow.notice_version_id == NoticeVersionRow.id)).limit(1)) is not None
+        return (
+            s.scalar(
+                select(NoticeVersionRow.id)
+                .where(~exists().where(SearchTextRow.notice_version_id == NoticeVersionRow.id))
+                .limit(1)
+            )
+            is not None
+        )
 
 
 def queue(store: Store, f: QueueFilter, now: datetime | None = None) -> QueuePage:
@@ -171,8 +181,12 @@ def queue(store: Store, f: QueueFilter, now: datetime | None = None) -> QueuePag
         if f.content_area:
             cond.append(_json_text(DocumentVersionRow.content_areas).contains(f'"{f.content_area}"', autoescape=True))
         if f.q and f.q.strip():
-            cond.append(exists().where(SearchTextRow.notice_version_id == NoticeVersionRow.id,
-                                       SearchTextRow.text.contains(fold(f.q), autoescape=True)))
+            cond.append(
+                exists().where(
+                    SearchTextRow.notice_version_id == NoticeVersionRow.id,
+                    SearchTextRow.text.contains(fold(f.q), autoescape=True),
+                )
+            )
 
         base = select(NoticeVersionRow.id)
         if f.feed_id or f.content_area:
@@ -181,8 +195,9 @@ def queue(store: Store, f: QueueFilter, now: datetime | None = None) -> QueuePag
             # the latest version of each notice (a state filter shows every version in that state);
             # "no newer version" is one lookup in the (notice_id, version) unique index per row
             newer = aliased(NoticeVersionRow)
-            cond.append(~exists().where(newer.notice_id == NoticeVersionRow.notice_id,
-                                        newer.version > NoticeVersionRow.version))
+            cond.append(
+                ~exists().where(newer.notice_id == NoticeVersionRow.notice_id, newer.version > NoticeVersionRow.version)
+            )
         base = base.where(*cond)
         total = s.scalar(select(func.count()).select_from(base.subquery())) or 0
         per_page = max(1, min(f.per_page, 200))
@@ -195,11 +210,26 @@ def queue(store: Store, f: QueueFilter, now: datetime | None = None) -> QueuePag
                 select(NoticeVersionRow, DocumentVersionRow.meta, DocumentVersionRow.content_areas, FeedRow.name)
                 .join(DocumentVersionRow, DocumentVersionRow.id == NoticeVersionRow.document_version_id)
                 .outerjoin(FeedRow, FeedRow.id == DocumentVersionRow.feed_id)
-                .where(NoticeVersionRow.id.in_(ids)).order_by(NoticeVersionRow.id.desc())).all()
+                .where(NoticeVersionRow.id.in_(ids))
+                .order_by(NoticeVersionRow.id.desc())
+            ).all()
             for nv, meta, content_areas, feed in found:
-                rows.append(QueueRow(nv.notice_id, nv.version, nv.state, nv.priority, nv.title, list(nv.areas or []),
-                                     feed, list(content_areas or []), (meta or {}).get("number"), nv.created_at,
-                                     nv.publish_at, nv.expires_at))
+                rows.append(
+                    QueueRow(
+                        nv.notice_id,
+                        nv.version,
+                        nv.state,
+                        nv.priority,
+                        nv.title,
+                        list(nv.areas or []),
+                        feed,
+                        list(content_areas or []),
+                        (meta or {}).get("number"),
+                        nv.created_at,
+                        nv.publish_at,
+                        nv.expires_at,
+                    )
+                )
         return QueuePage(rows, total, page, pages, f)
 
 
@@ -208,12 +238,40 @@ def counts(store: Store, now: datetime | None = None) -> Counts:
     now = now or utcnow()
     with store.reading() as s:
         by_state = dict(s.execute(select(NoticeVersionRow.state, func.count()).group_by(NoticeVersionRow.state)).all())
-        scheduled, emergency = s.execute(select(
-            func.coalesce(func.sum(case((and_(NoticeVersionRow.state == NoticeState.APPROVED.value,
-                                               NoticeVersionRow.publish_at > now), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((and_(NoticeVersionRow.state == NoticeState.DRAFTED.value,
-                                               NoticeVersionRow.priority == Priority.EMERGENCY.value), 1), else_=0)), 0),
-        )).one()
+        scheduled, emergency = s.execute(
+            select(
+                func.coalesce(
+                    func.sum(
+                        case(
+                            (
+                                and_(
+                                    NoticeVersionRow.state == NoticeState.APPROVED.value,
+                                    NoticeVersionRow.publish_at > now,
+                                ),
+                                1,
+                            ),
+                            else_=0,
+                        )
+                    ),
+                    0,
+                ),
+                func.coalesce(
+                    func.sum(
+                        case(
+                            (
+                                and_(
+                                    NoticeVersionRow.state == NoticeState.DRAFTED.value,
+                                    NoticeVersionRow.priority == Priority.EMERGENCY.value,
+                                ),
+                                1,
+                            ),
+                            else_=0,
+                        )
+                    ),
+                    0,
+                ),
+            )
+        ).one()
         return Counts(by_state, int(scheduled), int(emergency))
 
 
@@ -226,8 +284,11 @@ def feed_choices(store: Store) -> list[tuple[int, str]]:
 
 
 def _draft_row(s: Session, notice_id: int, version: int) -> NoticeVersionRow:
-    row = s.scalar(select(NoticeVersionRow).where(NoticeVersionRow.notice_id == notice_id,
-                                                  NoticeVersionRow.version == version).with_for_update())
+    row = s.scalar(
+        select(NoticeVersionRow)
+        .where(NoticeVersionRow.notice_id == notice_id, NoticeVersionRow.version == version)
+        .with_for_update()
+    )
     if row is None:
         raise NotFound(f"notice {notice_id} version {version} does not exist")
     if row.state != NoticeState.DRAFTED.value:
@@ -239,8 +300,11 @@ def _audit(s: Session, row: NoticeVersionRow, actor: str, change: Change, reason
     action = ActionRow(notice_version_id=row.id, action=change.action, actor=actor, reason=reason)
     s.add(action)
     s.flush()
-    s.add(ActionDetailRow(action_id=action.id, field=change.field, before=change.before, after=change.after,
-                          diff=change.diff))
+    s.add(
+        ActionDetailRow(
+            action_id=action.id, field=change.field, before=change.before, after=change.after, diff=change.diff
+        )
+    )
 
 
 def text_diff(before: str, after: str) -> str:
@@ -255,8 +319,9 @@ def clean_variant(channel: str, body: str) -> str:
     return "\n".join(line.rstrip() for line in body.split("\n"))
 
 
-def edit_variant(store: Store, notice_id: int, version: int, channel: str, body: str, actor: str,
-                 base: str | None = None) -> Change | None:
+def edit_variant(
+    store: Store, notice_id: int, version: int, channel: str, body: str, actor: str, base: str | None = None
+) -> Change | None:
     """Save an edited variant of a draft. `base` is text_hash() of the text the editor started from:
     if the stored text has changed since, nothing is saved (EditConflict). None when nothing changed."""
     if channel not in CHANNELS:
@@ -264,12 +329,17 @@ def edit_variant(store: Store, notice_id: int, version: int, channel: str, body:
     new = clean_variant(channel, body)
     with store.session() as s:
         row = _draft_row(s, notice_id, version)
-        var = s.scalar(select(VariantRow).where(VariantRow.notice_version_id == row.id, VariantRow.channel == channel,
-                                                VariantRow.language == "vi"))
+        var = s.scalar(
+            select(VariantRow).where(
+                VariantRow.notice_version_id == row.id, VariantRow.channel == channel, VariantRow.language == "vi"
+            )
+        )
         old = var.body if var else ""
         if base is not None and base != text_hash(old):
-            raise EditConflict(f"the {channel} text of notice {notice_id} v{version} was changed by someone else "
-                               "since you opened it; reload the page and apply your edit again")
+            raise EditConflict(
+                f"the {channel} text of notice {notice_id} v{version} was changed by someone else "
+                "since you opened it; reload the page and apply your edit again"
+            )
         if new == old:
             return None
         if var is None:
@@ -285,8 +355,15 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def set_settings(store: Store, notice_id: int, version: int, actor: str, *, priority: Priority | None = None,
-                 areas: list[str] | None = None) -> list[Change]:
+def set_settings(
+    store: Store,
+    notice_id: int,
+    version: int,
+    actor: str,
+    *,
+    priority: Priority | None = None,
+    areas: list[str] | None = None,
+) -> list[Change]:
     """Priority and target areas of a draft (areas must already be checked against areas.yaml)."""
     changes = []
     with store.session() as s:
@@ -306,24 +383,36 @@ def set_settings(store: Store, notice_id: int, version: int, actor: str, *, prio
     return changes
 
 
-def set_schedule(store: Store, notice_id: int, version: int, actor: str, *, publish_at: datetime | None,
-                 expires_at: datetime | None, now: datetime | None = None) -> list[Change]:
+def set_schedule(
+    store: Store,
+    notice_id: int,
+    version: int,
+    actor: str,
+    *,
+    publish_at: datetime | None,
+    expires_at: datetime | None,
+    now: datetime | None = None,
+) -> list[Change]:
     """Embargo (publish_at) and expiry of a draft. Both optional; expiry must follow publication."""
     check_schedule(notice_id, publish_at, expires_at, now)
     with store.session() as s:
         return apply_schedule(s, _draft_row(s, notice_id, version), actor, publish_at, expires_at)
 
 
-def check_schedule(notice_id: int, publish_at: datetime | None, expires_at: datetime | None,
-                   now: datetime | None = None) -> None:
+def check_schedule(
+    notice_id: int, publish_at: datetime | None, expires_at: datetime | None, now: datetime | None = None
+) -> None:
     now = now or utcnow()
     if expires_at is not None and expires_at <= (publish_at or now):
-        raise InvalidTransition(f"notice {notice_id}: the expiry ({expires_at.isoformat()}) must come after "
-                                f"the publication ({(publish_at or now).isoformat()})")
+        raise InvalidTransition(
+            f"notice {notice_id}: the expiry ({expires_at.isoformat()}) must come after "
+            f"the publication ({(publish_at or now).isoformat()})"
+        )
 
 
-def apply_schedule(s: Session, row: NoticeVersionRow, actor: str, publish_at: datetime | None,
-                   expires_at: datetime | None) -> list[Change]:
+def apply_schedule(
+    s: Session, row: NoticeVersionRow, actor: str, publish_at: datetime | None, expires_at: datetime | None
+) -> list[Change]:
     """Set publish_at and expires_at on a locked draft row inside the caller's transaction, audited."""
     changes = []
     for name, value in (("publish_at", publish_at), ("expires_at", expires_at)):
@@ -336,15 +425,25 @@ def apply_schedule(s: Session, row: NoticeVersionRow, actor: str, publish_at: da
     return changes
 
 
-def record(store: Store, notice_id: int, version: int, actor: str, change: Change, reason: str | None = None,
-           drafts_only: bool = True) -> None:
+def record(
+    store: Store,
+    notice_id: int,
+    version: int,
+    actor: str,
+    change: Change,
+    reason: str | None = None,
+    drafts_only: bool = True,
+) -> None:
     """An audited action that changes no notice column (audio regenerated, recording uploaded, scheduled run)."""
     with store.session() as s:
         if drafts_only:
             row = _draft_row(s, notice_id, version)
         else:
-            row = s.scalar(select(NoticeVersionRow).where(NoticeVersionRow.notice_id == notice_id,
-                                                          NoticeVersionRow.version == version))
+            row = s.scalar(
+                select(NoticeVersionRow).where(
+                    NoticeVersionRow.notice_id == notice_id, NoticeVersionRow.version == version
+                )
+            )
             if row is None:
                 raise NotFound(f"notice {notice_id} version {version} does not exist")
         _audit(s, row, actor, change, reason)
@@ -357,16 +456,35 @@ def history(store: Store, notice_id: int) -> list[HistoryItem]:
             select(ActionRow, NoticeVersionRow.version, ActionDetailRow)
             .join(NoticeVersionRow, NoticeVersionRow.id == ActionRow.notice_version_id)
             .outerjoin(ActionDetailRow, ActionDetailRow.action_id == ActionRow.id)
-            .where(NoticeVersionRow.notice_id == notice_id).order_by(ActionRow.id)).all()
-        return [HistoryItem(v, a.action, a.actor, a.at, a.reason, d.field if d else None, d.before if d else None,
-                            d.after if d else None, d.diff if d else None) for a, v, d in rows]
+            .where(NoticeVersionRow.notice_id == notice_id)
+            .order_by(ActionRow.id)
+        ).all()
+        return [
+            HistoryItem(
+                v,
+                a.action,
+                a.actor,
+                a.at,
+                a.reason,
+                d.field if d else None,
+                d.before if d else None,
+                d.after if d else None,
+                d.diff if d else None,
+            )
+            for a, v, d in rows
+        ]
 
 
 def version_numbers(store: Store, notice_id: int) -> list[tuple[int, str]]:
     with store.reading() as s:
-        return [(v, st) for v, st in s.execute(
-            select(NoticeVersionRow.version, NoticeVersionRow.state)
-            .where(NoticeVersionRow.notice_id == notice_id).order_by(NoticeVersionRow.version))]
+        return [
+            (v, st)
+            for v, st in s.execute(
+                select(NoticeVersionRow.version, NoticeVersionRow.state)
+                .where(NoticeVersionRow.notice_id == notice_id)
+                .order_by(NoticeVersionRow.version)
+            )
+        ]
 
 
 def document_extras(store: Store, notice_id: int, version: int) -> dict:
@@ -376,9 +494,15 @@ def document_extras(store: Store, notice_id: int, version: int) -> dict:
             select(DocumentVersionRow, FeedRow.url)
             .join(NoticeVersionRow, NoticeVersionRow.document_version_id == DocumentVersionRow.id)
             .outerjoin(FeedRow, FeedRow.id == DocumentVersionRow.feed_id)
-            .where(NoticeVersionRow.notice_id == notice_id, NoticeVersionRow.version == version)).first()
+            .where(NoticeVersionRow.notice_id == notice_id, NoticeVersionRow.version == version)
+        ).first()
         if found is None:
             raise NotFound(f"notice {notice_id} version {version} does not exist")
         dv, feed_url = found
-        return {"score": dv.score, "feed_url": feed_url, "published": dv.published, "fetched_at": dv.fetched_at,
-                "document_version": dv.version}
+        return {
+            "score": dv.score,
+            "feed_url": feed_url,
+            "published": dv.published,
+            "fetched_at": dv.fetched_at,
+            "document_version": dv.version,
+        }

@@ -89,26 +89,42 @@ def _ids(name: str):
     return bindparam(name, expanding=True)
 
 
-_DOCUMENTS_WITH_VERSIONS = (select(_documents.c.identity, _documents.c.id, _document_versions.c.id,
-                                   _document_versions.c.version, _document_versions.c.content_hash)
-                            .outerjoin(_document_versions, _document_versions.c.document_id == _documents.c.id)
-                            .where(_documents.c.identity.in_(_ids("identities")))
-                            .order_by(_document_versions.c.version))
-_DOCUMENT_VERSIONS = (select(_document_versions.c.id, _document_versions.c.document_id, _document_versions.c.title)
-                      .where(_document_versions.c.id.in_(_ids("ids"))))
+_DOCUMENTS_WITH_VERSIONS = (
+    select(
+        _documents.c.identity,
+        _documents.c.id,
+        _document_versions.c.id,
+        _document_versions.c.version,
+        _document_versions.c.content_hash,
+    )
+    .outerjoin(_document_versions, _document_versions.c.document_id == _documents.c.id)
+    .where(_documents.c.identity.in_(_ids("identities")))
+    .order_by(_document_versions.c.version)
+)
+_DOCUMENT_VERSIONS = select(
+    _document_versions.c.id, _document_versions.c.document_id, _document_versions.c.title
+).where(_document_versions.c.id.in_(_ids("ids")))
 _NOTICE_IDS = select(_notices.c.document_id, _notices.c.id).where(_notices.c.document_id.in_(_ids("documents")))
-_NEWEST_NOTICE_VERSIONS = (select(_notice_versions.c.notice_id, func.max(_notice_versions.c.version))
-                           .where(_notice_versions.c.notice_id.in_(_ids("notices")))
-                           .group_by(_notice_versions.c.notice_id))
+_NEWEST_NOTICE_VERSIONS = (
+    select(_notice_versions.c.notice_id, func.max(_notice_versions.c.version))
+    .where(_notice_versions.c.notice_id.in_(_ids("notices")))
+    .group_by(_notice_versions.c.notice_id)
+)
 _DRAFTS_OF = select(_notice_versions.c.id, _notice_versions.c.notice_id).where(
-    _notice_versions.c.notice_id.in_(_ids("notices")), _notice_versions.c.state == NoticeState.DRAFTED.value)
-_TITLES = (select(_notice_versions.c.notice_id, _notice_versions.c.title)
-           .where(_notice_versions.c.notice_id.in_(_ids("notices"))).order_by(_notice_versions.c.version))
+    _notice_versions.c.notice_id.in_(_ids("notices")), _notice_versions.c.state == NoticeState.DRAFTED.value
+)
+_TITLES = (
+    select(_notice_versions.c.notice_id, _notice_versions.c.title)
+    .where(_notice_versions.c.notice_id.in_(_ids("notices")))
+    .order_by(_notice_versions.c.version)
+)
 _FEED = select(_feeds.c.id, _feeds.c.name).where(_feeds.c.url == bindparam("url"))
 _VALIDATORS = select(_feeds.c.etag, _feeds.c.last_modified).where(_feeds.c.url == bindparam("url"))
 # the ids of version rows just inserted, by their parents (then matched on version in Python)
-_VERSION_IDS = {table: select(table.c[parent], table.c.version, table.c.id).where(table.c[parent].in_(_ids("parents")))
-                for table, parent in ((_document_versions, "document_id"), (_notice_versions, "notice_id"))}
+_VERSION_IDS = {
+    table: select(table.c[parent], table.c.version, table.c.id).where(table.c[parent].in_(_ids("parents")))
+    for table, parent in ((_document_versions, "document_id"), (_notice_versions, "notice_id"))
+}
 
 
 def titles(s: Session, notice_ids: list[int]) -> dict[int, str]:
@@ -120,10 +136,12 @@ def known_texts(s: Session, identities: Iterable[str]) -> dict[str, set[str]]:
     return {i: set(doc.texts) for i, doc in _load_documents(s, list(set(identities))).items() if doc.texts}
 
 
-_ARTICLES = (select(_documents.c.identity, _document_versions.c.article, _document_versions.c.body_html)
-             .join(_document_versions, _document_versions.c.document_id == _documents.c.id)
-             .where(_documents.c.identity.in_(_ids("identities")), _document_versions.c.article.is_not(None))
-             .order_by(_document_versions.c.version))
+_ARTICLES = (
+    select(_documents.c.identity, _document_versions.c.article, _document_versions.c.body_html)
+    .join(_document_versions, _document_versions.c.document_id == _documents.c.id)
+    .where(_documents.c.identity.in_(_ids("identities")), _document_versions.c.article.is_not(None))
+    .order_by(_document_versions.c.version)
+)
 
 
 def previous_articles(s: Session, identities: Iterable[str]) -> dict[str, tuple[dict, str]]:
@@ -140,15 +158,23 @@ def validators(s: Session, url: str) -> tuple[str | None, str | None]:
 def feed_id(s: Session, url: str, name: str = "") -> int:
     row = s.execute(_FEED, {"url": url}).first()
     if row is None:
-        return s.execute(insert(_feeds).returning(_feeds.c.id),
-                         {"url": url, "name": name or url, "consecutive_failures": 0}).scalar_one()
+        return s.execute(
+            insert(_feeds).returning(_feeds.c.id), {"url": url, "name": name or url, "consecutive_failures": 0}
+        ).scalar_one()
     if name and row.name != name:
         s.execute(update(_feeds).where(_feeds.c.id == row.id).values(name=name))
     return row.id
 
 
-def record_feed_success(s: Session, feed: int, *, title: str | None = None, etag: str | None = None,
-                        last_modified: str | None = None, not_modified: bool = False) -> None:
+def record_feed_success(
+    s: Session,
+    feed: int,
+    *,
+    title: str | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    not_modified: bool = False,
+) -> None:
     """A good poll of feed id `feed`: failures reset; a 200 also brings the validators for the next
     conditional GET."""
     now = utcnow()
@@ -161,9 +187,17 @@ def record_feed_success(s: Session, feed: int, *, title: str | None = None, etag
 def record_feed_failure(s: Session, feed: int, *, reason: str, error: str) -> int:
     """A failed poll of feed id `feed`; returns its consecutive failures, this one included."""
     now = utcnow()
-    s.execute(update(_feeds).where(_feeds.c.id == feed).values(
-        last_checked_at=now, last_error_at=now, last_error_reason=reason, last_error=error,
-        consecutive_failures=func.coalesce(_feeds.c.consecutive_failures, 0) + 1))
+    s.execute(
+        update(_feeds)
+        .where(_feeds.c.id == feed)
+        .values(
+            last_checked_at=now,
+            last_error_at=now,
+            last_error_reason=reason,
+            last_error=error,
+            consecutive_failures=func.coalesce(_feeds.c.consecutive_failures, 0) + 1,
+        )
+    )
     return s.execute(select(_feeds.c.consecutive_failures).where(_feeds.c.id == feed)).scalar_one()
 
 
@@ -189,19 +223,36 @@ def record_entries(s: Session, feed: int, items: list[tuple[Entry, Classificatio
             continue
         kind = "updated" if doc.newest else "new"
         version = doc.newest + 1
-        rows.append({
-            "document_id": doc.id, "version": version, "feed_id": feed, "title": entry.title,
-            "summary_html": entry.summary_html, "link": entry.link, "published": entry.published,
-            "content_hash": entry.content_hash, "relevant": cls.relevant, "score": cls.score,
-            "reasons": list(cls.reasons), "content_areas": list(cls.content_areas),
-            "meta": {k: v for k, v in vars(cls.meta).items() if v}, "fetched_at": now,
-            "body_html": entry.body_html, "article": entry.article, "warnings": list(entry.warnings),
-        })
+        rows.append(
+            {
+                "document_id": doc.id,
+                "version": version,
+                "feed_id": feed,
+                "title": entry.title,
+                "summary_html": entry.summary_html,
+                "link": entry.link,
+                "published": entry.published,
+                "content_hash": entry.content_hash,
+                "relevant": cls.relevant,
+                "score": cls.score,
+                "reasons": list(cls.reasons),
+                "content_areas": list(cls.content_areas),
+                "meta": {k: v for k, v in vars(cls.meta).items() if v},
+                "fetched_at": now,
+                "body_html": entry.body_html,
+                "article": entry.article,
+                "warnings": list(entry.warnings),
+            }
+        )
         doc.add(entry.content_hash, _Seen(-len(rows), version))  # id filled in below
         changes.append(EntryChange(kind, doc.id, -len(rows), version))
     ids = _insert_versions(s, _document_versions, "document_id", rows)
-    return [c if c.document_version_id >= 0 else
-            EntryChange(c.kind, c.document_id, ids[-c.document_version_id - 1], c.version) for c in changes]
+    return [
+        c
+        if c.document_version_id >= 0
+        else EntryChange(c.kind, c.document_id, ids[-c.document_version_id - 1], c.version)
+        for c in changes
+    ]
 
 
 def _insert_versions(s: Session, table: Table, parent: str, rows: list[dict]) -> list[int]:
@@ -217,8 +268,9 @@ def _load_documents(s: Session, identities: list[str]) -> dict[str, _Document]:
     docs: dict[str, _Document] = {}
     if not identities:
         return docs
-    for identity, doc_id, version_id, version, content_hash in s.execute(_DOCUMENTS_WITH_VERSIONS,
-                                                                         {"identities": identities}):
+    for identity, doc_id, version_id, version, content_hash in s.execute(
+        _DOCUMENTS_WITH_VERSIONS, {"identities": identities}
+    ):
         doc = docs.setdefault(identity, _Document(doc_id))
         if version_id is not None:
             doc.add(content_hash, _Seen(version_id, version))
@@ -254,21 +306,46 @@ def draft_notices(s: Session, drafts: list[Draft]) -> list[tuple[int, int]]:
             rows[newest[notice_id]]["state"] = NoticeState.SUPERSEDED.value
         newest[notice_id] = len(rows)
         drafted.append((notice_id, version))
-        rows.append({"notice_id": notice_id, "version": version, "document_version_id": dv.id,
-                     "state": NoticeState.DRAFTED.value, "priority": d.priority.value, "title": dv.title,
-                     "areas": list(d.areas), "created_at": now, "updated_at": now})
+        rows.append(
+            {
+                "notice_id": notice_id,
+                "version": version,
+                "document_version_id": dv.id,
+                "state": NoticeState.DRAFTED.value,
+                "priority": d.priority.value,
+                "title": dv.title,
+                "areas": list(d.areas),
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     nv_ids = _insert_versions(s, _notice_versions, "notice_id", rows)
     if old_drafts:
-        s.execute(update(_notice_versions).where(_notice_versions.c.id.in_([i for i, _ in old_drafts]))
-                  .values(state=NoticeState.SUPERSEDED.value, updated_at=now))
-    superseded = old_drafts + [(i, r["notice_id"]) for i, r in zip(nv_ids, rows)
-                               if r["state"] == NoticeState.SUPERSEDED.value]
+        s.execute(
+            update(_notice_versions)
+            .where(_notice_versions.c.id.in_([i for i, _ in old_drafts]))
+            .values(state=NoticeState.SUPERSEDED.value, updated_at=now)
+        )
+    superseded = old_drafts + [
+        (i, r["notice_id"]) for i, r in zip(nv_ids, rows) if r["state"] == NoticeState.SUPERSEDED.value
+    ]
     actions = [{"notice_version_id": i, "action": "drafted", "actor": "loa", "at": now, "reason": None} for i in nv_ids]
-    actions += [{"notice_version_id": i, "action": "superseded", "actor": "loa", "at": now,
-                 "reason": f"the source document changed; see version {versions[notice_id]}"} for i, notice_id in superseded]
+    actions += [
+        {
+            "notice_version_id": i,
+            "action": "superseded",
+            "actor": "loa",
+            "at": now,
+            "reason": f"the source document changed; see version {versions[notice_id]}",
+        }
+        for i, notice_id in superseded
+    ]
     s.execute(insert(_actions), actions)
-    variants = [{"notice_version_id": i, "channel": c, "language": "vi", "body": b, "updated_at": now}
-                for i, d in zip(nv_ids, drafts) for c, b in d.variants.items()]
+    variants = [
+        {"notice_version_id": i, "channel": c, "language": "vi", "body": b, "updated_at": now}
+        for i, d in zip(nv_ids, drafts)
+        for c, b in d.variants.items()
+    ]
     if variants:
         s.execute(insert(_variants), variants)
     return drafted

@@ -62,9 +62,10 @@ def audio_records(store: Store, files: list[str]) -> dict[str, AudioRecord]:
     out: dict[str, AudioRecord] = {}
     with store.reading() as s:
         for i in range(0, len(files), 500):
-            for r in s.scalars(select(RadioAudioRow).where(RadioAudioRow.file.in_(files[i:i + 500]))):
-                out[r.file] = AudioRecord(r.file, r.notice_id, r.version, r.language, r.source, r.source_key,
-                                          r.seconds, r.loudness_lufs)
+            for r in s.scalars(select(RadioAudioRow).where(RadioAudioRow.file.in_(files[i : i + 500]))):
+                out[r.file] = AudioRecord(
+                    r.file, r.notice_id, r.version, r.language, r.source, r.source_key, r.seconds, r.loudness_lufs
+                )
     return out
 
 
@@ -79,9 +80,13 @@ def save_audio(store: Store, records: list[AudioRecord]) -> None:
         from sqlalchemy.dialects.sqlite import insert as upsert
     rows = [dict(vars(r), made_at=utcnow()) for r in records]
     stmt = upsert(RadioAudioRow).values(rows)
-    stmt = stmt.on_conflict_do_update(index_elements=["file"], set_={
-        c: getattr(stmt.excluded, c) for c in ("notice_id", "version", "language", "source", "source_key",
-                                              "seconds", "loudness_lufs", "made_at")})
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["file"],
+        set_={
+            c: getattr(stmt.excluded, c)
+            for c in ("notice_id", "version", "language", "source", "source_key", "seconds", "loudness_lufs", "made_at")
+        },
+    )
     with store.session() as s:
         s.execute(stmt)
 
@@ -89,8 +94,9 @@ def save_audio(store: Store, records: list[AudioRecord]) -> None:
 # --- airing history -------------------------------------------------------------------------
 
 
-def aired_counts(store: Store, stations: list[str], before: datetime, day_start: datetime,
-                 notices: list[tuple[int, int]]) -> dict[tuple[str, int, int], tuple[int, int]]:
+def aired_counts(
+    store: Store, stations: list[str], before: datetime, day_start: datetime, notices: list[tuple[int, int]]
+) -> dict[tuple[str, int, int], tuple[int, int]]:
     """{(station, notice id, version): (airings before `before`, of which since `day_start`)}."""
     if not stations or not notices:
         return {}
@@ -100,11 +106,15 @@ def aired_counts(store: Store, stations: list[str], before: datetime, day_start:
     out = {}
     with store.reading() as s:
         for i in range(0, len(stations), 500):
-            q = (select(RadioAiringRow.station, RadioAiringRow.notice_id, RadioAiringRow.version,
-                        func.count(), today)
-                 .where(RadioAiringRow.station.in_(stations[i:i + 500]), RadioAiringRow.notice_id.in_(ids),
-                        RadioAiringRow.starts_at < before)
-                 .group_by(RadioAiringRow.station, RadioAiringRow.notice_id, RadioAiringRow.version))
+            q = (
+                select(RadioAiringRow.station, RadioAiringRow.notice_id, RadioAiringRow.version, func.count(), today)
+                .where(
+                    RadioAiringRow.station.in_(stations[i : i + 500]),
+                    RadioAiringRow.notice_id.in_(ids),
+                    RadioAiringRow.starts_at < before,
+                )
+                .group_by(RadioAiringRow.station, RadioAiringRow.notice_id, RadioAiringRow.version)
+            )
             for station, nid, ver, total, since in s.execute(q):
                 if (nid, ver) in wanted:
                     out[(station, nid, ver)] = (int(total), int(since or 0))
@@ -116,13 +126,21 @@ def carried(store: Store, stations: list[str], before: datetime) -> dict[str, se
     out: dict[str, set[tuple[int, int]]] = {}
     with store.reading() as s:
         for i in range(0, len(stations), 500):
-            last = (select(RadioSlotRow.station, func.max(RadioSlotRow.starts_at).label("at"))
-                    .where(RadioSlotRow.kind == "slot", RadioSlotRow.station.in_(stations[i:i + 500]),
-                           RadioSlotRow.starts_at < before)
-                    .group_by(RadioSlotRow.station).subquery())
-            q = select(RadioSlotRow.station, RadioSlotRow.overflow).join(
-                last, (last.c.station == RadioSlotRow.station) & (last.c.at == RadioSlotRow.starts_at)).where(
-                RadioSlotRow.kind == "slot")
+            last = (
+                select(RadioSlotRow.station, func.max(RadioSlotRow.starts_at).label("at"))
+                .where(
+                    RadioSlotRow.kind == "slot",
+                    RadioSlotRow.station.in_(stations[i : i + 500]),
+                    RadioSlotRow.starts_at < before,
+                )
+                .group_by(RadioSlotRow.station)
+                .subquery()
+            )
+            q = (
+                select(RadioSlotRow.station, RadioSlotRow.overflow)
+                .join(last, (last.c.station == RadioSlotRow.station) & (last.c.at == RadioSlotRow.starts_at))
+                .where(RadioSlotRow.kind == "slot")
+            )
             for station, overflow in s.execute(q):
                 out[station] = {(int(o[0]), int(o[1])) for o in overflow or []}
     return out
@@ -133,10 +151,15 @@ def emergencies_aired(store: Store, stations: list[str], notices: list[tuple[int
     if not stations or not notices:
         return set()
     with store.reading() as s:
-        rows = s.execute(select(RadioAiringRow.station, RadioAiringRow.notice_id, RadioAiringRow.version)
-                         .join(RadioSlotRow, RadioSlotRow.id == RadioAiringRow.slot_id)
-                         .where(RadioSlotRow.kind == "emergency", RadioAiringRow.station.in_(stations),
-                                tuple_(RadioAiringRow.notice_id, RadioAiringRow.version).in_(notices))).all()
+        rows = s.execute(
+            select(RadioAiringRow.station, RadioAiringRow.notice_id, RadioAiringRow.version)
+            .join(RadioSlotRow, RadioSlotRow.id == RadioAiringRow.slot_id)
+            .where(
+                RadioSlotRow.kind == "emergency",
+                RadioAiringRow.station.in_(stations),
+                tuple_(RadioAiringRow.notice_id, RadioAiringRow.version).in_(notices),
+            )
+        ).all()
     return {(st, n, v) for st, n, v in rows}
 
 
@@ -151,19 +174,52 @@ def record_slots(store: Store, slots: list[SlotRecord]) -> None:
             by_start.setdefault((sl.kind, sl.starts_at), []).append(sl.station)
         for (kind, at), names in by_start.items():
             for i in range(0, len(names), 500):
-                old = s.scalars(select(RadioSlotRow.id).where(
-                    RadioSlotRow.kind == kind, RadioSlotRow.starts_at == at,
-                    RadioSlotRow.station.in_(names[i:i + 500]))).all()
+                old = s.scalars(
+                    select(RadioSlotRow.id).where(
+                        RadioSlotRow.kind == kind,
+                        RadioSlotRow.starts_at == at,
+                        RadioSlotRow.station.in_(names[i : i + 500]),
+                    )
+                ).all()
                 if old:
                     s.execute(delete(RadioAiringRow).where(RadioAiringRow.slot_id.in_(old)))
                     s.execute(delete(RadioSlotRow).where(RadioSlotRow.id.in_(old)))
-        ids = s.execute(insert(RadioSlotRow).returning(RadioSlotRow.id, sort_by_parameter_order=True), [
-            {"station": sl.station, "kind": sl.kind, "slot_date": sl.slot_date, "slot_time": sl.slot_time,
-             "starts_at": sl.starts_at, "max_seconds": sl.max_seconds, "seconds": round(sl.seconds, 3),
-             "overflow": sl.overflow, "missing": sl.missing, "built_at": now} for sl in slots]).scalars().all()
-        airings = [{"slot_id": sid, "station": sl.station, "starts_at": sl.starts_at, "notice_id": a.notice_id,
-                    "version": a.version, "position": pos, "languages": a.languages, "seconds": round(a.seconds, 3)}
-                   for sid, sl in zip(ids, slots) for pos, a in enumerate(sl.airings)]
+        ids = (
+            s.execute(
+                insert(RadioSlotRow).returning(RadioSlotRow.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "station": sl.station,
+                        "kind": sl.kind,
+                        "slot_date": sl.slot_date,
+                        "slot_time": sl.slot_time,
+                        "starts_at": sl.starts_at,
+                        "max_seconds": sl.max_seconds,
+                        "seconds": round(sl.seconds, 3),
+                        "overflow": sl.overflow,
+                        "missing": sl.missing,
+                        "built_at": now,
+                    }
+                    for sl in slots
+                ],
+            )
+            .scalars()
+            .all()
+        )
+        airings = [
+            {
+                "slot_id": sid,
+                "station": sl.station,
+                "starts_at": sl.starts_at,
+                "notice_id": a.notice_id,
+                "version": a.version,
+                "position": pos,
+                "languages": a.languages,
+                "seconds": round(a.seconds, 3),
+            }
+            for sid, sl in zip(ids, slots)
+            for pos, a in enumerate(sl.airings)
+        ]
         if airings:  # Core executemany: the ORM's bulk path costs ~4× as much per row
             s.execute(insert(RadioAiringRow.__table__), airings)
 
@@ -171,17 +227,36 @@ def record_slots(store: Store, slots: list[SlotRecord]) -> None:
 def future_slots(store: Store, stations: list[str], after: datetime) -> list[tuple[str, datetime]]:
     """(station, start) of every slot built for after `after`: a withdrawal rebuilds them all."""
     with store.reading() as s:
-        return [(st, at) for st, at in s.execute(
-            select(RadioSlotRow.station, RadioSlotRow.starts_at).where(
-                RadioSlotRow.kind == "slot", RadioSlotRow.station.in_(stations), RadioSlotRow.starts_at > after)
-            .order_by(RadioSlotRow.starts_at))]
+        return [
+            (st, at)
+            for st, at in s.execute(
+                select(RadioSlotRow.station, RadioSlotRow.starts_at)
+                .where(RadioSlotRow.kind == "slot", RadioSlotRow.station.in_(stations), RadioSlotRow.starts_at > after)
+                .order_by(RadioSlotRow.starts_at)
+            )
+        ]
 
 
 def _record(s, row: RadioSlotRow) -> SlotRecord:
-    airings = [Airing(a.notice_id, a.version, list(a.languages or []), a.seconds) for a in s.scalars(
-        select(RadioAiringRow).where(RadioAiringRow.slot_id == row.id).order_by(RadioAiringRow.position))]
-    return SlotRecord(row.station, row.kind, row.slot_date, row.slot_time, row.starts_at, row.max_seconds,
-                      row.seconds, airings, list(row.overflow or []), list(row.missing or []), row.built_at)
+    airings = [
+        Airing(a.notice_id, a.version, list(a.languages or []), a.seconds)
+        for a in s.scalars(
+            select(RadioAiringRow).where(RadioAiringRow.slot_id == row.id).order_by(RadioAiringRow.position)
+        )
+    ]
+    return SlotRecord(
+        row.station,
+        row.kind,
+        row.slot_date,
+        row.slot_time,
+        row.starts_at,
+        row.max_seconds,
+        row.seconds,
+        airings,
+        list(row.overflow or []),
+        list(row.missing or []),
+        row.built_at,
+    )
 
 
 def latest_slots(store: Store, stations: list[str], now: datetime) -> dict[str, SlotRecord]:
@@ -190,8 +265,9 @@ def latest_slots(store: Store, stations: list[str], now: datetime) -> dict[str, 
     with store.reading() as s:
         for station in stations:
             base = select(RadioSlotRow).where(RadioSlotRow.station == station, RadioSlotRow.kind == "slot")
-            row = s.scalar(base.where(RadioSlotRow.starts_at >= now).order_by(RadioSlotRow.starts_at).limit(1)) \
-                or s.scalar(base.order_by(RadioSlotRow.starts_at.desc()).limit(1))
+            row = s.scalar(
+                base.where(RadioSlotRow.starts_at >= now).order_by(RadioSlotRow.starts_at).limit(1)
+            ) or s.scalar(base.order_by(RadioSlotRow.starts_at.desc()).limit(1))
             if row is not None:
                 out[station] = _record(s, row)
     return out
@@ -200,10 +276,22 @@ def latest_slots(store: Store, stations: list[str], now: datetime) -> dict[str, 
 def notice_airings(store: Store, notice_id: int) -> list[dict]:
     """Every playlist a notice was put in: station, slot, version, languages (the "aired N times" record)."""
     with store.reading() as s:
-        rows = s.execute(select(RadioAiringRow, RadioSlotRow.kind, RadioSlotRow.slot_date, RadioSlotRow.slot_time)
-                         .join(RadioSlotRow, RadioSlotRow.id == RadioAiringRow.slot_id)
-                         .where(RadioAiringRow.notice_id == notice_id)
-                         .order_by(RadioAiringRow.starts_at, RadioAiringRow.station)).all()
-        return [{"station": a.station, "kind": kind, "slot": f"{day} {at}", "starts_at": a.starts_at.isoformat(),
-                 "version": a.version, "position": a.position, "languages": list(a.languages or []),
-                 "seconds": a.seconds} for a, kind, day, at in rows]
+        rows = s.execute(
+            select(RadioAiringRow, RadioSlotRow.kind, RadioSlotRow.slot_date, RadioSlotRow.slot_time)
+            .join(RadioSlotRow, RadioSlotRow.id == RadioAiringRow.slot_id)
+            .where(RadioAiringRow.notice_id == notice_id)
+            .order_by(RadioAiringRow.starts_at, RadioAiringRow.station)
+        ).all()
+        return [
+            {
+                "station": a.station,
+                "kind": kind,
+                "slot": f"{day} {at}",
+                "starts_at": a.starts_at.isoformat(),
+                "version": a.version,
+                "position": a.position,
+                "languages": list(a.languages or []),
+                "seconds": a.seconds,
+            }
+            for a, kind, day, at in rows
+        ]

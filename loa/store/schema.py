@@ -7,25 +7,25 @@ previous version stays published. Every time is UTC.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
-    Index,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -39,7 +39,7 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: the store only takes timezone-aware times")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def bind_processor(self, dialect):
         if dialect.name != "sqlite":
@@ -55,7 +55,7 @@ class UTCDateTime(TypeDecorator):
         return process
 
     def process_result_value(self, value, dialect):
-        return value.replace(tzinfo=timezone.utc) if value is not None else None
+        return value.replace(tzinfo=UTC) if value is not None else None
 
 
 class Base(DeclarativeBase):
@@ -83,7 +83,7 @@ class DocumentRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     identity: Mapped[str] = mapped_column(String(2000), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    versions: Mapped[list["DocumentVersionRow"]] = relationship(
+    versions: Mapped[list[DocumentVersionRow]] = relationship(
         back_populates="document", order_by="DocumentVersionRow.version"
     )
 
@@ -120,7 +120,7 @@ class NoticeRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    versions: Mapped[list["NoticeVersionRow"]] = relationship(
+    versions: Mapped[list[NoticeVersionRow]] = relationship(
         back_populates="notice", order_by="NoticeVersionRow.version"
     )
 
@@ -150,10 +150,8 @@ class NoticeVersionRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     notice: Mapped[NoticeRow] = relationship(back_populates="versions")
     document_version: Mapped[DocumentVersionRow] = relationship()
-    variants: Mapped[list["VariantRow"]] = relationship(back_populates="notice_version")
-    actions: Mapped[list["ActionRow"]] = relationship(
-        back_populates="notice_version", order_by="ActionRow.id"
-    )
+    variants: Mapped[list[VariantRow]] = relationship(back_populates="notice_version")
+    actions: Mapped[list[ActionRow]] = relationship(back_populates="notice_version", order_by="ActionRow.id")
 
 
 class VariantRow(Base):
@@ -295,8 +293,10 @@ class BoardAckRow(Base):
     """A board showed a notice version (its ack). One row per board and version however often it acks."""
 
     __tablename__ = "board_acks"
-    __table_args__ = (UniqueConstraint("board_id", "notice_id", "version"),
-                      Index("ix_board_acks_notice", "notice_id", "version"))
+    __table_args__ = (
+        UniqueConstraint("board_id", "notice_id", "version"),
+        Index("ix_board_acks_notice", "notice_id", "version"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[str] = mapped_column(ForeignKey("boards.id"))
     notice_id: Mapped[int] = mapped_column(Integer)
@@ -314,8 +314,10 @@ class RadioSlotRow(Base):
     replaces its row (and its airings); what did not fit is kept as `overflow` and carried to the next slot."""
 
     __tablename__ = "radio_slots"
-    __table_args__ = (UniqueConstraint("station", "kind", "starts_at"),
-                      Index("ix_radio_slots_station_starts", "station", "starts_at"))
+    __table_args__ = (
+        UniqueConstraint("station", "kind", "starts_at"),
+        Index("ix_radio_slots_station_starts", "station", "starts_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     station: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))  # slot | emergency
@@ -333,8 +335,10 @@ class RadioAiringRow(Base):
     """A notice version in a built playlist: the airing history that quotas count."""
 
     __tablename__ = "radio_airings"
-    __table_args__ = (Index("ix_radio_airings_station_notice", "station", "notice_id", "version"),
-                      Index("ix_radio_airings_slot", "slot_id"))
+    __table_args__ = (
+        Index("ix_radio_airings_station_notice", "station", "notice_id", "version"),
+        Index("ix_radio_airings_slot", "slot_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     slot_id: Mapped[int] = mapped_column(ForeignKey("radio_slots.id", ondelete="CASCADE"))
     station: Mapped[str] = mapped_column(String(64))

@@ -86,8 +86,9 @@ def hash_password(password: str) -> str:
     """'scrypt$N$r$p$salt$hash' (base64), a fresh 16-byte salt each time."""
     n, r, p = SCRYPT_PARAMS
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(_norm(password).encode("utf-8"), salt=salt, n=n, r=r, p=p,
-                            maxmem=256 * 1024 * 1024, dklen=32)
+    digest = hashlib.scrypt(
+        _norm(password).encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=256 * 1024 * 1024, dklen=32
+    )
     return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(digest)}"
 
 
@@ -97,8 +98,15 @@ def verify_password(password: str, stored: str) -> bool:
         if kind != "scrypt":
             return False
         expected = base64.b64decode(digest)
-        got = hashlib.scrypt(_norm(password).encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r),
-                             p=int(p), maxmem=256 * 1024 * 1024, dklen=len(expected))
+        got = hashlib.scrypt(
+            _norm(password).encode("utf-8"),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=256 * 1024 * 1024,
+            dklen=len(expected),
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, expected)  # constant time: no early exit on the first differing byte
@@ -137,7 +145,9 @@ def add_user(store: Store, name: str, role: str, password: str) -> User:
     check_password_rules(password, name)
     with store.session() as s:
         if s.scalar(select(UserRow.id).where(func.lower(UserRow.name) == name.lower())) is not None:
-            raise UserError(f"an account named {name!r} exists already; `loa users reset-password` changes its password")
+            raise UserError(
+                f"an account named {name!r} exists already; `loa users reset-password` changes its password"
+            )
         row = UserRow(name=name, role=role, password_hash=hash_password(password), disabled=False)
         s.add(row)
         s.flush()
@@ -194,8 +204,11 @@ def set_disabled(store: Store, name: str, disabled: bool) -> User:
 
 
 def _end_sessions(s, user_id: int) -> None:
-    s.execute(update(DeskSessionRow).where(DeskSessionRow.user_id == user_id, DeskSessionRow.ended_at.is_(None))
-              .values(ended_at=utcnow()))
+    s.execute(
+        update(DeskSessionRow)
+        .where(DeskSessionRow.user_id == user_id, DeskSessionRow.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
 
 
 # --- login -----------------------------------------------------------------------------------
@@ -234,11 +247,16 @@ def login_blocked_for(store: Store, name: str, remote: str) -> timedelta | None:
     since = now - LOGIN_WINDOW
     name = canonical_name(name)
     with store.session() as s:
-        for column, value, limit in ((LoginAttemptRow.name, name, MAX_FAILURES_PER_NAME),
-                                     (LoginAttemptRow.remote, remote[:100], MAX_FAILURES_PER_REMOTE)):
-            failures = s.scalars(select(LoginAttemptRow.at).where(
-                column == value, LoginAttemptRow.at >= since, LoginAttemptRow.ok.is_(False))
-                .order_by(LoginAttemptRow.at.desc()).limit(limit)).all()
+        for column, value, limit in (
+            (LoginAttemptRow.name, name, MAX_FAILURES_PER_NAME),
+            (LoginAttemptRow.remote, remote[:100], MAX_FAILURES_PER_REMOTE),
+        ):
+            failures = s.scalars(
+                select(LoginAttemptRow.at)
+                .where(column == value, LoginAttemptRow.at >= since, LoginAttemptRow.ok.is_(False))
+                .order_by(LoginAttemptRow.at.desc())
+                .limit(limit)
+            ).all()
             if len(failures) >= limit:
                 return max(failures[-1] + LOGIN_WINDOW - now, timedelta(seconds=1))
     return None
@@ -255,8 +273,16 @@ def start_session(store: Store, user_id: int) -> str:
     """A new session; returns the cookie token (only its hash is stored)."""
     token, now = secrets.token_urlsafe(32), utcnow()
     with store.session() as s:
-        s.add(DeskSessionRow(token_hash=_token_hash(token), user_id=user_id, csrf=secrets.token_urlsafe(32),
-                             created_at=now, last_seen_at=now, expires_at=now + SESSION_TTL))
+        s.add(
+            DeskSessionRow(
+                token_hash=_token_hash(token),
+                user_id=user_id,
+                csrf=secrets.token_urlsafe(32),
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + SESSION_TTL,
+            )
+        )
     return token
 
 

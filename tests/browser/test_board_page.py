@@ -65,10 +65,15 @@ def test_board_page_verifies_rotates_takes_over_and_acks(own_broker, browser, sc
     board = create_board(cfg, store, f"page-{uuid.uuid4().hex[:6]}", HONG_VIET)
     channel = Boards(cfg, store)
     listener = BoardListener(cfg, store, client_id=f"test-page-listener-{uuid.uuid4().hex[:6]}").start().wait_ready()
-    normal = approve(store, "urn:page:1", "Lịch tiếp công dân tháng 12 của UBND xã Nam Tuấn",
-                     "Chủ tịch UBND xã tiếp công dân vào sáng thứ Năm hằng tuần tại trụ sở UBND xã. Người dân "
-                     "có thể gửi kiến nghị, phản ánh về thủ tục hành chính qua Cổng dịch vụ công trực tuyến "
-                     "hoặc hòm thư góp ý đặt tại bộ phận một cửa.", [HONG_VIET])
+    normal = approve(
+        store,
+        "urn:page:1",
+        "Lịch tiếp công dân tháng 12 của UBND xã Nam Tuấn",
+        "Chủ tịch UBND xã tiếp công dân vào sáng thứ Năm hằng tuần tại trụ sở UBND xã. Người dân "
+        "có thể gửi kiến nghị, phản ánh về thủ tục hành chính qua Cổng dịch vụ công trực tuyến "
+        "hoặc hòm thư góp ý đặt tại bộ phận một cửa.",
+        [HONG_VIET],
+    )
     assert all(r.ok for r in channel.dispatch(normal, [HONG_VIET]))
 
     with WebServer(cfg) as web:
@@ -78,7 +83,7 @@ def test_board_page_verifies_rotates_takes_over_and_acks(own_broker, browser, sc
         page.goto(f"{web.base}/board/?board={board['id']}&area={HONG_VIET}&rotate=3#password={board['password']}")
         try:
             # 1. the signed notice shows, with its QR code; the password left the address bar
-            page.wait_for_function("() => document.body.dataset.showing === '%d/1'" % normal.id, timeout=15000)
+            page.wait_for_function(f"() => document.body.dataset.showing === '{normal.id}/1'", timeout=15000)
             shown = page.locator("#notice-lines").inner_text()
             assert shown.replace("\n", " ").startswith(normal.title)  # the panel lines, title first
             assert page.locator("#notice-lines strong").first.inner_text().startswith("Lịch tiếp công dân")
@@ -93,13 +98,13 @@ def test_board_page_verifies_rotates_takes_over_and_acks(own_broker, browser, sc
             forged = [
                 dict(good, id=900001, title="GIẢ MẠO: sửa tiêu đề", area=HONG_VIET),
                 {k: v for k, v in dict(good, id=900002, title="GIẢ MẠO: không chữ ký").items() if k != "signature"},
-                foreign.sign({k: v for k, v in dict(good, id=900003, title="GIẢ MẠO: khóa lạ").items()
-                              if k != "signature"}),
+                foreign.sign(
+                    {k: v for k, v in dict(good, id=900003, title="GIẢ MẠO: khóa lạ").items() if k != "signature"}
+                ),
             ]
             with Publisher(cfg.mqtt, client_id="test-forger") as pub:
                 for doc in forged:
-                    pub.publish(notice_topic(cfg, HONG_VIET, doc["id"]),
-                                json.dumps(doc, ensure_ascii=False).encode())
+                    pub.publish(notice_topic(cfg, HONG_VIET, doc["id"]), json.dumps(doc, ensure_ascii=False).encode())
             page.wait_for_function("() => window.loaBoard.state.rejected.size >= 3", timeout=10000)
             reasons = page.evaluate("() => [...window.loaBoard.state.rejected.values()]")
             assert reasons == ["signature does not verify", "unsigned", f"signed with unknown key {foreign.key_id}"]
@@ -109,10 +114,15 @@ def test_board_page_verifies_rotates_takes_over_and_acks(own_broker, browser, sc
             page.screenshot(path=str(screenshot_dir / "board-forged-rejected.png"))
 
             # 3. an emergency takes over the screen at once
-            emergency = approve(store, "urn:page:2", "Lũ quét trên sông Bằng: sơ tán ngay",
-                                "Người dân ven sông các xã Nam Tuấn, Bạch Đằng di chuyển lên vùng cao, "
-                                "không qua ngầm tràn. Gọi 114 khi cần cứu hộ.", ["cao-bang"],
-                                priority="emergency")
+            emergency = approve(
+                store,
+                "urn:page:2",
+                "Lũ quét trên sông Bằng: sơ tán ngay",
+                "Người dân ven sông các xã Nam Tuấn, Bạch Đằng di chuyển lên vùng cao, "
+                "không qua ngầm tràn. Gọi 114 khi cần cứu hộ.",
+                ["cao-bang"],
+                priority="emergency",
+            )
             assert all(r.ok for r in channel.dispatch(emergency, ["cao-bang"]))
             page.wait_for_function("() => document.body.classList.contains('emergency')", timeout=10000)
             assert page.evaluate("document.body.dataset.showing") == f"{emergency.id}/1"
@@ -128,8 +138,11 @@ def test_board_page_verifies_rotates_takes_over_and_acks(own_broker, browser, sc
             assert page.evaluate("document.body.dataset.showing") == f"{normal.id}/1"
 
             # 5. the board acknowledged both notices and reported itself online
-            assert wait(lambda: ack_counts(store, normal.id).acknowledged == 1
-                        and ack_counts(store, emergency.id).acknowledged == 1), "acks did not reach the store"
+            assert wait(
+                lambda: (
+                    ack_counts(store, normal.id).acknowledged == 1 and ack_counts(store, emergency.id).acknowledged == 1
+                )
+            ), "acks did not reach the store"
             assert wait(lambda: boards(store)[0].state == "online")
         finally:
             page.close()

@@ -53,8 +53,10 @@ def test_a_link_to_a_foreign_broker_gets_no_password(broker_cfg, browser):
             page = browser.new_page()
             blocked = []
             page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
-            page.goto(f"{web.base}/board/?board=kiosk-1&area=cao-bang&broker=ws://127.0.0.1:{trap.port}/mqtt"
-                      f"#password=mat-khau-bi-mat")
+            page.goto(
+                f"{web.base}/board/?board=kiosk-1&area=cao-bang&broker=ws://127.0.0.1:{trap.port}/mqtt"
+                f"#password=mat-khau-bi-mat"
+            )
             page.wait_for_function("document.body.dataset.state === 'refused'", timeout=10_000)
             assert "không được Loa cho phép" in page.text_content("#connection")
             # and even a script that tried anyway would be stopped by the page's connect-src

@@ -8,9 +8,9 @@ import pytest
 import uvicorn
 
 from channels.catalogue import build_channels
-from loa.publishing.dispatch import dispatch_notice
 from loa.app.web import create_app
 from loa.model import NoticeState
+from loa.publishing.dispatch import dispatch_notice
 from loa.store import Store, users
 from tests.conftest import free_port
 from tests.integration.test_desk_http import APPROVER, PASSWORD, draft
@@ -28,8 +28,9 @@ def server(cfg, monkeypatch):
     users.add_user(store, APPROVER, "approver", PASSWORD)
     notice = draft(cfg, store)
     port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(cfg), host="127.0.0.1", port=port, log_level="warning",
-                                        lifespan="off"))
+    srv = uvicorn.Server(
+        uvicorn.Config(create_app(cfg), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -42,8 +43,10 @@ def server(cfg, monkeypatch):
 
 
 def focus_ring(page) -> str:
-    return page.evaluate("getComputedStyle(document.activeElement).outlineStyle + ' ' + "
-                         "getComputedStyle(document.activeElement).outlineWidth")
+    return page.evaluate(
+        "getComputedStyle(document.activeElement).outlineStyle + ' ' + "
+        "getComputedStyle(document.activeElement).outlineWidth"
+    )
 
 
 def test_log_in_edit_the_board_text_approve_and_see_it_on_the_website(server, browser, cfg, screenshot_dir):
@@ -115,17 +118,45 @@ def test_log_in_edit_the_board_text_approve_and_see_it_on_the_website(server, br
 # what one notice's deliveries look like after a dispatch to a grouping (the former huyện Hòa An's communes) and a
 # withdrawal retry (the desk's deliveries table): long topics, playlist paths and an error message without spaces
 DELIVERIES = (
-    [("website", "site", True, "notices/{id}.html, areas/cao-bang/hoa-an/index.html, areas/cao-bang/nam-tuan/index.html, "
-                               "areas/cao-bang/nguyen-hue/index.html, areas/cao-bang/bach-dang/index.html, atom.xml, rss.xml")]
-    + [("boards", f"cao-bang/{c}", True, f"loa/v1/areas/cao-bang/{c}/notices/{{id}} (retained, QoS 1)")
-       for c in ("hoa-an", "nam-tuan", "nguyen-hue")]
-    + [("radio", s, True, f"plays notice-{{id}}-v1-vi.mp3, notice-{{id}}-v1-tay.mp3; stations/{s}/2026-12-03-0600.m3u8, "
-                          f"stations/{s}.m3u8") for s in ("hoa-an", "nam-tuan")]
-    + [("print", "cao-bang/hoa-an", True, "print/cao-bang/hoa-an/2026-W49.pdf (2 trang)"),
-       ("boards", "cao-bang/bach-dang", False,
-        "broker mqtt://127.0.0.1:1884 unreachable: [Errno 111] Connection refused; Loa retries at the next dispatch"),
-       ("webhook", "https://mot-cua.caobang.gov.vn/api/loa/notices?token-free-endpoint-with-a-very-long-path", False,
-        "HTTP 502 from https://mot-cua.caobang.gov.vn/api/loa/notices?token-free-endpoint-with-a-very-long-path")])
+    [
+        (
+            "website",
+            "site",
+            True,
+            "notices/{id}.html, areas/cao-bang/hoa-an/index.html, areas/cao-bang/nam-tuan/index.html, "
+            "areas/cao-bang/nguyen-hue/index.html, areas/cao-bang/bach-dang/index.html, atom.xml, rss.xml",
+        )
+    ]
+    + [
+        ("boards", f"cao-bang/{c}", True, f"loa/v1/areas/cao-bang/{c}/notices/{{id}} (retained, QoS 1)")
+        for c in ("hoa-an", "nam-tuan", "nguyen-hue")
+    ]
+    + [
+        (
+            "radio",
+            s,
+            True,
+            f"plays notice-{{id}}-v1-vi.mp3, notice-{{id}}-v1-tay.mp3; stations/{s}/2026-12-03-0600.m3u8, "
+            f"stations/{s}.m3u8",
+        )
+        for s in ("hoa-an", "nam-tuan")
+    ]
+    + [
+        ("print", "cao-bang/hoa-an", True, "print/cao-bang/hoa-an/2026-W49.pdf (2 trang)"),
+        (
+            "boards",
+            "cao-bang/bach-dang",
+            False,
+            "broker mqtt://127.0.0.1:1884 unreachable: [Errno 111] Connection refused; Loa retries at the next dispatch",
+        ),
+        (
+            "webhook",
+            "https://mot-cua.caobang.gov.vn/api/loa/notices?token-free-endpoint-with-a-very-long-path",
+            False,
+            "HTTP 502 from https://mot-cua.caobang.gov.vn/api/loa/notices?token-free-endpoint-with-a-very-long-path",
+        ),
+    ]
+)
 
 
 def log_in(page, base: str) -> None:

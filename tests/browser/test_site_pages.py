@@ -59,8 +59,9 @@ def site(tmp_path_factory):
     """The golden sample site on a plain HTTP server: any web server can serve it."""
     root = tmp_path_factory.mktemp("site")
     write_files(root, build())
-    handler = functools.partial(type("Quiet", (http.server.SimpleHTTPRequestHandler,),
-                                     {"log_message": lambda *a: None}), directory=str(root))
+    handler = functools.partial(
+        type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None}), directory=str(root)
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -87,7 +88,9 @@ def test_pages_at_desktop_and_phone_width(browser, site, screenshot_dir, name):
         assert page.evaluate(CONTRAST) == []
         if name.startswith("notice"):  # the QR code loads, and a phone reading it gets the notice's address
             notice_id = PAGES[name].split("/")[1].split(".")[0]
-            assert decode(page.locator(".qr img").screenshot()) == [f"https://loa.example.gov.vn/notices/{notice_id}.html"]
+            assert decode(page.locator(".qr img").screenshot()) == [
+                f"https://loa.example.gov.vn/notices/{notice_id}.html"
+            ]
         page.screenshot(path=str(screenshot_dir / f"site-{name}-{label}.png"), full_page=True)
         assert dialogs == []  # no script from a feed ran
         context.close()

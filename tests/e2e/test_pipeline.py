@@ -27,10 +27,13 @@ LOA = str(Path(sys.executable).parent / "loa")
 @pytest.fixture(scope="module")
 def system(tmp_path_factory, feed_server):
     tmp = tmp_path_factory.mktemp("e2e")
-    folder = write_config(tmp / "config", feeds=[
-        {"url": f"{feed_server}/sample-reform.xml", "name": "Mẫu qua HTTP", "area": "khu-vuc-hoa-an"},  # a grouping
-        {"url": f"{feed_server}/missing.xml", "name": "Nguồn hỏng", "area": "cao-bang"},
-    ])
+    folder = write_config(
+        tmp / "config",
+        feeds=[
+            {"url": f"{feed_server}/sample-reform.xml", "name": "Mẫu qua HTTP", "area": "khu-vuc-hoa-an"},  # a grouping
+            {"url": f"{feed_server}/missing.xml", "name": "Nguồn hỏng", "area": "cao-bang"},
+        ],
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_"))}
     env |= {"LOA_HOME": str(tmp / "home"), "LOA_CONFIG_DIR": str(folder)}
     cfg = load_config(Env(home=tmp / "home", config_dir=folder))
@@ -92,18 +95,27 @@ def test_feed_to_every_channel_only_after_approval(system):
     nid = drafted[0]
     notice = loa(env, "show", str(nid))
     assert notice["state"] == "drafted" and notice["areas"] == [  # the grouping's communes, no district
-        "cao-bang/hoa-an", "cao-bang/nam-tuan", "cao-bang/nguyen-hue", "cao-bang/bach-dang"]
+        "cao-bang/hoa-an",
+        "cao-bang/nam-tuan",
+        "cao-bang/nguyen-hue",
+        "cao-bang/bach-dang",
+    ]
     assert set(notice["variants"]) >= {"website", "boards", "radio", "print"}
     # operators see each new reform document and its draft in Prefect's event feed
     api = json.loads((cfg.home / "run.json").read_text())["prefect_api_url"]
     document = next(d for d in reports["Mẫu qua HTTP"]["documents"] if d["notice_id"] == nid)
 
     def announced():
-        found = requests.post(f"{api}/events/filter", timeout=10, json={"filter": {
-            "event": {"name": ["loa.document.ingested", "loa.notice.drafted"]}}, "limit": 50}).json()
+        found = requests.post(
+            f"{api}/events/filter",
+            timeout=10,
+            json={"filter": {"event": {"name": ["loa.document.ingested", "loa.notice.drafted"]}}, "limit": 50},
+        ).json()
         names = {(e["event"], e["resource"]["prefect.resource.id"]) for e in found.get("events", [])}
-        wanted = {("loa.document.ingested", f"loa.document.{document['document_id']}"),
-                  ("loa.notice.drafted", f"loa.notice.{nid}")}
+        wanted = {
+            ("loa.document.ingested", f"loa.document.{document['document_id']}"),
+            ("loa.notice.drafted", f"loa.notice.{nid}"),
+        }
         return wanted <= names
 
     wait(announced, 30, "loa.document.ingested and loa.notice.drafted in Prefect's events")
@@ -147,8 +159,12 @@ def test_feed_to_every_channel_only_after_approval(system):
     assert f"{site}/radio/audio/{audio_name}" in m3u and "#EXTINF:" in m3u
     assert requests.get(f"{site}/radio/audio/{audio_name}", timeout=5).status_code == 200  # what a station fetches
     audio = cfg.home / "radio" / "audio" / audio_name
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name",
-                            "-of", "json", str(audio)], capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name", "-of", "json", str(audio)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     info = json.loads(probe.stdout)
     assert info["streams"][0]["codec_name"] == "mp3" and float(info["format"]["duration"]) > 1.0
     assert requests.get(f"{site}/radio/audio/{audio_name}", timeout=5).headers["content-type"] == "audio/mpeg"
@@ -156,11 +172,18 @@ def test_feed_to_every_channel_only_after_approval(system):
     # withdrawal (an event too) clears the board and marks the page
     loa(env, "withdraw", str(nid), "--by", "Nông Thị Hoa")
     wait(lambda: retained(cfg.mqtt_monitor, topic, settle=0.3) is None, 60, "the retained message to clear")
-    wait(lambda: "đã bị thu hồi" in requests.get(f"{site}/notices/{nid}.html", timeout=5).text, 30,
-         "the page to be marked withdrawn")
+    wait(
+        lambda: "đã bị thu hồi" in requests.get(f"{site}/notices/{nid}.html", timeout=5).text,
+        30,
+        "the page to be marked withdrawn",
+    )
     assert audio_name not in wait(
-        lambda: (t := requests.get(f"{site}/radio/stations/nam-tuan.m3u8", timeout=5).text) and
-        (audio_name not in t) and t, 30, "the playlist to drop the notice")
+        lambda: (
+            (t := requests.get(f"{site}/radio/stations/nam-tuan.m3u8", timeout=5).text) and (audio_name not in t) and t
+        ),
+        30,
+        "the playlist to drop the notice",
+    )
 
 
 def test_rejected_notice_never_reaches_a_channel(system):
@@ -218,8 +241,11 @@ def test_a_killed_broker_is_restarted_while_everything_else_keeps_serving(system
     assert "mosquitto exited with code -9" in log and "mosquitto is running again" in log
 
     def posted():
-        found = requests.post(f"{api}/events/filter", timeout=10, json={"filter": {
-            "event": {"name": ["loa.broker.down", "loa.broker.restarted"]}}, "limit": 10}).json()
+        found = requests.post(
+            f"{api}/events/filter",
+            timeout=10,
+            json={"filter": {"event": {"name": ["loa.broker.down", "loa.broker.restarted"]}}, "limit": 10},
+        ).json()
         return {e["event"] for e in found.get("events", [])} == {"loa.broker.down", "loa.broker.restarted"}
 
     wait(posted, 30, "loa.broker.down and loa.broker.restarted in Prefect's event feed")

@@ -2,7 +2,7 @@
 furniture → the approved notice's website page, radio script and printed bulletin carry the full
 text and none of the furniture."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -22,9 +22,11 @@ pytestmark = pytest.mark.integration
 EXPECTED = {page.stem: exp for kind, page, exp in golden_pages() if kind == "provincial"}
 # words Loa's own pages use too (its website's menu, its bulletin's footer): not the portal's furniture
 OWN_WORDS = {"Trang chủ", "Giới thiệu", "Chia sẻ", "Tìm kiếm", "Liên hệ"}
-FULL_TEXT_ONLY = {"ke-hoach-cai-cach-hanh-chinh-nam-2026-1027": "Sở Nội vụ theo dõi, đôn đốc",
-                  "dich-vu-cong-truc-tuyen-toan-trinh-tai-cac-xa-1031": "tổ công nghệ số cộng đồng hỗ trợ người dân",
-                  "thong-bao-lich-tiep-cong-dan-thang-01-2026-1040.aspx": "mang theo căn cước và giấy tờ"}
+FULL_TEXT_ONLY = {
+    "ke-hoach-cai-cach-hanh-chinh-nam-2026-1027": "Sở Nội vụ theo dõi, đôn đốc",
+    "dich-vu-cong-truc-tuyen-toan-trinh-tai-cac-xa-1031": "tổ công nghệ số cộng đồng hỗ trợ người dân",
+    "thong-bao-lich-tiep-cong-dan-thang-01-2026-1040.aspx": "mang theo căn cước và giấy tờ",
+}
 
 
 class _Text(HTMLParser):
@@ -75,7 +77,7 @@ def test_summary_only_feed_publishes_full_text_without_page_furniture(cfg):
         _, _, _, furniture = extraction_score(script, portal_furniture(EXPECTED[stems[n.id]]))
         assert furniture == [], "radio"
         assert FULL_TEXT_ONLY[stems[n.id]] in script  # a phrase of the full text, not of the lead
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     made = printer.make(COMMUNE, bulletin.current_period(now, cfg.tz), now)
     printed = pdf_text(Path(made.path))
     for stem in stems.values():

@@ -38,10 +38,15 @@ def notices_by_link(db, report):
 def test_news_feed_of_leads_drafts_notices_from_the_full_articles(cfg, db, portal):
     report = ingest(cfg, db, portal, "national")
     assert report.status == "ok" and report.articles == 2 and report.warnings == []
-    assert [s["reason"] for s in report.skipped] == ["video only, no text to make a notice from",
-                                                     "images only, no text to make a notice from"]
+    assert [s["reason"] for s in report.skipped] == [
+        "video only, no text to make a notice from",
+        "images only, no text to make a notice from",
+    ]
     notices = notices_by_link(db, report)
-    assert set(notices) == {"nghi-dinh-mot-cua-thu-tuc-hanh-chinh-102250612", "chi-thi-cat-giam-thu-tuc-hanh-chinh-102250620"}
+    assert set(notices) == {
+        "nghi-dinh-mot-cua-thu-tuc-hanh-chinh-102250612",
+        "chi-thi-cat-giam-thu-tuc-hanh-chinh-102250620",
+    }
     for stem, n in notices.items():
         assert n.summary_html.endswith("một cửa liên thông.") or "30%" in n.summary_html  # the feed's lead stays
         for channel in ("website", "radio", "print"):
@@ -60,7 +65,10 @@ def test_provincial_portal_pages_lose_their_furniture_and_keep_the_documents_fil
         recovered, left, missed, furniture = extraction_score(n.variants["website"], EXPECTED[stem])
         assert (missed, furniture) == ([], [])
         assert not any(f in n.variants["radio"] for f in ("Lượt xem", "Thống kê truy cập", "Đang truy cập", "Tin khác"))
-    assert plan.files == [f"{portal.base}/provincial/files/3627-kh-ubnd.pdf", f"{portal.base}/provincial/files/3627-kh-ubnd.doc"]
+    assert plan.files == [
+        f"{portal.base}/provincial/files/3627-kh-ubnd.pdf",
+        f"{portal.base}/provincial/files/3627-kh-ubnd.doc",
+    ]
     assert "3627-kh-ubnd.pdf" in plan.variants["website"]  # "Văn bản gốc" link on the web page
     # the page names the plan; the signer is only in its PDF
     assert (plan.meta.number, plan.meta.signer) == ("3627/KH-UBND", "Hoàng Văn Minh")
@@ -72,11 +80,19 @@ def test_gazette_items_without_titles_take_them_from_description_page_or_link(cf
     notices = {n.source_url.rsplit("/", 1)[-1]: n for n in (db.notice(i) for i in report.drafted)}
     decree = notices["nghi-dinh-so-118-2025-nd-cp-46012.htm"]
     assert decree.title.startswith("Nghị định số 118/2025/NĐ-CP về thực hiện thủ tục hành chính")  # the page's
-    assert (decree.meta.number, decree.meta.signer, decree.meta.issued_on) == ("118/2025/NĐ-CP", "Trần Văn Bình", "2025-06-09")
+    assert (decree.meta.number, decree.meta.signer, decree.meta.issued_on) == (
+        "118/2025/NĐ-CP",
+        "Trần Văn Bình",
+        "2025-06-09",
+    )
     decision = notices["quyet-dinh-so-1532-qd-btp-46087.htm"]
     assert decision.title.startswith("Quyết định về việc công bố thủ tục hành chính mới")  # the description's
     # the number from the link; date and signer from the PDF's first page (the page gives neither)
-    assert (decision.meta.number, decision.meta.issued_on, decision.meta.signer) == ("1532/QĐ-BTP", "2025-06-10", "Lê Thị Thu Hà")
+    assert (decision.meta.number, decision.meta.issued_on, decision.meta.signer) == (
+        "1532/QĐ-BTP",
+        "2025-06-10",
+        "Lê Thị Thu Hà",
+    )
     assert portal.hits("/gazette/van-ban/1532-qd-btp.pdf") == [None]
     assert portal.hits("/gazette/van-ban/118-2025-nd-cp.pdf") == []  # the page gave every fact
 
@@ -88,7 +104,9 @@ def test_a_page_that_cannot_be_fetched_is_a_warning_with_the_document_never_a_lo
 
     report = ingest(cfg, db, portal, "gazette")
     with db.reading() as s:
-        row = s.execute(select(DocumentVersionRow).where(DocumentVersionRow.link.like("%thong-tu-so-05-2025-tt-bnv-46120.htm"))).scalar_one()
+        row = s.execute(
+            select(DocumentVersionRow).where(DocumentVersionRow.link.like("%thong-tu-so-05-2025-tt-bnv-46120.htm"))
+        ).scalar_one()
         title, warnings, meta = row.title, row.warnings, row.meta
     assert title == "Thông tư số 05/2025/TT-BNV"  # named for the number in its link
     assert meta["number"] == "05/2025/TT-BNV"
@@ -145,7 +163,11 @@ def test_the_editor_sees_the_warning_in_loa_show_and_on_the_desk(tmp_path, monke
     from tests.portal import PORTALS
 
     folder = write_config(tmp_path / "config", feeds=[])
-    env = {"LOA_HOME": str(tmp_path / "home"), "LOA_CONFIG_DIR": str(folder), "LOA_DATABASE_URL": f"sqlite:///{tmp_path / 'loa.db'}"}
+    env = {
+        "LOA_HOME": str(tmp_path / "home"),
+        "LOA_CONFIG_DIR": str(folder),
+        "LOA_DATABASE_URL": f"sqlite:///{tmp_path / 'loa.db'}",
+    }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     cfg = load_config(Env(home=tmp_path / "home", config_dir=folder))
@@ -172,8 +194,10 @@ def test_the_editor_sees_the_warning_in_loa_show_and_on_the_desk(tmp_path, monke
     users.add_user(db, "Lý Văn Tùng", "editor", "mật khẩu đủ dài 2026")
     client = TestClient(create_app(cfg), base_url="http://testserver", follow_redirects=False)
     token = re.search(r'name="login_token" value="([^"]+)"', client.get("/desk/login").text).group(1)
-    client.post("/desk/login", data={"name": "Lý Văn Tùng", "password": "mật khẩu đủ dài 2026",
-                                     "login_token": token, "next": "/desk/"})
+    client.post(
+        "/desk/login",
+        data={"name": "Lý Văn Tùng", "password": "mật khẩu đủ dài 2026", "login_token": token, "next": "/desk/"},
+    )
     desk_page = client.get(f"/desk/notices/{n.id}").text
     assert "Cảnh báo khi đọc nguồn tin" in desk_page and "Không tải được bài viết gốc" in desk_page
 
@@ -189,7 +213,9 @@ def test_an_item_linking_the_pdf_itself_takes_its_facts_from_the_pdf(cfg, db, tm
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Văn bản đến</title>'
         "<item><title></title><link>/cong-van/1532.pdf</link>"
         "<description>Công bố thủ tục hành chính mới trong lĩnh vực hộ tịch, thực hiện tại Bộ phận Một cửa cấp xã.</description>"
-        "</item></channel></rss>", encoding="utf-8")
+        "</item></channel></rss>",
+        encoding="utf-8",
+    )
     portal = PortalServer(tmp_path)
     try:
         report = ingest(cfg, db, portal, "cong-van")

@@ -67,8 +67,11 @@ def test_sync_is_idempotent(server, cfg, inbox):
 
     first, warning = sync(cfg)
     assert [(r.name, r.action) for r in first] == [
-        ("loa: dispatch failed after retries", "created"), ("loa: feed failing", "created"),
-        ("loa: board offline", "created"), ("loa: draft waiting for approval", "created")]
+        ("loa: dispatch failed after retries", "created"),
+        ("loa: feed failing", "created"),
+        ("loa: board offline", "created"),
+        ("loa: draft waiting for approval", "created"),
+    ]
     assert "notification block 'loa-operators' does not exist" in warning
     again, _ = sync(cfg)
     assert {r.action for r in again} == {"unchanged"}
@@ -81,8 +84,9 @@ def test_sync_is_idempotent(server, cfg, inbox):
 
     # the operator creates the block in the UI; the next sync makes every automation notify through it
     # _sync: save now even when an earlier test (Playwright's sync API) left an event loop running
-    CustomWebhookNotificationBlock(name="loa", url=inbox, json_data={"subject": "{{subject}}", "body": "{{body}}"}
-                                   ).save("loa-operators", overwrite=True, _sync=True)
+    CustomWebhookNotificationBlock(
+        name="loa", url=inbox, json_data={"subject": "{{subject}}", "body": "{{body}}"}
+    ).save("loa-operators", overwrite=True, _sync=True)
     updated, warning = sync(cfg)
     assert warning is None
     assert {(r.action, r.notifies) for r in updated} == {("updated", "custom-webhook/loa-operators")}
@@ -91,17 +95,30 @@ def test_sync_is_idempotent(server, cfg, inbox):
     with get_client(sync_client=True) as client:
         dup = next(a for a in ours(client) if a.name == "loa: feed failing")
         client.create_automation(AutomationCore(**dup.model_dump(exclude={"id"})))
-        client.create_automation(AutomationCore(name="loa: retired check", tags=[TAG], trigger=EventTrigger(
-            expect={"loa.x"}), actions=[DoNothing()]))
-        client.create_automation(AutomationCore(name="someone else's", tags=["loa"], trigger=EventTrigger(
-            expect={"loa.x"}), actions=[DoNothing()]))
+        client.create_automation(
+            AutomationCore(
+                name="loa: retired check", tags=[TAG], trigger=EventTrigger(expect={"loa.x"}), actions=[DoNothing()]
+            )
+        )
+        client.create_automation(
+            AutomationCore(
+                name="someone else's", tags=["loa"], trigger=EventTrigger(expect={"loa.x"}), actions=[DoNothing()]
+            )
+        )
     cleaned, _ = sync(cfg)
     assert sorted((r.name, r.action) for r in cleaned if r.action != "unchanged") == [
-        ("loa: feed failing", "deleted"), ("loa: retired check", "deleted")]
+        ("loa: feed failing", "deleted"),
+        ("loa: retired check", "deleted"),
+    ]
     with get_client(sync_client=True) as client:
         names = sorted(a.name for a in client.read_automations())
-    assert names == ["loa: board offline", "loa: dispatch failed after retries", "loa: draft waiting for approval",
-                     "loa: feed failing", "someone else's"]
+    assert names == [
+        "loa: board offline",
+        "loa: dispatch failed after retries",
+        "loa: draft waiting for approval",
+        "loa: feed failing",
+        "someone else's",
+    ]
 
 
 def test_each_automation_notifies_when_it_should(server, cfg, inbox):
@@ -111,12 +128,20 @@ def test_each_automation_notifies_when_it_should(server, cfg, inbox):
     from flows.automations import sync
 
     # _sync: save now even when an earlier test (Playwright's sync API) left an event loop running
-    CustomWebhookNotificationBlock(name="loa", url=inbox, json_data={"subject": "{{subject}}", "body": "{{body}}"}
-                                   ).save("loa-operators", overwrite=True, _sync=True)
+    CustomWebhookNotificationBlock(
+        name="loa", url=inbox, json_data={"subject": "{{subject}}", "body": "{{body}}"}
+    ).save("loa-operators", overwrite=True, _sync=True)
 
-    fast = replace(cfg, ingest_interval_minutes=60, operations=OperationsSettings(
-        notification_block="loa-operators", draft_waiting_hours=12 / 3600, feed_failing_hours=2,
-        board_offline_minutes=12 / 60))
+    fast = replace(
+        cfg,
+        ingest_interval_minutes=60,
+        operations=OperationsSettings(
+            notification_block="loa-operators",
+            draft_waiting_hours=12 / 3600,
+            feed_failing_hours=2,
+            board_offline_minutes=12 / 60,
+        ),
+    )
     sync(fast)
     Inbox.received.clear()
     tag = uuid.uuid4().hex[:6]
@@ -163,16 +188,19 @@ def test_each_automation_notifies_when_it_should(server, cfg, inbox):
     assert "Loa: bảng tin mất kết nối" in text and "Loa: dự thảo chờ duyệt quá lâu" in text
     assert "Loa: nguồn tin lỗi kéo dài" in text and "Lỗi gần nhất: http — HTTP 503" in text
     assert "Loa: gửi thông báo thất bại" in text
-    for absent in (f"Bảng tin b", f"Thông báo {tag} số 2", "Nguồn y", "not an operator alert"):
+    for absent in ("Bảng tin b", f"Thông báo {tag} số 2", "Nguồn y", "not an operator alert"):
         assert absent not in text, f"{absent!r} should not have notified:\n{text}"
 
 
-@pytest.mark.parametrize("ops,key,words", [
-    ({"notification_block": "Loa Operators"}, "operations.notification_block", "not a Prefect block name"),
-    ({"draft_waiting_hours": 0}, "operations.draft_waiting_hours", "outside"),
-    ({"board_offline_minutes": "30"}, "operations.board_offline_minutes", "is not a int or float"),
-    ({"feed_failing_hours": 24 * 365}, "operations.feed_failing_hours", "outside"),
-])
+@pytest.mark.parametrize(
+    "ops,key,words",
+    [
+        ({"notification_block": "Loa Operators"}, "operations.notification_block", "not a Prefect block name"),
+        ({"draft_waiting_hours": 0}, "operations.draft_waiting_hours", "outside"),
+        ({"board_offline_minutes": "30"}, "operations.board_offline_minutes", "is not a int or float"),
+        ({"feed_failing_hours": 24 * 365}, "operations.feed_failing_hours", "outside"),
+    ],
+)
 def test_bad_operations_settings_name_file_and_key(tmp_path, ops, key, words):
     import yaml
 

@@ -99,8 +99,11 @@ def test_board_cannot_publish_notices_or_another_boards_reports(broker_cfg, stor
 
 def test_password_is_kept_hashed_and_wrong_ones_refused(broker_cfg, store):
     board = create_board(broker_cfg, store, "hashed-board", HONG_VIET)
-    line = next(l for l in (broker_cfg.home / "mosquitto" / "passwd").read_text().splitlines()
-                if l.startswith("hashed-board:"))
+    line = next(
+        row
+        for row in (broker_cfg.home / "mosquitto" / "passwd").read_text().splitlines()
+        if row.startswith("hashed-board:")
+    )
     assert board["password"] not in line and line.split(":", 1)[1].startswith("$7$")  # PBKDF2-SHA512
     c = Collector(board_url(broker_cfg, "hashed-board", "wrong"), ["loa/v1/keys/notices"]).wait_ready()
     c.close()
@@ -122,14 +125,25 @@ def test_bad_ids_unknown_areas_and_duplicates_are_refused_with_a_reason(broker_c
 def test_cli_add_then_list(broker_cfg):
     loa = str(Path(sys.executable).parent / "loa")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_"))} | {
-        "LOA_HOME": str(broker_cfg.home), "LOA_CONFIG_DIR": str(broker_cfg.config_dir),
-        "LOA_DATABASE_URL": broker_cfg.database_url}
-    done = subprocess.run([loa, "boards", "add", "cli-board", "--area", HONG_VIET, "--json"], env=env,
-                          capture_output=True, text=True, timeout=60)
+        "LOA_HOME": str(broker_cfg.home),
+        "LOA_CONFIG_DIR": str(broker_cfg.config_dir),
+        "LOA_DATABASE_URL": broker_cfg.database_url,
+    }
+    done = subprocess.run(
+        [loa, "boards", "add", "cli-board", "--area", HONG_VIET, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     added = json.loads(done.stdout)
     assert added["broker_accepts"] is True and added["board_page"].endswith("#password=" + added["password"])
-    listed = json.loads(subprocess.run([loa, "boards", "--json"], env=env, capture_output=True, text=True,
-                                       timeout=60, check=True).stdout)
+    listed = json.loads(
+        subprocess.run(
+            [loa, "boards", "--json"], env=env, capture_output=True, text=True, timeout=60, check=True
+        ).stdout
+    )
     assert [(b["id"], b["area"], b["state"], b["online"]) for b in listed] == [
-        ("cli-board", HONG_VIET, "unknown", False)]
+        ("cli-board", HONG_VIET, "unknown", False)
+    ]

@@ -7,8 +7,8 @@ import uuid
 
 import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.properties import Properties
 from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from channels.board_listener import BoardListener
 from loa.app.board_monitor import board_event
@@ -41,8 +41,10 @@ class SimBoard:
         assert info.is_published()
 
     def ack(self, notice):
-        self.send(ack_topic(self.prefix, self.id), ack_payload(self.id, {"id": notice.id, "version": notice.version,
-                                                                        "area": HONG_VIET}))
+        self.send(
+            ack_topic(self.prefix, self.id),
+            ack_payload(self.id, {"id": notice.id, "version": notice.version, "area": HONG_VIET}),
+        )
 
     def lose_power(self):
         """Drop the TCP connection without DISCONNECT: the broker then publishes the last will."""
@@ -81,8 +83,12 @@ def test_online_acks_and_last_will_offline_are_recorded(setup):
         sim.ack(notice)
         sim.ack(notice)  # shown again on the next rotation: still one ack
         assert wait(lambda: boards(store)[0].state == "online" and boards(store)[0].acks == 1)
-        assert ack_counts(store, notice.id).as_dict() == {"notice_id": notice.id, "version": 1, "boards": 1,
-                                                          "acknowledged": 1}
+        assert ack_counts(store, notice.id).as_dict() == {
+            "notice_id": notice.id,
+            "version": 1,
+            "boards": 1,
+            "acknowledged": 1,
+        }
         sim.lose_power()
         assert wait(lambda: boards(store)[0].state == "offline"), "the broker's last will was not recorded"
         assert wait(lambda: any(c.new == "offline" for c in changes))
@@ -122,8 +128,9 @@ def test_garbage_from_a_board_does_not_stop_the_listener(setup):
         sim = SimBoard(cfg, board["id"], board["password"])
         props = Properties(PacketTypes.PUBLISH)
         for junk in (b"\xff\xfe", b"[]", b'{"notice": "1"}', b"{" * 10000):
-            sim.client.publish(ack_topic(cfg.mqtt_topic_prefix, board["id"]), junk, qos=1,
-                               properties=props).wait_for_publish(5)
+            sim.client.publish(
+                ack_topic(cfg.mqtt_topic_prefix, board["id"]), junk, qos=1, properties=props
+            ).wait_for_publish(5)
         sim.ack(notice)
         assert wait(lambda: boards(store)[0].acks == 1)
     finally:

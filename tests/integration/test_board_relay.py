@@ -15,9 +15,9 @@ from websockets.sync.client import connect as ws_connect
 from channels.boards import Boards, notice_topic
 from loa.app.cli_boards import create_board
 from loa.app.web import create_app
+from loa.board_protocol import Report
 from loa.store import Store
 from loa.store.boards import record_reports
-from loa.board_protocol import Report
 from tests.conftest import free_port
 from tests.unit.test_store import draft
 
@@ -30,8 +30,9 @@ class WebServer:
 
     def __init__(self, cfg, port: int | None = None):
         self.port = port or free_port()
-        self.server = uvicorn.Server(uvicorn.Config(create_app(cfg), host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="off"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(create_app(cfg), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        )
         self.server.install_signal_handlers = lambda: None
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.base = f"http://127.0.0.1:{self.port}"

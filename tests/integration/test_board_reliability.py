@@ -15,11 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from channels.boards import Boards, notice_topic
-from loa.publishing.dispatch import redeliver
-from loa.publishing.dispatch import dispatch_notice, withdraw_notice
 from loa.app import broker as mosquitto
 from loa.app.cli_boards import create_board
 from loa.config import Env, MqttURL, load_config
+from loa.publishing.dispatch import dispatch_notice, redeliver, withdraw_notice
 from loa.store import Store
 from loa.store.schema import NoticeVersionRow, utcnow
 from tests.conftest import write_config
@@ -57,8 +56,9 @@ def approved(store, ident, areas=(AREA,), expires_in=None):
     n = draft(store, entry(ident=ident, title=f"Thông báo {ident}"), areas=areas)
     if expires_in is not None:
         with store.session() as s:
-            s.scalar(select(NoticeVersionRow).where(NoticeVersionRow.notice_id == n.id)).expires_at = \
+            s.scalar(select(NoticeVersionRow).where(NoticeVersionRow.notice_id == n.id)).expires_at = (
                 utcnow() + expires_in
+            )
     return store.transition(n.id, "approve", "Nông Thị Hoa")
 
 
@@ -104,8 +104,11 @@ def test_a_board_back_online_gets_exactly_the_current_notices(own):
     assert store.deliveries(expiring.id)[0].detail == notice_topic(cfg, AREA, expiring.id)  # it was sent
     store.transition(withdrawn.id, "withdraw", "Nông Thị Hoa")
     withdraw_notice(store, channels, withdrawn.id)
-    v2 = draft(store, entry(ident="urn:amended", title="Thông báo urn:amended", summary="<p>sửa đổi</p>"),
-               areas=[AREA, "cao-bang/hoa-an"])
+    v2 = draft(
+        store,
+        entry(ident="urn:amended", title="Thông báo urn:amended", summary="<p>sửa đổi</p>"),
+        areas=[AREA, "cao-bang/hoa-an"],
+    )
     store.transition(v2.id, "approve", "Nông Thị Hoa")
     assert dispatch_notice(store, channels, v2.id).state == "published"
 
@@ -117,7 +120,10 @@ def test_a_board_back_online_gets_exactly_the_current_notices(own):
     time.sleep(1.0)
     c.close()
     got = {topic: json.loads(payload) for _, topic, payload, _ in c.received if payload}
-    assert set(got) == {notice_topic(cfg, AREA, current.id), notice_topic(cfg, AREA, amended.id)}  # province topic cleared
+    assert set(got) == {
+        notice_topic(cfg, AREA, current.id),
+        notice_topic(cfg, AREA, amended.id),
+    }  # province topic cleared
     assert got[notice_topic(cfg, AREA, amended.id)]["version"] == 2
     assert all(retain for _, _, _, retain in c.received)
 
@@ -134,7 +140,9 @@ def test_after_a_long_outage_the_health_flow_redelivers_and_clears_once(own):
     broker.stop()
     store.transition(gone.id, "withdraw", "Nông Thị Hoa")
     assert not any(r.ok for r in withdraw_notice(store, channels, gone.id).results)  # broker down again
-    assert redeliver(store, {"boards": Boards(cfg, store)}) == []  # failed moments ago: the dispatch flow's own retries come first
+    assert (
+        redeliver(store, {"boards": Boards(cfg, store)}) == []
+    )  # failed moments ago: the dispatch flow's own retries come first
 
     broker.start()
     results = redeliver(store, {"boards": Boards(cfg, store)}, settle_after=timedelta(0))

@@ -22,13 +22,15 @@ def test_terminal_board_shows_verified_notices_only(broker_cfg):
     cfg = broker_cfg
     store = Store.open(cfg.database_url)
     n = draft(store, entry(ident="urn:watch", title="Thông báo lịch tiêm chủng xã Đàm Thủy"), areas=[AREA])
-    store.set_variant(n.id, "boards", "Thông báo lịch tiêm chủng xã Đàm Thủy. Sáng thứ Hai tại trạm y tế xã.",
-                      "Nông Thị Hoa")
+    store.set_variant(
+        n.id, "boards", "Thông báo lịch tiêm chủng xã Đàm Thủy. Sáng thứ Hai tại trạm y tế xã.", "Nông Thị Hoa"
+    )
     n = store.transition(n.id, "approve", "Nông Thị Hoa")
     boards = Boards(cfg, store)
     console, stop = Console(record=True, width=100, force_terminal=False), threading.Event()
-    thread = threading.Thread(target=watch, args=(cfg, AREA), kwargs={"console": console, "stop": stop,
-                                                                     "profile": "panel"}, daemon=True)
+    thread = threading.Thread(
+        target=watch, args=(cfg, AREA), kwargs={"console": console, "stop": stop, "profile": "panel"}, daemon=True
+    )
     thread.start()
     time.sleep(0.5)
     assert all(r.ok for r in boards.dispatch(n, [AREA]))

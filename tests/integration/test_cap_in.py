@@ -5,7 +5,7 @@ unexpired alerts for the province become drafts; every other one is reported per
 import functools
 import http.server
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from tests.unit.test_cap_out import coded  # noqa: F401  (the fixture: areas wit
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).resolve().parents[1] / "data" / "cap"
-NOW = datetime(2026, 12, 2, 2, 0, tzinfo=timezone.utc)  # 09:00 in Cao Bằng, the morning of the alerts
+NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 09:00 in Cao Bằng, the morning of the alerts
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -51,8 +51,11 @@ def test_a_feed_of_alerts(coded, sqlite_store, cap_server):  # noqa: F811
     assert outcomes(report) == {
         "hong-viet-alert.xml": "drafted",  # by its geocode (the commune's official code)
         "be-trieu-alert.xml": "drafted",  # by its areaDesc ("Xã Nguyễn Huệ"), no geocode
-        "other-province-alert.xml": "other_province", "test-alert.xml": "test",
-        "expired-alert.xml": "expired", "malformed-alert.xml": "malformed"}
+        "other-province-alert.xml": "other_province",
+        "test-alert.xml": "test",
+        "expired-alert.xml": "expired",
+        "malformed-alert.xml": "malformed",
+    }
     lines = {Path(a["url"]).name: a for a in report.alerts}
     assert "not a valid CAP 1.2 alert" in lines["malformed-alert.xml"]["detail"]
     assert "/alert/sent" in lines["malformed-alert.xml"]["detail"]
@@ -63,7 +66,7 @@ def test_a_feed_of_alerts(coded, sqlite_store, cap_server):  # noqa: F811
     assert flood.state == NoticeState.DRAFTED and flood.priority == Priority.EMERGENCY
     assert flood.title.startswith("Cảnh báo lũ quét, sạt lở đất tại xã Hồng Việt")
     assert flood.areas == ["cao-bang/nam-tuan"]
-    assert flood.expires_at == datetime(2026, 12, 3, 0, 0, tzinfo=timezone.utc)
+    assert flood.expires_at == datetime(2026, 12, 3, 0, 0, tzinfo=UTC)
     assert flood.instruction.startswith("Người dân các thôn Bó Mạ, Nà Rị di chuyển")
     assert flood.source_url == "https://kttv.gov.vn/canh-bao/2026-12-02-0142"
     assert "Bằng Giang" in flood.variants["website"] and "Hướng dẫn:" in flood.variants["website"]

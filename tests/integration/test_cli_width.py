@@ -18,16 +18,20 @@ from tests.conftest import write_config
 pytestmark = pytest.mark.integration
 LOA = str(Path(sys.executable).parent / "loa")
 NAM_TUAN = "cao-bang/nam-tuan"
-FEEDS = [("sample-reform.xml", "Cổng TTĐT tỉnh Cao Bằng"),
-         ("missing.xml", "Sở Nội vụ tỉnh Cao Bằng – văn bản mới"),
-         ("malformed.xml", "UBND xã Hòa An"),
-         ("html-page.html", "Trang tin xã Nam Tuấn")]
+FEEDS = [
+    ("sample-reform.xml", "Cổng TTĐT tỉnh Cao Bằng"),
+    ("missing.xml", "Sở Nội vụ tỉnh Cao Bằng – văn bản mới"),
+    ("malformed.xml", "UBND xã Hòa An"),
+    ("html-page.html", "Trang tin xã Nam Tuấn"),
+]
 
 
 @pytest.fixture
 def env(tmp_path, feed_server):
-    folder = write_config(tmp_path / "config", feeds=[
-        {"url": f"{feed_server}/{path}", "name": name, "area": "cao-bang"} for path, name in FEEDS])
+    folder = write_config(
+        tmp_path / "config",
+        feeds=[{"url": f"{feed_server}/{path}", "name": name, "area": "cao-bang"} for path, name in FEEDS],
+    )
     cfg = load_config(Env(home=tmp_path / "home", config_dir=folder))
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_"))}
     return cfg, base | {"LOA_HOME": str(cfg.home), "LOA_CONFIG_DIR": str(folder), "COLUMNS": "80", "LINES": "40"}

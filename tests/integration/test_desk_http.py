@@ -4,17 +4,17 @@ request changes nothing in the store or on disk."""
 import re
 import subprocess
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 from urllib.parse import urljoin
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from loa.publishing.dispatch import dispatch_notice
 from loa.app.web import create_app
 from loa.errors import InvalidTransition
 from loa.model import Classification, DocumentMeta, NoticeState, Priority
+from loa.publishing.dispatch import dispatch_notice
 from loa.render import Renderer
 from loa.store import Store, users
 from loa.store.desk import history as desk_history
@@ -31,11 +31,17 @@ SCRIPT_TITLE = 'Kế hoạch <script>alert("x")</script> cải cách hành chín
 def draft(cfg, store, i=1, title="Kế hoạch cải cách hành chính năm 2026 của xã Nam Tuấn", summary=None):
     meta = DocumentMeta(number=f"{i}627/KH-UBND", doc_type="Kế hoạch", issuer="UBND tỉnh Cao Bằng")
     summary = summary or "<p>Ủy ban nhân dân xã thông báo kế hoạch cải cách hành chính, thủ tục một cửa.</p>"
-    cls = Classification(True, 5.5, ('từ khóa "cải cách hành chính" (+3.0)', 'từ khóa "một cửa" (+1.5)'),
-                         ("procedures",), meta)
+    cls = Classification(
+        True, 5.5, ('từ khóa "cải cách hành chính" (+3.0)', 'từ khóa "một cửa" (+1.5)'), ("procedures",), meta
+    )
     change = store.record_entry(FEED, entry(title=title, summary=summary, ident=f"urn:doc:{i}"), cls)
     variants = Renderer(board_max_chars=cfg.board_max_chars).variants(
-        title=title, summary_html=summary, meta=meta, source_url="https://example.gov.vn/1", area_names=["tỉnh Cao Bằng"])
+        title=title,
+        summary_html=summary,
+        meta=meta,
+        source_url="https://example.gov.vn/1",
+        area_names=["tỉnh Cao Bằng"],
+    )
     return store.draft_notice(change.document_version_id, areas=["cao-bang"], variants=variants)
 
 
@@ -65,8 +71,9 @@ class Desk:
             for table in Base.metadata.sorted_tables:
                 if table.name not in ("desk_sessions", "login_attempts"):
                     rows[table.name] = sorted(map(tuple, conn.execute(select(table)).all()), key=repr)
-        files = sorted(str(p.relative_to(self.cfg.home)) for p in self.cfg.home.rglob("*")
-                       if p.is_file() and "site" not in p.parts)
+        files = sorted(
+            str(p.relative_to(self.cfg.home)) for p in self.cfg.home.rglob("*") if p.is_file() and "site" not in p.parts
+        )
         return {"rows": rows, "files": files}
 
 
@@ -90,8 +97,24 @@ def desk(cfg):
 
 
 def tiny_mp3(path):
-    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1.5",
-                    "-c:a", "libmp3lame", "-b:a", "64k", str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=1.5",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "64k",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -100,19 +123,32 @@ CHANGES = [
     ("edit board text", "/desk/notices/{d}/v1/variants/boards", {"body": "Bảng tin đã sửa"}, "editor"),
     ("priority and areas", "/desk/notices/{d}/v1/settings", {"priority": "emergency", "areas": "cao-bang"}, "editor"),
     ("schedule", "/desk/notices/{d}/v1/schedule", {"publish_at": "2030-01-01T08:00"}, "approver"),
-    ("cap fields", "/desk/notices/{d}/v1/cap", {"disaster_level": "3", "alert_status": "exercise",
-                                                "instruction": "Sơ tán"}, "editor"),
+    (
+        "cap fields",
+        "/desk/notices/{d}/v1/cap",
+        {"disaster_level": "3", "alert_status": "exercise", "instruction": "Sơ tán"},
+        "editor",
+    ),
     ("regenerate audio", "/desk/notices/{d}/v1/audio", {}, "editor"),
     ("upload recording", "/desk/notices/{d}/v1/recordings", {"language": "tay"}, "editor"),
     ("approve", "/desk/notices/{d}/approve", {"version": "1"}, "approver"),
     ("reject", "/desk/notices/{d}/reject", {"version": "1", "reason": "trùng nội dung"}, "approver"),
     ("withdraw", "/desk/notices/{l}/withdraw", {"version": "1", "reason": "hết hiệu lực"}, "approver"),
-    ("add account", "/desk/users", {"name": "Bế Thị Lan", "role": "admin", "password": "một mật khẩu dài",
-                                    "again": "một mật khẩu dài"}, "admin"),
+    (
+        "add account",
+        "/desk/users",
+        {"name": "Bế Thị Lan", "role": "admin", "password": "một mật khẩu dài", "again": "một mật khẩu dài"},
+        "admin",
+    ),
     ("change role", "/desk/users/role", {"name": EDITOR, "role": "admin"}, "admin"),
     ("reset password", "/desk/users/password", {"name": EDITOR, "password": "một mật khẩu dài"}, "admin"),
     ("lock account", "/desk/users/disabled", {"name": EDITOR, "disabled": "1"}, "admin"),
-    ("own password", "/desk/account/password", {"current": PASSWORD, "new": "một mật khẩu dài", "again": "một mật khẩu dài"}, "editor"),
+    (
+        "own password",
+        "/desk/account/password",
+        {"current": PASSWORD, "new": "một mật khẩu dài", "again": "một mật khẩu dài"},
+        "editor",
+    ),
     ("log out", "/desk/logout", {}, "editor"),
 ]
 IDS = [c[0] for c in CHANGES]
@@ -125,8 +161,11 @@ def send(desk, client, change, csrf):
     path = path.format(d=desk.draft.id, l=desk.live.id)
     data = dict(form) | ({"csrf": csrf} if csrf is not None else {})
     if name == "upload recording":
-        mp3 = tiny_mp3(desk.cfg.home.parent / "tiny.mp3") if not (desk.cfg.home.parent / "tiny.mp3").exists() \
+        mp3 = (
+            tiny_mp3(desk.cfg.home.parent / "tiny.mp3")
+            if not (desk.cfg.home.parent / "tiny.mp3").exists()
             else desk.cfg.home.parent / "tiny.mp3"
+        )
         return client.post(path, data=data, files={"file": ("ghi-am.mp3", mp3.read_bytes(), "audio/mpeg")})
     return client.post(path, data=data)
 
@@ -144,9 +183,11 @@ def test_refused_without_a_live_session_a_valid_token_and_the_role_and_nothing_c
         assert desk.snapshot() == before
 
     refused(desk.client(), "x" * 43, 401, "đăng nhập")
-    for ended in (dict(expires_at=utcnow() - timedelta(seconds=1)),
-                  dict(last_seen_at=utcnow() - users.SESSION_IDLE - timedelta(seconds=1)),
-                  dict(ended_at=utcnow())):
+    for ended in (
+        dict(expires_at=utcnow() - timedelta(seconds=1)),
+        dict(last_seen_at=utcnow() - users.SESSION_IDLE - timedelta(seconds=1)),
+        dict(ended_at=utcnow()),
+    ):
         c = desk.login(WHO[role])
         csrf = desk.csrf(c)
         with desk.store.session() as s:
@@ -215,8 +256,11 @@ def test_login_needs_its_own_token_and_is_rate_limited(desk):
 def test_login_only_sends_you_back_into_the_desk(desk):
     c = desk.client()
     token = re.search(r'name="login_token" value="([^"]+)"', c.get("/desk/login").text).group(1)
-    for target, expected in (("https://evil.example/", "/desk/"), ("//evil.example/desk/", "/desk/"),
-                             ("/desk/notices/1?v=1", "/desk/notices/1?v=1")):
+    for target, expected in (
+        ("https://evil.example/", "/desk/"),
+        ("//evil.example/desk/", "/desk/"),
+        ("/desk/notices/1?v=1", "/desk/notices/1?v=1"),
+    ):
         c.cookies.clear()
         c.cookies.set("loa_desk_login", token, path="/desk")
         r = c.post("/desk/login", data={"name": EDITOR, "password": PASSWORD, "login_token": token, "next": target})
@@ -238,8 +282,10 @@ def test_pages_need_a_login_and_admin_pages_an_admin(desk):
 def test_security_headers(desk):
     c = desk.login(EDITOR)
     r = c.get("/desk/")
-    assert "script-src 'self'" in r.headers["content-security-policy"] and "frame-ancestors 'self'" in r.headers[
-        "content-security-policy"]
+    assert (
+        "script-src 'self'" in r.headers["content-security-policy"]
+        and "frame-ancestors 'self'" in r.headers["content-security-policy"]
+    )
     assert r.headers["x-content-type-options"] == "nosniff" and r.headers["cache-control"] == "no-store"
     preview = c.get(f"/desk/preview-site/notices/{desk.draft.id}.html?v=1")
     assert "default-src 'none'" in preview.headers["content-security-policy"]  # no script at all in previews
@@ -305,10 +351,17 @@ def test_every_image_and_stylesheet_of_the_website_preview_is_served(desk):
 def test_edit_is_sanitised_diffed_and_shown_in_the_history(desk):
     c = desk.login(EDITOR)
     page = c.get(f"/desk/notices/{desk.draft.id}").text
-    base = re.search(r'action="/desk/notices/\d+/v1/variants/website".*?name="base" value="([0-9a-f]+)"', page, re.S).group(1)
-    r = c.post(f"/desk/notices/{desk.draft.id}/v1/variants/website", data={
-        "csrf": desk.csrf(c), "base": base,
-        "body": '<p>Bà con xã Nam Tuấn chú ý <img src=x onerror="alert(1)"><a href="javascript:alert(2)">đây</a></p>'})
+    base = re.search(
+        r'action="/desk/notices/\d+/v1/variants/website".*?name="base" value="([0-9a-f]+)"', page, re.S
+    ).group(1)
+    r = c.post(
+        f"/desk/notices/{desk.draft.id}/v1/variants/website",
+        data={
+            "csrf": desk.csrf(c),
+            "base": base,
+            "body": '<p>Bà con xã Nam Tuấn chú ý <img src=x onerror="alert(1)"><a href="javascript:alert(2)">đây</a></p>',
+        },
+    )
     assert r.status_code == 303 and r.headers["location"].endswith("done=saved")
     stored = desk.store.notice(desk.draft.id).variants["website"]
     assert "onerror" not in stored and "javascript:" not in stored and "Bà con xã Nam Tuấn chú ý" in stored
@@ -316,8 +369,10 @@ def test_edit_is_sanitised_diffed_and_shown_in_the_history(desk):
     assert "Đã lưu." in page and "Sửa bài trang web" in page and EDITOR in page
     assert "<ins>" in page and "+&lt;p&gt;Bà con xã Nam Tuấn" in page  # word diff and unified diff
     # a second editor working from the old text is told, and keeps their text
-    stale = c.post(f"/desk/notices/{desk.draft.id}/v1/variants/website",
-                   data={"csrf": desk.csrf(c), "base": base, "body": "<p>bản cũ của tôi</p>"})
+    stale = c.post(
+        f"/desk/notices/{desk.draft.id}/v1/variants/website",
+        data={"csrf": desk.csrf(c), "base": base, "body": "<p>bản cũ của tôi</p>"},
+    )
     assert stale.status_code == 409 and "bản cũ của tôi" in stale.text
     assert desk.store.notice(desk.draft.id).variants["website"] == stored
 
@@ -325,8 +380,10 @@ def test_edit_is_sanitised_diffed_and_shown_in_the_history(desk):
 def test_settings_schedule_and_their_validation(desk):
     c = desk.login(APPROVER)
     url = f"/desk/notices/{desk.draft.id}/v1"
-    r = c.post(f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "priority",
-                                        "areas": ["cao-bang/nam-tuan", "cao-bang/ha-quang"]})
+    r = c.post(
+        f"{url}/settings",
+        data={"csrf": desk.csrf(c), "priority": "priority", "areas": ["cao-bang/nam-tuan", "cao-bang/ha-quang"]},
+    )
     assert r.status_code == 303
     n = desk.store.notice(desk.draft.id)
     assert n.priority == Priority.PRIORITY and n.areas == ["cao-bang/ha-quang", "cao-bang/nam-tuan"]
@@ -336,30 +393,56 @@ def test_settings_schedule_and_their_validation(desk):
     picker = page.split("Địa bàn nhận thông báo", 1)[1].split("</fieldset>", 1)[0]
     assert picker.count('name="areas"') == 13 and "chọn huyện" not in picker  # the province and its 12 communes
     # a grouping is saved as its communes
-    r = c.post(f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "priority",
-                                        "areas": ["cao-bang/ha-quang"], "groupings": ["khu-vuc-hoa-an"]})
+    r = c.post(
+        f"{url}/settings",
+        data={
+            "csrf": desk.csrf(c),
+            "priority": "priority",
+            "areas": ["cao-bang/ha-quang"],
+            "groupings": ["khu-vuc-hoa-an"],
+        },
+    )
     assert r.status_code == 303
-    assert desk.store.notice(desk.draft.id).areas == ["cao-bang/bach-dang", "cao-bang/ha-quang", "cao-bang/hoa-an",
-                                                      "cao-bang/nam-tuan", "cao-bang/nguyen-hue"]
-    assert c.post(f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "urgent", "areas": "cao-bang"}).status_code == 400
-    assert c.post(f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "normal",
-                                           "areas": "cao-bang/hoa-an/hong-viet"}).status_code == 400
-    assert c.post(f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "normal", "areas": "ha-noi"}).status_code == 400
+    assert desk.store.notice(desk.draft.id).areas == [
+        "cao-bang/bach-dang",
+        "cao-bang/ha-quang",
+        "cao-bang/hoa-an",
+        "cao-bang/nam-tuan",
+        "cao-bang/nguyen-hue",
+    ]
+    assert (
+        c.post(f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "urgent", "areas": "cao-bang"}).status_code
+        == 400
+    )
+    assert (
+        c.post(
+            f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "normal", "areas": "cao-bang/hoa-an/hong-viet"}
+        ).status_code
+        == 400
+    )
+    assert (
+        c.post(f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "normal", "areas": "ha-noi"}).status_code
+        == 400
+    )
     assert c.post(f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "normal"}).status_code == 400
-    r = c.post(f"{url}/schedule", data={"csrf": desk.csrf(c), "publish_at": "2030-01-01T08:00",
-                                        "expires_at": "2030-02-01T08:00"})
+    r = c.post(
+        f"{url}/schedule",
+        data={"csrf": desk.csrf(c), "publish_at": "2030-01-01T08:00", "expires_at": "2030-02-01T08:00"},
+    )
     assert r.status_code == 303
     n = desk.store.notice(desk.draft.id)
     assert n.publish_at.isoformat() == "2030-01-01T01:00:00+00:00"  # typed in Việt Nam time (UTC+7)
-    bad = c.post(f"{url}/schedule", data={"csrf": desk.csrf(c), "publish_at": "2030-01-01T08:00",
-                                          "expires_at": "2029-01-01T08:00"})
+    bad = c.post(
+        f"{url}/schedule",
+        data={"csrf": desk.csrf(c), "publish_at": "2030-01-01T08:00", "expires_at": "2029-01-01T08:00"},
+    )
     assert bad.status_code == 400 and "Hạn hiệu lực phải sau giờ đăng" in bad.text
     assert c.post(f"{url}/schedule", data={"csrf": desk.csrf(c), "publish_at": "ngày mai"}).status_code == 400
     assert desk.store.notice(desk.draft.id).expires_at.isoformat() == "2030-02-01T01:00:00+00:00"
 
 
 def test_cap_fields_and_a_draft_from_a_cap_alert(desk):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from loa.config import Feed
     from loa.ingest.cap_feed import ingest_cap_feed
@@ -370,8 +453,15 @@ def test_cap_fields_and_a_draft_from_a_cap_alert(desk):
     assert "Cảnh báo CAP" not in c.get(f"/desk/notices/{desk.draft.id}").text  # a normal notice is no CAP alert
     c.post(f"{url}/settings", data={"csrf": desk.csrf(c), "priority": "emergency", "areas": "cao-bang"})
     assert 'name="disaster_level"' in c.get(f"/desk/notices/{desk.draft.id}").text
-    r = c.post(f"{url}/cap", data={"csrf": desk.csrf(c), "disaster_level": "4", "alert_status": "exercise",
-                                   "instruction": "Người dân tránh xa bờ suối"})
+    r = c.post(
+        f"{url}/cap",
+        data={
+            "csrf": desk.csrf(c),
+            "disaster_level": "4",
+            "alert_status": "exercise",
+            "instruction": "Người dân tránh xa bờ suối",
+        },
+    )
     assert r.status_code == 303
     n = desk.store.notice(desk.draft.id)
     assert (n.disaster_level, n.alert_status, n.instruction) == (4, "exercise", "Người dân tránh xa bờ suối")
@@ -379,7 +469,7 @@ def test_cap_fields_and_a_draft_from_a_cap_alert(desk):
     assert c.post(f"{url}/cap", data={"csrf": desk.csrf(c), "alert_status": "drill"}).status_code == 400
 
     feed = Feed((DATA / "be-trieu-alert.xml").as_uri(), "Kiểm lâm", "cao-bang", kind="cap")
-    report = ingest_cap_feed(desk.store, desk.cfg, feed, now=datetime(2026, 12, 2, 3, tzinfo=timezone.utc))
+    report = ingest_cap_feed(desk.store, desk.cfg, feed, now=datetime(2026, 12, 2, 3, tzinfo=UTC))
     page = c.get(f"/desk/notices/{report.drafted[0]}").text
     assert "Từ cảnh báo CAP" in page and "vn.caobang.pccc.2026-12-02.07" in page
     assert "&lt;headline&gt;Cảnh báo nguy cơ cháy rừng cấp IV tại xã Bế Triều&lt;/headline&gt;" in page
@@ -396,6 +486,7 @@ def test_approve_without_prefect_is_recorded_and_embargo_holds(desk):
     assert n.state == NoticeState.APPROVED and n.approved_by == APPROVER
     assert "chưa phát hành" in c.get(r.headers["location"]).text
     from channels.catalogue import build_channels
+
     with pytest.raises(InvalidTransition, match="embargoed"):
         dispatch_notice(desk.store, build_channels(desk.cfg, desk.store, ["website"]), n.id)
     # approving again, or an old page's version, is refused with a reason
@@ -405,8 +496,10 @@ def test_approve_without_prefect_is_recorded_and_embargo_holds(desk):
 
 def test_emergency_is_marked_everywhere_in_the_desk(desk):
     c = desk.login(APPROVER)
-    c.post(f"/desk/notices/{desk.draft.id}/v1/settings", data={"csrf": desk.csrf(c), "priority": "emergency",
-                                                               "areas": "cao-bang"})
+    c.post(
+        f"/desk/notices/{desk.draft.id}/v1/settings",
+        data={"csrf": desk.csrf(c), "priority": "emergency", "areas": "cao-bang"},
+    )
     queue = c.get("/desk/").text
     assert "1 thông báo KHẨN CẤP đang chờ duyệt" in queue and 'class="priority-emergency"' in queue
     page = c.get(f"/desk/notices/{desk.draft.id}").text
@@ -417,7 +510,9 @@ def test_reject_needs_a_reason_and_withdraw_works(desk):
     c = desk.login(APPROVER)
     r = c.post(f"/desk/notices/{desk.draft.id}/reject", data={"csrf": desk.csrf(c), "version": "1", "reason": " "})
     assert r.status_code == 400 and desk.store.notice(desk.draft.id).state == NoticeState.DRAFTED
-    r = c.post(f"/desk/notices/{desk.draft.id}/reject", data={"csrf": desk.csrf(c), "version": "1", "reason": "trùng nội dung"})
+    r = c.post(
+        f"/desk/notices/{desk.draft.id}/reject", data={"csrf": desk.csrf(c), "version": "1", "reason": "trùng nội dung"}
+    )
     assert r.status_code == 303 and desk.store.notice(desk.draft.id).state == NoticeState.REJECTED
     r = c.post(f"/desk/notices/{desk.live.id}/withdraw", data={"csrf": desk.csrf(c), "version": "1"})
     assert r.status_code == 303 and desk.store.notice(desk.live.id).state == NoticeState.WITHDRAWN
@@ -446,31 +541,45 @@ def test_recording_upload_is_validated_with_ffprobe_and_kept(desk, tmp_path):
     c = desk.login(EDITOR)
     url = f"/desk/notices/{desk.draft.id}/v1/recordings"
     before = desk.snapshot()
-    bad = c.post(url, data={"csrf": desk.csrf(c), "language": "tay"},
-                 files={"file": ("ghi-am.mp3", b"not audio at all" * 100, "audio/mpeg")})
+    bad = c.post(
+        url,
+        data={"csrf": desk.csrf(c), "language": "tay"},
+        files={"file": ("ghi-am.mp3", b"not audio at all" * 100, "audio/mpeg")},
+    )
     assert bad.status_code == 400 and "không phải là âm thanh" in bad.text
-    wrong_lang = c.post(url, data={"csrf": desk.csrf(c), "language": "fr"},
-                        files={"file": ("a.mp3", tiny_mp3(tmp_path / "a.mp3").read_bytes(), "audio/mpeg")})
+    wrong_lang = c.post(
+        url,
+        data={"csrf": desk.csrf(c), "language": "fr"},
+        files={"file": ("a.mp3", tiny_mp3(tmp_path / "a.mp3").read_bytes(), "audio/mpeg")},
+    )
     assert wrong_lang.status_code == 400
     assert desk.snapshot() == before
-    r = c.post(url, data={"csrf": desk.csrf(c), "language": "tay"},
-               files={"file": ("ghi-am.mp3", (tmp_path / "a.mp3").read_bytes(), "audio/mpeg")})
+    r = c.post(
+        url,
+        data={"csrf": desk.csrf(c), "language": "tay"},
+        files={"file": ("ghi-am.mp3", (tmp_path / "a.mp3").read_bytes(), "audio/mpeg")},
+    )
     assert r.status_code == 303
     kept = desk.cfg.home / "radio" / "recordings" / str(desk.draft.id) / "v1-tay.mp3"
     assert kept.read_bytes() == (tmp_path / "a.mp3").read_bytes()
     page = c.get(r.headers["location"]).text
     assert "Tiếng Tày — 2 giây" in page and "Tải bản ghi âm (tay)" in page
     # a second upload replaces it; the first is kept aside, never deleted
-    c.post(url, data={"csrf": desk.csrf(c), "language": "tay"},
-           files={"file": ("lan-2.mp3", (tmp_path / "a.mp3").read_bytes() + b"", "audio/mpeg")})
+    c.post(
+        url,
+        data={"csrf": desk.csrf(c), "language": "tay"},
+        files={"file": ("lan-2.mp3", (tmp_path / "a.mp3").read_bytes() + b"", "audio/mpeg")},
+    )
     assert len(list((kept.parent / "replaced").iterdir())) == 1 and kept.exists()
     assert c.get(f"/desk/notices/{desk.draft.id}/v1/recordings/tay").status_code == 200
 
 
 def test_accounts_page(desk):
     c = desk.login(ADMIN)
-    r = c.post("/desk/users", data={"csrf": desk.csrf(c), "name": "Bế Thị Lan", "role": "editor",
-                                    "password": "ngắn", "again": "ngắn"})
+    r = c.post(
+        "/desk/users",
+        data={"csrf": desk.csrf(c), "name": "Bế Thị Lan", "role": "editor", "password": "ngắn", "again": "ngắn"},
+    )
     assert r.status_code == 400 and "quá ngắn" in r.text
     r = c.post("/desk/users/disabled", data={"csrf": desk.csrf(c), "name": ADMIN, "disabled": "1"})
     assert r.status_code == 400 and "chính mình" in r.text
@@ -512,14 +621,21 @@ def test_approval_tells_prefect_now_or_schedules_the_dispatch_at_publish_at(desk
 
     # an emergency with a future publish_at still goes out at once: loa.notice.approved, as `loa approve` posts it
     n = draft(desk.cfg, desk.store, 7, title="Cảnh báo lũ quét khẩn cấp")
-    c.post(f"/desk/notices/{n.id}/v1/settings", data={"csrf": desk.csrf(c), "priority": "emergency", "areas": "cao-bang"})
+    c.post(
+        f"/desk/notices/{n.id}/v1/settings", data={"csrf": desk.csrf(c), "priority": "emergency", "areas": "cao-bang"}
+    )
     c.post(f"/desk/notices/{n.id}/v1/schedule", data={"csrf": desk.csrf(c), "publish_at": "2030-01-01T08:00"})
     r = c.post(f"/desk/notices/{n.id}/approve", data={"csrf": desk.csrf(c), "version": "1"})
     assert r.headers["location"].endswith("done=approved-dispatch")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        found = requests.post(f"{prefect_api}/events/filter", timeout=10, json={"filter": {
-            "event": {"name": ["loa.notice.approved"]}, "any_resource": {"id": [f"loa.notice.{n.id}"]}}}).json()
+        found = requests.post(
+            f"{prefect_api}/events/filter",
+            timeout=10,
+            json={
+                "filter": {"event": {"name": ["loa.notice.approved"]}, "any_resource": {"id": [f"loa.notice.{n.id}"]}}
+            },
+        ).json()
         if found.get("events"):
             break
         time.sleep(0.5)

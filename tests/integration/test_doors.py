@@ -47,10 +47,18 @@ def test_the_login_limit_counts_the_name_that_authentication_uses(cfg, monkeypat
     users.add_user(store, NAME, "editor", PASSWORD)
     client = TestClient(create_app(cfg))
     token = _login_token(client)
-    spellings = ["Nông  Thị Hoa", "Nông\tThị Hoa", "Nông\u00a0Thị Hoa", "Nông\u3000Thị Hoa", " Nông Thị Hoa ",
-                 "Nông Thị\u2003Hoa"]
-    codes = [client.post("/desk/login", data={"name": name, "password": "sai mật khẩu", "login_token": token})
-             .status_code for name in spellings]
+    spellings = [
+        "Nông  Thị Hoa",
+        "Nông\tThị Hoa",
+        "Nông\u00a0Thị Hoa",
+        "Nông\u3000Thị Hoa",
+        " Nông Thị Hoa ",
+        "Nông Thị\u2003Hoa",
+    ]
+    codes = [
+        client.post("/desk/login", data={"name": name, "password": "sai mật khẩu", "login_token": token}).status_code
+        for name in spellings
+    ]
     # five failures under any spelling lock the one account; the sixth spelling is refused unheard
     assert codes == [401] * users.MAX_FAILURES_PER_NAME + [429]
     right = client.post("/desk/login", data={"name": NAME, "password": PASSWORD, "login_token": token})
@@ -65,8 +73,11 @@ def test_spellings_that_authentication_accepts_are_the_account(cfg, monkeypatch)
     store = Store.open(cfg.database_url)
     users.add_user(store, NAME, "editor", PASSWORD)
     client = TestClient(create_app(cfg))
-    r = client.post("/desk/login", data={"name": "Nông\u00a0 Thị Hoa", "password": PASSWORD,
-                                         "login_token": _login_token(client)}, follow_redirects=False)
+    r = client.post(
+        "/desk/login",
+        data={"name": "Nông\u00a0 Thị Hoa", "password": PASSWORD, "login_token": _login_token(client)},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
 
 
@@ -85,8 +96,12 @@ def test_password_hashing_does_not_stall_the_web_server(cfg):
             sessions.append((s, re.search(r'name="login_token" value="([^"]+)"', page.text).group(1)))
 
         def login(i, s, token):
-            s.post(f"{web.base}/desk/login", data={"name": f"Người thử {i}", "password": "sai mật khẩu",
-                                                   "login_token": token}, timeout=60, allow_redirects=False)
+            s.post(
+                f"{web.base}/desk/login",
+                data={"name": f"Người thử {i}", "password": "sai mật khẩu", "login_token": token},
+                timeout=60,
+                allow_redirects=False,
+            )
             done[f"login {i}"] = time.monotonic()
 
         threads = [threading.Thread(target=login, args=(i, s, t)) for i, (s, t) in enumerate(sessions)]
@@ -104,13 +119,16 @@ def test_password_hashing_does_not_stall_the_web_server(cfg):
     assert done["/"] < logins[len(logins) // 2], (done, logins)
 
 
-@pytest.mark.parametrize("path", [
-    "/boards/acks/99999999999999999999.json",  # public
-    "/desk/notices/99999999999999999999",
-    "/desk/notices/1?v=99999999999999999999",
-    "/desk/notices/1/v99999999999999999999/preview/print",
-    "/notices/99999999999999999999.html",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/boards/acks/99999999999999999999.json",  # public
+        "/desk/notices/99999999999999999999",
+        "/desk/notices/1?v=99999999999999999999",
+        "/desk/notices/1/v99999999999999999999/preview/print",
+        "/notices/99999999999999999999.html",
+    ],
+)
 def test_an_id_no_row_can_have_is_404_not_500(cfg, path):
     Store.open(cfg.database_url)
     client = TestClient(create_app(cfg), raise_server_exceptions=False)
@@ -168,8 +186,12 @@ def test_the_board_page_allows_only_configured_brokers(tmp_path, broker):
     r = client.get("/board/?board=b1&area=cao-bang", headers={"host": "loa.example:8080"})
     csp = r.headers["content-security-policy"]
     connect = next(d for d in csp.split(";") if d.strip().startswith("connect-src")).split()[1:]
-    assert set(connect) == {"'self'", "wss://mqtt.caobang.gov.vn:8084/mqtt", "ws://loa.example:8080/mqtt",
-                            "wss://loa.example:8080/mqtt"}
+    assert set(connect) == {
+        "'self'",
+        "wss://mqtt.caobang.gov.vn:8084/mqtt",
+        "ws://loa.example:8080/mqtt",
+        "wss://loa.example:8080/mqtt",
+    }
     assert "script-src 'self'" in csp and "default-src 'none'" in csp
     settings = r.text.split('id="loa-config">', 1)[1].split("</script>", 1)[0]
     assert '"allowed_brokers": ["", "wss://mqtt.caobang.gov.vn:8084/mqtt"]' in settings.replace('","', '", "')

@@ -65,7 +65,9 @@ def _through_cli(tmp_path, cfg, a: int, b: int, monkeypatch):
     approved = loa("approve", str(a), "--by", APPROVER, "--publish-at", PUBLISH_AT)
     assert approved["announcement"] == "scheduled" and approved["flow_run_id"]
     withdrawn = loa("withdraw", str(a), "--by", APPROVER, "--reason", "đã có văn bản thay thế")
-    assert withdrawn["code"] == "withdrawn-unpublished" and withdrawn["flow_runs_cancelled"] == [approved["flow_run_id"]]
+    assert withdrawn["code"] == "withdrawn-unpublished" and withdrawn["flow_runs_cancelled"] == [
+        approved["flow_run_id"]
+    ]
     loa("edit", str(b), "--by", APPROVER, "--priority", "priority", "--areas", "cao-bang/hoa-an")
     loa("edit", str(b), "--by", APPROVER, "--channel", "boards", "--text-file", str(tmp_path / "boards.txt"))
     loa("reject", str(b), "--by", APPROVER, "--reason", "trùng nội dung với thông báo số 12")
@@ -76,18 +78,32 @@ def _observed(store, api: str, a: int, b: int) -> dict:
     trail, runs = {}, []
     for key, nid in (("embargoed", a), ("rejected", b)):
         items = history(store, nid)
-        trail[key] = [(h.version, h.action, h.actor, h.reason, h.field,
-                       None if h.field == "flow_run" else h.before, None if h.field == "flow_run" else h.after)
-                      for h in items]
+        trail[key] = [
+            (
+                h.version,
+                h.action,
+                h.actor,
+                h.reason,
+                h.field,
+                None if h.field == "flow_run" else h.before,
+                None if h.field == "flow_run" else h.after,
+            )
+            for h in items
+        ]
         runs += [h.after for h in items if h.action == "schedule"]
     prefect = []
     for run_id in runs:
         run = requests.get(f"{api}/flow_runs/{run_id}", timeout=10).json()
         prefect.append((run["state_type"], (run["expected_start_time"] or "")[:19], run["name"].split(" at ")[-1]))
-    return {"states": [store.notice(a).state.value, store.notice(b).state.value],
-            "priority": store.notice(b).priority.value, "areas": store.notice(b).areas,
-            "boards": store.notice(b).variants["boards"], "trail": trail, "prefect": prefect,
-            "deliveries": store.deliveries(a) + store.deliveries(b)}
+    return {
+        "states": [store.notice(a).state.value, store.notice(b).state.value],
+        "priority": store.notice(b).priority.value,
+        "areas": store.notice(b).areas,
+        "boards": store.notice(b).variants["boards"],
+        "trail": trail,
+        "prefect": prefect,
+        "deliveries": store.deliveries(a) + store.deliveries(b),
+    }
 
 
 def test_desk_and_cli_leave_the_same_store_trail_and_scheduled_runs(tmp_path, prefect_api, monkeypatch):  # noqa: F811
@@ -100,10 +116,17 @@ def test_desk_and_cli_leave_the_same_store_trail_and_scheduled_runs(tmp_path, pr
     assert desk == cli
     assert desk["states"] == ["withdrawn", "rejected"] and desk["deliveries"] == []
     assert desk["prefect"] == [("CANCELLED", "2030-01-01T01:00:02", "2030-01-01T01:00:00+00:00")]
-    assert [t[1] for t in desk["trail"]["embargoed"]] == ["drafted", "set:publish_at", "approve", "schedule", "withdraw",
-                                                         "unschedule"]
+    assert [t[1] for t in desk["trail"]["embargoed"]] == [
+        "drafted",
+        "set:publish_at",
+        "approve",
+        "schedule",
+        "withdraw",
+        "unschedule",
+    ]
     # the withdrawal of a never-dispatched version told nobody: no loa.notice.withdrawn in Prefect
-    events = requests.post(f"{prefect_api}/events/filter", timeout=10, json={"filter": {
-        "event": {"name": ["loa.notice.withdrawn"]}}}).json()
+    events = requests.post(
+        f"{prefect_api}/events/filter", timeout=10, json={"filter": {"event": {"name": ["loa.notice.withdrawn"]}}}
+    ).json()
     assert events.get("events") == []
     assert not list(cfg1.home.glob("site/notices/*")) and not list(cfg2.home.glob("site/notices/*"))

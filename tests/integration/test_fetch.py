@@ -70,7 +70,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(key.replace("_", "-"), value)
         self.end_headers()
 
-    def _send(self, status: int, body: bytes, content_type: str | None = "application/rss+xml; charset=utf-8", **headers: str) -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str | None = "application/rss+xml; charset=utf-8", **headers: str
+    ) -> None:
         self._head(status, content_type, Content_Length=str(len(body)), **headers)
         self.wfile.write(body)
 

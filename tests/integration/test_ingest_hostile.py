@@ -15,8 +15,10 @@ from tests.conftest import FEEDS
 
 pytestmark = pytest.mark.integration
 
-BOMB = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
-        b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><rss version="2.0"><channel><title>&c;</title></channel></rss>')
+BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><rss version="2.0"><channel><title>&c;</title></channel></rss>'
+)
 
 
 class Hostile(http.server.BaseHTTPRequestHandler):
@@ -81,9 +83,15 @@ def hostile():
 
 
 EXPECTED = {
-    "/truncated.xml": "malformed", "/page.html": "not_a_feed", "/bomb.xml": "malformed", "/huge.xml": "too_large",
-    "/stall.xml": ("timeout", "deadline"), "/loop-a": ("redirect_loop", "too_many_redirects"),
-    "/500.xml": "http_500", "/missing.xml": "http_404", "/empty.xml": "empty",
+    "/truncated.xml": "malformed",
+    "/page.html": "not_a_feed",
+    "/bomb.xml": "malformed",
+    "/huge.xml": "too_large",
+    "/stall.xml": ("timeout", "deadline"),
+    "/loop-a": ("redirect_loop", "too_many_redirects"),
+    "/500.xml": "http_500",
+    "/missing.xml": "http_404",
+    "/empty.xml": "empty",
 }
 
 

@@ -53,8 +53,7 @@ def host():
 
 def run(cfg, store, url, name="feed"):
     feed = Feed(url=url, name=name, area="cao-bang/hoa-an")
-    return ingest_feed(store, cfg, feed, session=make_session(),
-                       limits=FetchLimits(deadline=5, retries=0))
+    return ingest_feed(store, cfg, feed, session=make_session(), limits=FetchLimits(deadline=5, retries=0))
 
 
 def test_sample_feed_drafts_reform_news_only_and_once(cfg, host):
@@ -145,7 +144,9 @@ def test_a_feed_the_store_refuses_fails_alone_and_keeps_nothing(cfg, host, monke
     host.bodies["/f.xml"] = (FEEDS / "sample-reform.xml").read_bytes()
 
     def refuse(*_a, **_k):
-        raise DataError("INSERT INTO document_versions ...", {}, ValueError("value too long for type character varying(2000)"))
+        raise DataError(
+            "INSERT INTO document_versions ...", {}, ValueError("value too long for type character varying(2000)")
+        )
 
     monkeypatch.setattr(store, "record_poll", refuse)
     report = run(cfg, store, host.base + "/f.xml")

@@ -11,11 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
-from loa.publishing.dispatch import dispatch_notice, withdraw_notice
 from channels.messaging import Messaging
 from loa.config import Env, load_config
 from loa.messaging import sms_segments, sms_units
 from loa.model import DeliveryStatus, Priority
+from loa.publishing.dispatch import dispatch_notice, withdraw_notice
 from tests.conftest import free_port, write_config
 from tests.unit.test_cap_out import CLS, FEED, TEXT, TITLE, entry
 
@@ -73,19 +73,43 @@ def loopback():
 def messaging_cfg(tmp_path, monkeypatch, endpoint, smtp_port, dead_port):
     monkeypatch.setenv("LOA_TEST_SMS_TOKEN", TOKEN)
     base = f"json://127.0.0.1:{endpoint.port}"
-    folder = write_config(tmp_path / "config", feeds=[], messaging=[
-        {"name": "sms-hong-viet", "kind": "sms", "url": base + "/sms?+X-Token=${LOA_TEST_SMS_TOKEN}",
-         "areas": ["cao-bang/nam-tuan"], "priorities": ["emergency"]},
-        {"name": "sms-khong-dau", "kind": "sms", "url": base + "/sms-ascii", "areas": ["cao-bang"],
-         "segments": 2, "unaccented": True},
-        {"name": "zalo-hoa-an", "kind": "chat", "url": base + "/chat", "areas": ["cao-bang"]},
-        {"name": "email-ubnd", "kind": "email", "areas": ["cao-bang"],
-         "url": f"mailto://127.0.0.1:{smtp_port}?from=loa@caobang.gov.vn&to=vanthu@hongviet.caobang.gov.vn&mode=insecure"},
-        {"name": "sms-tam-mat", "kind": "sms", "url": f"json://127.0.0.1:{dead_port}/sms",
-         "areas": ["cao-bang/nam-tuan"], "attempts": 2},
-        {"name": "bi-tu-choi", "kind": "chat", "url": base + "/forbidden", "areas": ["cao-bang"]},
-        {"name": "sms-hop-giang", "kind": "sms", "url": base + "/other", "areas": ["cao-bang/thuc-phan"]},
-    ])
+    folder = write_config(
+        tmp_path / "config",
+        feeds=[],
+        messaging=[
+            {
+                "name": "sms-hong-viet",
+                "kind": "sms",
+                "url": base + "/sms?+X-Token=${LOA_TEST_SMS_TOKEN}",
+                "areas": ["cao-bang/nam-tuan"],
+                "priorities": ["emergency"],
+            },
+            {
+                "name": "sms-khong-dau",
+                "kind": "sms",
+                "url": base + "/sms-ascii",
+                "areas": ["cao-bang"],
+                "segments": 2,
+                "unaccented": True,
+            },
+            {"name": "zalo-hoa-an", "kind": "chat", "url": base + "/chat", "areas": ["cao-bang"]},
+            {
+                "name": "email-ubnd",
+                "kind": "email",
+                "areas": ["cao-bang"],
+                "url": f"mailto://127.0.0.1:{smtp_port}?from=loa@caobang.gov.vn&to=vanthu@hongviet.caobang.gov.vn&mode=insecure",
+            },
+            {
+                "name": "sms-tam-mat",
+                "kind": "sms",
+                "url": f"json://127.0.0.1:{dead_port}/sms",
+                "areas": ["cao-bang/nam-tuan"],
+                "attempts": 2,
+            },
+            {"name": "bi-tu-choi", "kind": "chat", "url": base + "/forbidden", "areas": ["cao-bang"]},
+            {"name": "sms-hop-giang", "kind": "sms", "url": base + "/other", "areas": ["cao-bang/thuc-phan"]},
+        ],
+    )
     return load_config(Env(home=tmp_path / "home", config_dir=folder))
 
 
@@ -98,13 +122,20 @@ def test_each_destination_once_unreachable_retried_never_doubled(tmp_path, monke
     assert TOKEN not in json.dumps(channel.describe()) and "***" in json.dumps(channel.describe())
 
     change = store.record_entry(FEED, entry(), CLS)
-    n = store.draft_notice(change.document_version_id, areas=["cao-bang/nam-tuan"],
-                           priority=Priority.EMERGENCY, variants={"website": TEXT})
+    n = store.draft_notice(
+        change.document_version_id, areas=["cao-bang/nam-tuan"], priority=Priority.EMERGENCY, variants={"website": TEXT}
+    )
     store.transition(n.id, "approve", "Nông Thị Hoa")
     report = dispatch_notice(store, {"messaging": channel}, n.id)
     by_target = {r.target: r for r in report.results}
-    assert set(by_target) == {"sms-hong-viet", "sms-khong-dau", "zalo-hoa-an", "email-ubnd", "sms-tam-mat",
-                              "bi-tu-choi"}  # not sms-hop-giang: another area
+    assert set(by_target) == {
+        "sms-hong-viet",
+        "sms-khong-dau",
+        "zalo-hoa-an",
+        "email-ubnd",
+        "sms-tam-mat",
+        "bi-tu-choi",
+    }  # not sms-hop-giang: another area
     assert not by_target["sms-tam-mat"].ok and by_target["sms-tam-mat"].transient and waits == [0.5]
     assert not by_target["bi-tu-choi"].ok and not by_target["bi-tu-choi"].transient
     assert "403" in by_target["bi-tu-choi"].detail

@@ -79,4 +79,9 @@ def test_feed_errors_survive_a_trip_between_processes():
 
     err = pickle.loads(pickle.dumps(FeedError(URL, "deadline", "took too long", True)))
     assert (err.url, err.reason, err.detail, err.transient, str(err)) == (
-        URL, "deadline", "took too long", True, f"feed {URL}: deadline: took too long")
+        URL,
+        "deadline",
+        "took too long",
+        True,
+        f"feed {URL}: deadline: took too long",
+    )

@@ -10,7 +10,7 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,8 +26,10 @@ from tests.integration.test_board_relay import WebServer
 from tests.unit.test_radio_build import notice
 
 TOLERANCE_LU = 1.0
-SCRIPT = ("Kính thưa bà con nhân dân xã Nam Tuấn. Ủy ban nhân dân xã thông báo lịch tiêm phòng "
-          "cho đàn gia súc, gia cầm từ ngày mồng một đến ngày mười lăm tháng mười hai.")
+SCRIPT = (
+    "Kính thưa bà con nhân dân xã Nam Tuấn. Ủy ban nhân dân xã thông báo lịch tiêm phòng "
+    "cho đàn gia súc, gia cầm từ ngày mồng một đến ngày mười lăm tháng mười hai."
+)
 
 
 def ffmpeg(*args: str) -> None:
@@ -35,14 +37,22 @@ def ffmpeg(*args: str) -> None:
 
 
 def ffprobe(path: Path) -> dict:
-    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return json.loads(out)
 
 
 def loudness(path: Path) -> float:
-    err = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128", "-f", "null", "-"],
-                         capture_output=True, text=True, check=True).stderr
+    err = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
     return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", err)[-1])
 
 
@@ -53,14 +63,29 @@ def aired(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("radio")
     folder = write_config(tmp / "config", feeds=[])
     (folder / "jingles").mkdir()
-    ffmpeg("-f", "lavfi", "-i", "sine=frequency=660:duration=1.5", "-af", "volume=-24dB", str(folder / "jingles/intro.wav"))
+    ffmpeg(
+        "-f", "lavfi", "-i", "sine=frequency=660:duration=1.5", "-af", "volume=-24dB", str(folder / "jingles/intro.wav")
+    )
     ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=1.2", "-ac", "2", str(folder / "jingles/outro.ogg"))
     data = yaml.safe_load((folder / "stations.yaml").read_text())
     data["stations"] = [
-        {"id": "nam-tuan", "name": "Đài Truyền thanh xã Nam Tuấn", "area": "cao-bang/nam-tuan",
-         "languages": ["vi", "tay"], "intro": "jingles/intro.wav", "outro": "jingles/outro.ogg"},
-        {"id": "hoa-an", "name": "Đài Truyền thanh huyện Hòa An", "area": "cao-bang",
-         "voice": "vi-vn-x-south", "rate": 170, "loudness_lufs": -20}]
+        {
+            "id": "nam-tuan",
+            "name": "Đài Truyền thanh xã Nam Tuấn",
+            "area": "cao-bang/nam-tuan",
+            "languages": ["vi", "tay"],
+            "intro": "jingles/intro.wav",
+            "outro": "jingles/outro.ogg",
+        },
+        {
+            "id": "hoa-an",
+            "name": "Đài Truyền thanh huyện Hòa An",
+            "area": "cao-bang",
+            "voice": "vi-vn-x-south",
+            "rate": 170,
+            "loudness_lufs": -20,
+        },
+    ]
     (folder / "stations.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
     cfg = load_config(Env(home=tmp / "home", config_dir=folder))
     store = Store.open(f"sqlite:///{tmp / 'loa.db'}")
@@ -126,8 +151,14 @@ def test_playlist_durations_match_the_files(aired):
     cfg, _, n, _ = aired
     radio = cfg.home / "radio"
     entries = _entries((radio / "stations" / "nam-tuan.m3u8").read_text(encoding="utf-8"))
-    assert [url.rsplit("/", 1)[1].split("-")[0] for _, url in entries] == ["intro", "opening", "notice", "notice",
-                                                                          "closing", "outro"]
+    assert [url.rsplit("/", 1)[1].split("-")[0] for _, url in entries] == [
+        "intro",
+        "opening",
+        "notice",
+        "notice",
+        "closing",
+        "outro",
+    ]
     for extinf, url in entries:
         assert url.startswith(f"{cfg.site_url}/radio/"), url
         seconds = int(re.match(r"#EXTINF:(\d+),", extinf).group(1))
@@ -136,8 +167,22 @@ def test_playlist_durations_match_the_files(aired):
 
 
 def _mpv(target: str, log: Path, cwd: Path | None = None) -> str:
-    proc = subprocess.run(["mpv", "--no-config", "--no-video", "--ao=null", "--ao-null-untimed", "--no-terminal",
-                           f"--log-file={log}", target], cwd=cwd, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            "mpv",
+            "--no-config",
+            "--no-video",
+            "--ao=null",
+            "--ao-null-untimed",
+            "--no-terminal",
+            f"--log-file={log}",
+            target,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     text = log.read_text(encoding="utf-8", errors="replace")
     assert proc.returncode == 0, text[-3000:]
     return text
@@ -157,8 +202,14 @@ def test_mpv_plays_every_playlist_over_http_from_loas_server_and_from_disk(aired
     assert shutil.which("mpv"), "mpv is a test dependency: `make test-deps` installs it (apt-get install mpv)"
     cfg, _, n, _ = aired
     stations = cfg.home / "radio" / "stations"
-    expected = ["intro-", "segments/opening-", f"notice-{n.id}-v1-vi.mp3", f"notice-{n.id}-v1-tay.mp3",
-                "segments/closing-", "outro-"]
+    expected = [
+        "intro-",
+        "segments/opening-",
+        f"notice-{n.id}-v1-vi.mp3",
+        f"notice-{n.id}-v1-tay.mp3",
+        "segments/closing-",
+        "outro-",
+    ]
     slot = next((stations / "nam-tuan").glob("2*.m3u8"))
     with WebServer(cfg, port=cfg.ports.web) as web:
         assert web.base == cfg.site_url
@@ -185,7 +236,7 @@ def test_a_new_recording_replaces_the_audio_at_the_next_build(aired):
     assert before.source == "synthetic"
     rec = cfg.home / "radio" / "recordings" / str(n.id) / "v1-vi.wav"
     ffmpeg("-f", "lavfi", "-i", "sine=frequency=300:duration=3", "-af", "volume=-30dB", str(rec))
-    [report] = Builder(cfg, store).next(["nam-tuan"], datetime.now(timezone.utc))
+    [report] = Builder(cfg, store).next(["nam-tuan"], datetime.now(UTC))
     after = audio_records(store, [f"notice-{n.id}-v1-vi.mp3"])[f"notice-{n.id}-v1-vi.mp3"]
     assert after.source == "recording" and 3.0 < after.seconds < 5.0  # 3 s + padding
     assert abs(loudness(cfg.home / "radio" / "audio" / f"notice-{n.id}-v1-vi.mp3") + 16.0) <= TOLERANCE_LU
@@ -206,8 +257,10 @@ def test_a_damaged_recording_fails_only_the_stations_that_air_its_language(tmp_p
     assert set(results) == {"hoa-an", "nam-tuan", "dam-thuy", "tinh-tuc"}
     for sid in ("hoa-an", "nam-tuan"):
         assert not results[sid].ok and not results[sid].transient
-        assert results[sid].detail.startswith("tay: không tạo được âm thanh: ffmpeg failed") and "v1-tay.mp3" in \
-            results[sid].detail
+        assert (
+            results[sid].detail.startswith("tay: không tạo được âm thanh: ffmpeg failed")
+            and "v1-tay.mp3" in results[sid].detail
+        )
     assert results["dam-thuy"].ok and results["tinh-tuc"].ok
     assert "website audio not made: tay: không tạo được âm thanh" in results["dam-thuy"].detail
     assert f"plays notice-{n.id}-v1-vi" in results["tinh-tuc"].detail

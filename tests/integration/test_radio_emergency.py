@@ -11,10 +11,10 @@ import time
 import pytest
 
 from channels.catalogue import build_channels
-from loa.publishing.dispatch import dispatch_notice, withdraw_notice
 from channels.mqtt import make_client
 from loa.config import Env, MqttURL, load_config
 from loa.model import Priority
+from loa.publishing.dispatch import dispatch_notice, withdraw_notice
 from loa.signing import Signer, verify
 from loa.store import Store
 from tests.conftest import free_port, write_config
@@ -32,8 +32,14 @@ def _url(mq: MqttURL) -> str:
 def radio_cfg(broker, tmp_path):
     """A fresh LOA_HOME and store; the session's Mosquitto through the publisher account."""
     folder = write_config(tmp_path / "config", feeds=[])
-    return load_config(Env(home=tmp_path / "home", config_dir=folder, mqtt_url=_url(broker.mqtt),
-                           database_url=f"sqlite:///{tmp_path / 'loa.db'}"))
+    return load_config(
+        Env(
+            home=tmp_path / "home",
+            config_dir=folder,
+            mqtt_url=_url(broker.mqtt),
+            database_url=f"sqlite:///{tmp_path / 'loa.db'}",
+        )
+    )
 
 
 class Subscriber:
@@ -62,9 +68,16 @@ class Subscriber:
 
 
 def emergency(store):
-    n = notice(store, "Lũ quét: sơ tán ngay khỏi ven suối", areas=("cao-bang/hoa-an", "cao-bang/nam-tuan"),
-               priority=Priority.EMERGENCY, approve=False)
-    store.set_variant(n.id, "radio", "Khẩn cấp. Lũ quét đang về. Bà con ven suối sơ tán ngay lên chỗ cao.", "Nông Thị Hoa")
+    n = notice(
+        store,
+        "Lũ quét: sơ tán ngay khỏi ven suối",
+        areas=("cao-bang/hoa-an", "cao-bang/nam-tuan"),
+        priority=Priority.EMERGENCY,
+        approve=False,
+    )
+    store.set_variant(
+        n.id, "radio", "Khẩn cấp. Lũ quét đang về. Bà con ven suối sơ tán ngay lên chỗ cao.", "Nông Thị Hoa"
+    )
     return store.transition(n.id, "approve", "Nông Thị Hoa")
 
 
@@ -89,8 +102,13 @@ def test_emergency_plays_now_with_a_signed_command(radio_cfg):
         station = m.topic.split("/")[3]
         assert verify(payload, key)
         assert payload["schema"] == "loa.radio.play" and payload["station"] == station
-        assert payload["notice"] == {"id": n.id, "version": 1, "priority": "emergency", "title": n.title,
-                                     "expires_at": None}
+        assert payload["notice"] == {
+            "id": n.id,
+            "version": 1,
+            "priority": "emergency",
+            "title": n.title,
+            "expires_at": None,
+        }
         [item] = payload["audio"]  # Vietnamese only: no Tày recording yet
         assert item["url"] == f"{cfg.site_url}/radio/audio/{audio}" and item["language"] == "vi"
         assert item["sha256"] == hashlib.sha256((cfg.home / "radio/audio" / audio).read_bytes()).hexdigest()
@@ -99,7 +117,9 @@ def test_emergency_plays_now_with_a_signed_command(radio_cfg):
         assert not verify(tampered, key)
         playlist = (cfg.home / "radio/stations" / station / "emergency.m3u8").read_text(encoding="utf-8")
         assert f"{cfg.site_url}/radio/audio/{audio}" in playlist
-        assert f"{cfg.site_url}/radio/audio/{audio}" in (cfg.home / "radio/stations" / f"{station}.m3u8").read_text(encoding="utf-8")
+        assert f"{cfg.site_url}/radio/audio/{audio}" in (cfg.home / "radio/stations" / f"{station}.m3u8").read_text(
+            encoding="utf-8"
+        )
     # not retained: a speaker connecting later does not start an old alarm
     assert retained(cfg.mqtt, "loa/v1/radio/nam-tuan/play", settle=0.3) is None
     assert store.notice(n.id).state.value == "published"
@@ -109,8 +129,14 @@ def test_broker_down_is_retried_and_only_pending_stations_are_sent_again(radio_c
     cfg = radio_cfg
     store = Store.open(cfg.database_url)
     n = emergency(store)
-    down = load_config(Env(home=cfg.home, config_dir=cfg.config_dir, database_url=cfg.database_url,
-                           mqtt_url=_url(MqttURL(broker.mqtt.host, free_port(), "loa-publisher", "x"))))
+    down = load_config(
+        Env(
+            home=cfg.home,
+            config_dir=cfg.config_dir,
+            database_url=cfg.database_url,
+            mqtt_url=_url(MqttURL(broker.mqtt.host, free_port(), "loa-publisher", "x")),
+        )
+    )
     first = dispatch_notice(store, build_channels(down, store, ["radio"]), n.id)
     assert [(r.ok, r.transient) for r in first.results] == [(False, True), (False, True)]
     assert "emergency playlist built, command not sent: cannot reach the broker" in first.results[0].detail

@@ -11,8 +11,9 @@ from tests.unit.test_readaloud import ALL, LEXICON_FILE
 
 
 def _phonemes(lines: list[str]) -> list[str]:
-    out = subprocess.run(["espeak-ng", "-v", "vi", "-q", "-x"], input="\n".join(lines) + "\n",
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["espeak-ng", "-v", "vi", "-q", "-x"], input="\n".join(lines) + "\n", capture_output=True, text=True, check=True
+    ).stdout
     return out.splitlines()
 
 

@@ -15,16 +15,17 @@ from loa.app.run import GRACE_SECONDS, stop_together, terminate
 pytestmark = pytest.mark.integration
 
 # a service that ignores SIGTERM and has a child of its own (as `prefect server start` runs its API)
-STUBBORN = ("import signal, subprocess, sys, time\n"
-            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
-            "print(child.pid, flush=True)\n"
-            "time.sleep(120)\n")
+STUBBORN = (
+    "import signal, subprocess, sys, time\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+    "print(child.pid, flush=True)\n"
+    "time.sleep(120)\n"
+)
 
 
 def stubborn() -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen([sys.executable, "-c", STUBBORN], stdout=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen([sys.executable, "-c", STUBBORN], stdout=subprocess.PIPE, text=True, start_new_session=True)
     return proc, int(proc.stdout.readline())
 
 
@@ -45,8 +46,13 @@ def test_services_stop_together_groups_and_all_and_the_pid_file_goes(cfg, capsys
     mosquitto = broker.start(cfg)
     assert broker.pid_file(cfg).exists()
     (a, a_child), (b, b_child) = stubborn(), stubborn()
-    seconds = stop_together([("Mosquitto", lambda: broker.stop(cfg, mosquitto, lambda: terminate(mosquitto))),
-                             ("runner", lambda: terminate(a)), ("Prefect server", lambda: terminate(b))])
+    seconds = stop_together(
+        [
+            ("Mosquitto", lambda: broker.stop(cfg, mosquitto, lambda: terminate(mosquitto))),
+            ("runner", lambda: terminate(a)),
+            ("Prefect server", lambda: terminate(b)),
+        ]
+    )
     # two services that each need the whole grace period: together, not one after the other
     assert seconds < 2 * GRACE_SECONDS, seconds
     assert mosquitto.poll() is not None and a.poll() is not None and b.poll() is not None

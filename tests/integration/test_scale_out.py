@@ -8,7 +8,6 @@ Also here (fast, no server): prefect.yaml says what flows/serve.py serves."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -21,7 +20,6 @@ import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from loa.config import Env, load_config
 from loa.store import Store
 from tests.conftest import PG_URL, ROOT, write_config
 from tests.mqtt_helpers import Collector
@@ -117,10 +115,14 @@ def test_two_workers_on_postgresql_ingest_approve_dispatch(tmp_path, broker, fee
         store = Store.open(store_url)  # Loa's schema on PostgreSQL, as an operator would migrate it
 
         # Loa's config: the sample feed over HTTP, one radio station (the radio channel is not under test)
-        folder = write_config(tmp_path / "config", feeds=[
-            {"url": f"{feed_server}/sample-reform.xml", "name": "Mẫu", "area": "cao-bang/hoa-an"}])
+        folder = write_config(
+            tmp_path / "config",
+            feeds=[{"url": f"{feed_server}/sample-reform.xml", "name": "Mẫu", "area": "cao-bang/hoa-an"}],
+        )
         stations = yaml.safe_load((folder / "stations.yaml").read_text())
-        (folder / "stations.yaml").write_text(yaml.safe_dump({"stations": stations["stations"][:1]}, allow_unicode=True))
+        (folder / "stations.yaml").write_text(
+            yaml.safe_dump({"stations": stations["stations"][:1]}, allow_unicode=True)
+        )
         home = tmp_path / "home"  # one LOA_HOME for both workers: on several machines, shared storage
         mq = broker.mqtt
         async_url = make_url(prefect_url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
@@ -129,23 +131,51 @@ def test_two_workers_on_postgresql_ingest_approve_dispatch(tmp_path, broker, fee
             try:
                 marks["server on PostgreSQL"] = time.monotonic() - started
                 env = prefect_env(tmp_path / "prefect-client", api) | {
-                    "LOA_HOME": str(home), "LOA_CONFIG_DIR": str(folder), "LOA_DATABASE_URL": store_url,
-                    "LOA_MQTT_URL": f"mqtt://{mq.username}:{mq.password}@{mq.host}:{mq.port}", "LOA_SRC_DIR": str(ROOT),
-                    "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "5"}
+                    "LOA_HOME": str(home),
+                    "LOA_CONFIG_DIR": str(folder),
+                    "LOA_DATABASE_URL": store_url,
+                    "LOA_MQTT_URL": f"mqtt://{mq.username}:{mq.password}@{mq.host}:{mq.port}",
+                    "LOA_SRC_DIR": str(ROOT),
+                    "PREFECT_WORKER_QUERY_SECONDS": "1",
+                    "PREFECT_WORKER_PREFETCH_SECONDS": "5",
+                }
 
                 # the pool, with the process worker's own job template (what `prefect work-pool create --type process` makes)
                 from prefect.workers.process import ProcessWorker
 
-                created = requests.post(f"{api}/work_pools/", json={
-                    "name": pool, "type": "process", "base_job_template": ProcessWorker.get_default_base_job_template()},
-                    timeout=10)
+                created = requests.post(
+                    f"{api}/work_pools/",
+                    json={
+                        "name": pool,
+                        "type": "process",
+                        "base_job_template": ProcessWorker.get_default_base_job_template(),
+                    },
+                    timeout=10,
+                )
                 assert created.status_code == 201, created.text
                 for n in (1, 2):
                     log = tmp_path / f"worker-{n}.log"
                     with open(log, "wb") as out:
-                        proc = subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", pool,
-                                                 "--name", f"{pool}-w{n}", "--type", "process"], env=env, cwd=tmp_path,
-                                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                        proc = subprocess.Popen(
+                            [
+                                sys.executable,
+                                "-m",
+                                "prefect",
+                                "worker",
+                                "start",
+                                "--pool",
+                                pool,
+                                "--name",
+                                f"{pool}-w{n}",
+                                "--type",
+                                "process",
+                            ],
+                            env=env,
+                            cwd=tmp_path,
+                            stdout=out,
+                            stderr=subprocess.STDOUT,
+                            start_new_session=True,
+                        )
                     procs.append((f"worker {n}", proc, log))
 
                 # Loa's deployments from the repository's prefect.yaml, pointed at this pool
@@ -154,9 +184,14 @@ def test_two_workers_on_postgresql_ingest_approve_dispatch(tmp_path, broker, fee
                     d["work_pool"] = {"name": pool}
                 spec = tmp_path / "prefect.yaml"
                 spec.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
-                deployed = subprocess.run([sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--all",
-                                           "--prefect-file", str(spec)], env=env, cwd=ROOT, capture_output=True,
-                                          text=True, timeout=120)
+                deployed = subprocess.run(
+                    [sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--all", "--prefect-file", str(spec)],
+                    env=env,
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                )
                 assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
                 marks["prefect deploy --all"] = time.monotonic() - started
                 listed = requests.post(f"{api}/deployments/filter", json={}, timeout=10).json()
@@ -190,8 +225,13 @@ def test_two_workers_on_postgresql_ingest_approve_dispatch(tmp_path, broker, fee
                 # approve (the CLI posts loa.notice.approved); the dispatch deployment's trigger starts a run on a worker
                 board = Collector(broker.mqtt_monitor, [topic]).wait_ready()
                 approved_at = time.monotonic()
-                approve = subprocess.run([LOA, "approve", str(nid), "--by", "Nông Thị Hoa", "--json"], env=env,
-                                         capture_output=True, text=True, timeout=60)
+                approve = subprocess.run(
+                    [LOA, "approve", str(nid), "--by", "Nông Thị Hoa", "--json"],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                )
                 assert approve.returncode == 0, approve.stderr
                 marks["loa approve returned (s)"] = time.monotonic() - approved_at
                 assert json.loads(approve.stdout)["event_emitted"] is True
@@ -216,10 +256,17 @@ def test_two_workers_on_postgresql_ingest_approve_dispatch(tmp_path, broker, fee
                 marks["total (s)"] = time.monotonic() - started
                 print("\nscale-out timings (s since start): " + ", ".join(f"{k} {v:.1f}" for k, v in marks.items()))
                 # which worker ran what: each worker says which flow runs it submitted
-                events = requests.post(f"{api}/events/filter", json={"filter": {
-                    "event": {"name": ["prefect.worker.submitted-flow-run"]}}, "limit": 50}, timeout=10).json()["events"]
-                ran_on = {r["prefect.resource.id"].removeprefix("prefect.flow-run."): e["resource"]["prefect.resource.name"]
-                          for e in events for r in e["related"] if r.get("prefect.resource.role") == "flow-run"}
+                events = requests.post(
+                    f"{api}/events/filter",
+                    json={"filter": {"event": {"name": ["prefect.worker.submitted-flow-run"]}}, "limit": 50},
+                    timeout=10,
+                ).json()["events"]
+                ran_on = {
+                    r["prefect.resource.id"].removeprefix("prefect.flow-run."): e["resource"]["prefect.resource.name"]
+                    for e in events
+                    for r in e["related"]
+                    if r.get("prefect.resource.role") == "flow-run"
+                }
                 print(f"flow runs on workers: {ran_on}")
                 assert set(ran_on) == {run["id"], dispatch[0]["id"]}, ran_on
                 assert set(ran_on.values()) <= {f"{pool}-w1", f"{pool}-w2"}, ran_on

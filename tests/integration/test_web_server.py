@@ -31,8 +31,12 @@ def test_every_page_of_the_origin_has_a_real_icon(client):
 
 def test_feeds_are_served_as_atom_and_rss(client):
     area = "areas/cao-bang"
-    for path, kind in (("/atom.xml", "application/atom+xml"), ("/rss.xml", "application/rss+xml"),
-                       (f"/{area}/atom.xml", "application/atom+xml"), (f"/{area}/rss.xml", "application/rss+xml")):
+    for path, kind in (
+        ("/atom.xml", "application/atom+xml"),
+        ("/rss.xml", "application/rss+xml"),
+        (f"/{area}/atom.xml", "application/atom+xml"),
+        (f"/{area}/rss.xml", "application/rss+xml"),
+    ):
         r = client.get(path)
         assert r.status_code == 200 and r.headers["content-type"] == f"{kind}; charset=utf-8", path
         assert "Kế hoạch cải cách hành chính năm 2027" in r.text, path

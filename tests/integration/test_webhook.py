@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from loa.publishing.dispatch import dispatch_notice, withdraw_notice
 from channels.webhook import Webhook
-from loa.config import WebhookTarget, load_config, Env
+from loa.config import Env, WebhookTarget, load_config
 from loa.errors import ConfigError
+from loa.publishing.dispatch import dispatch_notice, withdraw_notice
 from loa.store import Store
 from tests.conftest import write_config
 from tests.unit.test_site_publish import approve
@@ -34,8 +34,10 @@ class Portal:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 stamp = self.headers["X-Loa-Timestamp"]
-                expected = "sha256=" + hmac.new(portal.secret.encode(), stamp.encode() + b"." + body,
-                                                hashlib.sha256).hexdigest()
+                expected = (
+                    "sha256="
+                    + hmac.new(portal.secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+                )
                 fresh = abs(time.time() - int(stamp)) < 300
                 if not (fresh and hmac.compare_digest(expected, self.headers["X-Loa-Signature"])):
                     portal.rejected.append(self.headers["X-Loa-Signature"])
@@ -81,7 +83,10 @@ def test_signed_post_reaches_the_portal_and_is_one_delivery_row(cfg, portal):
     assert report.state == "published" and [r.ok for r in report.results] == [True]
     [(status, headers, body)] = portal.received
     assert portal.rejected == [] and status == 204
-    assert headers["X-Loa-Event"] == "notice.published" and headers["X-Loa-Delivery"] == f"{n.id}-v1-notice.published-portal"
+    assert (
+        headers["X-Loa-Event"] == "notice.published"
+        and headers["X-Loa-Delivery"] == f"{n.id}-v1-notice.published-portal"
+    )
     assert headers["Content-Type"] == "application/json; charset=utf-8"
     assert body["schema"] == "loa.webhook.notice" and body["notice"]["title"] == "Kế hoạch cải cách hành chính"
     assert body["notice"]["areas"] == [{"path": "cao-bang/hoa-an", "code": 1654, "name": "xã Hòa An"}]
@@ -123,8 +128,13 @@ def test_a_refusal_is_permanent_and_a_wrong_secret_is_refused(cfg):
     wrong = Portal(secret="the-portal-has-another-secret")
     try:
         store = Store.open(cfg.database_url)
-        hook = channel(cfg, store, WebhookTarget("refusing", refusing.url, SECRET),
-                       WebhookTarget("wrong", wrong.url, SECRET, attempts=1), sleeps=[])
+        hook = channel(
+            cfg,
+            store,
+            WebhookTarget("refusing", refusing.url, SECRET),
+            WebhookTarget("wrong", wrong.url, SECRET, attempts=1),
+            sleeps=[],
+        )
         n = approve(store, "urn:a", ["cao-bang"])
         report = dispatch_notice(store, {"webhook": hook}, n.id)
         by = {r.target: r for r in report.results}
@@ -149,8 +159,12 @@ def test_an_unreachable_portal_is_a_transient_failure(cfg):
 
 def test_targets_follow_areas_and_describe_masks_the_secret(cfg, portal):
     store = Store.open(cfg.database_url)
-    hook = channel(cfg, store, WebhookTarget("all", portal.url, SECRET),
-                   WebhookTarget("hoa-an", portal.url, SECRET, areas=("cao-bang/hoa-an",)))
+    hook = channel(
+        cfg,
+        store,
+        WebhookTarget("all", portal.url, SECRET),
+        WebhookTarget("hoa-an", portal.url, SECRET, areas=("cao-bang/hoa-an",)),
+    )
     assert hook.targets(approve(store, "urn:a", ["cao-bang/ha-quang"])) == ["all"]
     assert hook.targets(approve(store, "urn:b", ["cao-bang/nam-tuan", "cao-bang/hoa-an"])) == ["all", "hoa-an"]
     assert hook.targets(approve(store, "urn:c", ["cao-bang"])) == ["all", "hoa-an"]  # province-wide reaches it too
@@ -164,16 +178,28 @@ def test_webhook_config_is_validated_with_file_key_and_value(tmp_path, monkeypat
         return load_config(Env(home=tmp_path / "home", config_dir=folder))
 
     monkeypatch.setenv("LOA_TEST_PORTAL_SECRET", SECRET)
-    cfg = load([{"name": "portal", "url": "https://portal.example/hook", "secret_env": "LOA_TEST_PORTAL_SECRET",
-                 "areas": ["cao-bang"]}])
+    cfg = load(
+        [
+            {
+                "name": "portal",
+                "url": "https://portal.example/hook",
+                "secret_env": "LOA_TEST_PORTAL_SECRET",
+                "areas": ["cao-bang"],
+            }
+        ]
+    )
     assert cfg.webhooks[0].secret == SECRET and cfg.webhooks[0].areas == ("cao-bang",)
     cases = [
         ([{"name": "p", "url": "ftp://x/y", "secret": SECRET}], "webhooks[0].url: 'ftp://x/y' must be an http"),
         ([{"name": "p", "url": "https://x/y", "secret": "short"}], "webhooks[0].secret: is shorter than 16"),
-        ([{"name": "p", "url": "https://x/y", "secret_env": "LOA_TEST_UNSET_SECRET"}],
-         "webhooks[0].secret_env: environment variable LOA_TEST_UNSET_SECRET is not set"),
-        ([{"name": "p", "url": "https://x/y", "secret": SECRET, "areas": ["cao-bang/atlantis"]}],
-         "webhooks[0].areas: area 'cao-bang/atlantis' is not in areas.yaml"),
+        (
+            [{"name": "p", "url": "https://x/y", "secret_env": "LOA_TEST_UNSET_SECRET"}],
+            "webhooks[0].secret_env: environment variable LOA_TEST_UNSET_SECRET is not set",
+        ),
+        (
+            [{"name": "p", "url": "https://x/y", "secret": SECRET, "areas": ["cao-bang/atlantis"]}],
+            "webhooks[0].areas: area 'cao-bang/atlantis' is not in areas.yaml",
+        ),
         ([{"name": "Cổng", "url": "https://x/y", "secret": SECRET}], "webhooks[0].name: 'Cổng' must be a unique"),
     ]
     for hooks, message in cases:

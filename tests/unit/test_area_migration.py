@@ -84,13 +84,17 @@ def test_a_store_made_with_the_old_areas_moves_to_the_new_units(store, cfg, monk
     # notices as editors targeted them under the old tree
     commune = approve(store, "urn:hong-viet", ["cao-bang/hoa-an/hong-viet"], title="Lịch tiếp công dân xã Hồng Việt")
     district = approve(store, "urn:hoa-an", ["cao-bang/hoa-an"], title="Cảnh báo lũ quét huyện Hòa An")
-    two = approve(store, "urn:two", ["cao-bang/hoa-an/hong-viet", "cao-bang/hoa-an/be-trieu", "cao-bang"],
-                  title="Lịch tiêm phòng")
+    two = approve(
+        store, "urn:two", ["cao-bang/hoa-an/hong-viet", "cao-bang/hoa-an/be-trieu", "cao-bang"], title="Lịch tiêm phòng"
+    )
     stray = approve(store, "urn:stray", ["cao-bang/atlantis/x", "cao-bang/trung-khanh/dam-thuy"], title="Lạc địa bàn")
     gone = approve(store, "urn:gone", ["cao-bang/ha-quang/xuan-hoa"], title="Đã thu hồi")
-    for n, targets in ((commune, ["cao-bang/hoa-an/hong-viet"]), (district, ["cao-bang/hoa-an"]),
-                       (two, ["cao-bang/hoa-an/hong-viet", "cao-bang/hoa-an/be-trieu", "cao-bang"]),
-                       (gone, ["cao-bang/ha-quang/xuan-hoa"])):
+    for n, targets in (
+        (commune, ["cao-bang/hoa-an/hong-viet"]),
+        (district, ["cao-bang/hoa-an"]),
+        (two, ["cao-bang/hoa-an/hong-viet", "cao-bang/hoa-an/be-trieu", "cao-bang"]),
+        (gone, ["cao-bang/ha-quang/xuan-hoa"]),
+    ):
         deliver(store, n, "boards", targets)
         deliver(store, n, "website", ["site"])
     deliver(store, commune, "print", ["cao-bang/hoa-an/hong-viet"])
@@ -98,16 +102,21 @@ def test_a_store_made_with_the_old_areas_moves_to_the_new_units(store, cfg, monk
     add_board(store, "hong-viet-ubnd", "cao-bang/hoa-an/hong-viet", "Nhà văn hóa xã Hồng Việt")
     add_board(store, "hoa-an-ubnd", "cao-bang/hoa-an", "UBND huyện Hòa An")
     add_board(store, "lac", "cao-bang/atlantis/x")
-    record_reports(store, [Report("hong-viet-ubnd", "ack", None, notice=commune.id, version=1,
-                                  area="cao-bang/hoa-an/hong-viet")])
+    record_reports(
+        store, [Report("hong-viet-ubnd", "ack", None, notice=commune.id, version=1, area="cao-bang/hoa-an/hong-viet")]
+    )
     history = {n.id: store.actions(n.id) for n in (commune, district, gone)}
 
     rerun_0010(store)
 
     # notices: a commune's notice goes to its 2025 unit; a district's to every successor (nobody loses it)
     assert store.notice(commune.id).areas == ["cao-bang/hoa-an"]
-    assert store.notice(district.id).areas == ["cao-bang/hoa-an", "cao-bang/nam-tuan", "cao-bang/nguyen-hue",
-                                               "cao-bang/bach-dang"]
+    assert store.notice(district.id).areas == [
+        "cao-bang/hoa-an",
+        "cao-bang/nam-tuan",
+        "cao-bang/nguyen-hue",
+        "cao-bang/bach-dang",
+    ]
     assert store.notice(two.id).areas == ["cao-bang/hoa-an", "cao-bang"]  # two old communes, one unit
     assert store.notice(stray.id).areas == ["cao-bang/atlantis/x", "cao-bang/dam-thuy"]  # unknown: kept, reported
     assert store.notice(gone.id).areas == ["cao-bang/truong-ha"]
@@ -118,8 +127,11 @@ def test_a_store_made_with_the_old_areas_moves_to_the_new_units(store, cfg, monk
     assert store.notice(commune.id).title == "Lịch tiếp công dân xã Hồng Việt"
 
     # boards and their acknowledgements: the place where the board stands
-    assert {b.id: b.area for b in boards(store)} == {"hong-viet-ubnd": "cao-bang/hoa-an", "hoa-an-ubnd": "cao-bang/hoa-an",
-                                                     "lac": "cao-bang/atlantis/x"}
+    assert {b.id: b.area for b in boards(store)} == {
+        "hong-viet-ubnd": "cao-bang/hoa-an",
+        "hoa-an-ubnd": "cao-bang/hoa-an",
+        "lac": "cao-bang/atlantis/x",
+    }
     with store.session() as s:
         assert s.scalars(select(BoardAckRow.area)).all() == ["cao-bang/hoa-an"]
 
@@ -128,16 +140,26 @@ def test_a_store_made_with_the_old_areas_moves_to_the_new_units(store, cfg, monk
     def rows(n):
         return {(d.channel, d.target): d.status for d in store.deliveries(n.id)}
 
-    assert rows(commune) == {("boards", "cao-bang/hoa-an"): "pending", ("website", "site"): "delivered",
-                             ("print", "cao-bang/hoa-an"): "pending"}
+    assert rows(commune) == {
+        ("boards", "cao-bang/hoa-an"): "pending",
+        ("website", "site"): "delivered",
+        ("print", "cao-bang/hoa-an"): "pending",
+    }
     assert store.notice(commune.id).state == NoticeState.PARTIALLY_PUBLISHED
     # the district's topic is xã Hòa An's now (the same slug): delivered there; its other successors are due
-    assert rows(district) == {("boards", "cao-bang/hoa-an"): "delivered", ("boards", "cao-bang/nam-tuan"): "pending",
-                              ("boards", "cao-bang/nguyen-hue"): "pending", ("boards", "cao-bang/bach-dang"): "pending",
-                              ("website", "site"): "delivered"}
+    assert rows(district) == {
+        ("boards", "cao-bang/hoa-an"): "delivered",
+        ("boards", "cao-bang/nam-tuan"): "pending",
+        ("boards", "cao-bang/nguyen-hue"): "pending",
+        ("boards", "cao-bang/bach-dang"): "pending",
+        ("website", "site"): "delivered",
+    }
     assert store.notice(district.id).state == NoticeState.PARTIALLY_PUBLISHED
-    assert rows(two) == {("boards", "cao-bang/hoa-an"): "pending", ("boards", "cao-bang"): "delivered",
-                         ("website", "site"): "delivered"}  # hong-viet and be-trieu merged into one row
+    assert rows(two) == {
+        ("boards", "cao-bang/hoa-an"): "pending",
+        ("boards", "cao-bang"): "delivered",
+        ("website", "site"): "delivered",
+    }  # hong-viet and be-trieu merged into one row
     moved = [d for d in store.deliveries(commune.id) if d.channel == "boards"][0]
     assert "was cao-bang/hoa-an/hong-viet" in moved.detail
     # a withdrawn notice's rows point at the new unit and keep their state (history, nothing to resend)
@@ -146,8 +168,9 @@ def test_a_store_made_with_the_old_areas_moves_to_the_new_units(store, cfg, monk
 
     # what moved, and what could not be placed, is recorded, not dropped
     with store.session() as s:
-        report = {(r.source, r.old_path): (list(r.new_paths), r.basis, r.rows)
-                  for r in s.scalars(select(AreaRenameRow))}
+        report = {
+            (r.source, r.old_path): (list(r.new_paths), r.basis, r.rows) for r in s.scalars(select(AreaRenameRow))
+        }
     assert report[("notice_versions.areas", "cao-bang/hoa-an/hong-viet")] == (["cao-bang/hoa-an"], "neighbour", 2)
     assert report[("notice_versions.areas", "cao-bang/hoa-an")][1:] == ("district", 1)
     assert report[("notice_versions.areas", "cao-bang/atlantis/x")] == ([], "unknown", 1)
@@ -163,12 +186,20 @@ def test_a_store_made_with_the_old_areas_moves_to_the_new_units(store, cfg, monk
 
     from loa.app.cli import app
 
-    for name, value in (("LOA_CONFIG_DIR", cfg.config_dir), ("LOA_HOME", cfg.home),
-                        ("LOA_DATABASE_URL", store.engine.url.render_as_string(hide_password=False))):
+    for name, value in (
+        ("LOA_CONFIG_DIR", cfg.config_dir),
+        ("LOA_HOME", cfg.home),
+        ("LOA_DATABASE_URL", store.engine.url.render_as_string(hide_password=False)),
+    ):
         monkeypatch.setenv(name, str(value))
     shown = json.loads(CliRunner().invoke(app, ["areas", "--migration", "--json"]).output)
-    assert {"source": "notice_versions.areas", "old_path": "cao-bang/atlantis/x", "new_paths": [], "basis": "unknown",
-            "rows": 1} in shown and len(shown) == len(report)
+    assert {
+        "source": "notice_versions.areas",
+        "old_path": "cao-bang/atlantis/x",
+        "new_paths": [],
+        "basis": "unknown",
+        "rows": 1,
+    } in shown and len(shown) == len(report)
     table = CliRunner().invoke(app, ["areas", "--migration"], env={"COLUMNS": "80"}).output
     assert "unknown: left as it was" in table and all(len(line) <= 80 for line in table.splitlines())
 
@@ -198,10 +229,18 @@ def test_loa_areas_lists_the_province_and_its_communes_with_codes(cfg, args, mon
         assert data["province"] == {"path": "cao-bang", "code": 4, "name": "tỉnh Cao Bằng", "kind": "tỉnh"}
         assert data["communes_in_province"] == 56 and len(data["communes"]) == 12
         first = data["communes"][0]
-        assert first == {"path": "cao-bang/thuc-phan", "code": 1273, "name": "phường Thục Phán", "kind": "phường",
-                         "in_use": True, "groupings": ["khu-vuc-trung-tam"]}
-        assert {g["slug"]: len(g["communes"]) for g in data["groupings"]} == {"khu-vuc-hoa-an": 4,
-                                                                             "khu-vuc-trung-tam": 3}
+        assert first == {
+            "path": "cao-bang/thuc-phan",
+            "code": 1273,
+            "name": "phường Thục Phán",
+            "kind": "phường",
+            "in_use": True,
+            "groupings": ["khu-vuc-trung-tam"],
+        }
+        assert {g["slug"]: len(g["communes"]) for g in data["groupings"]} == {
+            "khu-vuc-hoa-an": 4,
+            "khu-vuc-trung-tam": 3,
+        }
         return
     lines = result.output.splitlines()
     assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80]
@@ -249,9 +288,13 @@ def test_a_store_from_before_the_map_and_full_text_reaches_every_head(empty_url)
     with engine.begin() as conn:
         for rev in ("0002", "0003", "0004"):  # what a deployment before issue 15 and full text had
             command.upgrade(migrate.alembic_config(conn), rev)
-        conn.execute(text("INSERT INTO boards (id, area, name, state, created_at) VALUES "
-                          "('hong-viet-ubnd', 'cao-bang/hoa-an/hong-viet', 'UBND xã Hồng Việt', 'unknown', "
-                          "'2025-03-01 08:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO boards (id, area, name, state, created_at) VALUES "
+                "('hong-viet-ubnd', 'cao-bang/hoa-an/hong-viet', 'UBND xã Hồng Việt', 'unknown', "
+                "'2025-03-01 08:00:00')"
+            )
+        )
     engine.dispose()
     assert migrate.current(create_engine(empty_url)) == {"0002", "0003", "0004"}
 

@@ -3,7 +3,7 @@ what boards report parsed defensively, boards.yaml validated with errors that na
 
 import json
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -27,10 +27,12 @@ from loa.signing import verify
 from tests.unit.test_store import draft
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
-NOW = datetime(2026, 11, 27, 8, tzinfo=timezone.utc)
-TEXT = ("Kế hoạch số 3627/KH-UBND của Ủy ban nhân dân tỉnh Cao Bằng về cải cách hành chính năm 2026: "
-        "đẩy mạnh dịch vụ công trực tuyến toàn trình, số hóa hồ sơ, kết quả giải quyết thủ tục hành chính; "
-        "người dân nộp hồ sơ qua Cổng dịch vụ công quốc gia và nhận kết quả tại nhà qua bưu điện. ") * 3
+NOW = datetime(2026, 11, 27, 8, tzinfo=UTC)
+TEXT = (
+    "Kế hoạch số 3627/KH-UBND của Ủy ban nhân dân tỉnh Cao Bằng về cải cách hành chính năm 2026: "
+    "đẩy mạnh dịch vụ công trực tuyến toàn trình, số hóa hồ sơ, kết quả giải quyết thủ tục hành chính; "
+    "người dân nộp hồ sơ qua Cổng dịch vụ công quốc gia và nhận kết quả tại nhà qua bưu điện. "
+) * 3
 
 
 def validator(name: str) -> jsonschema.Draft202012Validator:
@@ -58,7 +60,10 @@ def test_short_text_is_kept_whole_and_counted_in_nfc_characters():
 
 def test_a_word_longer_than_a_line_is_cut():
     assert wrap("https://dichvucong.caobang.gov.vn/thu-tuc", BoardProfile("n", "n", 16, 3)) == [
-        "https://dichvuco", "ng.caobang.gov.v", "n/thu-tuc"]
+        "https://dichvuco",
+        "ng.caobang.gov.v",
+        "n/thu-tuc",
+    ]
 
 
 def test_a_real_payload_is_valid_signed_and_wrapped_per_profile(cfg, sqlite_store):
@@ -86,8 +91,9 @@ def test_a_real_payload_is_valid_signed_and_wrapped_per_profile(cfg, sqlite_stor
 
 
 def test_status_and_ack_payloads_match_their_schemas_and_parse_back():
-    status = status_payload("nam-tuan-ubnd", "online", area="cao-bang/nam-tuan", profile="panel",
-                            software="loa-reference-board/1", at=NOW)
+    status = status_payload(
+        "nam-tuan-ubnd", "online", area="cao-bang/nam-tuan", profile="panel", software="loa-reference-board/1", at=NOW
+    )
     will = status_payload("nam-tuan-ubnd", "offline")
     ack = ack_payload("nam-tuan-ubnd", {"id": 7, "version": 2, "area": "cao-bang"}, shown_at=NOW)
     for name, doc in (("status", status), ("status", will), ("ack", ack)):
@@ -105,40 +111,52 @@ def test_reports_take_the_board_from_the_topic_and_drop_garbage():
     lie = parse_report(p, "loa/v1/boards/a/status", b'{"board": "b", "state": "online"}', at)
     assert lie.board == "a"
     assert parse_report(p, "loa/v1/boards/a/status", b"offline", at).state == "offline"
-    for topic, payload in [("loa/v1/boards/a/status", b'{"state": "asleep"}'),
-                           ("loa/v1/boards/a/status", b"\xff\xfe"),
-                           ("loa/v1/boards/a/ack", b'{"notice": "7", "version": 1}'),
-                           ("loa/v1/boards/a/ack", b'[1, 2]'),
-                           ("loa/v1/boards/a/other", b'{"state": "online"}'),
-                           ("loa/v1/areas/cao-bang/notices/1", b'{"state": "online"}')]:
+    for topic, payload in [
+        ("loa/v1/boards/a/status", b'{"state": "asleep"}'),
+        ("loa/v1/boards/a/status", b"\xff\xfe"),
+        ("loa/v1/boards/a/ack", b'{"notice": "7", "version": 1}'),
+        ("loa/v1/boards/a/ack", b"[1, 2]"),
+        ("loa/v1/boards/a/other", b'{"state": "online"}'),
+        ("loa/v1/areas/cao-bang/notices/1", b'{"state": "online"}'),
+    ]:
         assert parse_report(p, topic, payload, at) is None, (topic, payload)
 
 
 def test_a_commune_board_subscribes_to_its_commune_and_province():
     assert board_subscriptions("loa/v1", "cao-bang/nam-tuan") == [
-        "loa/v1/areas/cao-bang/notices/+", "loa/v1/areas/cao-bang/nam-tuan/notices/+"]
+        "loa/v1/areas/cao-bang/notices/+",
+        "loa/v1/areas/cao-bang/nam-tuan/notices/+",
+    ]
 
 
-@pytest.mark.parametrize("old,new", [
-    ("cao-bang/hoa-an/hong-viet", "cao-bang/hoa-an"),  # xã Hồng Việt is part of xã Hòa An since 1 July 2025
-    ("cao-bang/hoa-an/nam-tuan", "cao-bang/nam-tuan"),  # the old district segment must not leak into the chain
-    ("cao-bang/trung-khanh/dam-thuy", "cao-bang/dam-thuy"),
-])
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ("cao-bang/hoa-an/hong-viet", "cao-bang/hoa-an"),  # xã Hồng Việt is part of xã Hòa An since 1 July 2025
+        ("cao-bang/hoa-an/nam-tuan", "cao-bang/nam-tuan"),  # the old district segment must not leak into the chain
+        ("cao-bang/trung-khanh/dam-thuy", "cao-bang/dam-thuy"),
+    ],
+)
 def test_a_board_still_set_up_with_a_pre_2025_path_reads_its_2025_commune(old, new):
     assert board_subscriptions("loa/v1", old) == board_subscriptions("loa/v1", new)
     assert board_subscriptions("loa/v1", "cao-bang/atlantis/x") == [  # unknown: as given, nothing invented
-        "loa/v1/areas/cao-bang/notices/+", "loa/v1/areas/cao-bang/atlantis/notices/+",
-        "loa/v1/areas/cao-bang/atlantis/x/notices/+"]
+        "loa/v1/areas/cao-bang/notices/+",
+        "loa/v1/areas/cao-bang/atlantis/notices/+",
+        "loa/v1/areas/cao-bang/atlantis/x/notices/+",
+    ]
 
 
-@pytest.mark.parametrize("change,key,words", [
-    ({"profiles": [{"id": "panel", "name": "x", "width": 5, "lines": 3}]}, "profiles[0].width", "5 is not between"),
-    ({"profiles": [{"id": "Panel!", "name": "x", "width": 40, "lines": 3}]}, "profiles[0].id", "'Panel!'"),
-    ({"profiles": [{"id": "panel", "name": "x", "width": 40}]}, "profiles[0].lines", "is required"),
-    ({"profiles": []}, "profiles", "lists no profile"),
-    ({"broker_ws_url": "http://x/mqtt"}, "broker_ws_url", "ws:// or wss://"),
-    ({"default_profile": "wall"}, "default_profile", "'wall'"),
-])
+@pytest.mark.parametrize(
+    "change,key,words",
+    [
+        ({"profiles": [{"id": "panel", "name": "x", "width": 5, "lines": 3}]}, "profiles[0].width", "5 is not between"),
+        ({"profiles": [{"id": "Panel!", "name": "x", "width": 40, "lines": 3}]}, "profiles[0].id", "'Panel!'"),
+        ({"profiles": [{"id": "panel", "name": "x", "width": 40}]}, "profiles[0].lines", "is required"),
+        ({"profiles": []}, "profiles", "lists no profile"),
+        ({"broker_ws_url": "http://x/mqtt"}, "broker_ws_url", "ws:// or wss://"),
+        ({"default_profile": "wall"}, "default_profile", "'wall'"),
+    ],
+)
 def test_bad_boards_yaml_names_file_key_and_value(tmp_path, change, key, words):
     data = yaml.safe_load((Path(__file__).resolve().parents[2] / "config" / "boards.yaml").read_text())
     data.update(change)
@@ -167,7 +185,8 @@ def test_the_documented_example_is_valid_and_its_test_vector_verifies():
     validator("notice").validate(notice)
     validator("key").validate(key)
     private = Ed25519PrivateKey.from_private_bytes(
-        hashlib.sha256(b"loa docs test key - never used to sign real notices").digest())
+        hashlib.sha256(b"loa docs test key - never used to sign real notices").digest()
+    )
     raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     assert key["public_key"] == base64.b64encode(raw).decode()
     assert key["key_id"] == hashlib.sha256(raw).hexdigest()[:16] == notice["signature"]["key_id"]

@@ -34,10 +34,15 @@ def samples() -> list[tuple[str, BoardSource]]:
         for e in feed.entries:
             text = html_to_text(e.summary_html)
             meta = extract_meta(e.title, text)
-            body = renderer.variants(title=e.title, summary_html=e.summary_html, meta=meta, source_url=e.link,
-                                     area_names=[], text=text)["boards"]
-            out.append((f"{path.name}: {e.title[:30]}", BoardSource(e.title, body, meta.number, meta.doc_type,
-                                                                     meta.issued_on, URL)))
+            body = renderer.variants(
+                title=e.title, summary_html=e.summary_html, meta=meta, source_url=e.link, area_names=[], text=text
+            )["boards"]
+            out.append(
+                (
+                    f"{path.name}: {e.title[:30]}",
+                    BoardSource(e.title, body, meta.number, meta.doc_type, meta.issued_on, URL),
+                )
+            )
     return out
 
 
@@ -75,33 +80,54 @@ def test_every_sample_fits_every_profile_with_no_cut(name, src, profile):
 
 
 def test_ticker_is_title_number_date_link():
-    src = BoardSource("Công bố danh mục thủ tục hành chính được sửa đổi, bổ sung trong lĩnh vực hộ tịch",
-                      "Chủ tịch UBND tỉnh ban hành Quyết định.", "512/QĐ-UBND", "Quyết định", "2025-03-18", URL)
+    src = BoardSource(
+        "Công bố danh mục thủ tục hành chính được sửa đổi, bổ sung trong lĩnh vực hộ tịch",
+        "Chủ tịch UBND tỉnh ban hành Quyết định.",
+        "512/QĐ-UBND",
+        "Quyết định",
+        "2025-03-18",
+        URL,
+    )
     [line] = board_lines(src, BoardProfile("ticker", "t", 160, 1, "ticker.txt"))
-    assert line == ("Công bố danh mục thủ tục hành chính được sửa đổi, bổ sung trong lĩnh vực hộ tịch · Số 512/QĐ-UBND"
-                    " · 18/03/2025 · thongtin.caobang.gov.vn/notices/1234.html")
+    assert line == (
+        "Công bố danh mục thủ tục hành chính được sửa đổi, bổ sung trong lĩnh vực hộ tịch · Số 512/QĐ-UBND"
+        " · 18/03/2025 · thongtin.caobang.gov.vn/notices/1234.html"
+    )
     narrow = one_line([src.title, "Số 512/QĐ-UBND", "18/03/2025", "thongtin.caobang.gov.vn/n/1234"], 100)
     # no phrase boundary leaves room: whole words and '…', then the number, date and link all kept
-    assert narrow == ("Công bố danh mục thủ tục hành chính… · Số 512/QĐ-UBND · 18/03/2025 · thongtin.caobang.gov.vn/n/1234")
+    assert narrow == (
+        "Công bố danh mục thủ tục hành chính… · Số 512/QĐ-UBND · 18/03/2025 · thongtin.caobang.gov.vn/n/1234"
+    )
     assert one_line([src.title, "Số 512/QĐ-UBND", "18/03/2025", "thongtin.caobang.gov.vn/n/1234"], 70) == (
-        "Công bố danh mục thủ tục hành chính… · Số 512/QĐ-UBND · 18/03/2025")  # the last part goes first
+        "Công bố danh mục thủ tục hành chính… · Số 512/QĐ-UBND · 18/03/2025"
+    )  # the last part goes first
 
 
-@pytest.mark.parametrize("title,limit,expected", [
-    ("UBND tỉnh Cao Bằng ban hành Kế hoạch cải cách hành chính nhà nước năm 2025", 72,
-     "UBND tỉnh Cao Bằng ban hành Kế hoạch cải cách hành chính nhà nước"),
-    ("Thông báo kết luận của Chủ tịch UBND xã Hồng Việt tại buổi tiếp công dân định kỳ tháng 12", 60,
-     "Thông báo kết luận của Chủ tịch UBND xã Hồng Việt"),
-    ("Cao Bằng lấy ý kiến cử tri về sắp xếp đơn vị hành chính cấp xã", 40, "Cao Bằng lấy ý kiến cử tri"),
-    ("Lịch tiếp công dân", 40, "Lịch tiếp công dân"),
-])
+@pytest.mark.parametrize(
+    "title,limit,expected",
+    [
+        (
+            "UBND tỉnh Cao Bằng ban hành Kế hoạch cải cách hành chính nhà nước năm 2025",
+            72,
+            "UBND tỉnh Cao Bằng ban hành Kế hoạch cải cách hành chính nhà nước",
+        ),
+        (
+            "Thông báo kết luận của Chủ tịch UBND xã Hồng Việt tại buổi tiếp công dân định kỳ tháng 12",
+            60,
+            "Thông báo kết luận của Chủ tịch UBND xã Hồng Việt",
+        ),
+        ("Cao Bằng lấy ý kiến cử tri về sắp xếp đơn vị hành chính cấp xã", 40, "Cao Bằng lấy ý kiến cử tri"),
+        ("Lịch tiếp công dân", 40, "Lịch tiếp công dân"),
+    ],
+)
 def test_titles_are_shortened_at_a_phrase_boundary(title, limit, expected):
     assert shorten(title, limit) == expected and len(expected) <= limit
 
 
 def test_ellipsis_only_as_a_last_resort_and_never_inside_a_name():
     assert shorten("UBND tỉnh Cao Bằng ban hành Kế hoạch cải cách hành chính nhà nước năm 2025", 60) == (
-        "UBND tỉnh Cao Bằng ban hành Kế hoạch cải cách hành chính…")
+        "UBND tỉnh Cao Bằng ban hành Kế hoạch cải cách hành chính…"
+    )
     title = "Đồng chí Nguyễn Văn Hùng Phó Chủ tịch Thường trực UBND tỉnh làm việc với huyện Hòa An"
     cut = shorten(title, 30)
     assert cut.endswith(ELLIPSIS) and len(cut) <= 30
@@ -109,17 +135,24 @@ def test_ellipsis_only_as_a_last_resort_and_never_inside_a_name():
 
 
 def test_panel_keeps_whole_sentences_and_drops_a_dangling_lead_in():
-    body = ["Kế hoạch tập trung vào sáu nội dung cải cách.", "Một số chỉ tiêu chủ yếu:",
-            "100% thủ tục hành chính đủ điều kiện được cung cấp dịch vụ công trực tuyến toàn trình, trên 98% hồ sơ "
-            "được giải quyết đúng hạn và mức độ hài lòng của người dân đạt trên 90%."]
+    body = [
+        "Kế hoạch tập trung vào sáu nội dung cải cách.",
+        "Một số chỉ tiêu chủ yếu:",
+        "100% thủ tục hành chính đủ điều kiện được cung cấp dịch vụ công trực tuyến toàn trình, trên 98% hồ sơ "
+        "được giải quyết đúng hạn và mức độ hài lòng của người dân đạt trên 90%.",
+    ]
     lines = panel("Kế hoạch cải cách hành chính năm 2025", ["Số 3627/KH-UBND", "26/12/2024"], body, 40, 6)
-    assert lines == ["Kế hoạch cải cách hành chính năm 2025", "Số 3627/KH-UBND · 26/12/2024",
-                     "Kế hoạch tập trung vào sáu nội dung cải", "cách."]
+    assert lines == [
+        "Kế hoạch cải cách hành chính năm 2025",
+        "Số 3627/KH-UBND · 26/12/2024",
+        "Kế hoạch tập trung vào sáu nội dung cải",
+        "cách.",
+    ]
 
 
 def test_payload_and_desk_preview_carry_the_same_lines(cfg, store):
-    from loa.layout import notice_page as notice_path
     from loa.app.desk.present import board_preview
+    from loa.layout import notice_page as notice_path
     from tests.unit.test_desk_store import make
 
     n = make(store, 7, title="Công bố danh mục thủ tục hành chính được sửa đổi, bổ sung trong lĩnh vực hộ tịch")

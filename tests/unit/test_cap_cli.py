@@ -5,10 +5,10 @@ import json
 from typer.testing import CliRunner
 
 from channels.cap import Cap
-from loa.publishing.dispatch import dispatch_notice
 from loa.app.cli import app
 from loa.config import Env, load_config
 from loa.model import Priority
+from loa.publishing.dispatch import dispatch_notice
 from loa.store import Store
 from tests.conftest import write_config
 from tests.unit.test_cap_out import CLS, FEED, TEXT, entry
@@ -16,16 +16,24 @@ from tests.unit.test_cap_out import CLS, FEED, TEXT, entry
 
 def test_set_and_show(tmp_path, monkeypatch):
     folder = write_config(tmp_path / "config", feeds=[])
-    values = {"LOA_HOME": str(tmp_path / "home"), "LOA_CONFIG_DIR": str(folder),
-              "LOA_DATABASE_URL": f"sqlite:///{tmp_path / 'loa.db'}"}
+    values = {
+        "LOA_HOME": str(tmp_path / "home"),
+        "LOA_CONFIG_DIR": str(folder),
+        "LOA_DATABASE_URL": f"sqlite:///{tmp_path / 'loa.db'}",
+    }
     for k, v in values.items():
         monkeypatch.setenv(k, v)
     store = Store.open(values["LOA_DATABASE_URL"])
-    n = store.draft_notice(store.record_entry(FEED, entry(), CLS).document_version_id, areas=["cao-bang"],
-                           priority=Priority.EMERGENCY, variants={"website": TEXT})
+    n = store.draft_notice(
+        store.record_entry(FEED, entry(), CLS).document_version_id,
+        areas=["cao-bang"],
+        priority=Priority.EMERGENCY,
+        variants={"website": TEXT},
+    )
     run = CliRunner().invoke
-    result = run(app, ["cap", "set", str(n.id), "--by", "Nông Thị Hoa", "--level", "4", "--instruction",
-                       "Sơ tán ngay", "--json"])
+    result = run(
+        app, ["cap", "set", str(n.id), "--by", "Nông Thị Hoa", "--level", "4", "--instruction", "Sơ tán ngay", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert [c["field"] for c in json.loads(result.stdout)["changes"]] == ["disaster_level", "instruction"]
     bad = run(app, ["cap", "set", str(n.id), "--by", "Hoa", "--status", "drill"])

@@ -7,28 +7,30 @@ import hashlib
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import feedparser
 import pytest
 
 from channels.cap import Cap, alert_path
-from loa.publishing.dispatch import dispatch_notice, withdraw_notice
 from loa.cap import NS
-from loa.cap.build import GEOCODE, GEOCODE_FALLBACK
+from loa.cap.build import GEOCODE
 from loa.cap.mapping import cap_levels, category_and_event, priority_from_cap
 from loa.cap.parse import parse_alert
 from loa.cap.schema import problems
 from loa.config import Area
 from loa.model import Classification, DocumentMeta, Entry, Priority
+from loa.publishing.dispatch import dispatch_notice, withdraw_notice
 from loa.signing import verify_detached
 from loa.store import cap as cap_store
 
 FEED = "http://127.0.0.1/canh-bao.xml"
 CLS = Classification(True, 5.0, ("thiên tai",), (), DocumentMeta(issuer="UBND tỉnh Cao Bằng"))
 TITLE = "Cảnh báo lũ quét, sạt lở đất tại xã Hồng Việt do mưa lớn kéo dài"
-TEXT = ("<p>Do ảnh hưởng của mưa lớn kéo dài từ đêm 01/12, nguy cơ xảy ra lũ quét và sạt lở đất tại các thôn "
-        "Bó Mạ, Nà Rị xã Hồng Việt là rất cao.</p>")
+TEXT = (
+    "<p>Do ảnh hưởng của mưa lớn kéo dài từ đêm 01/12, nguy cơ xảy ra lũ quét và sạt lở đất tại các thôn "
+    "Bó Mạ, Nà Rị xã Hồng Việt là rất cao.</p>"
+)
 INSTRUCTION = "Người dân các thôn Bó Mạ, Nà Rị di chuyển đến nhà văn hóa xã trước 18 giờ ngày 02/12/2026."
 
 
@@ -40,8 +42,14 @@ class CodedArea(Area):
 
 
 def entry(summary=TEXT, title=TITLE):
-    return Entry("urn:canh-bao:hong-viet-1", title, summary, "https://caobang.gov.vn/canh-bao/1",
-                 datetime(2026, 12, 2, 1, tzinfo=timezone.utc), hashlib.sha256((title + summary).encode()).hexdigest())
+    return Entry(
+        "urn:canh-bao:hong-viet-1",
+        title,
+        summary,
+        "https://caobang.gov.vn/canh-bao/1",
+        datetime(2026, 12, 2, 1, tzinfo=UTC),
+        hashlib.sha256((title + summary).encode()).hexdigest(),
+    )
 
 
 @pytest.fixture
@@ -52,8 +60,12 @@ def coded(cfg):
 
 def emergency(store, summary=TEXT, level=3, areas=("cao-bang/nam-tuan",), title=TITLE):
     change = store.record_entry(FEED, entry(summary, title), CLS)
-    n = store.draft_notice(change.document_version_id, areas=list(areas), priority=Priority.EMERGENCY,
-                           variants={"website": summary, "boards": "Cảnh báo lũ quét", "radio": "Kính thưa bà con"})
+    n = store.draft_notice(
+        change.document_version_id,
+        areas=list(areas),
+        priority=Priority.EMERGENCY,
+        variants={"website": summary, "boards": "Cảnh báo lũ quét", "radio": "Kính thưa bà con"},
+    )
     cap_store.set_alert(store, n.id, n.version, "Nông Thị Hoa", disaster_level=level, instruction=INSTRUCTION)
     store.transition(n.id, "approve", "Nông Thị Hoa")
     return store.notice(n.id)
@@ -89,7 +101,9 @@ def test_first_version_update_and_withdrawal_validate_and_chain(coded, sqlite_st
     assert texts(root, "areaDesc") == ["xã Nam Tuấn, tỉnh Cao Bằng"]
     values = dict(zip(texts(root, "valueName"), texts(root, "value")))
     assert values["VN-QD18-2021-CapDoRuiRoThienTai"] == "3"
-    geocodes = [(g.find(f"{{{NS}}}valueName").text, g.find(f"{{{NS}}}value").text) for g in root.iter(f"{{{NS}}}geocode")]
+    geocodes = [
+        (g.find(f"{{{NS}}}valueName").text, g.find(f"{{{NS}}}value").text) for g in root.iter(f"{{{NS}}}geocode")
+    ]
     assert geocodes == [(GEOCODE, "01660")]  # xã Nam Tuấn's official code, 5 digits
     assert texts(root, "uri") == [f"{cfg.site_url}/radio/audio/{audio.name}"]
     assert texts(root, "size") == [str(audio.stat().st_size)]
@@ -108,8 +122,12 @@ def test_first_version_update_and_withdrawal_validate_and_chain(coded, sqlite_st
 
     # an amended text: version 2 is an Update referencing version 1
     change = store.record_entry(FEED, entry(TEXT + "<p>Cập nhật: mưa tiếp tục.</p>"), CLS)
-    v2 = store.draft_notice(change.document_version_id, areas=["cao-bang/hoa-an"], priority=Priority.EMERGENCY,
-                            variants={"website": TEXT + "<p>Cập nhật: mưa tiếp tục.</p>"})
+    v2 = store.draft_notice(
+        change.document_version_id,
+        areas=["cao-bang/hoa-an"],
+        priority=Priority.EMERGENCY,
+        variants={"website": TEXT + "<p>Cập nhật: mưa tiếp tục.</p>"},
+    )
     cap_store.set_alert(store, n.id, v2.version, "Nông Thị Hoa", disaster_level=4)
     store.transition(n.id, "approve", "Lý Văn Tùng")
     dispatch_notice(store, {"cap": cap}, n.id)
@@ -119,7 +137,9 @@ def test_first_version_update_and_withdrawal_validate_and_chain(coded, sqlite_st
     v1_sent = store.notice(n.id, 1).approved_at.astimezone(cfg.tz).replace(microsecond=0).isoformat()
     assert texts(root, "references") == [f"{cfg.cap.sender},{cfg.cap.identifier_prefix}.notice-{n.id}.v1,{v1_sent}"]
     # another commune (xã Hòa An): its own official code
-    geocodes = [(g.find(f"{{{NS}}}valueName").text, g.find(f"{{{NS}}}value").text) for g in root.iter(f"{{{NS}}}geocode")]
+    geocodes = [
+        (g.find(f"{{{NS}}}valueName").text, g.find(f"{{{NS}}}value").text) for g in root.iter(f"{{{NS}}}geocode")
+    ]
     assert geocodes == [(GEOCODE, "01654")]
 
     # withdrawal: a Cancel referencing both versions
@@ -129,8 +149,10 @@ def test_first_version_update_and_withdrawal_validate_and_chain(coded, sqlite_st
     assert problems(cancel) == []
     assert texts(root, "msgType") == ["Cancel"] and texts(root, "responseType") == ["AllClear"]
     refs = texts(root, "references")[0].split()
-    assert [r.split(",")[1] for r in refs] == [f"{cfg.cap.identifier_prefix}.notice-{n.id}.v1",
-                                               f"{cfg.cap.identifier_prefix}.notice-{n.id}.v2"]
+    assert [r.split(",")[1] for r in refs] == [
+        f"{cfg.cap.identifier_prefix}.notice-{n.id}.v1",
+        f"{cfg.cap.identifier_prefix}.notice-{n.id}.v2",
+    ]
     assert parse_alert(cancel).references[1][2] == texts(ET.fromstring(update), "sent")[0]
 
     # the Atom feed: one entry per notice, its newest message (the Cancel), linking the XML
@@ -145,15 +167,18 @@ def test_feed_lists_current_alerts_only(cfg, sqlite_store):
     cap = Cap(cfg, sqlite_store)
     live = emergency(sqlite_store)
     dispatch_notice(sqlite_store, {"cap": cap}, live.id)
-    later = datetime.now(timezone.utc) + timedelta(hours=2)
+    later = datetime.now(UTC) + timedelta(hours=2)
     feed = feedparser.parse(cap.write_feed().read_bytes())
     assert [e.id for e in feed.entries] == [f"{cfg.site_url}/{alert_path(live.id, 1)}"]
     # an alert whose expiry passed leaves the feed
     from loa.store.desk import set_schedule
-    change = sqlite_store.record_entry(FEED, Entry("urn:2", "Cảnh báo cháy rừng tại xã Bế Triều", TEXT, None, None,
-                                                   "h2"), CLS)
-    n = sqlite_store.draft_notice(change.document_version_id, areas=["cao-bang"], priority=Priority.PRIORITY,
-                                  variants={"website": TEXT})
+
+    change = sqlite_store.record_entry(
+        FEED, Entry("urn:2", "Cảnh báo cháy rừng tại xã Bế Triều", TEXT, None, None, "h2"), CLS
+    )
+    n = sqlite_store.draft_notice(
+        change.document_version_id, areas=["cao-bang"], priority=Priority.PRIORITY, variants={"website": TEXT}
+    )
     set_schedule(sqlite_store, n.id, 1, "Hoa", publish_at=None, expires_at=later - timedelta(hours=1))
     sqlite_store.transition(n.id, "approve", "Hoa")
     dispatch_notice(sqlite_store, {"cap": cap}, n.id)
@@ -164,7 +189,8 @@ def test_feed_lists_current_alerts_only(cfg, sqlite_store):
     assert (GEOCODE, "04") in geocodes and (GEOCODE, "01273") in geocodes
     assert len(feedparser.parse(cap.write_feed().read_bytes()).entries) == 2
     assert [e.id for e in feedparser.parse(cap.refresh_feed(now=later).read_bytes()).entries] == [
-        f"{cfg.site_url}/{alert_path(live.id, 1)}"]
+        f"{cfg.site_url}/{alert_path(live.id, 1)}"
+    ]
 
 
 def test_normal_notices_are_not_alerts_and_exercises_say_so(cfg, sqlite_store):
@@ -175,8 +201,9 @@ def test_normal_notices_are_not_alerts_and_exercises_say_so(cfg, sqlite_store):
     other = emergency(sqlite_store, title="Diễn tập ứng phó lũ quét", areas=["cao-bang"])
     assert cap.targets(other) == ["alerts"]
     change = sqlite_store.record_entry(FEED, Entry("urn:3", "Diễn tập sơ tán", TEXT, None, None, "h3"), CLS)
-    n = sqlite_store.draft_notice(change.document_version_id, areas=["cao-bang"], priority=Priority.EMERGENCY,
-                                  variants={"website": TEXT})
+    n = sqlite_store.draft_notice(
+        change.document_version_id, areas=["cao-bang"], priority=Priority.EMERGENCY, variants={"website": TEXT}
+    )
     cap_store.set_alert(sqlite_store, n.id, 1, "Hoa", alert_status="exercise")
     sqlite_store.transition(n.id, "approve", "Hoa")
     dispatch_notice(sqlite_store, {"cap": cap}, n.id)
@@ -210,23 +237,27 @@ def test_editor_settings_are_checked_and_audited(sqlite_store, cfg):
     assert sqlite_store.notice(n.id).disaster_level == 2
 
 
-@pytest.mark.parametrize("priority,level,expected", [
-    (Priority.EMERGENCY, None, ("Immediate", "Severe", "Likely")),
-    (Priority.EMERGENCY, 1, ("Immediate", "Minor", "Likely")),
-    (Priority.EMERGENCY, 2, ("Immediate", "Moderate", "Likely")),
-    (Priority.EMERGENCY, 3, ("Immediate", "Severe", "Likely")),
-    (Priority.EMERGENCY, 4, ("Immediate", "Extreme", "Likely")),
-    (Priority.EMERGENCY, 5, ("Immediate", "Extreme", "Observed")),
-    (Priority.PRIORITY, None, ("Expected", "Moderate", "Likely")),
-    (Priority.PRIORITY, 1, ("Expected", "Minor", "Likely")),
-    (Priority.PRIORITY, 3, ("Expected", "Severe", "Likely")),
-    (Priority.PRIORITY, 4, ("Immediate", "Extreme", "Likely")),
-    (Priority.PRIORITY, 5, ("Immediate", "Extreme", "Observed")),
-])
+@pytest.mark.parametrize(
+    "priority,level,expected",
+    [
+        (Priority.EMERGENCY, None, ("Immediate", "Severe", "Likely")),
+        (Priority.EMERGENCY, 1, ("Immediate", "Minor", "Likely")),
+        (Priority.EMERGENCY, 2, ("Immediate", "Moderate", "Likely")),
+        (Priority.EMERGENCY, 3, ("Immediate", "Severe", "Likely")),
+        (Priority.EMERGENCY, 4, ("Immediate", "Extreme", "Likely")),
+        (Priority.EMERGENCY, 5, ("Immediate", "Extreme", "Observed")),
+        (Priority.PRIORITY, None, ("Expected", "Moderate", "Likely")),
+        (Priority.PRIORITY, 1, ("Expected", "Minor", "Likely")),
+        (Priority.PRIORITY, 3, ("Expected", "Severe", "Likely")),
+        (Priority.PRIORITY, 4, ("Immediate", "Extreme", "Likely")),
+        (Priority.PRIORITY, 5, ("Immediate", "Extreme", "Observed")),
+    ],
+)
 def test_mapping_table(priority, level, expected):
     assert cap_levels(priority, level) == expected
     assert priority_from_cap(*expected[:2]) == (
-        Priority.EMERGENCY if expected[0] == "Immediate" or expected[1] in ("Extreme", "Severe") else Priority.PRIORITY)
+        Priority.EMERGENCY if expected[0] == "Immediate" or expected[1] in ("Extreme", "Severe") else Priority.PRIORITY
+    )
 
 
 def test_the_mapping_table_in_docs_is_the_code():
@@ -283,4 +314,4 @@ def test_the_catalogue_runs_cap_after_radio_and_messaging_at_once(cfg, sqlite_st
     first, second = order[0], order[1]
     assert {"radio", "messaging"} <= set(first) and {"cap", "website"} <= set(second)
     built = build_channels(cfg, sqlite_store, ["cap", "messaging"])
-    assert [getattr(ch, "at_approval") or getattr(ch, "broker") for ch in built.values()] == [False, False]
+    assert [ch.at_approval or ch.broker for ch in built.values()] == [False, False]

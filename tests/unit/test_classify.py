@@ -20,51 +20,139 @@ def rules() -> RelevanceRules:
 
 # (title, text, relevant, content areas that must be among the result)
 RELEVANCE_CASES = [
-    ("UBND tỉnh Cao Bằng ban hành Kế hoạch cải cách hành chính năm 2025",
-     "Kế hoạch xác định nhiệm vụ trọng tâm, phấn đấu nâng cao Chỉ số PAR INDEX của tỉnh.", True, set()),
-    ("Công bố danh mục thủ tục hành chính lĩnh vực hộ tịch thuộc thẩm quyền giải quyết của UBND cấp xã",
-     "Chủ tịch UBND tỉnh ban hành Quyết định công bố 12 thủ tục hành chính được sửa đổi, bổ sung.", True, {"procedures"}),
-    ("Cao Bằng: 100% thủ tục hành chính đủ điều kiện được cung cấp dịch vụ công trực tuyến toàn trình",
-     "Người dân nộp hồ sơ trên Cổng Dịch vụ công quốc gia.", True, {"digital_government", "procedures"}),
-    ("Hòa An triển khai sắp xếp đơn vị hành chính cấp xã giai đoạn 2023–2025",
-     "Sau sắp xếp, huyện giảm 6 xã; cán bộ dôi dư được bố trí theo lộ trình.", True, {"apparatus"}),
-    ("Thông báo tuyển dụng công chức cấp xã năm 2025",
-     "Hội đồng tuyển dụng thông báo chỉ tiêu theo vị trí việc làm tại 15 xã, thị trấn.", True, {"civil_servants"}),
-    ("Giao quyền tự chủ tài chính cho các đơn vị sự nghiệp công lập năm 2025",
-     "Sở Tài chính hướng dẫn xây dựng phương án tự chủ giai đoạn 2025–2027.", True, {"public_finance"}),
-    ("Rà soát, hệ thống hóa văn bản quy phạm pháp luật kỳ 2019–2023",
-     "Sở Tư pháp đề nghị các sở, ngành gửi kết quả rà soát văn bản trước ngày 15/3.", True, {"institutions"}),
-    ("Chỉ số PAR INDEX 2024 của tỉnh Cao Bằng tăng 5 bậc",
-     "Bộ Nội vụ công bố Chỉ số cải cách hành chính năm 2024 của các bộ, tỉnh.", True, set()),
-    ("cai cach thu tuc hanh chinh tai xa Hong Viet",
-     "UBND xa niem yet cong khai thu tuc hanh chinh tai bo phan mot cua", True, {"procedures"}),
-    ("Tinh giản biên chế, sắp xếp tổ chức bộ máy các sở, ngành",
-     "Giảm 10% biên chế so với năm 2022.", True, {"apparatus"}),
-    ("Nâng cao chất lượng đào tạo, bồi dưỡng cán bộ, công chức, viên chức cấp xã",
-     "Năm 2025 mở 12 lớp bồi dưỡng kỹ năng.", True, {"civil_servants"}),
-    ("Đẩy mạnh thanh toán trực tuyến và định danh điện tử VNeID",
-     "Áp dụng trong giải quyết thủ tục hành chính tại Trung tâm Phục vụ hành chính công.", True, {"digital_government"}),
-    ("Hướng dẫn thực hiện cơ chế một cửa, một cửa liên thông",
-     "Theo Nghị định 61/2018/NĐ-CP của Chính phủ.", True, {"procedures"}),
-    ("Kiểm tra công vụ đột xuất tại Bộ phận Một cửa huyện Trùng Khánh",
-     "Đoàn kiểm tra việc chấp hành kỷ luật, kỷ cương hành chính của công chức.", True, {"procedures", "civil_servants"}),
-    ("Xây dựng chính quyền số cấp xã: Hà Quảng làm điểm",
-     "Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính.", True, {"digital_government"}),
+    (
+        "UBND tỉnh Cao Bằng ban hành Kế hoạch cải cách hành chính năm 2025",
+        "Kế hoạch xác định nhiệm vụ trọng tâm, phấn đấu nâng cao Chỉ số PAR INDEX của tỉnh.",
+        True,
+        set(),
+    ),
+    (
+        "Công bố danh mục thủ tục hành chính lĩnh vực hộ tịch thuộc thẩm quyền giải quyết của UBND cấp xã",
+        "Chủ tịch UBND tỉnh ban hành Quyết định công bố 12 thủ tục hành chính được sửa đổi, bổ sung.",
+        True,
+        {"procedures"},
+    ),
+    (
+        "Cao Bằng: 100% thủ tục hành chính đủ điều kiện được cung cấp dịch vụ công trực tuyến toàn trình",
+        "Người dân nộp hồ sơ trên Cổng Dịch vụ công quốc gia.",
+        True,
+        {"digital_government", "procedures"},
+    ),
+    (
+        "Hòa An triển khai sắp xếp đơn vị hành chính cấp xã giai đoạn 2023–2025",
+        "Sau sắp xếp, huyện giảm 6 xã; cán bộ dôi dư được bố trí theo lộ trình.",
+        True,
+        {"apparatus"},
+    ),
+    (
+        "Thông báo tuyển dụng công chức cấp xã năm 2025",
+        "Hội đồng tuyển dụng thông báo chỉ tiêu theo vị trí việc làm tại 15 xã, thị trấn.",
+        True,
+        {"civil_servants"},
+    ),
+    (
+        "Giao quyền tự chủ tài chính cho các đơn vị sự nghiệp công lập năm 2025",
+        "Sở Tài chính hướng dẫn xây dựng phương án tự chủ giai đoạn 2025–2027.",
+        True,
+        {"public_finance"},
+    ),
+    (
+        "Rà soát, hệ thống hóa văn bản quy phạm pháp luật kỳ 2019–2023",
+        "Sở Tư pháp đề nghị các sở, ngành gửi kết quả rà soát văn bản trước ngày 15/3.",
+        True,
+        {"institutions"},
+    ),
+    (
+        "Chỉ số PAR INDEX 2024 của tỉnh Cao Bằng tăng 5 bậc",
+        "Bộ Nội vụ công bố Chỉ số cải cách hành chính năm 2024 của các bộ, tỉnh.",
+        True,
+        set(),
+    ),
+    (
+        "cai cach thu tuc hanh chinh tai xa Hong Viet",
+        "UBND xa niem yet cong khai thu tuc hanh chinh tai bo phan mot cua",
+        True,
+        {"procedures"},
+    ),
+    (
+        "Tinh giản biên chế, sắp xếp tổ chức bộ máy các sở, ngành",
+        "Giảm 10% biên chế so với năm 2022.",
+        True,
+        {"apparatus"},
+    ),
+    (
+        "Nâng cao chất lượng đào tạo, bồi dưỡng cán bộ, công chức, viên chức cấp xã",
+        "Năm 2025 mở 12 lớp bồi dưỡng kỹ năng.",
+        True,
+        {"civil_servants"},
+    ),
+    (
+        "Đẩy mạnh thanh toán trực tuyến và định danh điện tử VNeID",
+        "Áp dụng trong giải quyết thủ tục hành chính tại Trung tâm Phục vụ hành chính công.",
+        True,
+        {"digital_government"},
+    ),
+    (
+        "Hướng dẫn thực hiện cơ chế một cửa, một cửa liên thông",
+        "Theo Nghị định 61/2018/NĐ-CP của Chính phủ.",
+        True,
+        {"procedures"},
+    ),
+    (
+        "Kiểm tra công vụ đột xuất tại Bộ phận Một cửa huyện Trùng Khánh",
+        "Đoàn kiểm tra việc chấp hành kỷ luật, kỷ cương hành chính của công chức.",
+        True,
+        {"procedures", "civil_servants"},
+    ),
+    (
+        "Xây dựng chính quyền số cấp xã: Hà Quảng làm điểm",
+        "Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính.",
+        True,
+        {"digital_government"},
+    ),
     # not about reform
-    ("Khai mạc Lễ hội Pháo hoa Quảng Uyên năm 2025",
-     "Ban tổ chức ứng dụng chuyển đổi số, bán vé và giới thiệu lễ hội qua mã QR.", False, set()),
-    ("Dự báo thời tiết Cao Bằng: rét đậm, rét hại, vùng núi có băng giá",
-     "Không khí lạnh tăng cường, nhiệt độ thấp nhất 2–4 độ C.", False, set()),
-    ("Cao Bằng giành Huy chương Vàng giải bóng đá nam thiếu niên toàn quốc",
-     "Đội bóng thể hiện lối chơi đồng đều.", False, set()),
-    ("Thác Bản Giốc đón hơn 10.000 lượt khách dịp nghỉ lễ 30/4",
-     "Ngành du lịch tỉnh tăng cường các hoạt động quảng bá.", False, set()),
-    ("Mưa lớn gây sạt lở đất trên Quốc lộ 34 đoạn qua Bảo Lạc",
-     "Lực lượng chức năng khẩn trương khắc phục, bảo đảm giao thông.", False, set()),
-    ("Hội thi văn nghệ quần chúng chào mừng Ngày thành lập Đảng",
-     "Tham gia có 20 đội văn nghệ đến từ các xã.", False, set()),
-    ("Công chức xã Hưng Đạo giúp dân thu hoạch lúa chạy lũ",
-     "Tinh thần tương thân tương ái được lan tỏa.", False, set()),
+    (
+        "Khai mạc Lễ hội Pháo hoa Quảng Uyên năm 2025",
+        "Ban tổ chức ứng dụng chuyển đổi số, bán vé và giới thiệu lễ hội qua mã QR.",
+        False,
+        set(),
+    ),
+    (
+        "Dự báo thời tiết Cao Bằng: rét đậm, rét hại, vùng núi có băng giá",
+        "Không khí lạnh tăng cường, nhiệt độ thấp nhất 2–4 độ C.",
+        False,
+        set(),
+    ),
+    (
+        "Cao Bằng giành Huy chương Vàng giải bóng đá nam thiếu niên toàn quốc",
+        "Đội bóng thể hiện lối chơi đồng đều.",
+        False,
+        set(),
+    ),
+    (
+        "Thác Bản Giốc đón hơn 10.000 lượt khách dịp nghỉ lễ 30/4",
+        "Ngành du lịch tỉnh tăng cường các hoạt động quảng bá.",
+        False,
+        set(),
+    ),
+    (
+        "Mưa lớn gây sạt lở đất trên Quốc lộ 34 đoạn qua Bảo Lạc",
+        "Lực lượng chức năng khẩn trương khắc phục, bảo đảm giao thông.",
+        False,
+        set(),
+    ),
+    (
+        "Hội thi văn nghệ quần chúng chào mừng Ngày thành lập Đảng",
+        "Tham gia có 20 đội văn nghệ đến từ các xã.",
+        False,
+        set(),
+    ),
+    (
+        "Công chức xã Hưng Đạo giúp dân thu hoạch lúa chạy lũ",
+        "Tinh thần tương thân tương ái được lan tỏa.",
+        False,
+        set(),
+    ),
     ("Giá lợn hơi tăng trở lại", "Thương lái thu mua 62.000 đồng/kg.", False, set()),
 ]
 
@@ -113,8 +201,9 @@ def test_a_keyword_inside_a_longer_match_counts_once(fixed) -> None:
 
 def test_a_long_text_shows_the_strongest_reasons_and_sums_the_rest() -> None:
     weights = {f"từ{i}": float(i) for i in range(1, 15)}  # "từ1" … "từ14", weights 1 … 14
-    rules = RelevanceRules.from_dict({"threshold": 3.0, "keywords": weights,
-                                      "areas": {"procedures": {"thủ tục hành chính": 1.0}}}, "test")
+    rules = RelevanceRules.from_dict(
+        {"threshold": 3.0, "keywords": weights, "areas": {"procedures": {"thủ tục hành chính": 1.0}}}, "test"
+    )
     result = classify("Tin", " ".join(weights), rules)
     assert result.reasons[0] == 'từ khóa "từ14" (+14.0)'
     assert result.reasons[9] == 'từ khóa "từ5" (+5.0)'
@@ -125,8 +214,11 @@ def test_a_long_text_shows_the_strongest_reasons_and_sums_the_rest() -> None:
 
 def test_shipped_reasons_name_the_keywords_that_decided(rules) -> None:
     """With the fitted weights too, an editor sees the phrases that made the verdict, strongest first."""
-    result = classify("Cảnh báo lừa đảo giả danh công an yêu cầu cập nhật VNeID",
-                      "Đối tượng gửi đường link giả mạo ứng dụng định danh điện tử để chiếm đoạt tài khoản.", rules)
+    result = classify(
+        "Cảnh báo lừa đảo giả danh công an yêu cầu cập nhật VNeID",
+        "Đối tượng gửi đường link giả mạo ứng dụng định danh điện tử để chiếm đoạt tài khoản.",
+        rules,
+    )
     assert not result.relevant
     assert result.reasons[0].startswith('từ khóa "lừa đảo" trong tiêu đề (-')
     assert any(r.startswith('từ khóa "VNeID" trong tiêu đề (+') for r in result.reasons)
@@ -174,44 +266,69 @@ def test_keyword_edge_cases(keyword: str, text: str, found: bool) -> None:
 # --- document metadata ------------------------------------------------------
 
 META_CASES = [
-    ("Quyết định số 135/QĐ-TTg phê duyệt Đề án đổi mới việc thực hiện cơ chế một cửa",
-     "Thủ tướng Chính phủ ký ban hành ngày 23 tháng 1 năm 2024.",
-     DocumentMeta("135/QĐ-TTg", "Quyết định", "Thủ tướng Chính phủ", "2024-01-23", None, None)),
-    ("Nghị định 61/2018/NĐ-CP về thực hiện cơ chế một cửa, một cửa liên thông",
-     "Nghị định 61/2018/NĐ-CP ngày 23/4/2018 của Chính phủ có hiệu lực thi hành kể từ ngày 21 tháng 6 năm 2018. "
-     "Người ký: Nguyễn Xuân Phúc",
-     DocumentMeta("61/2018/NĐ-CP", "Nghị định", "Chính phủ", "2018-04-23", "Nguyễn Xuân Phúc", "2018-06-21")),
-    ("Thông tư số 01/2024/TT-BNV hướng dẫn chế độ báo cáo",
-     "Thông tư có hiệu lực từ ngày 15/3/2024.",
-     DocumentMeta("01/2024/TT-BNV", "Thông tư", "Bộ Nội vụ", None, None, "2024-03-15")),
-    ("UBND tỉnh ban hành Kế hoạch cải cách hành chính năm 2025",
-     "Kế hoạch số 3627/KH-UBND ngày 23/12/2024 của UBND tỉnh Cao Bằng. KT. CHỦ TỊCH PHÓ CHỦ TỊCH (Đã ký) Lê Văn An",
-     DocumentMeta("3627/KH-UBND", "Kế hoạch", "UBND tỉnh", "2024-12-23", "Lê Văn An", None)),
-    ("Tăng cường kỷ luật, kỷ cương hành chính",
-     "Ngày 05/3/2025, UBND tỉnh Cao Bằng ban hành Công văn số 1234/UBND-NC; văn bản do bà Đàm Thị Lan, Phó Chủ tịch UBND tỉnh ký.",
-     DocumentMeta("1234/UBND-NC", "Công văn", "UBND tỉnh Cao Bằng", "2025-03-05", "Đàm Thị Lan", None)),
-    ("Ủy ban nhân dân huyện Hòa An ban hành Kế hoạch kiểm tra cải cách hành chính",
-     "Kiểm tra tại 15 xã, thị trấn trong quý II.",
-     DocumentMeta(None, "Kế hoạch", "UBND huyện Hòa An", None, None, None)),
-    ("Triển khai kế hoạch cải cách hành chính năm 2025",
-     "Căn cứ Nghị định số 61/2018/NĐ-CP ngày 23/4/2018 của Chính phủ, UBND tỉnh Cao Bằng ban hành Kế hoạch số 45/KH-UBND "
-     "ngày 10/3/2025. Kế hoạch do Phó Chủ tịch UBND tỉnh Nguyễn Văn Hùng ký.",
-     DocumentMeta("45/KH-UBND", "Kế hoạch", "UBND tỉnh Cao Bằng", "2025-03-10", "Nguyễn Văn Hùng", None)),
-    ("Nghị quyết về chính sách hỗ trợ cán bộ dôi dư",
-     "Số: 12/2025/NQ-HĐND. HĐND tỉnh Cao Bằng khóa XVII, kỳ họp thứ 28 thông qua ngày 30/6/2025.",
-     DocumentMeta("12/2025/NQ-HĐND", "Nghị quyết", "HĐND tỉnh Cao Bằng", "2025-06-30", None, None)),
-    ("Luật Cán bộ, công chức sửa đổi",
-     "Luật số 80/2025/QH15 được Quốc hội thông qua; có hiệu lực thi hành kể từ ngày 01/7/2025.",
-     DocumentMeta("80/2025/QH15", "Luật", "Quốc hội", None, None, "2025-07-01")),
-    ("Chỉ thị 05/CT-TTg về tăng cường kỷ luật, kỷ cương",
-     "Chỉ thị có hiệu lực kể từ ngày ký ban hành, ngày 31/2/2025.",
-     DocumentMeta("05/CT-TTg", "Chỉ thị", "Thủ tướng Chính phủ", None, None, None)),
-    ("Uỷ ban nhân dân tỉnh Cao Bằng công bố Quyết định số 512/QĐ-UBND",
-     "Quyết định có hiệu lực thi hành kể từ ngày ký. Số ký hiệu 512/QĐ-UBND Ngày ban hành 18/03/2025 Người ký Nguyễn Văn Hùng Chức vụ Phó Chủ tịch",
-     DocumentMeta("512/QĐ-UBND", "Quyết định", "UBND tỉnh Cao Bằng", "2025-03-18", "Nguyễn Văn Hùng", "2025-03-18")),
+    (
+        "Quyết định số 135/QĐ-TTg phê duyệt Đề án đổi mới việc thực hiện cơ chế một cửa",
+        "Thủ tướng Chính phủ ký ban hành ngày 23 tháng 1 năm 2024.",
+        DocumentMeta("135/QĐ-TTg", "Quyết định", "Thủ tướng Chính phủ", "2024-01-23", None, None),
+    ),
+    (
+        "Nghị định 61/2018/NĐ-CP về thực hiện cơ chế một cửa, một cửa liên thông",
+        "Nghị định 61/2018/NĐ-CP ngày 23/4/2018 của Chính phủ có hiệu lực thi hành kể từ ngày 21 tháng 6 năm 2018. "
+        "Người ký: Nguyễn Xuân Phúc",
+        DocumentMeta("61/2018/NĐ-CP", "Nghị định", "Chính phủ", "2018-04-23", "Nguyễn Xuân Phúc", "2018-06-21"),
+    ),
+    (
+        "Thông tư số 01/2024/TT-BNV hướng dẫn chế độ báo cáo",
+        "Thông tư có hiệu lực từ ngày 15/3/2024.",
+        DocumentMeta("01/2024/TT-BNV", "Thông tư", "Bộ Nội vụ", None, None, "2024-03-15"),
+    ),
+    (
+        "UBND tỉnh ban hành Kế hoạch cải cách hành chính năm 2025",
+        "Kế hoạch số 3627/KH-UBND ngày 23/12/2024 của UBND tỉnh Cao Bằng. KT. CHỦ TỊCH PHÓ CHỦ TỊCH (Đã ký) Lê Văn An",
+        DocumentMeta("3627/KH-UBND", "Kế hoạch", "UBND tỉnh", "2024-12-23", "Lê Văn An", None),
+    ),
+    (
+        "Tăng cường kỷ luật, kỷ cương hành chính",
+        "Ngày 05/3/2025, UBND tỉnh Cao Bằng ban hành Công văn số 1234/UBND-NC; văn bản do bà Đàm Thị Lan, Phó Chủ tịch UBND tỉnh ký.",
+        DocumentMeta("1234/UBND-NC", "Công văn", "UBND tỉnh Cao Bằng", "2025-03-05", "Đàm Thị Lan", None),
+    ),
+    (
+        "Ủy ban nhân dân huyện Hòa An ban hành Kế hoạch kiểm tra cải cách hành chính",
+        "Kiểm tra tại 15 xã, thị trấn trong quý II.",
+        DocumentMeta(None, "Kế hoạch", "UBND huyện Hòa An", None, None, None),
+    ),
+    (
+        "Triển khai kế hoạch cải cách hành chính năm 2025",
+        "Căn cứ Nghị định số 61/2018/NĐ-CP ngày 23/4/2018 của Chính phủ, UBND tỉnh Cao Bằng ban hành Kế hoạch số 45/KH-UBND "
+        "ngày 10/3/2025. Kế hoạch do Phó Chủ tịch UBND tỉnh Nguyễn Văn Hùng ký.",
+        DocumentMeta("45/KH-UBND", "Kế hoạch", "UBND tỉnh Cao Bằng", "2025-03-10", "Nguyễn Văn Hùng", None),
+    ),
+    (
+        "Nghị quyết về chính sách hỗ trợ cán bộ dôi dư",
+        "Số: 12/2025/NQ-HĐND. HĐND tỉnh Cao Bằng khóa XVII, kỳ họp thứ 28 thông qua ngày 30/6/2025.",
+        DocumentMeta("12/2025/NQ-HĐND", "Nghị quyết", "HĐND tỉnh Cao Bằng", "2025-06-30", None, None),
+    ),
+    (
+        "Luật Cán bộ, công chức sửa đổi",
+        "Luật số 80/2025/QH15 được Quốc hội thông qua; có hiệu lực thi hành kể từ ngày 01/7/2025.",
+        DocumentMeta("80/2025/QH15", "Luật", "Quốc hội", None, None, "2025-07-01"),
+    ),
+    (
+        "Chỉ thị 05/CT-TTg về tăng cường kỷ luật, kỷ cương",
+        "Chỉ thị có hiệu lực kể từ ngày ký ban hành, ngày 31/2/2025.",
+        DocumentMeta("05/CT-TTg", "Chỉ thị", "Thủ tướng Chính phủ", None, None, None),
+    ),
+    (
+        "Uỷ ban nhân dân tỉnh Cao Bằng công bố Quyết định số 512/QĐ-UBND",
+        "Quyết định có hiệu lực thi hành kể từ ngày ký. Số ký hiệu 512/QĐ-UBND Ngày ban hành 18/03/2025 Người ký Nguyễn Văn Hùng Chức vụ Phó Chủ tịch",
+        DocumentMeta("512/QĐ-UBND", "Quyết định", "UBND tỉnh Cao Bằng", "2025-03-18", "Nguyễn Văn Hùng", "2025-03-18"),
+    ),
     ("Dự báo thời tiết: không khí lạnh tăng cường", "Nhiệt độ thấp nhất 5 độ C.", DocumentMeta()),
-    ("Tuyên truyền thực hiện quy định về đăng ký thường trú",  # "quy định", "thông báo" as plain words
-     "Công an xã thông báo lịch làm việc với người dân.", DocumentMeta()),
+    (
+        "Tuyên truyền thực hiện quy định về đăng ký thường trú",  # "quy định", "thông báo" as plain words
+        "Công an xã thông báo lịch làm việc với người dân.",
+        DocumentMeta(),
+    ),
 ]
 
 
@@ -229,7 +346,11 @@ def test_classify_carries_the_meta(rules) -> None:
 
 
 def _config(**changes) -> dict:
-    data = {"threshold": 3.0, "keywords": {"cải cách hành chính": 3.0}, "areas": {"procedures": {"thủ tục hành chính": 2.5}}}
+    data = {
+        "threshold": 3.0,
+        "keywords": {"cải cách hành chính": 3.0},
+        "areas": {"procedures": {"thủ tục hành chính": 2.5}},
+    }
     data.update(changes)
     return data
 
@@ -247,7 +368,11 @@ def _config(**changes) -> dict:
         (_config(keywords={"lễ hội": "nhiều"}), "keywords.lễ hội", "'nhiều'"),
         (_config(areas={"finance": {"ngân sách": 1.0}}), "areas.finance", "public_finance"),
         (_config(areas={"procedures": {"một cửa": -1.0}}), "areas.procedures.một cửa", "positive"),
-        (_config(areas={"procedures": {"cai cach hanh chinh": 1.0}}), "areas.procedures.cai cach hanh chinh", "keywords.cải cách hành chính"),
+        (
+            _config(areas={"procedures": {"cai cach hanh chinh": 1.0}}),
+            "areas.procedures.cai cach hanh chinh",
+            "keywords.cải cách hành chính",
+        ),
         (_config(areas=[]), "areas", "content areas"),
         ([1, 2], "(file)", "mapping"),
     ],
@@ -336,8 +461,13 @@ def test_fit_keeps_area_keywords_positive_and_no_weight_zero(corpus, prior) -> N
 def test_fit_learns_from_the_labels() -> None:
     """A keyword seen only in other news goes negative; one seen only in reform goes up."""
     prior = RelevanceRules.from_dict(
-        {"threshold": 3.0, "keywords": {"cải cách hành chính": 3.0, "kỷ niệm": 0.5},
-         "areas": {"procedures": {"thủ tục hành chính": 1.0}}}, "test")
+        {
+            "threshold": 3.0,
+            "keywords": {"cải cách hành chính": 3.0, "kỷ niệm": 0.5},
+            "areas": {"procedures": {"thủ tục hành chính": 1.0}},
+        },
+        "test",
+    )
     items = [Item(True, "procedures", "news", f"Cắt giảm thủ tục hành chính lĩnh vực {i}", "", i) for i in range(20)]
     items += [Item(False, "culture", "news", f"Lễ kỷ niệm {i} năm thành lập xã", "", 20 + i) for i in range(20)]
     fitted = {kw.phrase: kw.weight for kw in fit(items, prior).keywords}
@@ -361,11 +491,17 @@ def test_corpus_errors_say_where_and_what(row: str, words: str) -> None:
 
 
 def test_rewrite_weights_keeps_comments_and_order() -> None:
-    text = ("threshold: 3.0\nkeywords:\n  # signs of reform\n  cải cách hành chính: 3.0  # the core\n  lễ hội: -3.0\n"
-            "areas:\n  procedures:   # thủ tục\n    một cửa: 1.5\n")
+    text = (
+        "threshold: 3.0\nkeywords:\n  # signs of reform\n  cải cách hành chính: 3.0  # the core\n  lễ hội: -3.0\n"
+        "areas:\n  procedures:   # thủ tục\n    một cửa: 1.5\n"
+    )
     rules = RelevanceRules.from_dict(yaml.safe_load(text), "test")
-    changed = RelevanceRules(rules.threshold, tuple(Keyword(k.phrase, w, k.area) for k, w in
-                                                    zip(rules.keywords, (3.25, -2.75, 1.0))), rules.title_factor)
+    changed = RelevanceRules(
+        rules.threshold,
+        tuple(Keyword(k.phrase, w, k.area) for k, w in zip(rules.keywords, (3.25, -2.75, 1.0))),
+        rules.title_factor,
+    )
     assert rewrite_weights(text, changed) == (
         "threshold: 3.0\nkeywords:\n  # signs of reform\n  cải cách hành chính: 3.25  # the core\n  lễ hội: -2.75\n"
-        "areas:\n  procedures:   # thủ tục\n    một cửa: 1.0\n")
+        "areas:\n  procedures:   # thủ tục\n    một cửa: 1.0\n"
+    )

@@ -4,8 +4,10 @@ from rich.console import Console
 
 from loa.app.cli_common import Detail, FitTable
 
-ERROR = ("feed https://sonoivu.caobang.gov.vn/van-ban-moi/rss.xml: http_404: the server answered 404 Not Found; "
-         "the feed is gone or has moved; find its new URL and fix feeds.yaml")
+ERROR = (
+    "feed https://sonoivu.caobang.gov.vn/van-ban-moi/rss.xml: http_404: the server answered 404 Not Found; "
+    "the feed is gone or has moved; find its new URL and fix feeds.yaml"
+)
 
 
 def render(table: FitTable, width: int) -> list[str]:
@@ -41,10 +43,21 @@ def test_on_a_wide_terminal_it_is_a_table_with_keys_on_one_line():
 
 def test_key_value_pairs_are_never_split_across_lines():
     t = FitTable("board", "area", "state", "since", "last seen", "acks")
-    t.add_row("truong-tieu-hoc-hong-viet-diem-chinh", "cao-bang/hoa-an/hong-viet", "online", "2026-12-02 07:15:02",
-              "2026-12-02 09:41:55", "12")
+    t.add_row(
+        "truong-tieu-hoc-hong-viet-diem-chinh",
+        "cao-bang/hoa-an/hong-viet",
+        "online",
+        "2026-12-02 07:15:02",
+        "2026-12-02 09:41:55",
+        "12",
+    )
     lines = [line.strip() for line in render(t, 80)]
     assert lines[0] == "truong-tieu-hoc-hong-viet-diem-chinh"
     pairs = [p for line in lines[1:] for p in line.split(" · ")]
-    assert pairs == ["area cao-bang/hoa-an/hong-viet", "state online", "since 2026-12-02 07:15:02",
-                     "last seen 2026-12-02 09:41:55", "acks 12"]
+    assert pairs == [
+        "area cao-bang/hoa-an/hong-viet",
+        "state online",
+        "since 2026-12-02 07:15:02",
+        "last seen 2026-12-02 09:41:55",
+        "acks 12",
+    ]

@@ -1,16 +1,15 @@
 """What the desk shows and decides without a server: board previews, diffs, local times, the embargo."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from loa.publishing.dispatch import dispatch_notice
-from loa.publishing.machine import is_due
 from loa.app.desk.pages import _page_numbers
 from loa.app.desk.present import FormError, board_preview, from_input, local, to_input, word_diff
-from loa.board_protocol import wrap
 from loa.errors import InvalidTransition
 from loa.model import Priority
+from loa.publishing.dispatch import dispatch_notice
+from loa.publishing.machine import is_due
 from loa.store import desk
 from loa.store.schema import utcnow
 from tests.unit.test_desk_store import make
@@ -37,12 +36,15 @@ def test_board_preview_shows_each_profile_as_its_template_lays_it_out(cfg, store
 
 def test_word_diff():
     assert word_diff("Bà con xã Hồng Việt", "Bà con xã Bế Triều") == [
-        ("=", "Bà con xã "), ("-", "Hồng Việt"), ("+", "Bế Triều")]
+        ("=", "Bà con xã "),
+        ("-", "Hồng Việt"),
+        ("+", "Bế Triều"),
+    ]
     assert word_diff(None, "mới") == [("+", "mới")]
 
 
 def test_local_times_are_vietnam_time():
-    at = datetime(2026, 12, 1, 1, 30, tzinfo=timezone.utc)
+    at = datetime(2026, 12, 1, 1, 30, tzinfo=UTC)
     assert local(at) == "01/12/2026 08:30" and to_input(at) == "2026-12-01T08:30"
     assert from_input("2026-12-01T08:30", "Giờ đăng") == at and from_input("", "x") is None
     with pytest.raises(FormError, match="Giờ đăng"):
@@ -55,16 +57,20 @@ def test_page_numbers():
     assert _page_numbers(2, 4) == [1, 2, 3, 4]
 
 
-@pytest.mark.parametrize("priority, delay, dispatched", [
-    (Priority.NORMAL, timedelta(hours=1), False),  # embargoed: refused until publish_at
-    (Priority.NORMAL, timedelta(seconds=-1), True),  # publish_at has passed
-    (Priority.EMERGENCY, timedelta(hours=1), True),  # emergencies go out at once
-])
+@pytest.mark.parametrize(
+    "priority, delay, dispatched",
+    [
+        (Priority.NORMAL, timedelta(hours=1), False),  # embargoed: refused until publish_at
+        (Priority.NORMAL, timedelta(seconds=-1), True),  # publish_at has passed
+        (Priority.EMERGENCY, timedelta(hours=1), True),  # emergencies go out at once
+    ],
+)
 def test_dispatch_waits_for_publish_at(sqlite_store, priority, delay, dispatched):
     store = sqlite_store
     n = make(store, 1, priority=priority)
-    desk.set_schedule(store, n.id, 1, "Nông Thị Hoa", publish_at=utcnow() + delay, expires_at=None,
-                      now=utcnow() - timedelta(hours=2))
+    desk.set_schedule(
+        store, n.id, 1, "Nông Thị Hoa", publish_at=utcnow() + delay, expires_at=None, now=utcnow() - timedelta(hours=2)
+    )
     n = store.transition(n.id, "approve", "Nông Thị Hoa")
     assert is_due(n.priority, n.publish_at) == dispatched
     channel = FlakyChannel()

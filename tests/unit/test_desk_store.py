@@ -1,13 +1,12 @@
 """The desk's queries and changes on SQLite and PostgreSQL: filters, search, pages, counts, audited edits."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from loa.errors import InvalidTransition, NotFound
 from loa.model import Classification, DocumentMeta, NoticeState, Priority
-from loa.store import Store
-from loa.store import desk
+from loa.store import Store, desk
 from loa.store.desk import EditConflict, QueueFilter, fold, text_hash
 from loa.store.schema import utcnow
 from tests.unit.test_store import entry
@@ -15,14 +14,36 @@ from tests.unit.test_store import entry
 OTHER_FEED = "http://127.0.0.1/other.xml"
 
 
-def make(store: Store, i: int, *, title=None, areas=("cao-bang",), feed="http://127.0.0.1/feed.xml",
-         content_areas=("procedures",), number=None, priority=Priority.NORMAL):
-    cls = Classification(True, 4.0, ("từ khóa “thủ tục hành chính” (+2.5)",), tuple(content_areas),
-                         DocumentMeta(number=number or f"{i}/QĐ-UBND", doc_type="Quyết định", issuer="UBND tỉnh Cao Bằng"))
+def make(
+    store: Store,
+    i: int,
+    *,
+    title=None,
+    areas=("cao-bang",),
+    feed="http://127.0.0.1/feed.xml",
+    content_areas=("procedures",),
+    number=None,
+    priority=Priority.NORMAL,
+):
+    cls = Classification(
+        True,
+        4.0,
+        ("từ khóa “thủ tục hành chính” (+2.5)",),
+        tuple(content_areas),
+        DocumentMeta(number=number or f"{i}/QĐ-UBND", doc_type="Quyết định", issuer="UBND tỉnh Cao Bằng"),
+    )
     change = store.record_entry(feed, entry(title=title or f"Thông báo số {i}", ident=f"urn:doc:{i}"), cls)
-    return store.draft_notice(change.document_version_id, areas=list(areas), priority=priority,
-                              variants={"website": "<p>Nội dung</p>", "boards": "Bảng tin", "radio": "Kính thưa bà con",
-                                        "print": "<p>In</p>"})
+    return store.draft_notice(
+        change.document_version_id,
+        areas=list(areas),
+        priority=priority,
+        variants={
+            "website": "<p>Nội dung</p>",
+            "boards": "Bảng tin",
+            "radio": "Kính thưa bà con",
+            "print": "<p>In</p>",
+        },
+    )
 
 
 def test_fold_ignores_case_and_vietnamese_marks():
@@ -30,11 +51,16 @@ def test_fold_ignores_case_and_vietnamese_marks():
 
 
 def test_queue_filters_search_and_pages(store):
-    a = make(store, 1, title="Kế hoạch cải cách hành chính năm 2026", areas=["cao-bang/nam-tuan"],
-             content_areas=["institutions"], number="3627/KH-UBND")
+    a = make(
+        store,
+        1,
+        title="Kế hoạch cải cách hành chính năm 2026",
+        areas=["cao-bang/nam-tuan"],
+        content_areas=["institutions"],
+        number="3627/KH-UBND",
+    )
     b = make(store, 2, title="Công bố thủ tục hộ tịch", areas=["cao-bang"], feed=OTHER_FEED)
-    c = make(store, 3, title="Sắp xếp đơn vị hành chính", areas=["cao-bang/dam-thuy"],
-             priority=Priority.EMERGENCY)
+    c = make(store, 3, title="Sắp xếp đơn vị hành chính", areas=["cao-bang/dam-thuy"], priority=Priority.EMERGENCY)
     d = make(store, 4, title="Toàn tỉnh", areas=["cao-bang"])
     store.transition(d.id, "approve", "Nông Thị Hoa")
 
@@ -55,8 +81,12 @@ def test_queue_filters_search_and_pages(store):
     assert ids(q="100%") == [] and ids(q="hanh chinh", state="drafted") == [c.id, a.id]
 
     row = desk.queue(store, QueueFilter(q="thu tuc ho tich")).rows[0]
-    assert (row.title, row.areas, row.feed, row.number) == ("Công bố thủ tục hộ tịch", ["cao-bang"], OTHER_FEED,
-                                                            "2/QĐ-UBND")
+    assert (row.title, row.areas, row.feed, row.number) == (
+        "Công bố thủ tục hộ tịch",
+        ["cao-bang"],
+        OTHER_FEED,
+        "2/QĐ-UBND",
+    )
     page = desk.queue(store, QueueFilter(per_page=3, page=2))
     assert (page.total, page.pages, page.page, [r.id for r in page.rows]) == (4, 2, 2, [a.id])
     assert desk.queue(store, QueueFilter(per_page=3, page=99)).page == 2  # past the end: the last page
@@ -65,8 +95,9 @@ def test_queue_filters_search_and_pages(store):
 def test_queue_shows_the_latest_version_and_state_filters_every_version(store):
     n = make(store, 1)
     store.transition(n.id, "approve", "Nông Thị Hoa")
-    change = store.record_entry("http://127.0.0.1/feed.xml", entry(ident="urn:doc:1", summary="<p>sửa</p>"),
-                                Classification(True, 4.0))
+    change = store.record_entry(
+        "http://127.0.0.1/feed.xml", entry(ident="urn:doc:1", summary="<p>sửa</p>"), Classification(True, 4.0)
+    )
     store.draft_notice(change.document_version_id, areas=["cao-bang"], variants={"boards": "v2"})
     assert [(r.id, r.version) for r in desk.queue(store, QueueFilter()).rows] == [(n.id, 2)]
     assert [(r.id, r.version) for r in desk.queue(store, QueueFilter(state="approved")).rows] == [(n.id, 1)]
@@ -85,7 +116,9 @@ def test_counts_say_what_waits(store):
 
 def test_variant_edits_are_audited_with_a_diff(store):
     n = make(store, 1)
-    change = desk.edit_variant(store, n.id, 1, "boards", "Bảng tin\r\nđã sửa  ", "Lý Văn Tùng", base=text_hash("Bảng tin"))
+    change = desk.edit_variant(
+        store, n.id, 1, "boards", "Bảng tin\r\nđã sửa  ", "Lý Văn Tùng", base=text_hash("Bảng tin")
+    )
     assert change.after == "Bảng tin\nđã sửa" and "+đã sửa" in change.diff
     assert store.notice(n.id).variants["boards"] == "Bảng tin\nđã sửa"
     assert desk.edit_variant(store, n.id, 1, "boards", "Bảng tin\nđã sửa", "Lý Văn Tùng") is None  # nothing changed
@@ -97,8 +130,11 @@ def test_variant_edits_are_audited_with_a_diff(store):
         desk.edit_variant(store, n.id, 1, "fax", "x", "Lý Văn Tùng")
 
     items = desk.history(store, n.id)
-    assert [(h.action, h.actor) for h in items] == [("drafted", "loa"), ("edit:boards", "Lý Văn Tùng"),
-                                                    ("edit:website", "Lý Văn Tùng")]
+    assert [(h.action, h.actor) for h in items] == [
+        ("drafted", "loa"),
+        ("edit:boards", "Lý Văn Tùng"),
+        ("edit:website", "Lý Văn Tùng"),
+    ]
     edit = items[1]
     assert (edit.field, edit.before, edit.after) == ("variant:boards", "Bảng tin", "Bảng tin\nđã sửa")
     assert edit.diff.splitlines()[:2] == ["--- trước", "+++ sau"]
@@ -112,26 +148,40 @@ def test_variant_edits_are_audited_with_a_diff(store):
 
 def test_settings_and_schedule_are_audited(store):
     n = make(store, 1)
-    changes = desk.set_settings(store, n.id, 1, "Lý Văn Tùng", priority=Priority.EMERGENCY,
-                                areas=["cao-bang/hoa-an", "cao-bang/hoa-an", "cao-bang/ha-quang"])
+    changes = desk.set_settings(
+        store,
+        n.id,
+        1,
+        "Lý Văn Tùng",
+        priority=Priority.EMERGENCY,
+        areas=["cao-bang/hoa-an", "cao-bang/hoa-an", "cao-bang/ha-quang"],
+    )
     assert [(c.field, c.before, c.after) for c in changes] == [
-        ("priority", "normal", "emergency"), ("areas", "cao-bang", "cao-bang/ha-quang, cao-bang/hoa-an")]
-    assert desk.set_settings(store, n.id, 1, "Lý Văn Tùng", priority=Priority.EMERGENCY,
-                             areas=["cao-bang/ha-quang", "cao-bang/hoa-an"]) == []
+        ("priority", "normal", "emergency"),
+        ("areas", "cao-bang", "cao-bang/ha-quang, cao-bang/hoa-an"),
+    ]
+    assert (
+        desk.set_settings(
+            store, n.id, 1, "Lý Văn Tùng", priority=Priority.EMERGENCY, areas=["cao-bang/ha-quang", "cao-bang/hoa-an"]
+        )
+        == []
+    )
     with pytest.raises(InvalidTransition, match="at least one target area"):
         desk.set_settings(store, n.id, 1, "Lý Văn Tùng", areas=[])
     view = store.notice(n.id)
     assert view.priority == Priority.EMERGENCY and view.areas == ["cao-bang/ha-quang", "cao-bang/hoa-an"]
 
-    at = datetime(2030, 1, 2, 1, 0, tzinfo=timezone.utc)
+    at = datetime(2030, 1, 2, 1, 0, tzinfo=UTC)
     desk.set_schedule(store, n.id, 1, "Nông Thị Hoa", publish_at=at, expires_at=at + timedelta(days=30))
     with pytest.raises(InvalidTransition, match="must come after"):
         desk.set_schedule(store, n.id, 1, "Nông Thị Hoa", publish_at=at, expires_at=at - timedelta(hours=1))
     view = store.notice(n.id)
     assert (view.publish_at, view.expires_at) == (at, at + timedelta(days=30))
     trail = [(h.action, h.actor, h.after) for h in desk.history(store, n.id)][-2:]
-    assert trail == [("set:publish_at", "Nông Thị Hoa", at.isoformat()),
-                     ("set:expires_at", "Nông Thị Hoa", (at + timedelta(days=30)).isoformat())]
+    assert trail == [
+        ("set:publish_at", "Nông Thị Hoa", at.isoformat()),
+        ("set:expires_at", "Nông Thị Hoa", (at + timedelta(days=30)).isoformat()),
+    ]
 
 
 def test_nothing_is_deleted(store):
@@ -166,6 +216,7 @@ def test_migration_matches_the_schema(store):
     mine = {"users", "desk_sessions", "login_attempts", "action_details", "desk_search"}
     with store.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
+
     def table_of(d):
         d = d[0] if isinstance(d, list) else d
         for part in d[1:]:
@@ -176,4 +227,5 @@ def test_migration_matches_the_schema(store):
             if isinstance(name, str) and name in mine:
                 return name
         return None
+
     assert [d for d in diffs if table_of(d) in mine] == []

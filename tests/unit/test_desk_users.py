@@ -35,6 +35,7 @@ def test_hashes_are_salted_per_user_and_never_hold_the_password():
     assert users.verify_password(PASSWORD, a) and users.verify_password(PASSWORD, b)
     # NFC: the same Vietnamese password typed with combining marks still matches
     import unicodedata
+
     assert users.verify_password(unicodedata.normalize("NFD", PASSWORD), a)
     assert not users.verify_password("sai", a) and not users.verify_password(PASSWORD, "garbage")
 

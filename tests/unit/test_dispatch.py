@@ -2,9 +2,9 @@
 
 import pytest
 
-from loa.publishing.dispatch import dispatch_notice, parse_notice_id, withdraw_notice
 from loa.errors import InvalidTransition
 from loa.model import DeliveryResult, NoticeState
+from loa.publishing.dispatch import dispatch_notice, parse_notice_id, withdraw_notice
 from tests.unit.test_store import draft
 
 

@@ -23,10 +23,16 @@ def test_golden_page_main_text_recovered_and_furniture_dropped(kind, page, expec
 
 def test_the_feed_lead_and_the_title_repeated_by_the_page_are_dropped():
     page = PORTALS / "national/tin-tuc/nghi-dinh-mot-cua-thu-tuc-hanh-chinh-102250612.htm"
-    lead = ("(Minh họa) - Chính phủ ban hành Nghị định số 118/2025/NĐ-CP về thực hiện thủ tục hành chính "
-            "theo cơ chế một cửa, một cửa liên thông.")
-    article = extract_article(page.read_bytes(), BASE + "a.htm", lead=lead,
-                              title="Nghị định mới về thực hiện thủ tục hành chính theo cơ chế một cửa")
+    lead = (
+        "(Minh họa) - Chính phủ ban hành Nghị định số 118/2025/NĐ-CP về thực hiện thủ tục hành chính "
+        "theo cơ chế một cửa, một cửa liên thông."
+    )
+    article = extract_article(
+        page.read_bytes(),
+        BASE + "a.htm",
+        lead=lead,
+        title="Nghị định mới về thực hiện thủ tục hành chính theo cơ chế một cửa",
+    )
     assert "118/2025/NĐ-CP" not in article.text  # only the lead names it: the notice shows the lead
     assert article.text.startswith("Nghị định quy định việc tiếp nhận hồ sơ")
 
@@ -39,20 +45,24 @@ def test_page_title_only_when_asked():
 
 
 def test_windows_1258_page_declared_in_meta_is_decoded():
-    html = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1258"></head><body>'
-            '<div class="content"><p>Ủy ban nhân dân xã thông báo lịch tiếp công dân định kỳ vào thứ Năm hằng tuần '
-            'tại trụ sở, bắt đầu từ 7 giờ 30 phút.</p><p>Người dân mang theo căn cước khi đến làm việc và '
-            'đăng ký trước qua số điện thoại của Bộ phận Một cửa.</p></div></body></html>')
+    html = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1258"></head><body>'
+        '<div class="content"><p>Ủy ban nhân dân xã thông báo lịch tiếp công dân định kỳ vào thứ Năm hằng tuần '
+        "tại trụ sở, bắt đầu từ 7 giờ 30 phút.</p><p>Người dân mang theo căn cước khi đến làm việc và "
+        "đăng ký trước qua số điện thoại của Bộ phận Một cửa.</p></div></body></html>"
+    )
     article = extract_article(_windows_1258(html), BASE + "b.htm")
     assert "Ủy ban nhân dân xã thông báo lịch tiếp công dân" in article.text
 
 
 def test_counters_statistics_and_share_bars_go_even_inside_the_article():
-    html = ("<html><body><article><h1>Thông báo</h1><p>Ngày đăng: 15/12/2025 | Lượt xem: 1967</p>"
-            "<p>Ủy ban nhân dân xã Hồng Việt thông báo lịch tiếp nhận hồ sơ đăng ký hộ kinh doanh trong tháng 12 "
-            "tại Bộ phận Một cửa, từ thứ Hai đến thứ Sáu.</p><p>Chia sẻ: Facebook | Zalo | In bài</p>"
-            "<p>Đang truy cập: 53</p><h3>Thống kê truy cập</h3><p>Hôm nay 2.418</p>"
-            "<h3>Tin khác</h3><ul><li>Hội nghị tổng kết năm 2025</li></ul></article></body></html>")
+    html = (
+        "<html><body><article><h1>Thông báo</h1><p>Ngày đăng: 15/12/2025 | Lượt xem: 1967</p>"
+        "<p>Ủy ban nhân dân xã Hồng Việt thông báo lịch tiếp nhận hồ sơ đăng ký hộ kinh doanh trong tháng 12 "
+        "tại Bộ phận Một cửa, từ thứ Hai đến thứ Sáu.</p><p>Chia sẻ: Facebook | Zalo | In bài</p>"
+        "<p>Đang truy cập: 53</p><h3>Thống kê truy cập</h3><p>Hôm nay 2.418</p>"
+        "<h3>Tin khác</h3><ul><li>Hội nghị tổng kết năm 2025</li></ul></article></body></html>"
+    )
     text = extract_article(html.encode(), BASE + "c.htm", title="Thông báo").text
     assert text.startswith("Ủy ban nhân dân xã Hồng Việt thông báo")
     for furniture in ("Lượt xem", "1967", "Chia sẻ", "Đang truy cập", "Thống kê", "2.418", "Tin khác", "Hội nghị"):
@@ -60,8 +70,10 @@ def test_counters_statistics_and_share_bars_go_even_inside_the_article():
 
 
 def test_a_page_of_only_navigation_is_an_error_not_an_empty_notice():
-    html = ("<html><body><ul class='menu'><li><a href='/'>Trang chủ</a></li><li><a href='/gt'>Giới thiệu</a></li>"
-            "</ul><div>Thống kê truy cập</div><div>Đang truy cập: 53</div></body></html>")
+    html = (
+        "<html><body><ul class='menu'><li><a href='/'>Trang chủ</a></li><li><a href='/gt'>Giới thiệu</a></li>"
+        "</ul><div>Thống kê truy cập</div><div>Đang truy cập: 53</div></body></html>"
+    )
     with pytest.raises(ExtractError):
         extract_article(html.encode(), BASE + "d.htm")
 
@@ -75,5 +87,7 @@ def _windows_1258(text: str) -> bytes:
         except UnicodeEncodeError:
             marks = unicodedata.normalize("NFD", ch)
             tone = next(m for m in marks if m in "\u0300\u0301\u0303\u0309\u0323")
-            out += unicodedata.normalize("NFC", marks.replace(tone, "")).encode("windows-1258") + tone.encode("windows-1258")
+            out += unicodedata.normalize("NFC", marks.replace(tone, "")).encode("windows-1258") + tone.encode(
+                "windows-1258"
+            )
     return out

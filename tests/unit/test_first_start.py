@@ -8,8 +8,9 @@ from tests.conftest import ROOT
 
 def test_the_install_says_what_it_installs_and_shows_pips_progress(tmp_path):
     venv = tmp_path / "venv"
-    plan = subprocess.run(["make", "-n", "-B", "venv", f"VENV={venv}"], cwd=ROOT, capture_output=True, text=True,
-                          check=True).stdout.splitlines()
+    plan = subprocess.run(
+        ["make", "-n", "-B", "venv", f"VENV={venv}"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     said = [line for line in plan if line.startswith("echo ")]
     assert [s.split('"')[1].split("]")[0] + "]" for s in said if s.startswith('echo "[')] == ["[1/3]", "[2/3]", "[3/3]"]
     assert any("about a minute" in s for s in said), said

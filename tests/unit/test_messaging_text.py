@@ -25,7 +25,7 @@ def test_every_sms_fits_its_segments_with_the_whole_link(title, segments, unacce
     assert units <= sms_budget(segments, unaccented) and sms_segments(text) <= segments
     assert text.endswith(" " + URL)
     assert text.startswith("[KHAN CAP] " if unaccented else "[KHẨN CẤP] ")
-    body = text[len("[KHẨN CẤP] "):-len(URL) - 1]
+    body = text[len("[KHẨN CẤP] ") : -len(URL) - 1]
     if body.endswith(("…", "...")):  # cut at a word boundary: the kept words are the title's first words
         kept = body.rstrip(".…")
         source = unaccent(title) if unaccented else title

@@ -7,7 +7,7 @@ import json
 import time
 import tracemalloc
 import unicodedata
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -56,7 +56,10 @@ def test_golden_feed(expected_file: Path) -> None:
     if "error" in expected:
         with pytest.raises(FeedError) as caught:
             parse_feed(*args)
-        assert (caught.value.reason, caught.value.transient) == (expected["error"]["reason"], expected["error"]["transient"])
+        assert (caught.value.reason, caught.value.transient) == (
+            expected["error"]["reason"],
+            expected["error"]["transient"],
+        )
         assert caught.value.url == expected["input"]["url"]
         return
     got = _as_json(parse_feed(*args))
@@ -65,25 +68,43 @@ def test_golden_feed(expected_file: Path) -> None:
 
 def test_golden_set_covers_every_kind_of_feed() -> None:
     stems = {p.stem for p in GOLDEN}
-    assert {"rss091", "rss10", "rss20", "atom", "bozo-recoverable", "windows-1258", "mislabelled-utf8",
-            "truncated", "malformed", "html-page", "entity-bomb", "empty", "sample-reform", "relative-links"} <= stems
+    assert {
+        "rss091",
+        "rss10",
+        "rss20",
+        "atom",
+        "bozo-recoverable",
+        "windows-1258",
+        "mislabelled-utf8",
+        "truncated",
+        "malformed",
+        "html-page",
+        "entity-bomb",
+        "empty",
+        "sample-reform",
+        "relative-links",
+    } <= stems
 
 
-@pytest.mark.parametrize("expected_file", [p for p in GOLDEN if "entries" in json.loads(p.read_text("utf-8"))], ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "expected_file", [p for p in GOLDEN if "entries" in json.loads(p.read_text("utf-8"))], ids=lambda p: p.stem
+)
 def test_every_text_is_nfc_and_hash_is_title_plus_summary(expected_file: Path) -> None:
     expected = json.loads(expected_file.read_text(encoding="utf-8"))
-    parsed = parse_feed(_feed_file(expected_file).read_bytes(), expected["input"]["url"], expected["input"]["content_type"])
+    parsed = parse_feed(
+        _feed_file(expected_file).read_bytes(), expected["input"]["url"], expected["input"]["content_type"]
+    )
     for e in parsed.entries:
         for text in (e.title, e.summary_html, parsed.title):
             assert unicodedata.is_normalized("NFC", text)
         digest = hashlib.sha256(f"{e.title}\n{collapse_whitespace(e.summary_html)}".encode()).hexdigest()
         assert e.content_hash == digest
-        assert e.published is None or e.published.tzinfo == timezone.utc
+        assert e.published is None or e.published.tzinfo == UTC
 
 
 def test_windows_1258_combining_tone_marks_become_precomposed() -> None:
     raw = (FEEDS / "windows-1258.xml").read_bytes()
-    assert "đơn giản hóa".encode("utf-8") not in raw  # really a legacy file
+    assert "đơn giản hóa".encode() not in raw  # really a legacy file
     parsed = _parse("windows-1258.xml")
     assert parsed.entries[0].title == "Rà soát, đơn giản hóa thủ tục hành chính nội bộ"
     assert parsed.bozo_warning is None
@@ -105,7 +126,9 @@ def test_a_right_xml_declaration_outweighs_a_wrong_http_charset() -> None:
 
 
 def test_utf8_mislabelled_by_the_http_header_only() -> None:
-    parsed = parse_feed(_without_declaration("rss20.xml"), "https://x.example/rss", "application/rss+xml; charset=iso-8859-1")
+    parsed = parse_feed(
+        _without_declaration("rss20.xml"), "https://x.example/rss", "application/rss+xml; charset=iso-8859-1"
+    )
     assert parsed.title == "Cổng thông tin điện tử & dịch vụ công"
     assert "iso-8859-1" in parsed.bozo_warning and "utf-8" in parsed.bozo_warning
 
@@ -119,8 +142,11 @@ def test_utf8_mislabelled_by_the_http_header_only() -> None:
         b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>'
         b"<rss><channel><item><title>&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;</title></item></channel></rss>",
         # quadratic blow-up: one big entity referenced many times
-        b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY x "' + b"x" * 50_000 + b'">\n]>\n<rss><channel><item><title>'
-        + b"&x;" * 50_000 + b"</title></item></channel></rss>",
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY x "'
+        + b"x" * 50_000
+        + b'">\n]>\n<rss><channel><item><title>'
+        + b"&x;" * 50_000
+        + b"</title></item></channel></rss>",
         # the same bomb in UTF-16, so a byte-level check alone would miss it
         (FEEDS / "entity-bomb.xml").read_text(encoding="utf-8").replace('<?xml version="1.0"?>', "").encode("utf-16"),
     ],
@@ -186,7 +212,9 @@ def test_leading_whitespace_and_bom_before_the_declaration_are_tolerated() -> No
 
 def test_decode_feed_prefers_valid_utf8_then_the_declaration_then_windows_1258() -> None:
     assert decode_feed("<rss>Đề Thám</rss>".encode(), "text/xml; charset=windows-1252") == (
-        "<rss>Đề Thám</rss>", "the feed declares its encoding as windows-1252 but is utf-8; read as utf-8")
+        "<rss>Đề Thám</rss>",
+        "the feed declares its encoding as windows-1252 but is utf-8; read as utf-8",
+    )
     assert decode_feed(b"<rss>abc</rss>", "text/xml; charset=windows-1258") == ("<rss>abc</rss>", None)
     assert decode_feed("<rss>Đề</rss>".encode("utf-16"), "text/xml; charset=utf-8") == ("<rss>Đề</rss>", None)
     assert decode_feed("<rss>Đà Lạt</rss>".encode("iso-8859-1", "replace"), None)[1].endswith("read as windows-1258")

@@ -27,7 +27,9 @@ APPROVER = "Nông Thị Hoa"
 
 def snapshot(store) -> dict:
     with store.engine.connect() as conn:
-        return {t.name: sorted(map(tuple, conn.execute(select(t)).all()), key=repr) for t in Base.metadata.sorted_tables}
+        return {
+            t.name: sorted(map(tuple, conn.execute(select(t)).all()), key=repr) for t in Base.metadata.sorted_tables
+        }
 
 
 def in_state(store, state: NoticeState, *, expired: bool = False, ident: str = "urn:doc:1"):
@@ -116,7 +118,8 @@ def test_every_state_action_role_does_the_documented_transition_or_is_refused(sq
             run_action(store, cfg, action, role, n.id)
         message = str(refused.value)
         assert f"notice {n.id}" in message and (
-            f"needs the {rule.role} role" in message or state.value in message or "only approved" in message), message
+            f"needs the {rule.role} role" in message or state.value in message or "only approved" in message
+        ), message
         assert snapshot(store) == before, "a refusal changed something"
         return
     run_action(store, cfg, action, role, n.id)
@@ -132,8 +135,7 @@ def test_every_state_action_role_does_the_documented_transition_or_is_refused(sq
 def test_the_table_is_the_one_the_docs_show():
     """docs/state-machine.md carries the table; a change to one without the other fails here."""
     doc = (Path(__file__).resolve().parents[2] / "docs" / "state-machine.md").read_text(encoding="utf-8")
-    rows = {m.group(1): m.groups() for m in re.finditer(
-        r"^\| `(\w+)` \| ([^|]+) \| ([^|]+) \| (\w+) \|", doc, re.M)}
+    rows = {m.group(1): m.groups() for m in re.finditer(r"^\| `(\w+)` \| ([^|]+) \| ([^|]+) \| (\w+) \|", doc, re.M)}
     assert set(rows) == set(machine.ACTIONS)
     for rule in machine.TABLE:
         _, sources, targets, role = rows[rule.action]
@@ -142,10 +144,15 @@ def test_the_table_is_the_one_the_docs_show():
         assert role == rule.role
 
 
-@pytest.mark.parametrize("priority, publish_in, due", [
-    (Priority.NORMAL, None, True), (Priority.NORMAL, timedelta(hours=1), False),
-    (Priority.NORMAL, -timedelta(seconds=1), True), (Priority.EMERGENCY, timedelta(hours=1), True),
-])
+@pytest.mark.parametrize(
+    "priority, publish_in, due",
+    [
+        (Priority.NORMAL, None, True),
+        (Priority.NORMAL, timedelta(hours=1), False),
+        (Priority.NORMAL, -timedelta(seconds=1), True),
+        (Priority.EMERGENCY, timedelta(hours=1), True),
+    ],
+)
 def test_the_embargo_rule(priority, publish_in, due):
     now = utcnow()
     assert machine.is_due(priority, now + publish_in if publish_in is not None else None, now) is due
@@ -157,8 +164,12 @@ def test_stages_follow_the_declarations_not_the_names():
             super().__init__()
             self.name, self.after = name, after
 
-    chans = {"web": Ch("web", ("audio", "absent")), "audio": Ch("audio"), "board": Ch("board"),
-             "print": Ch("print", ("web",))}
+    chans = {
+        "web": Ch("web", ("audio", "absent")),
+        "audio": Ch("audio"),
+        "board": Ch("board"),
+        "print": Ch("print", ("web",)),
+    }
     assert stages(chans) == [["audio", "board"], ["web"], ["print"]]
     chans["audio"].after = ("print",)
     with pytest.raises(ValueError, match="circle"):
@@ -171,8 +182,7 @@ def _embargoed_v2(store, cfg, scheduler):
     v1 = draft(store)
     actions.approve(p, Actor(APPROVER, "approver"), v1.id, 1)
     dispatch_notice(store, {"flaky": FlakyChannel()}, v1.id)
-    change = store.record_entry("http://127.0.0.1/feed.xml", entry(summary="<p>Nội dung sửa đổi lần 2</p>"),
-                                RELEVANT)
+    change = store.record_entry("http://127.0.0.1/feed.xml", entry(summary="<p>Nội dung sửa đổi lần 2</p>"), RELEVANT)
     v2 = store.draft_notice(change.document_version_id, areas=["cao-bang"], variants={"boards": "Bản sửa"})
     tomorrow = utcnow() + timedelta(days=1)
     out = actions.approve(p, Actor(APPROVER, "approver"), v2.id, 2, publish_at=tomorrow)
@@ -189,8 +199,11 @@ def test_v1_stays_live_during_v2s_embargo_and_is_superseded_when_v2_publishes(sq
     assert dispatch_notice(store, {"flaky": FlakyChannel()}, v1.id).version == 1
     # the publish time comes: the scheduled run dispatches v2, which replaces v1 then
     with store.session() as s:
-        s.execute(update(NoticeVersionRow).where(NoticeVersionRow.notice_id == v1.id, NoticeVersionRow.version == 2)
-                  .values(publish_at=utcnow() - timedelta(seconds=1)))
+        s.execute(
+            update(NoticeVersionRow)
+            .where(NoticeVersionRow.notice_id == v1.id, NoticeVersionRow.version == 2)
+            .values(publish_at=utcnow() - timedelta(seconds=1))
+        )
     report = dispatch_notice(store, {"flaky": FlakyChannel()}, v1.id)
     assert (report.version, report.superseded, report.state) == (2, [1], "published")
     assert store.notice(v1.id, 1).state == S.SUPERSEDED
@@ -226,7 +239,9 @@ def test_a_due_approval_delivers_the_at_approval_channels_before_the_run_starts(
     report = dispatch_notice(store, {"flaky": early, "later": later}, n.id)
     assert [r.target for r in report.results] == ["site"] and report.state == "published"
     assert sorted((d.channel, d.target, d.attempts) for d in store.deliveries(n.id)) == [
-        ("flaky", "cao-bang", 1), ("later", "site", 1)]
+        ("flaky", "cao-bang", 1),
+        ("later", "site", 1),
+    ]
 
 
 def test_offline_approval_delivers_nothing_and_says_so(sqlite_store, cfg):
@@ -254,8 +269,7 @@ def test_the_dispatch_artifact_marks_only_failures_transient_and_fits_the_ui(sql
     store = sqlite_store
     n = draft(store)
     store.transition(n.id, "approve", APPROVER)
-    ch = FlakyChannel(targets=("cao-bang/nam-tuan", "cao-bang/ha-quang"),
-                      fail_first={"cao-bang/ha-quang": 1})
+    ch = FlakyChannel(targets=("cao-bang/nam-tuan", "cao-bang/ha-quang"), fail_first={"cao-bang/ha-quang": 1})
     dispatch_notice(store, {"flaky": ch}, n.id)
     rows = table(store, n.id, 1, "publish", {"flaky": ("flaky: cao-bang/ha-quang: broker down", True)})
     ok = next(r for r in rows if r["status"] == "delivered")
@@ -275,9 +289,16 @@ def test_the_desk_asks_the_role_the_table_names_and_labels_every_state():
     from loa.app.desk.present import STATE_LABELS
     from tests.integration.test_desk_http import CHANGES
 
-    action_of = {"edit board text": "edit", "priority and areas": "edit", "schedule": "schedule",
-                 "regenerate audio": "edit", "upload recording": "edit", "approve": "approve",
-                 "reject": "reject", "withdraw": "withdraw"}
+    action_of = {
+        "edit board text": "edit",
+        "priority and areas": "edit",
+        "schedule": "schedule",
+        "regenerate audio": "edit",
+        "upload recording": "edit",
+        "approve": "approve",
+        "reject": "reject",
+        "withdraw": "withdraw",
+    }
     roles = {name: role for name, _, _, role in CHANGES}
     assert set(action_of) <= set(roles)
     for name, action in action_of.items():

@@ -5,7 +5,7 @@ withdrawn and expired notices leave future playlists, emergencies, languages. Th
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -42,8 +42,12 @@ def station(sid="nam-tuan", area="cao-bang/nam-tuan", **kw) -> dict:
 class FakeMaker:
     """The audio seam: Vietnamese always, other languages when 'recorded'; lengths from `seconds`."""
 
-    def __init__(self, seconds: dict[int, float] | None = None, recorded: set[tuple[int, str]] = frozenset(),
-                 segment_seconds: float = 0.0):
+    def __init__(
+        self,
+        seconds: dict[int, float] | None = None,
+        recorded: set[tuple[int, str]] = frozenset(),
+        segment_seconds: float = 0.0,
+    ):
         self.seconds, self.recorded, self.calls = seconds or {}, set(recorded), []
         self.segment_seconds, self.said = segment_seconds, []
 
@@ -59,8 +63,15 @@ class FakeMaker:
             tracks, missing = [], {}
             for lang in st.languages:
                 if lang == "vi" or (n.id, lang) in self.recorded:
-                    tracks.append(Track(f"notice-{n.id}-v{n.version}-{lang}.mp3", self.seconds.get(n.id, 60.0),
-                                        f"{n.title} ({lang})", lang, notice=(n.id, n.version)))
+                    tracks.append(
+                        Track(
+                            f"notice-{n.id}-v{n.version}-{lang}.mp3",
+                            self.seconds.get(n.id, 60.0),
+                            f"{n.title} ({lang})",
+                            lang,
+                            notice=(n.id, n.version),
+                        )
+                    )
                 else:
                     missing[lang] = f"no human recording in {lang}"
             out[(st.id, n.id, n.version)] = (tracks, missing)
@@ -69,8 +80,12 @@ class FakeMaker:
 
 def notice(store, title, *, areas=("cao-bang",), priority=Priority.NORMAL, expires_at=None, approve=True):
     change = store.record_entry("http://127.0.0.1/f.xml", entry(title=title, ident=f"urn:{title}"), RELEVANT)
-    n = store.draft_notice(change.document_version_id, areas=list(areas), variants={"radio": f"Kính thưa bà con. {title}."},
-                           priority=priority)
+    n = store.draft_notice(
+        change.document_version_id,
+        areas=list(areas),
+        variants={"radio": f"Kính thưa bà con. {title}."},
+        priority=priority,
+    )
     if expires_at:
         with store.session() as s:
             s.execute(update(NoticeVersionRow).where(NoticeVersionRow.notice_id == n.id).values(expires_at=expires_at))
@@ -88,13 +103,17 @@ def aired(report) -> list[int]:
     return [e["notice_id"] for e in report.scheduled]
 
 
-@pytest.mark.parametrize("airings,over_days,expected", [
-    (3, 3, ["d0 06:00", "d1 06:00", "d2 06:00"]),  # once a day for three days
-    (4, 2, ["d0 06:00", "d0 17:00", "d1 06:00", "d1 17:00"]),  # twice a day for two days
-])
+@pytest.mark.parametrize(
+    "airings,over_days,expected",
+    [
+        (3, 3, ["d0 06:00", "d1 06:00", "d2 06:00"]),  # once a day for three days
+        (4, 2, ["d0 06:00", "d0 17:00", "d1 06:00", "d1 17:00"]),  # twice a day for two days
+    ],
+)
 def test_each_notice_airs_n_times_over_d_days(store, tmp_path, airings, over_days, expected):
-    cfg = radio_cfg(tmp_path, stations=[station(slots=[{"time": "06:00"}, {"time": "17:00"}])],
-                    airings=airings, over_days=over_days)
+    cfg = radio_cfg(
+        tmp_path, stations=[station(slots=[{"time": "06:00"}, {"time": "17:00"}])], airings=airings, over_days=over_days
+    )
     a = notice(store, "Lịch tiếp công dân tháng 12")
     builder = Builder(cfg, store, FakeMaker())
     seen = []
@@ -117,7 +136,9 @@ def test_overflow_is_carried_to_the_next_slot_and_reported(store, tmp_path):
     assert first.minutes == round(100 / 60, 2) and first.next
 
     # the store keeps the overflow: `loa radio playlists` shows it until the next build
-    kept = history.latest_slots(store, ["nam-tuan"], schedule.occurrence(cfg.stations[0], "06:00", DAY, cfg.tz).starts_at)
+    kept = history.latest_slots(
+        store, ["nam-tuan"], schedule.occurrence(cfg.stations[0], "06:00", DAY, cfg.tz).starts_at
+    )
     assert [o[:2] for o in kept["nam-tuan"].overflow] == [[ns[1].id, 1], [ns[0].id, 1]]
 
     second = build_at(builder, cfg, "nam-tuan", DAY + timedelta(days=1), "06:00")
@@ -153,11 +174,18 @@ def test_withdrawn_and_expired_notices_leave_every_future_playlist(store, tmp_pa
     store.transition(a.id, "withdraw", "Nông Thị Hoa")
     reports = builder.future(["nam-tuan", "hoa-an"], now)
     assert sorted((r.station, r.slot) for r in reports) == [
-        ("hoa-an", "2026-12-01 06:00"), ("nam-tuan", "2026-12-01 06:00"), ("nam-tuan", "2026-12-02 06:00")]
+        ("hoa-an", "2026-12-01 06:00"),
+        ("nam-tuan", "2026-12-01 06:00"),
+        ("nam-tuan", "2026-12-02 06:00"),
+    ]
     root = cfg.home / "radio"
-    for path in [root / "stations/nam-tuan.m3u8", root / "stations/hoa-an.m3u8",
-                 root / "stations/nam-tuan/2026-12-01-0600.m3u8", root / "stations/nam-tuan/2026-12-02-0600.m3u8",
-                 root / "stations/nam-tuan/2026-12-02-0600.xspf"]:
+    for path in [
+        root / "stations/nam-tuan.m3u8",
+        root / "stations/hoa-an.m3u8",
+        root / "stations/nam-tuan/2026-12-01-0600.m3u8",
+        root / "stations/nam-tuan/2026-12-02-0600.m3u8",
+        root / "stations/nam-tuan/2026-12-02-0600.xspf",
+    ]:
         assert f"notice-{a.id}-" not in path.read_text(encoding="utf-8"), path
     assert f"notice-{b.id}-" in (root / "stations/nam-tuan.m3u8").read_text(encoding="utf-8")
     assert f"notice-{b.id}-" not in (root / "stations/nam-tuan/2026-12-02-0600.m3u8").read_text(encoding="utf-8")
@@ -191,7 +219,7 @@ def test_languages_a_station_airs_and_what_it_cannot(store, tmp_path):
     cfg = radio_cfg(tmp_path, stations=[station(languages=["vi", "tay"]), station("hoa-an", "cao-bang")])
     a, b = notice(store, "Thông báo A"), notice(store, "Thông báo B")
     builder = Builder(cfg, store, FakeMaker(recorded={(a.id, "tay")}))
-    hv, ha = builder.next(["nam-tuan", "hoa-an"], datetime(2026, 11, 30, 12, tzinfo=timezone.utc))
+    hv, ha = builder.next(["nam-tuan", "hoa-an"], datetime(2026, 11, 30, 12, tzinfo=UTC))
     assert [e["languages"] for e in hv.scheduled] == [["vi"], ["vi", "tay"]]
     assert hv.missing == [{"notice_id": b.id, "version": 1, "language": "tay", "reason": "no human recording in tay"}]
     assert [e["languages"] for e in ha.scheduled] == [["vi"], ["vi"]] and ha.missing == []
@@ -200,8 +228,8 @@ def test_languages_a_station_airs_and_what_it_cannot(store, tmp_path):
 
 
 def test_a_new_version_leaves_the_stations_it_no_longer_targets(store, tmp_path):
-    from loa.publishing.dispatch import dispatch_notice
     from channels.radio import Radio
+    from loa.publishing.dispatch import dispatch_notice
 
     cfg = radio_cfg(tmp_path)  # the shipped stations
     v1 = notice(store, "Thông báo A", areas=("cao-bang/hoa-an", "cao-bang/nam-tuan"))

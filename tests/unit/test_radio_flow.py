@@ -2,7 +2,7 @@
 Plain calls: no Prefect server (the e2e tests run the deployments)."""
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,19 +15,23 @@ from tests.unit.test_radio_build import DAY, FakeMaker, build_at, notice, radio_
 def test_one_deployment_per_slot_time_before_the_slot(cfg):
     deps = radio_slot_deployments(cfg)
     assert [(s["name"], s["schedule"].cron, s["schedule"].timezone) for _, s in deps] == [
-        ("radio-slot-0600", "55 5 * * *", "Asia/Ho_Chi_Minh"), ("radio-slot-1100", "55 10 * * *", "Asia/Ho_Chi_Minh"),
-        ("radio-slot-1700", "55 16 * * *", "Asia/Ho_Chi_Minh")]
+        ("radio-slot-0600", "55 5 * * *", "Asia/Ho_Chi_Minh"),
+        ("radio-slot-1100", "55 10 * * *", "Asia/Ho_Chi_Minh"),
+        ("radio-slot-1700", "55 16 * * *", "Asia/Ho_Chi_Minh"),
+    ]
     assert all(flow.name == "radio-slot" for flow, _ in deps)
 
 
 def test_targets_of_a_run(cfg):
-    at_1055 = datetime(2026, 12, 1, 10, 55, tzinfo=cfg.tz).astimezone(timezone.utc)  # a Tuesday
+    at_1055 = datetime(2026, 12, 1, 10, 55, tzinfo=cfg.tz).astimezone(UTC)  # a Tuesday
     assert [(t.station.id, t.label) for t in targets(cfg, at_1055)] == [("hoa-an", "2026-12-01 11:00")]
     evening = targets(cfg, at_1055, slot="17:00")
     assert sorted(t.station.id for t in evening) == ["dam-thuy", "hoa-an", "nam-tuan", "tinh-tuc"]
     sunday = targets(cfg, at_1055, slot="17:00", day="2026-12-06")  # only hoa-an airs a Sunday evening
     assert [t.station.id for t in sunday] == ["hoa-an"]
-    with pytest.raises(ValueError, match="no station has a 09:00 slot; slot times in stations.yaml: 06:00, 11:00, 17:00"):
+    with pytest.raises(
+        ValueError, match="no station has a 09:00 slot; slot times in stations.yaml: 06:00, 11:00, 17:00"
+    ):
         targets(cfg, at_1055, slot="09:00")
 
 

@@ -5,21 +5,33 @@ import xml.etree.ElementTree as ET
 from loa.radio import playlist as pl
 from loa.radio.select import Track
 
-TRACKS = (Track("intro-1.mp3", 3.2, "Đài — mở đầu", None, folder="jingles"),
-          Track("notice-7-v2-vi.mp3", 61.01, "Lịch tiêm phòng & <dại>\nmùa đông (Tiếng Việt)", "vi", notice=(7, 2)),
-          Track("notice-7-v2-tay.mp3", 0.4, "Lịch tiêm phòng (Tiếng Tày)", "tay", notice=(7, 2)))
+TRACKS = (
+    Track("intro-1.mp3", 3.2, "Đài — mở đầu", None, folder="jingles"),
+    Track("notice-7-v2-vi.mp3", 61.01, "Lịch tiêm phòng & <dại>\nmùa đông (Tiếng Việt)", "vi", notice=(7, 2)),
+    Track("notice-7-v2-tay.mp3", 0.4, "Lịch tiêm phòng (Tiếng Tày)", "tay", notice=(7, 2)),
+)
 BASE = "https://loa.caobang.gov.vn/radio"
-PLAYLIST = pl.Playlist("Đài Truyền thanh xã Nam Tuấn — 26/11/2026 06:00", "Đài Truyền thanh xã Nam Tuấn", TRACKS,
-                       "3 thông báo", "2026-11-25T22:55:00+00:00")
+PLAYLIST = pl.Playlist(
+    "Đài Truyền thanh xã Nam Tuấn — 26/11/2026 06:00",
+    "Đài Truyền thanh xã Nam Tuấn",
+    TRACKS,
+    "3 thông báo",
+    "2026-11-25T22:55:00+00:00",
+)
 
 
 def test_m3u8():
     text = pl.m3u8(PLAYLIST, BASE)
     assert text.splitlines() == [
-        "#EXTM3U", "#PLAYLIST:Đài Truyền thanh xã Nam Tuấn — 26/11/2026 06:00",
-        "#EXTINF:4,Đài — mở đầu", f"{BASE}/jingles/intro-1.mp3",
-        "#EXTINF:62,Lịch tiêm phòng & <dại> mùa đông (Tiếng Việt)", f"{BASE}/audio/notice-7-v2-vi.mp3",
-        "#EXTINF:1,Lịch tiêm phòng (Tiếng Tày)", f"{BASE}/audio/notice-7-v2-tay.mp3"]
+        "#EXTM3U",
+        "#PLAYLIST:Đài Truyền thanh xã Nam Tuấn — 26/11/2026 06:00",
+        "#EXTINF:4,Đài — mở đầu",
+        f"{BASE}/jingles/intro-1.mp3",
+        "#EXTINF:62,Lịch tiêm phòng & <dại> mùa đông (Tiếng Việt)",
+        f"{BASE}/audio/notice-7-v2-vi.mp3",
+        "#EXTINF:1,Lịch tiêm phòng (Tiếng Tày)",
+        f"{BASE}/audio/notice-7-v2-tay.mp3",
+    ]
     assert round(PLAYLIST.seconds, 2) == 64.61
 
 
@@ -29,7 +41,10 @@ def test_xspf_is_well_formed_with_escaped_titles():
     assert root.tag == f"{{{pl.XSPF_NS}}}playlist" and root.get("version") == "1"
     tracks = root.findall("x:trackList/x:track", ns)
     assert [t.findtext("x:location", namespaces=ns) for t in tracks] == [
-        f"{BASE}/jingles/intro-1.mp3", f"{BASE}/audio/notice-7-v2-vi.mp3", f"{BASE}/audio/notice-7-v2-tay.mp3"]
+        f"{BASE}/jingles/intro-1.mp3",
+        f"{BASE}/audio/notice-7-v2-vi.mp3",
+        f"{BASE}/audio/notice-7-v2-tay.mp3",
+    ]
     assert [t.findtext("x:duration", namespaces=ns) for t in tracks] == ["3200", "61010", "400"]
     assert tracks[1].findtext("x:title", namespaces=ns) == "Lịch tiêm phòng & <dại> mùa đông (Tiếng Việt)"
     assert tracks[1].findtext("x:identifier", namespaces=ns) == "loa:notice:7:v2:vi"

@@ -1,6 +1,6 @@
 """Slots as concrete local times, the due slot of a deployment run, and its cron expression."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,12 +15,12 @@ B = Station("b", "cao-bang", "B", slots=(Slot("06:03", 10), Slot("17:00", 20)))
 
 
 def local(y, m, d, hh, mm):
-    return datetime(y, m, d, hh, mm, tzinfo=TZ).astimezone(timezone.utc)
+    return datetime(y, m, d, hh, mm, tzinfo=TZ).astimezone(UTC)
 
 
 def test_occurrence_is_local_time_in_utc():
     t = schedule.occurrence(A, "06:00", date(2026, 11, 26), TZ)
-    assert t.starts_at == datetime(2026, 11, 25, 23, 0, tzinfo=timezone.utc)
+    assert t.starts_at == datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
     assert (t.key, t.label, t.max_seconds) == ("2026-11-26-0600", "2026-11-26 06:00", 1200)
     with pytest.raises(ValueError, match="has no 11:00 slot .*06:00, 17:00"):
         schedule.occurrence(A, "11:00", date(2026, 11, 26), TZ)

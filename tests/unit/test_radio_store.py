@@ -1,24 +1,40 @@
 """The radio history in the store (SQLite and PostgreSQL) and which source each language airs from."""
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from loa.radio import audio
 from loa.store import radio as history
 from tests.unit.test_radio_build import notice, radio_cfg, station
 
-T0 = datetime(2026, 12, 1, 23, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
 
 
 def slot(st, at, airings, overflow=(), kind="slot"):
-    return history.SlotRecord(st, kind, at.date().isoformat(), at.strftime("%H:%M"), at, 1200.0,
-                              sum(a.seconds for a in airings), list(airings), [list(o) for o in overflow], [])
+    return history.SlotRecord(
+        st,
+        kind,
+        at.date().isoformat(),
+        at.strftime("%H:%M"),
+        at,
+        1200.0,
+        sum(a.seconds for a in airings),
+        list(airings),
+        [list(o) for o in overflow],
+        [],
+    )
 
 
 def test_counts_carry_and_replacement(store):
     a, b = history.Airing(1, 1, ["vi"], 60.0), history.Airing(2, 1, ["vi", "tay"], 90.0)
-    history.record_slots(store, [slot("x", T0, [a, b]), slot("y", T0, [a], overflow=[(2, 1, "no room")]),
-                                 slot("x", T0 + timedelta(hours=10), [a], overflow=[(2, 1, "no room")])])
+    history.record_slots(
+        store,
+        [
+            slot("x", T0, [a, b]),
+            slot("y", T0, [a], overflow=[(2, 1, "no room")]),
+            slot("x", T0 + timedelta(hours=10), [a], overflow=[(2, 1, "no room")]),
+        ],
+    )
     later = T0 + timedelta(days=1)
     counts = history.aired_counts(store, ["x", "y"], later, T0 + timedelta(hours=5), [(1, 1), (2, 1), (3, 1)])
     assert counts == {("x", 1, 1): (2, 1), ("x", 2, 1): (1, 0), ("y", 1, 1): (1, 0)}
@@ -44,13 +60,19 @@ def test_audio_records_upsert(store):
     history.save_audio(store, [rec])
     history.save_audio(store, [replace(rec, source="recording", source_key="k2", seconds=20.0)])
     assert history.audio_records(store, ["notice-1-v1-vi.mp3", "other.mp3"]) == {
-        "notice-1-v1-vi.mp3": replace(rec, source="recording", source_key="k2", seconds=20.0)}
+        "notice-1-v1-vi.mp3": replace(rec, source="recording", source_key="k2", seconds=20.0)
+    }
 
 
 def test_a_human_recording_beats_the_synthetic_voice(store, tmp_path):
-    cfg = radio_cfg(tmp_path, stations=[station(languages=["vi", "tay", "hmn"]),
-                                        station("south", "cao-bang", voice="vi-vn-x-south"),
-                                        station("quiet", "cao-bang", loudness_lufs=-20)])
+    cfg = radio_cfg(
+        tmp_path,
+        stations=[
+            station(languages=["vi", "tay", "hmn"]),
+            station("south", "cao-bang", voice="vi-vn-x-south"),
+            station("quiet", "cao-bang", loudness_lufs=-20),
+        ],
+    )
     n = notice(store, "Thông báo A")
     hv, south, quiet = cfg.stations
     vi = audio.source(cfg, hv, n, "vi")

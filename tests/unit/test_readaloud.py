@@ -48,7 +48,9 @@ def _phrases(name: str) -> list[tuple[str, str]]:
     return rows
 
 
-SUITES = {name: _phrases(name) for name in ("earlier.tsv", "phrases.tsv", "heldout.tsv", "heldout2.tsv", "heldout3.tsv")}
+SUITES = {
+    name: _phrases(name) for name in ("earlier.tsv", "phrases.tsv", "heldout.tsv", "heldout2.tsv", "heldout3.tsv")
+}
 ALL = [row for rows in SUITES.values() for row in rows]
 
 
@@ -81,36 +83,39 @@ def test_output_has_no_digit_and_no_unread_symbol(lex, written):
 # --- numbers on their own ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n,words", [
-    (0, "không"),
-    (1, "một"),
-    (4, "bốn"),
-    (5, "năm"),
-    (10, "mười"),
-    (11, "mười một"),
-    (14, "mười bốn"),
-    (15, "mười lăm"),
-    (20, "hai mươi"),
-    (21, "hai mươi mốt"),
-    (24, "hai mươi tư"),
-    (25, "hai mươi lăm"),
-    (100, "một trăm"),
-    (101, "một trăm linh một"),
-    (104, "một trăm linh bốn"),
-    (105, "một trăm linh năm"),
-    (115, "một trăm mười lăm"),
-    (1000, "một nghìn"),
-    (2018, "hai nghìn không trăm mười tám"),
-    (2021, "hai nghìn không trăm hai mươi mốt"),
-    (10_000, "mười nghìn"),
-    (24_000, "hai mươi tư nghìn"),
-    (1_000_000, "một triệu"),
-    (1_000_005, "một triệu không trăm linh năm"),
-    (1_500_000, "một triệu năm trăm nghìn"),
-    (1_000_000_000, "một tỷ"),
-    (2_500_000_000, "hai tỷ năm trăm triệu"),
-    (1_000_000_000_000, "một nghìn tỷ"),
-])
+@pytest.mark.parametrize(
+    "n,words",
+    [
+        (0, "không"),
+        (1, "một"),
+        (4, "bốn"),
+        (5, "năm"),
+        (10, "mười"),
+        (11, "mười một"),
+        (14, "mười bốn"),
+        (15, "mười lăm"),
+        (20, "hai mươi"),
+        (21, "hai mươi mốt"),
+        (24, "hai mươi tư"),
+        (25, "hai mươi lăm"),
+        (100, "một trăm"),
+        (101, "một trăm linh một"),
+        (104, "một trăm linh bốn"),
+        (105, "một trăm linh năm"),
+        (115, "một trăm mười lăm"),
+        (1000, "một nghìn"),
+        (2018, "hai nghìn không trăm mười tám"),
+        (2021, "hai nghìn không trăm hai mươi mốt"),
+        (10_000, "mười nghìn"),
+        (24_000, "hai mươi tư nghìn"),
+        (1_000_000, "một triệu"),
+        (1_000_005, "một triệu không trăm linh năm"),
+        (1_500_000, "một triệu năm trăm nghìn"),
+        (1_000_000_000, "một tỷ"),
+        (2_500_000_000, "hai tỷ năm trăm triệu"),
+        (1_000_000_000_000, "một nghìn tỷ"),
+    ],
+)
 def test_cardinal(lex, n, words):
     assert lex.num.cardinal(n) == words
 
@@ -155,8 +160,32 @@ def test_decomposed_input_comes_out_composed(lex):
 
 def test_random_junk_never_crashes_or_leaks_symbols(lex):
     pieces = list("0123456789 ./-,:;%@#&+=<>~*^_|\\()[]{}'\"!?–—…°²³$€hgđĐaăâêôơưÀẠ") + [
-        "UBND", "KH", "ngày ", "tháng ", "thứ ", "quý ", "số ", "www.", "gov.vn", "TP.", "NĐ-CP", "km", "m2",
-        "VNĐ", "\n", "\u00a0", "１", "/QĐ-UBND", "-NQ/TW", "/20", "h", ":", "0", "09", "IV", " XX",
+        "UBND",
+        "KH",
+        "ngày ",
+        "tháng ",
+        "thứ ",
+        "quý ",
+        "số ",
+        "www.",
+        "gov.vn",
+        "TP.",
+        "NĐ-CP",
+        "km",
+        "m2",
+        "VNĐ",
+        "\n",
+        "\u00a0",
+        "１",
+        "/QĐ-UBND",
+        "-NQ/TW",
+        "/20",
+        "h",
+        ":",
+        "0",
+        "09",
+        "IV",
+        " XX",
     ]
     rng = random.Random(20240423)
     for _ in range(2000):
@@ -193,23 +222,26 @@ def test_invalid_yaml_is_one_line(tmp_path):
     assert "\n" not in str(info.value)
 
 
-@pytest.mark.parametrize("text,key,words", [
-    ("- just\n- a list\n", "(top level)", "must be a mapping"),
-    ("abbreviations: [UBND, HĐND]\n", "abbreviations", "must be a mapping"),
-    ("abbreviations:\n  UBND: 7\n", "abbreviations.UBND", "not a non-empty string"),
-    ("abbreviations:\n  UBND: ''\n", "abbreviations.UBND", "not a non-empty string"),
-    ("abbreviations:\n  123: một hai ba\n", "abbreviations.123", "key 123 is not a non-empty string"),
-    ("units:\n  yes: có\n", "units.True", "key True is not a non-empty string"),
-    ("issuers: ủy ban\n", "issuers", "must be a mapping"),
-    ("options:\n  thousand: ngìn\n", "options.thousand", "not one of nghìn | ngàn"),
-    ("options:\n  zero_tens: 0\n", "options.zero_tens", "not a non-empty string"),
-    ("options:\n  decimal: phẩy\n", "options.decimal", "not a known option"),
-    ("options: [nghìn]\n", "options", "must be a mapping"),
-    ("roman_contexts: quý\n", "roman_contexts", "must be a list"),
-    ("roman_contexts: [quý, 4]\n", "roman_contexts[1]", "not a non-empty string"),
-    ("abbreviation:\n  UBND: Ủy ban nhân dân\n", "abbreviation", "is not a lexicon section"),
-    ("version: 2\n", "version", "not a supported version"),
-])
+@pytest.mark.parametrize(
+    "text,key,words",
+    [
+        ("- just\n- a list\n", "(top level)", "must be a mapping"),
+        ("abbreviations: [UBND, HĐND]\n", "abbreviations", "must be a mapping"),
+        ("abbreviations:\n  UBND: 7\n", "abbreviations.UBND", "not a non-empty string"),
+        ("abbreviations:\n  UBND: ''\n", "abbreviations.UBND", "not a non-empty string"),
+        ("abbreviations:\n  123: một hai ba\n", "abbreviations.123", "key 123 is not a non-empty string"),
+        ("units:\n  yes: có\n", "units.True", "key True is not a non-empty string"),
+        ("issuers: ủy ban\n", "issuers", "must be a mapping"),
+        ("options:\n  thousand: ngìn\n", "options.thousand", "not one of nghìn | ngàn"),
+        ("options:\n  zero_tens: 0\n", "options.zero_tens", "not a non-empty string"),
+        ("options:\n  decimal: phẩy\n", "options.decimal", "not a known option"),
+        ("options: [nghìn]\n", "options", "must be a mapping"),
+        ("roman_contexts: quý\n", "roman_contexts", "must be a list"),
+        ("roman_contexts: [quý, 4]\n", "roman_contexts[1]", "not a non-empty string"),
+        ("abbreviation:\n  UBND: Ủy ban nhân dân\n", "abbreviation", "is not a lexicon section"),
+        ("version: 2\n", "version", "not a supported version"),
+    ],
+)
 def test_bad_lexicon_names_file_key_and_problem(tmp_path, text, key, words):
     path = tmp_path / "lexicon.yaml"
     path.write_text(text, encoding="utf-8")

@@ -24,7 +24,20 @@ from loa.ingest.sanitize import html_to_text, sanitize_html
 )
 def test_active_content_is_removed(dirty: str) -> None:
     clean = sanitize_html(dirty).lower()
-    for bad in ("script", "alert", "onerror", "onclick", "onload", "iframe", "style", "object", "embed", "svg", "form", "input"):
+    for bad in (
+        "script",
+        "alert",
+        "onerror",
+        "onclick",
+        "onload",
+        "iframe",
+        "style",
+        "object",
+        "embed",
+        "svg",
+        "form",
+        "input",
+    ):
         assert bad not in clean
     assert "tin" in clean
 
@@ -48,7 +61,9 @@ def test_dangerous_link_schemes_lose_their_href(href: str) -> None:
 
 
 def test_links_are_kept_with_rel_and_title_only() -> None:
-    clean = sanitize_html('<a href="https://caobang.example/vb/1.pdf" title="Toàn văn" target="_blank" id="x" class="y">Tải về</a>')
+    clean = sanitize_html(
+        '<a href="https://caobang.example/vb/1.pdf" title="Toàn văn" target="_blank" id="x" class="y">Tải về</a>'
+    )
     assert clean == (
         '<a href="https://caobang.example/vb/1.pdf" title="Toàn văn" rel="noopener noreferrer nofollow">Tải về</a>'
     )
@@ -62,8 +77,25 @@ def test_the_allowlist_keeps_structure_and_unwraps_the_rest() -> None:
         "<span style='color:red'><font face='Arial'>chữ</font></span><h1>to</h1></div>"
     )
     clean = sanitize_html(dirty)
-    for kept in ("<h2>", "<h3>", "<h4>", "<strong>", "<em>", "<br>", "<b>", "<i>", "<ul>", "<ol>", "<li>",
-                 "<blockquote>", "<table>", "<caption>", "<thead>", "<th>", '<td colspan="2">'):
+    for kept in (
+        "<h2>",
+        "<h3>",
+        "<h4>",
+        "<strong>",
+        "<em>",
+        "<br>",
+        "<b>",
+        "<i>",
+        "<ul>",
+        "<ol>",
+        "<li>",
+        "<blockquote>",
+        "<table>",
+        "<caption>",
+        "<thead>",
+        "<th>",
+        '<td colspan="2">',
+    ):
         assert kept in clean
     for dropped in ("<div", "<span", "<font", "<h1", "class=", "style="):
         assert dropped not in clean

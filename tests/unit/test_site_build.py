@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
 import xml.etree.ElementTree as ET
 from dataclasses import replace
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import feedparser
@@ -77,8 +77,15 @@ def test_feed_script_never_reaches_a_page(files):
         if not name.endswith(".html"):
             continue
         scripts = re.findall(r"<script\b[^>]*>", content)
-        assert all(s in ('<script type="application/ld+json">', '<script src="./static/search.js" defer>',
-                         '<script src="../static/notice.js" defer>') for s in scripts), (name, scripts)
+        assert all(
+            s
+            in (
+                '<script type="application/ld+json">',
+                '<script src="./static/search.js" defer>',
+                '<script src="../static/notice.js" defer>',
+            )
+            for s in scripts
+        ), (name, scripts)
         for bad in ("onerror", "onclick", "javascript:", "<iframe", "evil.example", "<img src=x"):
             assert bad not in content, (name, bad)
     page = files["notices/6.html"]
@@ -88,15 +95,28 @@ def test_feed_script_never_reaches_a_page(files):
 
 def test_notice_page_shows_facts_audio_languages_source_and_qr(files):
     page = files["notices/1.html"]
-    for text in ("3627/KH-UBND", "Kế hoạch", "UBND tỉnh Cao Bằng", "Hoàng Xuân Ánh",
-                 # one date style in the facts list, as in every list of the site (no "Ngày ban hành: ngày …")
-                 "<dt>Ngày ban hành</dt><dd>18/11/2026</dd>", "<dt>Ngày đăng</dt><dd>20/11/2026</dd>",
-                 'Văn bản gốc: <a href="https://caobang.gov.vn/van-ban/3627-kh-ubnd"',  # a document, not news
-                 '<dt>Địa bàn</dt><dd><a href="../areas/cao-bang/index.html">Tỉnh Cao Bằng</a>',
-                 'src="/radio/audio/notice-1-v1-vi.mp3"', 'src="/radio/audio/notice-1-v1-tay.mp3"', "Tiếng Tày",
-                 'lang="tyz"', 'src="../notices/1.qr.svg"', "3 trên 4 bảng tin đã xác nhận hiển thị"):
+    for text in (
+        "3627/KH-UBND",
+        "Kế hoạch",
+        "UBND tỉnh Cao Bằng",
+        "Hoàng Xuân Ánh",
+        # one date style in the facts list, as in every list of the site (no "Ngày ban hành: ngày …")
+        "<dt>Ngày ban hành</dt><dd>18/11/2026</dd>",
+        "<dt>Ngày đăng</dt><dd>20/11/2026</dd>",
+        'Văn bản gốc: <a href="https://caobang.gov.vn/van-ban/3627-kh-ubnd"',  # a document, not news
+        '<dt>Địa bàn</dt><dd><a href="../areas/cao-bang/index.html">Tỉnh Cao Bằng</a>',
+        'src="/radio/audio/notice-1-v1-vi.mp3"',
+        'src="/radio/audio/notice-1-v1-tay.mp3"',
+        "Tiếng Tày",
+        'lang="tyz"',
+        'src="../notices/1.qr.svg"',
+        "3 trên 4 bảng tin đã xác nhận hiển thị",
+    ):
         assert text in page, text
-    assert files["notices/1.qr.svg"].startswith("<svg") and "<desc>https://loa.example.gov.vn/notices/1.html</desc>" in files["notices/1.qr.svg"]
+    assert (
+        files["notices/1.qr.svg"].startswith("<svg")
+        and "<desc>https://loa.example.gov.vn/notices/1.html</desc>" in files["notices/1.qr.svg"]
+    )
     ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)[1])
     assert ld["@type"] == "Article" and ld["about"]["legislationIdentifier"] == "3627/KH-UBND"
     assert ld["about"]["legislationPassedBy"]["name"] == "UBND tỉnh Cao Bằng" and ld["inLanguage"] == "vi"
@@ -118,8 +138,12 @@ def test_withdrawn_expired_and_superseded_are_marked_and_linked(files):
 
 
 def test_emergency_banner_on_home_and_on_the_areas_it_concerns(files):
-    for page in ("index.html", "areas/cao-bang/index.html", "areas/cao-bang/nam-tuan/index.html",
-                 "areas/cao-bang/bach-dang/index.html"):
+    for page in (
+        "index.html",
+        "areas/cao-bang/index.html",
+        "areas/cao-bang/nam-tuan/index.html",
+        "areas/cao-bang/bach-dang/index.html",
+    ):
         assert 'class="banner emergency"' in files[page] and "Cảnh báo lũ quét" in files[page], page
     for page in ("areas/cao-bang/ha-quang/index.html", "areas/cao-bang/hoa-an/index.html"):
         assert 'class="banner emergency"' not in files[page], page
@@ -166,7 +190,13 @@ def test_area_feeds_carry_only_what_concerns_the_area(files):
         assert parsed.bozo == 0
         assert sorted(e.link.rsplit("/", 1)[1] for e in parsed.entries) == ["1.html", "4.html"]  # the province's
         commune = feedparser.parse(files[f"areas/cao-bang/nam-tuan/{kind}.xml"])
-        assert sorted(e.link.rsplit("/", 1)[1] for e in commune.entries) == ["1.html", "2.html", "3.html", "4.html", "6.html"]
+        assert sorted(e.link.rsplit("/", 1)[1] for e in commune.entries) == [
+            "1.html",
+            "2.html",
+            "3.html",
+            "4.html",
+            "6.html",
+        ]
 
 
 def test_feeds_keep_the_newest_and_stay_well_formed_with_control_characters():
@@ -195,7 +225,10 @@ def read_public_listing(root) -> tuple[dict, dict[int, dict]]:
 
 def test_sitemap_listing_and_search_index(tmp_path, files):
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    urls = {e.find("s:loc", ns).text: e.find("s:lastmod", ns) for e in ET.fromstring(files["sitemap.xml"]).findall("s:url", ns)}
+    urls = {
+        e.find("s:loc", ns).text: e.find("s:lastmod", ns)
+        for e in ET.fromstring(files["sitemap.xml"]).findall("s:url", ns)
+    }
     assert urls["https://loa.example.gov.vn/notices/3.html"].text == "2026-11-24"  # withdrawn on the 24th
     assert urls["https://loa.example.gov.vn/index.html"].text == "2026-11-24"
     assert urls["https://loa.example.gov.vn/areas/cao-bang/nam-tuan/index.html"] is None
@@ -288,8 +321,12 @@ def test_a_commune_notice_touches_only_its_branch_of_the_tree():
     assert touched_areas == {f"areas/{a}" for a in touch.areas}
     assert not any("nam-tuan" in k or "ha-quang" in k for k in files)
     assert {k for k in files if k.startswith("areas/") and re.search(r"\d{4}-\d{2}\.html$", k)} == {
-        f"areas/{a}/2026-11.html" for a in touch.areas}
-    assert {k for k in files if k.startswith("notices/") and not k.endswith(".json")} == {"notices/7.html", "notices/7.qr.svg"}
+        f"areas/{a}/2026-11.html" for a in touch.areas
+    }
+    assert {k for k in files if k.startswith("notices/") and not k.endswith(".json")} == {
+        "notices/7.html",
+        "notices/7.qr.svg",
+    }
     # a province-wide notice reaches every area page
     assert builder.touch_for(replace(new, areas=("cao-bang",)), None).areas == set(AREAS)
 
@@ -331,18 +368,21 @@ def test_lists_are_capped_and_point_to_the_archives():
 
 
 def test_entry_round_trips_through_json():
-    entry, = many(1)
+    (entry,) = many(1)
     assert Entry.from_json(json.loads(json.dumps(entry.to_json(SITE, TREE, NOW)))) == entry
 
 
-@pytest.mark.parametrize("url,label", [
-    ("https://caobang.gov.vn/van-ban/3627-kh-ubnd", "Văn bản gốc"),
-    ("https://cchc.caobang.example/van-ban/512-qd-ubnd.pdf", "Văn bản gốc"),
-    ("https://vbpl.vn/caobang/Pages/vbpq-toanvan.aspx?ItemID=1", "Văn bản gốc"),
-    ("https://baochinhphu.vn/cao-bang-day-manh-thanh-toan-truc-tuyen-102250403.htm", "Nguồn tin"),
-    ("https://cchc.caobang.example/tin-tuc/lay-y-kien-cu-tri.html", "Nguồn tin"),
-    (None, "Nguồn tin"),
-])
+@pytest.mark.parametrize(
+    "url,label",
+    [
+        ("https://caobang.gov.vn/van-ban/3627-kh-ubnd", "Văn bản gốc"),
+        ("https://cchc.caobang.example/van-ban/512-qd-ubnd.pdf", "Văn bản gốc"),
+        ("https://vbpl.vn/caobang/Pages/vbpq-toanvan.aspx?ItemID=1", "Văn bản gốc"),
+        ("https://baochinhphu.vn/cao-bang-day-manh-thanh-toan-truc-tuyen-102250403.htm", "Nguồn tin"),
+        ("https://cchc.caobang.example/tin-tuc/lay-y-kien-cu-tri.html", "Nguồn tin"),
+        (None, "Nguồn tin"),
+    ],
+)
 def test_source_link_says_what_it_leads_to(url, label):
     from loa.site.build import source_label
 

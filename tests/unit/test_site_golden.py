@@ -36,9 +36,16 @@ def test_sample_site_matches_the_golden_directory():
     assert sorted(files) == sorted(golden), "files added or missing; regenerate the goldens if that is intended"
     for rel, data in files.items():
         if data != golden[rel]:
-            diff = "\n".join(difflib.unified_diff(golden[rel].decode("utf-8", "replace").splitlines(),
-                                                  data.decode("utf-8", "replace").splitlines(),
-                                                  f"golden/{rel}", f"built/{rel}", lineterm="", n=2))
+            diff = "\n".join(
+                difflib.unified_diff(
+                    golden[rel].decode("utf-8", "replace").splitlines(),
+                    data.decode("utf-8", "replace").splitlines(),
+                    f"golden/{rel}",
+                    f"built/{rel}",
+                    lineterm="",
+                    n=2,
+                )
+            )
             raise AssertionError(f"{rel} differs from its golden (LOA_REGENERATE_GOLDEN=1 to accept):\n{diff[:4000]}")
 
 

@@ -6,7 +6,7 @@ import json
 import marshal
 import sqlite3
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -20,16 +20,24 @@ from loa.store.schema import NoticeVersionRow
 from tests.unit.test_site_build import read_public_listing
 from tests.unit.test_store import FEED, entry
 
-NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)  # after every approval the test makes: nothing has expired
+NOW = datetime(2030, 1, 1, tzinfo=UTC)  # after every approval the test makes: nothing has expired
 
 
-def approve(store: Store, ident: str, areas: list[str], title: str = "Kế hoạch cải cách hành chính",
-            summary: str = "<p>Nội dung</p>", priority: Priority = Priority.NORMAL):
+def approve(
+    store: Store,
+    ident: str,
+    areas: list[str],
+    title: str = "Kế hoạch cải cách hành chính",
+    summary: str = "<p>Nội dung</p>",
+    priority: Priority = Priority.NORMAL,
+):
     meta = DocumentMeta(number="12/KH-UBND", doc_type="Kế hoạch", issuer="UBND tỉnh Cao Bằng")
-    change = store.record_entry(FEED, entry(title=title, summary=summary, ident=ident),
-                                Classification(True, 3, (), (), meta))
-    variants = Renderer(board_max_chars=600).variants(title=title, summary_html=summary, meta=meta,
-                                                      source_url="https://example.gov.vn/1", area_names=areas)
+    change = store.record_entry(
+        FEED, entry(title=title, summary=summary, ident=ident), Classification(True, 3, (), (), meta)
+    )
+    variants = Renderer(board_max_chars=600).variants(
+        title=title, summary_html=summary, meta=meta, source_url="https://example.gov.vn/1", area_names=areas
+    )
     n = store.draft_notice(change.document_version_id, areas=areas, variants=variants, priority=priority)
     return store.transition(n.id, "approve", "Nông Thị Hoa")
 
@@ -48,10 +56,19 @@ def test_first_publish_builds_the_site_then_each_publish_touches_only_its_branch
     b = approve(store, "urn:b", ["cao-bang/bach-dang"], title="Thông báo tiếp công dân")
     second = web.publish(b.id, NOW)
     written = set(second.written)
-    assert {f"notices/{b.id}.html", f"notices/{b.id}.qr.svg", "index.html", "atom.xml", "rss.xml", "sitemap.xml",
-            "notices.json", "search-index.json", "areas/cao-bang/bach-dang/index.html",
-            "areas/cao-bang/bach-dang/atom.xml", "areas/cao-bang/index.html",
-            "areas/cao-bang/index.html"} <= written
+    assert {
+        f"notices/{b.id}.html",
+        f"notices/{b.id}.qr.svg",
+        "index.html",
+        "atom.xml",
+        "rss.xml",
+        "sitemap.xml",
+        "notices.json",
+        "search-index.json",
+        "areas/cao-bang/bach-dang/index.html",
+        "areas/cao-bang/bach-dang/atom.xml",
+        "areas/cao-bang/index.html",
+    } <= written
     assert not any("nam-tuan" in p or "ha-quang" in p or p == f"notices/{a.id}.html" for p in written), written
     assert list(read_public_listing(root)[1]) == [b.id, a.id]
     assert "Thông báo tiếp công dân" in (root / "areas/cao-bang/index.html").read_text()
@@ -76,9 +93,12 @@ def test_a_pending_draft_never_shows_the_published_version_stays(site):
     web, store, root = site
     v1 = approve(store, "urn:doc", ["cao-bang"], summary="<p>Bản đã duyệt</p>")
     web.publish(v1.id, NOW)
-    change = store.record_entry(FEED, entry(summary="<p>Bản nháp chưa duyệt</p>", ident="urn:doc"),
-                                Classification(True, 3))
-    store.draft_notice(change.document_version_id, areas=["cao-bang"], variants={"website": "<p>Bản nháp chưa duyệt</p>"})
+    change = store.record_entry(
+        FEED, entry(summary="<p>Bản nháp chưa duyệt</p>", ident="urn:doc"), Classification(True, 3)
+    )
+    store.draft_notice(
+        change.document_version_id, areas=["cao-bang"], variants={"website": "<p>Bản nháp chưa duyệt</p>"}
+    )
     web.rebuild(NOW)
     page = (root / f"notices/{v1.id}.html").read_text()
     assert "Bản đã duyệt" in page and "Bản nháp" not in page
@@ -109,15 +129,21 @@ def memory_rows(cfg) -> list:
     """The private index's content: listing lines, Briefs with the status written, what it records of the site."""
     with sqlite3.connect(cfg.home / MEMORY_FILE) as db:
         [(briefs,)] = db.execute("SELECT data FROM briefs").fetchall()
-        return [db.execute("SELECT * FROM lines ORDER BY id").fetchall(), marshal.loads(briefs),
-                db.execute("SELECT * FROM meta ORDER BY key").fetchall()]
+        return [
+            db.execute("SELECT * FROM lines ORDER BY id").fetchall(),
+            marshal.loads(briefs),
+            db.execute("SELECT * FROM meta ORDER BY key").fetchall(),
+        ]
 
 
 def test_incremental_publishing_ends_where_a_full_rebuild_does(site, cfg):
     web, store, root = site
-    ids = [approve(store, f"urn:{i}", [area], title=f"Thông báo {i}").id
-           for i, area in enumerate(["cao-bang", "cao-bang/nam-tuan", "cao-bang/truong-ha",
-                                     "cao-bang", "cao-bang/bach-dang"])]
+    ids = [
+        approve(store, f"urn:{i}", [area], title=f"Thông báo {i}").id
+        for i, area in enumerate(
+            ["cao-bang", "cao-bang/nam-tuan", "cao-bang/truong-ha", "cao-bang", "cao-bang/bach-dang"]
+        )
+    ]
     expire(store, ids[4], NOW + timedelta(days=1))
     for nid in ids:
         web.publish(nid, NOW)
@@ -145,8 +171,13 @@ def test_refresh_marks_what_expired_and_writes_nothing_otherwise(site):
     assert "Lịch tiêm phòng" in (root / "areas/cao-bang/nam-tuan/index.html").read_text()
     assert web.refresh(NOW).written == []  # nothing expired since it was written
     report = web.refresh(NOW + timedelta(hours=2))
-    assert {f"notices/{a.id}.html", "index.html", "areas/cao-bang/nam-tuan/index.html",
-            "areas/cao-bang/index.html", "search-index.json"} <= set(report.written)
+    assert {
+        f"notices/{a.id}.html",
+        "index.html",
+        "areas/cao-bang/nam-tuan/index.html",
+        "areas/cao-bang/index.html",
+        "search-index.json",
+    } <= set(report.written)
     assert "Thông báo này đã hết hiệu lực" in (root / f"notices/{a.id}.html").read_text()
     assert "Lịch tiêm phòng" not in (root / "areas/cao-bang/nam-tuan/index.html").read_text()
     assert read_public_listing(root)[1][a.id]["status"] == "expired"
@@ -176,7 +207,9 @@ def test_rows_lost_from_the_search_index_are_made_again_a_lost_entry_rebuilds(si
     for i, area in enumerate(["cao-bang", "cao-bang", "cao-bang/nam-tuan"]):
         web.publish(approve(store, f"urn:{i}", [area], title=f"Thông báo {i}").id, NOW)
     index = root / "search-index.json"
-    index.write_bytes(b"\n".join(line for line in index.read_bytes().split(b"\n") if "Thông báo 1".encode() not in line))
+    index.write_bytes(
+        b"\n".join(line for line in index.read_bytes().split(b"\n") if "Thông báo 1".encode() not in line)
+    )
     report = web.publish(approve(store, "urn:3", ["cao-bang/ha-quang"], title="Thông báo 3").id, NOW)
     assert "areas/cao-bang/nam-tuan/index.html" not in report.written  # no rebuild: the row is made again
     assert web.rebuild(NOW).written == [] and len(json.loads(index.read_bytes())["items"]) == 4
@@ -253,13 +286,18 @@ def test_an_embargoed_version_stays_off_the_site_and_off_the_bulletin(site, cfg)
     web, store, root = site
     v1 = approve(store, "urn:doc", ["cao-bang"], summary="<p>Bản đang hiệu lực</p>")
     web.publish(v1.id, NOW)
-    change = store.record_entry(FEED, entry(summary="<p>Bản sửa, chờ đến giờ đăng</p>", ident="urn:doc"),
-                                Classification(True, 3))
-    draft = store.draft_notice(change.document_version_id, areas=["cao-bang"],
-                               variants={"website": "<p>Bản sửa, chờ đến giờ đăng</p>"})
+    change = store.record_entry(
+        FEED, entry(summary="<p>Bản sửa, chờ đến giờ đăng</p>", ident="urn:doc"), Classification(True, 3)
+    )
+    draft = store.draft_notice(
+        change.document_version_id, areas=["cao-bang"], variants={"website": "<p>Bản sửa, chờ đến giờ đăng</p>"}
+    )
     with store.session() as s:  # the desk's embargo: a publish time tomorrow
-        s.execute(update(NoticeVersionRow).where(NoticeVersionRow.notice_id == draft.id, NoticeVersionRow.version == 2)
-                  .values(publish_at=utcnow() + timedelta(days=1)))
+        s.execute(
+            update(NoticeVersionRow)
+            .where(NoticeVersionRow.notice_id == draft.id, NoticeVersionRow.version == 2)
+            .values(publish_at=utcnow() + timedelta(days=1))
+        )
     store.transition(draft.id, "approve", "Nông Thị Hoa")  # v1 stays live until v2 is published
     assert store.notice(v1.id, 1).state != NoticeState.SUPERSEDED
     web.rebuild(NOW)
@@ -268,8 +306,11 @@ def test_an_embargoed_version_stays_off_the_site_and_off_the_bulletin(site, cfg)
     assert not (root / f"notices/{v1.id}/v1.html").exists()
     emb = approve(store, "urn:later", ["cao-bang/nam-tuan"], title="Thông báo chưa đến giờ đăng")
     with store.session() as s:
-        s.execute(update(NoticeVersionRow).where(NoticeVersionRow.notice_id == emb.id)
-                  .values(publish_at=utcnow() + timedelta(days=1)))
+        s.execute(
+            update(NoticeVersionRow)
+            .where(NoticeVersionRow.notice_id == emb.id)
+            .values(publish_at=utcnow() + timedelta(days=1))
+        )
     web.rebuild(NOW)
     assert not (root / f"notices/{emb.id}.html").exists()
     entries = [e for e, _ in Printed(cfg, store).live_items(utcnow())]

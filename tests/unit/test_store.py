@@ -1,6 +1,6 @@
 """The store on SQLite and PostgreSQL: versions, the notice state machine, exactly-once deliveries."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -9,22 +9,35 @@ from loa.model import Classification, DeliveryResult, DocumentMeta, Entry, Notic
 from loa.store import Store
 
 FEED = "http://127.0.0.1/feed.xml"
-RELEVANT = Classification(True, 5.0, ('từ khóa "cải cách hành chính" (+3.0)',), ("procedures",),
-                          DocumentMeta(number="3627/KH-UBND", doc_type="Kế hoạch"))
+RELEVANT = Classification(
+    True,
+    5.0,
+    ('từ khóa "cải cách hành chính" (+3.0)',),
+    ("procedures",),
+    DocumentMeta(number="3627/KH-UBND", doc_type="Kế hoạch"),
+)
 
 
 def entry(title="Kế hoạch cải cách hành chính năm 2026", summary="<p>Nội dung</p>", ident="urn:doc:1"):
     import hashlib
 
-    return Entry(identity=ident, title=title, summary_html=summary, link="https://example.gov.vn/1",
-                 published=datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
-                 content_hash=hashlib.sha256((title + summary).encode()).hexdigest())
+    return Entry(
+        identity=ident,
+        title=title,
+        summary_html=summary,
+        link="https://example.gov.vn/1",
+        published=datetime(2026, 11, 20, 8, tzinfo=UTC),
+        content_hash=hashlib.sha256((title + summary).encode()).hexdigest(),
+    )
 
 
 def draft(store: Store, e=None, areas=("cao-bang",)):
     change = store.record_entry(FEED, e or entry(), RELEVANT)
-    return store.draft_notice(change.document_version_id, areas=list(areas),
-                              variants={"website": "<p>web</p>", "boards": "bảng tin", "radio": "kính thưa"})
+    return store.draft_notice(
+        change.document_version_id,
+        areas=list(areas),
+        variants={"website": "<p>web</p>", "boards": "bảng tin", "radio": "kính thưa"},
+    )
 
 
 def test_migrations_are_idempotent(store):
@@ -52,14 +65,17 @@ def test_a_text_seen_before_is_not_a_change_so_two_feeds_that_disagree_never_fli
 
 
 def poll(store, items, etag='"v1"'):
-    return store.record_poll(FEED, name="Sở Nội vụ", title="Tin cải cách", etag=etag, last_modified=None,
-                             items=items, areas=["cao-bang"])
+    return store.record_poll(
+        FEED, name="Sở Nội vụ", title="Tin cải cách", etag=etag, last_modified=None, items=items, areas=["cao-bang"]
+    )
 
 
 def test_record_poll_stores_entries_drafts_and_feed_health_together(store):
     irrelevant = Classification(False, 0.0, ("tổng điểm 0.0 < ngưỡng 3.0",))
-    items = [(entry(), RELEVANT, {"boards": "bảng tin", "radio": "kính thưa"}),
-             (entry(title="Lễ hội mùa xuân", ident="urn:doc:2"), irrelevant, None)]
+    items = [
+        (entry(), RELEVANT, {"boards": "bảng tin", "radio": "kính thưa"}),
+        (entry(title="Lễ hội mùa xuân", ident="urn:doc:2"), irrelevant, None),
+    ]
     changes, drafted = poll(store, items)
     assert [c.kind for c in changes] == ["new", "new"]
     (made,) = drafted
@@ -102,10 +118,12 @@ def test_sqlite_times_are_stored_as_sqlalchemy_writes_them():
     from loa.store.schema import UTCDateTime
 
     ours, theirs = UTCDateTime().bind_processor(dialect()), base.DATETIME().bind_processor(dialect())
-    for value in (datetime(2026, 11, 29, 1, 2, 3, tzinfo=timezone.utc),
-                  datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=7))),
-                  datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)):
-        assert ours(value) == theirs(value.astimezone(timezone.utc).replace(tzinfo=None))
+    for value in (
+        datetime(2026, 11, 29, 1, 2, 3, tzinfo=UTC),
+        datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=7))),
+        datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ):
+        assert ours(value) == theirs(value.astimezone(UTC).replace(tzinfo=None))
     assert ours(None) is None
     with pytest.raises(ValueError, match="naive"):
         ours(datetime(2026, 1, 1))
@@ -188,7 +206,7 @@ def test_live_notices_leave_out_withdrawn_and_expired(store):
         from loa.store.schema import NoticeVersionRow
 
         row = s.query(NoticeVersionRow).filter_by(notice_id=c.id).one()
-        row.expires_at = datetime.now(timezone.utc) - timedelta(hours=1)
+        row.expires_at = datetime.now(UTC) - timedelta(hours=1)
     assert [n.id for n in store.live_notices()] == [a.id]
 
 

@@ -28,22 +28,37 @@ WORDS = len(PARAGRAPH.split())
 SHORT = "Ủy ban nhân dân xã Hồng Việt thông báo lịch tiếp công dân."
 
 # a notice long enough (> SPLIT_MIN_SECONDS of speech) to be encoded as two halves in parallel
-LONG = " ".join([PARAGRAPH, "Thời gian làm việc buổi sáng từ bảy giờ ba mươi phút đến mười một giờ, "
-                 "buổi chiều từ một giờ ba mươi phút đến năm giờ.", "Mọi thắc mắc xin liên hệ văn phòng "
-                 "Ủy ban nhân dân xã hoặc trưởng thôn để được giải đáp kịp thời."] * 2)
+LONG = " ".join(
+    [
+        PARAGRAPH,
+        "Thời gian làm việc buổi sáng từ bảy giờ ba mươi phút đến mười một giờ, "
+        "buổi chiều từ một giờ ba mươi phút đến năm giờ.",
+        "Mọi thắc mắc xin liên hệ văn phòng Ủy ban nhân dân xã hoặc trưởng thôn để được giải đáp kịp thời.",
+    ]
+    * 2
+)
 
 
 # --- helpers: look at the file from the outside ------------------------------------------------
 
+
 def ffprobe(path: Path) -> dict:
-    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-                          str(path)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return json.loads(out)
 
 
 def loudness(path: Path) -> float:
-    err = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-i", str(path), "-af", "ebur128",
-                          "-f", "null", "-"], capture_output=True, text=True, check=True).stderr
+    err = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-i", str(path), "-af", "ebur128", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
     return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", err)[-1])
 
 
@@ -51,25 +66,45 @@ def duration(path: Path) -> float:
     return float(ffprobe(path)["format"]["duration"])
 
 
-def tone(path: Path, seconds: float, *, freq: int = 880, rate: int = 44100, channels: int = 2,
-         volume_db: float = -6.0) -> Path:
+def tone(
+    path: Path, seconds: float, *, freq: int = 880, rate: int = 44100, channels: int = 2, volume_db: float = -6.0
+) -> Path:
     """A jingle made with ffmpeg: a tone in a different rate/layout than the speech."""
     layout = "stereo" if channels == 2 else "mono"
-    subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi",
-                    "-i", f"sine=frequency={freq}:sample_rate={rate}:duration={seconds}",
-                    "-af", f"volume={volume_db}dB,aformat=channel_layouts={layout}", str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency={freq}:sample_rate={rate}:duration={seconds}",
+            "-af",
+            f"volume={volume_db}dB,aformat=channel_layouts={layout}",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
 @pytest.fixture(scope="module")
 def default_mp3(tmp_path_factory) -> tuple[Path, AudioInfo]:
     out = tmp_path_factory.mktemp("tts") / "notice-7-v1-vi.mp3"
-    info = synthesize(PARAGRAPH, out, tags={"title": "Thông báo tiếp nhận hồ sơ trực tuyến",
-                                            "comment": "loa notice 7 v1", "language": "vie"})
+    info = synthesize(
+        PARAGRAPH,
+        out,
+        tags={"title": "Thông báo tiếp nhận hồ sơ trực tuyến", "comment": "loa notice 7 v1", "language": "vie"},
+    )
     return out, info
 
 
 # --- format, length, loudness, tags ----------------------------------------------------------
+
 
 def test_writes_a_mono_mp3_of_plausible_length(default_mp3):
     out, info = default_mp3
@@ -132,13 +167,17 @@ def test_long_notice_encoded_in_two_halves_is_one_seamless_file(tmp_path):
     words = len(LONG.split())
     assert words / 6 < d - 2.0 < words / 2.5
     # decodes end to end without errors, and is on target
-    dec = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-i", str(out), "-f", "null", "-"],
-                         capture_output=True, text=True)
+    dec = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-i", str(out), "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+    )
     assert dec.returncode == 0 and dec.stderr.strip() == ""
     assert abs(loudness(out) - VoiceSettings().loudness_lufs) <= 1.0
 
 
 # --- text really reaches espeak-ng as UTF-8 ------------------------------------------------
+
 
 def test_vietnamese_diacritics_are_spoken(tmp_path):
     out = tmp_path / "uy-ban.mp3"
@@ -171,6 +210,7 @@ def test_central_and_southern_voices(tmp_path, voice):
 
 # --- jingles and padding -----------------------------------------------------------------
 
+
 def test_intro_and_outro_add_their_length_and_keep_the_loudness(tmp_path):
     s = VoiceSettings()
     intro = tone(tmp_path / "intro.wav", 1.5, channels=2, rate=44100, volume_db=-3.0)
@@ -194,6 +234,7 @@ def test_silence_padding_changes_the_length(tmp_path):
 
 
 # --- failures: helpful, and never a half-written file ------------------------------------
+
 
 def test_missing_espeak_says_how_to_install_it(tmp_path, monkeypatch):
     empty = tmp_path / "empty-bin"
@@ -303,38 +344,45 @@ def test_probe_errors_are_audio_errors(tmp_path):
 
 # --- the pure helpers behind the fast path ------------------------------------------------
 
+
 def test_calibration_interpolates_and_extrapolates():
     cal = tts._Calibration(raw=-23.0, points=[(7.0, -17.0), (11.0, -15.0), (16.0, -13.0)], estimate=9.0)
-    assert cal.gain_for(-16.0) == pytest.approx(9.0)        # between the first two trials
-    assert cal.gain_for(-14.0) == pytest.approx(13.5)       # between the last two
-    assert cal.gain_for(-20.0) == pytest.approx(4.0)        # below: the limiter lets go, 1 dB per dB
-    assert cal.gain_for(-12.0) == pytest.approx(18.5)       # above: the last slope
+    assert cal.gain_for(-16.0) == pytest.approx(9.0)  # between the first two trials
+    assert cal.gain_for(-14.0) == pytest.approx(13.5)  # between the last two
+    assert cal.gain_for(-20.0) == pytest.approx(4.0)  # below: the limiter lets go, 1 dB per dB
+    assert cal.gain_for(-12.0) == pytest.approx(18.5)  # above: the last slope
     assert cal.gain_for(0.0) == pytest.approx(16.0 + tts.MAX_EXTRAPOLATION_DB)
-    assert tts._Calibration(-70.0, [], 9.5).gain_for(-16.0) == 9.5   # nothing measurable
-    assert cal.correct(9.0, 0.5) == pytest.approx(10.0)    # slope 0.5 there: twice the miss
+    assert tts._Calibration(-70.0, [], 9.5).gain_for(-16.0) == 9.5  # nothing measurable
+    assert cal.correct(9.0, 0.5) == pytest.approx(10.0)  # slope 0.5 there: twice the miss
 
 
 def test_calibration_slices_are_spread_and_sample_aligned():
-    stream = bytes(range(256)) * 400                        # 102,400 bytes
+    stream = bytes(range(256)) * 400  # 102,400 bytes
     every, take = 10_000.5, 1_000
     whole = tts._slices(stream, 0, every, take)
     # fed in odd-sized chunks, the same bytes come out
     pieces, pos = [], 0
     for size in (1, 4095, 333, 7, 50_000, 47_964):
-        pieces.append(tts._slices(stream[pos:pos + size], pos, every, take))
+        pieces.append(tts._slices(stream[pos : pos + size], pos, every, take))
         pos += size
     assert pos == len(stream) and b"".join(pieces) == whole
     starts = [int(k * every) & ~1 for k in range(11)]
-    assert whole == b"".join(stream[s:s + take] for s in starts)
-    assert tts._slices(b"abcd", 0, 4.0, 4) == b"abcd"       # short notice: everything
+    assert whole == b"".join(stream[s : s + take] for s in starts)
+    assert tts._slices(b"abcd", 0, 4.0, 4) == b"abcd"  # short notice: everything
 
 
 def test_wav_header_of_a_stream():
-    fmt = (16).to_bytes(4, "little") + (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + \
-        (22050).to_bytes(4, "little") + (44100).to_bytes(4, "little") + (2).to_bytes(2, "little") + \
-        (16).to_bytes(2, "little")
+    fmt = (
+        (16).to_bytes(4, "little")
+        + (1).to_bytes(2, "little")
+        + (1).to_bytes(2, "little")
+        + (22050).to_bytes(4, "little")
+        + (44100).to_bytes(4, "little")
+        + (2).to_bytes(2, "little")
+        + (16).to_bytes(2, "little")
+    )
     head = b"RIFF" + b"\xff\xff\xff\x7f" + b"WAVE" + b"fmt " + fmt + b"data" + b"\x00\xf0\xff\x7f"
-    assert tts._wav_header(head[:30]) is None                # not all there yet
+    assert tts._wav_header(head[:30]) is None  # not all there yet
     assert tts._wav_header(head + b"\x01\x02") == (22050, 1, 16, 44)
     with pytest.raises(ValueError):
         tts._wav_header(b"ID3\x03" + bytes(40))
@@ -345,8 +393,8 @@ def test_split_point_is_inside_a_pause_near_the_middle():
     pause = bytes(2 * 3000)
     pcm = sound + pause + sound + pause + sound
     cut = tts._split_point(pcm, 22050)
-    assert cut is not None and cut % 2 == 0 and pcm[cut - 100:cut + 100] == bytes(200)
-    assert tts._split_point(sound * 3, 22050) is None       # no pause: one piece
+    assert cut is not None and cut % 2 == 0 and pcm[cut - 100 : cut + 100] == bytes(200)
+    assert tts._split_point(sound * 3, 22050) is None  # no pause: one piece
 
 
 def test_lame_scale_compensation():

@@ -68,8 +68,9 @@ def test_command_that_writes_no_wav_is_refused(tmp_path):
 
 
 def test_stereo_command_output_is_refused_with_the_fix(tmp_path):
-    stereo = _script(tmp_path, "stereo-tts",
-                     'espeak-ng -v vi --stdin --stdout | ffmpeg -loglevel error -i - -ac 2 -f wav -')
+    stereo = _script(
+        tmp_path, "stereo-tts", "espeak-ng -v vi --stdin --stdout | ffmpeg -loglevel error -i - -ac 2 -f wav -"
+    )
     with pytest.raises(AudioError, match=r"wrote 2-channel 16-bit audio .*-ac 1"):
         synthesize(PARAGRAPH, tmp_path / "x.mp3", settings=VoiceSettings(command=(str(stereo),)))
 
@@ -80,14 +81,17 @@ def test_missing_program_fails_when_run_with_what_to_do(tmp_path):
         synthesize(PARAGRAPH, out, settings=VoiceSettings(command=("piper-nowhere", "--output_file", "{wav}")))
 
 
-@pytest.mark.parametrize("command,words", [
-    ([], "is not a list of non-empty strings"),
-    ("espeak-ng --stdout", "is not a list of non-empty strings"),
-    (["espeak-ng", ""], "is not a list of non-empty strings"),
-    (["espeak-ng", "-w", "{out}"], "{out} in '{out}' is not a placeholder (use {text}, {wav}"),
-    (["{wav}"], "the program '{wav}' cannot be a placeholder"),
-    (["piper-nowhere"], "program 'piper-nowhere' not found"),
-])
+@pytest.mark.parametrize(
+    "command,words",
+    [
+        ([], "is not a list of non-empty strings"),
+        ("espeak-ng --stdout", "is not a list of non-empty strings"),
+        (["espeak-ng", ""], "is not a list of non-empty strings"),
+        (["espeak-ng", "-w", "{out}"], "{out} in '{out}' is not a placeholder (use {text}, {wav}"),
+        (["{wav}"], "the program '{wav}' cannot be a placeholder"),
+        (["piper-nowhere"], "program 'piper-nowhere' not found"),
+    ],
+)
 def test_command_problems_are_named(command, words):
     assert words in voice_command_problem(command)
 
@@ -100,11 +104,17 @@ def test_a_good_command_has_no_problem():
 
 # --- stations.yaml --------------------------------------------------------------------------
 
+
 def test_station_engine_is_configured_per_station(tmp_path):
     def edit(folder):
-        _set(folder, "stations.yaml", lambda d: (
-            d["defaults"].update(engine={"command": list(ESPEAK_FILES)}),
-            d["stations"][1].update(engine="espeak-ng")))
+        _set(
+            folder,
+            "stations.yaml",
+            lambda d: (
+                d["defaults"].update(engine={"command": list(ESPEAK_FILES)}),
+                d["stations"][1].update(engine="espeak-ng"),
+            ),
+        )
 
     cfg = _load(tmp_path, edit)
     st = {s.id: s for s in cfg.stations}
@@ -119,14 +129,20 @@ def test_shipped_stations_use_the_built_in_voice(tmp_path):
     assert all(s.voice_command == () for s in cfg.stations)
 
 
-@pytest.mark.parametrize("engine,key,words", [
-    ({"command": ["piper-nowhere", "--output_file", "{wav}"]}, "stations[0].engine.command",
-     "program 'piper-nowhere' not found (looked on PATH and as a path); install it or give its full path"),
-    ({"command": ["espeak-ng", "{out}"]}, "stations[0].engine.command", "{out} in '{out}' is not a placeholder"),
-    ({"command": "espeak-ng --stdout"}, "stations[0].engine.command", "is not a list of non-empty strings"),
-    ("piper", "stations[0].engine", "'piper' is not espeak-ng or {command: [program, arg, ...]}"),
-    ({"cmd": ["espeak-ng"]}, "stations[0].engine", "is not espeak-ng or {command:"),
-])
+@pytest.mark.parametrize(
+    "engine,key,words",
+    [
+        (
+            {"command": ["piper-nowhere", "--output_file", "{wav}"]},
+            "stations[0].engine.command",
+            "program 'piper-nowhere' not found (looked on PATH and as a path); install it or give its full path",
+        ),
+        ({"command": ["espeak-ng", "{out}"]}, "stations[0].engine.command", "{out} in '{out}' is not a placeholder"),
+        ({"command": "espeak-ng --stdout"}, "stations[0].engine.command", "is not a list of non-empty strings"),
+        ("piper", "stations[0].engine", "'piper' is not espeak-ng or {command: [program, arg, ...]}"),
+        ({"cmd": ["espeak-ng"]}, "stations[0].engine", "is not espeak-ng or {command:"),
+    ],
+)
 def test_bad_engine_is_one_clear_line_at_start(tmp_path, engine, key, words):
     with pytest.raises(ConfigError) as info:
         _load(tmp_path, lambda folder: _set(folder, "stations.yaml", lambda d: d["stations"][0].update(engine=engine)))
@@ -136,8 +152,15 @@ def test_bad_engine_is_one_clear_line_at_start(tmp_path, engine, key, words):
 
 
 def test_engine_program_may_be_a_path(tmp_path):
-    espeak = next(Path(p) / "espeak-ng" for p in os.environ["PATH"].split(os.pathsep)
-                  if (Path(p) / "espeak-ng").is_file())
-    cfg = _load(tmp_path, lambda folder: _set(folder, "stations.yaml", lambda d: d["stations"][0].update(
-        engine={"command": [str(espeak), "--stdin", "--stdout"]})))
+    espeak = next(
+        Path(p) / "espeak-ng" for p in os.environ["PATH"].split(os.pathsep) if (Path(p) / "espeak-ng").is_file()
+    )
+    cfg = _load(
+        tmp_path,
+        lambda folder: _set(
+            folder,
+            "stations.yaml",
+            lambda d: d["stations"][0].update(engine={"command": [str(espeak), "--stdin", "--stdout"]}),
+        ),
+    )
     assert cfg.stations[0].voice_command == (str(espeak), "--stdin", "--stdout")

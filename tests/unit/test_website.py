@@ -32,8 +32,13 @@ def publish(cfg, title='Kế hoạch <b>"cải cách"</b> & chuyển đổi số
     store = Store.open(cfg.database_url)
     meta = DocumentMeta(number="3627/KH-UBND", doc_type="Kế hoạch", issuer="UBND tỉnh Cao Bằng")
     change = store.record_entry(FEED, entry(title=title, summary=summary), Classification(True, 3, (), (), meta))
-    variants = Renderer(board_max_chars=600).variants(title=title, summary_html=summary, meta=meta,
-                                                      source_url="https://example.gov.vn/1", area_names=["tỉnh Cao Bằng"])
+    variants = Renderer(board_max_chars=600).variants(
+        title=title,
+        summary_html=summary,
+        meta=meta,
+        source_url="https://example.gov.vn/1",
+        area_names=["tỉnh Cao Bằng"],
+    )
     n = store.draft_notice(change.document_version_id, areas=["cao-bang"], variants=variants)
     n = store.transition(n.id, "approve", "Hoàng Văn Minh")
     return store, n
@@ -90,8 +95,9 @@ def test_a_withdrawn_page_no_longer_counts_board_acknowledgements(cfg):
 
 def test_board_variant_fits_the_budget_at_a_word_boundary(cfg):
     long = "<p>" + " ".join(["thủ tục hành chính"] * 200) + "</p>"
-    variants = Renderer(board_max_chars=160).variants(title="Thông báo", summary_html=long, meta=DocumentMeta(),
-                                                      source_url=None, area_names=[])
+    variants = Renderer(board_max_chars=160).variants(
+        title="Thông báo", summary_html=long, meta=DocumentMeta(), source_url=None, area_names=[]
+    )
     board = variants["boards"]
     assert len(board) <= 160 and board.endswith("…")
     assert board[:-1].split()[-1] in {"thủ", "tục", "hành", "chính"}

@@ -48,12 +48,21 @@ def _safe_next(request: Request, target: str | None) -> str:
     return target
 
 
-def _login_page(request: Request, status: int = 200, error: str | None = None, name: str = "",
-                next_: str | None = None):
+def _login_page(
+    request: Request, status: int = 200, error: str | None = None, name: str = "", next_: str | None = None
+):
     token = request.cookies.get(auth.LOGIN_COOKIE) or auth.new_login_token()
     d = desk(request)
-    response = d.render(request, "login.html", status, login_token=token, error=error, name=name,
-                        next=_safe_next(request, next_), no_users=users.count_users(d.store) == 0)
+    response = d.render(
+        request,
+        "login.html",
+        status,
+        login_token=token,
+        error=error,
+        name=name,
+        next=_safe_next(request, next_),
+        no_users=users.count_users(d.store) == 0,
+    )
     auth.set_cookie(response, request, auth.LOGIN_COOKIE, token, max_age=3600)
     return response
 
@@ -75,12 +84,15 @@ async def login(request: Request):
     wait, user = await off_loop(_try_login, store, name, password, remote)
     if wait is not None:
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
-        return_ = _login_page(request, 429, f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút.", name, next_)
+        return_ = _login_page(
+            request, 429, f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút.", name, next_
+        )
         return_.headers["Retry-After"] = str(math.ceil(wait.total_seconds()))
         return return_
     if user is None:
-        return _login_page(request, 401, "Tên đăng nhập hoặc mật khẩu không đúng (hoặc tài khoản đã bị khóa).",
-                           name, next_)
+        return _login_page(
+            request, 401, "Tên đăng nhập hoặc mật khẩu không đúng (hoặc tài khoản đã bị khóa).", name, next_
+        )
     response = RedirectResponse(_safe_next(request, next_), status_code=303)
     token = users.start_session(store, user.id)
     auth.set_cookie(response, request, auth.COOKIE, token, max_age=int(users.SESSION_TTL.total_seconds()))
@@ -100,8 +112,9 @@ async def logout(request: Request):
 @router.get("/account")
 def account(request: Request, done: str | None = None):
     sess = auth.require(request, "editor")
-    return desk(request).render(request, "account.html", expires_at=sess.expires_at,
-                                done=done == "password", error=None)
+    return desk(request).render(
+        request, "account.html", expires_at=sess.expires_at, done=done == "password", error=None
+    )
 
 
 @router.post("/account/password")
@@ -155,8 +168,16 @@ def _vi_user_error(exc: Exception) -> str:
 
 def _users_page(request: Request, status: int = 200, error: str | None = None, done: str | None = None):
     d = desk(request)
-    return d.render(request, "users.html", status, accounts=users.users(d.store), roles=ROLES,
-                    role_label=auth.role_label, error=error, done=done)
+    return d.render(
+        request,
+        "users.html",
+        status,
+        accounts=users.users(d.store),
+        roles=ROLES,
+        role_label=auth.role_label,
+        error=error,
+        done=done,
+    )
 
 
 @router.get("/users")
@@ -185,6 +206,7 @@ async def add_user(request: Request):
             raise UserError("the two passwords differ")
         users.add_user(store, name, str(data.get("role", "")), password)
         return "added"
+
     return await _admin_change(request, change)
 
 
@@ -195,6 +217,7 @@ async def set_role(request: Request):
             raise UserError("an admin cannot change their own role (another admin can)")
         users.set_role(store, name, str(data.get("role", "")))
         return "role"
+
     return await _admin_change(request, change)
 
 
@@ -203,6 +226,7 @@ async def reset_password(request: Request):
     def change(store, name, data, sess):
         users.set_password(store, name, str(data.get("password", "")))
         return "password"
+
     return await _admin_change(request, change)
 
 
@@ -214,4 +238,5 @@ async def set_disabled(request: Request):
             raise UserError("an admin cannot lock their own account")
         users.set_disabled(store, name, disable)
         return "disabled" if disable else "enabled"
+
     return await _admin_change(request, change)

@@ -35,12 +35,20 @@ def _back(request: Request, notice_id: int, done: str, version: int | None = Non
     return RedirectResponse(f"{auth.base(request)}/notices/{notice_id}?{v}done={done}", status_code=303)
 
 
-def _redisplay(request: Request, notice_id: int, version: int, error: str, status: int,
-               drafts: dict[str, str] | None = None):
+def _redisplay(
+    request: Request, notice_id: int, version: int, error: str, status: int, drafts: dict[str, str] | None = None
+):
     """The notice page again, with the problem said and the editor's unsaved text kept."""
     n = load(request, notice_id, version)
-    return desk(request).render(request, "notice.html", status, message=None, message_kind="ok", error=error,
-                                **notice_context(request, n, drafts=drafts))
+    return desk(request).render(
+        request,
+        "notice.html",
+        status,
+        message=None,
+        message_kind="ok",
+        error=error,
+        **notice_context(request, n, drafts=drafts),
+    )
 
 
 @router.post("/notices/{notice_id}/v{version}/variants/{channel}")
@@ -51,11 +59,24 @@ async def edit_variant(request: Request, notice_id: int, version: int, channel: 
     body = str(data.get("body", ""))
     p, who = _use_cases(request, sess)
     try:
-        done = actions.edit(p, who, notice_id, version, texts={channel: body},
-                            bases={channel: str(data.get("base", ""))} if data.get("base") else None)
+        done = actions.edit(
+            p,
+            who,
+            notice_id,
+            version,
+            texts={channel: body},
+            bases={channel: str(data.get("base", ""))} if data.get("base") else None,
+        )
     except EditConflict:
-        return _redisplay(request, notice_id, version, "Nội dung này vừa được người khác sửa và lưu trước bạn. "
-                          "Bản của bạn vẫn còn trong ô soạn thảo: hãy xem lại rồi lưu lần nữa.", 409, {channel: body})
+        return _redisplay(
+            request,
+            notice_id,
+            version,
+            "Nội dung này vừa được người khác sửa và lưu trước bạn. "
+            "Bản của bạn vẫn còn trong ô soạn thảo: hãy xem lại rồi lưu lần nữa.",
+            409,
+            {channel: body},
+        )
     return _back(request, notice_id, done.code, version)
 
 
@@ -68,8 +89,9 @@ async def settings(request: Request, notice_id: int, version: int):
     except ValueError:
         raise FormError("Mức ưu tiên phải là Thông thường, Ưu tiên hoặc Khẩn cấp.") from None
     # a grouping is a shortcut for its communes, not a level: it is saved as the communes it lists
-    areas = cfg.expand([str(a) for a in data.getlist("areas")] + [str(g) for g in data.getlist("groupings")
-                                                                    if str(g) in cfg.groupings])
+    areas = cfg.expand(
+        [str(a) for a in data.getlist("areas")] + [str(g) for g in data.getlist("groupings") if str(g) in cfg.groupings]
+    )
     unknown = [a for a in areas if cfg.map_area(a) is None]
     if unknown:
         raise FormError(f"Địa bàn không có trong danh mục (areas.yaml): {', '.join(unknown)}.")
@@ -93,8 +115,15 @@ async def cap_settings(request: Request, notice_id: int, version: int):
     if status not in cap_store.ALERT_STATUSES:
         raise FormError("Loại tin phải là Thật, Diễn tập hoặc Thử nghiệm.")
     p, who = _use_cases(request, sess)
-    done = actions.set_cap(p, who, notice_id, version, disaster_level=int(level) if level else None,
-                           alert_status=status, instruction=str(data.get("instruction", "")))
+    done = actions.set_cap(
+        p,
+        who,
+        notice_id,
+        version,
+        disaster_level=int(level) if level else None,
+        alert_status=status,
+        instruction=str(data.get("instruction", "")),
+    )
     return _back(request, notice_id, done.code, version)
 
 
@@ -109,7 +138,9 @@ async def schedule(request: Request, notice_id: int, version: int):
     except InvalidTransition as exc:
         if "must come after" not in str(exc):
             raise
-        return _redisplay(request, notice_id, version, "Hạn hiệu lực phải sau giờ đăng (và sau thời điểm hiện tại).", 400)
+        return _redisplay(
+            request, notice_id, version, "Hạn hiệu lực phải sau giờ đăng (và sau thời điểm hiện tại).", 400
+        )
     return _back(request, notice_id, done.code, version)
 
 
@@ -125,8 +156,13 @@ async def regenerate_audio(request: Request, notice_id: int, version: int):
     except AudioError as exc:
         return _redisplay(request, notice_id, version, f"Không tạo được âm thanh: {exc}", 500)
     p, who = _use_cases(request, sess)
-    actions.record_media(p, who, notice_id, version, Change(
-        "audio", "audio:vi", None, f"{media.preview_audio(d.cfg, n).name} ({info.duration:.1f} s)"))
+    actions.record_media(
+        p,
+        who,
+        notice_id,
+        version,
+        Change("audio", "audio:vi", None, f"{media.preview_audio(d.cfg, n).name} ({info.duration:.1f} s)"),
+    )
     return _back(request, notice_id, "audio", version)
 
 
@@ -154,9 +190,18 @@ async def upload_recording(request: Request, notice_id: int, version: int):
         except media.RecordingError as exc:
             return _redisplay(request, notice_id, version, str(exc), 400)
     p, who = _use_cases(request, sess)
-    actions.record_media(p, who, notice_id, version, Change(
-        f"recording:{language}", f"recording:{language}", upload.filename[:200],
-        f"{final.relative_to(d.cfg.home)} ({info.codec}, {info.duration:.1f} s)"))
+    actions.record_media(
+        p,
+        who,
+        notice_id,
+        version,
+        Change(
+            f"recording:{language}",
+            f"recording:{language}",
+            upload.filename[:200],
+            f"{final.relative_to(d.cfg.home)} ({info.codec}, {info.duration:.1f} s)",
+        ),
+    )
     return _back(request, notice_id, "recording", version)
 
 
@@ -173,8 +218,9 @@ async def approve(request: Request, notice_id: int):
     version = _version_field(data)  # the decision is about the version the person looked at
     p, who = _use_cases(request, sess)
     done = actions.approve(p, who, notice_id, version)
-    code = done.code if done.code in ("approved-dispatch", "approved-scheduled", "approved-offline") \
-        else "approved-failed"
+    code = (
+        done.code if done.code in ("approved-dispatch", "approved-scheduled", "approved-offline") else "approved-failed"
+    )
     return _back(request, notice_id, code, done.version)
 
 
@@ -184,7 +230,9 @@ async def reject(request: Request, notice_id: int):
     version = _version_field(data)
     reason = " ".join(str(data.get("reason", "")).split())
     if len(reason) < 3:
-        return _redisplay(request, notice_id, version, "Hãy ghi lý do từ chối (để người biên tập biết cần sửa gì).", 400)
+        return _redisplay(
+            request, notice_id, version, "Hãy ghi lý do từ chối (để người biên tập biết cần sửa gì).", 400
+        )
     p, who = _use_cases(request, sess)
     done = actions.reject(p, who, notice_id, version, reason=reason)
     return _back(request, notice_id, done.code, done.version)

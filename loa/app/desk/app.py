@@ -20,8 +20,10 @@ from loa.store.desk import EditConflict
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "desk"
 # no script, style or media from anywhere but the desk itself; no framing by other sites
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
-       "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+    "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
 
 
 @dataclass
@@ -33,8 +35,13 @@ class Desk:
     def render(self, request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:
         sess = auth.current(request)
         html = self.env.get_template(f"desk/{template}").render(
-            base=auth.base(request), me=sess.user if sess else None, csrf=sess.csrf if sess else "",
-            site_title=self.cfg.site_title, path=request.url.path, **ctx)
+            base=auth.base(request),
+            me=sess.user if sess else None,
+            csrf=sess.csrf if sess else "",
+            site_title=self.cfg.site_title,
+            path=request.url.path,
+            **ctx,
+        )
         return HTMLResponse(html, status_code=status)
 
 
@@ -67,7 +74,9 @@ def create_desk(cfg: Config, store: Store | None = None) -> FastAPI:
 
     @app.exception_handler(LoaError)
     async def failed(request: Request, exc: LoaError):
-        status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, (InvalidTransition, EditConflict)) else 400
+        status = (
+            404 if isinstance(exc, NotFound) else 409 if isinstance(exc, (InvalidTransition, EditConflict)) else 400
+        )
         return app.state.desk.render(request, "error.html", status, message=str(exc), code=status)
 
     @app.get("/static/{name}", include_in_schema=False)
@@ -91,5 +100,3 @@ def mount_desk(app: FastAPI, cfg: Config, store: Store | None = None) -> None:
     """The desk at /desk/ (and /desk redirected there). Call before the site's catch-all mount at /."""
     app.add_api_route("/desk", lambda: RedirectResponse("/desk/", status_code=308), include_in_schema=False)
     app.mount("/desk", create_desk(cfg, store))
-
-

@@ -66,8 +66,11 @@ def require(request: Request, role: str = "editor") -> DeskSession:
     if sess is None:
         raise LoginRequired()
     if not sess.user.can(role):
-        raise DeskError(403, f"Tài khoản {sess.user.name} ({role_label(sess.user.role)}) không có quyền này; "
-                             f"cần vai trò {role_label(role)}.")
+        raise DeskError(
+            403,
+            f"Tài khoản {sess.user.name} ({role_label(sess.user.role)}) không có quyền này; "
+            f"cần vai trò {role_label(role)}.",
+        )
     return sess
 
 
@@ -93,8 +96,15 @@ def new_login_token() -> str:
 
 
 def set_cookie(response, request: Request, name: str, value: str, max_age: int | None) -> None:
-    response.set_cookie(name, value, max_age=max_age, path=base(request) or "/", httponly=True, samesite="strict",
-                        secure=is_https(request))
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=base(request) or "/",
+        httponly=True,
+        samesite="strict",
+        secure=is_https(request),
+    )
 
 
 def clear_cookie(response, request: Request, name: str) -> None:

@@ -23,8 +23,17 @@ from loa.store.desk import text_hash
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "tay": "Tiếng Tày", "nung": "Tiếng Nùng", "hmn": "Tiếng H'Mông"}
 #: ffprobe codec → file extension of an accepted human recording
-RECORDING_CODECS = {"mp3": "mp3", "vorbis": "ogg", "opus": "opus", "flac": "flac", "aac": "m4a",
-                    "pcm_s16le": "wav", "pcm_s24le": "wav", "pcm_f32le": "wav", "pcm_u8": "wav"}
+RECORDING_CODECS = {
+    "mp3": "mp3",
+    "vorbis": "ogg",
+    "opus": "opus",
+    "flac": "flac",
+    "aac": "m4a",
+    "pcm_s16le": "wav",
+    "pcm_s24le": "wav",
+    "pcm_f32le": "wav",
+    "pcm_u8": "wav",
+}
 MAX_RECORDING_SECONDS = 3600.0
 MIN_RECORDING_SECONDS = 0.5
 
@@ -73,9 +82,16 @@ def make_preview_audio(cfg: Config, notice: NoticeView) -> AudioInfo:
     """Read the current radio script aloud with the radio channel's voice (espeak-ng + ffmpeg)."""
     path = preview_audio(cfg, notice)
     path.parent.mkdir(parents=True, exist_ok=True)
-    info = synthesize(notice.variants.get("radio") or notice.title, path, settings=VoiceSettings(voice="vi"),
-                      tags={"title": notice.title, "comment": f"loa notice {notice.id} v{notice.version} (desk preview)",
-                            "language": "vie"})
+    info = synthesize(
+        notice.variants.get("radio") or notice.title,
+        path,
+        settings=VoiceSettings(voice="vi"),
+        tags={
+            "title": notice.title,
+            "comment": f"loa notice {notice.id} v{notice.version} (desk preview)",
+            "language": "vie",
+        },
+    )
     _write_sidecar(path, {"duration": info.duration})
     return info
 
@@ -96,8 +112,9 @@ def recordings(cfg: Config, notice: NoticeView) -> list[Recording]:
     found = []
     for lang in languages(cfg):
         for path in sorted(folder.glob(f"v{notice.version}-{lang}.*")):
-            found.append(Recording(lang, path, _probe_duration(path),
-                                   datetime.fromtimestamp(path.stat().st_mtime).astimezone()))
+            found.append(
+                Recording(lang, path, _probe_duration(path), datetime.fromtimestamp(path.stat().st_mtime).astimezone())
+            )
     return found
 
 
@@ -127,11 +144,14 @@ def save_recording(cfg: Config, notice: NoticeView, language: str, upload: Path)
         raise RecordingError(f"Tệp tải lên không phải là âm thanh đọc được (ffprobe: {exc}).") from exc
     ext = RECORDING_CODECS.get(info.codec)
     if ext is None:
-        raise RecordingError(f"Định dạng âm thanh {info.codec!r} chưa được hỗ trợ; hãy dùng MP3, OGG, Opus, "
-                             "FLAC, M4A (AAC) hoặc WAV.")
+        raise RecordingError(
+            f"Định dạng âm thanh {info.codec!r} chưa được hỗ trợ; hãy dùng MP3, OGG, Opus, FLAC, M4A (AAC) hoặc WAV."
+        )
     if not MIN_RECORDING_SECONDS <= info.duration <= MAX_RECORDING_SECONDS:
-        raise RecordingError(f"Bản ghi dài {info.duration:.1f} giây; cần từ {MIN_RECORDING_SECONDS} giây "
-                             f"đến {MAX_RECORDING_SECONDS / 60:.0f} phút.")
+        raise RecordingError(
+            f"Bản ghi dài {info.duration:.1f} giây; cần từ {MIN_RECORDING_SECONDS} giây "
+            f"đến {MAX_RECORDING_SECONDS / 60:.0f} phút."
+        )
     folder = cfg.layout.notice_recordings(notice.id)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")

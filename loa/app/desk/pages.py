@@ -19,18 +19,27 @@ from loa.store.desk import QueueFilter, text_hash
 router = APIRouter()
 
 # Decision 18/2021/QĐ-TTg: the five disaster risk levels, as the desk names them
-DISASTER_LEVELS = {1: "Cấp 1 – rủi ro thấp", 2: "Cấp 2 – rủi ro trung bình", 3: "Cấp 3 – rủi ro lớn",
-                   4: "Cấp 4 – rủi ro rất lớn", 5: "Cấp 5 – thảm họa"}
+DISASTER_LEVELS = {
+    1: "Cấp 1 – rủi ro thấp",
+    2: "Cấp 2 – rủi ro trung bình",
+    3: "Cấp 3 – rủi ro lớn",
+    4: "Cấp 4 – rủi ro rất lớn",
+    5: "Cấp 5 – thảm họa",
+}
 
 MESSAGES = {
-    "saved": "Đã lưu.", "unchanged": "Không có gì thay đổi.", "audio": "Đã tạo lại âm thanh từ kịch bản.",
-    "recording": "Đã lưu bản ghi âm.", "approved-dispatch": "Đã duyệt. Thông báo đang được phát hành tới các kênh.",
+    "saved": "Đã lưu.",
+    "unchanged": "Không có gì thay đổi.",
+    "audio": "Đã tạo lại âm thanh từ kịch bản.",
+    "recording": "Đã lưu bản ghi âm.",
+    "approved-dispatch": "Đã duyệt. Thông báo đang được phát hành tới các kênh.",
     "approved-scheduled": "Đã duyệt và hẹn giờ: thông báo sẽ được phát hành đúng giờ đăng, không sớm hơn.",
     "approved-offline": "Đã duyệt, nhưng hệ thống điều phối (loa run) chưa chạy nên chưa phát hành; "
-                        "khi chạy `loa dispatch {id}` thông báo sẽ được phát.",
+    "khi chạy `loa dispatch {id}` thông báo sẽ được phát.",
     "approved-failed": "Đã duyệt, nhưng không gửi được yêu cầu phát hành tới Prefect; hãy báo người vận hành "
-                       "chạy `loa dispatch {id}`.",
-    "rejected": "Đã từ chối bản nháp.", "withdrawn": "Đã thu hồi thông báo; các kênh sẽ gỡ nó xuống.",
+    "chạy `loa dispatch {id}`.",
+    "rejected": "Đã từ chối bản nháp.",
+    "withdrawn": "Đã thu hồi thông báo; các kênh sẽ gỡ nó xuống.",
     "withdrawn-offline": "Đã thu hồi trong kho dữ liệu; hệ thống điều phối chưa chạy nên các kênh chưa được gỡ.",
     "withdrawn-unpublished": "Đã thu hồi trước khi phát hành: chưa kênh nào nhận thông báo này, lượt phát hẹn giờ đã hủy.",
 }
@@ -48,26 +57,50 @@ def _int(value: str | None, default: int | None = None) -> int | None:
 
 
 @router.get("/")
-def queue(request: Request, state: str | None = None, area: str | None = None, priority: str | None = None,
-          feed: str | None = None, content_area: str | None = None, q: str | None = None, page: str | None = None):
+def queue(
+    request: Request,
+    state: str | None = None,
+    area: str | None = None,
+    priority: str | None = None,
+    feed: str | None = None,
+    content_area: str | None = None,
+    q: str | None = None,
+    page: str | None = None,
+):
     auth.require(request, "editor")
     d = desk(request)
     f = QueueFilter(
         state=state if state in STATE_LABELS else None,
         area=area if area in d.cfg.areas else None,
         priority=priority if priority in PRIORITY_LABELS else None,
-        feed_id=_int(feed), content_area=content_area if content_area and content_area.isidentifier() else None,
-        q=(q or "").strip()[:200] or None, page=_int(page, 1))
+        feed_id=_int(feed),
+        content_area=content_area if content_area and content_area.isidentifier() else None,
+        q=(q or "").strip()[:200] or None,
+        page=_int(page, 1),
+    )
     result = desk_store.queue(d.store, f)
-    params = {k: v for k, v in dict(state=f.state, area=f.area, priority=f.priority, feed=f.feed_id,
-                                    content_area=f.content_area, q=f.q).items() if v}
+    params = {
+        k: v
+        for k, v in dict(
+            state=f.state, area=f.area, priority=f.priority, feed=f.feed_id, content_area=f.content_area, q=f.q
+        ).items()
+        if v
+    }
 
     def page_url(n: int) -> str:
         return f"{auth.base(request)}/?{urlencode(params | {'page': n})}"
 
-    return d.render(request, "queue.html", result=result, counts=desk_store.counts(d.store),
-                    areas=area_options(d.cfg), feeds=desk_store.feed_choices(d.store), filtered=bool(params),
-                    page_url=page_url, page_numbers=_page_numbers(result.page, result.pages))
+    return d.render(
+        request,
+        "queue.html",
+        result=result,
+        counts=desk_store.counts(d.store),
+        areas=area_options(d.cfg),
+        feeds=desk_store.feed_choices(d.store),
+        filtered=bool(params),
+        page_url=page_url,
+        page_numbers=_page_numbers(result.page, result.pages),
+    )
 
 
 def _page_numbers(page: int, pages: int) -> list[int | None]:
@@ -94,12 +127,19 @@ def notice_context(request: Request, n: NoticeView, *, drafts: dict[str, str] | 
     editable = n.state in machine.RULES["edit"].sources
     texts = {ch: n.variants.get(ch, "") for ch in CHANNELS} | (drafts or {})
     return dict(
-        n=n, editable=editable, live=n.state in machine.RULES["withdraw"].sources, texts=texts,
+        n=n,
+        editable=editable,
+        live=n.state in machine.RULES["withdraw"].sources,
+        texts=texts,
         bases={ch: text_hash(n.variants.get(ch, "")) for ch in CHANNELS},
-        channels=CHANNELS, channel_labels=CHANNEL_LABELS,
-        versions=desk_store.version_numbers(d.store, n.id), doc=desk_store.document_extras(d.store, n.id, n.version),
-        history=desk_store.history(d.store, n.id), deliveries=d.store.deliveries(n.id),
-        boards=board_preview(cfg, n, texts["boards"]), areas=area_options(cfg, n.areas),
+        channels=CHANNELS,
+        channel_labels=CHANNEL_LABELS,
+        versions=desk_store.version_numbers(d.store, n.id),
+        doc=desk_store.document_extras(d.store, n.id, n.version),
+        history=desk_store.history(d.store, n.id),
+        deliveries=d.store.deliveries(n.id),
+        boards=board_preview(cfg, n, texts["boards"]),
+        areas=area_options(cfg, n.areas),
         groupings=list(cfg.groupings.values()),
         languages=[(lang, media.LANGUAGE_NAMES.get(lang, lang)) for lang in media.languages(cfg)],
         recordings=media.recordings(cfg, n),
@@ -119,15 +159,17 @@ def notice_page(request: Request, notice_id: int, v: str | None = None, done: st
     n = load(request, notice_id, _int(v))
     message = MESSAGES.get(done or "", "").replace("{id}", str(n.id)) or None
     kind = "warn" if done and done.endswith(("-offline", "-failed")) else "ok"
-    return desk(request).render(request, "notice.html", message=message, message_kind=kind, error=None,
-                                **notice_context(request, n))
+    return desk(request).render(
+        request, "notice.html", message=message, message_kind=kind, error=None, **notice_context(request, n)
+    )
 
 
 # previews are the website's and the bulletin's own HTML (inline styles, no script at all)
 PREVIEW_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                               "frame-ancestors 'self'; base-uri 'none'; form-action 'none'",
-    "X-Frame-Options": "SAMEORIGIN"}
+    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'",
+    "X-Frame-Options": "SAMEORIGIN",
+}
 
 
 @router.get("/preview-site/notices/{page}")
@@ -141,8 +183,7 @@ def website_preview(request: Request, page: str, v: str | None = None):
         raise DeskError(404, "Không có trang xem trước này.")
     n = load(request, notice_id, _int(v))
     if kind == ".qr.svg":  # the page's <img src="../notices/<id>.qr.svg">: the code the site will publish
-        return Response(previews.website_qr_svg(desk(request), n), media_type="image/svg+xml",
-                        headers=PREVIEW_HEADERS)
+        return Response(previews.website_qr_svg(desk(request), n), media_type="image/svg+xml", headers=PREVIEW_HEADERS)
     return HTMLResponse(previews.website_html(desk(request), n), headers=PREVIEW_HEADERS)
 
 

@@ -6,7 +6,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from jinja2 import Environment
 
@@ -21,9 +21,15 @@ from loa.render import make_env
 VN = timezone(timedelta(hours=7), "ICT")
 
 STATE_LABELS = {
-    "drafted": "Chờ duyệt", "approved": "Đã duyệt", "rejected": "Bị từ chối", "published": "Đã đăng",
-    "partially_published": "Đăng một phần", "superseded": "Đã thay thế", "withdrawn": "Đã thu hồi",
-    "expired": "Hết hiệu lực", "scheduled": "Đã hẹn giờ",
+    "drafted": "Chờ duyệt",
+    "approved": "Đã duyệt",
+    "rejected": "Bị từ chối",
+    "published": "Đã đăng",
+    "partially_published": "Đăng một phần",
+    "superseded": "Đã thay thế",
+    "withdrawn": "Đã thu hồi",
+    "expired": "Hết hiệu lực",
+    "scheduled": "Đã hẹn giờ",
 }
 ROLE_LABELS = {"editor": "biên tập viên", "approver": "người duyệt", "admin": "quản trị"}
 PRIORITY_LABELS = {"normal": "Thông thường", "priority": "Ưu tiên", "emergency": "Khẩn cấp"}
@@ -33,24 +39,48 @@ PRIORITY_HELP = {
     "priority": "phát trước các tin thông thường",
     "emergency": "phát ngay khi duyệt, bỏ qua giờ hẹn (thiên tai, hỏa hoạn, dịch bệnh)",
 }
-CHANNEL_LABELS = {"website": "Trang thông tin điện tử", "boards": "Bảng tin điện tử", "radio": "Đài truyền thanh",
-                  "print": "Bản tin in"}
+CHANNEL_LABELS = {
+    "website": "Trang thông tin điện tử",
+    "boards": "Bảng tin điện tử",
+    "radio": "Đài truyền thanh",
+    "print": "Bản tin in",
+}
 # deliveries of channels that have no text of their own to edit (issue 16)
-DELIVERY_CHANNEL_LABELS = CHANNEL_LABELS | {"cap": "Cảnh báo CAP", "messaging": "Tin nhắn (ứng dụng, SMS, thư điện tử)",
-                                            "webhook": "Cổng thông tin liên kết"}
+DELIVERY_CHANNEL_LABELS = CHANNEL_LABELS | {
+    "cap": "Cảnh báo CAP",
+    "messaging": "Tin nhắn (ứng dụng, SMS, thư điện tử)",
+    "webhook": "Cổng thông tin liên kết",
+}
 CONTENT_AREA_LABELS = {
-    "institutions": "Cải cách thể chế", "procedures": "Cải cách thủ tục hành chính",
-    "apparatus": "Cải cách tổ chức bộ máy", "civil_servants": "Xây dựng đội ngũ CBCCVC",
-    "public_finance": "Cải cách tài chính công", "digital_government": "Chính quyền điện tử, chính quyền số",
+    "institutions": "Cải cách thể chế",
+    "procedures": "Cải cách thủ tục hành chính",
+    "apparatus": "Cải cách tổ chức bộ máy",
+    "civil_servants": "Xây dựng đội ngũ CBCCVC",
+    "public_finance": "Cải cách tài chính công",
+    "digital_government": "Chính quyền điện tử, chính quyền số",
 }
 ACTION_LABELS = {
-    "drafted": "Tạo bản nháp", "approve": "Duyệt", "reject": "Từ chối", "withdraw": "Thu hồi",
-    "superseded": "Bị thay thế", "published": "Đã đăng", "partially_published": "Đăng một phần",
-    "edit:website": "Sửa bài trang web", "edit:boards": "Sửa nội dung bảng tin", "edit:radio": "Sửa kịch bản phát thanh",
-    "edit:print": "Sửa bản tin in", "set:priority": "Đổi mức ưu tiên", "set:areas": "Đổi địa bàn",
-    "set:publish_at": "Đặt giờ đăng", "set:expires_at": "Đặt hạn hiệu lực", "audio": "Tạo lại âm thanh",
-    "schedule": "Hẹn giờ phát", "unschedule": "Hủy lượt phát hẹn giờ", "expire": "Hết hiệu lực",
-    "set:disaster_level": "Đặt cấp độ rủi ro thiên tai", "set:alert_status": "Đổi loại tin cảnh báo",
+    "drafted": "Tạo bản nháp",
+    "approve": "Duyệt",
+    "reject": "Từ chối",
+    "withdraw": "Thu hồi",
+    "superseded": "Bị thay thế",
+    "published": "Đã đăng",
+    "partially_published": "Đăng một phần",
+    "edit:website": "Sửa bài trang web",
+    "edit:boards": "Sửa nội dung bảng tin",
+    "edit:radio": "Sửa kịch bản phát thanh",
+    "edit:print": "Sửa bản tin in",
+    "set:priority": "Đổi mức ưu tiên",
+    "set:areas": "Đổi địa bàn",
+    "set:publish_at": "Đặt giờ đăng",
+    "set:expires_at": "Đặt hạn hiệu lực",
+    "audio": "Tạo lại âm thanh",
+    "schedule": "Hẹn giờ phát",
+    "unschedule": "Hủy lượt phát hẹn giờ",
+    "expire": "Hết hiệu lực",
+    "set:disaster_level": "Đặt cấp độ rủi ro thiên tai",
+    "set:alert_status": "Đổi loại tin cảnh báo",
     "set:instruction": "Sửa hướng dẫn người dân",
 }
 DELIVERY_LABELS = {"pending": "đang chờ", "delivered": "đã gửi", "failed": "lỗi", "withdrawn": "đã thu hồi"}
@@ -81,7 +111,7 @@ def from_input(text: str | None, label: str) -> datetime | None:
         return None
     for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
         try:
-            return datetime.strptime(text, fmt).replace(tzinfo=VN).astimezone(timezone.utc)
+            return datetime.strptime(text, fmt).replace(tzinfo=VN).astimezone(UTC)
         except ValueError:
             continue
     raise FormError(f"{label}: {text!r} không phải là ngày giờ (dạng 2026-12-01T08:00).")
@@ -180,9 +210,22 @@ def change_value(cfg: Config, field: str, value: str | None) -> str:
 def templates(cfg: Config) -> Environment:
     env = make_env()
     env.filters["change_value"] = lambda field, value: change_value(cfg, field, value)
-    env.filters.update(local=local, to_input=to_input, duration=duration, action_label=action_label,
-                       area_name=cfg.area_name, word_diff=word_diff)
-    env.globals.update(STATE_LABELS=STATE_LABELS, PRIORITY_LABELS=PRIORITY_LABELS, PRIORITY_HELP=PRIORITY_HELP,
-                       CHANNEL_LABELS=CHANNEL_LABELS, DELIVERY_CHANNEL_LABELS=DELIVERY_CHANNEL_LABELS,
-                       CONTENT_AREA_LABELS=CONTENT_AREA_LABELS, DELIVERY_LABELS=DELIVERY_LABELS, ROLE_LABELS=ROLE_LABELS)
+    env.filters.update(
+        local=local,
+        to_input=to_input,
+        duration=duration,
+        action_label=action_label,
+        area_name=cfg.area_name,
+        word_diff=word_diff,
+    )
+    env.globals.update(
+        STATE_LABELS=STATE_LABELS,
+        PRIORITY_LABELS=PRIORITY_LABELS,
+        PRIORITY_HELP=PRIORITY_HELP,
+        CHANNEL_LABELS=CHANNEL_LABELS,
+        DELIVERY_CHANNEL_LABELS=DELIVERY_CHANNEL_LABELS,
+        CONTENT_AREA_LABELS=CONTENT_AREA_LABELS,
+        DELIVERY_LABELS=DELIVERY_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+    )
     return env
