@@ -299,5 +299,7 @@ def main() -> None:
     try:
         app()
     except LoaError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        sys.exit(1)
+        try:
+            _fail(exc)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)

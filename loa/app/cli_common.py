@@ -22,7 +22,9 @@ JSON = typer.Option(False, "--json", help="Print machine-readable JSON instead o
 
 def fail(message: str | Exception) -> None:
     """Print the error (what failed, for which thing, what to do) and exit with status 1."""
-    err.print(f"[red]error:[/] {message}", markup=True, highlight=False)
+    # The message is plain text (a key like `messaging[0].url` is not markup) and is never folded by
+    # rich: a path or URL cut across lines cannot be copied; the terminal wraps long lines itself.
+    err.print(Text.assemble(("error:", "red"), " ", str(message)), soft_wrap=True, highlight=False)
     raise typer.Exit(1)
 
 
