@@ -2,7 +2,8 @@
 
 Files, under the website's folder (LOA_HOME/site), each at a stable URL:
   cap/<notice id>/v<version>.xml          the Alert (first version) or Update (later versions) of a version
-  cap/<notice id>/v<version>-cancel.xml   the Cancel sent when the notice is withdrawn
+  cap/<notice id>/v<version>-cancel.xml   the Cancel sent when the notice is withdrawn, or when an approver
+                                          approves the "cancel" draft an upstream CAP Cancel made
   <each>.xml.sig                          detached Ed25519 signature of the file's exact bytes (JSON:
                                           alg, key_id, value in base64), verified with keys/notices.json
   cap/alerts.atom                         Atom feed of current alerts, one entry per alert linking its XML
@@ -31,6 +32,7 @@ from loa.layout import audio_name, notice_page
 from loa.model import DeliveryResult, DeliveryStatus, NoticeView
 from loa.signing import Signer, publish_key
 from loa.store import Store
+from loa.store import cap as cap_store
 from loa.store.site import language_variants
 
 TARGET = "alerts"
@@ -54,6 +56,8 @@ class Cap:
     def targets(self, notice: NoticeView) -> list[str]:
         """Priority and emergency notices; and a later version that is neither, if an earlier one was
         sent: its alert must be cancelled, not left standing until it expires."""
+        if cap_store.is_cancel(self.store, notice.id, notice.version):
+            return [TARGET] if self._earlier(notice) else []  # nothing was sent: nothing to cancel
         return [TARGET] if wants_cap(notice) or self._earlier(notice) else []
 
     def url(self, path: str) -> str:
@@ -61,6 +65,9 @@ class Cap:
 
     def dispatch(self, notice: NoticeView, targets: list[str]) -> list[DeliveryResult]:
         earlier = self._earlier(notice)
+        if earlier and cap_store.is_cancel(self.store, notice.id, notice.version):
+            # an approved "cancel" draft (upstream CAP Cancel of a public alert): the alert is cancelled
+            return self._publish(notice, targets, "Cancel", notice.approved_at, earlier)
         kind = ("Update" if earlier else "Alert") if wants_cap(notice) else "Cancel"
         return self._publish(notice, targets, kind, notice.approved_at, earlier)
 

@@ -1,5 +1,5 @@
 {
   "alg": "Ed25519",
-  "key_id": "e9302173ee65eb63",
-  "value": "Jy39J4LPcdcwr9jdDrYQ6blLr2m93R0s7HMui/Yo8uG5/ddCP2h4WnxELFBkiAHf0BZRHMAGscwJxaItROdUDw=="
+  "key_id": "c354162dd755fd71",
+  "value": "exn0Dj1xVHOM9ksRCStBuxV/B+7+E+kuQfJPryxUHp8EBajeiHP85/J/jGbgdBKtZaHAN7iYH7E08VPQXjlgBw=="
 }

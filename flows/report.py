@@ -10,7 +10,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
-from loa.report import monthly_report, previous_month, rows, to_markdown, write_report
+from loa.report import monthly_report, previous_month, table_rows, to_markdown, write_report
 from loa.runtime import runtime
 
 
@@ -34,7 +34,9 @@ def report(month: str | None = None) -> dict:
         description=f"Báo cáo tháng {month}",
     )
     create_table_artifact(
-        key="monthly-report-figures", table=rows(result), description=f"Monthly figures {month} (the CSV's rows)"
+        key="monthly-report-figures",
+        table=table_rows(result),
+        description=f"Số liệu tháng {month} (các dòng của tệp CSV)",
     )
     print(f"report {month}: {result.notices_published} notices published; files in {paths['csv'].parent}")
     return {"month": month, "files": {k: str(p) for k, p in paths.items()}, "figures": result.as_dict()}

@@ -382,14 +382,77 @@ def rows(report: MonthlyReport) -> list[dict]:
     return out
 
 
+# The CSV and the Prefect table artifact are read by people in a spreadsheet: Vietnamese headings,
+# sections and measures; the key column keeps Loa's identifiers (area slug, channel, stage).
+# Scripts use `loa report --json`, whose keys stay English.
+CSV_HEADINGS = {
+    "month": "Tháng",
+    "section": "Mục",
+    "key": "Khóa",
+    "code": "Mã đơn vị",
+    "label": "Tên",
+    "measure": "Chỉ tiêu",
+    "value": "Giá trị",
+}
+SECTION_LABELS = {
+    "summary": "Tổng hợp",
+    "editorial": "Biên tập",
+    "channel": "Kênh",
+    "area": "Địa bàn",
+    "content_area": "Lĩnh vực cải cách",
+    "priority": "Mức ưu tiên",
+    "radio": "Truyền thanh",
+    "boards": "Bảng tin điện tử",
+    "timing": "Thời gian xử lý",
+}
+MEASURE_LABELS = {
+    "notices": "Số thông báo",
+    "actions": "Số lượt",
+    "deliveries": "Số lượt phát hành",
+    "failed": "Số lượt lỗi",
+    "normal": "Thông thường",
+    "priority": "Ưu tiên",
+    "emergency": "Khẩn cấp",
+    "total": "Tổng",
+    "stations": "Số đài",
+    "minutes": "Số phút phát",
+    "audio_missing": "Thiếu bài đọc",
+    "messages": "Số tin đã gửi",
+    "registered": "Số bảng đã đăng ký",
+    "reached": "Số bảng đã nhận",
+    "board_notices": "Số thông báo trên bảng",
+    "acknowledged": "Số lượt bảng xác nhận",
+    "ack_rate": "Tỷ lệ xác nhận",
+    "median_minutes": "Trung vị (phút)",
+    "p90_minutes": "Phân vị 90 (phút)",
+}
+
+
+def table_rows(report: MonthlyReport) -> list[dict]:
+    """rows() as people read them: Vietnamese headings, sections and measures (the CSV and the artifact)."""
+    return [
+        {
+            CSV_HEADINGS["month"]: report.month,
+            **{
+                CSV_HEADINGS[k]: ""
+                if v is None
+                else (SECTION_LABELS if k == "section" else MEASURE_LABELS).get(v, v)
+                if k in ("section", "measure")
+                else ""
+                if v is None
+                else v
+                for k, v in row.items()
+            },
+        }
+        for row in rows(report)
+    ]
+
+
 def to_csv(report: MonthlyReport) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(
-        buf, fieldnames=["month", "section", "key", "code", "label", "measure", "value"], lineterminator="\n"
-    )
+    writer = csv.DictWriter(buf, fieldnames=list(CSV_HEADINGS.values()), lineterminator="\n")
     writer.writeheader()
-    for row in rows(report):
-        writer.writerow({"month": report.month, **{k: "" if v is None else v for k, v in row.items()}})
+    writer.writerows(table_rows(report))
     return buf.getvalue()
 
 

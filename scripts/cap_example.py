@@ -1,12 +1,12 @@
-"""Remake the CAP example in docs/: an approved emergency for phường Hợp Giang, risk level 3, with its
+"""Remake the CAP example in docs/: an approved emergency for phường Thục Phán, risk level 3, with its
 real radio audio (espeak-ng + ffmpeg), written by the `cap` channel exactly as it publishes.
 
     .venv/bin/python scripts/cap_example.py
 
 Writes docs/cap-example-alert.xml, its detached signature (.sig), the public key that verifies it
 (docs/cap-example-key.json: a throwaway key made for the example) and the Atom feed it appears in.
-The shipped areas.yaml has no official codes yet, so the example's geocode is the fallback (LOA-DiaBan
-with the area path); once areas.yaml carries codes, the same script shows VN-MaDVHC with the code.
+The geocode is the ward's official code on the 2025 two-level map (VN-MaDVHC 01273: phường Thục Phán,
+which took in the former phường Hợp Giang and kept its code), from the shipped areas.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from loa.store import desk as desk_store  # noqa: E402
 from tests.conftest import write_config  # noqa: E402
 
 DOCS = ROOT / "docs"
-TITLE = "Cảnh báo lũ quét, ngập lụt tại phường Hợp Giang do mưa lớn"
+TITLE = "Cảnh báo lũ quét, ngập lụt tại phường Thục Phán do mưa lớn"
 TEXT = (
     "<p>Do ảnh hưởng của không khí lạnh kết hợp nhiễu động gió đông, từ đêm 01/12 đến ngày 03/12/2026 "
     "trên địa bàn có mưa vừa, mưa to, lượng mưa phổ biến 80–150 mm. Mực nước sông Bằng Giang tại trạm "
@@ -55,14 +55,14 @@ def main() -> None:
         site_url="https://thongtin.caobang.gov.vn",
         cap={
             "sender": "canhbao@caobang.gov.vn",
-            "sender_name": "UBND thành phố Cao Bằng",
+            "sender_name": "UBND phường Thục Phán",
             "identifier_prefix": "vn.gov.caobang.thongtin",
             "contact": "Văn phòng Ban Chỉ huy PCTT và TKCN tỉnh Cao Bằng, 0206 3852 xxx",
         },
     )
     cfg = load_config(Env(home=tmp / "home", config_dir=folder))
     store = Store.open(cfg.database_url)
-    meta = DocumentMeta(issuer="UBND thành phố Cao Bằng", doc_type="Thông báo")
+    meta = DocumentMeta(issuer="UBND phường Thục Phán", doc_type="Thông báo")
     entry = Entry(
         "urn:example:cap",
         TITLE,
@@ -73,7 +73,7 @@ def main() -> None:
     )
     change = store.record_entry("https://example.invalid/feed", entry, Classification(True, 9, (), (), meta))
     variants = Renderer(board_max_chars=cfg.board_max_chars).variants(
-        title=TITLE, summary_html=TEXT, meta=meta, source_url=None, area_names=["phường Hợp Giang"]
+        title=TITLE, summary_html=TEXT, meta=meta, source_url=None, area_names=["phường Thục Phán"]
     )
     n = store.draft_notice(
         change.document_version_id, areas=["cao-bang/thuc-phan"], variants=variants, priority=Priority.EMERGENCY

@@ -11,7 +11,7 @@ tests/data/relevance/corpus.tsv, starting from (and pulled towards) the hand
 weights of tests/data/relevance/prior.yaml, and measures them on the fold left
 out, k times. --write fits on the whole corpus the same way and writes the
 weights into config/relevance.yaml. The final held-out set
-(tests/data/relevance/final.tsv) was written after the weights were fitted and
+(tests/data/relevance/final2.tsv) was written after the weights were fitted and
 is never used to fit or tune them: --final measures the shipped config on it.
 """
 
@@ -40,7 +40,7 @@ from loa.ingest.relevance_fit import (  # noqa: E402
 
 CONFIG = ROOT / "config" / "relevance.yaml"
 CORPUS = ROOT / "tests" / "data" / "relevance" / "corpus.tsv"
-FINAL = ROOT / "tests" / "data" / "relevance" / "final.tsv"
+FINAL = ROOT / "tests" / "data" / "relevance" / "final2.tsv"
 PRIOR = ROOT / "tests" / "data" / "relevance" / "prior.yaml"
 
 

@@ -13,6 +13,7 @@ from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
 from loa.app.cli_common import runtime_or_fail as _runtime
 from loa.errors import LoaError
+from loa.site.model import LANGUAGE_NAMES, PRIORITY_LABELS
 
 radio_app = typer.Typer(
     help="Commune radio: upload a human recording, see and build station playlists, see a notice's airings. "
@@ -237,23 +238,33 @@ def build(
         return
     for r in reports:
         out.print(
-            f"[bold]{r['station']}[/] {r['slot']}: {len(r['scheduled'])} notice(s), {r['minutes']} of "
-            f"{r['max_minutes']:g} min → {r['urls'][0]}",
+            f"[bold]{r['station']}[/] {r['slot']}: {len(r['scheduled'])} thông báo, {r['minutes']:g}/"
+            f"{r['max_minutes']:g} phút → {r['urls'][0]}",
             highlight=False,
         )
         for seg in r["segments"]:
             if seg["kind"] == "notice":
                 e = next(x for x in r["scheduled"] if x["notice_id"] == seg["notice_id"])
-                what = f"#{e['notice_id']} v{e['version']} {e['priority']} {seg['language']}: {e['title']}"
+                what = (
+                    f"#{e['notice_id']} v{e['version']} {PRIORITY_LABELS.get(e['priority'], e['priority']).lower()}"
+                    f" {seg['language']}: {e['title']}"
+                )
             else:
                 what = seg["text"]
-            out.print(f"  {seg['kind']:8} {seg['seconds']:5.0f} s  {_fit(what, 61)}", highlight=False)
+            kind = SEGMENT_LABELS.get(seg["kind"], seg["kind"])
+            out.print(f"  {kind:9} {seg['seconds']:4.0f} giây  {_fit(what, 56)}", highlight=False)
         for o in r["overflow"]:
             out.print(
-                f"  [yellow]overflow[/] #{o['notice_id']} v{o['version']} {o['title']}: {o['reason']}", highlight=False
+                f"  [yellow]để buổi sau[/] #{o['notice_id']} v{o['version']} {o['title']}: {o['reason']}",
+                highlight=False,
             )
         for m in r["missing"]:
-            out.print(f"  [dim]not in {m['language']}[/]: #{m['notice_id']}: {m['reason']}", highlight=False)
+            lang = LANGUAGE_NAMES.get(m["language"], m["language"]).lower()
+            out.print(f"  [dim]không có {lang}[/]: #{m['notice_id']}: {m['reason']}", highlight=False)
+
+
+# `loa radio build` in Vietnamese for the announcer; --json keeps the English kinds for scripts.
+SEGMENT_LABELS = {"opening": "mở đầu", "notice": "tin", "bridge": "chuyển tin", "closing": "kết thúc"}
 
 
 def _fit(text: str, width: int) -> str:

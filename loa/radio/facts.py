@@ -73,17 +73,76 @@ def places(text: str) -> list[str]:
 
 
 def recap(title: str, text: str) -> str | None:
-    """The closing reminder of a notice: what, by when, where to go; None when the text gives neither a
-    deadline nor a place (the title alone is no reminder worth the airtime)."""
+    """The closing reminder of a notice: what to do, by when, where to go; None when the text gives neither a
+    deadline nor a place (the title alone is no reminder worth the airtime).
+
+    "What" is the action the text asks for, taken from the sentence that sets the deadline or the place
+    ("khẩn trương di chuyển người và tài sản"), not the title read a second time; only when the text
+    names no action does the title's subject stand in, without its document-type preamble."""
     when, where = deadlines(text), places(text)
     if not when and not where:
         return None
-    parts = [f"Bà con lưu ý: {title.strip().rstrip('.')}"]
+    what = action(text, when + where) or _subject(title)
+    parts = [f"Bà con lưu ý: {what}"] if what else ["Bà con lưu ý"]
     if when:
         parts.append("thời hạn: " + "; ".join(when[:2]))
     if where:
         parts.append("địa điểm: " + "; ".join(where[:2]))
     return ". ".join(p[0].upper() + p[1:] if i else p for i, p in enumerate(parts)) + "."
+
+
+# Words that introduce what people are asked to do; the action starts there, its subject stays out.
+_ASK = re.compile(
+    r"\b(?:đề nghị|yêu cầu|kêu gọi|vui lòng|khẩn trương|cần|phải|có thể|hãy|mang theo|tiếp tục)\b", re.IGNORECASE
+)
+_PLACE_WORD = re.compile(r"\s(?:tại|đến|về|trên|qua)\s*$")
+_MIN_ACTION, _MAX_ACTION = 3, 14
+
+
+def action(text: str, facts: list[str]) -> str | None:
+    """The action of the clause that holds the first deadline or place, without that fact or the subject:
+    "Các hộ … khẩn trương di chuyển người và tài sản đến nhà văn hóa …" → "khẩn trương di chuyển người và
+    tài sản". None when that clause asks nothing or its action is too short or too long to repeat."""
+    found = sorted(at for at in (text.find(f) for f in facts) if at >= 0)
+    for at in found:
+        start = max((m.end() for m in _CLAUSE_STOP.finditer(text, 0, at)), default=0)
+        if start == 0:
+            start = _clause_start(text, at)
+        at = min(a for a in found if a >= start)  # the clause's first fact ends its action
+        head = _PLACE_WORD.sub("", text[start:at]).strip(" ,;")
+        head = re.sub(r"\s(?:và|,)?\s*(?:chậm nhất|trước|đến hết|muộn nhất)\s*$", "", head).strip(" ,;")
+        asks = list(_ASK.finditer(head))  # the last: "cần hỗ trợ có thể đến …" asks with "có thể"
+        ask = asks[-1] if asks else _WHO.match(head)
+        if ask is None:
+            continue
+        phrase = head[ask.end() :] if ask.re is _WHO else head[ask.start() :]
+        phrase = _REQUEST.sub("", phrase)
+        if _MIN_ACTION <= len(phrase.split()) <= _MAX_ACTION:
+            return phrase
+    return None
+
+
+# Who a notice addresses, at the start of the clause: the action is what follows.
+_WHO = re.compile(
+    r"(?:các\s+)?(?:hộ gia đình|người dân|bà con|nhân dân|công dân|tổ chức, cá nhân|phụ huynh|người lao động)"
+    r"(?:\s+(?:trên địa bàn|trong xã|trong phường)\S*)?\s+",
+    re.IGNORECASE,
+)
+_REQUEST = re.compile(
+    r"^(?:đề nghị|yêu cầu|kêu gọi|vui lòng)\s+(?:(?:các\s+)?(?:bà con|người dân|nhân dân|hộ gia đình|công dân)\s+)?",
+    re.IGNORECASE,
+)
+
+
+_PREAMBLE = re.compile(
+    r"^(?:(?:Thông báo|Kế hoạch|Quyết định|Công văn|Chỉ thị|Hướng dẫn)(?:\s+số\s+\S+)?\s*:?\s*)?(?:về\s+việc\s+|v/v\s+)?",
+    re.IGNORECASE,
+)
+
+
+def _subject(title: str) -> str:
+    """The title without its document-type preamble ("Thông báo về việc …")."""
+    return _PREAMBLE.sub("", title.strip().rstrip(".")).strip() or title.strip().rstrip(".")
 
 
 def _issue_date(text: str, pos: int) -> bool:

@@ -10,7 +10,7 @@ Each received message is kept as received in `cap_alerts`, with what became of i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -232,8 +232,41 @@ def record_cancel(store: Store, msg: Received, make_cancel_draft) -> Outcome:
         notice_id, version = ingest.draft_notices(
             s, [ingest.Draft(change.document_version_id, list(public.areas), variants, Priority(public.priority))]
         )[0]
+        # Approved, the cancellation replaces the alert on every channel (boards, radio, website, print) and
+        # the CAP channel sends a Cancel; it then expires like any notice, a day on (the CAP feed shows a
+        # Cancel as long), and leaves the boards, playlists and current lists. The approver may change it.
+        s.execute(
+            update(NoticeVersionRow)
+            .where(NoticeVersionRow.notice_id == notice_id, NoticeVersionRow.version == version)
+            .values(expires_at=_cancel_expiry(public.expires_at))
+        )
         row.outcome, row.notice_version = "cancel_drafted", version
         return Outcome("cancel_drafted", notice_id, version)
+
+
+CANCEL_SHOWN = timedelta(hours=24)
+
+
+def _cancel_expiry(alert_expires: datetime | None) -> datetime:
+    """A day from now; not past the cancelled alert's own expiry, unless that is already near."""
+    day = utcnow() + CANCEL_SHOWN
+    if alert_expires is None:
+        return day
+    return max(min(day, alert_expires), utcnow() + timedelta(hours=1))
+
+
+def is_cancel(store: Store, notice_id: int, version: int) -> bool:
+    """Whether this notice version is the "cancel" draft of an upstream CAP Cancel (its approval sends
+    a CAP Cancel, not an Update)."""
+    with store.reading() as s:
+        found = s.scalar(
+            select(CapAlertRow.id).where(
+                CapAlertRow.notice_id == notice_id,
+                CapAlertRow.notice_version == version,
+                CapAlertRow.outcome == "cancel_drafted",
+            )
+        )
+        return found is not None
 
 
 def origin(store: Store, notice_id: int) -> list[dict]:
@@ -261,6 +294,7 @@ __all__ = [
     "ALERT_STATUSES",
     "Outcome",
     "Received",
+    "is_cancel",
     "origin",
     "record_alert",
     "record_cancel",

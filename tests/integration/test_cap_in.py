@@ -125,3 +125,40 @@ def test_the_ingest_pipeline_routes_cap_feeds_and_reports_failures(cfg, sqlite_s
     missing = ingest_feed(sqlite_store, cfg, Feed(f"{cap_server}/nope.atom", "CAP", "cao-bang", kind="cap"))
     assert missing.status == "failed" and missing.reason
     assert sqlite_store.feeds()[-1]["consecutive_failures"] == 1
+
+
+def test_approving_the_cancel_draft_of_a_public_alert_sends_a_cap_cancel(coded, sqlite_store, cap_server):  # noqa: F811
+    """Upstream cancels an alert Loa has already re-published: the approved "cancel" draft is a CAP
+    Cancel (not an Update) referencing what was sent, and it expires within a day like the feed's Cancel."""
+    import xml.etree.ElementTree as ET
+    from datetime import timedelta
+
+    from channels.cap import Cap, alert_path
+    from loa.cap import NS
+    from loa.cap.schema import problems
+    from loa.publishing.dispatch import dispatch_notice
+
+    cfg, store = coded, sqlite_store
+    report = run(store, cfg, f"{cap_server}/alerts.atom")
+    flood_id = {Path(a["url"]).name: a for a in report.alerts}["hong-viet-alert.xml"]["notice_id"]
+    run(store, cfg, f"{cap_server}/update.atom")
+    store.transition(flood_id, "approve", "Nông Thị Hoa")
+    cap = Cap(cfg, store)
+    sent = dispatch_notice(store, {"cap": cap}, flood_id)
+    assert [(r.target, r.ok) for r in sent.results] == [("alerts", True)], sent.results
+
+    assert outcomes(run(store, cfg, f"{cap_server}/cancel.rss")) == {"hong-viet-cancel.xml": "cancel_drafted"}
+    v3 = store.notice(flood_id)
+    assert v3.version == 3 and v3.expires_at is not None
+    assert datetime.now(UTC) < v3.expires_at <= datetime.now(UTC) + timedelta(hours=24)
+    store.transition(flood_id, "approve", "Nông Thị Hoa")
+    report = dispatch_notice(store, {"cap": cap}, flood_id)
+    assert [(r.target, r.ok) for r in report.results] == [("alerts", True)], report.results
+    assert not (cfg.home / "site" / alert_path(flood_id, 3)).exists()  # no Update
+    xml = (cfg.home / "site" / alert_path(flood_id, 3, cancel=True)).read_bytes()
+    root = ET.fromstring(xml)
+    assert problems(xml) == []
+    assert [e.text for e in root.iter(f"{{{NS}}}msgType")] == ["Cancel"]
+    refs = [e.text for e in root.iter(f"{{{NS}}}references")][0].split()
+    assert [r.split(",")[1] for r in refs] == [f"{cfg.cap.identifier_prefix}.notice-{flood_id}.v2"]
+    assert store.notice(flood_id, 2).state == NoticeState.SUPERSEDED  # the alert is off every channel

@@ -640,3 +640,25 @@ def test_approval_tells_prefect_now_or_schedules_the_dispatch_at_publish_at(desk
             break
         time.sleep(0.5)
     assert found["events"][0]["payload"] == {"version": 1, "by": APPROVER, "priority": "emergency"}
+
+
+def test_delivery_details_are_vietnamese_without_server_paths(desk):
+    """What the channels record (English, for logs and the CLI) reaches the editor translated, no paths."""
+    from loa.model import DeliveryResult
+
+    pdf = desk.cfg.home / "print" / "cao-bang" / "2026-W49.pdf"
+    for result in (
+        DeliveryResult(
+            "radio",
+            "xa-nam-tuan",
+            True,
+            f"stations/xa-nam-tuan.m3u8 (slot 2026-12-04 06:00, #1): plays notice-{desk.live.id}-v1-vi.mp3; "
+            "not in tay: no human recording yet",
+        ),
+        DeliveryResult("print", "cao-bang", True, f"{pdf}: 1 notice(s), 2 page(s)"),
+    ):
+        desk.store.record_delivery(desk.live.id, 1, "publish", result)
+    page = desk.login(EDITOR).get(f"/desk/notices/{desk.live.id}").text
+    assert "chưa có bản thu giọng người đọc tiếng Tày" in page and "thứ tự 1" in page
+    assert "bản tin 2026-W49.pdf: 1 thông báo, 2 trang" in page
+    assert str(desk.cfg.home) not in page and "notice(s)" not in page and "plays " not in page

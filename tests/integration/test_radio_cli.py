@@ -96,7 +96,8 @@ def test_upload_build_playlists_history(env, tmp_path):
     assert rep["segments"][0]["text"].startswith("Đây là Đài Truyền thanh xã Nam Tuấn.")
     assert rep["segments"][1]["text"] == n.variants["radio"] and rep["segments"][2]["text"] is None
     assert all((cfg.home / "radio" / x["file"]).is_file() for x in rep["segments"])
-    assert "opening" in run("build", "--station", "nam-tuan").stdout
+    shown = run("build", "--station", "nam-tuan").stdout  # the announcer reads Vietnamese
+    assert "mở đầu" in shown and "kết thúc" in shown and "thông báo," in shown and "notice(s)" not in shown
 
     # a second, newer notice has no Tày recording and does not fit the one-minute slot with the first
     m = long_notice(store, "Thông báo thu thuế sử dụng đất phi nông nghiệp")

@@ -139,9 +139,9 @@ def test_emergency_is_read_twice(store, tmp_path):
     assert segments[1] == segments[3] and segments[1]["notice_id"] == e.id
     text = segments[1]["text"]
     assert text.splitlines()[-1] == (
-        "Bà con lưu ý: Cảnh báo lũ quét, sạt lở đất trên địa bàn xã Nam Tuấn. Thời hạn: "
+        "Bà con lưu ý: khẩn trương di chuyển người và tài sản. Thời hạn: "
         "trước 18 giờ ngày 2/12/2026. Địa điểm: nhà văn hóa xóm Nà Luông."
-    )
+    )  # what to do, from the text, not the title read a second time
     check_golden("emergency.txt", script(segments))
 
 

@@ -149,10 +149,26 @@ def test_recap_only_when_the_text_has_a_deadline_or_a_place():
     assert recap(
         "Kê khai thuế sử dụng đất phi nông nghiệp",
         "Hộ gia đình nộp tờ khai tại Bộ phận Một cửa xã, chậm nhất ngày 31/3/2026.",
-    ) == (
-        "Bà con lưu ý: Kê khai thuế sử dụng đất phi nông nghiệp. Thời hạn: chậm nhất ngày 31/3/2026. "
-        "Địa điểm: Bộ phận Một cửa xã."
-    )
+    ) == ("Bà con lưu ý: nộp tờ khai. Thời hạn: chậm nhất ngày 31/3/2026. Địa điểm: Bộ phận Một cửa xã.")
+
+
+@pytest.mark.parametrize(
+    "title,text,expected",
+    [
+        (  # the action the text asks for, not the title again; the place and deadline said once each
+            "Thông báo về việc cấp đổi căn cước",
+            "Đề nghị bà con mang theo giấy tờ đến trụ sở Công an xã trước ngày 10/12/2026 để làm thủ tục.",
+            "Bà con lưu ý: mang theo giấy tờ. Thời hạn: trước ngày 10/12/2026. Địa điểm: trụ sở Công an xã.",
+        ),
+        (  # no action in the text: the title's subject, without "Thông báo về việc"
+            "Thông báo về việc lịch tiếp nhận hồ sơ cấp sổ đỏ",
+            "Thời gian tiếp nhận: từ ngày 1/12/2026 đến ngày 15/12/2026.",
+            "Bà con lưu ý: lịch tiếp nhận hồ sơ cấp sổ đỏ. Thời hạn: từ ngày 1/12/2026 đến ngày 15/12/2026.",
+        ),
+    ],
+)
+def test_recap_says_what_to_do_not_the_title_again(title, text, expected):
+    assert recap(title, text) == expected
 
 
 # --- the script -----------------------------------------------------------------------------------

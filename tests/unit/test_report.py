@@ -240,18 +240,22 @@ def test_csv_markdown_and_chart(store, cfg, month, tmp_path):
         store, cfg, "2026-11", audio_seconds=lambda name: 90.0 if name.endswith(f"-{a}-v1-vi.mp3") else None
     )
     assert report.radio["audio_missing"] == 0
-    rows = list(csv.DictReader(io.StringIO(to_csv(report))))
-    assert {r["month"] for r in rows} == {"2026-11"}
-    find = {(r["section"], r["key"], r["measure"]): r["value"] for r in rows}
-    assert find[("summary", "notices", "notices")] == "2"
-    assert {r["key"]: r["code"] for r in rows if r["section"] == "area"} == {
+    text = to_csv(report)
+    # a spreadsheet user reads Vietnamese headings, sections and measures; keys stay Loa's identifiers
+    assert text.splitlines()[0] == "Tháng,Mục,Khóa,Mã đơn vị,Tên,Chỉ tiêu,Giá trị"
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["Tháng"] for r in rows} == {"2026-11"}
+    find = {(r["Mục"], r["Khóa"], r["Chỉ tiêu"]): r["Giá trị"] for r in rows}
+    assert find[("Tổng hợp", "notices", "Số thông báo")] == "2"
+    assert {r["Khóa"]: r["Mã đơn vị"] for r in rows if r["Mục"] == "Địa bàn"} == {
         "cao-bang": "4",
         "cao-bang/hoa-an": "1654",
         "cao-bang/nam-tuan": "1660",
     }  # the official code beside the slug
-    assert find[("radio", "radio", "minutes")] == "3.0"
-    assert find[("content_area", "procedures", "emergency")] == "1"
-    assert find[("boards", "boards", "ack_rate")] == "0.4"
+    assert find[("Truyền thanh", "radio", "Số phút phát")] == "3.0"
+    assert find[("Lĩnh vực cải cách", "procedures", "Khẩn cấp")] == "1"
+    assert find[("Bảng tin điện tử", "boards", "Tỷ lệ xác nhận")] == "0.4"
+    assert not any(k.isascii() and k.isalpha() for r in rows for k in (r["Mục"], r["Chỉ tiêu"]))
 
     md = to_markdown(report, chart="chart.png")
     assert md.startswith("# Báo cáo tháng 11/2026 — ")

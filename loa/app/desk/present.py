@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from jinja2 import Environment
 
+from loa.app.desk.delivery_text import delivery_detail
 from loa.board_protocol import BoardProfile
 from loa.board_text import BoardSource, board_lines, body_sentences
 from loa.config import Config
@@ -217,6 +218,7 @@ def templates(cfg: Config) -> Environment:
         action_label=action_label,
         area_name=cfg.area_name,
         word_diff=word_diff,
+        delivery_detail=delivery_detail,
     )
     env.globals.update(
         STATE_LABELS=STATE_LABELS,
