@@ -207,8 +207,7 @@ class Runner:
             self.connected = True
             self.log.event("broker.connected")
             self.status_state = None  # publish now
-            for mid in list(self.in_flight):  # a new connection: resend what was not confirmed
-                self.in_flight.pop(mid)
+            # acks in flight stay so: paho resends them on this connection (same mid); resend_after is the net
         elif kind == "disconnected":
             if self.connected:
                 self.log.event("broker.disconnected", reason=event[1] if len(event) > 1 else None)
