@@ -10,82 +10,32 @@ here the way that command is to write them (SPEAKER_ACL).
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 
-from loa.app import broker as mosq
-from loa.config import Env, MqttURL, load_config
-from tests.conftest import write_config
 from tests.mqtt_helpers import retained
-from tests.speaker_helpers import STATION, item, new_signer, play, schedule, sha, slot
+from tests.speaker_helpers import (
+    SPEAKER,
+    STATION,
+    Acks,
+    Broker,
+    Speaker,
+    item,
+    new_signer,
+    play,
+    publish,
+    schedule,
+    serve,
+    sha,
+    slot,
+    tone,
+)
 
 pytestmark = pytest.mark.integration
-LOA = str(Path(sys.executable).parent / "loa")
-SPEAKER, PASSWORD = "hoa-an-cum-1", "speaker-test-password"
-PLAYER = "mpv --no-video --really-quiet --ao=null {file}"
 START_TOLERANCE = 0.5  # seconds between a slot's start time and the speaker's "started" ack for its first item
-SPEAKER_ACL = f"""
-user {SPEAKER}
-topic read loa/v1/radio/{STATION}/#
-topic read loa/v1/keys/notices
-topic write loa/v1/speakers/{SPEAKER}/status
-topic write loa/v1/speakers/{SPEAKER}/ack
-"""
-
-
-class Broker:
-    """A Mosquitto of our own (Loa's config, auth and ACL) that the test can stop and start again."""
-
-    def __init__(self, tmp: Path):
-        folder = write_config(tmp / "config", feeds=[])
-        self.cfg = load_config(Env(home=tmp / "home", config_dir=folder))
-        self.conf = mosq.prepare(self.cfg)
-        acl = self.cfg.home / "mosquitto" / "acl"
-        acl.write_text(acl.read_text() + SPEAKER_ACL)
-        mosq.set_password(self.cfg.home / "mosquitto" / "passwd", SPEAKER, PASSWORD)
-        self.proc: subprocess.Popen | None = None
-        self.start()
-
-    @property
-    def url(self) -> MqttURL:
-        return self.cfg.mqtt
-
-    def start(self) -> None:
-        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        self.proc = subprocess.Popen([binary, "-c", str(self.conf)], stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection((self.url.host, self.url.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("Mosquitto did not start")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-
-
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -96,14 +46,8 @@ def audio(tmp_path_factory):
     specs = {f"t{i}": (1.0, 300 + 40 * i) for i in range(1, 6)} | {f"l{i}": (2.0, 500 + 40 * i) for i in range(1, 8)}
     specs["alarm"] = (1.0, 1000)
     for name, (seconds, freq) in specs.items():
-        subprocess.run(
-            ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency={freq}:duration={seconds}",
-             "-ar", "22050", "-ac", "1", str(root / f"{name}.mp3")],
-            check=True,
-        )  # fmt: skip
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root.parent)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+        tone(root / f"{name}.mp3", seconds, freq)
+    server, base = serve(root.parent)
     files = {n: (f"{base}/radio/{n}.mp3", s, sha((root / f"{n}.mp3").read_bytes())) for n, (s, _) in specs.items()}
     yield files | {"_root": root, "_base": base}
     server.shutdown()
@@ -121,86 +65,6 @@ def signer(broker):
     s = new_signer()
     publish(broker.url, "loa/v1/keys/notices", s.public_key_document(), retain=True)
     return s
-
-
-def publish(url: MqttURL, topic: str, payload: dict, retain: bool = False) -> None:
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-    client.username_pw_set(url.username, url.password)
-    client.connect(url.host, url.port)
-    client.loop_start()
-    try:
-        client.publish(topic, json.dumps(payload, ensure_ascii=False), qos=1, retain=retain).wait_for_publish(5)
-    finally:
-        client.disconnect()
-        client.loop_stop()
-
-
-class Acks:
-    """Loa's side: a persistent session on the speaker's ack topic (acks queue for it across a broker restart)."""
-
-    def __init__(self, url: MqttURL):
-        self.received: list[tuple[float, dict]] = []
-        ready = threading.Event()
-        self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-acks-{time.monotonic_ns()}", protocol=mqtt.MQTTv5
-        )
-        self.client.username_pw_set(url.username, url.password)
-        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(f"loa/v1/speakers/{SPEAKER}/ack", qos=1)
-        self.client.on_subscribe = lambda *a: ready.set()
-        self.client.on_message = lambda c, u, m: self.received.append((time.time(), json.loads(m.payload)))
-        self.client.reconnect_delay_set(0.2, 1)
-        props = Properties(PacketTypes.CONNECT)
-        props.SessionExpiryInterval = 600
-        self.client.connect(url.host, url.port, clean_start=False, properties=props)
-        self.client.loop_start()
-        assert ready.wait(5), "no SUBACK"
-
-    @property
-    def acks(self) -> list[dict]:
-        return [a for _, a in self.received]
-
-    def events(self) -> list[tuple[str, str]]:
-        return [(a["item"], a["event"]) for a in self.acks]
-
-    def wait(self, predicate, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate(self.acks):
-                return True
-            time.sleep(0.02)
-        return False
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-
-
-class Speaker:
-    def __init__(self, broker: Broker, audio: dict, cache: Path, log: Path):
-        env = os.environ | {"LOA_SPEAKER_ID": SPEAKER, "LOA_SPEAKER_PASSWORD": PASSWORD}
-        self.log = log
-        self.proc = subprocess.Popen(
-            [LOA, "speaker", "run", "--station", STATION, "--broker", f"mqtt://{broker.url.host}:{broker.url.port}",
-             "--site", audio["_base"], "--cache-dir", str(cache), "--player", PLAYER, "--json"],
-            env=env, stdout=subprocess.DEVNULL, stderr=open(log, "a"),
-        )  # fmt: skip
-        assert self.wait_log(lambda e: e["event"] == "key.accepted", 10), self.log.read_text()
-        assert self.wait_log(lambda e: e["event"] == "broker.connected", 10), self.log.read_text()
-
-    def events(self) -> list[dict]:
-        return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]
-
-    def wait_log(self, predicate, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(predicate(e) for e in self.events()):
-                return True
-            time.sleep(0.05)
-        return False
-
-    def stop(self) -> int:
-        self.proc.terminate()
-        return self.proc.wait(15)
 
 
 @pytest.fixture
@@ -226,7 +90,7 @@ def test_slot_starts_on_time_plays_in_order_refuses_tampered_audio_and_a_forged_
     original = (root / "t3.mp3").read_bytes()
     items = [sched_item(audio, "t1", "opening"), sched_item(audio, "t2"), sched_item(audio, "t3")]
     items.append(sched_item(audio, "t4", "closing"))
-    speaker = Speaker(broker, audio, tmp_path / "cache", tmp_path / "speaker.log")
+    speaker = Speaker(broker, audio["_base"], tmp_path / "cache", tmp_path / "speaker.log")
     try:
         (root / "t3.mp3").write_bytes(original[:-200] + b"\0" * 200)  # tampered on the server
         start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=5)
@@ -264,7 +128,7 @@ def test_slot_starts_on_time_plays_in_order_refuses_tampered_audio_and_a_forged_
 
 def test_emergency_interrupts_the_slot_which_resumes_and_a_command_plays_once(broker, signer, acks, audio, tmp_path):
     cache, log = tmp_path / "cache", tmp_path / "speaker.log"
-    speaker = Speaker(broker, audio, cache, log)
+    speaker = Speaker(broker, audio["_base"], cache, log)
     alarm = audio["alarm"]
     try:
         start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
@@ -289,7 +153,7 @@ def test_emergency_interrupts_the_slot_which_resumes_and_a_command_plays_once(br
     finally:
         assert speaker.stop() == 0
     # a restarted speaker remembers the keys it played
-    speaker = Speaker(broker, audio, cache, log)
+    speaker = Speaker(broker, audio["_base"], cache, log)
     try:
         publish(broker.url, f"loa/v1/radio/{STATION}/play", command)
         assert speaker.wait_log(lambda e: e["event"] == "play.duplicate" and e["command"] == "khan-cap-42-1", 5)
@@ -302,7 +166,7 @@ def test_emergency_interrupts_the_slot_which_resumes_and_a_command_plays_once(br
 def test_broker_restart_mid_slot_does_not_stop_the_slot_and_acks_arrive_after_reconnect(
     broker, signer, acks, audio, tmp_path
 ):
-    speaker = Speaker(broker, audio, tmp_path / "cache", tmp_path / "speaker.log")
+    speaker = Speaker(broker, audio["_base"], tmp_path / "cache", tmp_path / "speaker.log")
     try:
         start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
         items = [sched_item(audio, n) for n in ("l4", "l5", "l6", "l7")]
