@@ -298,13 +298,13 @@ class Runner:
         cmd = parse_stop(payload, self.key, self.opts.station, self.clock())
         hit = [e for e in self.emergencies if e.play.notice[0] == cmd.notice[0]]
         self.log.event("stop.accepted", notice=cmd.notice[0], active=bool(hit))
+        if self.current and self.current.command and self.current.command.notice[0] == cmd.notice[0]:
+            self._end_current("interrupted", "stopped by command")
         for e in hit:
             for audio in e.left:
                 self._ack(None, e.play.as_item(audio), "skipped", "stopped by command", e.play)
             e.left.clear()
         self.emergencies = [e for e in self.emergencies if e not in hit]
-        if self.current and self.current.command and self.current.command.notice[0] == cmd.notice[0]:
-            self._end_current("interrupted", "stopped by command")
 
     # --- playing ----------------------------------------------------------------------------
 
