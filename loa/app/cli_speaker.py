@@ -56,7 +56,10 @@ def run(
     from loa.speaker.runner import Options, Runner
 
     try:
-        url = MqttURL.parse(broker or os.environ.get("LOA_SPEAKER_BROKER", ""), "--broker")
+        where = broker or os.environ.get("LOA_SPEAKER_BROKER", "")
+        if not where:
+            raise LoaError("no broker: give --broker mqtt://host:port or set LOA_SPEAKER_BROKER")
+        url = MqttURL.parse(where, "--broker")
         if url.password and broker:
             raise LoaError("--broker must not carry a password; use LOA_SPEAKER_PASSWORD or --credentials")
         speaker, password = creds.load(credentials.expanduser() if credentials else None)

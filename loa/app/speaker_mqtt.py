@@ -34,6 +34,7 @@ class MqttLink:
         self.client.reconnect_delay_set(min_delay=1, max_delay=60)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_connect_fail = self._on_connect_fail
         self.client.on_message = self._on_message
         self.client.on_publish = self._on_publish
 
@@ -52,6 +53,9 @@ class MqttLink:
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.inbox.put(("disconnected", str(reason_code)))
+
+    def _on_connect_fail(self, client, userdata) -> None:
+        self.inbox.put(("unreachable", f"{self.url.host}:{self.url.port}"))
 
     def _on_message(self, client, userdata, msg) -> None:
         self.inbox.put(("message", msg.topic, bytes(msg.payload)))

@@ -1,6 +1,6 @@
 """What to play when: pure decisions from the schedule, the clock and what was already done.
 
-The rule (docs/speakers.md): a slot starts at its start time and plays its items in order. An item
+The rule (docs/speaker-reference.md): a slot starts at its start time and plays its items in order. An item
 that finished, failed, was interrupted or skipped is done and never played again in that slot. A slot
 (or what is left of it, after an emergency or a restart) plays while now is within
 start + slot length + GRACE; later, its remaining items are acked "skipped". An item or slot that a

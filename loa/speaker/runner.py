@@ -47,7 +47,8 @@ def utcnow() -> datetime:
 
 class Link(Protocol):
     """The broker connection (loa/app/speaker_mqtt.py). It reports into the runner's inbox:
-    ("connected",), ("disconnected", why), ("message", topic, payload), ("puback", mid)."""
+    ("connected",), ("disconnected", why), ("unreachable", where), ("message", topic, payload),
+    ("puback", mid)."""
 
     def publish(self, topic: str, payload: dict, retain: bool) -> int | None: ...
 
@@ -212,6 +213,8 @@ class Runner:
             if self.connected:
                 self.log.event("broker.disconnected", reason=event[1] if len(event) > 1 else None)
             self.connected = False
+        elif kind == "unreachable":
+            self.log.event("broker.unreachable", broker=event[1], retry="1 s doubling to 60 s")
         elif kind == "puback":
             sent = self.in_flight.pop(event[1], None)
             if sent:
