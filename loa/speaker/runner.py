@@ -66,6 +66,7 @@ class Options:
     heartbeat: float = 300.0  # seconds between status refreshes (retained, with clock skew and cache)
     prefetch_every: float = 30.0
     just_in_time_timeout: float = 5.0  # a download at slot time must not hold the slot up long
+    emergency_fetch_timeout: float = 10.0  # the loop waits for it: a stop must not wait long
     resend_after: float = 60.0  # an ack without PUBACK for this long while connected is sent again
 
 
@@ -108,6 +109,7 @@ class Runner:
         self.in_flight: dict[int, tuple[int, float]] = {}  # mid -> (outbox seq, sent at)
         self.status_state: str | None = None
         self.status_at = 0.0
+        self.status_skew: int | None = None  # the clock skew last reported
         self.stopping = threading.Event()
         self.prefetch_wake = threading.Event()
         self.fetch_failures: dict[str, tuple[float, float]] = {}  # sha -> (next try, backoff)
@@ -352,7 +354,7 @@ class Runner:
         audio = e.left.pop(0)
         item = e.play.as_item(audio)
         try:
-            path = self.cache.fetch(audio.url, audio.sha256)
+            path = self.cache.fetch(audio.url, audio.sha256, self.opts.emergency_fetch_timeout)
         except FetchError as exc:
             self._ack(None, item, "failed", str(exc), e.play)
             return
@@ -438,8 +440,8 @@ class Runner:
             software=SOFTWARE,
         )
 
-    def _set_status(self, state: str) -> None:
-        if state == self.status_state and time.monotonic() - self.status_at < self.opts.heartbeat:
+    def _set_status(self, state: str, force: bool = False) -> None:
+        if not force and state == self.status_state and time.monotonic() - self.status_at < self.opts.heartbeat:
             return
         if not self.connected or self.link is None:
             return
@@ -447,6 +449,7 @@ class Runner:
             if state != self.status_state:
                 self.log.event("status", state=state)
             self.status_state, self.status_at = state, time.monotonic()
+            self.status_skew = self.cache.clock_skew_ms
 
     def _housekeeping(self) -> None:
         if not self.connected:
@@ -459,8 +462,10 @@ class Runner:
             self._flush()
         if self.status_state is None:
             self._set_status("playing" if self.current else "online")
-        elif now - self.status_at >= self.opts.heartbeat:
-            self._set_status(self.status_state)
+        elif now - self.status_at >= self.opts.heartbeat or (
+            self.status_skew is None and self.cache.clock_skew_ms is not None
+        ):  # also as soon as the first clock reading exists
+            self._set_status(self.status_state, force=True)
 
     # --- prefetch (its own thread: downloads never hold up the player) ------------------------
 

@@ -114,8 +114,8 @@ def test_an_item_withdrawn_while_playing_stops_and_the_slot_goes_on(h):
     assert h.link.acks() == [("a", "started"), ("a", "interrupted"), ("b", "started")]
     ack = next(p for t, p, _ in h.link.sent if t.endswith("/ack") and p["event"] == "interrupted")
     assert "withdrawn" in ack["detail"]
-    status = [p["state"] for t, p, _ in h.link.sent if t.endswith("/status")]
-    assert status[:2] == ["online", "playing"]
+    status = [(p["state"], retain) for t, p, retain in h.link.sent if t.endswith("/status")]
+    assert ("playing", True) in status and status[0][0] in ("online", "playing")
 
 
 def test_messages_before_the_key_wait_for_it_and_late_slots_are_skipped(h):
