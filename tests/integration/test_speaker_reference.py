@@ -174,17 +174,20 @@ def test_broker_restart_mid_slot_does_not_stop_the_slot_and_acks_arrive_after_re
         publish(broker.url, f"loa/v1/radio/{STATION}/schedule", schedule(signer, [slot(start, items)]), retain=True)
         assert acks.wait(lambda a: ("l4", "started") in [(x["item"], x["event"]) for x in a], 15), acks.events()
         broker.stop()
-        time.sleep(3)
+        stopped = time.time()
+        time.sleep(4)
         restarted = time.time()
         broker.start()
         assert acks.wait(lambda a: ("l7", "finished") in [(x["item"], x["event"]) for x in a], 25), acks.events()
         expected = [(n, e) for n in ("l4", "l5", "l6", "l7") for e in ("started", "finished")]
-        assert [e for e in acks.events() if e[1] in ("started", "finished")] == expected
+        # QoS 1 across a broker restart is at least once: a redelivered ack is the same payload, counted once
+        unique = list(dict.fromkeys(json.dumps(x, sort_keys=True) for x in acks.acks))
+        assert [(x["item"], x["event"]) for x in map(json.loads, unique)] == expected
         a = {(x["item"], x["event"]): x for x in acks.acks}
         for prev, nxt in (("l4", "l5"), ("l5", "l6"), ("l6", "l7")):
             gap = (at(a[(nxt, "started")]) - at(a[(prev, "finished")])).total_seconds()
             assert 0 <= gap < 0.5, f"{nxt} started {gap:.2f} s after {prev} finished"
-        during = [(t, x) for t, x in acks.received if at(x).timestamp() < restarted - 0.5 and x["item"] != "l4"]
+        during = [(t, x) for t, x in acks.received if stopped < at(x).timestamp() < restarted - 0.2]
         assert during, "no ack was made while the broker was down"
         assert all(t >= restarted for t, _ in during)  # queued by the speaker, delivered after reconnect
         assert speaker.wait_log(lambda e: e["event"] == "broker.disconnected", 1)
