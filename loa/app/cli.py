@@ -18,6 +18,7 @@ from loa.app.cli_common import print_json as _print_json
 from loa.app.cli_print import print_cmd, site_app
 from loa.app.cli_radio import radio_app
 from loa.app.cli_report import automations_app, report_cmd
+from loa.app.cli_speaker import speaker_app
 from loa.app.cli_users import users_app
 from loa.config import Config, load_config
 from loa.errors import LoaError
@@ -39,6 +40,7 @@ app.command("areas")(areas_cmd)
 app.add_typer(automations_app, name="automations")
 app.add_typer(radio_app, name="radio")
 app.add_typer(cap_app, name="cap")
+app.add_typer(speaker_app, name="speaker")
 for _name in ("edit", "approve", "reject", "withdraw", "dispatch"):
     app.command(_name)(getattr(cli_editorial, _name))
 

@@ -1,0 +1,70 @@
+"""Where the speaker's account comes from: the environment or a file readable by its owner only.
+
+Never the command line (other users see it in `ps`). The file is JSON ({"id": …, "password": …}) or
+key=value lines (id=…, password=…, or the LOA_SPEAKER_ID / LOA_SPEAKER_PASSWORD names).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+
+from loa.errors import LoaError
+
+SPEAKER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_ALIASES = {
+    "id": "id",
+    "speaker": "id",
+    "loa_speaker_id": "id",
+    "password": "password",
+    "loa_speaker_password": "password",
+}
+
+
+def parse_text(text: str) -> dict[str, str]:
+    """The id and password in a credentials file's text (JSON or key=value lines)."""
+    text = text.strip()
+    found: dict[str, str] = {}
+    if text.startswith("{"):
+        data = json.loads(text)
+        pairs = [(str(k), str(v)) for k, v in data.items()] if isinstance(data, dict) else []
+    else:
+        pairs = []
+        for line in text.splitlines():
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                k, v = line.split("=", 1)
+                pairs.append((k.strip(), v.strip().strip("'\"")))
+    for k, v in pairs:
+        name = _ALIASES.get(k.lower())
+        if name:
+            found[name] = v
+    return found
+
+
+def load(file: Path | None, env: Mapping[str, str] = os.environ) -> tuple[str, str]:
+    """(speaker id, password) from `file` when given, else LOA_SPEAKER_ID / LOA_SPEAKER_PASSWORD."""
+    if file is not None:
+        try:
+            mode = file.stat().st_mode
+            if mode & (stat.S_IRWXG | stat.S_IRWXO):
+                raise LoaError(f"{file} is readable by other users; run `chmod 600 {file}`")
+            creds = parse_text(file.read_text())
+        except OSError as exc:
+            raise LoaError(f"cannot read the credentials file {file}: {exc.strerror}") from None
+        except ValueError:
+            raise LoaError(f"{file} is neither JSON nor key=value lines; see `loa speaker run --help`") from None
+        source = str(file)
+    else:
+        creds = {"id": env.get("LOA_SPEAKER_ID", ""), "password": env.get("LOA_SPEAKER_PASSWORD", "")}
+        source = "LOA_SPEAKER_ID / LOA_SPEAKER_PASSWORD"
+    speaker, password = creds.get("id", ""), creds.get("password", "")
+    if not speaker or not password:
+        raise LoaError(f"no speaker id and password in {source}; `loa speakers add ID --station S` prints them")
+    if not SPEAKER_ID.match(speaker):
+        raise LoaError(f"speaker id {speaker!r} in {source} is not lowercase letters, digits and '-' (1-64)")
+    return speaker, password
