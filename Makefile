@@ -18,10 +18,12 @@ run: system-deps venv
 test: system-deps test-deps services venv lint
 	$(BIN)/pytest
 
-# The quality gate, before any test: lint rules and formatting (configured in pyproject.toml).
+# The quality gate, before any test: lint rules, formatting and types (configured in pyproject.toml;
+# mypy checks loa, channels and flows, the files named there).
 lint: venv
 	$(BIN)/ruff check loa channels flows tests bench scripts
 	$(BIN)/ruff format --check loa channels flows tests bench scripts
+	$(BIN)/mypy
 
 system-deps:
 	@$(MAKE) --no-print-directory apt-install PAIRS="$(SYSTEM_DEPS)"

@@ -33,7 +33,7 @@ def check(cfg: Config, topic: str, notice: dict, key: str | None) -> str | None:
         return "not a loa.notice payload"
     if key is None or not verify(notice, key):
         return "signature does not verify"
-    if topic != notice_topic(cfg.mqtt_topic_prefix, notice.get("area"), notice.get("id")):
+    if topic != notice_topic(cfg.mqtt_topic_prefix, notice.get("area", ""), notice.get("id", "")):
         return "published for another topic"
     expires = notice.get("expires_at")
     if expires and datetime.fromisoformat(expires.replace("Z", "+00:00")) <= datetime.now(UTC):

@@ -38,7 +38,7 @@ def key_topic(cfg: Config) -> str:
 
 class Boards:
     name = "boards"
-    after = ()
+    after: tuple[str, ...] = ()
     broker = True
     at_approval = True  # signed text only: delivered from the approving process, in milliseconds
 

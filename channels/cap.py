@@ -45,7 +45,7 @@ def alert_path(notice_id: int, version: int, cancel: bool = False) -> str:
 
 class Cap:
     name = "cap"
-    after = ("radio",)  # the alert links the radio audio as a resource: written once radio is done
+    after: tuple[str, ...] = ("radio",)  # the alert links the radio audio as a resource: written once radio is done
     broker = False
     at_approval = False
 
@@ -99,7 +99,8 @@ class Cap:
         refs = []
         for v in versions:
             sent = self.store.notice(notice.id, v).approved_at
-            refs.append(Reference(self.cfg.cap.sender, build.identifier(self.cfg.cap, notice.id, v), sent))
+            if sent is not None:  # always, for a delivered version: it was approved first
+                refs.append(Reference(self.cfg.cap.sender, build.identifier(self.cfg.cap, notice.id, v), sent))
         return refs
 
     def message(self, notice: NoticeView, msg_type: str, sent: datetime, references: list[Reference]) -> bytes:
@@ -194,6 +195,8 @@ class Cap:
             except CapError:
                 continue  # not ours or damaged: it never reaches the feed
             info = alert.info
+            if info is None:
+                continue  # not ours: every alert Loa writes has its info block
             entries.append(
                 FeedEntry(
                     url=self.url(files[-1].relative_to(self.root).as_posix()),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from channels.base import Channel
 from channels.boards import Boards
 from channels.cap import Cap
@@ -13,7 +15,17 @@ from channels.website import Website
 from loa.config import Config
 from loa.store import Store
 
-CHANNEL_CLASSES: tuple[type, ...] = (Website, Boards, Radio, Printed, Webhook, Cap, Messaging)
+
+class ChannelClass(Protocol):
+    """A channel class: its declarations, read before any channel is built, and its constructor."""
+
+    name: str
+    at_approval: bool
+
+    def __call__(self, cfg: Config, store: Store) -> Channel: ...
+
+
+CHANNEL_CLASSES: tuple[ChannelClass, ...] = (Website, Boards, Radio, Printed, Webhook, Cap, Messaging)
 NAMES = tuple(cls.name for cls in CHANNEL_CLASSES)
 
 

@@ -50,7 +50,7 @@ class Messaging:
     name = "messaging"
     # not after the website: an emergency SMS must not wait for the radio audio the page links; the
     # page it links is written within seconds of it (docs/cap.md, approve -> SMS figures)
-    after = ()
+    after: tuple[str, ...] = ()
     broker = False
     at_approval = False  # apprise calls with retries and back-off: not in the approving process
 

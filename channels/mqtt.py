@@ -53,7 +53,13 @@ def probe(url: MqttURL, timeout: float = 5.0) -> str | None:
     """Connect once with `url`'s account: None when the broker accepts it, else why not."""
     client = make_client(url, f"loa-probe-{secrets.token_hex(4)}")
     done, why = threading.Event(), []
-    client.on_connect = lambda c, u, f, rc, p: (why.append(str(rc)) if rc.is_failure else None, done.set())
+
+    def on_connect(c, u, f, rc, p) -> None:
+        if rc.is_failure:
+            why.append(str(rc))
+        done.set()
+
+    client.on_connect = on_connect
     try:
         client.connect(url.host, url.port, keepalive=10)
     except OSError as exc:
@@ -102,7 +108,7 @@ class Publisher:
         so a short wait after the SUBACK is enough on a healthy link; a miss only means a needless republish."""
         seen: list[bytes] = []
         subscribed = threading.Event()
-        self.client.message_callback_add(topic, lambda c, u, msg: seen.append(msg.payload))
+        self.client.message_callback_add(topic, lambda c, u, msg: seen.append(bytes(msg.payload)))
         self.client.on_subscribe = lambda *a: subscribed.set()
         try:
             self.client.subscribe(topic, qos=0)

@@ -44,7 +44,7 @@ class PdfError(Exception):
 
 class Printed:
     name = "print"
-    after = ()
+    after: tuple[str, ...] = ()
     broker = False
     at_approval = False
 

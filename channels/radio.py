@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from channels.base import failure
 from channels.mqtt import BrokerUnavailable, Publisher
@@ -25,10 +26,13 @@ from loa.radio.build import Builder, BuildReport, in_area
 from loa.speech.tts import AudioError
 from loa.store import Store
 
+if TYPE_CHECKING:
+    from loa.signing import Signer
+
 
 class Radio:
     name = "radio"
-    after = ()
+    after: tuple[str, ...] = ()
     broker = True  # emergency commands: under the broker publish limit
     at_approval = False  # the audio must be made first
 
@@ -36,7 +40,7 @@ class Radio:
         self.cfg, self.store = cfg, store
         self.stations = {s.id: s for s in cfg.stations}
         self.builder = Builder(cfg, store)
-        self._signer = None
+        self._signer: Signer | None = None
 
     @property
     def signer(self):

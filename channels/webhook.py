@@ -40,7 +40,7 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 
 class Webhook:
     name = "webhook"
-    after = ()
+    after: tuple[str, ...] = ()
     broker = False
     at_approval = False
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -50,7 +51,8 @@ class PublicNotice:
 
 class Website:
     name = "website"
-    after = ("radio",)  # the page links the radio audio: written once radio is done, whatever its outcome
+    # the page links the radio audio: written once radio is done, whatever its outcome
+    after: tuple[str, ...] = ("radio",)
     broker = False
     at_approval = False
 
@@ -110,7 +112,7 @@ class Website:
         written leave the current lists and are marked on their pages. Writes nothing when none did."""
         return self._update(now or datetime.now(UTC), [])
 
-    def _update(self, now: datetime, ids: list[int], areas: list[str] = ()) -> WriteReport:
+    def _update(self, now: datetime, ids: list[int], areas: Sequence[str] = ()) -> WriteReport:
         """Republish these notices, and any whose status changed since it was written, and re-render `areas`."""
         with self._lock():
             memory = SiteMemory.open(self._memory_path, self.root, self.site.url, areas_key(self.tree))

@@ -63,7 +63,14 @@ def ingest_host(host: str, count: int, feeds: list[Feed], pool: ParsePool) -> li
     return [r.as_dict() for r in reports]
 
 
-@flow(name="ingest", flow_run_name=_run_name, log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=16))
+# Prefect's own typing: TaskRunner is invariant in its future type, so its ThreadPoolTaskRunner does not fit
+# its flow decorator's TaskRunner[PrefectFuture[Any]] (a documented, working argument at run time)
+@flow(
+    name="ingest",
+    flow_run_name=_run_name,
+    log_prints=True,
+    task_runner=ThreadPoolTaskRunner(max_workers=16),  # type: ignore[arg-type]
+)
 def ingest(feed_urls: list[str] | None = None) -> list[dict]:
     """Poll the configured feeds (or the given URLs) once and draft notices for new and amended reform documents."""
     cfg = runtime()[0]

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _entrypoint(flow) -> str:
-    path = Path(inspect.getsourcefile(flow.fn)).resolve().relative_to(ROOT)
+    path = Path(inspect.getfile(flow.fn)).resolve().relative_to(ROOT)
     return f"{path.as_posix()}:{flow.fn.__name__}"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from prefect.client.schemas.objects import ConcurrencyLimitConfig
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.events import DeploymentEventTrigger
 from prefect.runner import Runner
 from prefect.schedules import Cron
@@ -46,7 +46,9 @@ def deployments() -> list[tuple]:
                 interval=timedelta(minutes=cfg.ingest_interval_minutes),
                 tags=["loa", "ingest"],
                 # one pass at a time (a new one is dropped while one runs): per-host politeness holds across passes
-                concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy="CANCEL_NEW"),
+                concurrency_limit=ConcurrencyLimitConfig(
+                    limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+                ),
                 description="Poll every configured feed and draft notices for new and amended reform documents.",
             ),
         ),
@@ -182,7 +184,7 @@ def fast_flow_processes() -> None:
         def get_context(method=None):
             return ctx
 
-    engine.multiprocessing = _Multiprocessing()
+    engine.multiprocessing = _Multiprocessing()  # type: ignore[assignment]  # a stand-in: only get_context changes
     warm = ctx.Process(target=_noop)  # boot the fork server now, not at the first approval
     warm.start()
     warm.join()

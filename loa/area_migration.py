@@ -82,6 +82,8 @@ def mappings() -> tuple[Mapping, ...]:
     for file in sorted(DATA.glob("areas-2025-*.yaml")):
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
         province = areamap.province(data["province"]["code"])
+        if province is None:
+            raise ValueError(f"{file}: province code {data['province']['code']} is not on the 2025 map")
         out.append(Mapping(data["province"]["slug"], province, data["districts"], data["communes"]))
     return tuple(out)
 

@@ -92,7 +92,7 @@ class BoardProfile:
     name: str
     width: int
     lines: int
-    template: str = "panel.txt"  # under templates/board/: how this kind of board lays out a notice (loa.board_text);
+    template: str = "panel.txt"  # in loa/templates/board/: how this kind of board lays out a notice (loa.board_text);
     # the default for a one-line board is ticker.txt (load_board_settings)
 
     @property
@@ -317,7 +317,7 @@ def parse_report(prefix: str, topic: str, payload: bytes, at: datetime) -> Repor
 # --- config/boards.yaml -----------------------------------------------------------------------
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-BOARD_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "board"
+BOARD_TEMPLATES = Path(__file__).resolve().parent / "templates" / "board"
 
 
 def load_board_settings(file: Path) -> BoardSettings:

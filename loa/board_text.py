@@ -1,4 +1,4 @@
-"""Board text that fits by construction: each board profile's own template (templates/board/<template>.txt).
+"""Board text that fits by construction: each board profile's own template (loa/templates/board/<template>.txt).
 
 A template lays out what a kind of board shows and calls the fitting helpers bound to its profile:
 `one_line(parts)` (a ticker: the title, then the document number, date and short link, the title

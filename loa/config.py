@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -603,6 +603,12 @@ _DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+@overload
+def _number(data: dict, key: str, file: Path, where: str, default: float, low: float, high: float) -> float: ...
+@overload
+def _number(
+    data: dict, key: str, file: Path, where: str, default: float, low: float, high: float, kind: type[int]
+) -> int: ...
 def _number(
     data: dict, key: str, file: Path, where: str, default: float, low: float, high: float, kind: type = float
 ) -> float:

@@ -234,5 +234,5 @@ class _ProseParser(HTMLParser):
         # a header row of labels over one row of values
         if len(rows) >= 2 and rows[0] and all(fact_label(c) for c in rows[0]) and len(rows[1]) == len(rows[0]):
             for label, value in zip(rows[0], rows[1]):
-                if value:
-                    self.facts.setdefault(fact_label(label), unicodedata.normalize("NFC", value))
+                if value and (name := fact_label(label)):  # every label is known: checked above
+                    self.facts.setdefault(name, unicodedata.normalize("NFC", value))

@@ -19,7 +19,7 @@ from loa.prose import Prose, prose, sentences
 from loa.radio.facts import recap
 from loa.radio.script import body_lines, meta_sentences, sentence
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"  # packaged with loa: a built wheel carries them
 
 VI_MONTHS = [
     "tháng 1",

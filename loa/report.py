@@ -281,10 +281,11 @@ def _radio(deliveries, audio_seconds: Callable[[str], float | None]) -> dict:
         name = m.group(1) if m else f"notice-{d.notice_id}-v{d.version}-vi.mp3"
         if name not in durations:
             durations[name] = audio_seconds(name)
-        if durations[name] is None:
+        seconds = durations[name]
+        if seconds is None:
             missing += 1
         else:
-            total += durations[name]
+            total += seconds
     return {
         "deliveries": len(radio),
         "stations": len({d.target for d in radio}),

@@ -33,7 +33,7 @@ def areas_cmd(
     province = cfg.province
     in_use = set(cfg.areas)
     units = (
-        [cfg.map_area(f"{province.path}/{c.slug}") for c in cfg.area_map.communes]
+        [a for c in cfg.area_map.communes if (a := cfg.map_area(f"{province.path}/{c.slug}")) is not None]
         if all_units
         else [a for a in cfg.areas.values() if a.path != province.path]
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import Enum
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -20,7 +21,7 @@ err = Console(stderr=True)
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON instead of a table or text.")
 
 
-def fail(message: str | Exception) -> None:
+def fail(message: str | Exception) -> NoReturn:
     """Print the error (what failed, for which thing, what to do) and exit with status 1."""
     # The message is plain text (a key like `messaging[0].url` is not markup) and is never folded by
     # rich: a path or URL cut across lines cannot be copied; the terminal wraps long lines itself.

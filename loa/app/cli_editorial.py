@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -14,6 +15,9 @@ from loa.app.cli_common import JSON, err, out, print_json, runtime_or_fail
 from loa.app.cli_common import fail as _fail
 from loa.errors import LoaError
 from loa.model import NoticeState, Priority
+
+if TYPE_CHECKING:
+    from loa.publishing.actions import Unset
 
 ROLE = "operator"
 BY = typer.Option(..., "--by", help="Who acts (the name in the audit trail).")
@@ -29,7 +33,7 @@ def publishing():
     return publishing_for(cfg, store)
 
 
-def _when(text: str | None, what: str, tz) -> datetime | None | object:
+def _when(text: str | None, what: str, tz) -> datetime | None | Unset:
     """An ISO time (a naive one is local time, loa.yaml `timezone`); "" clears it; None leaves it."""
     from loa.publishing.actions import UNSET
 
@@ -172,7 +176,7 @@ def edit(
     if (channel is None) != (text_file is None):
         _fail("--channel and --text-file go together: which channel's text, and the file with the new text")
     texts = None
-    if channel:
+    if channel and text_file is not None:
         try:
             body = sys.stdin.read() if str(text_file) == "-" else text_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

@@ -220,9 +220,14 @@ def build(
     for sid in station:
         st = stations[sid]
         try:
-            t = schedule.occurrence(st, slot, day, cfg.tz) if day else schedule.upcoming(st, now, cfg.tz, at=slot)
+            t = (
+                schedule.occurrence(st, slot, day, cfg.tz)
+                if day and slot
+                else schedule.upcoming(st, now, cfg.tz, at=slot)
+            )
             if t is None:
-                schedule.occurrence(st, slot, now.astimezone(cfg.tz).date(), cfg.tz)  # names what it has
+                if slot:
+                    schedule.occurrence(st, slot, now.astimezone(cfg.tz).date(), cfg.tz)  # names what it has
                 raise ValueError(f"station {sid} has no slot {slot or ''} in the next week")
         except ValueError as exc:
             _fail(str(exc))

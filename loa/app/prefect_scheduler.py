@@ -9,7 +9,7 @@ starts the run. This module and flows/ are the only places that talk to Prefect'
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import requests
 
@@ -56,17 +56,20 @@ class PrefectScheduler:
         return self.tell(events.NOTICE_APPROVED, notice, _payload(notice, actor), kind="dispatch")
 
     def schedule_dispatch(self, notice: NoticeView, actor: str) -> Announcement:
+        publish_at = notice.publish_at
+        if publish_at is None:  # nothing to wait for (the use cases schedule only embargoed versions)
+            return self.start_dispatch(notice, actor)
         try:
-            run_id = self._create_scheduled_run(notice)
+            run_id = self._create_scheduled_run(notice, publish_at)
             post_event(
                 self.api,
                 events.NOTICE_SCHEDULED,
                 events.notice_resource(notice.id, notice.title),
-                payload=_payload(notice, actor) | {"publish_at": notice.publish_at.isoformat(), "flow_run_id": run_id},
+                payload=_payload(notice, actor) | {"publish_at": publish_at.isoformat(), "flow_run_id": run_id},
             )
         except requests.RequestException as exc:
             return Announcement("failed", f"{self.api}: {exc}")
-        return Announcement("scheduled", notice.publish_at.isoformat(), run_id)
+        return Announcement("scheduled", publish_at.isoformat(), run_id)
 
     def cancel(self, flow_run_id: str, why: str) -> None:
         try:
@@ -85,11 +88,11 @@ class PrefectScheduler:
             return Announcement("failed", f"{self.api}: {exc}")
         return Announcement(kind)
 
-    def _create_scheduled_run(self, notice: NoticeView) -> str:
+    def _create_scheduled_run(self, notice: NoticeView, publish_at: datetime) -> str:
         found = prefect_request("GET", f"{self.api}/deployments/name/{DISPATCH_DEPLOYMENT}")
-        at = notice.publish_at + SCHEDULE_MARGIN
+        at = publish_at + SCHEDULE_MARGIN
         body = {
-            "name": f"dispatch notice {notice.id} v{notice.version} at {notice.publish_at.isoformat()}",
+            "name": f"dispatch notice {notice.id} v{notice.version} at {publish_at.isoformat()}",
             "parameters": {"notice_id": f"loa.notice.{notice.id}"},
             "state": {
                 "type": "SCHEDULED",
@@ -98,7 +101,7 @@ class PrefectScheduler:
                 "state_details": {"scheduled_time": at.isoformat()},
             },
             # one scheduled run per version and time, however often the request is repeated
-            "idempotency_key": f"loa-dispatch-{notice.id}-v{notice.version}-{notice.publish_at.isoformat()}",
+            "idempotency_key": f"loa-dispatch-{notice.id}-v{notice.version}-{publish_at.isoformat()}",
             "tags": ["loa", "dispatch", "scheduled"],
         }
         created = prefect_request("POST", f"{self.api}/deployments/{found.json()['id']}/create_flow_run", json=body)

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 import requests
 import uvicorn
@@ -175,16 +176,16 @@ class Supervisor:
         self.urls["MQTT broker"] = f"mqtt://{self.cfg.bind_host}:{self.cfg.ports.mqtt}"
 
     def start_web(self) -> None:
-        from channels.catalogue import build_channels
+        from channels.website import Website
 
         # a site exists before the first notice is published (a full build only when there is none)
         if not (self.cfg.home / "site" / "index.html").exists():
-            build_channels(self.cfg, Store.open(self.cfg.database_url), ["website"])["website"].rebuild()
+            Website(self.cfg, Store.open(self.cfg.database_url)).rebuild()
         config = uvicorn.Config(
             create_app(self.cfg), host=self.cfg.bind_host, port=self.cfg.ports.web, log_level="warning", lifespan="off"
         )
         self.web = uvicorn.Server(config)
-        self.web.install_signal_handlers = lambda: None  # the supervisor owns signals
+        # the supervisor owns signals: uvicorn installs none when it runs off the main thread
         self.web_thread = threading.Thread(target=self.web.run, name="web", daemon=True)
         self.web_thread.start()
         base = f"http://{self.cfg.bind_host}:{self.cfg.ports.web}"
@@ -221,13 +222,14 @@ class Supervisor:
             parts.append(("web server", self._stop_web))
         for name, proc in reversed(self.procs):
             if name == "mosquitto":
-                parts.append((LABELS[name], lambda p=proc: broker.stop(self.cfg, p, lambda: terminate(p))))
+                parts.append((LABELS[name], partial(broker.stop, self.cfg, proc, partial(terminate, proc))))
             else:
-                parts.append((LABELS.get(name, name), lambda p=proc: terminate(p)))
+                parts.append((LABELS.get(name, name), partial(terminate, proc)))
         return parts
 
     def _stop_web(self) -> None:
-        self.web.should_exit = True
+        if self.web is not None:
+            self.web.should_exit = True
         if self.web_thread is not None:
             self.web_thread.join(GRACE_SECONDS)
 

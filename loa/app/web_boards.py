@@ -27,7 +27,7 @@ def renamed_paths() -> dict[str, str]:
     """Every pre-2025 commune path the shipped mapping files place, with the 2025 unit it became."""
     from loa.area_migration import mappings
 
-    return {old: m.remap(old).place for m in mappings() for old in m.communes}
+    return {old: place for m in mappings() for old in m.communes if (place := m.remap(old).place) is not None}
 
 
 def page_settings(cfg: Config) -> dict:

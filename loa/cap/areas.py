@@ -18,7 +18,9 @@ def official_code(area: Area | None) -> str | None:
     code = getattr(area, "code", None)
     if code is None or str(code).strip() == "":
         return None
-    if isinstance(code, int):  # the statistics office writes provinces with 2 digits, communes with 5
+    if area is not None and isinstance(
+        code, int
+    ):  # the statistics office writes provinces with 2 digits, communes with 5
         return f"{code:02d}" if area.path.count("/") == 0 else f"{code:05d}"
     return str(code).strip()
 

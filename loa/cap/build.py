@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
@@ -105,8 +106,8 @@ def message_for(
     web: str,
     texts: list[CapText],
     areas: list[CapArea],
-    resources: list[CapResource] = (),
-    references: list[Reference] = (),
+    resources: Sequence[CapResource] = (),
+    references: Sequence[Reference] = (),
 ) -> CapMessage:
     """The CAP message of a notice version: Alert (first version), Update (a later one) or Cancel."""
     if msg_type not in ("Alert", "Update", "Cancel"):

@@ -222,5 +222,6 @@ def judge(alert: CapAlert, served: ServedAreas, now: datetime) -> Verdict:
         return Verdict("skip", "other_province", f"its area ({described[:200]}) is not in the served province")
     if alert.expires is not None and alert.expires <= now:
         return Verdict("skip", "expired", f"expired at {alert.expires.isoformat()}")
-    info = alert.info
-    return Verdict("draft", "ok", "", tuple(areas), priority_from_cap(info.urgency, info.severity))
+    first = alert.info
+    assert first is not None  # the areas were found in an info block
+    return Verdict("draft", "ok", "", tuple(areas), priority_from_cap(first.urgency, first.severity))

@@ -124,6 +124,8 @@ class ArticleReader:
 
     def complete_one(self, entry: Entry, previous: tuple[dict, str] | None) -> Entry:
         link = entry.link
+        if link is None:  # nothing to read (only entries with a link are completed)
+            return entry
         # validators only with a text to keep: a 304 must never leave the entry with nothing
         old, old_body = previous if previous and previous[0].get("url") == link and previous[1] else ({}, "")
         try:

@@ -164,6 +164,7 @@ class _Reader:
             out = cap_store.record_cancel(self.store, msg, lambda title: self._cancel_text(alert, url, title))
         else:
             info = alert.info
+            assert info is not None  # a "draft" verdict found its areas in an info block
             entry, cls, variants = self._text(
                 alert, url, info.headline or info.event, info.description, info.instruction, list(verdict.areas)
             )

@@ -416,7 +416,10 @@ _NAMED = re.compile(
     r"(?<!\w)(Thủ tướng Chính phủ|Văn phòng Chính phủ|Chính phủ|Ủy ban Thường vụ Quốc hội|Quốc hội|"
     rf"(?:Bộ|Sở) (?:{'|'.join(_DEPARTMENTS)}))(?!\w)"
 )
-_LOCAL_CODES = {"UBND": (_PEOPLES_COMMITTEE,), "HĐND": (_PEOPLES_COUNCIL,)}
+_LOCAL_CODES: dict[str | None, tuple[re.Pattern[str], ...]] = {
+    "UBND": (_PEOPLES_COMMITTEE,),
+    "HĐND": (_PEOPLES_COUNCIL,),
+}
 
 _DATE = r"(\d{1,2})(?:/|-|\.| tháng )(\d{1,2})(?:/|-|\.| năm )((?:19|20)\d\d)"
 _DATED = re.compile(rf"ngày(?: ban hành| ký)?:? {_DATE}", re.IGNORECASE)
@@ -460,8 +463,9 @@ def _find_number(title: str, text: str) -> str | None:
         return found.group(0)
     for lead in _NUMBER_LEADS:
         found = re.search(lead + _NUMBER.pattern, text)
-        if found:
-            return _NUMBER.search(found.group(0)).group(0)
+        number = _NUMBER.search(found.group(0)) if found else None
+        if number:
+            return number.group(0)
     return None
 
 

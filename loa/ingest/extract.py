@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -67,7 +68,7 @@ def extract_article(
         favor_precision=True,
     )
     page_title = collapse_whitespace(getattr(doc, "title", None) or "") if doc is not None else ""
-    if doc is None or doc.body is None:
+    if doc is None or isinstance(doc, dict) or doc.body is None:  # a Document, as as_dict is off
         raise ExtractError("no main text was found on the page")
     body = convert_to_html(doc.body).find("body")
     drop_furniture(body, repeated=[t for t in (title, page_title, lead) if t])
@@ -181,7 +182,7 @@ _BLOCKS = ("p", "div", "ul", "ol", "table", "blockquote", "h1", "h2", "h3", "h4"
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
-def drop_furniture(body, repeated: list[str] = ()) -> None:
+def drop_furniture(body, repeated: Sequence[str] = ()) -> None:
     """Remove, in place, the blocks of `body` that are page furniture or repeat `repeated` texts."""
     again = [_norm(t) for t in repeated]
     in_box = False

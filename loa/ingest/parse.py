@@ -163,7 +163,7 @@ def _refuse_entity_declarations(text: str, url: str) -> None:
         )
 
 
-def _check_usable(result, entries: list[Entry], text: str, url: str) -> None:
+def _check_usable(result, entries: list[Entry] | list[Skipped], text: str, url: str) -> None:
     if not entries and (result.bozo or not result.get("version")):
         raise FeedError(url, "malformed", _not_a_feed(result, text))
     if not entries and result.entries:
@@ -385,7 +385,7 @@ def _published(item) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         parsed = dict.get(item, key)
         if parsed:
-            return datetime(*parsed[:6], tzinfo=UTC)  # feedparser gives UTC
+            return datetime(*parsed[:6]).replace(tzinfo=UTC)  # feedparser gives UTC
     return _vietnamese_date(dict.get(item, "published") or dict.get(item, "updated") or "")
 
 

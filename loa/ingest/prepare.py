@@ -230,6 +230,7 @@ def _parse(content: bytes, url: str, content_type: str | None) -> ParsedFeed:
 
 
 def _understand(entries: list[Entry], area: str) -> list[Understood]:
+    assert _worker is not None  # every pool process runs _start_worker first
     return _worker(entries, area)
 
 

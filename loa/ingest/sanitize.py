@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from html.parser import HTMLParser
+from typing import Literal
 
 import nh3
 
@@ -39,6 +40,7 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
     their source once the text is on Loa's website; a base that is no web address (a file://
     feed) drops them instead. Without one (an editor's own text) they are kept as written.
     """
+    relative: _Relative
     if base_url is None:
         relative = "pass_through"
     else:
@@ -47,10 +49,11 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
 
 
 _WEB_URL = re.compile(r"(?i)https?://[^/?#\s]")
+_Relative = Literal["pass_through", "deny"] | tuple[Literal["rewrite_with_base"], str]  # nh3's url_relative
 
 
 @lru_cache(maxsize=256)  # built once per base (usually one per feed), then reused
-def _cleaner(url_relative: str | tuple[str, str]) -> nh3.Cleaner:
+def _cleaner(url_relative: _Relative) -> nh3.Cleaner:
     return nh3.Cleaner(
         tags=set(_TAGS),
         clean_content_tags=set(_DROP_WITH_CONTENT),

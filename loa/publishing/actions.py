@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Final
 
 from loa import events
 from loa.config import Config
@@ -29,8 +30,15 @@ from loa.store.desk import Change
 if TYPE_CHECKING:
     from channels.base import Channel
 
+
+class Unset(Enum):
+    """The type of UNSET: a one-member enum, so that `x is UNSET` narrows `T | None | Unset` to `T | None`."""
+
+    UNSET = "unset"
+
+
 #: "leave it as it is" for the optional fields of an edit or approval (None means "clear it")
-UNSET: object = object()
+UNSET: Final = Unset.UNSET
 
 
 @dataclass(frozen=True)
@@ -161,7 +169,7 @@ def set_cap(
     notice_id: int,
     version: int,
     *,
-    disaster_level: int | None | object = UNSET,
+    disaster_level: int | None | Unset = UNSET,
     alert_status: str | None = None,
     instruction: str | None = None,
 ) -> Outcome:
@@ -192,8 +200,8 @@ def approve(
     notice_id: int,
     version: int | None = None,
     *,
-    publish_at: datetime | None | object = UNSET,
-    expires_at: datetime | None | object = UNSET,
+    publish_at: datetime | None | Unset = UNSET,
+    expires_at: datetime | None | Unset = UNSET,
 ) -> Outcome:
     """Approve a draft, optionally setting its publish time and expiry in the same transaction.
 
@@ -202,16 +210,17 @@ def approve(
     process, the rest by the dispatch run. A version under embargo gets a dispatch run scheduled at its
     publish time, recorded in the audit trail; the older version stays live on every channel until then."""
     n = _require(p, actor, notice_id, version, "approve")
+    prepare: Callable[[Any, Any], None] | None = None
     if publish_at is not UNSET or expires_at is not UNSET:
         machine.check(n.id, n.version, n.state, actor.role, "schedule")
         publish_at = n.publish_at if publish_at is UNSET else publish_at
         expires_at = n.expires_at if expires_at is UNSET else expires_at
         desk_store.check_schedule(n.id, publish_at, expires_at)
 
-        def prepare(s, row):
+        def apply(s, row) -> None:
             desk_store.apply_schedule(s, row, actor.name, publish_at, expires_at)
-    else:
-        prepare = None
+
+        prepare = apply
     n = p.store.transition(n.id, "approve", actor.name, version=n.version, role=actor.role, prepare=prepare)
     if not machine.is_due(n.priority, n.publish_at):
         said = p.scheduler.schedule_dispatch(n, actor.name)

@@ -260,6 +260,7 @@ class AudioMaker:
             "album": "Loa",
         }
         if s.kind == "recording":
+            assert s.recording is not None  # a recording source names its file
             info = loudness.normalize(
                 s.recording,
                 path,

@@ -14,6 +14,7 @@ why (carried to the next slot), and which languages have no audio.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -59,7 +60,7 @@ def in_area(station: Station, notice: NoticeView) -> bool:
     return any(within(station.area, a) for a in notice.areas)
 
 
-def _candidate(n: NoticeView, tracks: list[Track] = (), missing: tuple[str, ...] = ()) -> Candidate:
+def _candidate(n: NoticeView, tracks: Sequence[Track] = (), missing: tuple[str, ...] = ()) -> Candidate:
     return Candidate(
         n.id,
         n.version,
@@ -129,6 +130,8 @@ class Builder:
                 targets[(sid, t.starts_at)] = t
         for sid, at in history.future_slots(self.store, station_ids, now):
             station = self.stations.get(sid)
+            if station is None:
+                continue  # the station left stations.yaml: nothing airs there
             local = at.astimezone(self.cfg.tz)
             try:
                 t = schedule.occurrence(station, local.strftime("%H:%M"), local.date(), self.cfg.tz)
@@ -238,13 +241,13 @@ class Builder:
         reports, records = [], []
         for t in targets:
             st, at = t.station, t.starts_at
-            aired, carry, finished, resting = state[(st.id, at)]
+            aired, carried, n_finished, n_resting = state[(st.id, at)]
             cands = [
                 _candidate(n, *self._tracks(made, st, n))
                 for n in local_notices[st.id]
                 if (st.id, n.id, n.version) in pairs
             ]
-            chosen = select(cands, aired, carry, self._rules(t, audio=bool(cands)), at)  # nothing due: no words
+            chosen = select(cands, aired, carried, self._rules(t, audio=bool(cands)), at)  # nothing due: no words
             tracks, segments = self._programme(
                 st, chosen.scheduled, {(n.id, n.version): n for n in local_notices[st.id]}
             )
@@ -272,7 +275,7 @@ class Builder:
                     self._missing_rows(chosen.scheduled + [c for c, _ in chosen.overflow] + chosen.silent),
                 )
             )
-            reports.append(self._report(t, chosen, tracks, files, aired, carry, finished, resting, is_next))
+            reports.append(self._report(t, chosen, tracks, files, aired, carried, n_finished, n_resting, is_next))
             reports[-1].segments = segments
         history.record_slots(self.store, records)
         return reports
@@ -334,6 +337,7 @@ class Builder:
         tracks, segments = ([intro] if intro else []), []
         for seg in plan:
             if seg.kind == "notice":
+                assert seg.notice is not None  # a notice segment names its notice
                 c, n = by_key[seg.notice], notices.get(seg.notice)
                 for t in c.tracks:
                     tracks.append(t)
@@ -377,7 +381,7 @@ class Builder:
 
     @staticmethod
     def _airing(c: Candidate) -> history.Airing:
-        return history.Airing(c.notice_id, c.version, [t.language for t in c.tracks], round(c.seconds, 3))
+        return history.Airing(c.notice_id, c.version, [t.language for t in c.tracks if t.language], round(c.seconds, 3))
 
     @staticmethod
     def _missing_rows(cands: list[Candidate]) -> list[list]:

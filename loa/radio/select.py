@@ -104,7 +104,7 @@ class Selection:
         return sum(c.seconds for c in self.scheduled)
 
 
-def order(candidates: list[Candidate], carried: set[NoticeKey] = frozenset()) -> list[Candidate]:
+def order(candidates: list[Candidate], carried: set[NoticeKey] | frozenset[NoticeKey] = frozenset()) -> list[Candidate]:
     return sorted(
         candidates,
         key=lambda c: (RANK[c.priority], c.key not in carried, -c.newest.timestamp(), -c.notice_id, -c.version),

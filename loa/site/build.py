@@ -253,7 +253,7 @@ class SiteBuilder:
         now: datetime,
         touch: Touch | None = None,
         editions: dict[str, list[Edition]] | None = None,
-        have_qr: set[int] = frozenset(),
+        have_qr: set[int] | frozenset[int] = frozenset(),
     ) -> Plan:
         """Every file to write for these pages and this touch (None: the whole site).
 
@@ -387,7 +387,8 @@ class Catalogue:
         written = written or {}
         self.fresh = [b for b in self.newest if written.get(b.id) != self.status[b.id]]
         self.cached = cached
-        self._resolve, self._entries = resolve, {}
+        self._resolve = resolve
+        self._entries: dict[int, Entry] = {}
         self.pages_of: dict[int, frozenset[str]] = {}
         self.month: dict[int, str] = {}
         self.by_area: dict[str, list[Brief]] = {}

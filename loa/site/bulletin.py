@@ -83,7 +83,7 @@ def select(entries: list[Entry], place: str, period: Period, now: datetime) -> l
         for e in entries
         if e.status(now) == "current"
         and AreaTree.concerns(e, place)
-        and (period.start is None or period.start <= e.published_at < period.end)
+        and (period.start is None or period.end is None or period.start <= e.published_at < period.end)
     ]
     return sorted(chosen, key=lambda e: (PRIORITY_ORDER.get(e.priority, 3), -e.published_at.timestamp(), -e.id))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
+from typing import Any
 from xml.sax.saxutils import escape
 
 from markupsafe import Markup
@@ -168,7 +169,7 @@ def notice_jsonld(site: SiteInfo, tree: AreaTree, page: NoticePage, now: datetim
         data["expires"] = e.expires_at.isoformat(timespec="seconds")
     doc = e.document
     if any(doc.values()):
-        about = {"@type": "Legislation", "name": e.title}
+        about: dict[str, Any] = {"@type": "Legislation", "name": e.title}
         for key, prop in (
             ("number", "legislationIdentifier"),
             ("doc_type", "legislationType"),

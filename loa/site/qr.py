@@ -27,7 +27,7 @@ def rows(url: str) -> list[bytes]:
     code = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
     image = code.to_image(scale=1, add_quiet_zones=False)
     height, width = image.shape
-    pixels = bytes(memoryview(image))
+    pixels = bytes(memoryview(image))  # type: ignore[arg-type]  # zxingcpp.Image is a buffer; its stub omits it
     return [pixels[y * width : (y + 1) * width] for y in range(height)]
 
 
@@ -57,7 +57,7 @@ def qr_png(url: str, scale: int = 4) -> bytes:
     code = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
     image = code.to_image(scale=scale, add_quiet_zones=True)
     height, width = image.shape
-    pixels = bytes(memoryview(image))
+    pixels = bytes(memoryview(image))  # type: ignore[arg-type]  # as above
     raw = b"".join(b"\x00" + pixels[y * width : (y + 1) * width] for y in range(height))  # filter 0 on each row
 
     def chunk(kind: bytes, data: bytes) -> bytes:

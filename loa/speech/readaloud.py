@@ -250,7 +250,7 @@ class Lexicon:
         self.re_abbr = re.compile(_alternation(self.abbreviations))  # start checked in _abbreviations
         self.re_spoken = re.compile("(?i)" + _alternation(self.spoken_forms))
         # a case-insensitive search is slow: run it only on lines with a key's first Latin word
-        self.spoken_first = {re.match(r"[a-z]*", k)[0] for k in self.spoken_forms}
+        self.spoken_first = {m[0] for k in self.spoken_forms if (m := re.match(r"[a-z]*", k))}  # always a match
         # "P. Sông Hiến", "H. Hòa An": a place-type prefix only before a capitalised name
         self.re_name_prefix = re.compile(rf"(?P<p>{_alternation(self.name_prefixes, boundary=False)})(?=\s+[^\W\d_])")
         # "QL3", "QL 34", "Km 12+500", "SN 1985", "ĐT.205": a prefix glued to the number it names
@@ -279,7 +279,8 @@ class Lexicon:
         """
         if code in self.issuers:
             return self.issuers[code]
-        base, term = re.fullmatch(r"(.*?)(\d*)", code).groups()
+        base = code.rstrip("0123456789")  # and the trailing number, if any
+        term = code[len(base) :]
         if base in self.issuers and term:  # QH14: a term; BCĐ389: a body named by a number
             said = self.num.cardinal(int(term))
             return (
@@ -404,11 +405,13 @@ def _syllables(run: str) -> str:
     no cut fits."""
     best: list[list[str] | None] = [[]] + [None] * len(run)
     for i in range(len(run)):
-        if best[i] is None:
+        here = best[i]
+        if here is None:
             continue
         for j in range(i + 1, min(len(run), i + 8) + 1):
-            if _SYLLABLE.fullmatch(run, i, j) and (best[j] is None or len(best[i]) + 1 < len(best[j])):
-                best[j] = best[i] + [run[i:j]]
+            there = best[j]
+            if _SYLLABLE.fullmatch(run, i, j) and (there is None or len(here) + 1 < len(there)):
+                best[j] = here + [run[i:j]]
     return " ".join(best[-1]) if best[-1] else run
 
 
@@ -716,7 +719,7 @@ def _dates(s: str, lex: Lexicon) -> str:
         if len(a) == 1 and not (said_ngay or _said_before(m.string, m.start(), ("từ",))):
             return m[0]  # "3-5/6" alone is too ambiguous to call a date
         occasion = _announced_date(m.string, m.start(), lex, 0) == OCCASION
-        said_ngay = said_ngay or occasion
+        said_ngay = said_ngay or ("occasion" if occasion else None)
         a_year = a[2] if len(a) > 2 else None
         if not _date_ok(a[0], a[1] if len(a) > 1 else b[1], a_year) or not _date_ok(*b):
             return m[0]
@@ -841,7 +844,7 @@ def _roman_and_ordinals(s: str, lex: Lexicon) -> str:
     def roman(m: re.Match) -> str:
         context = _roman_context(m.string, m.start(), lex)
         value = _roman(m["r"]) if context else None
-        if value is None:
+        if value is None or context is None:
             return m[0]
         said = lex.num.ordinal(value) if context.casefold().endswith("thứ") else lex.num.cardinal(value)
         if m["dot"]:  # "II.3": a numbered sub-part

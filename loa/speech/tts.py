@@ -69,7 +69,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from loa.errors import LoaError
 
@@ -488,7 +488,7 @@ def _voice_cmd(program: str, s: VoiceSettings, text: str, folder: Path) -> tuple
 def _wav_chunks(proc: subprocess.Popen, wav_file: Path | None):
     """The WAV as it arrives: from the engine's stdout, or from its file once it has finished."""
     if wav_file is None:
-        while chunk := proc.stdout.read1(65536):
+        while chunk := proc.stdout.read1(65536):  # type: ignore[union-attr]  # stdout=PIPE: a BufferedReader
             yield chunk
         return
     if proc.wait() == 0 and wav_file.is_file():
@@ -738,7 +738,7 @@ def _speak_and_measure(
         procs = [es]
         try:
             with _Watchdog(procs) as dog:
-                feeder = _feed(es.stdin, text.encode("utf-8")) if text_file is None else None
+                feeder = _feed(cast(IO[bytes], es.stdin), text.encode("utf-8")) if text_file is None else None
                 chunks = _wav_chunks(es, wav_file)
                 buf = bytearray()
                 while head is None:
@@ -813,6 +813,7 @@ def _speak_and_measure(
                         if not chunk:
                             break
                         pcm += chunk
+                    assert calib.stdin is not None  # started with stdin=PIPE
                     try:
                         calib.stdin.close()
                     except OSError:
@@ -874,6 +875,7 @@ def _speak_and_measure(
 
 def _send(proc: subprocess.Popen, data: bytes) -> None:
     if data and proc.poll() is None:
+        assert proc.stdin is not None  # started with stdin=PIPE
         try:
             proc.stdin.write(data)
         except (BrokenPipeError, OSError):
@@ -1128,7 +1130,7 @@ def _encode(
             p.kill()
             p.wait()
         raise
-    results: list[tuple[bytes, bytes] | None] = [None] * len(chains)
+    results: list[tuple[bytes, bytes]] = [(b"", b"")] * len(chains)  # (stdout, stderr), set by run()
 
     def run(i: int) -> None:
         try:

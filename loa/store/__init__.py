@@ -8,7 +8,7 @@ across a closed session or mutate rows behind the store's back.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -162,7 +162,7 @@ class Store:
             rows = s.scalars(select(FeedRow).order_by(FeedRow.id)).all()
             return [
                 {
-                    "stale": bool(stale_after) and (r.last_success_at is None or now - r.last_success_at > stale_after),
+                    "stale": bool(stale_after and (r.last_success_at is None or now - r.last_success_at > stale_after)),
                     "url": r.url,
                     "name": r.name,
                     "title": r.title,
@@ -549,7 +549,7 @@ class Store:
             return new
 
 
-def _supersede(s: Session, rows: list[NoticeVersionRow], row: NoticeVersionRow) -> list[int]:
+def _supersede(s: Session, rows: Sequence[NoticeVersionRow], row: NoticeVersionRow) -> list[int]:
     done = []
     for old in rows:
         if old.version < row.version and NoticeState(old.state) in LIVE_STATES:

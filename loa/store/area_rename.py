@@ -96,11 +96,11 @@ def rename_all(conn: Connection) -> Counter:
         hit = move(f"deliveries.{r['channel']}", r["target"])
         if not hit or not hit.known or hit.place == r["target"]:
             continue
-        key = (r["notice_id"], r["version"], r["channel"], hit.place, r["kind"])
-        if key in taken:  # two old communes became one unit: one delivery row for it is enough
+        moved = (r["notice_id"], r["version"], r["channel"], hit.place, r["kind"])
+        if moved in taken:  # two old communes became one unit: one delivery row for it is enough
             conn.execute(deliveries.delete().where(deliveries.c.id == r["id"]))
             continue
-        taken.add(key)
+        taken.add(moved)
         values = {"target": hit.place}
         live = states.get((r["notice_id"], r["version"])) in LIVE and r["kind"] == "publish"
         if live:

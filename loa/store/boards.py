@@ -120,7 +120,7 @@ def record_reports(store: Store, reports: list[Report]) -> list[Change]:
                 continue
             row.last_seen_at = rep.at if rep.kind == "ack" or rep.state == "online" else row.last_seen_at
             if rep.kind == "status":
-                if rep.state != row.state:
+                if rep.state is not None and rep.state != row.state:
                     old = row.state
                     row.state, row.state_since = rep.state, rep.at
                     s.add(BoardStatusRow(board_id=row.id, state=rep.state, at=rep.at, detail=rep.detail))
@@ -140,7 +140,7 @@ def record_reports(store: Store, reports: list[Report]) -> list[Change]:
     return changes
 
 
-def _existing_acks(s: Session, acks: list[Report]) -> set[tuple[str, int, int]]:
+def _existing_acks(s: Session, acks: list[Report]) -> set[tuple[str, int | None, int | None]]:
     if not acks:
         return set()
     rows = s.execute(
@@ -148,7 +148,7 @@ def _existing_acks(s: Session, acks: list[Report]) -> set[tuple[str, int, int]]:
             BoardAckRow.notice_id.in_({a.notice for a in acks}), BoardAckRow.board_id.in_({a.board for a in acks})
         )
     ).all()
-    return {tuple(r) for r in rows}
+    return {(board, notice, version) for board, notice, version in rows}
 
 
 def status_history(store: Store, board_id: str, limit: int = 50) -> list[dict]:

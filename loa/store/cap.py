@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import EllipsisType
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -30,12 +31,12 @@ def set_alert(
     version: int,
     actor: str,
     *,
-    disaster_level: int | None = ...,
+    disaster_level: int | None | EllipsisType = ...,  # ...: leave it as it is
     alert_status: str | None = None,
     instruction: str | None = None,
 ) -> list[Change]:
     """An editor's CAP settings of a draft: risk level (1–5, None clears it), actual/exercise/test, instruction."""
-    if disaster_level not in (..., None) and not 1 <= disaster_level <= 5:
+    if isinstance(disaster_level, int) and not 1 <= disaster_level <= 5:
         raise InvalidTransition(
             f"notice {notice_id}: disaster risk level {disaster_level} is outside 1–5 (Decision 18/2021/QĐ-TTg)"
         )
@@ -154,7 +155,7 @@ def record_alert(
             return Outcome("already_seen")
         earlier = _referenced(s, msg) if msg.msg_type == "Update" else None
         identity = (
-            s.scalar(select(DocumentRow.identity).where(DocumentRow.id == earlier.document_id))
+            s.scalars(select(DocumentRow.identity).where(DocumentRow.id == earlier.document_id)).one()
             if earlier
             else f"cap:{msg.sender}:{msg.identifier}"
         )
@@ -225,7 +226,7 @@ def record_cancel(store: Store, msg: Received, make_cancel_draft) -> Outcome:
         if public is None:
             row.outcome, row.notice_version = "cancelled_draft", drafts[0].version if drafts else None
             return Outcome("cancelled_draft", earlier.notice_id, row.notice_version)
-        identity = s.scalar(select(DocumentRow.identity).where(DocumentRow.id == earlier.document_id))
+        identity = s.scalars(select(DocumentRow.identity).where(DocumentRow.id == earlier.document_id)).one()
         entry, cls, variants = make_cancel_draft(public.title)
         entry = Entry(identity, entry.title, entry.summary_html, entry.link, entry.published, entry.content_hash)
         change = ingest.record_entries(s, ingest.feed_id(s, msg.feed_url), [(entry, cls)])[0]

@@ -436,6 +436,7 @@ def record(
 ) -> None:
     """An audited action that changes no notice column (audio regenerated, recording uploaded, scheduled run)."""
     with store.session() as s:
+        row: NoticeVersionRow | None
         if drafts_only:
             row = _draft_row(s, notice_id, version)
         else:

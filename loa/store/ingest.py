@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -29,9 +30,10 @@ from loa.store.schema import (
 )
 
 # Core tables, not ORM classes: statements on them skip the ORM's compile and result layers.
-_actions, _variants, _feeds = ActionRow.__table__, VariantRow.__table__, FeedRow.__table__
-_documents, _document_versions = DocumentRow.__table__, DocumentVersionRow.__table__
-_notices, _notice_versions = NoticeRow.__table__, NoticeVersionRow.__table__
+# (a mapped class's __table__ is typed FromClause; a declarative class's is always a Table)
+_actions, _variants, _feeds = (cast(Table, r.__table__) for r in (ActionRow, VariantRow, FeedRow))
+_documents, _document_versions = (cast(Table, r.__table__) for r in (DocumentRow, DocumentVersionRow))
+_notices, _notice_versions = (cast(Table, r.__table__) for r in (NoticeRow, NoticeVersionRow))
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,9 @@ def draft_notices(s: Session, drafts: list[Draft]) -> list[tuple[int, int]]:
         s.execute(insert(_notices), [{"document_id": d, "created_at": utcnow()} for d in fresh])
         notices.update(s.execute(_NOTICE_IDS, {"documents": fresh}).all())
     now = utcnow()
-    drafted, rows, newest = [], [], {}
+    drafted: list[tuple[int, int]] = []
+    rows: list[dict] = []
+    newest: dict[int, int] = {}
     for d in drafts:
         dv = dvs[d.document_version_id]
         notice_id = notices[dv.document_id]
@@ -326,7 +330,7 @@ def draft_notices(s: Session, drafts: list[Draft]) -> list[tuple[int, int]]:
             .where(_notice_versions.c.id.in_([i for i, _ in old_drafts]))
             .values(state=NoticeState.SUPERSEDED.value, updated_at=now)
         )
-    superseded = old_drafts + [
+    superseded = [(i, n) for i, n in old_drafts] + [
         (i, r["notice_id"]) for i, r in zip(nv_ids, rows) if r["state"] == NoticeState.SUPERSEDED.value
     ]
     actions = [{"notice_version_id": i, "action": "drafted", "actor": "loa", "at": now, "reason": None} for i in nv_ids]

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import case, delete, func, insert, select, tuple_
+from sqlalchemy import Table, case, delete, func, insert, select, tuple_
 
 from loa.store import Store
 from loa.store.schema import RadioAiringRow, RadioAudioRow, RadioSlotRow, utcnow
@@ -77,7 +78,7 @@ def save_audio(store: Store, records: list[AudioRecord]) -> None:
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]  # same API as PostgreSQL's
     rows = [dict(vars(r), made_at=utcnow()) for r in records]
     stmt = upsert(RadioAudioRow).values(rows)
     stmt = stmt.on_conflict_do_update(
@@ -221,7 +222,7 @@ def record_slots(store: Store, slots: list[SlotRecord]) -> None:
             for pos, a in enumerate(sl.airings)
         ]
         if airings:  # Core executemany: the ORM's bulk path costs ~4× as much per row
-            s.execute(insert(RadioAiringRow.__table__), airings)
+            s.execute(insert(cast(Table, RadioAiringRow.__table__)), airings)
 
 
 def future_slots(store: Store, stations: list[str], after: datetime) -> list[tuple[str, datetime]]:

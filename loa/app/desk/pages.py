@@ -76,7 +76,7 @@ def queue(
         feed_id=_int(feed),
         content_area=content_area if content_area and content_area.isidentifier() else None,
         q=(q or "").strip()[:200] or None,
-        page=_int(page, 1),
+        page=_int(page) or 1,  # pages count from 1
     )
     result = desk_store.queue(d.store, f)
     params = {
