@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
 
 from channels.base import failure
 from channels.mqtt import BrokerUnavailable, Publisher
+from loa import clock
 from loa.board_protocol import CONTENT_TYPE, NOTICE_SCHEMA, SCHEMA_VERSION, notice_payload
 from loa.board_protocol import key_topic as _key_topic
 from loa.board_protocol import notice_topic as _notice_topic
@@ -67,7 +67,7 @@ class Boards:
     def _expiry(self, notice: NoticeView) -> int | None:
         if notice.expires_at is None:
             return None
-        return int((notice.expires_at - datetime.now(UTC)).total_seconds())
+        return int((notice.expires_at - clock.now()).total_seconds())
 
     def _stale_areas(self, notice: NoticeView) -> list[str]:
         """Areas an older version was published to that this version no longer targets: cleared on dispatch."""

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from loa import clock
 from loa.cap import build
 from loa.cap.areas import cap_areas
 from loa.cap.build import CapResource, CapText, Reference, message_for, to_xml, wants_cap
@@ -176,7 +177,7 @@ class Cap:
 
     def write_feed(self, now: datetime | None = None) -> Path:
         """cap/alerts.atom from the alerts on disk: per notice its newest message (a Cancel wins)."""
-        now = now or datetime.now(UTC)
+        now = now or clock.now()
         entries = []
         for folder in (self.root / "cap").glob("*/"):
             files = sorted(folder.glob("v*.xml"), key=_order)

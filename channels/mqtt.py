@@ -17,10 +17,11 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from loa.config import MqttURL
+from loa.errors import LoaError
 
 
-class BrokerUnavailable(Exception):
-    pass
+class BrokerUnavailable(LoaError):
+    """The MQTT broker cannot be reached or refused the connection."""
 
 
 def private_client_id(url: MqttURL, client_id: str) -> str:

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from loa import clock
 from loa.config import Config
+from loa.errors import LoaError
 from loa.files import write_atomic
 from loa.model import DeliveryResult, NoticeView, within
 from loa.site import bulletin
@@ -38,8 +40,8 @@ class PrintResult:
         return asdict(self)
 
 
-class PdfError(Exception):
-    pass
+class PdfError(LoaError):
+    """A bulletin PDF could not be made (Chromium failed or wrote nothing)."""
 
 
 class Printed:
@@ -83,7 +85,7 @@ class Printed:
     def _remake(self, notice: NoticeView, targets: list[str], withdrawn: bool) -> list[DeliveryResult]:
         """Remake the current edition of each target area; say which weekly editions carried a withdrawn notice."""
         results = []
-        for area, res in self.current_editions(targets, datetime.now(UTC)).items():
+        for area, res in self.current_editions(targets, clock.now()).items():
             if not isinstance(res, PrintResult):
                 results.append(DeliveryResult(self.name, area, False, f"bulletin for {area}: {res}"))
                 continue
@@ -152,7 +154,7 @@ class Printed:
         self, period: Period, areas: list[str] | None = None, now: datetime | None = None, skip_empty: bool = True
     ) -> list[PrintResult | str]:
         """The weekly edition for each bulletin area; an area with no notice that week gets none (reported)."""
-        now = now or datetime.now(UTC)
+        now = now or clock.now()
         live = self.live_items(now)
         out: list[PrintResult | str] = []
         for area in areas or self.tree.leaves():

@@ -9,15 +9,15 @@ a slot: the dispatch flow's radio task builds their immediate playlist and sends
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from datetime import date as Date
+from datetime import datetime
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
 from flows.events import emit
-from loa import events
+from loa import clock, events
 from loa.radio import schedule
 from loa.radio.audio import language_name
 from loa.radio.build import Builder
@@ -54,7 +54,7 @@ def targets(cfg, now: datetime, slot: str | None = None, day: str | None = None)
 @task(name="build radio playlists", task_run_name="radio playlists {slot}", retries=2, retry_delay_seconds=[10, 30])
 def build_playlists(slot: str | None, day: str | None) -> list[dict]:
     cfg, store = runtime()
-    now = datetime.now(UTC)
+    now = clock.now()
     return [r.as_dict() for r in Builder(cfg, store).slots(targets(cfg, now, slot, day), now)]
 
 

@@ -17,6 +17,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from loa.files import write_atomic
+
 
 def canonical(payload: dict) -> bytes:
     body = {k: v for k, v in payload.items() if k != "signature"}
@@ -42,15 +44,10 @@ class Signer:
                 raise ValueError(f"{path} is not an Ed25519 private key; move it away and Loa will create one")
             return cls(key)
         key = Ed25519PrivateKey.generate()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        tmp.chmod(0o600)
-        tmp.replace(path)
+        write_atomic(path, pem, mode=0o600)
         return cls(key)
 
     def sign(self, payload: dict) -> dict:

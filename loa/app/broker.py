@@ -15,6 +15,7 @@ from pathlib import Path
 
 from loa.config import Config, embedded_password
 from loa.errors import LoaError
+from loa.files import write_atomic
 
 MONITOR_USER = "loa-monitor"
 
@@ -130,11 +131,7 @@ def write_acl(cfg: Config) -> Path:
     blocks = [board_acl(cfg, b.id, b.area) for b in boards(Store.open(cfg.database_url))]
     text = shipped.rstrip("\n") + "\n\n# --- boards (written by `loa boards add`; edit the boards, not this file) ---\n"
     acl = cfg.home / "mosquitto" / "acl"
-    acl.parent.mkdir(parents=True, exist_ok=True)
-    tmp = acl.with_suffix(".tmp")
-    tmp.write_text(text + "\n".join(blocks))
-    tmp.replace(acl)  # the broker never reads half an ACL
-    return acl
+    return write_atomic(acl, text + "\n".join(blocks))  # the broker never reads half an ACL
 
 
 def new_password() -> str:
@@ -186,9 +183,7 @@ def add_board_accounts(cfg: Config, accounts: list[tuple[str, str]]) -> bool:
         for line in (passwd.read_text().splitlines() if passwd.exists() else [])
         if line.split(":", 1)[0] not in users
     ]
-    tmp = passwd.with_suffix(".tmp")
-    tmp.touch(mode=0o600)
-    tmp.write_text("\n".join(kept + hashed_lines(accounts)) + "\n")
-    tmp.replace(passwd)  # the broker never reads half a password file
+    # the broker never reads half a password file, nobody else reads it at all
+    write_atomic(passwd, "\n".join(kept + hashed_lines(accounts)) + "\n", mode=0o600)
     write_acl(cfg)
     return reload(cfg)

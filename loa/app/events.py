@@ -10,11 +10,11 @@ import json
 import os
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
 
+from loa import clock
 from loa.config import Config
 
 
@@ -63,7 +63,7 @@ def post_event(
     body = [
         {
             "id": str(uuid.uuid4()),
-            "occurred": datetime.now(UTC).isoformat(),
+            "occurred": clock.now().isoformat(),
             "event": event,
             "resource": resource,
             "related": related or [],
