@@ -23,8 +23,6 @@ from loa.radio.audio import language_name
 from loa.radio.build import Builder
 from loa.runtime import runtime
 
-RADIO_OVERFLOW = "loa.radio.overflow"
-
 
 def _run_name() -> str:
     slot, day = flow_run.parameters.get("slot"), flow_run.parameters.get("date")
@@ -122,7 +120,7 @@ def radio_slot(slot: str | None = None, date: str | None = None) -> dict:
     for r in reports:
         if r["overflow"]:
             emit(
-                RADIO_OVERFLOW,
+                events.RADIO_OVERFLOW,
                 events.resource("station", r["station"]),
                 payload={"slot": r["slot"], "overflow": [[o["notice_id"], o["version"]] for o in r["overflow"]]},
             )

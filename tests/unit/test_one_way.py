@@ -92,3 +92,27 @@ def test_no_datetime_now_outside_the_clock():
 def test_one_atomic_write(pattern):
     hits = _grep(pattern, {"loa/files.py"})
     assert hits == [], "use loa.files.write_atomic / atomic_path:\n" + "\n".join(hits)
+
+
+def test_every_event_name_is_in_the_contract():
+    """Event names ("loa.<kind>.<what>") are written only in loa/events.py; the other dotted
+    "loa." strings are payload schemas (named *_SCHEMA) or resource-id prefixes."""
+    hits = [
+        h
+        for h in _grep(r"[\"']loa\.[a-z_]+\.[a-z_]+[\"']", {"loa/events.py"})
+        if "SCHEMA" not in h and "removeprefix" not in h
+    ]
+    assert hits == [], "name events in loa/events.py:\n" + "\n".join(hits)
+    from loa import events
+
+    names = [v for k, v in vars(events).items() if k.isupper() and isinstance(v, str)]
+    assert "loa.notice.scheduled" in names and "loa.radio.overflow" in names
+    assert len(names) == len(set(names))
+
+
+def test_subprocess_only_through_the_runner():
+    """Programs run through loa.tools; the supervised services (loa run's processes, Mosquitto,
+    the automations worker) are the documented exceptions."""
+    allowed = {"loa/tools.py", "loa/app/run.py", "loa/app/automations.py", "loa/app/broker.py"}
+    hits = _grep(r"subprocess\.(run|Popen|call|check_call|check_output)\(|os\.system\(|os\.popen\(", allowed)
+    assert hits == [], "run programs through loa.tools:\n" + "\n".join(hits)
