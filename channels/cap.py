@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import datetime
 from pathlib import Path
 
+from channels.base import failure
 from loa import clock
 from loa.cap import build
 from loa.cap.areas import cap_areas
@@ -33,6 +35,8 @@ from loa.model import DeliveryResult, DeliveryStatus, NoticeView
 from loa.signing import Signer, publish_key
 from loa.store import Store
 from loa.store.site import language_variants
+
+log = logging.getLogger(__name__)
 
 TARGET = "alerts"
 FEED = "cap/alerts.atom"
@@ -168,7 +172,7 @@ class Cap:
         return [DeliveryResult(self.name, t, True, f"{msg_type} {self.url(path)}") for t in targets]
 
     def _fail(self, targets: list[str], detail: str, transient: bool) -> list[DeliveryResult]:
-        return [DeliveryResult(self.name, t, False, detail, transient) for t in targets]
+        return failure(self.name, targets, detail, transient)
 
     def refresh_feed(self, now: datetime | None = None) -> Path:
         """The feed brought up to `now` (the hourly site-refresh): expired alerts leave it."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 import time
@@ -18,6 +19,8 @@ from paho.mqtt.properties import Properties
 
 from loa.config import MqttURL
 from loa.errors import LoaError
+
+log = logging.getLogger(__name__)
 
 
 class BrokerUnavailable(LoaError):

@@ -11,10 +11,12 @@ paper copies must come down. Bulletins are made for each commune in use (areas.y
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from channels.base import failed
 from loa import clock
 from loa.config import Config
 from loa.errors import LoaError
@@ -26,6 +28,8 @@ from loa.site.context import entry_from_view
 from loa.site.model import AreaTree, SiteInfo
 from loa.site.qr import qr_data_uri
 from loa.store import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ class Printed:
         results = []
         for area, res in self.current_editions(targets, clock.now()).items():
             if not isinstance(res, PrintResult):
-                results.append(DeliveryResult(self.name, area, False, f"bulletin for {area}: {res}"))
+                results.append(failed(self.name, area, f"bulletin for {area}: {res}"))
                 continue
             detail = f"{res.path}: {res.notices} notice(s), {res.pages} page(s)"
             if withdrawn:

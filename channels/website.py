@@ -16,10 +16,12 @@ Withdrawn notices keep their page, marked withdrawn; they are never deleted.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from channels.base import failed
 from loa import clock
 from loa.config import Config
 from loa.errors import NotFound
@@ -38,6 +40,8 @@ from loa.site.memory import SiteMemory
 from loa.site.model import AreaTree, Audio, Entry, LanguageText, NoticePage, SiteInfo, micros
 from loa.store import Store
 from loa.store.site import all_language_variants, language_variants
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -87,7 +91,7 @@ class Website:
             report = self.publish(notice.id)
         except OSError as exc:
             detail = f"writing the website under {self.root} failed: {exc}; check disk space and permissions"
-            return [DeliveryResult(self.name, t, False, detail) for t in targets]
+            return [failed(self.name, t, detail) for t in targets]
         detail = f"{self.url_for(notice)} ({len(report.written)} files written, {report.unchanged} unchanged)"
         return [DeliveryResult(self.name, t, True, detail) for t in targets]
 

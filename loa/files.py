@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -37,6 +40,7 @@ def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o644) -> Path:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     with atomic_path(path, mode=mode) as tmp:
         tmp.write_bytes(raw)
+    log.debug("wrote %s (%d bytes)", path, len(raw))
     return path
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -18,6 +19,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from loa.files import write_atomic
+
+log = logging.getLogger(__name__)
 
 
 def canonical(payload: dict) -> bytes:
@@ -48,6 +51,7 @@ class Signer:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
         write_atomic(path, pem, mode=0o600)
+        log.info("created the signing key %s", path)
         return cls(key)
 
     def sign(self, payload: dict) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import secrets
 import signal
@@ -16,6 +17,8 @@ from loa import tools
 from loa.config import Config, embedded_password
 from loa.errors import LoaError
 from loa.files import write_atomic
+
+log = logging.getLogger(__name__)
 
 MONITOR_USER = "loa-monitor"
 
@@ -160,6 +163,7 @@ def reload(cfg: Config) -> bool:
     if pid is None:
         return False
     os.kill(pid, signal.SIGHUP)
+    log.info("told Mosquitto (pid %s) to reload its password file and ACL", pid)
     return True
 
 

@@ -7,6 +7,7 @@ server has the event, and the deployment trigger fires on it at once.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 import uuid
@@ -16,6 +17,8 @@ import requests
 
 from loa import clock
 from loa.config import Config
+
+log = logging.getLogger(__name__)
 
 
 def run_file(home: Path) -> Path:
@@ -71,3 +74,4 @@ def post_event(
         }
     ]
     prefect_request("POST", f"{api_url.rstrip('/')}/events", json=body)
+    log.debug("posted %s for %s to %s", event, resource.get("prefect.resource.id"), api_url)

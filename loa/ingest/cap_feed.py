@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +32,8 @@ from loa.ingest.pipeline import FeedReport
 from loa.model import Classification, DocumentMeta, Entry
 from loa.store import Store
 from loa.store import cap as cap_store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass

@@ -13,6 +13,7 @@ why (carried to the next slot), and which languages have no audio.
 
 from __future__ import annotations
 
+import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -29,6 +30,8 @@ from loa.radio.select import Aired, Candidate, Rules, Selection, Track, eligible
 from loa.radio.select import emergency as emergency_selection
 from loa.store import Store
 from loa.store import radio as history
+
+log = logging.getLogger(__name__)
 
 KEEP_DAYS = 14  # slot playlist files older than this are removed (the store keeps the history)
 

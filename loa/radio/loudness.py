@@ -11,6 +11,7 @@ synthetic voice: the loudspeakers need no more.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from loa import tools
@@ -20,6 +21,8 @@ from loa.errors import AudioError
 from loa.files import atomic_path
 from loa.speech import tts
 from loa.speech.tts import AudioInfo
+
+log = logging.getLogger(__name__)
 
 SAMPLE_RATE = filters.SAMPLE_RATE
 BITRATE = "96k"

@@ -10,6 +10,7 @@ replaced recording is moved to replaced/ beside it, never deleted; nothing else 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,8 @@ from loa.files import atomic_path, write_atomic
 from loa.model import NoticeView
 from loa.speech.tts import AudioError, AudioInfo, VoiceSettings, probe, synthesize
 from loa.store.desk import text_hash
+
+log = logging.getLogger(__name__)
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "tay": "Tiếng Tày", "nung": "Tiếng Nùng", "hmn": "Tiếng H'Mông"}
 #: ffprobe codec → file extension of an accepted human recording
