@@ -129,6 +129,16 @@ def failure(
     )
 
 
+def _not_started(
+    cmd: list[str], tool: str, subject: object, doing: str, exc: OSError, error: type[ToolError]
+) -> ToolError:
+    return error(
+        f"{tool} could not be started{doing} for {subject}: {exc}; check that {cmd[0]} is an executable program",
+        path=subject if isinstance(subject, Path) else None,
+        tool=tool,
+    )
+
+
 def spawn(
     cmd: list[str], tool: str, subject: object, *, error: type[ToolError] = ToolError, **popen: Any
 ) -> subprocess.Popen:
@@ -137,11 +147,7 @@ def spawn(
     try:
         return subprocess.Popen(cmd, **popen)
     except OSError as exc:
-        raise error(
-            f"{tool} could not be started for {subject}: {exc}; check that {cmd[0]} is an executable program",
-            path=subject if isinstance(subject, Path) else None,
-            tool=tool,
-        ) from exc
+        raise _not_started(cmd, tool, subject, "", exc, error) from exc
 
 
 def run(
@@ -170,11 +176,7 @@ def run(
     except subprocess.TimeoutExpired as exc:
         raise failure(tool, -9, "", subject, doing, hint, timed_out=limit, error=error) from exc
     except OSError as exc:
-        raise error(
-            f"{tool} could not be started {doing} for {subject}: {exc}; check that {cmd[0]} is an executable program",
-            path=subject if isinstance(subject, Path) else None,
-            tool=tool,
-        ) from exc
+        raise _not_started(cmd, tool, subject, f" {doing}", exc, error) from exc
     if proc.returncode != 0:
         raise failure(tool, proc.returncode, proc.stderr.decode("utf-8", "replace"), subject, doing, hint, error=error)
     return proc
