@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
@@ -42,6 +42,9 @@ def print_bulletins(week: str | None = None) -> list[dict]:
     key = week or bulletin.previous_week(clock.now(), cfg.tz).key
     bulletin.parse_week(key, cfg.tz)  # a bad week fails here, with the reason, before any work
     rows = make_bulletins(key)
+    get_run_logger().info(
+        "bulletins %s: %d made for %d bulletin areas", key, sum(1 for r in rows if r["path"]), len(rows)
+    )
     create_table_artifact(
         key="print-bulletins",
         table=rows or [{"result": "no bulletin area"}],

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date as Date
 from datetime import datetime
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
@@ -106,6 +106,17 @@ def radio_slot(slot: str | None = None, date: str | None = None) -> dict:
     """Build the playlists (M3U8 and XSPF) of every station airing the next slot, or `slot` (HH:MM) on `date`."""
     cfg, _ = runtime()
     reports = build_playlists(slot, date)
+    log = get_run_logger()
+    for r in reports:
+        log.info(
+            "%s %s: %d notice(s), %s of %g min, %d carried to the next slot",
+            r["station"],
+            r["slot"],
+            len(r["scheduled"]),
+            _vn(r["minutes"]),
+            r["max_minutes"],
+            len(r["overflow"]),
+        )
     create_table_artifact(
         key="radio-slot",
         table=table(reports, cfg.site_url) or [{"kết quả": "không đài nào phát buổi này"}],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
 from channels.cap import Cap
@@ -59,6 +59,7 @@ def site_refresh() -> dict:
     """Take notices that expired off the website's current lists and the communes' current bulletins."""
     cfg, store = runtime()
     rows = refresh(cfg, store)
+    get_run_logger().info("%d notice(s) expired since the site was written: %s", len(rows), [r["notice"] for r in rows])
     if rows:
         create_table_artifact(
             key="site-refresh",

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from loa.errors import LoaError
 from loa.audio import loudness as audio_loudness
+from loa.errors import LoaError
 from loa.speech import tts
 from loa.speech.tts import AudioError, AudioInfo, VoiceSettings, probe, synthesize
 
