@@ -116,3 +116,22 @@ def test_subprocess_only_through_the_runner():
     allowed = {"loa/tools.py", "loa/app/run.py", "loa/app/automations.py", "loa/app/broker.py"}
     hits = _grep(r"subprocess\.(run|Popen|call|check_call|check_output)\(|os\.system\(|os\.popen\(", allowed)
     assert hits == [], "run programs through loa.tools:\n" + "\n".join(hits)
+
+
+IO = re.compile(
+    r"open\(|read_text\(|write_text\(|read_bytes\(|write_bytes\(|requests\.|subprocess|\.publish\(|write_atomic\("
+)
+
+
+def test_every_module_that_does_io_has_a_logger():
+    # config.py and channels/radio.py are being rewritten by the configuration and publishing work
+    pending = {"loa/config.py", "channels/radio.py"}
+    missing = []
+    for path in _sources():
+        rel = path.relative_to(ROOT).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if rel in pending or not IO.search(text):
+            continue
+        if "getLogger(__name__)" not in text and "get_run_logger" not in text:
+            missing.append(rel)
+    assert missing == [], "add log = logging.getLogger(__name__) to: " + ", ".join(missing)
