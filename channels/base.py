@@ -9,9 +9,12 @@ another (shared file names are in loa/layout.py).
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from loa.model import DeliveryResult, NoticeView
+
+log = logging.getLogger(__name__)
 
 
 class Channel(Protocol):
@@ -37,4 +40,12 @@ class Channel(Protocol):
 
 
 def failure(channel: str, targets: list[str], detail: str, transient: bool = True) -> list[DeliveryResult]:
+    """The one form of a failed delivery: a value per target, logged once (the dispatch records it)."""
+    if targets:
+        log.warning("%s → %s: %s%s", channel, ", ".join(targets), detail, " (may pass on its own)" if transient else "")
     return [DeliveryResult(channel, t, False, detail, transient) for t in targets]
+
+
+def failed(channel: str, target: str, detail: str, transient: bool = True) -> DeliveryResult:
+    """failure() for one target."""
+    return failure(channel, [target], detail, transient)[0]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 
 from rich.console import Console
 from rich.markup import escape
 
 from channels.mqtt import make_client
+from loa import clock
 from loa.board_protocol import board_subscriptions, key_topic, notice_topic
 from loa.config import Config
 from loa.errors import LoaError
@@ -36,7 +37,7 @@ def check(cfg: Config, topic: str, notice: dict, key: str | None) -> str | None:
     if topic != notice_topic(cfg.mqtt_topic_prefix, notice.get("area", ""), notice.get("id", "")):
         return "published for another topic"
     expires = notice.get("expires_at")
-    if expires and datetime.fromisoformat(expires.replace("Z", "+00:00")) <= datetime.now(UTC):
+    if expires and datetime.fromisoformat(expires.replace("Z", "+00:00")) <= clock.now():
         return "expired"
     return None
 

@@ -20,12 +20,13 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from channels.mqtt import make_client
+from loa import clock
 from loa.board_protocol import Report, ack_topic, parse_report, status_topic
 from loa.config import Config
 from loa.store import Store
@@ -80,7 +81,7 @@ class BoardListener:
 
     def _on_message(self, _client, _userdata, msg) -> None:
         self.received += 1
-        self.inbox.put((msg.topic, msg.payload, datetime.now(UTC), msg.mid, msg.qos))
+        self.inbox.put((msg.topic, msg.payload, clock.now(), msg.mid, msg.qos))
 
     # --- store side (the writer thread) -----------------------------------------------------
 

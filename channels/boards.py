@@ -10,11 +10,12 @@ can reject what Loa did not send.
 from __future__ import annotations
 
 import json
+import logging
 import time
-from datetime import UTC, datetime
 
-from channels.base import failure
+from channels.base import failed, failure
 from channels.mqtt import BrokerUnavailable, Publisher
+from loa import clock
 from loa.board_protocol import CONTENT_TYPE, NOTICE_SCHEMA, SCHEMA_VERSION, notice_payload
 from loa.board_protocol import key_topic as _key_topic
 from loa.board_protocol import notice_topic as _notice_topic
@@ -23,6 +24,8 @@ from loa.layout import notice_page
 from loa.model import DeliveryResult, DeliveryStatus, NoticeView
 from loa.signing import Signer
 from loa.store import Store
+
+log = logging.getLogger(__name__)
 
 # one user property names the schema and its version: each property costs every subscriber a decode
 USER_PROPERTIES = {"schema": f"{NOTICE_SCHEMA}/{SCHEMA_VERSION}"}
@@ -67,7 +70,7 @@ class Boards:
     def _expiry(self, notice: NoticeView) -> int | None:
         if notice.expires_at is None:
             return None
-        return int((notice.expires_at - datetime.now(UTC)).total_seconds())
+        return int((notice.expires_at - clock.now()).total_seconds())
 
     def _stale_areas(self, notice: NoticeView) -> list[str]:
         """Areas an older version was published to that this version no longer targets: cleared on dispatch."""
@@ -112,7 +115,7 @@ class Boards:
                         pub.confirm(info, topic, deadline)
                         results.append(DeliveryResult(self.name, area, True, topic))
                     except BrokerUnavailable as exc:  # only this target is in doubt: it is sent again
-                        results.append(DeliveryResult(self.name, area, False, f"{exc}; {retry}"))
+                        results.append(failed(self.name, area, f"{exc}; {retry}"))
         except BrokerUnavailable as exc:
             done = {r.target for r in results}
             return results + failure(self.name, [t for t in targets if t not in done], f"{exc}; {retry}")

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+import logging
+from datetime import datetime
 from pathlib import Path
 
+from channels.base import failure
+from loa import clock
 from loa.cap import build
 from loa.cap.areas import cap_areas
 from loa.cap.build import CapResource, CapText, Reference, message_for, to_xml, wants_cap
@@ -34,6 +37,8 @@ from loa.signing import Signer, publish_key
 from loa.store import Store
 from loa.store import cap as cap_store
 from loa.store.site import language_variants
+
+log = logging.getLogger(__name__)
 
 TARGET = "alerts"
 FEED = "cap/alerts.atom"
@@ -175,7 +180,7 @@ class Cap:
         return [DeliveryResult(self.name, t, True, f"{msg_type} {self.url(path)}") for t in targets]
 
     def _fail(self, targets: list[str], detail: str, transient: bool) -> list[DeliveryResult]:
-        return [DeliveryResult(self.name, t, False, detail, transient) for t in targets]
+        return failure(self.name, targets, detail, transient)
 
     def refresh_feed(self, now: datetime | None = None) -> Path:
         """The feed brought up to `now` (the hourly site-refresh): expired alerts leave it."""
@@ -184,7 +189,7 @@ class Cap:
 
     def write_feed(self, now: datetime | None = None) -> Path:
         """cap/alerts.atom from the alerts on disk: per notice its newest message (a Cancel wins)."""
-        now = now or datetime.now(UTC)
+        now = now or clock.now()
         entries = []
         for folder in (self.root / "cap").glob("*/"):
             files = sorted(folder.glob("v*.xml"), key=_order)

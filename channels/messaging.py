@@ -15,6 +15,7 @@ import logging
 import re
 import time
 
+from channels.base import failed
 from loa.config import Config, MessagingDestination
 from loa.layout import notice_page
 from loa.messaging import Message, chat, sms
@@ -80,9 +81,7 @@ class Messaging:
 
         dest = self.destinations.get(name)
         if dest is None:
-            return DeliveryResult(
-                self.name, name, False, f"destination {name!r} is no longer in loa.yaml messaging", transient=False
-            )
+            return failed(self.name, name, f"destination {name!r} is no longer in loa.yaml messaging", transient=False)
         msg = message_for(dest, notice, f"{self.cfg.site_url}/{notice_page(notice.id)}", withdrawn)
         where = dest.masked()["url"]
         problem = ""
@@ -99,20 +98,18 @@ class Messaging:
             problem = said[-300:] or "apprise reported a failure without a reason"
             status = next((int(s) for s in _HTTP_STATUS.findall(said) if int(s) >= 400), None)
             if status in _PERMANENT:
-                return DeliveryResult(
+                return failed(
                     self.name,
                     name,
-                    False,
                     f"{dest.kind} to {where} refused (HTTP {status}): "
                     f"{problem}; check the destination's URL and credentials",
                     transient=False,
                 )
             if attempt < dest.attempts:
                 self.sleep(min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))
-        return DeliveryResult(
+        return failed(
             self.name,
             name,
-            False,
             f"{dest.kind} to {where}: {problem} after {dest.attempts} "
             "attempt(s); the delivery stays pending and is retried",
         )

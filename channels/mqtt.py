@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 import time
@@ -17,10 +18,13 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from loa.config import MqttURL
+from loa.errors import LoaError
+
+log = logging.getLogger(__name__)
 
 
-class BrokerUnavailable(Exception):
-    pass
+class BrokerUnavailable(LoaError):
+    """The MQTT broker cannot be reached or refused the connection."""
 
 
 def private_client_id(url: MqttURL, client_id: str) -> str:

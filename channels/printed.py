@@ -11,11 +11,15 @@ paper copies must come down. Bulletins are made for each commune in use (areas.y
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from channels.base import failed
+from loa import clock
 from loa.config import Config
+from loa.errors import LoaError
 from loa.files import write_atomic
 from loa.model import DeliveryResult, NoticeView, within
 from loa.site import bulletin
@@ -24,6 +28,8 @@ from loa.site.context import entry_from_view
 from loa.site.model import AreaTree, SiteInfo
 from loa.site.qr import qr_data_uri
 from loa.store import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,8 +44,8 @@ class PrintResult:
         return asdict(self)
 
 
-class PdfError(Exception):
-    pass
+class PdfError(LoaError):
+    """A bulletin PDF could not be made (Chromium failed or wrote nothing)."""
 
 
 class Printed:
@@ -83,9 +89,9 @@ class Printed:
     def _remake(self, notice: NoticeView, targets: list[str], withdrawn: bool) -> list[DeliveryResult]:
         """Remake the current edition of each target area; say which weekly editions carried a withdrawn notice."""
         results = []
-        for area, res in self.current_editions(targets, datetime.now(UTC)).items():
+        for area, res in self.current_editions(targets, clock.now()).items():
             if not isinstance(res, PrintResult):
-                results.append(DeliveryResult(self.name, area, False, f"bulletin for {area}: {res}"))
+                results.append(failed(self.name, area, f"bulletin for {area}: {res}"))
                 continue
             detail = f"{res.path}: {res.notices} notice(s), {res.pages} page(s)"
             if withdrawn:
@@ -152,7 +158,7 @@ class Printed:
         self, period: Period, areas: list[str] | None = None, now: datetime | None = None, skip_empty: bool = True
     ) -> list[PrintResult | str]:
         """The weekly edition for each bulletin area; an area with no notice that week gets none (reported)."""
-        now = now or datetime.now(UTC)
+        now = now or clock.now()
         live = self.live_items(now)
         out: list[PrintResult | str] = []
         for area in areas or self.tree.leaves():

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from channels.base import failure
 from channels.mqtt import BrokerUnavailable, Publisher
+from loa import clock
 from loa.config import Config
 from loa.model import DeliveryResult, DeliveryStatus, NoticeView, Priority
 from loa.radio import command
@@ -61,7 +62,7 @@ class Radio:
             "station no longer in stations.yaml; nothing to deliver",
             transient=False,
         )
-        now = datetime.now(UTC)
+        now = clock.now()
         languages = tuple(dict.fromkeys(lang for s in self.cfg.stations for lang in s.languages))
         website = replace(self.cfg.radio.defaults, languages=languages)
         try:
@@ -104,7 +105,7 @@ class Radio:
             for t in targets
             if t not in self.stations
         }
-        now = datetime.now(UTC)
+        now = clock.now()
         try:
             self.builder.future(known, now)
         except (AudioError, OSError, ValueError) as exc:

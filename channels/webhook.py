@@ -15,16 +15,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import time
 
 import requests
 
+from channels.base import failed
 from loa.config import Config, WebhookTarget
 from loa.ingest.sanitize import sanitize_html
 from loa.model import DeliveryResult, NoticeState, NoticeView, within
 from loa.site.context import excerpt
 from loa.site.model import safe_url
 from loa.store import Store
+
+log = logging.getLogger(__name__)
 
 SCHEMA = "loa.webhook.notice"
 SCHEMA_VERSION = 1
@@ -98,9 +102,7 @@ class Webhook:
                 hook = self.hooks.get(name)
                 if hook is None:
                     results.append(
-                        DeliveryResult(
-                            self.name, name, False, f"webhook {name!r} is no longer in loa.yaml", transient=False
-                        )
+                        failed(self.name, name, f"webhook {name!r} is no longer in loa.yaml", transient=False)
                     )
                     continue
                 delivery = f"{notice.id}-v{notice.version}-{event}-{name}"
@@ -138,16 +140,13 @@ class Webhook:
                         if 300 <= resp.status_code < 400
                         else "the portal refused the notice"
                     )
-                    return DeliveryResult(
-                        self.name, hook.name, False, f"POST {hook.url}: {problem}; {hint}", transient=False
-                    )
+                    return failed(self.name, hook.name, f"POST {hook.url}: {problem}; {hint}", transient=False)
                 wait = max(wait, min(BACKOFF_CAP, _retry_after(resp.headers.get("Retry-After"))))
             if attempt < hook.attempts:
                 self.sleep(wait)
-        return DeliveryResult(
+        return failed(
             self.name,
             hook.name,
-            False,
             f"POST {hook.url}: {problem} after {hook.attempts} attempt(s); the delivery stays pending and is retried",
         )
 

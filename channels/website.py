@@ -16,11 +16,14 @@ Withdrawn notices keep their page, marked withdrawn; they are never deleted.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
+from channels.base import failed
+from loa import clock
 from loa.config import Config
 from loa.errors import NotFound
 from loa.files import locked
@@ -38,6 +41,8 @@ from loa.site.memory import SiteMemory
 from loa.site.model import AreaTree, Audio, Entry, LanguageText, NoticePage, SiteInfo, micros
 from loa.store import Store
 from loa.store.site import all_language_variants, language_variants
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -88,7 +93,7 @@ class Website:
             report = self.publish(notice.id)
         except OSError as exc:
             detail = f"writing the website under {self.root} failed: {exc}; check disk space and permissions"
-            return [DeliveryResult(self.name, t, False, detail) for t in targets]
+            return [failed(self.name, t, detail) for t in targets]
         detail = f"{self.url_for(notice)} ({len(report.written)} files written, {report.unchanged} unchanged)"
         return [DeliveryResult(self.name, t, True, detail) for t in targets]
 
@@ -96,21 +101,21 @@ class Website:
 
     def publish(self, notice_id: int, now: datetime | None = None) -> WriteReport:
         """Rewrite what one notice touches: its pages, the home page, its areas' pages and feeds, the indexes."""
-        return self._update(now or datetime.now(UTC), [notice_id])
+        return self._update(now or clock.now(), [notice_id])
 
     def rebuild(self, now: datetime | None = None) -> WriteReport:
         """Rebuild the whole site from the store (`loa site rebuild`): after a template or config change."""
         with self._lock():
-            return self._rebuild(now or datetime.now(UTC))
+            return self._rebuild(now or clock.now())
 
     def refresh_areas(self, areas: list[str], now: datetime | None = None) -> WriteReport:
         """Re-render these areas' pages (their bulletin PDFs changed); everything else is left as it is."""
-        return self._update(now or datetime.now(UTC), [], areas)
+        return self._update(now or clock.now(), [], areas)
 
     def refresh(self, now: datetime | None = None) -> WriteReport:
         """Bring the site up to `now` (the `site-refresh` deployment): notices that expired since they were
         written leave the current lists and are marked on their pages. Writes nothing when none did."""
-        return self._update(now or datetime.now(UTC), [])
+        return self._update(now or clock.now(), [])
 
     def _update(self, now: datetime, ids: list[int], areas: Sequence[str] = ()) -> WriteReport:
         """Republish these notices, and any whose status changed since it was written, and re-render `areas`."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
 from channels.catalogue import build_channels
@@ -35,6 +35,12 @@ def board_health() -> dict:
     """Retry board deliveries a broker outage left undelivered, then tabulate every board's health."""
     redelivered = redeliver_pending()
     rows = health_table()
+    get_run_logger().info(
+        "%d board(s), %d offline; %d notice(s) redelivered",
+        len(rows),
+        sum(r["state"] == "offline" for r in rows),
+        sum(1 for r in redelivered if r["ok"]),
+    )
     return {
         "boards": len(rows),
         "online": sum(r["state"] == "online" for r in rows),

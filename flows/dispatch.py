@@ -19,7 +19,7 @@ from prefect.runtime import flow_run
 from channels.catalogue import build_channels
 from flows.events import emit
 from loa import events
-from loa.errors import InvalidTransition
+from loa.errors import InvalidTransition, LoaError
 from loa.model import DeliveryStatus, NoticeState
 from loa.publishing.dispatch import begin, deliver, parse_notice_id, plan, publishable_version, stages
 from loa.runtime import runtime
@@ -40,7 +40,7 @@ BROKER_LIMIT = "loa-broker-publish"
 DETAIL_CHARS = 60
 
 
-class DeliveryFailed(RuntimeError):
+class DeliveryFailed(LoaError, RuntimeError):
     """Makes the deliver task fail visibly (and fire the operators' automation); retried only if transient."""
 
     def __init__(self, message: str, transient: bool):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
@@ -58,8 +58,20 @@ def _announce(report: FeedReport) -> None:
 def ingest_host(host: str, count: int, feeds: list[Feed], pool: ParsePool) -> list[dict]:
     cfg, store = runtime()
     reports = ingest_many(store, cfg, feeds, threads=2, per_host=2, pool=pool)
+    log = get_run_logger()
     for report in reports:
         _announce(report)
+        if report.status == "failed":
+            log.warning("%s (%s): %s", report.name, report.url, report.error)
+        else:
+            log.info(
+                "%s: %s, %d new, %d updated, drafted %s",
+                report.name,
+                report.status,
+                report.new,
+                report.updated,
+                ", ".join(map(str, report.drafted)) or "nothing",
+            )
     return [r.as_dict() for r in reports]
 
 

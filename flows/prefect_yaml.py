@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import logging
 import sys
 from pathlib import Path
 
 import yaml
+
+log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
 from channels.printed import Printed, PrintResult
 from channels.website import Website
+from loa import clock
 from loa.runtime import runtime
 from loa.site import bulletin
 
@@ -40,9 +39,12 @@ def make_bulletins(week: str) -> list[dict]:
 def print_bulletins(week: str | None = None) -> list[dict]:
     """Make the weekly bulletin PDFs (A4, one per commune) for `week` (e.g. 2026-W47); default: last week."""
     cfg, _ = runtime()
-    key = week or bulletin.previous_week(datetime.now(UTC), cfg.tz).key
+    key = week or bulletin.previous_week(clock.now(), cfg.tz).key
     bulletin.parse_week(key, cfg.tz)  # a bad week fails here, with the reason, before any work
     rows = make_bulletins(key)
+    get_run_logger().info(
+        "bulletins %s: %d made for %d bulletin areas", key, sum(1 for r in rows if r["path"]), len(rows)
+    )
     create_table_artifact(
         key="print-bulletins",
         table=rows or [{"result": "no bulletin area"}],

@@ -9,21 +9,19 @@ a slot: the dispatch flow's radio task builds their immediate playlist and sends
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from datetime import date as Date
+from datetime import datetime
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
 from flows.events import emit
-from loa import events
+from loa import clock, events
 from loa.radio import schedule
 from loa.radio.audio import language_name
 from loa.radio.build import Builder
 from loa.runtime import runtime
-
-RADIO_OVERFLOW = "loa.radio.overflow"
 
 
 def _run_name() -> str:
@@ -54,7 +52,7 @@ def targets(cfg, now: datetime, slot: str | None = None, day: str | None = None)
 @task(name="build radio playlists", task_run_name="radio playlists {slot}", retries=2, retry_delay_seconds=[10, 30])
 def build_playlists(slot: str | None, day: str | None) -> list[dict]:
     cfg, store = runtime()
-    now = datetime.now(UTC)
+    now = clock.now()
     return [r.as_dict() for r in Builder(cfg, store).slots(targets(cfg, now, slot, day), now)]
 
 
@@ -108,6 +106,17 @@ def radio_slot(slot: str | None = None, date: str | None = None) -> dict:
     """Build the playlists (M3U8 and XSPF) of every station airing the next slot, or `slot` (HH:MM) on `date`."""
     cfg, _ = runtime()
     reports = build_playlists(slot, date)
+    log = get_run_logger()
+    for r in reports:
+        log.info(
+            "%s %s: %d notice(s), %s of %g min, %d carried to the next slot",
+            r["station"],
+            r["slot"],
+            len(r["scheduled"]),
+            _vn(r["minutes"]),
+            r["max_minutes"],
+            len(r["overflow"]),
+        )
     create_table_artifact(
         key="radio-slot",
         table=table(reports, cfg.site_url) or [{"kết quả": "không đài nào phát buổi này"}],
@@ -122,7 +131,7 @@ def radio_slot(slot: str | None = None, date: str | None = None) -> dict:
     for r in reports:
         if r["overflow"]:
             emit(
-                RADIO_OVERFLOW,
+                events.RADIO_OVERFLOW,
                 events.resource("station", r["station"]),
                 payload={"slot": r["slot"], "overflow": [[o["notice_id"], o["version"]] for o in r["overflow"]]},
             )

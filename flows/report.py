@@ -6,7 +6,7 @@ same code without Prefect. Files go to LOA_HOME/reports/<YYYY-MM>/.
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
@@ -19,7 +19,7 @@ def _run_name() -> str:
     return f"report {month}"
 
 
-@flow(name="report", flow_run_name=_run_name, log_prints=True)
+@flow(name="report", flow_run_name=_run_name)
 def report(month: str | None = None) -> dict:
     """Monthly figures (default: last month, local time): notices per channel, area, reform content area and
     priority; radio minutes; boards reached and acknowledged; ingest → approval → publication times."""
@@ -38,5 +38,7 @@ def report(month: str | None = None) -> dict:
         table=table_rows(result),
         description=f"Số liệu tháng {month} (các dòng của tệp CSV)",
     )
-    print(f"report {month}: {result.notices_published} notices published; files in {paths['csv'].parent}")
+    get_run_logger().info(
+        "report %s: %d notices published; files in %s", month, result.notices_published, paths["csv"].parent
+    )
     return {"month": month, "files": {k: str(p) for k, p in paths.items()}, "figures": result.as_dict()}

@@ -7,6 +7,7 @@ poll, so approval → dispatch takes seconds, not the default ~10 s).
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
@@ -23,6 +24,8 @@ from flows.report import report
 from flows.site import site_refresh
 from loa import events
 from loa.runtime import runtime
+
+log = logging.getLogger(__name__)
 
 
 def on_notice_event(event: str) -> DeploymentEventTrigger:

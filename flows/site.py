@@ -8,15 +8,16 @@ brings the CAP feed of current alerts up to the hour.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
 from channels.cap import Cap
 from channels.catalogue import printed
 from channels.printed import PrintResult
 from channels.website import Website
+from loa import clock
 from loa.config import Config
 from loa.publishing import actions
 from loa.runtime import runtime
@@ -26,7 +27,7 @@ from loa.store import Store
 def refresh(cfg: Config, store: Store, now: datetime | None = None) -> list[dict]:
     """One row per notice that expired since it was written: its version marked expired in the store (the
     state machine's `expire`), the website files rewritten, the bulletins remade."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     actions.expire_due(actions.Publishing(store, cfg), now)
     report = Website(cfg, store).refresh(now)
     Cap(cfg, store).refresh_feed(now)  # expired CAP alerts leave the Atom feed of current alerts
@@ -58,6 +59,7 @@ def site_refresh() -> dict:
     """Take notices that expired off the website's current lists and the communes' current bulletins."""
     cfg, store = runtime()
     rows = refresh(cfg, store)
+    get_run_logger().info("%d notice(s) expired since the site was written: %s", len(rows), [r["notice"] for r in rows])
     if rows:
         create_table_artifact(
             key="site-refresh",

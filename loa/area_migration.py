@@ -7,6 +7,7 @@ tell an operator what an old path in a YAML file is called now.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -14,6 +15,8 @@ from pathlib import Path
 import yaml
 
 from loa import areamap
+
+log = logging.getLogger(__name__)
 
 DATA = Path(__file__).parent / "data"
 

@@ -15,11 +15,14 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import json
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from loa.textfold import fold
+
+log = logging.getLogger(__name__)
 
 PACKAGE = "vietnam-provinces"
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from loa import clock
 from loa.errors import ConfigError
 from loa.model import NoticeView
 
@@ -218,7 +219,7 @@ def notice_payload(
         "approved_at": iso(notice.approved_at),
         "publish_at": iso(notice.publish_at),
         "expires_at": iso(notice.expires_at),
-        "signed_at": iso(now or datetime.now(UTC)),
+        "signed_at": iso(now or clock.now()),
     }
 
 
@@ -248,7 +249,7 @@ def ack_payload(board_id: str, notice: dict, *, shown_at: datetime | None = None
         "notice": notice["id"],
         "version": notice["version"],
         "area": notice["area"],
-        "shown_at": iso(shown_at or datetime.now(UTC)),
+        "shown_at": iso(shown_at or clock.now()),
     }
 
 

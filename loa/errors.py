@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class LoaError(Exception):
     """Base class: str(err) is a complete, user-facing sentence."""
@@ -35,3 +37,25 @@ class NotFound(LoaError):
 
 class InvalidTransition(LoaError):
     pass
+
+
+class ToolError(LoaError):
+    """An external program (ffmpeg, espeak-ng, mosquitto_passwd ...) is missing, failed or ran too
+    long. str() names the program, the file it worked for and what to do; `detail` keeps the end
+    of its stderr for the log."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | None = None,
+        tool: str | None = None,
+        returncode: int | None = None,
+        detail: str | None = None,
+    ):
+        self.path, self.tool, self.returncode, self.detail = path, tool, returncode, detail
+        super().__init__(message)
+
+
+class AudioError(ToolError):
+    """Audio could not be made or read. str() says what failed, for which file, and what to do."""

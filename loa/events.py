@@ -15,6 +15,7 @@ BOARD_ONLINE = "loa.board.online"  # an offline board reports again (ends the "b
 FEED_FAILED = "loa.feed.failed"
 BROKER_DOWN = "loa.broker.down"  # Loa's own Mosquitto died under `loa run`; it is being restarted
 BROKER_RESTARTED = "loa.broker.restarted"  # ... and runs again (retained state to be re-asserted)
+RADIO_OVERFLOW = "loa.radio.overflow"  # a station's slot had more notices than fit its length
 
 
 def resource(kind: str, ident: str | int, name: str | None = None, role: str | None = None) -> dict[str, str]:

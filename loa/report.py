@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
 import re
 from collections import Counter, defaultdict
@@ -32,6 +33,8 @@ from loa.model import CHANNELS, DeliveryStatus, Priority, within
 from loa.site.model import PRIORITY_LABELS
 from loa.store import Store
 from loa.store.schema import ActionRow, BoardAckRow, BoardRow, DeliveryRow, DocumentVersionRow, NoticeVersionRow, utcnow
+
+log = logging.getLogger(__name__)
 
 CHANNEL_LABELS = {
     "website": "Trang thông tin điện tử",

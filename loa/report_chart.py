@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import textwrap
 from pathlib import Path
 
 from loa.model import Priority
 from loa.report import MonthlyReport
 from loa.site.model import PRIORITY_LABELS
+
+log = logging.getLogger(__name__)
 
 PRIORITY_COLOURS = {"normal": "#4c78a8", "priority": "#f58518", "emergency": "#e45756"}
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 from loa.config import Config, Env, load_config
 from loa.store import Store
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=4)

@@ -11,11 +11,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from loa.files import write_atomic
+
+log = logging.getLogger(__name__)
 
 
 def canonical(payload: dict) -> bytes:
@@ -42,15 +47,11 @@ class Signer:
                 raise ValueError(f"{path} is not an Ed25519 private key; move it away and Loa will create one")
             return cls(key)
         key = Ed25519PrivateKey.generate()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        tmp.chmod(0o600)
-        tmp.replace(path)
+        write_atomic(path, pem, mode=0o600)
+        log.info("created the signing key %s", path)
         return cls(key)
 
     def sign(self, payload: dict) -> dict:

@@ -8,6 +8,7 @@ ends (normally within a few seconds), its log is LOA_HOME/logs/automations.log.
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -15,6 +16,8 @@ import threading
 from rich.console import Console
 
 from loa.config import Config
+
+log = logging.getLogger(__name__)
 
 
 class BackgroundSync:

@@ -13,6 +13,8 @@ from loa import events
 from loa.config import Config
 from loa.store import Store
 
+log = logging.getLogger(__name__)
+
 log = logging.getLogger("loa.boards")
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import secrets
-import shutil
 import signal
 import socket
 import string
@@ -13,25 +13,35 @@ import subprocess
 import time
 from pathlib import Path
 
+from loa import tools
 from loa.config import Config, embedded_password
 from loa.errors import LoaError
+from loa.files import write_atomic
+
+log = logging.getLogger(__name__)
 
 MONITOR_USER = "loa-monitor"
 
 
-def _binary(name: str) -> str:
-    found = shutil.which(name) or (f"/usr/sbin/{name}" if Path(f"/usr/sbin/{name}").exists() else None)
-    if not found:
-        raise LoaError(f"{name} is not installed; run `make run` (it installs it) or `apt-get install mosquitto`")
-    return found
-
-
-def set_password(passwd: Path, user: str, password: str) -> None:
-    passwd.parent.mkdir(parents=True, exist_ok=True)
-    passwd.touch(mode=0o600, exist_ok=True)
-    subprocess.run(
-        [_binary("mosquitto_passwd"), "-b", str(passwd), user, password], check=True, capture_output=True, text=True
+def _binary(name: str, subject: object = "the broker's files") -> str:
+    return tools.find(
+        name,
+        name,
+        subject,
+        hint="run `make run` (it installs it) or `apt-get install mosquitto`",
+        extra=[Path("/usr/sbin") / name],
     )
+
+
+def _merge_accounts(passwd: Path, accounts: list[tuple[str, str]]) -> None:
+    users = {user for user, _ in accounts}
+    kept = [
+        line
+        for line in (passwd.read_text().splitlines() if passwd.exists() else [])
+        if line.split(":", 1)[0] not in users
+    ]
+    # the broker never reads half a password file, nobody else reads it at all
+    write_atomic(passwd, "\n".join(kept + hashed_lines(accounts)) + "\n", mode=0o600)
 
 
 def prepare(cfg: Config, port: int | None = None) -> Path:
@@ -39,8 +49,7 @@ def prepare(cfg: Config, port: int | None = None) -> Path:
     folder = cfg.home / "mosquitto"
     (folder / "data").mkdir(parents=True, exist_ok=True)
     passwd, acl = folder / "passwd", folder / "acl"
-    set_password(passwd, "loa-publisher", embedded_password(cfg.home, "loa-publisher"))
-    set_password(passwd, MONITOR_USER, embedded_password(cfg.home, MONITOR_USER))
+    _merge_accounts(passwd, [(u, embedded_password(cfg.home, u)) for u in ("loa-publisher", MONITOR_USER)])
     write_acl(cfg)
     template = string.Template((cfg.config_dir / "mosquitto" / "mosquitto.conf").read_text())
     conf = folder / "mosquitto.conf"
@@ -130,11 +139,7 @@ def write_acl(cfg: Config) -> Path:
     blocks = [board_acl(cfg, b.id, b.area) for b in boards(Store.open(cfg.database_url))]
     text = shipped.rstrip("\n") + "\n\n# --- boards (written by `loa boards add`; edit the boards, not this file) ---\n"
     acl = cfg.home / "mosquitto" / "acl"
-    acl.parent.mkdir(parents=True, exist_ok=True)
-    tmp = acl.with_suffix(".tmp")
-    tmp.write_text(text + "\n".join(blocks))
-    tmp.replace(acl)  # the broker never reads half an ACL
-    return acl
+    return write_atomic(acl, text + "\n".join(blocks))  # the broker never reads half an ACL
 
 
 def new_password() -> str:
@@ -158,6 +163,7 @@ def reload(cfg: Config) -> bool:
     if pid is None:
         return False
     os.kill(pid, signal.SIGHUP)
+    log.info("told Mosquitto (pid %s) to reload its password file and ACL", pid)
     return True
 
 
@@ -169,7 +175,13 @@ def hashed_lines(accounts: list[tuple[str, str]]) -> list[str]:
         plain = Path(tmp) / "passwd"
         plain.write_text("".join(f"{user}:{password}\n" for user, password in accounts))
         plain.chmod(0o600)
-        subprocess.run([_binary("mosquitto_passwd"), "-U", str(plain)], check=True, capture_output=True, text=True)
+        tools.run(
+            [_binary("mosquitto_passwd"), "-U", str(plain)],
+            "mosquitto_passwd",
+            plain,
+            "hashing the passwords",
+            "check the mosquitto installation (mosquitto_passwd -h)",
+        )
         return plain.read_text().splitlines()
 
 
@@ -178,17 +190,6 @@ def add_board_accounts(cfg: Config, accounts: list[tuple[str, str]]) -> bool:
 
     Only salted hashes reach the password file. Returns True when a running broker was told to reload.
     """
-    passwd = cfg.home / "mosquitto" / "passwd"
-    passwd.parent.mkdir(parents=True, exist_ok=True)
-    users = {user for user, _ in accounts}
-    kept = [
-        line
-        for line in (passwd.read_text().splitlines() if passwd.exists() else [])
-        if line.split(":", 1)[0] not in users
-    ]
-    tmp = passwd.with_suffix(".tmp")
-    tmp.touch(mode=0o600)
-    tmp.write_text("\n".join(kept + hashed_lines(accounts)) + "\n")
-    tmp.replace(passwd)  # the broker never reads half a password file
+    _merge_accounts(cfg.home / "mosquitto" / "passwd", accounts)
     write_acl(cfg)
     return reload(cfg)

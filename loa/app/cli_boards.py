@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 
 import typer
@@ -11,6 +12,8 @@ from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
 from loa.app.cli_common import runtime_or_fail as _runtime
 from loa.errors import LoaError
+
+log = logging.getLogger(__name__)
 
 boards_app = typer.Typer(
     help="Digital notice boards: `loa boards` lists them (online state, last seen, notices shown); "

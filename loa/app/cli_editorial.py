@@ -4,6 +4,7 @@ the person for the audit trail."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,8 @@ from loa.app.cli_common import JSON, err, out, print_json, runtime_or_fail
 from loa.app.cli_common import fail as _fail
 from loa.errors import LoaError
 from loa.model import NoticeState, Priority
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from loa.publishing.actions import Unset

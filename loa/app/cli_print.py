@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 
 import typer
 
+from loa import clock
 from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import out
 from loa.errors import LoaError
@@ -49,7 +50,7 @@ def print_cmd(
         _fail(f"area {area!r} is not in {cfg.config_dir / 'areas.yaml'}; e.g. {next(iter(reversed(cfg.areas)))}")
     if on and not week:
         _fail("--date chooses the week of a weekly edition: add --week")
-    now = datetime.now(UTC)
+    now = clock.now()
     try:
         day = date.fromisoformat(on) if on else None
     except ValueError:

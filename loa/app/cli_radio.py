@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import typer
 
+from loa import clock
 from loa.app.cli_common import JSON, Detail, FitTable, out
 from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
@@ -106,7 +107,7 @@ def playlists(as_json: bool = JSON) -> None:
     from loa.store.radio import latest_slots
 
     cfg, store = _runtime()
-    now = datetime.now(UTC)
+    now = clock.now()
     built = latest_slots(store, [s.id for s in cfg.stations], now)
     rows = []
     for s in cfg.stations:
@@ -211,7 +212,7 @@ def build(
         _fail(f"no station {', '.join(unknown)} in {cfg.config_dir / 'stations.yaml'}; stations: {', '.join(stations)}")
     if on and not slot:
         _fail("--date picks the day of a slot: add --slot HH:MM")
-    now = datetime.now(UTC)
+    now = clock.now()
     targets = []
     try:
         day = date.fromisoformat(on) if on else None
@@ -287,7 +288,7 @@ def history(notice_id: int = typer.Argument(..., metavar="ID", help="The notice.
     except LoaError as exc:
         _fail(str(exc))
     rows = notice_airings(store, notice_id)
-    now = datetime.now(UTC)
+    now = clock.now()
     for r in rows:
         r["aired"] = datetime.fromisoformat(r["starts_at"]) <= now
     if as_json:

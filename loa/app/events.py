@@ -7,15 +7,18 @@ server has the event, and the deployment trigger fires on it at once.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
 
+from loa import clock
 from loa.config import Config
+
+log = logging.getLogger(__name__)
 
 
 def run_file(home: Path) -> Path:
@@ -63,7 +66,7 @@ def post_event(
     body = [
         {
             "id": str(uuid.uuid4()),
-            "occurred": datetime.now(UTC).isoformat(),
+            "occurred": clock.now().isoformat(),
             "event": event,
             "resource": resource,
             "related": related or [],
@@ -71,3 +74,4 @@ def post_event(
         }
     ]
     prefect_request("POST", f"{api_url.rstrip('/')}/events", json=body)
+    log.debug("posted %s for %s to %s", event, resource.get("prefect.resource.id"), api_url)

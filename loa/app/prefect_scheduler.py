@@ -9,6 +9,7 @@ starts the run. This module and flows/ are the only places that talk to Prefect'
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 import requests
@@ -20,6 +21,8 @@ from loa.model import NoticeView
 from loa.publishing.actions import Publishing
 from loa.publishing.scheduler import Announcement, Offline, Scheduler, SchedulerError
 from loa.store import Store
+
+log = logging.getLogger(__name__)
 
 DISPATCH_DEPLOYMENT = "dispatch/dispatch"
 #: Prefect may start a scheduled run up to half a second early (it rounds the wait to whole

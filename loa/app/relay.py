@@ -19,6 +19,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from loa.config import Config
 
+log = logging.getLogger(__name__)
+
 log = logging.getLogger("loa.relay")
 SUBPROTOCOL = "mqtt"
 CHUNK = 64 * 1024

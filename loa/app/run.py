@@ -43,6 +43,12 @@ def prefect_env(cfg: Config) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
         "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
+        # ... but a flow or task run's own logger (get_run_logger) reports at INFO, so a run's page in
+        # the Prefect UI says what it did (it inherited WARNING and showed "This run didn't generate logs")
+        "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "INFO",
+        "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "INFO",
+        # warnings and errors of Loa's own modules during a run reach its page too
+        "PREFECT_LOGGING_EXTRA_LOGGERS": "loa,channels,flows",
     }
 
 

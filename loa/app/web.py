@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import re
 from pathlib import Path
@@ -14,6 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from loa.app.desk import mount_desk
 from loa.app.web_boards import mount_boards
 from loa.config import Config
+
+log = logging.getLogger(__name__)
 
 
 class AtomicStaticFiles(StaticFiles):

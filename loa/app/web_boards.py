@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,8 @@ from fastapi.staticfiles import StaticFiles
 from loa.app.relay import RelayGate, allowed_origins, relay
 from loa.config import Config
 from loa.errors import NotFound
+
+log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static" / "board"
 

@@ -17,12 +17,13 @@ from datetime import datetime
 from loa.cap import NS
 from loa.cap.mapping import priority_from_cap
 from loa.cap.schema import problems
+from loa.errors import LoaError
 from loa.model import Priority
 
 MAX_BYTES = 1_000_000  # a CAP alert is a few KB; more is not an alert
 
 
-class CapError(ValueError):
+class CapError(LoaError, ValueError):
     """A received document that is not a usable CAP 1.2 alert."""
 
 

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import html
+import logging
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import feedparser
 import requests
 from sqlalchemy.exc import SQLAlchemyError
 
+from loa import clock
 from loa.cap import MIME, NS
 from loa.cap.areas import served_areas
 from loa.cap.parse import CapAlert, CapError, judge, parse_alert
@@ -30,6 +32,8 @@ from loa.ingest.pipeline import FeedReport
 from loa.model import Classification, DocumentMeta, Entry
 from loa.store import Store
 from loa.store import cap as cap_store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -72,7 +76,7 @@ def ingest_cap_feed(
 ) -> CapFeedReport:
     """One pass over a CAP feed; never raises for a bad feed or alert (both are reported)."""
     report = CapFeedReport(url=feed.url, name=feed.name, status="ok")
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     etag, last_modified = store.feed_validators(feed.url)
     try:
         fetched = fetch(feed.url, etag=etag, last_modified=last_modified, session=session, limits=limits)

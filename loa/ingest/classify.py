@@ -11,6 +11,7 @@ chính"), but a text that does carry diacritics must carry the keyword's own, so
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import unicodedata
@@ -24,6 +25,8 @@ import yaml
 from loa.errors import ConfigError
 from loa.ingest.sanitize import collapse_whitespace
 from loa.model import Classification, DocumentMeta
+
+log = logging.getLogger(__name__)
 
 # Resolution 76/NQ-CP, section III: the six reform areas, in its order.
 AREA_LABELS: dict[str, str] = {

@@ -21,6 +21,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.htmlprocessing import convert_to_html
 
+from loa.errors import LoaError
 from loa.ingest.parse import decode_feed
 from loa.ingest.sanitize import collapse_whitespace, html_to_text, sanitize_html
 
@@ -36,7 +37,7 @@ class Article:
     attachments: tuple[str, ...]  # absolute URLs of the văn bản's own files (PDF first)
 
 
-class ExtractError(ValueError):
+class ExtractError(LoaError, ValueError):
     """The page holds no main text (a login wall, an index page, an image gallery)."""
 
 

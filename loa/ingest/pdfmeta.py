@@ -12,6 +12,7 @@ import io
 import logging
 import re
 
+from loa.errors import LoaError
 from loa.ingest.classify import extract_meta
 from loa.model import DocumentMeta
 
@@ -28,7 +29,7 @@ _SIGNED = re.compile(r"^\((?:đã ký|Đã ký)[^)]*\)$")
 log = logging.getLogger(__name__)
 
 
-class PdfError(ValueError):
+class PdfError(LoaError, ValueError):
     """The file is no readable PDF, or has no text layer (a scan)."""
 
 

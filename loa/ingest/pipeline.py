@@ -7,6 +7,7 @@ failed to fetch or parse is stored; what a good feed brings is stored in one tra
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
@@ -22,6 +23,8 @@ from loa.ingest.fetch import FetchLimits, HostSlots, fetch, make_session
 from loa.ingest.prepare import ParsePool, Understood
 from loa.model import Entry
 from loa.store import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -179,5 +182,6 @@ def ingest_feed(
 
 def _failed(store: Store, report: FeedReport, feed: Feed, exc: FeedError) -> FeedReport:
     report.status, report.reason, report.error = "failed", exc.reason, str(exc)
+    log.warning("%s", exc)
     report.consecutive_failures = store.record_feed_failure(feed.url, name=feed.name, reason=exc.reason, error=str(exc))
     return report

@@ -10,9 +10,10 @@ The order of the stages comes from what each channel class declares (`after`), n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from loa import clock
 from loa.errors import InvalidTransition
 from loa.model import LIVE_STATES, DeliveryResult, DeliveryStatus, NoticeState, NoticeView
 from loa.publishing import machine
@@ -191,7 +192,7 @@ def redeliver(
     Rows newer than `settle_after` are left to the dispatch run's own retries."""
     if not machine.may(role, "redeliver"):
         raise InvalidTransition(f"redelivering needs the {machine.RULES['redeliver'].role} role (you act as {role})")
-    settled = (now or datetime.now(UTC)) - settle_after
+    settled = (now or clock.now()) - settle_after
     work = [(n, "publish") for n in store.live_notices()]
     work += [(n, "withdraw") for n in store.notices(NoticeState.WITHDRAWN)]
     results = []

@@ -9,8 +9,9 @@ too, so the store, the dispatch, the website, the radio and the bulletin all agr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from loa import clock
 from loa.errors import InvalidTransition
 from loa.model import LIVE_STATES, NoticeState, Priority
 
@@ -140,8 +141,8 @@ def is_due(priority: Priority, publish_at: datetime | None, now: datetime | None
     an emergency is never held back."""
     if priority == Priority.EMERGENCY or publish_at is None:
         return True
-    return publish_at <= (now or datetime.now(UTC))
+    return publish_at <= (now or clock.now())
 
 
 def is_expired(expires_at: datetime | None, now: datetime | None = None) -> bool:
-    return expires_at is not None and expires_at <= (now or datetime.now(UTC))
+    return expires_at is not None and expires_at <= (now or clock.now())

@@ -13,12 +13,14 @@ why (carried to the next slot), and which languages have no audio.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from loa import clock
 from loa.config import Config, Station
 from loa.files import locked
 from loa.model import NoticeView, Priority, within
@@ -29,6 +31,8 @@ from loa.radio.select import Aired, Candidate, Rules, Selection, Track, eligible
 from loa.radio.select import emergency as emergency_selection
 from loa.store import Store
 from loa.store import radio as history
+
+log = logging.getLogger(__name__)
 
 KEEP_DAYS = 14  # slot playlist files older than this are removed (the store keeps the history)
 
@@ -99,7 +103,7 @@ class Builder:
 
     def slots(self, targets: list[schedule.SlotTime], now: datetime | None = None) -> list[BuildReport]:
         """Build the given slot occurrences (each station's playlist for that slot)."""
-        now = now or datetime.now(UTC)
+        now = now or clock.now()
         started = [t for t in targets if t.starts_at < now]
         if started:
             t = started[0]
@@ -115,7 +119,7 @@ class Builder:
 
     def next(self, station_ids: list[str], now: datetime | None = None) -> list[BuildReport]:
         """Build each station's next slot (after a publish, an upload, or by hand)."""
-        now = now or datetime.now(UTC)
+        now = now or clock.now()
         return self.slots(
             [t for sid in station_ids if (t := schedule.upcoming(self.stations[sid], now, self.cfg.tz))], now
         )
@@ -123,7 +127,7 @@ class Builder:
     def future(self, station_ids: list[str], now: datetime | None = None) -> list[BuildReport]:
         """Rebuild every slot already built for the future, and the next one (after a withdrawal): a withdrawn
         notice leaves every future playlist. Emergency playlists are refreshed too."""
-        now = now or datetime.now(UTC)
+        now = now or clock.now()
         targets: dict[tuple[str, datetime], schedule.SlotTime] = {}
         for sid in station_ids:
             if (t := schedule.upcoming(self.stations[sid], now, self.cfg.tz)) is not None:
@@ -145,7 +149,7 @@ class Builder:
     def emergency(self, station_ids: list[str], now: datetime | None = None) -> list[BuildReport]:
         """The immediate playlist of each station: every live emergency for it, newest first, between the
         station's jingles. An emergency counts as aired once on a station (the first time it is in this list)."""
-        now = now or datetime.now(UTC)
+        now = now or clock.now()
         stations = [self.stations[sid] for sid in station_ids]
         live = [n for n in self.store.live_notices(now) if n.priority == Priority.EMERGENCY]
         pairs = [(st, n) for st in stations for n in live if in_area(st, n)]

@@ -14,11 +14,14 @@ persistent session that was briefly offline still receive it, and never later.
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from loa.model import NoticeView
 from loa.radio.select import Track
+
+log = logging.getLogger(__name__)
 
 PLAY_SCHEMA = "loa.radio.play"
 STOP_SCHEMA = "loa.radio.stop"

@@ -11,72 +11,40 @@ synthetic voice: the loudspeakers need no more.
 
 from __future__ import annotations
 
-import math
-import os
-import re
-import shutil
-import subprocess
-import tempfile
+import logging
 from pathlib import Path
 
+from loa import tools
+from loa.audio import filters
+from loa.audio.loudness import GATED, SILENT, lame_cbr_scale_db, summaries
+from loa.errors import AudioError
+from loa.files import atomic_path
 from loa.speech import tts
-from loa.speech.tts import AudioError, AudioInfo
+from loa.speech.tts import AudioInfo
 
-SAMPLE_RATE = 22050
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = filters.SAMPLE_RATE
 BITRATE = "96k"
-#: LAME's CBR presets scale the input by 0.95 up to 160 kbps (see loa.speech.tts): feed it this much louder
-LAME_SCALE_DB = 20 * math.log10(0.95)
+#: LAME's CBR presets scale the input by 0.95 up to 160 kbps: feed it this much louder
+LAME_SCALE_DB = lame_cbr_scale_db(96)
 #: the limiter sits this far under the true-peak ceiling (MP3 overshoot, inter-sample peaks), as tts does
-TRUE_PEAK_MARGIN_DB = 1.0
+TRUE_PEAK_MARGIN_DB = tts.TRUE_PEAK_MARGIN_DB
 TOLERANCE_LU = 0.5
 MAX_PASSES = 3
-TIMEOUT = 300.0
-
-_SUMMARY = re.compile(r"Summary:\s*\n\s*Integrated loudness:\s*\n\s*I:\s*(-?[\d.]+|-inf|nan) LUFS")
 
 
 def _ffmpeg(out: Path) -> str:
-    found = shutil.which(tts.FFMPEG_BIN)
-    if not found:
-        raise AudioError(
-            f"ffmpeg not found (looked for {tts.FFMPEG_BIN!r}) while making {out}: install ffmpeg "
-            "with libmp3lame (apt-get install ffmpeg) or set LOA_FFMPEG_BIN",
-            path=out,
-            tool="ffmpeg",
-        )
-    return found
+    return tools.find(tts.FFMPEG_BIN, "ffmpeg", out, error=AudioError)
 
 
 def _run(cmd: list[str], out: Path, doing: str) -> str:
-    try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as exc:
-        raise AudioError(
-            f"ffmpeg took longer than {TIMEOUT:.0f} s {doing} for {out}; is the file very long?",
-            path=out,
-            tool="ffmpeg",
-        ) from exc
-    text = proc.stderr.decode("utf-8", "replace")
-    if proc.returncode != 0:
-        last = [ln for ln in text.splitlines() if ln.strip()][-1:] or ["(no message)"]
-        raise AudioError(
-            f"ffmpeg failed (exit code {proc.returncode}) {doing} for {out}: {last[0][:300]}; "
-            "check that the file is readable audio (ffprobe it)",
-            path=out,
-            tool="ffmpeg",
-            returncode=proc.returncode,
-            detail=text[-4000:],
-        )
-    return text
+    proc = tools.run(cmd, "ffmpeg", out, doing, "check that the file is readable audio (ffprobe it)", error=AudioError)
+    return proc.stderr.decode("utf-8", "replace")
 
 
 def _integrated(text: str) -> float:
-    found = _SUMMARY.findall(text)
-    try:
-        value = float(found[-1]) if found else -70.0
-    except ValueError:
-        value = -70.0
-    return value if math.isfinite(value) else -70.0
+    return summaries(text).get("m", SILENT)
 
 
 def measure(ffmpeg: str, src: Path, out: Path) -> float:
@@ -84,17 +52,13 @@ def measure(ffmpeg: str, src: Path, out: Path) -> float:
     text = _run(
         [
             ffmpeg,
-            "-hide_banner",
-            "-nostdin",
-            "-nostats",
-            "-loglevel",
-            "info",
+            *filters.HEAD,
             "-i",
             str(src),
             "-map",
             "0:a:0",
             "-af",
-            f"aformat=sample_fmts=flt:channel_layouts=mono,aresample={SAMPLE_RATE},ebur128=framelog=verbose",
+            f"{filters.MONO_FLOAT},aresample={SAMPLE_RATE},{filters.meter('m')}",
             "-f",
             "null",
             "-",
@@ -103,11 +67,6 @@ def measure(ffmpeg: str, src: Path, out: Path) -> float:
         f"measuring {src.name}",
     )
     return _integrated(text)
-
-
-def _limiter(ceiling_db: float) -> str:
-    limit = min(1.0, max(0.0625, 10 ** (ceiling_db / 20)))
-    return f"alimiter=limit={limit:.6f}:attack=5:release=50:level=false:latency=true"
 
 
 def normalize(
@@ -125,41 +84,29 @@ def normalize(
     src, out = Path(src), Path(out)
     ffmpeg = _ffmpeg(out)
     raw = measure(ffmpeg, src, out)
-    if raw <= -69.0:
+    if raw <= GATED:
         raise AudioError(f"{src} is silent or shorter than 0.4 s (no measurable loudness); record it again", path=out)
     target = loudness_lufs - LAME_SCALE_DB
     ceiling = true_peak_db - TRUE_PEAK_MARGIN_DB - LAME_SCALE_DB
     gain = target - raw
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
     meta = []
     for key, value in (tags or {}).items():
         meta += ["-metadata", f"{key}={value}"]
-    pad = []
-    if round(lead_silence * SAMPLE_RATE) > 0:
-        pad.append(f"adelay=delays={round(lead_silence * SAMPLE_RATE)}S:all=1")
-    if round(tail_silence * SAMPLE_RATE) > 0:
-        pad.append(f"apad=pad_len={round(tail_silence * SAMPLE_RATE)}")
-    try:
+    pad = filters.padding(lead_silence, tail_silence)
+    with atomic_path(out) as tmp:
         for _ in range(MAX_PASSES):
             chain = [
-                "aformat=sample_fmts=flt:channel_layouts=mono",
+                filters.MONO_FLOAT,
                 f"aresample={SAMPLE_RATE}",
-                f"volume={gain:.3f}dB:precision=float",
-                _limiter(ceiling),
-                "ebur128=framelog=verbose",
+                filters.gain(gain),
+                filters.limiter(ceiling),
+                filters.meter("m"),
                 *pad,
             ]
             text = _run(
                 [
                     ffmpeg,
-                    "-hide_banner",
-                    "-nostdin",
-                    "-nostats",
-                    "-loglevel",
-                    "info",
+                    *filters.HEAD,
                     "-y",
                     "-i",
                     str(src),
@@ -192,10 +139,6 @@ def normalize(
             if abs(miss) <= TOLERANCE_LU:
                 break
             gain += miss
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
     info = tts.probe(out, loudness=False)
     return AudioInfo(
         out, info.duration, info.codec, round(measured + LAME_SCALE_DB, 2), info.sample_rate, info.channels

@@ -8,6 +8,7 @@ plays the same from the web, from a saved copy and from LOA_HOME on disk.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from xml.sax.saxutils import escape
 
 from loa.files import write_atomic
 from loa.radio.select import Track
+
+log = logging.getLogger(__name__)
 
 XSPF_NS = "http://xspf.org/ns/0/"
 _LINE_BREAKS = re.compile(r"[\r\n\t\x00-\x1f\x7f]+")

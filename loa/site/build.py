@@ -18,6 +18,7 @@ is touched the same way.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ from loa.site.model import (
     month_of,
 )
 from loa.site.qr import qr_svg
+
+log = logging.getLogger(__name__)
 
 LIST_SIZE = 50  # current notices listed on the home page and each area page; the rest are in the archives
 STATIC = ("site.css", "search.js", "notice.js")

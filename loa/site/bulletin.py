@@ -8,6 +8,7 @@ bulletin carries the notices for the commune and the province-wide ones.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -18,6 +19,8 @@ from markupsafe import Markup
 from loa.render import TEMPLATES
 from loa.site.build import site_env
 from loa.site.model import AreaTree, Edition, Entry, SiteInfo
+
+log = logging.getLogger(__name__)
 
 PRIORITY_ORDER = {"emergency": 0, "priority": 1, "normal": 2}
 WEEK_KEY = re.compile(r"^(\d{4})-W(\d{2})$")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import marshal
 import sqlite3
 from pathlib import Path
@@ -28,6 +29,8 @@ from pathlib import Path
 from loa.site.build import Catalogue, Plan
 from loa.site.indexes import LISTING_PATH, SEARCH_PATH, search_rows
 from loa.site.model import AreaTree, Brief, Entry
+
+log = logging.getLogger(__name__)
 
 FILE = "site-memory.sqlite3"
 FORMAT = f"2/marshal {marshal.version}"

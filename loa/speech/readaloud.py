@@ -16,6 +16,7 @@ removes the digits it keys on. Every pattern is compiled once per Lexicon.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from typing import Any
 import yaml
 
 from loa.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Lexicon", "load_lexicon", "read_aloud"]
 

@@ -30,7 +30,7 @@ How the loudness is made fast (measured on the 2-core dev machine with a 1,000-w
     An `ebur128` just before LAME re-measures what is encoded; off by more than
     CORRECTION_TOLERANCE_LU (not seen so far) it is encoded once more with the error corrected.
   * LAME's CBR presets scale the input by 0.95 up to 160 kbps (-0.45 dB, its abr_switch_map),
-    so the target fed to LAME is raised by that much (`_lame_cbr_scale_db`).
+    so the target fed to LAME is raised by that much (`loa.audio.loudness.lame_cbr_scale_db`).
   Result: ~1.5 s for the 1,000-word notice on an idle machine (bench: median and best of 5).
 
 Jingles (intro/outro) get the same gain+limiter treatment, calibrated once per file version and
@@ -48,21 +48,19 @@ writes a WAV; see VOICE_COMMAND_HELP. Its WAV takes the same road (limiter calib
 MP3), so a Piper or vendor voice airs at the same loudness as the built-in one.
 
 Every failure is an AudioError that names the tool, its exit code and last message, the output
-file, and what to do. The binaries are module settings (ESPEAK_BIN, FFMPEG_BIN, FFPROBE_BIN; env
+file, and what to do. The programs run through loa.tools (one runner, one watchdog timeout); the
+filter strings and the loudness arithmetic are loa.audio's, shared with the radio's recordings. The binaries are module settings (ESPEAK_BIN, FFMPEG_BIN, FFPROBE_BIN; env
 LOA_ESPEAK_BIN, LOA_FFMPEG_BIN, LOA_FFPROBE_BIN), looked up on PATH at call time.
 """
 
 from __future__ import annotations
 
-import array
 import json
 import logging
-import math
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -71,7 +69,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
 
-from loa.errors import LoaError
+from loa import tools
+from loa.audio import filters
+from loa.audio.loudness import GATED, SILENT, Calibration, combine, gated_level, kbps, lame_cbr_scale_db, summaries
+from loa.errors import AudioError
+from loa.files import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +83,7 @@ ESPEAK_BIN: str = os.environ.get("LOA_ESPEAK_BIN", "espeak-ng")
 FFMPEG_BIN: str = os.environ.get("LOA_FFMPEG_BIN", "ffmpeg")
 FFPROBE_BIN: str = os.environ.get("LOA_FFPROBE_BIN", "ffprobe")
 
-#: seconds one tool may run before it is killed (a 1,000-word notice takes ~1.5 s in all)
-TOOL_TIMEOUT: float = 600.0
-#: espeak-ng's native rate; MPEG-2 layer III supports it and loudspeakers need no more
-SAMPLE_RATE = 22050
+SAMPLE_RATE = filters.SAMPLE_RATE
 #: espeak-ng amplitude (-a, default 100). At 100 its loudest vowels touch full scale; 60 keeps
 #: ~2.5 dB of headroom so nothing is clipped before our own limiter.
 ESPEAK_AMPLITUDE = 60
@@ -105,8 +104,6 @@ CALIBRATION_SLICE = 2.0
 ESTIMATE_SECONDS = 4
 #: trial gains, dB above the estimated "no limiting needed" gain
 CALIBRATION_STEPS_DB = (0.0, 4.0, 9.0)
-#: never push the gain more than this above the highest trial gain (a near-silent voice)
-MAX_EXTRAPOLATION_DB = 10.0
 #: speech longer than this is encoded as two halves by two LAME processes at once (one per core),
 #: cut inside a pause of at least SPLIT_SILENCE_SAMPLES digital zeros
 SPLIT_MIN_SECONDS = 40.0
@@ -120,29 +117,6 @@ _ESPEAK_LUFS = {"vi": -23.2, "vi-vn-x-central": -23.7, "vi-vn-x-south": -22.8}
 _ESPEAK_LUFS_DEFAULT = -23.3
 _ESPEAK_LUFS_PER_PITCH = 0.042
 _ESPEAK_LUFS_PER_WPM = -0.010
-
-_INSTALL = {
-    "espeak-ng": "install espeak-ng (apt-get install espeak-ng) or set LOA_ESPEAK_BIN to its path",
-    "ffmpeg": "install ffmpeg with libmp3lame (apt-get install ffmpeg) or set LOA_FFMPEG_BIN to its path",
-    "ffprobe": "install ffmpeg, which provides ffprobe (apt-get install ffmpeg), or set LOA_FFPROBE_BIN",
-}
-
-
-class AudioError(LoaError):
-    """Audio could not be made or read. str() says what failed, for which file, and what to do."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: Path | None = None,
-        tool: str | None = None,
-        returncode: int | None = None,
-        detail: str | None = None,
-    ):
-        self.path, self.tool, self.returncode, self.detail = path, tool, returncode, detail
-        super().__init__(message)
-
 
 #: the voice-command interface, also shown in configuration errors
 VOICE_COMMAND_HELP = (
@@ -174,9 +148,16 @@ def voice_command_problem(command: tuple[str, ...] | list[str]) -> str | None:
     return None
 
 
-def _kbps(bitrate: str) -> int | None:
-    m = re.fullmatch(r"(\d{1,3})k", str(bitrate))
-    return int(m.group(1)) if m and 8 <= int(m.group(1)) <= 160 else None
+#: the one statement of what a voice setting may be: VoiceSettings checks it, and so should the
+#: stations.yaml loader (loa/config.py repeats these numbers today)
+VOICE_LIMITS: dict[str, tuple[float, float, str]] = {
+    "rate": (80, 450, "words per minute (espeak-ng's range)"),
+    "pitch": (0, 99, "(espeak-ng's range)"),
+    "loudness_lufs": (-40.0, -5.0, "LUFS"),
+    "true_peak_db": (-20.0, 0.0, "dBTP"),
+    "lead_silence": (0.0, 30.0, "seconds"),
+    "tail_silence": (0.0, 30.0, "seconds"),
+}
 
 
 @dataclass(frozen=True)
@@ -195,20 +176,12 @@ class VoiceSettings:
         problems = []
         if not re.fullmatch(r"[A-Za-z0-9_+.\-]{1,64}", self.voice or ""):
             problems.append(f"voice {self.voice!r} is not an espeak-ng voice name (e.g. vi, vi-vn-x-south)")
-        if not 80 <= self.rate <= 450:
-            problems.append(f"rate {self.rate} is outside espeak-ng's 80..450 words per minute")
-        if not 0 <= self.pitch <= 99:
-            problems.append(f"pitch {self.pitch} is outside 0..99")
-        if not -40.0 <= self.loudness_lufs <= -5.0:
-            problems.append(f"loudness_lufs {self.loudness_lufs} is outside -40..-5 LUFS")
-        if not -20.0 <= self.true_peak_db <= 0.0:
-            problems.append(f"true_peak_db {self.true_peak_db} is outside -20..0 dBTP")
-        if _kbps(self.bitrate) is None:
-            problems.append(f"bitrate {self.bitrate!r} is not like '96k' (8k..160k for 22.05 kHz MP3)")
-        for name in ("lead_silence", "tail_silence"):
+        for name, (low, high, unit) in VOICE_LIMITS.items():
             value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and 0.0 <= value <= 30.0):
-                problems.append(f"{name} {value!r} is outside 0..30 seconds")
+            if not (isinstance(value, (int, float)) and low <= value <= high):
+                problems.append(f"{name} {value!r} is outside {low:g}..{high:g} {unit}")
+        if kbps(self.bitrate) is None:
+            problems.append(f"bitrate {self.bitrate!r} is not like '96k' (8k..160k for 22.05 kHz MP3)")
         if self.command:
             problem = voice_command_problem(self.command)
             if problem and "not found" not in problem:  # a missing program fails when it is run
@@ -264,7 +237,7 @@ def synthesize(
             f"cannot create the folder for {out_path}: {exc}; check the path and its permissions", path=out_path
         ) from exc
 
-    lame_db = _lame_cbr_scale_db(_kbps(settings.bitrate) or 96)
+    lame_db = lame_cbr_scale_db(kbps(settings.bitrate) or 96)
     target = settings.loudness_lufs - lame_db  # what LAME must be fed to land on the target
     ceiling = settings.true_peak_db - TRUE_PEAK_MARGIN_DB - lame_db
     jingles = [None if p is None else (p, *_jingle_gain(ffmpeg, p, target, ceiling, out_path)) for p in paths]
@@ -274,41 +247,25 @@ def synthesize(
     gain = cal.gain_for(target)
 
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
-        os.close(fd)
+        with atomic_path(out_path, fsync=True) as tmp:
+            for attempt in (1, 2):
+                measured = _encode(ffmpeg, spoken, gain, ceiling, settings, jingles, meta, tmp, out_path)
+                miss = target - measured["speech"]
+                if abs(miss) <= CORRECTION_TOLERANCE_LU or attempt == 2 or measured["speech"] <= GATED:
+                    break  # on target, or already corrected, or too short to measure (< 0.4 s)
+                log.warning(
+                    "speech for %s measured %.2f LUFS before encoding, %.2f LU off target; re-encoding "
+                    "with the gain corrected",
+                    out_path,
+                    measured["speech"] + lame_db,
+                    -miss,
+                )
+                gain = cal.correct(gain, miss)
+            _check_mp3(tmp, out_path)
     except OSError as exc:
         raise AudioError(
-            f"cannot write into {out_path.parent} for {out_path.name}: {exc}; "
-            "check the folder's permissions and free space",
-            path=out_path,
+            f"cannot write {out_path}: {exc}; check free space and the folder's permissions", path=out_path
         ) from exc
-    tmp = Path(tmp_name)
-    try:
-        for attempt in (1, 2):
-            measured = _encode(ffmpeg, spoken, gain, ceiling, settings, jingles, meta, tmp, out_path)
-            miss = target - measured["speech"]
-            if abs(miss) <= CORRECTION_TOLERANCE_LU or attempt == 2 or measured["speech"] <= -69.0:
-                break  # on target, or already corrected, or too short to measure (< 0.4 s)
-            log.warning(
-                "speech for %s measured %.2f LUFS before encoding, %.2f LU off target; re-encoding "
-                "with the gain corrected",
-                out_path,
-                measured["speech"] + lame_db,
-                -miss,
-            )
-            gain = cal.correct(gain, miss)
-        _check_mp3(tmp, out_path)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out_path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise AudioError(
-                f"cannot write {out_path}: {exc}; check free space and the folder's permissions", path=out_path
-            ) from exc
-        raise
     done = time.perf_counter()
     log.debug(
         "synthesize %s: %d chars, speech+measure %.3f s, encode %.3f s, total %.3f s, gain %.2f dB",
@@ -408,39 +365,20 @@ def _check_tags(tags: dict[str, str]) -> dict[str, str]:
     return out
 
 
-_LAME_BITRATES = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-_LAME_SCALE = (0.95,) * 13 + (0.97, 0.98, 1.0, 1.0)
-
-
-def _lame_cbr_scale_db(kbps: int) -> float:
-    """LAME's CBR/ABR presets scale the input (abr_switch_map 'scale' column): 0.95 up to 160 kbps."""
-    i = min(range(len(_LAME_BITRATES)), key=lambda k: abs(_LAME_BITRATES[k] - kbps))
-    return 20 * math.log10(_LAME_SCALE[i])
-
-
 def _tool(name: str, label: str, for_path: Path) -> str:
-    found = shutil.which(name)
-    if not found:
-        raise AudioError(
-            f"{label} not found (looked for {name!r} on PATH) while making {for_path}: {_INSTALL[label]}",
-            path=for_path,
-            tool=label,
-        )
-    return found
+    return tools.find(name, label, for_path, error=AudioError)
 
 
 def _voice_program(s: VoiceSettings, out_path: Path) -> str:
     if not s.command:
         return _tool(ESPEAK_BIN, "espeak-ng", out_path)
-    found = shutil.which(s.command[0])
-    if not found:
-        raise AudioError(
-            f"voice command {s.command[0]!r} not found (looked on PATH and as a path) while making "
-            f"{out_path}: install it, or fix the station's engine command in config/stations.yaml",
-            path=out_path,
-            tool=s.command[0],
-        )
-    return found
+    return tools.find(
+        s.command[0],
+        f"voice command {s.command[0]!r}",
+        out_path,
+        hint="install it, or fix the station's engine command in config/stations.yaml",
+        error=AudioError,
+    )
 
 
 def _voice_label(s: VoiceSettings) -> str:
@@ -513,45 +451,6 @@ def _check_jingle(path: Path | None, role: str, out_path: Path) -> Path | None:
 # --- processes -------------------------------------------------------------------------------
 
 
-def _last_message(stderr: str) -> str:
-    """The line of a tool's stderr that says what went wrong."""
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    noise = re.compile(r"corrupt input packet|Packet corrupt|Guessed Channel Layout|^size=|^video:")
-    lines = [ln for ln in lines if not noise.search(ln)]
-    for ln in reversed(lines):
-        if re.search(
-            r"error|invalid|no such|not found|unknown|unable|cannot|could not|failed|denied|"
-            r"does not exist|permission|no space",
-            ln,
-            re.I,
-        ):
-            return ln[:300]
-    return lines[-1][:300] if lines else "(no message)"
-
-
-class _Watchdog:
-    """Kills the given processes if the stage runs longer than TOOL_TIMEOUT."""
-
-    def __init__(self, procs: list[subprocess.Popen]):
-        self.fired = False
-        self._procs = procs
-        self._timer = threading.Timer(TOOL_TIMEOUT, self._kill)
-        self._timer.daemon = True
-
-    def _kill(self) -> None:
-        self.fired = True
-        for p in self._procs:
-            if p.poll() is None:
-                p.kill()
-
-    def __enter__(self) -> _Watchdog:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._timer.cancel()
-
-
 def _feed(stream: IO[bytes], data: bytes) -> threading.Thread:
     def run() -> None:
         try:
@@ -574,102 +473,19 @@ def _stderr_text(f: IO[bytes]) -> str:
     return f.read().decode("utf-8", "replace")
 
 
-def _fail(tool: str, rc: int, stderr: str, out_path: Path, doing: str, hint: str, watchdog: _Watchdog) -> AudioError:
-    if watchdog.fired:
-        return AudioError(
-            f"{tool} took longer than {TOOL_TIMEOUT:.0f} s {doing} for {out_path} and was stopped; "
-            "the text may be unusually long, or the machine overloaded (TOOL_TIMEOUT)",
-            path=out_path,
-            tool=tool,
-            returncode=rc,
-        )
-    msg = _last_message(stderr)
-    return AudioError(
-        f"{tool} failed (exit code {rc}) {doing} for {out_path}: {msg}; {hint}",
-        path=out_path,
-        tool=tool,
-        returncode=rc,
-        detail=stderr[-4000:],
-    )
+def _fail(
+    tool: str, rc: int, stderr: str, out_path: Path, doing: str, hint: str, watchdog: tools.Watchdog
+) -> AudioError:
+    timed_out = watchdog.timeout if watchdog.fired else None
+    return tools.failure(tool, rc, stderr, out_path, doing, hint, timed_out=timed_out, error=AudioError)  # type: ignore[return-value]
 
 
 # --- pass 1: espeak-ng -> Python -> ffmpeg (measure + calibrate the limiter) -----------------
-
-_SUMMARY = re.compile(r"\[ebur128@(\w+) @ [^\]]+\] Summary:\s+Integrated loudness:\s+I:\s+(\S+) LUFS")
-
-
-def _summaries(stderr: str) -> dict[str, float]:
-    # ffmpeg may print an empty summary when it (re)configures the graph: keep the last of each.
-    out = {}
-    for name, value in _SUMMARY.findall(stderr):
-        try:
-            out[name] = float(value)
-        except ValueError:
-            out[name] = -70.0
-    return out
-
-
-def _alimiter(ceiling_db: float) -> str:
-    limit = min(1.0, max(0.0625, 10 ** (ceiling_db / 20)))
-    return f"alimiter=limit={limit:.6f}:attack=5:release=50:level=false:latency=true"
-
-
-@dataclass
-class _Calibration:
-    """Loudness of the limited speech as a function of the gain before the limiter."""
-
-    raw: float  # integrated loudness of the speech (or its sample), unprocessed
-    points: list[tuple[float, float]]  # (gain dB, loudness after gain+limiter)
-    estimate: float  # model gain used when nothing could be measured
-
-    def gain_for(self, target: float) -> float:
-        pts = [p for p in self.points if p[1] > -69.0]
-        if self.raw <= -69.0 or len(pts) < 2:
-            return self.estimate
-        if target <= pts[0][1]:
-            # below the lowest trial the limiter does less and less: loudness follows the gain 1:1
-            return pts[0][0] + (target - pts[0][1])
-        for (g0, y0), (g1, y1) in zip(pts, pts[1:]):  # noqa: B007 - the bracketing pair is used after the loop
-            if y1 >= target:
-                break
-        if y1 <= y0:
-            return g1
-        gain = g0 + (target - y0) * (g1 - g0) / (y1 - y0)  # interpolates, or extrapolates past the top
-        return min(gain, pts[-1][0] + MAX_EXTRAPOLATION_DB)
-
-    def correct(self, gain: float, miss: float) -> float:
-        # the limiter eats part of any extra gain: scale the correction by the local slope
-        slope = 1.0
-        pts = self.points
-        for (g0, y0), (g1, y1) in zip(pts, pts[1:]):
-            if g0 <= gain <= g1 and g1 > g0 and y1 > y0:
-                slope = (y1 - y0) / (g1 - g0)
-        return gain + max(-6.0, min(6.0, miss / max(slope, 0.2)))
 
 
 def _espeak_lufs_estimate(s: VoiceSettings) -> float:
     base = _ESPEAK_LUFS.get(s.voice.split("+")[0], _ESPEAK_LUFS_DEFAULT)
     return base + _ESPEAK_LUFS_PER_PITCH * (s.pitch - 50) + _ESPEAK_LUFS_PER_WPM * (s.rate - 150)
-
-
-def _gated_level(pcm: bytes, rate: int) -> float | None:
-    """A quick loudness estimate (LUFS) of 16-bit mono speech: the mean power of its 400 ms blocks
-    above -60 dBFS, less 0.9 dB (K-weighting on speech; within 0.5 LU of ebur128 on espeak-ng's
-    voices at amplitudes 60-180). None when there is no speech in it."""
-    samples = array.array("h")
-    samples.frombytes(pcm[: len(pcm) // 2 * 2])
-    if sys.byteorder == "big":
-        samples.byteswap()
-    block = max(1, rate * 4 // 10)
-    gate = (32768 * 10 ** (-60 / 20)) ** 2 * block
-    powers = [
-        p
-        for p in (sum(x * x for x in samples[i : i + block]) for i in range(0, len(samples) - block + 1, block))
-        if p > gate
-    ]
-    if not powers:
-        return None
-    return 10 * math.log10(sum(powers) / len(powers) / block / 32768**2) - 0.9
 
 
 def _estimate_seconds(text: str, s: VoiceSettings) -> float:
@@ -711,7 +527,7 @@ class _Speech:
 
 def _speak_and_measure(
     espeak: str, ffmpeg: str, text: str, s: VoiceSettings, target: float, ceiling: float, out_path: Path
-) -> tuple[_Speech, _Calibration]:
+) -> tuple[_Speech, Calibration]:
     """espeak-ng's WAV comes back to Python as it is spoken; as it arrives, 2 s slices spread over
     the whole notice (all of a short one) go on to one ffmpeg that measures them raw and through
     the limiter at the trial gains. espeak-ng and ffmpeg stream side by side on the two cores.
@@ -729,15 +545,18 @@ def _speak_and_measure(
         tempfile.TemporaryDirectory(prefix="loa-voice-") as folder,
     ):
         es_cmd, text_file, wav_file = _voice_cmd(espeak, s, text, Path(folder))
-        es = subprocess.Popen(
+        es = tools.spawn(
             es_cmd,
+            label,
+            out_path,
+            error=AudioError,
             stdin=subprocess.PIPE if text_file is None else subprocess.DEVNULL,
             stdout=subprocess.PIPE if wav_file is None else subprocess.DEVNULL,
             stderr=es_err,
         )
         procs = [es]
         try:
-            with _Watchdog(procs) as dog:
+            with tools.Watchdog(procs) as dog:
                 feeder = _feed(cast(IO[bytes], es.stdin), text.encode("utf-8")) if text_file is None else None
                 chunks = _wav_chunks(es, wav_file)
                 buf = bytearray()
@@ -778,25 +597,28 @@ def _speak_and_measure(
                             if not chunk:
                                 break
                             buf += chunk
-                        level = _gated_level(bytes(buf[offset : offset + 2 * rate * ESTIMATE_SECONDS]), rate)
+                        level = gated_level(bytes(buf[offset : offset + 2 * rate * ESTIMATE_SECONDS]), rate)
                         if level is not None:
                             base_gain = target - level
                             gains = [round(base_gain + step, 2) for step in CALIBRATION_STEPS_DB]
                     raw_in = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
-                    ff = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"]
+                    ff = [ffmpeg, *filters.HEAD]
                     est = _estimate_seconds(text, s)
                     every = 2 * rate * CALIBRATION_SLICE * max(1.0, est / CALIBRATION_SECONDS)
                     take = 2 * round(rate * CALIBRATION_SLICE)
                     graph = (
                         f"[0:a]ebur128@sample=framelog=verbose,asplit={n}{''.join(f'[c{k}]' for k in range(n))};"
                         + ";".join(
-                            f"[c{k}]volume={g:.2f}dB:precision=float,{_alimiter(ceiling)},"
+                            f"[c{k}]volume={g:.2f}dB:precision=float,{filters.limiter(ceiling)},"
                             f"ebur128@k{k}=framelog=verbose,anullsink"
                             for k, g in enumerate(gains)
                         )
                     )
-                    calib = subprocess.Popen(
+                    calib = tools.spawn(
                         ff + raw_in + ["-filter_complex", graph, "-f", "null", "-"],
+                        "ffmpeg",
+                        out_path,
+                        error=AudioError,
                         stdin=subprocess.PIPE,
                         stdout=subprocess.DEVNULL,
                         stderr=c_err,
@@ -857,7 +679,7 @@ def _speak_and_measure(
             "check that ffmpeg is complete (ebur128, alimiter filters)",
             dog,
         )
-    found = _summaries(c_text)
+    found = summaries(c_text)
     missing = [k for k in ["sample"] + [f"k{k}" for k in range(n)] if k not in found]
     if missing:
         raise AudioError(
@@ -868,7 +690,7 @@ def _speak_and_measure(
         )
     # the slices stand for the whole speech (within 0.2 LU measured; the encode re-measures all)
     points = [(g, found[f"k{k}"]) for k, g in enumerate(gains)]
-    cal = _Calibration(found["sample"], points, base_gain + CALIBRATION_STEPS_DB[len(CALIBRATION_STEPS_DB) // 2])
+    cal = Calibration(found["sample"], points, base_gain + CALIBRATION_STEPS_DB[len(CALIBRATION_STEPS_DB) // 2])
     log.debug("speech %s: sample %.2f LUFS, calibration %s", out_path, found["sample"], points)
     return _Speech(bytes(pcm), rate), cal
 
@@ -929,18 +751,18 @@ def _jingle_gain(ffmpeg: str, path: Path, target: float, ceiling: float, out_pat
         "astats@n=metadata=0:measure_overall=Number_of_samples:measure_perchannel=none,"
         f"ebur128@raw=framelog=verbose,asplit={n}{''.join(f'[c{k}]' for k in range(n))};"
         + ";".join(
-            f"[c{k}]volume={g:.3f}dB:precision=float,{_alimiter(ceiling)},ebur128@k{k}=framelog=verbose,anullsink"
+            f"[c{k}]volume={g:.3f}dB:precision=float,{filters.limiter(ceiling)},ebur128@k{k}=framelog=verbose,anullsink"
             for k, g in enumerate(gains)
         )
     )
     found, samples = _jingle_run(ffmpeg, path, graph, ["raw"] + [f"k{k}" for k in range(n)], out_path)
-    if found["raw"] <= -69.0:  # silent, or too short to gate: leave it as it is
+    if found["raw"] <= GATED:  # silent, or too short to gate: leave it as it is
         result = (0.0, samples)
     else:
         points = [(g, found[f"k{k}"]) for k, g in enumerate(gains)]
         # trials that left the jingle under the gate say nothing: start from the first real one
-        points = [p for p in points if p[1] > -69.0]
-        result = (_Calibration(found["raw"], points, target - found["raw"]).gain_for(target), samples)
+        points = [p for p in points if p[1] > GATED]
+        result = (Calibration(found["raw"], points, target - found["raw"]).gain_for(target), samples)
     with _jingle_lock:
         _jingle_cache[key] = result
     return result
@@ -949,11 +771,7 @@ def _jingle_gain(ffmpeg: str, path: Path, target: float, ceiling: float, out_pat
 def _jingle_run(ffmpeg: str, path: Path, graph: str, names: list[str], out_path: Path) -> tuple[dict[str, float], int]:
     cmd = [
         ffmpeg,
-        "-hide_banner",
-        "-nostdin",
-        "-nostats",
-        "-loglevel",
-        "info",
+        *filters.HEAD,
         "-i",
         str(path),
         "-filter_complex",
@@ -963,8 +781,10 @@ def _jingle_run(ffmpeg: str, path: Path, graph: str, names: list[str], out_path:
         "-",
     ]
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
-        with _Watchdog([proc]) as dog:
+        proc = tools.spawn(
+            cmd, "ffmpeg", out_path, error=AudioError, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err
+        )
+        with tools.Watchdog([proc]) as dog:
             rc = proc.wait()
         text = _stderr_text(err)
     if rc != 0:
@@ -977,7 +797,7 @@ def _jingle_run(ffmpeg: str, path: Path, graph: str, names: list[str], out_path:
             "check that the jingle is a readable audio file (ffprobe it)",
             dog,
         )
-    found = _summaries(text)
+    found = summaries(text)
     counts = _SAMPLES.findall(text)
     if any(n not in found for n in names):
         raise AudioError(
@@ -1028,9 +848,7 @@ def _chain_cmd(
 ) -> list[str]:
     inputs = ["-f", "s16le", "-ar", str(c.rate), "-ac", "1", "-i", "pipe:0"]
     resample = f"aresample={SAMPLE_RATE}," if c.rate != SAMPLE_RATE else ""
-    graph = [
-        f"[0:a]{resample}volume={gain:.3f}dB:precision=float,{_alimiter(ceiling)},ebur128@speech=framelog=verbose[sp]"
-    ]
+    graph = [f"[0:a]{resample}{filters.gain(gain)},{filters.limiter(ceiling)},{filters.meter('speech')}[sp]"]
     order = ["[sp]"]
     for role, jingle in (("intro", c.intro), ("outro", c.outro)):
         if jingle is None:
@@ -1038,19 +856,16 @@ def _chain_cmd(
         inputs += ["-i", str(jingle[0])]
         graph.append(
             f"[{inputs.count('-i') - 1}:a:0]aformat=sample_fmts=flt:sample_rates={SAMPLE_RATE}:"
-            f"channel_layouts=mono,volume={jingle[1]:.3f}dB:precision=float,{_alimiter(ceiling)}[{role}]"
+            f"channel_layouts=mono,volume={jingle[1]:.3f}dB:precision=float,{filters.limiter(ceiling)}[{role}]"
         )
         if role == "intro":
             order.insert(0, "[intro]")
         else:
             order.append("[outro]")
     chain = [f"concat=n={len(order)}:v=0:a=1"] if len(order) > 1 else ["anull"]
-    if round(c.lead * SAMPLE_RATE) > 0:
-        chain.append(f"adelay=delays={round(c.lead * SAMPLE_RATE)}S:all=1")
-    if round(c.tail * SAMPLE_RATE) > 0:
-        chain.append(f"apad=pad_len={round(c.tail * SAMPLE_RATE)}")
+    chain += filters.padding(c.lead, c.tail)
     if len(order) > 1:  # speech alone: the padding is gated out, the programme measures as the speech
-        chain.append("ebur128@programme=framelog=verbose")
+        chain.append(filters.meter("programme"))
     graph.append("".join(order) + ",".join(chain) + "[out]")
     if c.id3:
         meta = ["-id3v2_version", "3"]
@@ -1060,11 +875,7 @@ def _chain_cmd(
         meta = ["-id3v2_version", "0"]
     return [
         ffmpeg,
-        "-hide_banner",
-        "-nostdin",
-        "-nostats",
-        "-loglevel",
-        "info",
+        *filters.HEAD,
         "-y",
         *inputs,
         "-filter_complex",
@@ -1118,8 +929,11 @@ def _encode(
     try:
         for c in chains:
             procs.append(
-                subprocess.Popen(
+                tools.spawn(
                     _chain_cmd(ffmpeg, c, gain, ceiling, s, tags),
+                    "ffmpeg",
+                    out_path,
+                    error=AudioError,
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE if c.dest == "pipe:1" else subprocess.DEVNULL,
                     stderr=subprocess.PIPE,
@@ -1139,7 +953,7 @@ def _encode(
             procs[i].kill()
             results[i] = (b"", b"")
 
-    with _Watchdog(procs) as dog:
+    with tools.Watchdog(procs) as dog:
         threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(chains))]
         try:
             for t in threads:
@@ -1165,8 +979,8 @@ def _encode(
                 "files are readable audio, and that the folder is writable with free space",
                 dog,
             )
-        f = _summaries(text)
-        f.setdefault("programme", f.get("speech", -70.0))
+        f = summaries(text)
+        f.setdefault("programme", f.get("speech", SILENT))
         if "speech" not in f:
             raise AudioError(
                 f"ffmpeg printed no loudness while encoding {out_path}; check that this ffmpeg has the ebur128 filter",
@@ -1179,16 +993,9 @@ def _encode(
             fh.write(results[1][0])
     weights = [len(c.pcm) for c in chains]
     return {
-        "speech": _combine([f["speech"] for f in found], weights),
-        "programme": _combine([f["programme"] for f in found], weights),
+        "speech": combine([f["speech"] for f in found], weights),
+        "programme": combine([f["programme"] for f in found], weights),
     }
-
-
-def _combine(levels: list[float], weights: list[int]) -> float:
-    """Integrated loudness of parts played one after the other (energy mean, weighted by length)."""
-    total = sum(weights)
-    energy = sum(w * 10 ** (lv / 10) for lv, w in zip(levels, weights)) / total
-    return 10 * math.log10(energy) if energy > 0 else -70.0
 
 
 # --- probe -----------------------------------------------------------------------------------
@@ -1207,25 +1014,14 @@ def _probe(ffprobe: str, ffmpeg: str | None, path: Path, *, loudness: bool, for_
         "a:0",
         str(path),
     ]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=TOOL_TIMEOUT, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as exc:
-        raise AudioError(
-            f"ffprobe took longer than {TOOL_TIMEOUT:.0f} s reading {path}; "
-            "check the file is not a FIFO or on a hung mount",
-            path=for_path,
-            tool="ffprobe",
-        ) from exc
-    err = proc.stderr.decode("utf-8", "replace")
-    if proc.returncode != 0:
-        raise AudioError(
-            f"ffprobe failed (exit code {proc.returncode}) reading {path}: {_last_message(err)}; "
-            "the file is not readable audio: synthesize it again",
-            path=for_path,
-            tool="ffprobe",
-            returncode=proc.returncode,
-            detail=err[-4000:],
-        )
+    proc = tools.run(
+        cmd,
+        "ffprobe",
+        path,
+        "reading the file",
+        "the file is not readable audio: synthesize it again",
+        error=AudioError,
+    )
     try:
         data = json.loads(proc.stdout or b"{}")
     except ValueError as exc:
@@ -1256,11 +1052,7 @@ def _probe(ffprobe: str, ffmpeg: str | None, path: Path, *, loudness: bool, for_
 def _measure_file(ffmpeg: str, path: Path, for_path: Path) -> float | None:
     cmd = [
         ffmpeg,
-        "-hide_banner",
-        "-nostdin",
-        "-nostats",
-        "-loglevel",
-        "info",
+        *filters.HEAD,
         "-i",
         str(path),
         "-map",
@@ -1271,18 +1063,8 @@ def _measure_file(ffmpeg: str, path: Path, for_path: Path) -> float | None:
         "null",
         "-",
     ]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=TOOL_TIMEOUT, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return None
-    if proc.returncode != 0:
-        raise AudioError(
-            f"ffmpeg failed (exit code {proc.returncode}) measuring the loudness of {path}: "
-            f"{_last_message(proc.stderr.decode('utf-8', 'replace'))}; the file may be damaged: "
-            "synthesize it again",
-            path=for_path,
-            tool="ffmpeg",
-            returncode=proc.returncode,
-        )
-    value = _summaries(proc.stderr.decode("utf-8", "replace")).get("m")
-    return None if value is None or value <= -69.0 else value
+    proc = tools.run(
+        cmd, "ffmpeg", path, "measuring the loudness", "the file may be damaged: synthesize it again", error=AudioError
+    )
+    value = summaries(proc.stderr.decode("utf-8", "replace")).get("m")
+    return None if value is None or value <= GATED else value

@@ -7,6 +7,7 @@ across a closed session or mutate rows behind the store's back.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -41,6 +42,8 @@ from loa.store.schema import (
     VariantRow,
     utcnow,
 )
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Action", "Delivery", "Draft", "EntryChange", "Store"]
 

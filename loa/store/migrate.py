@@ -8,11 +8,14 @@ with a regex and compared with the alembic_version table. Several heads are fine
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _REV = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)

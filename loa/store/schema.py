@@ -23,9 +23,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from loa import clock
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+#: the column defaults' clock: loa.clock.now under the name the store modules use
+utcnow = clock.now
 
 
 class UTCDateTime(TypeDecorator):

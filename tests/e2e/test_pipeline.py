@@ -150,6 +150,25 @@ def test_feed_to_every_channel_only_after_approval(system):
         return shown if shown["state"] == "published" else None
 
     shown = wait(published, 90, "the notice to be published")
+
+    # the dispatch run's page in the Prefect UI shows what it did: its run logger's lines reach the API
+    def dispatch_logs():
+        runs = requests.post(
+            f"{api}/flow_runs/filter", timeout=10, json={"flows": {"name": {"any_": ["dispatch"]}}, "limit": 50}
+        ).json()
+        ids = [r["id"] for r in runs if str(r["parameters"].get("notice_id")).removeprefix("loa.notice.") == str(nid)]
+        if not ids:
+            return None
+        logs = requests.post(
+            f"{api}/logs/filter", timeout=10, json={"logs": {"flow_run_id": {"any_": ids}}, "limit": 200}
+        ).json()
+        text = "\n".join(entry["message"] for entry in logs)
+        return text if f"notice {nid} v1 is published" in text else None
+
+    run_log = wait(dispatch_logs, 30, "the dispatch run's logs in Prefect")
+    # boards went out at approval; the run says so, and what it delivered itself
+    assert f"publish of notice {nid} v1: " in run_log and "boards: nothing pending" in run_log, run_log
+    assert "radio → nam-tuan: delivered" in run_log and "website → site: delivered" in run_log, run_log
     channels = {(d["channel"], d["target"]) for d in shown["deliveries"] if d["status"] == "delivered"}
     assert ("boards", "cao-bang/nam-tuan") in channels and ("website", "site") in channels
     assert ("radio", "hoa-an") in channels and ("radio", "nam-tuan") in channels

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from loa.audio import loudness as audio_loudness
 from loa.errors import LoaError
 from loa.speech import tts
 from loa.speech.tts import AudioError, AudioInfo, VoiceSettings, probe, synthesize
@@ -346,13 +347,13 @@ def test_probe_errors_are_audio_errors(tmp_path):
 
 
 def test_calibration_interpolates_and_extrapolates():
-    cal = tts._Calibration(raw=-23.0, points=[(7.0, -17.0), (11.0, -15.0), (16.0, -13.0)], estimate=9.0)
+    cal = audio_loudness.Calibration(raw=-23.0, points=[(7.0, -17.0), (11.0, -15.0), (16.0, -13.0)], estimate=9.0)
     assert cal.gain_for(-16.0) == pytest.approx(9.0)  # between the first two trials
     assert cal.gain_for(-14.0) == pytest.approx(13.5)  # between the last two
     assert cal.gain_for(-20.0) == pytest.approx(4.0)  # below: the limiter lets go, 1 dB per dB
     assert cal.gain_for(-12.0) == pytest.approx(18.5)  # above: the last slope
-    assert cal.gain_for(0.0) == pytest.approx(16.0 + tts.MAX_EXTRAPOLATION_DB)
-    assert tts._Calibration(-70.0, [], 9.5).gain_for(-16.0) == 9.5  # nothing measurable
+    assert cal.gain_for(0.0) == pytest.approx(16.0 + audio_loudness.MAX_EXTRAPOLATION_DB)
+    assert audio_loudness.Calibration(-70.0, [], 9.5).gain_for(-16.0) == 9.5  # nothing measurable
     assert cal.correct(9.0, 0.5) == pytest.approx(10.0)  # slope 0.5 there: twice the miss
 
 
@@ -398,6 +399,6 @@ def test_split_point_is_inside_a_pause_near_the_middle():
 
 
 def test_lame_scale_compensation():
-    assert tts._lame_cbr_scale_db(96) == pytest.approx(-0.4455, abs=1e-3)
-    assert tts._lame_cbr_scale_db(192) == pytest.approx(-0.2646, abs=1e-3)
-    assert tts._lame_cbr_scale_db(320) == 0.0
+    assert audio_loudness.lame_cbr_scale_db(96) == pytest.approx(-0.4455, abs=1e-3)
+    assert audio_loudness.lame_cbr_scale_db(192) == pytest.approx(-0.2646, abs=1e-3)
+    assert audio_loudness.lame_cbr_scale_db(320) == 0.0

@@ -3,6 +3,7 @@ written), reads the form, calls the use case of loa/publishing the CLI calls too
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from loa.publishing import actions
 from loa.publishing.actions import Actor
 from loa.speech.tts import AudioError
 from loa.store.desk import Change, EditConflict
+
+log = logging.getLogger(__name__)
 
 router = APIRouter()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -17,6 +18,8 @@ from loa.errors import InvalidTransition, LoaError, NotFound
 from loa.render import TEMPLATES
 from loa.store import Store
 from loa.store.desk import EditConflict
+
+log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "desk"
 # no script, style or media from anywhere but the desk itself; no framing by other sites

@@ -16,6 +16,7 @@ from fastapi import Request
 from starlette.datastructures import FormData
 
 from loa.app.desk.present import ROLE_LABELS
+from loa.errors import LoaError
 from loa.store import users
 from loa.store.users import DeskSession
 
@@ -24,7 +25,7 @@ LOGIN_COOKIE = "loa_desk_login"
 MAX_UPLOAD = 50 * 1024 * 1024  # a human recording of a few minutes is a few MB
 
 
-class DeskError(Exception):
+class DeskError(LoaError):
     """Refuse the request with an HTTP status and a Vietnamese message for the person."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):

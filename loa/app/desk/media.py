@@ -10,16 +10,21 @@ replaced recording is moved to replaced/ beside it, never deleted; nothing else 
 from __future__ import annotations
 
 import json
-import os
+import logging
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from loa import clock
 from loa.config import Config
+from loa.errors import LoaError
+from loa.files import atomic_path, write_atomic
 from loa.model import NoticeView
 from loa.speech.tts import AudioError, AudioInfo, VoiceSettings, probe, synthesize
 from loa.store.desk import text_hash
+
+log = logging.getLogger(__name__)
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "tay": "Tiếng Tày", "nung": "Tiếng Nùng", "hmn": "Tiếng H'Mông"}
 #: ffprobe codec → file extension of an accepted human recording
@@ -73,9 +78,7 @@ def audio_duration(path: Path) -> float | None:
 
 
 def _write_sidecar(path: Path, data: dict) -> None:
-    tmp = _sidecar(path).with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False))
-    os.replace(tmp, _sidecar(path))
+    write_atomic(_sidecar(path), json.dumps(data, ensure_ascii=False))
 
 
 def make_preview_audio(cfg: Config, notice: NoticeView) -> AudioInfo:
@@ -130,7 +133,7 @@ def _probe_duration(path: Path) -> float | None:
         return None
 
 
-class RecordingError(Exception):
+class RecordingError(LoaError):
     """A recording refused, with a Vietnamese message for the editor."""
 
 
@@ -154,12 +157,11 @@ def save_recording(cfg: Config, notice: NoticeView, language: str, upload: Path)
         )
     folder = cfg.layout.notice_recordings(notice.id)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     for old in folder.glob(f"v{notice.version}-{language}.*"):
         (folder / "replaced").mkdir(exist_ok=True)
         shutil.move(old, folder / "replaced" / f"{old.stem}.{stamp}{old.suffix}")
     final = folder / f"v{notice.version}-{language}.{ext}"
-    tmp = folder / f".{final.name}.tmp"  # hidden: never matches v<version>-<lang>.*
-    shutil.copyfile(upload, tmp)
-    os.replace(tmp, final)
+    with atomic_path(final) as tmp:  # hidden (.v1-vi.mp3.xxxx.tmp): never matches v<version>-<lang>.*
+        shutil.copyfile(upload, tmp)
     return final, info
