@@ -134,7 +134,7 @@ class Broker:
         self.conf = mosq.prepare(self.cfg)
         acl = self.cfg.home / "mosquitto" / "acl"
         acl.write_text(acl.read_text() + SPEAKER_ACL)
-        mosq.set_password(self.cfg.home / "mosquitto" / "passwd", SPEAKER, PASSWORD)
+        mosq._merge_accounts(self.cfg.home / "mosquitto" / "passwd", [(SPEAKER, PASSWORD)])
         self.proc: subprocess.Popen | None = None
         self.start()
 

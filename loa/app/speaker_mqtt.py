@@ -9,6 +9,7 @@ the runner's inbox. The last will is the retained status "offline".
 from __future__ import annotations
 
 import json
+import logging
 import queue
 
 import paho.mqtt.client as mqtt
@@ -16,6 +17,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from loa.config import MqttURL
+
+log = logging.getLogger(__name__)
 
 SESSION_EXPIRY = 3600
 KEEPALIVE = 30

@@ -8,8 +8,8 @@ are never evicted; others go least recently used first when the cache passes its
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -17,10 +17,15 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from loa.errors import LoaError
+from loa.files import atomic_path
+
+log = logging.getLogger(__name__)
+
 SOFTWARE = "loa-speaker/1"
 
 
-class FetchError(Exception):
+class FetchError(LoaError):
     """A download that failed or did not match its SHA-256 (the message says which and why)."""
 
 
@@ -63,7 +68,7 @@ class Cache:
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.clock_skew_ms: int | None = None
-        for stale in self.root.glob(".*.part"):  # a download cut by a crash
+        for stale in self.root.glob(".*.tmp"):  # a download cut by a crash
             stale.unlink(missing_ok=True)
 
     def path(self, sha256: str) -> Path:
@@ -99,36 +104,33 @@ class Cache:
         cached = self.get(sha256)
         if cached:
             return cached
-        fd, name = tempfile.mkstemp(dir=self.root, prefix=f".{sha256[:16]}.", suffix=".part")
-        os.close(fd)
-        part = Path(name)
+        target = self.path(sha256)
         digest, size = hashlib.sha256(), 0
         request = urllib.request.Request(url, headers={"User-Agent": SOFTWARE})
         sent = time.time()
         try:
-            with urllib.request.urlopen(request, timeout=timeout or self.timeout) as resp, open(part, "wb") as fh:
-                received = time.time()
-                measured = skew_ms(resp.headers.get("Date"), sent, received)
-                if measured is not None:
-                    self.clock_skew_ms = measured
-                while block := resp.read(1 << 16):
-                    size += len(block)
-                    if size > self.max_bytes:
-                        raise FetchError(f"{url} is larger than the cache ({self.max_bytes} bytes)")
-                    digest.update(block)
-                    fh.write(block)
+            with atomic_path(target) as part:  # removed unless the whole file arrived and matched
+                with urllib.request.urlopen(request, timeout=timeout or self.timeout) as resp, open(part, "wb") as fh:
+                    received = time.time()
+                    measured = skew_ms(resp.headers.get("Date"), sent, received)
+                    if measured is not None:
+                        self.clock_skew_ms = measured
+                    while block := resp.read(1 << 16):
+                        size += len(block)
+                        if size > self.max_bytes:
+                            raise FetchError(f"{url} is larger than the cache ({self.max_bytes} bytes)")
+                        digest.update(block)
+                        fh.write(block)
+                got = digest.hexdigest()
+                if got != sha256:
+                    raise FetchError(
+                        f"sha256 mismatch for {url}: expected {sha256[:16]}…, got {got[:16]}… ({size} bytes)"
+                    )
         except FetchError:
-            part.unlink(missing_ok=True)
             raise
         except (OSError, urllib.error.URLError, ValueError) as exc:
-            part.unlink(missing_ok=True)
             raise FetchError(f"cannot download {url}: {getattr(exc, 'reason', exc)}") from None
-        got = digest.hexdigest()
-        if got != sha256:
-            part.unlink(missing_ok=True)
-            raise FetchError(f"sha256 mismatch for {url}: expected {sha256[:16]}…, got {got[:16]}… ({size} bytes)")
-        part.replace(self.path(sha256))
-        return self.path(sha256)
+        return target
 
     def evict(self, keep: set[str]) -> list[str]:
         gone = choose_evictions(self.entries(), keep, self.max_bytes)

@@ -7,6 +7,7 @@ key=value lines (id=…, password=…, or the LOA_SPEAKER_ID / LOA_SPEAKER_PASSW
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import stat
@@ -14,6 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from loa.errors import LoaError
+
+log = logging.getLogger(__name__)
 
 SPEAKER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _ALIASES = {

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from datetime import UTC, datetime
 from typing import TextIO
+
+from loa import clock
 
 
 class EventLog:
@@ -16,7 +17,7 @@ class EventLog:
         self._lock = threading.Lock()
 
     def event(self, name: str, **fields: object) -> None:
-        at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        at = clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
         if self.as_json:
             line = json.dumps({"at": at, "event": name, **fields}, ensure_ascii=False, default=str)
         else:

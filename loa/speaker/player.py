@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import shlex
 import subprocess
 import tempfile
 from pathlib import Path
+
+from loa import tools
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PLAYER = "mpv --no-video --really-quiet {file}"
 
@@ -26,8 +31,10 @@ class Playing:
     def __init__(self, argv: list[str]):
         self._err = tempfile.TemporaryFile()
         try:
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._err)
-        except OSError:
+            self.proc = tools.spawn(
+                argv, "player", argv[-1], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._err
+            )
+        except tools.ToolError:
             self._err.close()
             raise
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from loa.errors import LoaError
 from loa.signing import verify
 
 SCHEDULE_SCHEMA = "loa.radio.schedule"
@@ -24,7 +25,7 @@ ACK_EVENTS = ("started", "finished", "failed", "interrupted", "skipped")
 STATES = ("online", "playing", "idle", "offline")
 
 
-class Refused(Exception):
+class Refused(LoaError):
     """A message the speaker will not act on (bad signature, wrong station, expired, malformed)."""
 
 

@@ -9,16 +9,19 @@ network is down.
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import threading
 import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from loa import clock
+from loa.errors import LoaError
 from loa.speaker import plan
 from loa.speaker.cache import SOFTWARE, Cache, FetchError, skew_ms
 from loa.speaker.log import EventLog
@@ -40,9 +43,11 @@ from loa.speaker.protocol import (
 )
 from loa.speaker.state import Outbox, StateFile
 
+log = logging.getLogger(__name__)
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class Link(Protocol):
@@ -377,7 +382,7 @@ class Runner:
     def _start(self, slot: Slot | None, item: Item, path: Path, command: Play | None) -> None:
         try:
             playing = self.player.start(path)
-        except OSError as exc:
+        except (OSError, LoaError) as exc:
             self._ack(slot, item, "failed", f"cannot start the player: {exc}", command)
             if slot:
                 self._done(slot, item)

@@ -8,9 +8,12 @@ broker (sent after reconnect, also after a restart). Both are bounded and writte
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from loa.files import write_atomic
+
+log = logging.getLogger(__name__)
 
 OUTBOX_LIMIT = 5000
 
