@@ -19,6 +19,7 @@ import time
 
 import requests
 
+from loa import sendguard
 from loa.config import Config, WebhookTarget
 from loa.ingest.sanitize import sanitize_html
 from loa.model import DeliveryResult, NoticeState, NoticeView, within
@@ -103,8 +104,21 @@ class Webhook:
                         )
                     )
                     continue
+                if not sendguard.allowed(self.name, [name]):  # withdrawn meanwhile: the withdrawal wins
+                    results.append(
+                        DeliveryResult(
+                            self.name,
+                            name,
+                            False,
+                            f"notice {notice.id} withdrawn during the dispatch; not sent",
+                            transient=False,
+                        )
+                    )
+                    continue
                 delivery = f"{notice.id}-v{notice.version}-{event}-{name}"
-                results.append(self._post(session, hook, body, event, delivery))
+                results.append(result := self._post(session, hook, body, event, delivery))
+                if result.ok:
+                    sendguard.sent(self.name)
         return results
 
     def _post(
