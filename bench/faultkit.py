@@ -33,7 +33,7 @@ from loa.app import broker as mosq  # noqa: E402
 from loa.config import Config, Env, load_config  # noqa: E402
 from loa.model import Priority  # noqa: E402
 from loa.store import Store  # noqa: E402
-from tests.conftest import free_port, write_config  # noqa: E402
+from tests.conftest import write_config  # noqa: E402
 
 AREAS = ("cao-bang/hoa-an", "cao-bang/nam-tuan")
 CHANNELS = ("boards", "radio", "webhook")
@@ -110,12 +110,13 @@ class World:
             env["LOA_FAULT_POINT"] = fault
         return env
 
-    def emergency(self, title: str) -> int:
+    def emergency(self, title: str, radio: str | None = None) -> int:
         """An approved emergency for two communes (two stations, two board areas, the webhook)."""
         from tests.unit.test_radio_build import notice
 
         n = notice(self.store, title, areas=AREAS, priority=Priority.EMERGENCY, approve=False)
-        self.store.set_variant(n.id, "radio", f"Khẩn cấp. {title}. Bà con sơ tán ngay.", "Nông Thị Hoa")
+        text = radio or f"Khẩn cấp. {title}. Bà con sơ tán ngay."
+        self.store.set_variant(n.id, "radio", text, "Nông Thị Hoa")
         return self.store.transition(n.id, "approve", "Nông Thị Hoa").id
 
     def dispatch(self, notice_id: int, fault: str | None = None) -> subprocess.Popen:
@@ -126,6 +127,26 @@ class World:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
+
+    def fork_dispatch(self, notice_id: int, fault: str | None = None) -> int:
+        """The dispatch core (loa.publishing.dispatch.dispatch_notice) for boards, radio and webhook in a
+        forked child: the same code as `loa dispatch` without its start-up and the slow channels, so the
+        bench runs many trials. Returns the child's pid."""
+        pid = os.fork()
+        if pid:
+            return pid
+        code = 1
+        try:
+            if fault:
+                os.environ["LOA_FAULT_POINT"] = fault
+            from channels.catalogue import build_channels
+            from loa.publishing.dispatch import dispatch_notice
+
+            store = Store.open(self.cfg.database_url)
+            dispatch_notice(store, build_channels(self.cfg, store, list(CHANNELS)), notice_id)
+            code = 0
+        finally:
+            os._exit(code)
 
     def withdraw(self, notice_id: int) -> subprocess.CompletedProcess:
         return subprocess.run(
