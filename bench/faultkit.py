@@ -93,7 +93,7 @@ class World:
         self.sub = make_client(self.cfg.mqtt, f"bench-faults-{time.monotonic_ns()}")
         self.sub.on_connect = lambda c, u, f, rc, p: c.subscribe(f"{self.cfg.mqtt_topic_prefix}/#", qos=1)
         self.sub.on_subscribe = lambda *a: ready.set()
-        self.sub.on_message = lambda c, u, m: self.messages.append((m.topic, m.payload, m.retain))
+        self.sub.on_message = lambda c, u, m: self.messages.append((m.topic, bytes(m.payload), m.retain))
         self.sub.connect(self.cfg.mqtt.host, self.cfg.mqtt.port)
         self.sub.loop_start()
         if not ready.wait(10):
