@@ -6,8 +6,11 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from loa import faults, sendguard
 from loa.model import DeliveryResult
-from loa.publishing import claims
+from loa.publishing import claims, dispatch
 from loa.publishing.claims import DONE, HELD, TAKE, UNCERTAIN, RowState
 from loa.radio.command import idempotency_key
 from loa.store import claims as held
@@ -113,3 +116,64 @@ def test_one_dispatch_lease_per_notice(store):
     assert held.holder(store, n.id).holder == "b"
     held.give_back(store, n.id, "b")
     assert held.holder(store, n.id) is None
+
+
+class _Speaker:
+    """A channel that cannot take twice (our own seam): asks the guard before each send."""
+
+    name, after, broker, at_approval, idempotent = "radio", (), False, False, False
+
+    def __init__(self, store, withdraw_midway=False):
+        self.store, self.withdraw_midway, self.sent = store, withdraw_midway, []
+
+    def targets(self, notice):
+        return ["hoa-an", "nam-tuan"]
+
+    def dispatch(self, notice, targets):
+        out = []
+        for t in targets:
+            if self.withdraw_midway and t == "nam-tuan":  # withdrawn while the audio was being made
+                self.store.transition(notice.id, "withdraw", "Nông Thị Hoa", "nhầm")
+            if sendguard.allowed(self.name, [t]):
+                self.sent.append(t)
+                out.append(DeliveryResult(self.name, t, True, "play"))
+            else:
+                out.append(DeliveryResult(self.name, t, False, "withdrawn: not sent", transient=False))
+        return out
+
+    withdraw = dispatch
+
+
+def test_a_withdrawal_stops_the_sends_not_yet_made_and_undoes_the_ones_made(store):
+    n = notice(store, "Xả lũ")
+    speaker = _Speaker(store, withdraw_midway=True)
+    dispatch.plan(store, {"radio": speaker}, store.notice(n.id))
+    dispatch.deliver(store, speaker, store.notice(n.id))
+    assert speaker.sent == ["hoa-an"]
+    rows = {d.target: d for d in store.deliveries(n.id, kind="publish")}
+    assert rows["hoa-an"].sent_at is not None and rows["nam-tuan"].status == "failed"
+    assert rows["nam-tuan"].sent_at is None and rows["nam-tuan"].claimed_by is None
+    # the withdrawal goes to both: one got play, the other had its playlist built (might have)
+    assert dispatch.plan(store, {"radio": speaker}, store.notice(n.id), kind="withdraw") == {
+        "radio": ["hoa-an", "nam-tuan"]
+    }
+
+
+def test_a_second_dispatch_waits_then_names_who_holds_the_notice(store):
+    n = notice(store, "Mưa đá")
+    with dispatch.hold(store, n.id, "dispatch") as me:
+        with pytest.raises(dispatch.Busy, match=f"notice {n.id} is being handled by another dispatch .{me}"):
+            with dispatch.hold(store, n.id, "dispatch", wait=timedelta(seconds=0.3)):
+                pass
+        with dispatch.hold(store, n.id, "withdraw", wait=timedelta(seconds=0.3), force=True):
+            pass  # a withdrawal goes on after its wait
+    with dispatch.hold(store, n.id, "dispatch", wait=timedelta(0)):
+        pass  # given back
+
+
+def test_fault_points_do_nothing_unless_named(monkeypatch):
+    monkeypatch.setenv("LOA_FAULT_POINT", "after_send:radio")
+    faults.point("after_send", "boards")  # another channel: still alive
+    faults.point("after_claim", "radio")
+    monkeypatch.delenv("LOA_FAULT_POINT")
+    faults.point("after_send", "radio")
