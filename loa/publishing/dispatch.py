@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -139,6 +140,18 @@ class Busy(LoaError):
 WAIT = timedelta(seconds=90)
 
 
+#: the lease this context holds (notice id, holder): renewed before each send of a long dispatch
+_held: ContextVar[tuple[int, str, str] | None] = ContextVar("loa_dispatch_lease", default=None)
+
+
+def _renew(store: Store, notice_id: int) -> None:
+    from loa.store import claims as held
+
+    lease = _held.get()
+    if lease is not None and lease[0] == notice_id:
+        held.acquire(store, notice_id, lease[1], lease[2], alive=claims.holder_alive, lease=claims.LEASE)
+
+
 @contextmanager
 def hold(store: Store, notice_id: int, purpose: str, *, wait: timedelta = WAIT, force: bool = False) -> Iterator[str]:
     """The notice's dispatch lease for the block (yields the holder name). A second holder waits up to
@@ -158,9 +171,11 @@ def hold(store: Store, notice_id: int, purpose: str, *, wait: timedelta = WAIT, 
                 f"{other.until.isoformat(timespec='seconds')}); nothing sent twice — try again when it ends"
             )
         time.sleep(0.25)
+    token = _held.set((notice_id, me, purpose))
     try:
         yield me
     finally:
+        _held.reset(token)
         held.give_back(store, notice_id, me)
 
 
@@ -233,6 +248,7 @@ def deliver(
     def check(name: str, targets: list[str]) -> list[str]:
         if kind == "publish" and not still_public(store, notice):
             return []
+        _renew(store, notice.id)  # a long dispatch keeps its lease while it still sends
         if idempotent:
             return targets
         return [

@@ -177,3 +177,15 @@ def test_fault_points_do_nothing_unless_named(monkeypatch):
     faults.point("after_claim", "radio")
     monkeypatch.delenv("LOA_FAULT_POINT")
     faults.point("after_send", "radio")
+
+
+def test_a_long_dispatch_renews_its_lease_before_each_send(store):
+    n = notice(store, "Rét đậm")
+    speaker = _Speaker(store)
+    dispatch.plan(store, {"radio": speaker}, store.notice(n.id))
+    with dispatch.hold(store, n.id, "dispatch") as me:
+        first = held.holder(store, n.id).until
+        dispatch.deliver(store, speaker, store.notice(n.id))
+        lease = held.holder(store, n.id)
+        assert lease.holder == me and lease.purpose == "dispatch" and lease.until > first
+    assert speaker.sent == ["hoa-an", "nam-tuan"]
