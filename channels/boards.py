@@ -15,7 +15,7 @@ import time
 
 from channels.base import failed, failure
 from channels.mqtt import BrokerUnavailable, Publisher
-from loa import clock
+from loa import clock, sendguard
 from loa.board_protocol import CONTENT_TYPE, NOTICE_SCHEMA, SCHEMA_VERSION, notice_payload
 from loa.board_protocol import key_topic as _key_topic
 from loa.board_protocol import notice_topic as _notice_topic
@@ -44,6 +44,8 @@ class Boards:
     after: tuple[str, ...] = ()
     broker = True
     at_approval = True  # signed text only: delivered from the approving process, in milliseconds
+    idempotent = True  # a retained message on the notice's own topic: sending it again changes nothing
+    retained = True  # keeps state on the broker: re-asserted after a broker restart (reassert)
 
     def __init__(self, cfg: Config, store: Store):
         self.cfg, self.store = cfg, store
@@ -85,6 +87,21 @@ class Boards:
         results: list[DeliveryResult] = []
         retry = "the delivery stays pending and is retried"
         kind = "withdraw" if withdraw else "dispatch"
+        allowed = set(sendguard.allowed(self.name, targets))
+        results += [
+            DeliveryResult(
+                self.name,
+                t,
+                False,
+                f"notice {notice.id} v{notice.version} withdrawn or replaced during the dispatch; not sent",
+                transient=False,
+            )
+            for t in targets
+            if t not in allowed
+        ]
+        targets = [t for t in targets if t in allowed]
+        if not targets:
+            return results
         try:
             with Publisher(self.cfg.mqtt, client_id=f"loa-{kind}-{notice.id}-{notice.version}") as pub:
                 key = json.dumps(self.signer.public_key_document()).encode()
@@ -113,6 +130,7 @@ class Boards:
                 for area, topic, info in sent:
                     try:
                         pub.confirm(info, topic, deadline)
+                        sendguard.sent(self.name)
                         results.append(DeliveryResult(self.name, area, True, topic))
                     except BrokerUnavailable as exc:  # only this target is in doubt: it is sent again
                         results.append(failed(self.name, area, f"{exc}; {retry}"))
@@ -126,6 +144,33 @@ class Boards:
 
     def withdraw(self, notice: NoticeView, targets: list[str]) -> list[DeliveryResult]:
         return self._send(notice, targets, withdraw=True)
+
+    def reassert(self, notice: NoticeView, targets: list[str], withdraw: bool = False) -> list[DeliveryResult]:
+        """After a broker restart: publish again each delivered notice the broker no longer retains (and
+        clear each withdrawn one it brought back from an old save), and the key; one result per message
+        sent (nothing sent where the broker has it right, so boards are not woken for nothing)."""
+        results: list[DeliveryResult] = []
+        try:
+            with Publisher(self.cfg.mqtt, client_id=f"loa-reassert-{notice.id}-{notice.version}") as pub:
+                key = json.dumps(self.signer.public_key_document()).encode()
+                if pub.retained(key_topic(self.cfg)) != key:
+                    pub.publish(key_topic(self.cfg), key)
+                    results.append(DeliveryResult(self.name, "key", True, key_topic(self.cfg)))
+                expiry = self._expiry(notice)
+                for area in targets:
+                    topic = notice_topic(self.cfg, area, notice.id)
+                    held = pub.retained(topic)
+                    if withdraw and held:
+                        pub.publish(topic, b"")
+                    elif not withdraw and held is None and (expiry is None or expiry > 0):
+                        body = json.dumps(self.payload(notice, area), ensure_ascii=False).encode("utf-8")
+                        pub.publish(topic, body, expiry=expiry, content_type=CONTENT_TYPE, user=USER_PROPERTIES)
+                    else:
+                        continue
+                    results.append(DeliveryResult(self.name, area, True, f"{topic}: re-asserted"))
+        except BrokerUnavailable as exc:
+            results.append(DeliveryResult(self.name, "*", False, f"re-asserting notice {notice.id}: {exc}"))
+        return results
 
     def describe(self) -> dict:
         return {

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from channels.base import failure
 from channels.mqtt import BrokerUnavailable, Publisher
-from loa import clock
+from loa import clock, sendguard
 from loa.config import Config
 from loa.model import DeliveryResult, DeliveryStatus, NoticeView, Priority
 from loa.radio import command
@@ -36,6 +36,9 @@ class Radio:
     after: tuple[str, ...] = ()
     broker = True  # emergency commands: under the broker publish limit
     at_approval = False  # the audio must be made first
+    #: an emergency play command sounds an alarm: sent at most once per (notice, version, station); a
+    #: dispatch that died mid-send is not repeated (the command's idempotency_key lets speakers dedupe)
+    idempotent = False
 
     def __init__(self, cfg: Config, store: Store):
         self.cfg, self.store = cfg, store
@@ -165,6 +168,17 @@ class Radio:
                     tracks = made.get((sid, notice.id, notice.version), ([], {}))[0]
                     if not tracks:
                         continue  # nothing it can play: its playlist report says why
+                    # right before the alarm: the notice still public (a withdrawal wins), the start recorded
+                    if not sendguard.allowed(self.name, [sid]):
+                        out[sid] = DeliveryResult(
+                            self.name,
+                            sid,
+                            False,
+                            f"emergency command not sent: notice {notice.id} v{notice.version} was withdrawn or "
+                            "replaced during the dispatch",
+                            transient=False,
+                        )
+                        continue
                     topic = command.play_topic(self.cfg.mqtt_topic_prefix, sid)
                     payload = self.signer.sign(
                         command.play_payload(
@@ -183,6 +197,7 @@ class Radio:
                         expiry=command.ttl(notice, now),
                         user={"schema": f"{command.PLAY_SCHEMA}/{command.SCHEMA_VERSION}"},
                     )
+                    sendguard.sent(self.name)
                     out[sid] = DeliveryResult(
                         self.name, sid, True, f"{results[sid].detail}; emergency command on {topic}"
                     )

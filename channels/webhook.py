@@ -21,6 +21,7 @@ import time
 import requests
 
 from channels.base import failed
+from loa import sendguard
 from loa.config import Config, WebhookTarget
 from loa.ingest.sanitize import sanitize_html
 from loa.model import DeliveryResult, NoticeState, NoticeView, within
@@ -105,8 +106,20 @@ class Webhook:
                         failed(self.name, name, f"webhook {name!r} is no longer in loa.yaml", transient=False)
                     )
                     continue
+                if not sendguard.allowed(self.name, [name]):  # withdrawn meanwhile: the withdrawal wins
+                    results.append(
+                        failed(
+                            self.name,
+                            name,
+                            f"notice {notice.id} withdrawn during the dispatch; not sent",
+                            transient=False,
+                        )
+                    )
+                    continue
                 delivery = f"{notice.id}-v{notice.version}-{event}-{name}"
-                results.append(self._post(session, hook, body, event, delivery))
+                results.append(result := self._post(session, hook, body, event, delivery))
+                if result.ok:
+                    sendguard.sent(self.name)
         return results
 
     def _post(

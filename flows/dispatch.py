@@ -21,7 +21,7 @@ from flows.events import emit
 from loa import events
 from loa.errors import InvalidTransition, LoaError
 from loa.model import DeliveryStatus, NoticeState
-from loa.publishing.dispatch import begin, deliver, parse_notice_id, plan, publishable_version, stages
+from loa.publishing.dispatch import begin, deliver, hold, parse_notice_id, plan, publishable_version, stages
 from loa.runtime import runtime
 
 
@@ -170,12 +170,16 @@ def dispatch(notice_id: str) -> str:
         log.error("%s", exc)
         raise
     channels = build_channels(cfg, store)
-    superseded = begin(store, channels, notice)
-    if superseded:
-        log.info("notice %s v%s replaces v%s on every channel", nid, notice.version, ", v".join(map(str, superseded)))
-    problems = _run(nid, notice.version, "publish", channels)
-    _artifact("dispatch", nid, notice.version, table(store, nid, notice.version, "publish", problems))
-    state = store.settle(nid, notice.version)
+    with hold(store, nid, "dispatch"):  # one dispatch of a notice at a time, whichever worker runs it
+        notice = publishable_version(store, nid)  # a withdrawal may have had the lease first
+        superseded = begin(store, channels, notice)
+        if superseded:
+            log.info(
+                "notice %s v%s replaces v%s on every channel", nid, notice.version, ", v".join(map(str, superseded))
+            )
+        problems = _run(nid, notice.version, "publish", channels)
+        _artifact("dispatch", nid, notice.version, table(store, nid, notice.version, "publish", problems))
+        state = store.settle(nid, notice.version)
     log.info("notice %s v%s is %s", nid, notice.version, state.value)
     if state == NoticeState.PUBLISHED:
         emit(events.NOTICE_PUBLISHED, events.notice_resource(nid, notice.title), payload={"version": notice.version})
@@ -194,13 +198,14 @@ def withdraw(notice_id: str) -> str:
         log.error(msg)
         raise InvalidTransition(msg)
     channels = build_channels(cfg, store)
-    targets = plan(store, channels, notice, kind="withdraw")
-    log.info(
-        "withdrawing notice %s v%s from %s",
-        nid,
-        notice.version,
-        ", ".join(f"{n} ({len(t)})" for n, t in targets.items() if t) or "no channel (never delivered)",
-    )
-    problems = _run(nid, notice.version, "withdraw", channels)
-    _artifact("withdraw", nid, notice.version, table(store, nid, notice.version, "withdraw", problems))
+    with hold(store, nid, "withdraw", force=True):  # a running dispatch stops at its next send first
+        targets = plan(store, channels, notice, kind="withdraw")
+        log.info(
+            "withdrawing notice %s v%s from %s",
+            nid,
+            notice.version,
+            ", ".join(f"{n} ({len(t)})" for n, t in targets.items() if t) or "no channel (never delivered)",
+        )
+        problems = _run(nid, notice.version, "withdraw", channels)
+        _artifact("withdraw", nid, notice.version, table(store, nid, notice.version, "withdraw", problems))
     return notice.state.value

@@ -20,6 +20,8 @@ from flows.dispatch import dispatch, withdraw
 from flows.ingest import ingest
 from flows.print import print_bulletins
 from flows.radio_slots import radio_slot
+from flows.recovery import INTERVAL as RECOVERY_INTERVAL
+from flows.recovery import recovery
 from flows.report import report
 from flows.site import site_refresh
 from loa import events
@@ -99,6 +101,24 @@ def deployments() -> list[tuple]:
                 interval=timedelta(minutes=cfg.boards.health_interval_minutes),
                 tags=["loa", "boards"],
                 description="Board health table (online/offline, notices shown) and re-delivery after broker outages.",
+            ),
+        ),
+        (
+            recovery,
+            dict(
+                name="recovery",
+                interval=RECOVERY_INTERVAL,
+                triggers=[
+                    DeploymentEventTrigger(
+                        name=f"on {events.BROKER_RESTARTED}",
+                        expect={events.BROKER_RESTARTED},
+                        match={"prefect.resource.id": "loa.broker.*"},
+                    )
+                ],
+                tags=["loa", "recovery"],
+                concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+                description="Re-assert the broker's retained notices from the store; deliver again what a crash "
+                "or outage left undone (every 2 min and on loa.broker.restarted).",
             ),
         ),
         (

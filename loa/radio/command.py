@@ -9,6 +9,10 @@ withdrawn emergency sends loa.radio.stop on loa/v1/radio/<station>/stop.
 Not retained: a speaker that connects after the moment must not start an old alarm; MQTT message
 expiry (COMMAND_TTL_SECONDS, or less when the notice expires sooner) lets a speaker with a
 persistent session that was briefly offline still receive it, and never later.
+
+`idempotency_key` ("notice-<id>-v<version>-<station>") is the same on every try: Loa sends a play
+command at most once per key (a dispatch that died mid-send is not repeated), and a speaker that has
+played a key ignores another command with it.
 """
 
 from __future__ import annotations
@@ -44,6 +48,12 @@ def ttl(notice: NoticeView, now: datetime) -> int:
     return max(1, min(COMMAND_TTL_SECONDS, int((notice.expires_at - now).total_seconds())))
 
 
+def idempotency_key(notice_id: int, version: int, station: str) -> str:
+    """One key per (notice, version, station), the same on every try: a speaker that has played a key
+    ignores a second command with it (Loa sends it at most once; docs/delivery.md)."""
+    return f"notice-{notice_id}-v{version}-{station}"
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -61,6 +71,7 @@ def play_payload(
         "schema": PLAY_SCHEMA,
         "schema_version": SCHEMA_VERSION,
         "station": station,
+        "idempotency_key": idempotency_key(notice.id, notice.version, station),
         "notice": {
             "id": notice.id,
             "version": notice.version,

@@ -60,6 +60,9 @@ class Delivery:
     detail: str | None
     last_error: str | None
     updated_at: datetime
+    claimed_by: str | None = None  # a dispatch's claim before sending (loa.store.claims)
+    claim_until: datetime | None = None
+    sent_at: datetime | None = None  # an irrevocable send started (the emergency play command)
 
 
 @dataclass(frozen=True)
@@ -500,6 +503,9 @@ class Store:
                     r.detail,
                     r.last_error,
                     r.updated_at,
+                    r.claimed_by,
+                    r.claim_until,
+                    r.sent_at,
                 )
                 for r in s.scalars(q.order_by(DeliveryRow.id)).all()
             ]
@@ -528,6 +534,7 @@ class Store:
                 )
                 s.add(row)
             row.attempts = (row.attempts or 0) + 1
+            row.claimed_by, row.claim_until = None, None  # the outcome is known: the claim is done
             if result.ok:
                 row.status, row.detail, row.delivered_at = DeliveryStatus.DELIVERED.value, result.detail, utcnow()
             else:

@@ -200,6 +200,23 @@ class DeliveryRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the claim taken before a send (loa.store.claims): who holds it and until when; a successor takes
+    # it over once the lease ran out (or the holder's process is gone)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claim_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when a send that cannot be taken back (an emergency play command) was started: set before the
+    # publish, so a row with it and no recorded outcome "might have been sent" (never sent again)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DispatchLeaseRow(Base):
+    """One notice's dispatch or withdrawal in progress: at most one holder at a time, across processes."""
+
+    __tablename__ = "dispatch_leases"
+    notice_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(16))  # dispatch | withdraw
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # --- the editorial desk (issue 4): accounts, sessions, login attempts, edit details ----------

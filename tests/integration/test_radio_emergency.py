@@ -102,6 +102,7 @@ def test_emergency_plays_now_with_a_signed_command(radio_cfg):
         station = m.topic.split("/")[3]
         assert verify(payload, key)
         assert payload["schema"] == "loa.radio.play" and payload["station"] == station
+        assert payload["idempotency_key"] == f"notice-{n.id}-v1-{station}"  # the same on every try
         assert payload["notice"] == {
             "id": n.id,
             "version": 1,
