@@ -116,7 +116,9 @@ def deployments() -> list[tuple]:
                     )
                 ],
                 tags=["loa", "recovery"],
-                concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+                concurrency_limit=ConcurrencyLimitConfig(
+                    limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+                ),
                 description="Re-assert the broker's retained notices from the store; deliver again what a crash "
                 "or outage left undone (every 2 min and on loa.broker.restarted).",
             ),
