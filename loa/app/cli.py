@@ -11,6 +11,7 @@ from rich.markup import escape
 from loa.app import cli_editorial
 from loa.app.cli_areas import areas_cmd
 from loa.app.cli_boards import boards_app
+from loa.app.cli_speakers import speakers_app
 from loa.app.cli_cap import cap_app
 from loa.app.cli_common import JSON, Detail, FitTable, err, out
 from loa.app.cli_common import fail as _fail
@@ -31,6 +32,7 @@ app = typer.Typer(
 board_app = typer.Typer(help="Digital notice boards.", no_args_is_help=True)
 app.add_typer(board_app, name="board")
 app.add_typer(boards_app, name="boards")
+app.add_typer(speakers_app, name="speakers")
 app.add_typer(users_app, name="users")
 app.command("print")(print_cmd)
 app.add_typer(site_app, name="site")
