@@ -11,7 +11,6 @@ from rich.markup import escape
 from loa.app import cli_editorial
 from loa.app.cli_areas import areas_cmd
 from loa.app.cli_boards import boards_app
-from loa.app.cli_speakers import speakers_app
 from loa.app.cli_cap import cap_app
 from loa.app.cli_common import JSON, Detail, FitTable, err, out
 from loa.app.cli_common import fail as _fail
@@ -19,6 +18,7 @@ from loa.app.cli_common import print_json as _print_json
 from loa.app.cli_print import print_cmd, site_app
 from loa.app.cli_radio import radio_app
 from loa.app.cli_report import automations_app, report_cmd
+from loa.app.cli_speakers import speakers_app
 from loa.app.cli_users import users_app
 from loa.config import Config, load_config
 from loa.errors import LoaError

@@ -201,7 +201,9 @@ def show(speaker_id: str = typer.Argument(..., metavar="ID"), as_json: bool = JS
         _print_json(sp.as_dict() | {"history": history, "acks": played})
         return
     off = " (disabled)" if sp.disabled else ""
-    out.print(f"[bold]{sp.id}[/]{off} {sp.name or ''} · station {sp.station} · {sp.state} since {_when(sp.state_since)}")
+    out.print(
+        f"[bold]{sp.id}[/]{off} {sp.name or ''} · station {sp.station} · {sp.state} since {_when(sp.state_since)}"
+    )
     skew = f"{sp.clock_skew_ms} ms" if sp.clock_skew_ms is not None else "-"
     cache = f"{sp.cache_items} files, {sp.cache_bytes or 0} bytes" if sp.cache_items is not None else "-"
     out.print(f"  clock skew {skew} · cache {cache} · software {sp.software or '-'}")

@@ -130,7 +130,9 @@ def _programme_items(s, keys: set[tuple[str, str]]) -> dict[tuple[str, str], dic
     for slot, _ in keys:
         station, _, stamp = slot.rpartition("/")
         if len(stamp) == 13 and stamp[8] == "T":
-            by_station.setdefault(station, set()).add(f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]} {stamp[9:11]}:{stamp[11:]}")
+            by_station.setdefault(station, set()).add(
+                f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]} {stamp[9:11]}:{stamp[11:]}"
+            )
     for station, labels in by_station.items():
         for row in s.scalars(
             select(RadioSlotRow).where(
@@ -162,18 +164,22 @@ def record_reports(store: Store, reports: list[Report]) -> tuple[list[Change], l
         }
         acks = [r for r in reports if r.kind == "ack"]
         items = _programme_items(s, {(r.slot, r.item) for r in acks if r.slot and r.item})
-        seen = {
-            tuple(x)
-            for x in s.execute(
-                select(
-                    SpeakerAckRow.speaker_id,
-                    SpeakerAckRow.slot,
-                    SpeakerAckRow.item,
-                    SpeakerAckRow.event,
-                    SpeakerAckRow.command,
-                ).where(SpeakerAckRow.speaker_id.in_({a.speaker for a in acks}))
-            ).all()
-        } if acks else set()
+        seen = (
+            {
+                tuple(x)
+                for x in s.execute(
+                    select(
+                        SpeakerAckRow.speaker_id,
+                        SpeakerAckRow.slot,
+                        SpeakerAckRow.item,
+                        SpeakerAckRow.event,
+                        SpeakerAckRow.command,
+                    ).where(SpeakerAckRow.speaker_id.in_({a.speaker for a in acks}))
+                ).all()
+            }
+            if acks
+            else set()
+        )
         for rep in reports:
             row = known.get(rep.speaker)
             if row is None:
