@@ -70,13 +70,15 @@ def test_sync_is_idempotent(server, cfg, inbox):
         ("loa: dispatch failed after retries", "created"),
         ("loa: feed failing", "created"),
         ("loa: board offline", "created"),
+        ("loa: speaker offline", "created"),
+        ("loa: speaker did not air", "created"),
         ("loa: draft waiting for approval", "created"),
     ]
     assert "notification block 'loa-operators' does not exist" in warning
     again, _ = sync(cfg)
     assert {r.action for r in again} == {"unchanged"}
     with get_client(sync_client=True) as client:
-        assert len(ours(client)) == 4
+        assert len(ours(client)) == 6
         # broker publishes are limited across all workers by a global concurrency limit
         limit = client.read_global_concurrency_limit_by_name("loa-broker-publish")
         assert (limit.limit, limit.active) == (cfg.operations.broker_publishes, True)
@@ -117,6 +119,8 @@ def test_sync_is_idempotent(server, cfg, inbox):
         "loa: dispatch failed after retries",
         "loa: draft waiting for approval",
         "loa: feed failing",
+        "loa: speaker did not air",
+        "loa: speaker offline",
         "someone else's",
     ]
 
