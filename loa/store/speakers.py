@@ -293,6 +293,15 @@ def notice_acks(store: Store, notice_id: int) -> list[dict]:
         return [_ack_dict(r) for r in rows]
 
 
+def slot_confirmations(store: Store, notice_id: int) -> dict[tuple[str, str | None], list[str]]:
+    """{(station, slot id or None for an emergency play): times its speakers finished an item of the notice}."""
+    out: dict[tuple[str, str | None], list[str]] = {}
+    for a in notice_acks(store, notice_id):
+        if a["event"] == "finished":
+            out.setdefault((a["station"], a["slot"]), []).append(a["at"])
+    return out
+
+
 def confirmed_airings(store: Store, notice_id: int, stations: list[str]) -> dict:
     """Where a notice was confirmed aired: {"stations": M targets, "aired": N, "by_station": {station: [times]},
     "failed": {station: [times]}}. An airing is a "finished" ack of one of its items, once per slot (or
