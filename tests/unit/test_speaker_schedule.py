@@ -218,3 +218,19 @@ def test_speaker_reports_are_parsed_and_bad_ones_refused_with_a_reason():
             parse_report("loa/v1", topic, payload, RECEIVED)
     with pytest.raises(Refused, match="not a speaker"):
         parse_report("loa/v1", "loa/v1/boards/x/ack", ack(), RECEIVED)
+
+
+def test_messages_match_their_json_schemas(tmp_path):
+    from tests.unit.test_board_protocol import validator
+
+    signer = Signer.load_or_create(tmp_path / "key.pem")
+    doc = schedule_msg.message(
+        "nam-tuan", [slot("2026-12-01", "17:00", PROGRAMME)], site_url="http://x", sha256=SHA, now=NOW, tz=TZ
+    )
+    validator("radio-schedule").validate(signer.sign(doc))
+    validator("speaker-ack").validate(json.loads(ack()))
+    validator("speaker-ack").validate(json.loads(ack(slot=None, item="n-7-v2-vi.mp3", command="k1", event="started")))
+    will = {"schema": "loa.speaker.status", "schema_version": 1, "speaker": "nam-tuan-1", "state": "offline"}
+    validator("speaker-status").validate(will)
+    with pytest.raises(Exception, match="played"):
+        validator("speaker-ack").validate(json.loads(ack(event="played")))
