@@ -184,6 +184,57 @@ def add(
     out.print(f"  MQTT         {result['mqtt']}  (other machines: the TLS listener, docs/boards.md)")
     out.print(f"  on the device: loa speaker run --station {station} --credentials FILE")
     _report_account(result, cfg)
+    sent = _publish(cfg, store, [station])
+    if station in sent:
+        out.print(f"  schedule   {len(sent[station]['slots'])} slot(s) on {result['schedule_topic']}")
+
+
+def _publish(cfg, store, stations: list[str]) -> dict[str, dict]:
+    """Build what is missing of the stations' next 24 hours and publish their schedules (retained)."""
+    from datetime import UTC, datetime
+
+    from loa.radio import schedule_feed
+    from loa.radio.build import Builder
+    from loa.speech.tts import AudioError
+
+    try:
+        return schedule_feed.publish(Builder(cfg, store), stations, datetime.now(UTC))
+    except (AudioError, OSError, ValueError) as exc:
+        err.print(f"[yellow]schedule not published: {exc}; `loa speakers schedule` retries[/]")
+        return {}
+
+
+@speakers_app.command("schedule")
+def publish_schedule(
+    station: list[str] = typer.Option(
+        None, "--station", help="Only this station (repeatable); default: every station with a speaker."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Publish the stations' signed schedules now (retained on loa/v1/radio/<station>/schedule), building
+    their slots of the next 24 hours first. Loa does this after every build by itself; use it after
+    restoring a broker or to see what the speakers follow."""
+    from loa.store.speakers import stations_with_speakers
+
+    cfg, store = _runtime()
+    known = {s.id for s in cfg.stations}
+    if unknown := [s for s in station or [] if s not in known]:
+        _fail(f"no station {unknown[0]!r} in {cfg.config_dir / 'stations.yaml'}")
+    wanted = sorted(station or stations_with_speakers(store))
+    sent = _publish(cfg, store, wanted)
+    if as_json:
+        _print_json({sid: {"slots": doc["slots"], "until": doc["until"]} for sid, doc in sent.items()})
+        return
+    if not sent:
+        _fail(
+            "no schedule published: no enabled speaker for "
+            f"{', '.join(wanted) or 'any station'}, or the broker is unreachable (see the log above)"
+        )
+    for sid, doc in sent.items():
+        out.print(f"[bold]{sid}[/]: {len(doc['slots'])} slot(s) until {doc['until']}")
+        for sl in doc["slots"]:
+            secs = sum(i["seconds"] for i in sl["items"])
+            out.print(f"  {sl['start']}  {len(sl['items'])} items, {secs / 60:.1f} min", markup=False)
 
 
 @speakers_app.command("show")

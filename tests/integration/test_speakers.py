@@ -123,6 +123,13 @@ def test_credentials_file_disable_and_reset(broker_cfg, store, monkeypatch):
     runner = CliRunner()
     listed = json.loads(runner.invoke(app, ["speakers", "--json"]).stdout)
     assert [(s["id"], s["station"], s["state"]) for s in listed] == [(spk["id"], "nam-tuan", "unknown")]
+    # by hand: the station's schedule, built a day ahead (nothing to air here: no slots), signed and retained
+    r = runner.invoke(app, ["speakers", "schedule", "--json"])
+    assert r.exit_code == 0, r.stdout
+    assert json.loads(r.stdout)["nam-tuan"]["slots"] == []
+    doc = json.loads(retained(cfg.mqtt_monitor, "loa/v1/radio/nam-tuan/schedule"))
+    key = json.loads(retained(cfg.mqtt_monitor, "loa/v1/keys/notices"))["public_key"]
+    assert schedule_msg.verify(doc, key, "nam-tuan") is None
     r = runner.invoke(app, ["speakers", "disable", spk["id"]])
     assert r.exit_code == 0, r.stdout
     time.sleep(0.3)
