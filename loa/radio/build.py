@@ -374,10 +374,8 @@ class Builder:
             tracks.append(t)
             segments.append({"kind": seg.kind, "text": seg.text, "file": t.path, "seconds": round(t.seconds, 1)})
         tracks += [outro] if outro else []
-        kinds = (["opening"] if intro else []) + [
-            seg.kind for seg in plan for _ in (by_key[seg.notice].tracks if seg.kind == "notice" else (None,))
-        ]
-        kinds += ["closing"] if outro else []
+        # one segment per track between the jingles; a jingle belongs to the opening or the closing
+        kinds = (["opening"] if intro else []) + [seg["kind"] for seg in segments] + (["closing"] if outro else [])
         jingle = {0} if intro else set()
         if outro:
             jingle.add(len(tracks) - 1)

@@ -200,15 +200,16 @@ def record_reports(store: Store, reports: list[Report]) -> tuple[list[Change], l
                     row.clock_skew_ms = rep.clock_skew_ms
                     row.cache_items, row.cache_bytes = rep.cache_items, rep.cache_bytes
                     row.software = rep.software or row.software
-                if rep.state != row.state:
+                state = rep.state or "online"  # parse_report always sets it for a status
+                if state != row.state:
                     old = row.state
-                    row.state, row.state_since = rep.state, rep.received_at
+                    row.state, row.state_since = state, rep.received_at
                     detail = {"at": rep.at.isoformat() if rep.at else None, "clock_skew_ms": rep.clock_skew_ms}
-                    s.add(SpeakerStatusRow(speaker_id=row.id, state=rep.state, at=rep.received_at, detail=detail))
-                    changes.append(Change(_speaker(row), old, rep.state or "", rep.received_at))
+                    s.add(SpeakerStatusRow(speaker_id=row.id, state=state, at=rep.received_at, detail=detail))
+                    changes.append(Change(_speaker(row), old, state, rep.received_at))
                 continue
             row.last_seen_at = rep.received_at
-            key = (row.id, rep.slot or "", rep.item, rep.event, rep.command or "")
+            key = (row.id, rep.slot or "", rep.item or "", rep.event or "", rep.command or "")
             if key in seen:
                 continue
             seen.add(key)
