@@ -375,7 +375,7 @@ class Builder:
             segments.append({"kind": seg.kind, "text": seg.text, "file": t.path, "seconds": round(t.seconds, 1)})
         tracks += [outro] if outro else []
         # one segment per track between the jingles; a jingle belongs to the opening or the closing
-        kinds = (["opening"] if intro else []) + [seg["kind"] for seg in segments] + (["closing"] if outro else [])
+        kinds = (["opening"] if intro else []) + [str(seg["kind"]) for seg in segments] + (["closing"] if outro else [])
         jingle = {0} if intro else set()
         if outro:
             jingle.add(len(tracks) - 1)
