@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from loa.app.cli_common import JSON, FitTable, err, out
+from loa.app.cli_common import JSON, FitTable, err, out, print_whole
 from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
 from loa.app.cli_common import runtime_or_fail as _runtime
@@ -176,14 +176,14 @@ def add(
         _print_json(result)
         return
     out.print(f"speaker [bold]{speaker_id}[/] added for station {station}")
-    out.print(
-        f"  user name    {speaker_id}\n  password     {result['password']}   "
-        f"[yellow](shown once: hand it to the device now)[/]"
-    )
-    out.print(f"  credentials  {result['credentials_file']}")
-    out.print(f"  MQTT         {result['mqtt']}  (other machines: the TLS listener, docs/boards.md)")
+    out.print(f"  user name    {speaker_id}\n  password     {result['password']}   [yellow](shown once)[/]")
+    out.print(f"  MQTT         {result['mqtt']}  (other machines: TLS, docs/boards.md)")
+    out.print("  credentials file (hand it to the device; readable by you only):")
+    print_whole(result["credentials_file"])
     out.print(f"  on the device: loa speaker run --station {station} --credentials FILE")
     _report_account(result, cfg)
+    if result["managed_broker"] and not result["broker_reloaded"]:
+        return  # published when `loa run` starts the broker and builds
     sent = _publish(cfg, store, [station])
     if station in sent:
         out.print(f"  schedule   {len(sent[station]['slots'])} slot(s) on {result['schedule_topic']}")
@@ -193,13 +193,14 @@ def _publish(cfg, store, stations: list[str]) -> dict[str, dict]:
     """Build what is missing of the stations' next 24 hours and publish their schedules (retained)."""
     from datetime import UTC, datetime
 
+    from channels.mqtt import BrokerUnavailable
     from loa.radio import schedule_feed
     from loa.radio.build import Builder
     from loa.speech.tts import AudioError
 
     try:
-        return schedule_feed.publish(Builder(cfg, store), stations, datetime.now(UTC))
-    except (AudioError, OSError, ValueError) as exc:
+        return schedule_feed.publish(Builder(cfg, store), stations, datetime.now(UTC), strict=True)
+    except (AudioError, OSError, ValueError, BrokerUnavailable) as exc:
         err.print(f"[yellow]schedule not published: {exc}; `loa speakers schedule` retries[/]")
         return {}
 
@@ -309,6 +310,7 @@ def reset(speaker_id: str = typer.Argument(..., metavar="ID"), as_json: bool = J
     if as_json:
         _print_json(result)
         return
-    out.print(f"speaker {speaker_id}: new password {password}   [yellow](shown once; the old one no longer works)[/]")
-    out.print(f"  credentials  {creds}")
+    out.print(f"speaker {speaker_id}: new password {password}   [yellow](shown once)[/]")
+    out.print("  the old one no longer works; credentials file:")
+    print_whole(str(creds))
     _report_account(result, cfg)

@@ -75,8 +75,9 @@ def messages(builder: Builder, station_ids: list[str], now: datetime) -> dict[st
     }
 
 
-def publish(builder: Builder, station_ids: list[str], now: datetime) -> dict[str, dict]:
-    """Build what is missing ahead, then sign and publish the stations' schedules; returns what was sent."""
+def publish(builder: Builder, station_ids: list[str], now: datetime, *, strict: bool = False) -> dict[str, dict]:
+    """Build what is missing ahead, then sign and publish the stations' schedules; returns what was sent.
+    `strict`: an unreachable broker raises BrokerUnavailable instead of being logged."""
     from loa.store.speakers import stations_with_speakers
 
     try:
@@ -90,10 +91,10 @@ def publish(builder: Builder, station_ids: list[str], now: datetime) -> dict[str
     if missing:
         builder.build_ahead(missing, now)
     docs = messages(builder, stations, now)
-    return send(builder.cfg, docs)
+    return send(builder.cfg, docs, strict=strict)
 
 
-def send(cfg, docs: dict[str, dict]) -> dict[str, dict]:
+def send(cfg, docs: dict[str, dict], *, strict: bool = False) -> dict[str, dict]:
     """Sign and publish each schedule (retained, QoS 1); a broker that is down is logged, not raised."""
     from channels.mqtt import BrokerUnavailable, Publisher
     from loa.board_protocol import key_topic
@@ -116,6 +117,8 @@ def send(cfg, docs: dict[str, dict]) -> dict[str, dict]:
                     user={"schema": f"{schedule_msg.SCHEMA}/{schedule_msg.SCHEMA_VERSION}"},
                 )
     except BrokerUnavailable as exc:
+        if strict:
+            raise
         log.warning("station schedules for %s not published: %s", ", ".join(signed), exc)
         return {}
     return signed
