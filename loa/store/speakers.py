@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from loa.errors import LoaError, NotFound
 from loa.speaker_protocol import Report
 from loa.store import Store
-from loa.store.schema import RadioSlotRow, SpeakerAckRow, SpeakerRow, SpeakerStatusRow
+from loa.store.schema import RadioAudioRow, RadioSlotRow, SpeakerAckRow, SpeakerRow, SpeakerStatusRow
 
 log = logging.getLogger("loa.speakers")
 
@@ -164,6 +164,15 @@ def record_reports(store: Store, reports: list[Report]) -> tuple[list[Change], l
         }
         acks = [r for r in reports if r.kind == "ack"]
         items = _programme_items(s, {(r.slot, r.item) for r in acks if r.slot and r.item})
+        # an emergency play's item is its audio file's name: its length is in radio_audio
+        files = {r.item for r in acks if not r.slot and r.item}
+        lengths = (
+            dict(
+                s.execute(select(RadioAudioRow.file, RadioAudioRow.seconds).where(RadioAudioRow.file.in_(files))).all()
+            )
+            if files
+            else {}
+        )
         seen = (
             {
                 tuple(x)
@@ -193,6 +202,9 @@ def record_reports(store: Store, reports: list[Report]) -> tuple[list[Change], l
                     f"speaker {rep.speaker!r} belongs to station {row.station!r} but reported "
                     f"{rep.kind} for station {rep.station!r}: dropped"
                 )
+                continue
+            if rep.slot and rep.slot.rpartition("/")[0] != row.station:
+                refused.append(f"speaker {rep.speaker!r} of station {row.station!r} acked slot {rep.slot!r}: dropped")
                 continue
             if rep.kind == "status":
                 if rep.state != "offline":
@@ -225,7 +237,7 @@ def record_reports(store: Store, reports: list[Report]) -> tuple[list[Change], l
                 version=notice[1] if notice else None,
                 event=rep.event,
                 at=rep.at,
-                seconds=item.get("seconds"),
+                seconds=item.get("seconds") if rep.slot else lengths.get(rep.item or ""),
                 detail=rep.detail,
                 command=rep.command or "",
                 received_at=rep.received_at,
