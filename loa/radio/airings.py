@@ -14,8 +14,10 @@ from loa.radio.schedule_msg import slot_id
 from loa.store import Store
 
 
-def overview(store: Store, notice_id: int, tz: ZoneInfo, now: datetime | None = None) -> dict:
-    """{"planned": [{station, kind, slot, starts, version, past, confirmed: [local times]}], "aired": N,
+def overview(
+    store: Store, notice_id: int, tz: ZoneInfo, now: datetime | None = None, names: dict[str, str] | None = None
+) -> dict:
+    """{"planned": [{station, name, kind, slot, starts, version, past, confirmed: [local times]}], "aired": N,
     "stations": M, "by_station": {station: [local times]}, "failed": {station: [local times]}}."""
     from loa.store.radio import notice_airings
     from loa.store.speakers import confirmed_airings, slot_confirmations
@@ -30,6 +32,7 @@ def overview(store: Store, notice_id: int, tz: ZoneInfo, now: datetime | None = 
         planned.append(
             {
                 "station": r["station"],
+                "name": (names or {}).get(r["station"], r["station"]),
                 "kind": r["kind"],
                 "slot": r["slot"],
                 "starts": local(r["starts_at"]),
@@ -44,5 +47,5 @@ def overview(store: Store, notice_id: int, tz: ZoneInfo, now: datetime | None = 
         "aired": summary["aired"],
         "stations": summary["stations"],
         "by_station": {st: [local(t) for t in times] for st, times in summary["by_station"].items()},
-        "failed": {st: [local(t) for t in times] for st, times in summary["failed"].items()},
+        "failed": {(names or {}).get(st, st): [local(t) for t in times] for st, times in summary["failed"].items()},
     }
