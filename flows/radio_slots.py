@@ -103,12 +103,11 @@ def overflow_markdown(reports: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def offline_speakers(reports: list[dict]) -> list[dict]:
+def offline_speakers(store, reports: list[dict]) -> list[dict]:
     """The enabled speakers of the stations about to air a slot with something in it that are offline (or
     never reported): that slot will not air there (loa.speaker.missed)."""
     from loa.store.speakers import speakers
 
-    _, store = runtime()
     airing = {r["station"]: r["slot"] for r in reports if r["scheduled"]}
     return [
         {
@@ -127,7 +126,7 @@ def offline_speakers(reports: list[dict]) -> list[dict]:
 @flow(name="radio-slot", flow_run_name=_run_name)
 def radio_slot(slot: str | None = None, date: str | None = None) -> dict:
     """Build the playlists (M3U8 and XSPF) of every station airing the next slot, or `slot` (HH:MM) on `date`."""
-    cfg, _ = runtime()
+    cfg, store = runtime()
     reports = build_playlists(slot, date)
     create_table_artifact(
         key="radio-slot",
@@ -147,7 +146,7 @@ def radio_slot(slot: str | None = None, date: str | None = None) -> dict:
                 events.resource("station", r["station"]),
                 payload={"slot": r["slot"], "overflow": [[o["notice_id"], o["version"]] for o in r["overflow"]]},
             )
-    for sp in offline_speakers(reports):
+    for sp in offline_speakers(store, reports):
         emit(
             events.SPEAKER_MISSED,
             events.resource("speaker", sp["speaker"], sp["name"]),
