@@ -111,19 +111,21 @@ class Builder:
         live = self.store.live_notices(now)
         with self._lock():
             reports = self._build_slots(targets, live, now)
-        self.announce(sorted({t.station.id for t in targets}), now)
+        self.announce(sorted({t.station.id for t in targets}), now, {(t.station.id, t.starts_at) for t in targets})
         return reports
 
-    def announce(self, station_ids: list[str], now: datetime | None = None) -> None:
+    def announce(
+        self, station_ids: list[str], now: datetime | None = None, fresh: set[tuple[str, datetime]] = frozenset()
+    ) -> None:
         """Republish the schedule message of those stations that have speakers (loa.radio.schedule_feed),
-        building their slots of the next 24 hours that are not built yet. A broker that is down is logged,
-        not raised: the playlists are built, and the next build republishes."""
+        rebuilding their other slots of the next 24 hours (`fresh`: just built). A broker that is down is
+        logged, not raised: the playlists are built, and the next build republishes."""
         from loa.radio import schedule_feed
 
-        schedule_feed.publish(self, station_ids, now or datetime.now(UTC))
+        schedule_feed.publish(self, station_ids, now or datetime.now(UTC), fresh=fresh)
 
     def build_ahead(self, targets: list[schedule.SlotTime], now: datetime) -> None:
-        """Build slots not built yet, one start time after another (each one's quotas count the earlier ones)."""
+        """Build slots one start time after another (each one's quotas count the earlier ones)."""
         by_start: dict[datetime, list[schedule.SlotTime]] = {}
         for t in targets:
             by_start.setdefault(t.starts_at, []).append(t)

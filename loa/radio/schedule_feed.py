@@ -1,8 +1,9 @@
 """Publishes each station's schedule message (loa.radio.schedule_msg) for its loudspeakers.
 
 Called after every slot build (loa.radio.build.Builder.slots: a dispatch, a withdrawal, an upload, the slot
-flow, `loa radio build`). Only stations with an enabled speaker (`loa speakers add`) get one; their slots
-of the next 24 hours are built first when not built yet, so a speaker always knows a day ahead. Retained,
+flow, `loa radio build`). Only stations with an enabled speaker (`loa speakers add`) get one; their other
+slots of the next 24 hours are (re)built first, so a speaker always knows a day ahead, with the notices
+live now (a new notice joins, a withdrawn one leaves, every listed slot). Retained,
 QoS 1, signed; the SHA-256 of each audio file is read once per file version (cached by size and mtime).
 """
 
@@ -37,11 +38,12 @@ def digest(path: Path) -> str | None:
     return _DIGESTS[key]
 
 
-def ahead(builder: Builder, station_ids: list[str], now: datetime) -> list[schedule.SlotTime]:
-    """The stations' slot occurrences within the horizon that are not built yet."""
-    from loa.store.radio import future_slots
-
-    built = set(future_slots(builder.store, station_ids, now))
+def ahead(
+    builder: Builder, station_ids: list[str], now: datetime, fresh: set[tuple[str, datetime]] = frozenset()
+) -> list[schedule.SlotTime]:
+    """The stations' slot occurrences starting within the horizon, except the `fresh` ones (just built):
+    they are (re)built so that every slot a speaker will follow reflects the notices live now (a slot built
+    ahead before a publication would otherwise lack the new notice until the slot flow rebuilds it)."""
     until, out = now + schedule_msg.HORIZON, []
     for sid in station_ids:
         station, after = builder.stations.get(sid), now
@@ -49,7 +51,7 @@ def ahead(builder: Builder, station_ids: list[str], now: datetime) -> list[sched
             t = schedule.upcoming(station, after, builder.cfg.tz)
             if t is None or t.starts_at > until:
                 break
-            if (sid, t.starts_at) not in built:
+            if (sid, t.starts_at) not in fresh:
                 out.append(t)
             after = t.starts_at + timedelta(seconds=1)
     return out
@@ -75,9 +77,17 @@ def messages(builder: Builder, station_ids: list[str], now: datetime) -> dict[st
     }
 
 
-def publish(builder: Builder, station_ids: list[str], now: datetime, *, strict: bool = False) -> dict[str, dict]:
-    """Build what is missing ahead, then sign and publish the stations' schedules; returns what was sent.
-    `strict`: an unreachable broker raises BrokerUnavailable instead of being logged."""
+def publish(
+    builder: Builder,
+    station_ids: list[str],
+    now: datetime,
+    *,
+    fresh: set[tuple[str, datetime]] = frozenset(),
+    strict: bool = False,
+) -> dict[str, dict]:
+    """(Re)build the stations' slots of the next 24 hours (except the `fresh` ones, just built), then sign and
+    publish their schedules; returns what was sent. `strict`: an unreachable broker raises BrokerUnavailable
+    instead of being logged."""
     from loa.store.speakers import stations_with_speakers
 
     try:
@@ -87,9 +97,9 @@ def publish(builder: Builder, station_ids: list[str], now: datetime, *, strict: 
         return {}
     if not stations:
         return {}
-    missing = ahead(builder, stations, now)
-    if missing:
-        builder.build_ahead(missing, now)
+    todo = ahead(builder, stations, now, fresh)
+    if todo:
+        builder.build_ahead(todo, now)
     docs = messages(builder, stations, now)
     return send(builder.cfg, docs, strict=strict)
 

@@ -234,3 +234,23 @@ def test_messages_match_their_json_schemas(tmp_path):
     validator("speaker-status").validate(will)
     with pytest.raises(Exception, match="played"):
         validator("speaker-ack").validate(json.loads(ack(event="played")))
+
+
+def test_a_notice_published_later_joins_every_slot_a_speaker_follows(store, tmp_path):
+    cfg = radio_cfg(tmp_path, stations=[station(slots=[{"time": "06:00"}, {"time": "17:00"}])], airings=6)
+    add_speaker(store, "nam-tuan-1", "nam-tuan")
+    a = notice(store, "Thông báo A")
+    builder = Builder(cfg, store, FakeMaker(segment_seconds=4.0))
+    now = schedule.occurrence(cfg.stations[0], "17:00", DAY, cfg.tz).starts_at - timedelta(minutes=5)
+    builder.next(["nam-tuan"], now)  # announce: tomorrow 06:00 built ahead (no broker here: nothing sent)
+
+    def notices_by_slot():
+        return {
+            b.slot_time + b.slot_date[-2:]: sorted({i["notice"][0] for i in b.programme if i["notice"]})
+            for b in history.slot_programmes(store, ["nam-tuan"], now, now + timedelta(days=1))
+        }
+
+    assert notices_by_slot() == {"17:0001": [a.id], "06:0002": [a.id]}
+    b = notice(store, "Thông báo B")
+    builder.next(["nam-tuan"], now + timedelta(minutes=1))  # what the radio channel does on publication
+    assert notices_by_slot() == {"17:0001": sorted([a.id, b.id]), "06:0002": sorted([a.id, b.id])}
