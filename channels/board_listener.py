@@ -1,4 +1,4 @@
-"""Loa's board listener: records what boards report (status and acks) while `loa run` runs.
+"""Loa's board listener: records what boards and loudspeakers report (status and acks) while `loa run` runs.
 
 It subscribes with the read-only loa-monitor account to loa/v1/boards/+/status
 (retained; the broker publishes a board's last will "offline" when it drops)
@@ -7,6 +7,11 @@ written to the store in batches by a writer thread, so a burst of acks from a
 thousand boards costs a few transactions, not a thousand. A state change
 (online → offline, …) is handed to `on_change`, which the face turns into a
 loa.board.offline event.
+
+Speakers (docs/speakers.md) report on loa/v1/speakers/+/status (retained, last will "offline") and
+loa/v1/speakers/+/ack; a malformed report, one from an unknown or disabled speaker, or an ack for
+another station than the speaker's is refused and logged. A speaker going offline and a failed item
+are handed to `on_speaker` (loa.speaker.offline / loa.speaker.failed events).
 
 The session is persistent (clean_start off, one-day expiry) and a message is
 acknowledged to the broker only once it is in the store: acks that boards send
@@ -27,9 +32,11 @@ from paho.mqtt.properties import Properties
 
 from channels.mqtt import make_client
 from loa import clock
+from loa import speaker_protocol as speaker
 from loa.board_protocol import Report, ack_topic, parse_report, status_topic
 from loa.config import Config
 from loa.store import Store
+from loa.store import speakers as speaker_store
 from loa.store.boards import Change, record_reports
 
 log = logging.getLogger("loa.boards")
@@ -43,10 +50,12 @@ class BoardListener:
         store: Store,
         *,
         on_change: Callable[[Change], None] | None = None,
+        on_speaker: Callable[[speaker_store.Change], None] | None = None,
         client_id: str = "loa-board-listener",
         batch_size: int = 500,
     ):
-        self.cfg, self.store, self.on_change = cfg, store, on_change
+        self.cfg, self.store, self.on_change, self.on_speaker = cfg, store, on_change, on_speaker
+        self.refused_reports: list[str] = []  # why speaker reports were refused (the latest 100)
         self.batch_size = batch_size
         self.prefix = cfg.mqtt_topic_prefix
         self.inbox: queue.Queue[tuple[str, bytes, datetime, int, int]] = queue.Queue()
@@ -77,7 +86,14 @@ class BoardListener:
             return
         self.refused = None
         self.connected.set()
-        client.subscribe([(status_topic(self.prefix, "+"), 1), (ack_topic(self.prefix, "+"), 1)])
+        client.subscribe(
+            [
+                (status_topic(self.prefix, "+"), 1),
+                (ack_topic(self.prefix, "+"), 1),
+                (speaker.status_topic(self.prefix, "+"), 1),
+                (speaker.ack_topic(self.prefix, "+"), 1),
+            ]
+        )
 
     def _on_message(self, _client, _userdata, msg) -> None:
         self.received += 1
@@ -100,7 +116,12 @@ class BoardListener:
     def _write_loop(self) -> None:
         while not (self._stop.is_set() and self.inbox.empty()):
             batch = self._take_batch()
-            reports: list[Report] = [r for r in (parse_report(self.prefix, t, p, at) for t, p, at, _, _ in batch) if r]
+            speakers = [m for m in batch if m[0].startswith(f"{self.prefix}/speakers/")]
+            if speakers and not self._speakers(speakers):
+                return
+            reports: list[Report] = [
+                r for r in (parse_report(self.prefix, t, p, at) for t, p, at, _, _ in batch) if r
+            ]  # a speaker topic parses as no board report
             if not reports:
                 self._done(batch)
                 continue
@@ -119,6 +140,40 @@ class BoardListener:
                     except Exception:  # an unreachable Prefect server must not stop the recording
                         log.exception("board listener: reporting %s %s failed", change.board.id, change.new)
             self._done(batch)
+
+    def _refuse(self, why: str) -> None:
+        log.warning("speaker report refused: %s", why)
+        self.refused_reports = [*self.refused_reports[-99:], why]
+
+    def _speakers(self, batch) -> bool:
+        """Record the speaker reports of a batch (False: stopped while the store was down)."""
+        reports = []
+        for topic, payload, at, _, _ in batch:
+            if not payload:
+                continue  # a cleared retained status
+            try:
+                reports.append(speaker.parse_report(self.prefix, topic, payload, at))
+            except speaker.Refused as exc:
+                self._refuse(f"{topic}: {exc}")
+        if not reports:
+            return True
+        while True:
+            try:
+                changes, refused = speaker_store.record_reports(self.store, reports)
+                break
+            except Exception:  # the store is down: keep the batch and try again
+                log.exception("board listener: could not record %d speaker reports; retrying", len(reports))
+                if self._stop.wait(2):
+                    return False
+        for why in refused:
+            self._refuse(why)
+        for change in changes:
+            if self.on_speaker is not None:
+                try:
+                    self.on_speaker(change)
+                except Exception:  # an unreachable Prefect server must not stop the recording
+                    log.exception("board listener: reporting speaker %s %s failed", change.speaker.id, change.new)
+        return True
 
     def _done(self, batch) -> None:
         for *_, mid, qos in batch:

@@ -8,6 +8,9 @@ Four automations, each notifying through the Prefect notification block named in
 - a feed failing for `feed_failing_hours` (as many `loa.feed.failed` events for that feed as there
   are scheduled polls in that time, counted over a 10 % longer window so a late poll does not hide it);
 - a board offline for `board_offline_minutes` (`loa.board.offline` with no `loa.board.online` after it);
+- a loudspeaker offline for as long (`loa.speaker.offline` with no `loa.speaker.online` after it);
+- a loudspeaker that did not air: an item it failed to play (`loa.speaker.failed`) or a slot it was
+  offline for (`loa.speaker.missed`);
 - a draft waiting longer than `draft_waiting_hours` (`loa.notice.drafted` with no approval,
   rejection or scheduling of that notice after it).
 
@@ -118,6 +121,41 @@ def definitions(cfg: Config, block_id=None) -> list[AutomationCore]:
                 f"Bảng tin mất kết nối quá {ops.board_offline_minutes:g} phút:",
                 "{{ event.resource.get('prefect.resource.name', '') }} ({{ event.resource.id }}), "
                 "địa bàn {{ event.payload.get('area', '') }}",
+            ],
+        ),
+        automation(
+            "loa: speaker offline",
+            f"A commune loudspeaker went offline and has not come back within {ops.board_offline_minutes:g} min.",
+            EventTrigger(
+                after={events.SPEAKER_OFFLINE},
+                expect={events.SPEAKER_ONLINE},
+                match={"prefect.resource.id": "loa.speaker.*"},
+                for_each={"prefect.resource.id"},
+                posture=Posture.Proactive,
+                threshold=1,
+                within=timedelta(minutes=ops.board_offline_minutes),
+            ),
+            "Loa: loa phát thanh mất kết nối",
+            [
+                f"Cụm loa mất kết nối quá {ops.board_offline_minutes:g} phút:",
+                "{{ event.resource.get('prefect.resource.name', '') }} ({{ event.resource.id }}), "
+                "đài {{ event.payload.get('station', '') }}",
+            ],
+        ),
+        automation(
+            "loa: speaker did not air",
+            "A commune loudspeaker failed to play an item of its schedule, or was offline when its slot aired.",
+            EventTrigger(
+                expect={events.SPEAKER_FAILED, events.SPEAKER_MISSED},
+                match={"prefect.resource.id": "loa.speaker.*"},
+                posture=Posture.Reactive,
+                threshold=1,
+            ),
+            "Loa: loa phát thanh không phát được",
+            [
+                "Cụm loa không phát được: {{ event.resource.get('prefect.resource.name', '') }} "
+                "({{ event.resource.id }}), đài {{ event.payload.get('station', '') }}",
+                "Buổi phát: {{ event.payload.get('slot', '') }} — {{ event.payload.get('detail', '') }}",
             ],
         ),
         automation(

@@ -101,10 +101,30 @@ def overflow_markdown(reports: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def offline_speakers(store, reports: list[dict]) -> list[dict]:
+    """The enabled speakers of the stations about to air a slot with something in it that are offline (or
+    never reported): that slot will not air there (loa.speaker.missed)."""
+    from loa.store.speakers import speakers
+
+    airing = {r["station"]: r["slot"] for r in reports if r["scheduled"]}
+    return [
+        {
+            "speaker": sp.id,
+            "name": sp.name or sp.id,
+            "station": sp.station,
+            "slot": airing[sp.station],
+            "state": sp.state,
+            "detail": f"loa {sp.state} từ {sp.state_since.isoformat() if sp.state_since else '-'}",
+        }
+        for sp in speakers(store, enabled_only=True)
+        if sp.station in airing and sp.state in ("offline", "unknown")
+    ]
+
+
 @flow(name="radio-slot", flow_run_name=_run_name)
 def radio_slot(slot: str | None = None, date: str | None = None) -> dict:
     """Build the playlists (M3U8 and XSPF) of every station airing the next slot, or `slot` (HH:MM) on `date`."""
-    cfg, _ = runtime()
+    cfg, store = runtime()
     reports = build_playlists(slot, date)
     log = get_run_logger()
     for r in reports:
@@ -135,6 +155,13 @@ def radio_slot(slot: str | None = None, date: str | None = None) -> dict:
                 events.resource("station", r["station"]),
                 payload={"slot": r["slot"], "overflow": [[o["notice_id"], o["version"]] for o in r["overflow"]]},
             )
+    for sp in offline_speakers(store, reports):
+        emit(
+            events.SPEAKER_MISSED,
+            events.resource("speaker", sp["speaker"], sp["name"]),
+            related=[events.resource("station", sp["station"], sp["station"], role="station")],
+            payload=sp,
+        )
     return {
         "slot": sorted({r["slot"] for r in reports}),
         "stations": len(reports),

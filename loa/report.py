@@ -20,7 +20,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -71,6 +71,9 @@ class MonthlyReport:
     radio: dict  # deliveries, stations, seconds, minutes, audio_missing
     boards: dict  # messages, registered, reached, board_notices, acknowledged, ack_rate, source
     timing: list[dict]  # stage, label, notices, median_minutes, p90_minutes
+    # per station, what its loudspeakers confirmed playing (their acks): station, name, airings (notice
+    # versions played to the end, once per slot), minutes (of notice audio), failed (items)
+    airings: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -185,7 +188,20 @@ def monthly_report(
         radio=_radio(deliveries, audio_seconds),
         boards=boards,
         timing=_timing(versions, last_delivery),
+        airings=_airings(store, cfg, start, end),
     )
+
+
+def _airings(store: Store, cfg: Config, start: datetime, end: datetime) -> list[dict]:
+    """Confirmed airings per station in the month (loudspeaker acks), every configured station listed."""
+    from loa.store.speakers import monthly_airings
+
+    counted = monthly_airings(store, start, end)
+    names = {st.id: st.name for st in cfg.stations}
+    return [
+        {"station": sid, "name": names.get(sid, sid), **counted.get(sid, {"airings": 0, "minutes": 0.0, "failed": 0})}
+        for sid in sorted(set(names) | set(counted))
+    ]
 
 
 def _versions(s, keys: set[tuple[int, int]]) -> dict[tuple[int, int], dict]:
@@ -380,6 +396,9 @@ def rows(report: MonthlyReport) -> list[dict]:
         add("radio", "radio", CHANNEL_LABELS["radio"], measure, report.radio[measure])
     for measure in ("messages", "registered", "reached", "board_notices", "acknowledged", "ack_rate"):
         add("boards", "boards", CHANNEL_LABELS["boards"], measure, report.boards[measure])
+    for a in report.airings:
+        for measure in ("airings", "minutes", "failed"):
+            add("airings", a["station"], a["name"], measure, a[measure])
     for t in report.timing:
         for measure in ("notices", "median_minutes", "p90_minutes"):
             add("timing", t["stage"], t["label"], measure, t[measure])
@@ -544,6 +563,13 @@ def to_markdown(report: MonthlyReport, chart: str | None = None) -> str:
         f"{_cell(r['deliveries'])} lượt gửi tới {_cell(r['stations'])} đài, tổng thời lượng "
         f"{_cell(float(r['minutes']))} phút (mỗi đài tính một lần phát)"
         + (f"; {r['audio_missing']} tệp âm thanh không còn để đo." if r["audio_missing"] else "."),
+        "### Loa xác nhận đã phát",
+        _table(
+            ["Đài", "Lượt phát đã xác nhận", "Số phút", "Lượt phát lỗi"],
+            [[a["name"], a["airings"], float(a["minutes"]), a["failed"]] for a in report.airings],
+        )
+        if report.airings
+        else "Chưa có đài nào.",
         "## Bảng tin điện tử",
         f"{_cell(b['messages'])} tin gửi tới các địa bàn; {_cell(b['reached'])}/{_cell(b['registered'])} bảng tin "
         f"đã đăng ký nằm trong địa bàn nhận tin; {_cell(b['acknowledged'])}/{_cell(b['board_notices'])} lượt "

@@ -11,6 +11,7 @@ import socket
 import string
 import subprocess
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from loa import tools
@@ -33,15 +34,15 @@ def _binary(name: str, subject: object = "the broker's files") -> str:
     )
 
 
-def _merge_accounts(passwd: Path, accounts: list[tuple[str, str]]) -> None:
-    users = {user for user, _ in accounts}
+def _merge_accounts(passwd: Path, accounts: list[tuple[str, str]], remove: Iterable[str] = ()) -> None:
+    users = {user for user, _ in accounts} | set(remove)
     kept = [
         line
         for line in (passwd.read_text().splitlines() if passwd.exists() else [])
         if line.split(":", 1)[0] not in users
     ]
     # the broker never reads half a password file, nobody else reads it at all
-    write_atomic(passwd, "\n".join(kept + hashed_lines(accounts)) + "\n", mode=0o600)
+    write_atomic(passwd, "\n".join(kept + (hashed_lines(accounts) if accounts else [])) + "\n", mode=0o600)
 
 
 def prepare(cfg: Config, port: int | None = None) -> Path:
@@ -122,21 +123,54 @@ def manages_accounts(cfg: Config) -> bool:
 
 
 def board_acl(cfg: Config, board_id: str, area: str) -> str:
-    """A board reads only its own commune's and province's notices (status, ack and key by pattern)."""
-    from loa.board_protocol import area_chain, notice_topic
+    """A board reads only its own commune's and province's notices and the key, and writes only its own
+    status and ack. Written per user, not as `pattern` lines: a pattern applies to every account, so a
+    speaker would get a board's topics under its own name."""
+    from loa.board_protocol import ack_topic, area_chain, key_topic, notice_topic, status_topic
 
+    prefix = cfg.mqtt_topic_prefix
     lines = [f"user {board_id}"]
-    lines += [f"topic read {notice_topic(cfg.mqtt_topic_prefix, a, '+')}" for a in area_chain(area)]
+    lines += [f"topic read {notice_topic(prefix, a, '+')}" for a in area_chain(area)]
+    lines += [
+        f"topic read {key_topic(prefix).rsplit('/', 1)[0]}/#",
+        f"topic write {status_topic(prefix, board_id)}",
+        f"topic write {ack_topic(prefix, board_id)}",
+    ]
     return "\n".join(lines) + "\n"
 
 
+def speaker_acl(cfg: Config, speaker_id: str, station: str) -> str:
+    """A speaker reads only its station's radio topics (schedule, play, stop) and the key, and writes only
+    its own status and ack (docs/speakers.md)."""
+    from loa.board_protocol import key_topic
+    from loa.speaker_protocol import ack_topic, radio_topics, status_topic
+
+    prefix = cfg.mqtt_topic_prefix
+    return (
+        "\n".join(
+            [
+                f"user {speaker_id}",
+                f"topic read {radio_topics(prefix, station)}",
+                f"topic read {key_topic(prefix).rsplit('/', 1)[0]}/#",
+                f"topic write {status_topic(prefix, speaker_id)}",
+                f"topic write {ack_topic(prefix, speaker_id)}",
+            ]
+        )
+        + "\n"
+    )
+
+
 def write_acl(cfg: Config) -> Path:
-    """The shipped ACL (config/mosquitto/acl) followed by one block per registered board."""
+    """The shipped ACL (config/mosquitto/acl) followed by one block per registered board and enabled speaker."""
     from loa.store import Store
     from loa.store.boards import boards
+    from loa.store.speakers import speakers
 
+    store = Store.open(cfg.database_url)
     shipped = (cfg.config_dir / "mosquitto" / "acl").read_text()
-    blocks = [board_acl(cfg, b.id, b.area) for b in boards(Store.open(cfg.database_url))]
+    blocks = [board_acl(cfg, b.id, b.area) for b in boards(store)]
+    blocks.append("# --- speakers (written by `loa speakers add`; edit the speakers, not this file) ---\n")
+    blocks += [speaker_acl(cfg, sp.id, sp.station) for sp in speakers(store, enabled_only=True)]
     text = shipped.rstrip("\n") + "\n\n# --- boards (written by `loa boards add`; edit the boards, not this file) ---\n"
     acl = cfg.home / "mosquitto" / "acl"
     return write_atomic(acl, text + "\n".join(blocks))  # the broker never reads half an ACL
@@ -185,11 +219,12 @@ def hashed_lines(accounts: list[tuple[str, str]]) -> list[str]:
         return plain.read_text().splitlines()
 
 
-def add_board_accounts(cfg: Config, accounts: list[tuple[str, str]]) -> bool:
-    """Add or reset (board id, password) accounts, rewrite the ACL from the store, reload the broker.
+def add_board_accounts(cfg: Config, accounts: list[tuple[str, str]], remove: tuple[str, ...] = ()) -> bool:
+    """Add or reset (board or speaker id, password) accounts, drop the `remove` ones, rewrite the ACL from
+    the store, reload the broker.
 
     Only salted hashes reach the password file. Returns True when a running broker was told to reload.
     """
-    _merge_accounts(cfg.home / "mosquitto" / "passwd", accounts)
+    _merge_accounts(cfg.home / "mosquitto" / "passwd", accounts, remove)
     write_acl(cfg)
     return reload(cfg)

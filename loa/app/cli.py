@@ -19,6 +19,7 @@ from loa.app.cli_print import print_cmd, site_app
 from loa.app.cli_radio import radio_app
 from loa.app.cli_report import automations_app, report_cmd
 from loa.app.cli_speaker import speaker_app
+from loa.app.cli_speakers import speakers_app
 from loa.app.cli_users import users_app
 from loa.config import Config, load_config
 from loa.errors import LoaError
@@ -32,6 +33,7 @@ app = typer.Typer(
 board_app = typer.Typer(help="Digital notice boards.", no_args_is_help=True)
 app.add_typer(board_app, name="board")
 app.add_typer(boards_app, name="boards")
+app.add_typer(speakers_app, name="speakers")
 app.add_typer(users_app, name="users")
 app.command("print")(print_cmd)
 app.add_typer(site_app, name="site")

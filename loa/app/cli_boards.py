@@ -73,6 +73,10 @@ def create_board(cfg, store, board_id: str, area: str, name: str | None = None) 
         raise LoaError(f"area {area!r} is not in {cfg.config_dir / 'areas.yaml'}; {hint}")
     if any(b.id == board_id for b in all_boards(store)):
         raise LoaError(f"board {board_id!r} already exists; `loa boards` lists the boards")
+    from loa.store.speakers import speakers
+
+    if any(sp.id == board_id for sp in speakers(store)):
+        raise LoaError(f"{board_id!r} is a loudspeaker's account; a board needs a name of its own")
     password, managed = broker.new_password(), broker.manages_accounts(cfg)
     add_board(store, board_id, area, name)
     try:

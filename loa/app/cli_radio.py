@@ -279,8 +279,10 @@ def _fit(text: str, width: int) -> str:
 
 @radio_app.command("history")
 def history(notice_id: int = typer.Argument(..., metavar="ID", help="The notice."), as_json: bool = JSON) -> None:
-    """Every playlist a notice was put in (station, slot, version, languages): how often it has aired where."""
+    """Every playlist a notice was put in (station, slot, version, languages): how often it has aired where,
+    and beside each planned airing what the station's loudspeakers confirmed playing (their acks)."""
     from loa.store.radio import notice_airings
+    from loa.store.speakers import confirmed_airings, slot_confirmations
 
     cfg, store = _runtime()
     try:
@@ -289,18 +291,30 @@ def history(notice_id: int = typer.Argument(..., metavar="ID", help="The notice.
         _fail(str(exc))
     rows = notice_airings(store, notice_id)
     now = clock.now()
+    confirmed = slot_confirmations(store, notice_id)
     for r in rows:
         r["aired"] = datetime.fromisoformat(r["starts_at"]) <= now
+        slot = (
+            None
+            if r["kind"] == "emergency"
+            else f"{r['station']}/{r['slot'].replace('-', '').replace(' ', 'T').replace(':', '')}"
+        )
+        r["confirmed_at"] = sorted(confirmed.get((r["station"], slot), []))
+    summary = confirmed_airings(store, notice_id, sorted({r["station"] for r in rows}))
     if as_json:
         _print_json(rows)
         return
-    if not rows:
+    if not rows and not summary["aired"]:
         out.print(f"Notice {notice_id} is in no playlist yet.")
         return
     table = FitTable(
-        "station", "kind", "slot", "version", "languages", "seconds", "aired", title=f"Airings of notice {notice_id}"
+        "station", "kind", "slot", "ver", "languages", "secs", "aired", title=f"Airings of notice {notice_id}"
     )
     for r in rows:
+        if r["confirmed_at"]:
+            aired = "phát " + _clock(r["confirmed_at"][0], cfg)
+        else:
+            aired = "past" if r["aired"] else "planned"
         table.add_row(
             r["station"],
             r["kind"],
@@ -308,6 +322,16 @@ def history(notice_id: int = typer.Argument(..., metavar="ID", help="The notice.
             str(r["version"]),
             ",".join(r["languages"]),
             f"{r['seconds']:.0f}",
-            "yes" if r["aired"] else "planned",
+            aired,
         )
     out.print(table)
+    out.print(f"Đã phát tại {summary['aired']}/{summary['stations']} đài (loa xác nhận).")
+    for station, times in summary["by_station"].items():
+        out.print(f"  {station}: {', '.join(_clock(t, cfg) for t in times)}")
+    for station, times in summary["failed"].items():
+        out.print(f"  [red]{station}: phát lỗi {', '.join(_clock(t, cfg) for t in times)}[/]")
+
+
+def _clock(iso: str, cfg) -> str:
+    """A confirmed time in the local time zone: 26/11 06:03."""
+    return datetime.fromisoformat(iso).astimezone(cfg.tz).strftime("%d/%m %H:%M")

@@ -62,6 +62,13 @@ def report_cmd(
         f"radio: {r['minutes']} min to {r['stations']} station(s) · boards: {b['reached']} of "
         f"{b['registered']} reached, {b['acknowledged']} of {b['board_notices']} board×notice acknowledged"
     )
+    for a in result.airings:
+        if a["airings"] or a["failed"]:
+            out.print(
+                f"confirmed airings at {a['station']}: {a['airings']} ({a['minutes']} min)"
+                + (f", {a['failed']} failed" if a["failed"] else ""),
+                markup=False,
+            )
     for t in result.timing:
         out.print(
             f"{t['stage'].replace('_', ' ')}: median {t['median_minutes']} min, p90 {t['p90_minutes']} min "

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -26,7 +27,7 @@ from loa.files import locked
 from loa.model import NoticeView, Priority, within
 from loa.radio import audio as radio_audio
 from loa.radio import playlist as pl
-from loa.radio import programme, schedule
+from loa.radio import programme, schedule, schedule_msg
 from loa.radio.select import Aired, Candidate, Rules, Selection, Track, eligible, select
 from loa.radio.select import emergency as emergency_selection
 from loa.store import Store
@@ -115,7 +116,31 @@ class Builder:
             return []
         live = self.store.live_notices(now)
         with self._lock():
-            return self._build_slots(targets, live, now)
+            reports = self._build_slots(targets, live, now)
+        self.announce(sorted({t.station.id for t in targets}), now, {(t.station.id, t.starts_at) for t in targets})
+        return reports
+
+    def announce(
+        self,
+        station_ids: list[str],
+        now: datetime | None = None,
+        fresh: AbstractSet[tuple[str, datetime]] = frozenset(),
+    ) -> None:
+        """Republish the schedule message of those stations that have speakers (loa.radio.schedule_feed),
+        rebuilding their other slots of the next 24 hours (`fresh`: just built). A broker that is down is
+        logged, not raised: the playlists are built, and the next build republishes."""
+        from loa.radio import schedule_feed
+
+        schedule_feed.publish(self, station_ids, now or clock.now(), fresh=fresh)
+
+    def build_ahead(self, targets: list[schedule.SlotTime], now: datetime) -> None:
+        """Build slots one start time after another (each one's quotas count the earlier ones)."""
+        by_start: dict[datetime, list[schedule.SlotTime]] = {}
+        for t in targets:
+            by_start.setdefault(t.starts_at, []).append(t)
+        with self._lock():
+            for at in sorted(by_start):
+                self._build_slots(by_start[at], self.store.live_notices(now), now)
 
     def next(self, station_ids: list[str], now: datetime | None = None) -> list[BuildReport]:
         """Build each station's next slot (after a publish, an upload, or by hand)."""
@@ -160,7 +185,7 @@ class Builder:
             for st in stations:
                 cands = [_candidate(n, *self._tracks(made, st, n)) for n in live if in_area(st, n)]
                 chosen = emergency_selection(cands, now)
-                tracks, segments = self._programme(st, chosen, {(n.id, n.version): n for n in live}, emergency=True)
+                tracks, segments, _ = self._programme(st, chosen, {(n.id, n.version): n for n in live}, emergency=True)
                 files = self._write(
                     st,
                     f"stations/{st.id}/emergency",
@@ -252,7 +277,7 @@ class Builder:
                 if (st.id, n.id, n.version) in pairs
             ]
             chosen = select(cands, aired, carried, self._rules(t, audio=bool(cands)), at)  # nothing due: no words
-            tracks, segments = self._programme(
+            tracks, segments, items = self._programme(
                 st, chosen.scheduled, {(n.id, n.version): n for n in local_notices[st.id]}
             )
             title = f"{st.name} — {t.day.strftime('%d/%m/%Y')} {t.slot.time}"
@@ -277,6 +302,7 @@ class Builder:
                     [self._airing(c) for c in chosen.scheduled],
                     [[c.notice_id, c.version, why] for c, why in chosen.overflow],
                     self._missing_rows(chosen.scheduled + [c for c, _ in chosen.overflow] + chosen.silent),
+                    programme=items,
                 )
             )
             reports.append(self._report(t, chosen, tracks, files, aired, carried, n_finished, n_resting, is_next))
@@ -329,11 +355,12 @@ class Builder:
 
     def _programme(
         self, st: Station, chosen: list[Candidate], notices: dict, emergency: bool = False
-    ) -> tuple[list[Track], list[dict]]:
-        """The playlist's tracks and the programme's segments: jingle, opening, the notices linked by bridges
-        (an emergency read twice), closing, jingle (loa.radio.programme)."""
+    ) -> tuple[list[Track], list[dict], list[dict]]:
+        """The playlist's tracks, the programme's segments (jingle, opening, the notices linked by bridges
+        (an emergency read twice), closing, jingle: loa.radio.programme) and the schedule items (one per
+        track, in airing order, for speakers: loa.radio.schedule_msg; a jingle counts as opening/closing)."""
         if not chosen:
-            return [], []
+            return [], [], []
         items = [programme.Item(c.notice_id, c.version, c.priority) for c in chosen]
         plan = programme.plan(items, st.programme, station=st.name, area=self._area_name(st), emergency_only=emergency)
         by_key = {c.key: c for c in chosen}
@@ -360,7 +387,25 @@ class Builder:
             t = self._segment(st, seg.key)
             tracks.append(t)
             segments.append({"kind": seg.kind, "text": seg.text, "file": t.path, "seconds": round(t.seconds, 1)})
-        return tracks + ([outro] if outro else []), segments
+        tracks += [outro] if outro else []
+        # one segment per track between the jingles; a jingle belongs to the opening or the closing
+        kinds = (["opening"] if intro else []) + [str(seg["kind"]) for seg in segments] + (["closing"] if outro else [])
+        jingle = {0} if intro else set()
+        if outro:
+            jingle.add(len(tracks) - 1)
+        schedule_items = [
+            {
+                "id": schedule_msg.item_id(i, kind, t.notice, t.language, i in jingle),
+                "kind": kind,
+                "notice": list(t.notice) if t.notice and kind == "notice" else None,
+                "language": t.language,
+                "title": t.title,
+                "path": t.path,
+                "seconds": round(t.seconds, 3),
+            }
+            for i, (kind, t) in enumerate(zip(kinds, tracks, strict=True))
+        ]
+        return tracks, segments, schedule_items
 
     @staticmethod
     def _tracks(made: dict, st: Station, n: NoticeView) -> tuple[list[Track], tuple[str, ...]]:

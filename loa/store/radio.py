@@ -9,7 +9,7 @@ the overflow of the station's previous slot.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
@@ -54,6 +54,7 @@ class SlotRecord:
     overflow: list[list]  # [notice id, version, why]
     missing: list[list]  # [notice id, version, language, why]
     built_at: datetime | None = None
+    programme: list = field(default_factory=list)  # items in airing order (loa.radio.schedule_msg)
 
 
 # --- audio files ----------------------------------------------------------------------------
@@ -200,6 +201,7 @@ def record_slots(store: Store, slots: list[SlotRecord]) -> None:
                         "overflow": sl.overflow,
                         "missing": sl.missing,
                         "built_at": now,
+                        "programme": list(sl.programme),
                     }
                     for sl in slots
                 ],
@@ -233,6 +235,27 @@ def future_slots(store: Store, stations: list[str], after: datetime) -> list[tup
             for st, at in s.execute(
                 select(RadioSlotRow.station, RadioSlotRow.starts_at)
                 .where(RadioSlotRow.kind == "slot", RadioSlotRow.station.in_(stations), RadioSlotRow.starts_at > after)
+                .order_by(RadioSlotRow.starts_at)
+            )
+        ]
+
+
+def slot_programmes(store: Store, stations: list[str], after: datetime, until: datetime) -> list:
+    """Every built slot of `stations` starting between `after` and `until`, with its programme (the schedule
+    message for speakers: loa.radio.schedule_msg.BuiltSlot)."""
+    from loa.radio.schedule_msg import BuiltSlot
+
+    with store.reading() as s:
+        return [
+            BuiltSlot(r.station, r.slot_date, r.slot_time, r.starts_at, tuple(r.programme or ()))
+            for r in s.scalars(
+                select(RadioSlotRow)
+                .where(
+                    RadioSlotRow.kind == "slot",
+                    RadioSlotRow.station.in_(stations),
+                    RadioSlotRow.starts_at >= after,
+                    RadioSlotRow.starts_at <= until,
+                )
                 .order_by(RadioSlotRow.starts_at)
             )
         ]

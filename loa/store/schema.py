@@ -347,6 +347,9 @@ class RadioSlotRow(Base):
     overflow: Mapped[list] = mapped_column(JSON, default=list)  # [[notice id, version, reason], ...]
     missing: Mapped[list] = mapped_column(JSON, default=list)  # [[notice id, version, language], ...]
     built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the playlist in airing order (jingles, opening, notices, bridges, closing): what the station schedule
+    # message sends to speakers (loa.radio.schedule_msg); [] for a slot built before migration 0022
+    programme: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class RadioAiringRow(Base):
@@ -424,3 +427,63 @@ class AreaRenameRow(Base):
     basis: Mapped[str] = mapped_column(String(32))  # code | name | merged-2020 | neighbour | district | unknown
     rows: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- loudspeakers (issue 19): accounts, status, acks of what aired -------------------------------
+
+
+class SpeakerRow(Base):
+    """A loudspeaker cluster or playout computer registered with `loa speakers add`: it follows one station's
+    schedule. Its broker password lives only in Mosquitto's password file."""
+
+    __tablename__ = "speakers"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # = its broker user name
+    station: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(16), default="unknown")  # online | playing | idle | offline | unknown
+    state_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clock_skew_ms: Mapped[int | None] = mapped_column(Integer)
+    cache_items: Mapped[int | None] = mapped_column(Integer)
+    cache_bytes: Mapped[int | None] = mapped_column(Integer)
+    software: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SpeakerStatusRow(Base):
+    """Each state change a speaker reported (retained status; last will 'offline')."""
+
+    __tablename__ = "speaker_status"
+    __table_args__ = (Index("ix_speaker_status_speaker_at", "speaker_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[str] = mapped_column(ForeignKey("speakers.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class SpeakerAckRow(Base):
+    """What a speaker did with one item: started, finished, failed, interrupted or skipped it. A repeated ack
+    (same speaker, slot, item, event) keeps its first row."""
+
+    __tablename__ = "speaker_acks"
+    __table_args__ = (
+        UniqueConstraint("speaker_id", "slot", "item", "event", "command"),
+        Index("ix_speaker_acks_notice", "notice_id", "version"),
+        Index("ix_speaker_acks_station_at", "station", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[str] = mapped_column(ForeignKey("speakers.id"))
+    station: Mapped[str] = mapped_column(String(64))
+    slot: Mapped[str] = mapped_column(String(100), default="")  # "" for an emergency play (no slot)
+    item: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str | None] = mapped_column(String(16))  # the schedule item's kind, when the slot is known
+    notice_id: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int | None] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(16))  # started | finished | failed | interrupted | skipped
+    at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the speaker says it happened
+    seconds: Mapped[float | None] = mapped_column(Float)  # the item's planned length (from the schedule)
+    detail: Mapped[str | None] = mapped_column(Text)
+    command: Mapped[str] = mapped_column(String(200), default="")  # an emergency play's idempotency key
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

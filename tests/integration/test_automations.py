@@ -70,13 +70,15 @@ def test_sync_is_idempotent(server, cfg, inbox):
         ("loa: dispatch failed after retries", "created"),
         ("loa: feed failing", "created"),
         ("loa: board offline", "created"),
+        ("loa: speaker offline", "created"),
+        ("loa: speaker did not air", "created"),
         ("loa: draft waiting for approval", "created"),
     ]
     assert "notification block 'loa-operators' does not exist" in warning
     again, _ = sync(cfg)
     assert {r.action for r in again} == {"unchanged"}
     with get_client(sync_client=True) as client:
-        assert len(ours(client)) == 4
+        assert len(ours(client)) == 6
         # broker publishes are limited across all workers by a global concurrency limit
         limit = client.read_global_concurrency_limit_by_name("loa-broker-publish")
         assert (limit.limit, limit.active) == (cfg.operations.broker_publishes, True)
@@ -117,6 +119,8 @@ def test_sync_is_idempotent(server, cfg, inbox):
         "loa: dispatch failed after retries",
         "loa: draft waiting for approval",
         "loa: feed failing",
+        "loa: speaker did not air",
+        "loa: speaker offline",
         "someone else's",
     ]
 
@@ -152,10 +156,21 @@ def test_each_automation_notifies_when_it_should(server, cfg, inbox):
     # proactive: board a stays offline, board b comes back; draft 1 waits, draft 2 is approved
     post_event(server, events.BOARD_OFFLINE, board("a"), payload={"area": "cao-bang"})
     post_event(server, events.BOARD_OFFLINE, board("b"), payload={"area": "cao-bang"})
+    speaker = lambda sp: events.resource("speaker", f"{tag}-{sp}", f"Cụm loa {sp}")  # noqa: E731
+    post_event(server, events.SPEAKER_OFFLINE, speaker("a"), payload={"station": "nam-tuan"})
+    post_event(server, events.SPEAKER_OFFLINE, speaker("b"), payload={"station": "nam-tuan"})
     post_event(server, events.NOTICE_DRAFTED, notice(1))
     post_event(server, events.NOTICE_DRAFTED, notice(2))
     time.sleep(1)
     post_event(server, events.BOARD_ONLINE, board("b"))
+    post_event(server, events.SPEAKER_ONLINE, speaker("b"))
+    # reactive: a speaker could not play an item
+    post_event(
+        server,
+        events.SPEAKER_FAILED,
+        speaker("c"),
+        payload={"station": "hoa-an", "slot": "hoa-an/20261201T0600", "detail": "sha256 mismatch"},
+    )
     post_event(server, events.NOTICE_APPROVED, notice(2))
     # reactive: a feed failing as often as it is polled in 2 h, another only once
     for _ in range(2):
@@ -178,7 +193,14 @@ def test_each_automation_notifies_when_it_should(server, cfg, inbox):
         return "\n".join(m["subject"] + "\n" + m["body"] for m in Inbox.received)
 
     deadline = time.monotonic() + 60
-    expected = [f"Bảng tin a ({'loa.board.' + tag}-a)", f"Thông báo {tag} số 1", "Nguồn x", f"broker down ({tag})"]
+    expected = [
+        f"Bảng tin a ({'loa.board.' + tag}-a)",
+        f"Thông báo {tag} số 1",
+        "Nguồn x",
+        f"broker down ({tag})",
+        f"Cụm loa a (loa.speaker.{tag}-a)",
+        "sha256 mismatch",
+    ]
     while time.monotonic() < deadline and not all(e in bodies() for e in expected):
         time.sleep(0.5)
     time.sleep(3)  # anything that should not fire has had its chance
@@ -188,7 +210,8 @@ def test_each_automation_notifies_when_it_should(server, cfg, inbox):
     assert "Loa: bảng tin mất kết nối" in text and "Loa: dự thảo chờ duyệt quá lâu" in text
     assert "Loa: nguồn tin lỗi kéo dài" in text and "Lỗi gần nhất: http — HTTP 503" in text
     assert "Loa: gửi thông báo thất bại" in text
-    for absent in ("Bảng tin b", f"Thông báo {tag} số 2", "Nguồn y", "not an operator alert"):
+    assert "Loa: loa phát thanh mất kết nối" in text and "Loa: loa phát thanh không phát được" in text
+    for absent in ("Bảng tin b", "Cụm loa b", f"Thông báo {tag} số 2", "Nguồn y", "not an operator alert"):
         assert absent not in text, f"{absent!r} should not have notified:\n{text}"
 
 

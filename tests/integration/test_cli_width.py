@@ -79,3 +79,23 @@ def test_boards_add_prints_the_board_url_whole_and_boards_lists_whole_ids(env):
     fits(lines)
     for board in (long_id, "ubnd-xa-nam-tuan-tang-1", "truong-tieu-hoc-nam-tuan-diem-chinh"):
         assert any(board in line for line in lines), f"board id {board} cut: {lines}"
+
+
+def test_speakers_add_list_and_show_fit(env):
+    _, e = env
+    long_id = "cum-loa-thon-na-loa-xa-nam-tuan-so-1"
+    code, lines = run(e, "speakers", "add", long_id, "--station", "nam-tuan", "--name", "Cụm loa thôn Nà Lòa")
+    assert code == 0
+    fits([line for line in lines if not line.strip().endswith(".credentials.json")])
+    creds = next(line for line in lines if line.strip().endswith(".credentials.json"))
+    assert creds.strip().startswith("/") and long_id in creds  # the file's path whole, on its own line
+    assert run(e, "speakers", "add", "loa-truyen-thanh-hoa-an", "--station", "hoa-an")[0] == 1  # "loa-" is Loa's
+    assert run(e, "speakers", "add", "truyen-thanh-hoa-an-1", "--station", "hoa-an")[0] == 0
+    code, lines = run(e, "speakers")
+    assert code == 0
+    fits(lines)
+    for sid in (long_id, "truyen-thanh-hoa-an-1"):
+        assert any(sid in line for line in lines), f"speaker id {sid} cut: {lines}"
+    code, lines = run(e, "speakers", "show", long_id)
+    assert code == 0
+    fits(lines)

@@ -48,3 +48,32 @@ def test_artifacts_report_overflow_and_missing_languages(store, tmp_path):
     assert f"không phát bằng Tiếng Tày: thông báo {b.id} phiên bản 1" in md
     assert "Mọi thông báo đến lượt đều vừa buổi phát" in overflow_markdown([])
     assert not re.search(r"\b(?:overflow|notice|minutes|audio)\b", md + str(row))  # no English for the operator
+
+
+def test_speakers_offline_before_a_slot_that_airs_are_reported(store, tmp_path):
+    from datetime import timedelta
+
+    from flows.radio_slots import offline_speakers
+    from loa.speaker_protocol import Report
+    from loa.store.speakers import add_speaker, record_reports, set_disabled
+
+    cfg = radio_cfg(tmp_path, stations=[station(), station("hoa-an", "cao-bang/hoa-an")])
+    notice(store, "Thông báo A", areas=("cao-bang/nam-tuan",))  # hoa-an has nothing to air
+    builder = Builder(cfg, store, FakeMaker())
+    reports = [build_at(builder, cfg, sid, DAY, "06:00").as_dict() for sid in ("nam-tuan", "hoa-an")]
+    for sid, station_id in (("nt-on", "nam-tuan"), ("nt-off", "nam-tuan"), ("nt-new", "nam-tuan"),
+                            ("nt-gone", "nam-tuan"), ("ha-off", "hoa-an")):  # fmt: skip
+        add_speaker(store, sid, station_id)
+    set_disabled(store, "nt-gone", True)
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    record_reports(
+        store,
+        [Report(s, "status", at, state=state) for s, state in (("nt-on", "idle"), ("nt-off", "online"), ("ha-off", "idle"))]
+        + [Report("nt-off", "status", at + timedelta(minutes=1), state="offline"),
+           Report("ha-off", "status", at + timedelta(minutes=1), state="offline")],
+    )  # fmt: skip
+    missed = offline_speakers(store, reports)
+    assert sorted((m["speaker"], m["state"], m["slot"]) for m in missed) == [
+        ("nt-new", "unknown", "2026-12-01 06:00"),
+        ("nt-off", "offline", "2026-12-01 06:00"),
+    ]  # hoa-an airs nothing; a disabled speaker is not expected to play

@@ -12,6 +12,7 @@ from loa.app.desk.auth import DeskError, desk
 from loa.app.desk.present import CHANNEL_LABELS, PRIORITY_LABELS, STATE_LABELS, board_preview
 from loa.model import CHANNELS, NoticeView
 from loa.publishing import machine
+from loa.radio import airings
 from loa.store import cap as cap_store
 from loa.store import desk as desk_store
 from loa.store.desk import QueueFilter, text_hash
@@ -147,6 +148,9 @@ def notice_context(request: Request, n: NoticeView, *, drafts: dict[str, str] | 
         published_audio_duration=media.audio_duration(published_audio) if published_audio.exists() else None,
         preview_audio=preview.name if preview.exists() else None,
         preview_audio_duration=media.audio_duration(preview),
+        airings=airings.overview(
+            d.store, n.id, cfg.tz, names={s.id: s.name for s in cfg.stations}
+        ),  # issue 19: planned and confirmed airings
         cap_origin=cap_store.origin(d.store, n.id),  # issue 16: "from a CAP alert", with the original
         disaster_levels=DISASTER_LEVELS,
         dispatches_now=n.publish_at is None or n.priority.value == "emergency",
