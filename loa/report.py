@@ -427,6 +427,7 @@ SECTION_LABELS = {
     "radio": "Truyền thanh",
     "boards": "Bảng tin điện tử",
     "timing": "Thời gian xử lý",
+    "airings": "Loa đã phát (xác nhận)",
 }
 MEASURE_LABELS = {
     "notices": "Số thông báo",
@@ -439,6 +440,7 @@ MEASURE_LABELS = {
     "total": "Tổng",
     "stations": "Số đài",
     "minutes": "Số phút phát",
+    "airings": "Số lượt đã phát",
     "audio_missing": "Thiếu bài đọc",
     "messages": "Số tin đã gửi",
     "registered": "Số bảng đã đăng ký",

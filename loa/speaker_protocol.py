@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from loa.board_protocol import check_board_id
+from loa.errors import LoaError
 
 STATUS_SCHEMA = "loa.speaker.status"
 ACK_SCHEMA = "loa.speaker.ack"
@@ -70,7 +71,7 @@ class Report:
     command: str | None = None
 
 
-class Refused(ValueError):
+class Refused(LoaError, ValueError):
     """A speaker message that is not valid: the reason is logged, nothing is stored."""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from dataclasses import asdict
 
@@ -299,7 +301,22 @@ def board_watch(
         pass
 
 
+def _quiet_logging() -> None:
+    """A command prints its own report (a table, --json, one error line); the modules' log records
+    would repeat it unformatted through logging's last-resort handler. They go to stderr only from
+    LOA_LOG_LEVEL (e.g. INFO, DEBUG) up; `loa run` and the flows keep their own (Prefect) logging."""
+    level = os.environ.get("LOA_LOG_LEVEL", "").upper()
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    if level in logging.getLevelNamesMapping():
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    else:
+        root.addHandler(logging.NullHandler())
+
+
 def main() -> None:
+    _quiet_logging()
     try:
         app()
     except LoaError as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
+import logging
 from pathlib import Path
 
 import typer
@@ -13,13 +13,15 @@ from loa.app.cli_common import JSON, FitTable, err, out, print_whole
 from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
 from loa.app.cli_common import runtime_or_fail as _runtime
-from loa.errors import LoaError
+from loa.errors import LoaError, ToolError
 
 speakers_app = typer.Typer(
     help="Commune loudspeakers (IP clusters, playout computers): `loa speakers` lists them (state, clock, "
     "cache, items played); `loa speakers add ID --station S` creates a speaker's broker account.",
     invoke_without_command=True,
 )
+
+log = logging.getLogger(__name__)
 
 
 def _when(value) -> str:
@@ -87,7 +89,7 @@ def _apply_account(cfg, speaker_id: str, password: str | None) -> tuple[bool, bo
             reloaded = broker.add_board_accounts(cfg, [], remove=(speaker_id,))
         else:
             reloaded = broker.add_board_accounts(cfg, [(speaker_id, password)])
-    except (OSError, subprocess.CalledProcessError) as exc:
+    except (OSError, ToolError) as exc:
         raise LoaError(
             f"speaker {speaker_id!r}: its broker account was not written ({exc}); check {cfg.home / 'mosquitto'}"
         ) from exc

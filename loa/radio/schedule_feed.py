@@ -23,7 +23,7 @@ from loa.radio.command import sha256 as file_sha256
 if TYPE_CHECKING:
     from loa.radio.build import Builder
 
-log = logging.getLogger("loa.radio")
+log = logging.getLogger(__name__)
 _DIGESTS: dict[tuple[str, int, int], str] = {}
 
 
