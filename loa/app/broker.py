@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from loa.config import Config, embedded_password
+from loa.config import Config, embedded_password, ensure_secrets
 from loa.errors import LoaError
 
 MONITOR_USER = "loa-monitor"
@@ -39,8 +39,9 @@ def prepare(cfg: Config, port: int | None = None) -> Path:
     folder = cfg.home / "mosquitto"
     (folder / "data").mkdir(parents=True, exist_ok=True)
     passwd, acl = folder / "passwd", folder / "acl"
-    set_password(passwd, "loa-publisher", embedded_password(cfg.home, "loa-publisher"))
-    set_password(passwd, MONITOR_USER, embedded_password(cfg.home, MONITOR_USER))
+    ensure_secrets(cfg.home)
+    set_password(passwd, "loa-publisher", embedded_password(cfg.home, "loa-publisher") or "")
+    set_password(passwd, MONITOR_USER, embedded_password(cfg.home, MONITOR_USER) or "")
     write_acl(cfg)
     template = string.Template((cfg.config_dir / "mosquitto" / "mosquitto.conf").read_text())
     conf = folder / "mosquitto.conf"

@@ -1,0 +1,15 @@
+"""relevance.yaml: the weighted keywords that decide whether a document is about administrative reform.
+
+Its rules are checked by loa.ingest.classify (RelevanceRules.from_dict); read here with the other files
+so a missing or bad file stops start-up, not the first ingest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from loa.config.files import read_yaml
+from loa.ingest.classify import RelevanceRules
+
+
+def load_relevance(file: Path) -> RelevanceRules:
+    return RelevanceRules.from_dict(read_yaml(file), str(file))

@@ -1,0 +1,219 @@
+"""stations.yaml: commune loudspeaker stations, their voices, slots and wording (loa/radio)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from loa.config.areas import AreaBook
+from loa.config.files import FileModel, read_yaml, validate
+from loa.config.main import HHMM, Slug
+from loa.errors import ConfigError
+from loa.radio.programme import Wording, check_template
+
+_DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A daily broadcast slot of a radio station (stations.yaml `slots`)."""
+
+    time: str  # "06:00", local time (Config.timezone)
+    max_minutes: float = 30.0  # the playlist never runs longer (emergencies excepted); the rest is carried over
+    days: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)  # ISO weekdays it airs on
+
+
+@dataclass(frozen=True)
+class Station:
+    """A commune loudspeaker station (stations.yaml; loa/radio builds its playlists)."""
+
+    id: str
+    area: str
+    name: str
+    area_code: int | None = None  # the official code of `area` (from areas.yaml's map)
+    voice: str = "vi"  # espeak-ng: vi (northern), vi-vn-x-central, vi-vn-x-south
+    languages: tuple[str, ...] = ("vi",)
+    rate: int = 150  # words per minute
+    pitch: int = 50
+    loudness_lufs: float = -16.0  # EBU R128 target of every file it airs (synthetic and human)
+    true_peak_db: float = -1.5
+    lead_silence: float = 0.5  # seconds of silence before and after each notice's audio
+    tail_silence: float = 0.7
+    slots: tuple[Slot, ...] = ()
+    airings: int = 3  # each notice version airs this many times ...
+    over_days: int = 3  # ... spread over this many days (at most ceil(airings / over_days) a day)
+    intro: Path | None = None  # jingle opening each playlist (loudness-normalised to the target)
+    outro: Path | None = None
+    voice_command: tuple[str, ...] = ()  # `engine: {command: [...]}`: another TTS engine; () is espeak-ng
+    programme: Wording = Wording()  # what the station says around its notices (loa.radio.programme)
+
+
+@dataclass(frozen=True)
+class RadioSettings:
+    """stations.yaml's top level: when slot playlists are built, and the defaults every station starts from."""
+
+    build_minutes_before: int = 5  # the slot deployments run this long before each slot
+    defaults: Station = Station(id="defaults", area="", name="defaults")  # also the website's audio voice
+
+
+class SlotFile(FileModel):
+    time: str = Field(pattern=HHMM)
+    max_minutes: float = Field(30.0, ge=1, le=240)
+    days: list[str | int] = Field(list(_DAYS), min_length=1)
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, days: list[str | int]) -> list[int]:
+        out = []
+        for day in days:
+            number = _DAYS.get(day.lower()[:3]) if isinstance(day, str) else day
+            if not isinstance(number, int) or not 1 <= number <= 7:
+                raise ValueError(f"{day!r} is not a day (mon..sun or 1..7)")
+            out.append(number)
+        return sorted(set(out))
+
+
+class ProgrammeFile(FileModel):
+    """A station's wording; each sentence may use {station}, {office} and {area}."""
+
+    opening: str | None = None
+    emergency_opening: str | None = None
+    bridge: str | None = None
+    repeat: str | None = None
+    closing: str | None = None
+    office: str | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _sentence(cls, text: str | None, info) -> str | None:  # noqa: ANN001 (pydantic's ValidationInfo)
+        if text is None:
+            return None
+        if not text.strip():
+            raise ValueError("must be a non-empty sentence")
+        if info.field_name != "office" and (why := check_template(text)):
+            raise ValueError(why)
+        return " ".join(text.split())
+
+
+class EngineCommand(FileModel):
+    command: list[str]
+
+
+class StationFile(FileModel):
+    """A station, or stations.yaml `defaults`: every key left out is taken from the defaults."""
+
+    id: Slug | None = None
+    name: str | None = None
+    area: str | None = None
+    voice: str | None = Field(None, pattern=r"^(vi|vi-vn-x-central|vi-vn-x-south)(\+[a-z0-9]+)?$")
+    languages: list[str] | None = Field(None, min_length=1)
+    rate: int | None = Field(None, ge=80, le=450)
+    pitch: int | None = Field(None, ge=0, le=99)
+    loudness_lufs: float | None = Field(None, ge=-40, le=-5)
+    true_peak_db: float | None = Field(None, ge=-20, le=0)
+    lead_silence: float | None = Field(None, ge=0, le=30)
+    tail_silence: float | None = Field(None, ge=0, le=30)
+    slots: list[SlotFile] | None = Field(None, min_length=1)
+    airings: int | None = Field(None, ge=1, le=100)
+    over_days: int | None = Field(None, ge=1, le=90)
+    intro: str | None = None
+    outro: str | None = None
+    engine: Literal["espeak-ng"] | EngineCommand | None = None
+    programme: ProgrammeFile | None = None
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, langs: list[str] | None) -> list[str] | None:
+        import re
+
+        for lang in langs or []:
+            if not re.fullmatch(r"[a-z]{2,8}", lang) or langs.count(lang) > 1:  # type: ignore[union-attr]
+                raise ValueError(f"{lang!r} is not a unique language code like vi, tay, nung, hmn")
+        return langs
+
+    @field_validator("slots")
+    @classmethod
+    def _unique_slots(cls, slots: list[SlotFile] | None) -> list[SlotFile] | None:
+        times = [s.time for s in slots or []]
+        twice = next((t for t in times if times.count(t) > 1), None)
+        if twice:
+            raise ValueError(f"{twice!r} is listed twice; one slot per time")
+        return slots
+
+
+class StationsFile(FileModel):
+    build_minutes_before: int = Field(5, ge=1, le=120)
+    defaults: StationFile = StationFile()
+    stations: list[StationFile] = []
+
+
+def load_stations(file: Path, book: AreaBook) -> tuple[RadioSettings, tuple[Station, ...]]:
+    spec = validate(StationsFile, read_yaml(file), file)
+    for key in ("id", "name", "area"):
+        if getattr(spec.defaults, key) is not None:
+            raise ConfigError(str(file), f"defaults.{key}", "belongs to each station, not to `defaults`")
+    base = _station(spec.defaults, RadioSettings().defaults, file, "defaults.")
+    stations: list[Station] = []
+    for i, item in enumerate(spec.stations):
+        where = f"stations[{i}]."
+        if item.id is None or item.area is None:
+            raise ConfigError(str(file), where + ("id" if item.id is None else "area"), "is required")
+        if any(s.id == item.id for s in stations):
+            raise ConfigError(str(file), where + "id", f"{item.id!r} is listed twice")
+        area = book.check(item.area, file, where + "area")
+        station = dataclasses.replace(
+            _station(item, base, file, where), id=item.id, area=area, name=item.name or item.id
+        )
+        station = dataclasses.replace(station, area_code=book.area_code(area))
+        if not station.slots:
+            raise ConfigError(
+                str(file),
+                where + "slots",
+                "is missing, and `defaults` has none: list the daily slots, e.g. [{time: '06:00', max_minutes: 20}]",
+            )
+        stations.append(station)
+    return RadioSettings(spec.build_minutes_before, base), tuple(stations)
+
+
+def _station(item: StationFile, base: Station, file: Path, where: str) -> Station:
+    """A station's settings: its own keys over stations.yaml `defaults` (`base`)."""
+    values: dict[str, object] = {
+        k: getattr(item, k)
+        for k in ("voice", "rate", "pitch", "loudness_lufs", "true_peak_db", "lead_silence", "tail_silence")
+        if getattr(item, k) is not None
+    }
+    values |= {k: getattr(item, k) for k in ("airings", "over_days") if getattr(item, k) is not None}
+    if item.languages is not None:
+        values["languages"] = tuple(item.languages)
+    if item.slots is not None:
+        values["slots"] = tuple(Slot(s.time, s.max_minutes, tuple(s.days)) for s in sorted(item.slots, key=_time))  # type: ignore[arg-type]
+    for key in ("intro", "outro"):
+        jingle = getattr(item, key)
+        if jingle:
+            path = (file.parent / jingle).resolve()
+            if not path.is_file():
+                raise ConfigError(
+                    str(file), where + key, f"jingle {jingle!r} not found (paths are relative to {file.parent})"
+                )
+            values[key] = path
+    if item.engine == "espeak-ng":
+        values["voice_command"] = ()
+    elif isinstance(item.engine, EngineCommand):
+        from loa.speech.tts import voice_command_problem  # checks the program is found: a bad voice fails at start
+
+        problem = voice_command_problem(item.engine.command)
+        if problem:
+            raise ConfigError(str(file), where + "engine.command", problem)
+        values["voice_command"] = tuple(item.engine.command)
+    if item.programme is not None:
+        wording = {k: v for k, v in item.programme.model_dump().items() if v is not None}
+        values["programme"] = dataclasses.replace(base.programme, **wording)
+    return dataclasses.replace(base, **values)  # type: ignore[arg-type]
+
+
+def _time(slot: SlotFile) -> str:
+    return slot.time
