@@ -21,6 +21,7 @@ from loa.config.main import (
     mask_url,
 )
 from loa.config.model import Config
+from loa.config.start import start
 from loa.config.stations import RadioSettings, Slot, Station
 
 __all__ = [
@@ -45,4 +46,5 @@ __all__ = [
     "ensure_secrets",
     "load_config",
     "mask_url",
+    "start",
 ]

@@ -9,8 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from loa import areamap
-from loa.config.files import FileModel, read_yaml, validate
-from loa.config.main import Slug
+from loa.config.files import FileModel, Slug, read_yaml, validate
 from loa.errors import ConfigError
 
 
@@ -121,7 +120,7 @@ def load_areas(file: Path) -> AreaBook:
     for i, unit in enumerate(units):
         path = f"{root}/{unit.slug}"
         if path in areas:  # the same commune twice, or two communes with one slug: one topic for two places
-            raise ConfigError(str(file), f"communes[{i}]", f"{unit.label} ({unit.code}): slug {unit.slug!r} is listed twice")
+            raise ConfigError(str(file), f"communes[{i}]", f"{unit.label} ({unit.code}) is listed twice")
         areas[path] = Area(path, unit.label, unit.code, unit.kind)
     groupings: dict[str, Grouping] = {}
     for i, item in enumerate(spec.groupings or []):

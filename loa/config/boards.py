@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from loa.board_protocol import BOARD_TEMPLATES, WS_URL, BoardProfile, BoardSettings
-from loa.config.files import FileModel, read_yaml, validate
-from loa.config.main import Slug
+from loa.config.files import FileModel, Slug, between, matching, read_yaml, validate
 from loa.errors import ConfigError
+
 
 def ws_url(url: str) -> str:
     if not WS_URL.match(url):
@@ -20,9 +21,11 @@ def ws_url(url: str) -> str:
 class ProfileFile(FileModel):
     id: Slug
     name: str | None = Field(None, min_length=1)
-    width: int = Field(ge=10, le=1000)  # characters a line
-    lines: int = Field(ge=1, le=100)
-    template: str | None = Field(None, pattern=r"^[a-z0-9_-]+\.txt$")
+    width: Annotated[int, between(10, 1000, "{} is not between 10 and 1000 characters")]  # characters a line
+    lines: Annotated[int, between(1, 100, "{} is not between 1 and 100 lines")]
+    template: Annotated[str, matching(r"[a-z0-9_-]+\.txt", "{} is not a template file name like panel.txt")] | None = (
+        None
+    )
 
 
 class BoardsFile(FileModel):
@@ -30,9 +33,9 @@ class BoardsFile(FileModel):
     default_profile: str | None = None
     broker_ws_url: str = ""  # empty: Loa's relay at /mqtt on the web server
     allowed_broker_urls: list[str] | None = None
-    relay_max_per_address: int = Field(16, ge=1, le=10000)
-    rotate_seconds: int = Field(12, ge=3, le=600)
-    health_interval_minutes: int = Field(15, ge=1, le=24 * 60)
+    relay_max_per_address: Annotated[int, between(1, 10000)] = 16  # WebSocket connections from one address
+    rotate_seconds: Annotated[int, between(3, 600)] = 12
+    health_interval_minutes: Annotated[int, between(1, 24 * 60)] = 15
 
     @field_validator("broker_ws_url")
     @classmethod
@@ -46,21 +49,13 @@ class BoardsFile(FileModel):
             ws_url(url)
         return urls
 
-    @model_validator(mode="after")
-    def _unique(self) -> BoardsFile:
-        ids = [p.id for p in self.profiles]
-        twice = next((i for i in ids if ids.count(i) > 1), None)
-        if twice:
-            raise ValueError(f"profile id {twice!r} is listed twice")
-        if self.default_profile is not None and self.default_profile not in ids:
-            raise ValueError(f"default_profile {self.default_profile!r} is not one of the profiles ({', '.join(ids)})")
-        return self
-
 
 def load_boards(file: Path, templates: Path = BOARD_TEMPLATES) -> BoardSettings:
     spec = validate(BoardsFile, read_yaml(file), file)
-    profiles = []
+    profiles: list[BoardProfile] = []
     for i, p in enumerate(spec.profiles):
+        if any(q.id == p.id for q in profiles):
+            raise ConfigError(str(file), f"profiles[{i}].id", f"{p.id!r} is listed twice")
         template = p.template or ("ticker.txt" if p.lines == 1 else "panel.txt")
         if not (templates / template).is_file():
             raise ConfigError(
@@ -69,6 +64,11 @@ def load_boards(file: Path, templates: Path = BOARD_TEMPLATES) -> BoardSettings:
                 f"{template!r} is no template in {templates} (name a .txt file there, e.g. panel.txt or ticker.txt)",
             )
         profiles.append(BoardProfile(p.id, p.name or p.id, p.width, p.lines, template))
+    ids = [p.id for p in profiles]
+    if spec.default_profile is not None and spec.default_profile not in ids:
+        raise ConfigError(
+            str(file), "default_profile", f"{spec.default_profile!r} is not one of the profiles ({', '.join(ids)})"
+        )
     return BoardSettings(
         tuple(profiles),
         spec.broker_ws_url,
@@ -78,4 +78,3 @@ def load_boards(file: Path, templates: Path = BOARD_TEMPLATES) -> BoardSettings:
         tuple(spec.allowed_broker_urls or ()),
         spec.relay_max_per_address,
     )
-

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated
 
 from pydantic import Field, field_validator
 
 from loa.config.areas import AreaBook
-from loa.config.files import FileModel, read_yaml, validate
+from loa.config.files import FileModel, one_of, read_yaml, validate
 
 FETCH_ARTICLE = ("auto", "always", "never")
 #: sample feeds shipped inside the package, named `package:<file>` in feeds.yaml
@@ -31,8 +31,10 @@ class FeedFile(FileModel):
     url: str
     name: str | None = Field(None, min_length=1)
     area: str
-    fetch_article: Literal["auto", "always", "never"] = "auto"
-    kind: Literal["rss", "cap"] = "rss"  # rss: documents; cap: CAP 1.2 alerts
+    fetch_article: Annotated[str, one_of(*FETCH_ARTICLE)] = "auto"
+    kind: Annotated[str, one_of("rss", "cap", problem="{} is not a feed kind: rss (documents) or cap (CAP alerts)")] = (
+        "rss"
+    )
 
     @field_validator("url")
     @classmethod

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from loa.errors import ConfigError
 
@@ -20,6 +22,39 @@ class FileModel(BaseModel):
     ("600" is not a number), frozen once read."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def checked(ok: Callable[[Any], object], problem: str) -> AfterValidator:
+    """A check on a parsed value; `problem` (formatted with the value's repr) says what is wrong."""
+
+    def check(value: Any) -> Any:
+        if not ok(value):
+            raise ValueError(problem.format(_show(value)))
+        return value
+
+    return AfterValidator(check)
+
+
+def _show(value: Any) -> str:
+    """A value as the operator wrote it: -3, not -3.0 (strict floats turn YAML integers into floats)."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else repr(value)
+
+
+def matching(pattern: str, problem: str) -> AfterValidator:
+    return checked(lambda v: re.fullmatch(pattern, v), problem)
+
+
+def between(low: float, high: float, problem: str = "") -> AfterValidator:
+    """A number within bounds: "{value} is outside low..high" (or `problem`)."""
+    return checked(lambda v: low <= v <= high, problem or f"{{}} is outside {low:g}..{high:g}")
+
+
+def one_of(*values: str, problem: str = "") -> AfterValidator:
+    return checked(lambda v: v in values, problem or "{} must be one of " + ", ".join(values))
+
+
+Slug = Annotated[str, matching(r"[a-z0-9]+(?:-[a-z0-9]+)*", "{} is not a lowercase ASCII slug like 'hoa-an'")]
+Time = Annotated[str, matching(r"([01]\d|2[0-3]):[0-5]\d", "{} is not a time like '06:00'")]
 
 
 def read_yaml(path: Path, *, hint: str = "copy it from the packaged defaults (loa/defaults/config/)") -> dict[str, Any]:
@@ -68,11 +103,35 @@ def one_line(exc: ValidationError, model: type[BaseModel], file: Path, prefix: s
         problem = "is required"
     elif kind == "value_error":
         problem = str(error["ctx"]["error"])
+    elif kind in _TYPES:
+        problem = f"{value!r} is not {_TYPES[kind]}"
+    elif kind == "too_short" and not value:
+        problem = "is empty; list at least one"
+    elif kind in _BOUNDS:
+        limit = next(iter((error.get("ctx") or {}).values()), "?")
+        problem = f"{value!r} must be {_BOUNDS[kind]} {limit}"
     else:
         problem = f"{value!r}: {error['msg'].replace(chr(10), ' ')}"
-        if kind.endswith("_type") or kind.startswith(("literal", "union")):
-            problem += " (fix the value's type; quote a time like '06:00')"
     return ConfigError(str(file), key, problem)
+
+
+_TYPES = {
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "string_type": "a text (quote it)",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "model_type": "a mapping of keys to values",
+    "dict_type": "a mapping of keys to values",
+}
+_BOUNDS = {
+    "greater_than_equal": "at least",
+    "greater_than": "more than",
+    "less_than_equal": "at most",
+    "less_than": "less than",
+    "too_short": "at least this long:",
+    "too_long": "at most this long:",
+}
 
 
 def _is_branch(part: int | str) -> bool:

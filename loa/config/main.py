@@ -5,17 +5,16 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
-from loa.config.files import FileModel
+from loa.config.files import FileModel, Slug, Time, between, matching, one_of
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
-Slug = Annotated[str, Field(pattern=SLUG.pattern)]
+Port = Annotated[int, between(1, 65535, "{} is not a TCP port (1–65535)")]
 
 
 def http_url(url: str) -> str:
@@ -29,37 +28,45 @@ def http_url(url: str) -> str:
 
 
 class Ports(FileModel):
-    prefect: int = Field(4200, ge=1, le=65535)
-    web: int = Field(8080, ge=1, le=65535)
-    mqtt: int = Field(1884, ge=1, le=65535)
+    prefect: Port = 4200
+    web: Port = 8080
+    mqtt: Port = 1884
 
 
 class PrintSettings(FileModel):
     """The printed bulletin (channels/printed.py): when the weekly edition is made, and its type size."""
 
-    weekday: int = Field(1, ge=1, le=7)  # ISO weekday (1 = Monday) on which last week's edition is made
-    time: str = Field("06:00", pattern=HHMM)  # local time, in Config.timezone
-    font_size_pt: int = Field(16, ge=10, le=40)
+    # ISO weekday (1 = Monday) on which last week's edition is made
+    weekday: Annotated[int, between(1, 7, "{} is not an ISO weekday (1 = Monday … 7 = Sunday)")] = 1
+    time: Time = "06:00"  # local time, in Config.timezone
+    font_size_pt: Annotated[int, between(10, 40, "{} is outside 10–40 pt")] = 16
 
 
 class OperationsSettings(FileModel):
     """What Loa's Prefect automations watch for and whom they tell (flows/automations.py)."""
 
-    notification_block: Literal[""] | Slug = ""  # a Prefect notification block's name; empty: only record
-    draft_waiting_hours: float = Field(24.0, ge=0.01, le=24 * 30)
-    feed_failing_hours: float = Field(24.0, ge=1, le=24 * 30)
-    board_offline_minutes: float = Field(30.0, ge=1, le=24 * 60)
-    broker_publishes: int = Field(4, ge=1, le=1000)  # dispatch tasks publishing at once, across all workers
+    # a Prefect notification block's name; empty: automations only record firing
+    notification_block: Annotated[
+        str,
+        matching(r"|[a-z0-9]+(?:-[a-z0-9]+)*", "{} is not a Prefect block name (lowercase letters, digits and dashes)"),
+    ] = ""
+    draft_waiting_hours: Annotated[float, between(0.01, 24 * 30)] = 24.0
+    feed_failing_hours: Annotated[float, between(1, 24 * 30)] = 24.0
+    board_offline_minutes: Annotated[float, between(1, 24 * 60)] = 30.0
+    # dispatch tasks publishing to the broker at once, across all workers
+    broker_publishes: Annotated[int, between(1, 1000)] = 4
 
 
 class WebhookFile(FileModel):
     name: Slug
     url: str
     secret: str | None = Field(None, repr=False)
-    secret_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    secret_env: Annotated[str, matching(r"[A-Za-z_][A-Za-z0-9_]*", "{} is not an environment variable name")] | None = (
+        None
+    )
     areas: list[str] = []
-    timeout: float = Field(10.0, gt=0, le=300)
-    attempts: int = Field(3, ge=1, le=10)
+    timeout: Annotated[float, between(0.1, 300)] = 10.0
+    attempts: Annotated[int, between(1, 10)] = 3
 
     @field_validator("url")
     @classmethod
@@ -68,23 +75,25 @@ class WebhookFile(FileModel):
 
 
 class CapFile(FileModel):
-    sender: str | None = Field(None, pattern=r"^[^\s,<&]+$")  # CAP 1.2: no spaces, commas, < or &
+    sender: Annotated[str, matching(r"[^\s,<&]+", "{} must have no spaces, commas, < or & (CAP 1.2)")] | None = None
     sender_name: str | None = None
     contact: str = ""
-    identifier_prefix: str | None = Field(None, pattern=r"^[A-Za-z0-9._-]+$")
+    identifier_prefix: (
+        Annotated[str, matching(r"[A-Za-z0-9._-]+", "{}: use letters, digits, dots and dashes")] | None
+    ) = None
 
 
 class MessagingFile(FileModel):
     name: Slug
-    kind: Literal["sms", "chat", "email"]
+    kind: Annotated[str, one_of("sms", "chat", "email", problem="{} is not sms, chat or email")]
     url: str = Field(repr=False)  # an apprise URL; ${VAR} from the environment
     areas: list[str] = []
-    priorities: list[Literal["normal", "priority", "emergency"]] = Field(
-        ["normal", "priority", "emergency"], min_length=1
-    )
-    segments: int = Field(1, ge=1, le=10)
+    priorities: list[
+        Annotated[str, one_of("normal", "priority", "emergency", problem="{}: list normal, priority, emergency")]
+    ] = Field(["normal", "priority", "emergency"], min_length=1)
+    segments: Annotated[int, between(1, 10)] = 1
     unaccented: bool = False
-    attempts: int = Field(3, ge=1, le=10)
+    attempts: Annotated[int, between(1, 10)] = 3
 
 
 class LoaFile(FileModel):
@@ -92,11 +101,11 @@ class LoaFile(FileModel):
 
     site_title: str = Field("Loa", min_length=1)
     site_url: str = "http://127.0.0.1:8080"
-    bind_host: str = Field("127.0.0.1", pattern=r"^[A-Za-z0-9.:-]+$")
+    bind_host: Annotated[str, matching(r"[A-Za-z0-9.:-]+", "{} is not a host name or address")] = "127.0.0.1"
     ports: Ports = Ports()
-    ingest_interval_minutes: int = Field(5, ge=1, le=24 * 60)
-    runner_poll_seconds: float = Field(1.0, gt=0, le=300)
-    board_max_chars: int = Field(600, ge=40, le=100_000)
+    ingest_interval_minutes: Annotated[int, between(1, 24 * 60, "{} must be at least 1 and at most 1440")] = 5
+    runner_poll_seconds: Annotated[float, between(0.1, 300)] = 1.0  # how often flow runners look for work
+    board_max_chars: Annotated[int, between(40, 100_000)] = 600  # the boards variant's length
     timezone: str = "Asia/Ho_Chi_Minh"
     print: PrintSettings = PrintSettings()
     webhooks: list[WebhookFile] | None = None

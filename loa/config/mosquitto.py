@@ -17,7 +17,9 @@ def check_mosquitto(folder: Path) -> None:
     conf, acl = folder / "mosquitto.conf", folder / "acl"
     for file in (conf, acl):
         if not file.is_file():
-            raise ConfigError(str(file), "(file)", "not found; copy it from the packaged defaults (loa/defaults/config/)")
+            raise ConfigError(
+                str(file), "(file)", "not found; copy it from the packaged defaults (loa/defaults/config/)"
+            )
     template = string.Template(conf.read_text(encoding="utf-8"))
     if not template.is_valid():
         raise ConfigError(str(conf), "(file)", "has a stray $; write a literal dollar as $$")

@@ -5,13 +5,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
 from loa.config.areas import AreaBook
-from loa.config.files import FileModel, read_yaml, validate
-from loa.config.main import HHMM, Slug
+from loa.config.files import FileModel, Slug, Time, between, matching, read_yaml, validate
 from loa.errors import ConfigError
 from loa.radio.programme import Wording, check_template
 
@@ -60,10 +59,19 @@ class RadioSettings:
     defaults: Station = Station(id="defaults", area="", name="defaults")  # also the website's audio voice
 
 
+Voice = Annotated[
+    str,
+    matching(
+        r"(vi|vi-vn-x-central|vi-vn-x-south)(\+[a-z0-9]+)?",
+        "{} is not a Vietnamese espeak-ng voice (vi, vi-vn-x-central or vi-vn-x-south, optionally +variant)",
+    ),
+]
+
+
 class SlotFile(FileModel):
-    time: str = Field(pattern=HHMM)
-    max_minutes: float = Field(30.0, ge=1, le=240)
-    days: list[str | int] = Field(list(_DAYS), min_length=1)
+    time: Time
+    max_minutes: Annotated[float, between(1, 240)] = 30.0
+    days: list[str | int] = Field([1, 2, 3, 4, 5, 6, 7], min_length=1)
 
     @field_validator("days")
     @classmethod
@@ -109,17 +117,17 @@ class StationFile(FileModel):
     id: Slug | None = None
     name: str | None = None
     area: str | None = None
-    voice: str | None = Field(None, pattern=r"^(vi|vi-vn-x-central|vi-vn-x-south)(\+[a-z0-9]+)?$")
+    voice: Voice | None = None
     languages: list[str] | None = Field(None, min_length=1)
-    rate: int | None = Field(None, ge=80, le=450)
-    pitch: int | None = Field(None, ge=0, le=99)
-    loudness_lufs: float | None = Field(None, ge=-40, le=-5)
-    true_peak_db: float | None = Field(None, ge=-20, le=0)
-    lead_silence: float | None = Field(None, ge=0, le=30)
-    tail_silence: float | None = Field(None, ge=0, le=30)
-    slots: list[SlotFile] | None = Field(None, min_length=1)
-    airings: int | None = Field(None, ge=1, le=100)
-    over_days: int | None = Field(None, ge=1, le=90)
+    rate: Annotated[int, between(80, 450)] | None = None  # words per minute
+    pitch: Annotated[int, between(0, 99)] | None = None
+    loudness_lufs: Annotated[float, between(-40, -5)] | None = None
+    true_peak_db: Annotated[float, between(-20, 0)] | None = None
+    lead_silence: Annotated[float, between(0, 30)] | None = None
+    tail_silence: Annotated[float, between(0, 30)] | None = None
+    slots: list[SlotFile] | None = None
+    airings: Annotated[int, between(1, 100)] | None = None
+    over_days: Annotated[int, between(1, 90)] | None = None
     intro: str | None = None
     outro: str | None = None
     engine: Literal["espeak-ng"] | EngineCommand | None = None
@@ -138,15 +146,13 @@ class StationFile(FileModel):
     @field_validator("slots")
     @classmethod
     def _unique_slots(cls, slots: list[SlotFile] | None) -> list[SlotFile] | None:
-        times = [s.time for s in slots or []]
-        twice = next((t for t in times if times.count(t) > 1), None)
-        if twice:
-            raise ValueError(f"{twice!r} is listed twice; one slot per time")
+        if slots is not None and not slots:
+            raise ValueError("lists no slot; a station airs at least one, e.g. {time: '06:00', max_minutes: 20}")
         return slots
 
 
 class StationsFile(FileModel):
-    build_minutes_before: int = Field(5, ge=1, le=120)
+    build_minutes_before: Annotated[int, between(1, 120)] = 5
     defaults: StationFile = StationFile()
     stations: list[StationFile] = []
 
@@ -190,6 +196,9 @@ def _station(item: StationFile, base: Station, file: Path, where: str) -> Statio
     if item.languages is not None:
         values["languages"] = tuple(item.languages)
     if item.slots is not None:
+        for k, slot in enumerate(item.slots):
+            if any(other.time == slot.time for other in item.slots[:k]):
+                raise ConfigError(str(file), f"{where}slots[{k}].time", f"{slot.time!r} is listed twice")
         values["slots"] = tuple(Slot(s.time, s.max_minutes, tuple(s.days)) for s in sorted(item.slots, key=_time))  # type: ignore[arg-type]
     for key in ("intro", "outro"):
         jingle = getattr(item, key)

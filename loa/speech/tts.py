@@ -77,9 +77,16 @@ log = logging.getLogger(__name__)
 
 # --- module settings (tests and deployments may change them) -------------------------------
 
-ESPEAK_BIN: str = os.environ.get("LOA_ESPEAK_BIN", "espeak-ng")
-FFMPEG_BIN: str = os.environ.get("LOA_FFMPEG_BIN", "ffmpeg")
-FFPROBE_BIN: str = os.environ.get("LOA_FFPROBE_BIN", "ffprobe")
+# set at start from the environment as loaded by loa.config (LOA_ESPEAK_BIN …): use_tools
+ESPEAK_BIN: str = "espeak-ng"
+FFMPEG_BIN: str = "ffmpeg"
+FFPROBE_BIN: str = "ffprobe"
+
+
+def use_tools(espeak: str, ffmpeg: str, ffprobe: str) -> None:
+    """The programs speech runs (names on PATH or paths), as loa.config.start reads them from LOA_*."""
+    global ESPEAK_BIN, FFMPEG_BIN, FFPROBE_BIN
+    ESPEAK_BIN, FFMPEG_BIN, FFPROBE_BIN = espeak, ffmpeg, ffprobe
 
 #: seconds one tool may run before it is killed (a 1,000-word notice takes ~1.5 s in all)
 TOOL_TIMEOUT: float = 600.0
