@@ -309,5 +309,5 @@ def main() -> None:
     try:
         app()
     except LoaError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)  # one line, any width
         sys.exit(1)

@@ -9,6 +9,7 @@ from enum import Enum
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -22,7 +23,8 @@ JSON = typer.Option(False, "--json", help="Print machine-readable JSON instead o
 
 def fail(message: str | Exception) -> None:
     """Print the error (what failed, for which thing, what to do) and exit with status 1."""
-    err.print(f"[red]error:[/] {message}", markup=True, highlight=False)
+    # one line whatever the terminal's width (scripts grep it); the message is text, not markup
+    err.print(f"[red]error:[/] {escape(str(message))}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
