@@ -12,4 +12,13 @@ from loa.speech.readaloud import Lexicon
 
 
 def load_lexicon(file: Path) -> Lexicon:
-    return Lexicon.from_dict(read_yaml(file), str(file))
+    """Built once per process for the same text (every test's copy of the config, a worker's reload):
+    building compiles hundreds of patterns."""
+    data = file.read_bytes() if file.is_file() else b""
+    if data not in _BUILT:
+        _BUILT.clear()  # keep one: configs do not alternate
+        _BUILT[data] = Lexicon.from_dict(read_yaml(file), str(file))
+    return _BUILT[data]
+
+
+_BUILT: dict[bytes, Lexicon] = {}

@@ -118,7 +118,7 @@ class StationFile(FileModel):
     name: str | None = None
     area: str | None = None
     voice: Voice | None = None
-    languages: list[str] | None = Field(None, min_length=1)
+    languages: Annotated[list[str], Field(min_length=1)] | None = None
     rate: Annotated[int, between(80, 450)] | None = None  # words per minute
     pitch: Annotated[int, between(0, 99)] | None = None
     loudness_lufs: Annotated[float, between(-40, -5)] | None = None

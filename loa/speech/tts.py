@@ -88,6 +88,7 @@ def use_tools(espeak: str, ffmpeg: str, ffprobe: str) -> None:
     global ESPEAK_BIN, FFMPEG_BIN, FFPROBE_BIN
     ESPEAK_BIN, FFMPEG_BIN, FFPROBE_BIN = espeak, ffmpeg, ffprobe
 
+
 #: seconds one tool may run before it is killed (a 1,000-word notice takes ~1.5 s in all)
 TOOL_TIMEOUT: float = 600.0
 #: espeak-ng's native rate; MPEG-2 layer III supports it and loudspeakers need no more
