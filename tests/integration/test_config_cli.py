@@ -36,9 +36,7 @@ def _run(tmp_path: Path, edit: Callable[[Path], None] | None, *args: str) -> sub
         edit(folder)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOA_")}
     env |= {"LOA_HOME": str(tmp_path / "home"), "LOA_CONFIG_DIR": str(folder), "COLUMNS": "80", "NO_COLOR": "1"}
-    return subprocess.run(
-        [LOA, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    return subprocess.run([LOA, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
 def _append(name: str, text: str) -> Callable[[Path], None]:

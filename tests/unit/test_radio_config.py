@@ -85,7 +85,11 @@ def test_station_overrides_and_jingles(tmp_path):
         (lambda d: d["stations"][0].update(slots="06:00"), "stations[0].slots", "is not a list"),
         (lambda d: d["stations"][0].update(slots=[]), "stations[0].slots", "lists no slot"),
         (lambda d: d["stations"][0].update(airings=0), "stations[0].airings", "0 is outside 1..100"),
-        (lambda d: d["stations"][0].update(over_days="three"), "stations[0].over_days", "'three' is not a whole number"),
+        (
+            lambda d: d["stations"][0].update(over_days="three"),
+            "stations[0].over_days",
+            "'three' is not a whole number",
+        ),
         (lambda d: d["stations"][0].update(intro="nowhere.mp3"), "stations[0].intro", "jingle 'nowhere.mp3' not found"),
         (lambda d: d["stations"][1].update(id="hoa-an"), "stations[1].id", "'hoa-an' is listed twice"),
         (lambda d: d.update(build_minutes_before=0), "build_minutes_before", "0 is outside 1..120"),
