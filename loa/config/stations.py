@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, field_validator
 
@@ -107,10 +107,6 @@ class ProgrammeFile(FileModel):
         return " ".join(text.split())
 
 
-class EngineCommand(FileModel):
-    command: list[str]
-
-
 class StationFile(FileModel):
     """A station, or stations.yaml `defaults`: every key left out is taken from the defaults."""
 
@@ -130,7 +126,7 @@ class StationFile(FileModel):
     over_days: Annotated[int, between(1, 90)] | None = None
     intro: str | None = None
     outro: str | None = None
-    engine: Literal["espeak-ng"] | EngineCommand | None = None
+    engine: object = None  # "espeak-ng" or {command: [program, arg, ...]}: checked by _engine (keys of its own)
     programme: ProgrammeFile | None = None
 
     @field_validator("languages")
@@ -209,19 +205,29 @@ def _station(item: StationFile, base: Station, file: Path, where: str) -> Statio
                     str(file), where + key, f"jingle {jingle!r} not found (paths are relative to {file.parent})"
                 )
             values[key] = path
-    if item.engine == "espeak-ng":
-        values["voice_command"] = ()
-    elif isinstance(item.engine, EngineCommand):
-        from loa.speech.tts import voice_command_problem  # checks the program is found: a bad voice fails at start
-
-        problem = voice_command_problem(item.engine.command)
-        if problem:
-            raise ConfigError(str(file), where + "engine.command", problem)
-        values["voice_command"] = tuple(item.engine.command)
+    if item.engine is not None:
+        values["voice_command"] = _engine(item.engine, file, where)
     if item.programme is not None:
         wording = {k: v for k, v in item.programme.model_dump().items() if v is not None}
         values["programme"] = dataclasses.replace(base.programme, **wording)
     return dataclasses.replace(base, **values)  # type: ignore[arg-type]
+
+
+def _engine(engine: object, file: Path, where: str) -> tuple[str, ...]:
+    """`engine: espeak-ng` (built in) or `engine: {command: [program, arg, ...]}`, checked now (shape,
+    placeholders, program found) so a bad voice fails at start, not at the first notice."""
+    if engine == "espeak-ng":
+        return ()
+    if not isinstance(engine, dict) or set(engine) != {"command"}:
+        raise ConfigError(
+            str(file), where + "engine", f"{engine!r} is not espeak-ng or {{command: [program, arg, ...]}}"
+        )
+    from loa.speech.tts import voice_command_problem
+
+    problem = voice_command_problem(engine["command"])
+    if problem:
+        raise ConfigError(str(file), where + "engine.command", problem)
+    return tuple(engine["command"])
 
 
 def _time(slot: SlotFile) -> str:
