@@ -39,7 +39,7 @@ class Config(BaseModel):
     feeds: tuple[Feed, ...] = ()
     areas: dict[str, Area] = {}  # the province first, then the communes in use
     groupings: dict[str, Grouping] = {}
-    area_map: Any = None  # loa.areamap.Province: every commune of the served province
+    area_map: Any = Field(None, repr=False)  # loa.areamap.Province: every commune of the served province
     stations: tuple[Station, ...] = ()
     radio: RadioSettings = RadioSettings()
     mqtt_topic_prefix: str = "loa/v1"
@@ -50,8 +50,8 @@ class Config(BaseModel):
     cap: CapSettings = CapSettings()  # loa.yaml `cap` (issue 16)
     messaging: tuple[MessagingDestination, ...] = ()  # loa.yaml `messaging`
     boards: BoardSettings  # boards.yaml: profiles, the board page's broker URLs
-    relevance: RelevanceRules  # relevance.yaml
-    lexicon: Lexicon  # lexicon.yaml
+    relevance: RelevanceRules = Field(repr=False)  # relevance.yaml
+    lexicon: Lexicon = Field(repr=False)  # lexicon.yaml
 
     @property
     def tz(self) -> ZoneInfo:
