@@ -77,7 +77,7 @@ def sync_cmd(as_json: bool = JSON) -> None:
 
     They notify through the notification block named in loa.yaml (operations.notification_block) when a dispatch fails after its retries, a feed fails for a day, a board is offline for 30 minutes, or a draft waits too long for approval. Needs the Prefect server: `loa run`, or PREFECT_API_URL.
     """  # noqa: E501  (one line per paragraph: typer keeps line breaks)
-    from loa.app.cli import _prefect_api
+    from loa.app.events import find_prefect_api as _prefect_api  # not via loa.app.cli: no import cycle
     from loa.runtime import runtime
 
     try:
