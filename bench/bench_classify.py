@@ -23,13 +23,16 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_ingest import FIELDS, OTHER, REFORM  # noqa: E402
 
-from loa.ingest.classify import RelevanceRules, classify  # noqa: E402
+from loa.config.relevance import load_relevance  # noqa: E402
+from loa.ingest.classify import classify  # noqa: E402
 from loa.ingest.relevance_fit import parse_corpus  # noqa: E402
 
 BASELINE = "f583ac4"
@@ -50,12 +53,20 @@ def baseline(rev: str, tmp: Path):
     """(classify, rules) as they were at `rev`."""
     module_file, config = tmp / "classify_baseline.py", tmp / "relevance.yaml"
     module_file.write_text(_git_show(rev, "loa/ingest/classify.py"), encoding="utf-8")
-    config.write_text(_git_show(rev, "config/relevance.yaml"), encoding="utf-8")
+    config_path = "loa/defaults/config/relevance.yaml"  # config/ before the packaged defaults
+    try:
+        text = _git_show(rev, config_path)
+    except SystemExit:
+        text = _git_show(rev, "config/relevance.yaml")
+    config.write_text(text, encoding="utf-8")
     spec = importlib.util.spec_from_file_location("classify_baseline", module_file)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
-    return module.classify, module.RelevanceRules.load(config)
+    # the baseline's own rules class, from its own YAML (a revision may predate loa.config)
+    return module.classify, module.RelevanceRules.from_dict(
+        yaml.safe_load(config.read_text(encoding="utf-8")), "baseline"
+    )
 
 
 def ingest_entries(n: int, rng: random.Random) -> list[tuple[str, str]]:
@@ -102,7 +113,7 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory() as tmp:
         base_classify, base_rules = baseline(args.baseline, Path(tmp))
-    rules = RelevanceRules.load(ROOT / "config" / "relevance.yaml")
+    rules = load_relevance(ROOT / "config" / "relevance.yaml")
     print(
         f"CPU per entry, baseline ({args.baseline}, {len(base_rules.keywords)} keywords) → shipped "
         f"({len(rules.keywords)})"

@@ -32,13 +32,14 @@ import yaml  # noqa: E402
 from bench_tts import notice_text, run_espeak  # noqa: E402
 
 from loa.config import Env, load_config  # noqa: E402
+from loa.config.lexicon import load_lexicon  # noqa: E402
 from loa.files import write_atomic  # noqa: E402
 from loa.model import Classification, DocumentMeta, Entry, Priority  # noqa: E402
 from loa.radio import audio as radio_audio  # noqa: E402
 from loa.radio import playlist as pl  # noqa: E402
 from loa.radio import schedule  # noqa: E402
 from loa.radio.build import Builder  # noqa: E402
-from loa.speech.readaloud import load_lexicon, read_aloud  # noqa: E402
+from loa.speech.readaloud import read_aloud  # noqa: E402
 from loa.speech.tts import VoiceSettings, synthesize  # noqa: E402
 from loa.store import Draft, Store  # noqa: E402
 from loa.store import radio as history  # noqa: E402

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from loa import clock
-from loa.errors import ConfigError
 from loa.model import NoticeView
 
 SCHEMA_VERSION = 1
@@ -94,7 +93,7 @@ class BoardProfile:
     width: int
     lines: int
     template: str = "panel.txt"  # in loa/templates/board/: how this kind of board lays out a notice (loa.board_text);
-    # the default for a one-line board is ticker.txt (load_board_settings)
+    # the default for a one-line board is ticker.txt (loa.config.boards)
 
     @property
     def budget(self) -> int:
@@ -315,62 +314,6 @@ def parse_report(prefix: str, topic: str, payload: bytes, at: datetime) -> Repor
     )
 
 
-# --- config/boards.yaml -----------------------------------------------------------------------
+# --- templates of board profiles (config/boards.yaml is read by loa.config.boards) ---------------
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 BOARD_TEMPLATES = Path(__file__).resolve().parent / "templates" / "board"
-
-
-def load_board_settings(file: Path) -> BoardSettings:
-    """Read and validate boards.yaml; a bad value raises ConfigError naming file, key and value."""
-    from loa.config import _get, _read_yaml  # the shared YAML helpers (lazy: config imports us lazily)
-
-    data = _read_yaml(file)
-    items = _get(data, "profiles", list, file, "")
-    if not items:
-        raise ConfigError(str(file), "profiles", "lists no profile; add at least one (id, name, width, lines)")
-    profiles, seen = [], set()
-    for i, item in enumerate(items):
-        where = f"profiles[{i}]."
-        if not isinstance(item, dict):
-            raise ConfigError(str(file), f"profiles[{i}]", "must be a mapping with id, name, width and lines")
-        pid = _get(item, "id", str, file, where)
-        if not SLUG.match(pid):
-            raise ConfigError(str(file), where + "id", f"{pid!r} is not a lowercase ASCII slug like 'panel'")
-        if pid in seen:
-            raise ConfigError(str(file), where + "id", f"{pid!r} is listed twice")
-        seen.add(pid)
-        width, lines = _get(item, "width", int, file, where), _get(item, "lines", int, file, where)
-        if not 10 <= width <= 1000:
-            raise ConfigError(str(file), where + "width", f"{width} is not between 10 and 1000 characters")
-        if not 1 <= lines <= 100:
-            raise ConfigError(str(file), where + "lines", f"{lines} is not between 1 and 100 lines")
-        template = _get(item, "template", str, file, where, "ticker.txt" if lines == 1 else "panel.txt")
-        if not re.fullmatch(r"[a-z0-9_-]+\.txt", template) or not (BOARD_TEMPLATES / template).is_file():
-            raise ConfigError(
-                str(file),
-                where + "template",
-                f"{template!r} is no template in {BOARD_TEMPLATES} "
-                "(name a .txt file there, e.g. panel.txt or ticker.txt)",
-            )
-        profiles.append(BoardProfile(pid, _get(item, "name", str, file, where, pid), width, lines, template))
-    url = _get(data, "broker_ws_url", str, file, "", "") or ""
-    if url and not WS_URL.match(url):
-        raise ConfigError(str(file), "broker_ws_url", f"{url!r} must be a ws:// or wss:// URL (or be empty)")
-    allowed = _get(data, "allowed_broker_urls", list, file, "", []) or []
-    for i, extra in enumerate(allowed):
-        if not isinstance(extra, str) or not WS_URL.match(extra):
-            raise ConfigError(str(file), f"allowed_broker_urls[{i}]", f"{extra!r} must be a ws:// or wss:// URL")
-    relay_max = _get(data, "relay_max_per_address", int, file, "", 16)
-    if not 1 <= relay_max <= 10000:
-        raise ConfigError(str(file), "relay_max_per_address", f"{relay_max} is not between 1 and 10000")
-    rotate = _get(data, "rotate_seconds", int, file, "", 12)
-    if not 3 <= rotate <= 600:
-        raise ConfigError(str(file), "rotate_seconds", f"{rotate} is not between 3 and 600")
-    health = _get(data, "health_interval_minutes", int, file, "", 15)
-    if health < 1:
-        raise ConfigError(str(file), "health_interval_minutes", f"{health} must be at least 1")
-    default = _get(data, "default_profile", str, file, "", profiles[-1].id)
-    if default not in seen:
-        raise ConfigError(str(file), "default_profile", f"{default!r} is not one of the profiles ({', '.join(seen)})")
-    return BoardSettings(tuple(profiles), url, rotate, health, default, tuple(allowed), relay_max)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loa.model import Priority
-from loa.report import MonthlyReport
 from loa.site.model import PRIORITY_LABELS
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:  # annotations only: loa.report imports this module to draw its chart
+    from loa.report import MonthlyReport
 
 PRIORITY_COLOURS = {"normal": "#4c78a8", "priority": "#f58518", "emergency": "#e45756"}
 

@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from loa.ingest.classify import RelevanceRules  # noqa: E402
+
+from loa.config.relevance import load_relevance  # noqa: E402
 from loa.ingest.relevance_fit import (  # noqa: E402
     FitOptions,
     Item,
@@ -91,8 +92,8 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
 
-    rules = RelevanceRules.load(args.config)
-    prior = RelevanceRules.load(args.prior)
+    rules = load_relevance(args.config)
+    prior = load_relevance(args.prior)
     items = _load(args.corpus)
     reform = sum(it.relevant for it in items)
     started = time.perf_counter()
@@ -129,7 +130,7 @@ def main() -> int:
         config, prior_text = args.config.read_text(encoding="utf-8"), args.prior.read_text(encoding="utf-8")
         body = prior_text[prior_text.index("threshold:") :]
         args.config.write_text(rewrite_weights(config[: config.index("threshold:")] + body, fitted), encoding="utf-8")
-        refit, _ = evaluate(items, RelevanceRules.load(args.config))
+        refit, _ = evaluate(items, load_relevance(args.config))
         out["written"] = str(args.config)
         lines.append(_line("written, on the corpus", refit))
     print(json.dumps(out, ensure_ascii=False, indent=2) if args.json else "\n".join(lines))

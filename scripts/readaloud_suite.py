@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loa.speech.readaloud import load_lexicon, read_aloud  # noqa: E402
+from loa.config.lexicon import load_lexicon  # noqa: E402
+from loa.speech.readaloud import read_aloud  # noqa: E402
 
 
 def _rows(path: Path) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from loa import tools
-from loa.config import Config, embedded_password
+from loa.config import Config, embedded_password, ensure_secrets
 from loa.errors import LoaError
 from loa.files import write_atomic
 
@@ -50,7 +50,8 @@ def prepare(cfg: Config, port: int | None = None) -> Path:
     folder = cfg.home / "mosquitto"
     (folder / "data").mkdir(parents=True, exist_ok=True)
     passwd, acl = folder / "passwd", folder / "acl"
-    _merge_accounts(passwd, [(u, embedded_password(cfg.home, u)) for u in ("loa-publisher", MONITOR_USER)])
+    ensure_secrets(cfg.home)
+    _merge_accounts(passwd, [(u, embedded_password(cfg.home, u) or "") for u in ("loa-publisher", MONITOR_USER)])
     write_acl(cfg)
     template = string.Template((cfg.config_dir / "mosquitto" / "mosquitto.conf").read_text())
     conf = folder / "mosquitto.conf"

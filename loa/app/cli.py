@@ -23,7 +23,7 @@ from loa.app.cli_report import automations_app, report_cmd
 from loa.app.cli_speaker import speaker_app
 from loa.app.cli_speakers import speakers_app
 from loa.app.cli_users import users_app
-from loa.config import Config, load_config
+from loa.config import Config
 from loa.errors import LoaError
 from loa.model import NoticeState, NoticeView
 
@@ -49,8 +49,18 @@ for _name in ("edit", "approve", "reject", "withdraw", "dispatch"):
     app.command(_name)(getattr(cli_editorial, _name))
 
 
+@app.callback()
+def _check_config(ctx: typer.Context) -> None:
+    # Every command validates every config file first: a bad value is one line, before any work.
+    if ctx.resilient_parsing or any(a in ("--help", "-h") for a in sys.argv[1:]):
+        return
+    _config()
+
+
 def _config() -> Config:
-    return load_config()
+    from loa.runtime import config
+
+    return config()
 
 
 def _store():

@@ -21,11 +21,11 @@ def areas_cmd(
 ) -> None:
     """The served province and its communes with their official codes (config/areas.yaml,
     map from the vietnam-provinces package), and the operator's groupings."""
-    from loa.config import load_config
     from loa.errors import LoaError
+    from loa.runtime import config
 
     try:
-        cfg = load_config()
+        cfg = config()
     except LoaError as exc:
         fail(exc)
     if migration:

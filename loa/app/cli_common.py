@@ -24,7 +24,7 @@ JSON = typer.Option(False, "--json", help="Print machine-readable JSON instead o
 def fail(message: str | Exception) -> NoReturn:
     """Print the error (what failed, for which thing, what to do) and exit with status 1."""
     # The message is plain text (a key like `messaging[0].url` is not markup) and is never folded by
-    # rich: a path or URL cut across lines cannot be copied; the terminal wraps long lines itself.
+    # rich: one line whatever the terminal's width (scripts grep it; a cut path cannot be copied).
     err.print(Text.assemble(("error:", "red"), " ", str(message)), soft_wrap=True, highlight=False)
     raise typer.Exit(1)
 

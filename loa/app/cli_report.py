@@ -30,18 +30,17 @@ def report_cmd(
     from loa.report import monthly_report, previous_month, write_report
     from loa.runtime import runtime
 
+    target = out_dir
     try:
         cfg, store = runtime()
         month = month or previous_month(cfg)
         result = monthly_report(store, cfg, month)
-        paths = write_report(result, out_dir or cfg.layout.reports / month)
+        target = out_dir or cfg.layout.reports / month
+        paths = write_report(result, target)
     except LoaError as exc:
         _fail(str(exc))
     except OSError as exc:
-        _fail(
-            f"cannot write the report files to {out_dir or cfg.layout.reports / month}: {exc.strerror}; "
-            f"choose a writable folder with --out"
-        )
+        _fail(f"cannot write the report files to {target}: {exc.strerror}; choose a writable folder with --out")
     if as_json:
         out.print_json(
             json.dumps(result.as_dict() | {"files": {k: str(p) for k, p in paths.items()}}, ensure_ascii=False)
@@ -84,7 +83,7 @@ def sync_cmd(as_json: bool = JSON) -> None:
 
     They notify through the notification block named in loa.yaml (operations.notification_block) when a dispatch fails after its retries, a feed fails for a day, a board is offline for 30 minutes, or a draft waits too long for approval. Needs the Prefect server: `loa run`, or PREFECT_API_URL.
     """  # noqa: E501  (one line per paragraph: typer keeps line breaks)
-    from loa.app.cli import _prefect_api
+    from loa.app.events import find_prefect_api as _prefect_api  # not via loa.app.cli: no import cycle
     from loa.runtime import runtime
 
     try:

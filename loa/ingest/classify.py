@@ -18,9 +18,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
-
-import yaml
 
 from loa.errors import ConfigError
 from loa.ingest.sanitize import collapse_whitespace
@@ -170,18 +167,6 @@ class RelevanceRules:
             keywords += _keywords(table, source, f"areas.{area}", area=area)
         _reject_duplicates(keywords, source)
         return cls(threshold=threshold, keywords=keywords, title_factor=title_factor)
-
-    @classmethod
-    def load(cls, path: Path) -> RelevanceRules:
-        try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(
-                str(path), "(file)", f"cannot be read ({exc.strerror}); restore it from the repository"
-            ) from exc
-        except yaml.YAMLError as exc:
-            raise ConfigError(str(path), "(file)", f"is not valid YAML: {exc}") from exc
-        return cls.from_dict(data, str(path))
 
 
 def _is_number(value) -> bool:

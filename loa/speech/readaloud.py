@@ -20,16 +20,13 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from loa.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Lexicon", "load_lexicon", "read_aloud"]
+__all__ = ["Lexicon", "read_aloud"]  # the lexicon file is read by loa.config.lexicon
 
 DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 
@@ -312,18 +309,6 @@ class Lexicon:
             else:
                 words.extend(self.letters.get(c, c) for c in run)
         return " ".join(words)
-
-
-def load_lexicon(path: Path) -> Lexicon:
-    """Read and validate a lexicon file; raises ConfigError naming the file and key."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(str(path), "(file)", "not found; copy config/lexicon.yaml from the repository")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(path), "(file)", f"is not valid YAML: {exc}".replace("\n", " ")) from exc
-    return Lexicon.from_dict(data if data is not None else {}, str(path))
 
 
 # --- validation --------------------------------------------------------------------------

@@ -79,9 +79,17 @@ log = logging.getLogger(__name__)
 
 # --- module settings (tests and deployments may change them) -------------------------------
 
-ESPEAK_BIN: str = os.environ.get("LOA_ESPEAK_BIN", "espeak-ng")
-FFMPEG_BIN: str = os.environ.get("LOA_FFMPEG_BIN", "ffmpeg")
-FFPROBE_BIN: str = os.environ.get("LOA_FFPROBE_BIN", "ffprobe")
+# set at start from the environment as loaded by loa.config (LOA_ESPEAK_BIN …): use_tools
+ESPEAK_BIN: str = "espeak-ng"
+FFMPEG_BIN: str = "ffmpeg"
+FFPROBE_BIN: str = "ffprobe"
+
+
+def use_tools(espeak: str, ffmpeg: str, ffprobe: str) -> None:
+    """The programs speech runs (names on PATH or paths), as loa.config.start reads them from LOA_*."""
+    global ESPEAK_BIN, FFMPEG_BIN, FFPROBE_BIN
+    ESPEAK_BIN, FFMPEG_BIN, FFPROBE_BIN = espeak, ffmpeg, ffprobe
+
 
 SAMPLE_RATE = filters.SAMPLE_RATE
 #: espeak-ng amplitude (-a, default 100). At 100 its loudest vowels touch full scale; 60 keeps

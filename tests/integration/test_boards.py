@@ -45,12 +45,12 @@ def test_withdraw_clears_the_retained_message(broker_cfg, approved):
     assert retained(broker_cfg.mqtt_monitor, notice_topic(broker_cfg, area, notice.id)) is None
 
 
-def test_broker_down_is_a_transient_failure_not_an_exception(broker_cfg, approved, monkeypatch):
+def test_broker_down_is_a_transient_failure_not_an_exception(broker_cfg, approved):
     from tests.conftest import free_port
 
     store, notice = approved
-    monkeypatch.setattr(broker_cfg, "ports", Ports(mqtt=free_port()))
-    results = Boards(broker_cfg, store).dispatch(notice, ["cao-bang"])
+    nowhere = broker_cfg.model_copy(update={"ports": Ports(mqtt=free_port())})  # Config is frozen: a variant
+    results = Boards(nowhere, store).dispatch(notice, ["cao-bang"])
     assert len(results) == 1 and not results[0].ok and results[0].transient
     assert "cannot reach the broker" in results[0].detail and "retried" in results[0].detail
 

@@ -6,7 +6,8 @@ espeak-ng -x prints the phonemes it would say, marking a switch of language as "
 
 import subprocess
 
-from loa.speech.readaloud import load_lexicon, read_aloud
+from loa.config.lexicon import load_lexicon
+from loa.speech.readaloud import read_aloud
 from tests.unit.test_readaloud import ALL, LEXICON_FILE
 
 

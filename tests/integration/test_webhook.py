@@ -71,7 +71,7 @@ def portal():
 
 
 def channel(cfg, store, *hooks: WebhookTarget, sleeps=None) -> Webhook:
-    cfg.webhooks = list(hooks)
+    cfg = cfg.model_copy(update={"webhooks": tuple(hooks)})  # Config is frozen: a variant for this channel
     return Webhook(cfg, store, sleep=(sleeps.append if sleeps is not None else time.sleep))
 
 
@@ -200,7 +200,12 @@ def test_webhook_config_is_validated_with_file_key_and_value(tmp_path, monkeypat
             [{"name": "p", "url": "https://x/y", "secret": SECRET, "areas": ["cao-bang/atlantis"]}],
             "webhooks[0].areas: area 'cao-bang/atlantis' is not in areas.yaml",
         ),
-        ([{"name": "Cổng", "url": "https://x/y", "secret": SECRET}], "webhooks[0].name: 'Cổng' must be a unique"),
+        ([{"name": "Cổng", "url": "https://x/y", "secret": SECRET}], "webhooks[0].name: 'Cổng' is not a lowercase"),
+        (
+            [{"name": "p", "url": "https://x/y", "secret": SECRET}] * 2,
+            "webhooks[1].name: 'p' is listed twice",
+        ),
+        ([{"name": "p", "url": "https://x/y", "secret": SECRET, "retries": 3}], "webhooks[0].retries: is not a known"),
     ]
     for hooks, message in cases:
         with pytest.raises(ConfigError) as err:

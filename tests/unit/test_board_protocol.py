@@ -15,12 +15,12 @@ from loa.board_protocol import (
     BoardProfile,
     ack_payload,
     board_subscriptions,
-    load_board_settings,
     parse_report,
     status_payload,
     wrap,
 )
 from loa.board_text import BoardSource, board_lines
+from loa.config.boards import load_boards as load_board_settings
 from loa.errors import ConfigError
 from loa.model import Priority
 from loa.signing import verify
@@ -152,7 +152,7 @@ def test_a_board_still_set_up_with_a_pre_2025_path_reads_its_2025_commune(old, n
         ({"profiles": [{"id": "panel", "name": "x", "width": 5, "lines": 3}]}, "profiles[0].width", "5 is not between"),
         ({"profiles": [{"id": "Panel!", "name": "x", "width": 40, "lines": 3}]}, "profiles[0].id", "'Panel!'"),
         ({"profiles": [{"id": "panel", "name": "x", "width": 40}]}, "profiles[0].lines", "is required"),
-        ({"profiles": []}, "profiles", "lists no profile"),
+        ({"profiles": []}, "profiles", "is empty"),
         ({"broker_ws_url": "http://x/mqtt"}, "broker_ws_url", "ws:// or wss://"),
         ({"default_profile": "wall"}, "default_profile", "'wall'"),
     ],

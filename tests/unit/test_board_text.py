@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from loa.board_protocol import ELLIPSIS, BoardProfile, load_board_settings, notice_payload
+from loa.board_protocol import ELLIPSIS, BoardProfile, notice_payload
 from loa.board_text import BoardSource, board_lines, one_line, panel, shorten
+from loa.config.boards import load_boards as load_board_settings
 from loa.errors import ConfigError
 from loa.ingest.classify import extract_meta
 from loa.ingest.parse import parse_feed

@@ -14,7 +14,7 @@ def load(tmp_path, feeds=(), **main):
 
 def test_defaults_come_from_the_site(tmp_path):
     cfg = load(tmp_path)
-    assert cfg.cap.sender == "loa@127.0.0.1" and cfg.cap.sender_name == cfg.site_title and cfg.messaging == []
+    assert cfg.cap.sender == "loa@127.0.0.1" and cfg.cap.sender_name == cfg.site_title and cfg.messaging == ()
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from loa.config.relevance import load_relevance
 from loa.errors import ConfigError
 from loa.ingest.classify import AREAS, Keyword, RelevanceRules, classify, extract_meta, fold
 from loa.ingest.relevance_fit import FitOptions, Item, cross_validate, evaluate, fit, parse_corpus, rewrite_weights
@@ -15,7 +16,7 @@ CONFIG = Path(__file__).resolve().parents[2] / "config" / "relevance.yaml"
 
 @pytest.fixture(scope="module")
 def rules() -> RelevanceRules:
-    return RelevanceRules.load(CONFIG)
+    return load_relevance(CONFIG)
 
 
 # (title, text, relevant, content areas that must be among the result)
@@ -386,18 +387,18 @@ def test_config_errors_name_the_key_and_the_value(data, key: str, words: str) ->
 
 
 def test_load_reports_missing_and_broken_files(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot be read"):
-        RelevanceRules.load(tmp_path / "relevance.yaml")
+    with pytest.raises(ConfigError, match="not found; copy it from the packaged defaults"):
+        load_relevance(tmp_path / "relevance.yaml")
     broken = tmp_path / "broken.yaml"
     broken.write_text("threshold: [3\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
-        RelevanceRules.load(broken)
+        load_relevance(broken)
 
 
 def test_rules_from_a_config_behave_like_the_file(tmp_path: Path) -> None:
     path = tmp_path / "relevance.yaml"
     path.write_text(yaml.safe_dump(_config(title_factor=1.0), allow_unicode=True), encoding="utf-8")
-    rules = RelevanceRules.load(path)
+    rules = load_relevance(path)
     result = classify("Cải cách hành chính", "thủ tục hành chính", rules)
     assert (result.relevant, result.score, result.content_areas) == (True, 5.5, ("procedures",))
 
@@ -414,7 +415,7 @@ def corpus() -> list[Item]:
 
 @pytest.fixture(scope="module")
 def prior() -> RelevanceRules:
-    return RelevanceRules.load(DATA / "prior.yaml")
+    return load_relevance(DATA / "prior.yaml")
 
 
 def test_the_corpus_is_large_and_balanced(corpus) -> None:

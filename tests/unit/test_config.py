@@ -51,7 +51,7 @@ def test_shipped_config_loads(tmp_path):
 @pytest.mark.parametrize(
     "file,mutate,key,words",
     [
-        ("loa.yaml", lambda d: d["ports"].update(web="eighty"), "ports.web", "not a int"),
+        ("loa.yaml", lambda d: d["ports"].update(web="eighty"), "ports.web", "is not a whole number"),
         ("loa.yaml", lambda d: d["ports"].update(mqtt=70000), "ports.mqtt", "not a TCP port"),
         ("loa.yaml", lambda d: d.update(ingest_interval_minutes=0), "ingest_interval_minutes", "at least 1"),
         ("feeds.yaml", lambda d: d["feeds"][0].update(area="ha-noi"), "feeds[0].area", "not in areas.yaml"),

@@ -181,7 +181,7 @@ def test_a_station_speaks_its_own_words(store, tmp_path):
     "programme,why",
     [
         ({"opening": "Đây là {dai}."}, "unknown placeholder {dai}"),
-        ({"greeting": "Xin chào"}, "is not a programme key"),
+        ({"greeting": "Xin chào"}, "is not a known key; expected one of bridge, closing"),
         ({"bridge": "  "}, "must be a non-empty sentence"),
         ({"closing": "Cảm ơn {station"}, "brace"),
     ],

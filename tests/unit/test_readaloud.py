@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from loa.config.lexicon import load_lexicon
 from loa.errors import ConfigError
-from loa.speech.readaloud import KEPT_PUNCTUATION, Lexicon, load_lexicon, read_aloud
+from loa.speech.readaloud import KEPT_PUNCTUATION, Lexicon, read_aloud
 
 LEXICON_FILE = Path(__file__).resolve().parents[2] / "config" / "lexicon.yaml"
 
