@@ -59,10 +59,9 @@ def installed(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def workdir(tmp_path, installed) -> tuple[Path, dict[str, str]]:
-    """An empty working directory and an environment with only LOA_HOME and LOA_CONFIG_DIR for Loa.
-
-    LOA_CONFIG_DIR: a copy of config/ with free ports (helpers and CI share the machine) and the
-    sample feed by absolute URL."""
+    """An empty working directory and an environment with only LOA_HOME for Loa: the packaged defaults
+    (loa/defaults/config) serve. `override` is a LOA_CONFIG_DIR (a copy of the defaults with free
+    ports, as helpers and CI share the machine) for `loa run`, which must listen somewhere free."""
     folder = write_config(
         tmp_path / "config", feeds=[{"url": (FEEDS / "sample-reform.xml").as_uri(), "name": "Mẫu", "area": "cao-bang"}]
     )
@@ -73,12 +72,12 @@ def workdir(tmp_path, installed) -> tuple[Path, dict[str, str]]:
         [str(installed)]
         + [p for p in env.get("PATH", "").split(os.pathsep) if p and Path(p) != Path(sys.prefix, "bin")]
     )
-    env |= {"LOA_HOME": str(tmp_path / "home"), "LOA_CONFIG_DIR": str(folder)}
-    return work, env
+    env |= {"LOA_HOME": str(tmp_path / "home")}
+    return work, env, folder
 
 
 def test_loa_comes_from_the_wheel_not_the_checkout(installed, workdir):
-    work, env = workdir
+    work, env, _ = workdir
     where = json.loads(
         sh(
             installed / "python",
@@ -107,7 +106,7 @@ def test_loa_comes_from_the_wheel_not_the_checkout(installed, workdir):
 
 
 def test_ingest_show_rebuild_and_run_from_an_empty_directory(installed, workdir):
-    work, env = workdir
+    work, env, override = workdir
     loa = installed / "loa"
     home = Path(env["LOA_HOME"])
     feed = (FEEDS / "sample-reform.xml").as_uri()
@@ -117,6 +116,11 @@ def test_ingest_show_rebuild_and_run_from_an_empty_directory(installed, workdir)
     reports = json.loads(sh(loa, "ingest", "--feed", feed, "--json", cwd=work, env=env))
     assert [r["status"] for r in reports] == ["ok"], reports
     assert 1 in reports[0]["drafted"], reports
+    # the packaged feeds.yaml names the packaged sample feed: it is found from any working directory
+    # (the other default feeds are real portals: offline here, they fail and are reported, exit 0)
+    done = subprocess.run([loa, "ingest", "--json"], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    sample = next(r for r in json.loads(done.stdout) if r["url"].endswith("/loa/defaults/feeds/sample-reform.xml"))
+    assert sample["status"] in ("ok", "not_modified") and sample["url"].startswith("file:///"), sample
 
     script = sh(loa, "show", "1", "--channel", "radio", cwd=work, env=env)  # the radio template, rendered
     assert len(script.split()) > 20, script
@@ -127,7 +131,8 @@ def test_ingest_show_rebuild_and_run_from_an_empty_directory(installed, workdir)
     index = (home / "site" / "index.html").read_text()
     assert "<html" in index and "{{" not in index, index[:500]
 
-    ports = yaml.safe_load(Path(env["LOA_CONFIG_DIR"], "loa.yaml").read_text())["ports"]
+    env = env | {"LOA_CONFIG_DIR": str(override)}  # the documented override: the same Loa on free ports
+    ports = yaml.safe_load(Path(override, "loa.yaml").read_text())["ports"]
     site = f"http://127.0.0.1:{ports['web']}"
     log_path = work.parent / "loa-run.log"
     with open(log_path, "wb") as log:
