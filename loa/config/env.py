@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from loa.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 #: the default config shipped inside the package (a wheel works without the repository's config/)
 PACKAGED_CONFIG = Path(__file__).resolve().parent.parent / "defaults" / "config"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import types
 import typing
@@ -13,6 +14,9 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from loa.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
 
 M = TypeVar("M", bound=BaseModel)
 

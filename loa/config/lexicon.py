@@ -5,10 +5,13 @@ lexicon stops start-up, not the first radio script."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from loa.config.files import read_yaml
 from loa.speech.readaloud import Lexicon
+
+log = logging.getLogger(__name__)
 
 
 def load_lexicon(file: Path) -> Lexicon:

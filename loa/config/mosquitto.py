@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import string
 from pathlib import Path
 
 from loa.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 #: what loa.app.broker.prepare fills into mosquitto.conf
 PLACEHOLDERS = ("passwd_file", "acl_file", "data_dir", "log_file", "port", "bind_host", "run_user")

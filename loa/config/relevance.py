@@ -5,10 +5,13 @@ so a missing or bad file stops start-up, not the first ingest."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from loa.config.files import read_yaml
 from loa.ingest.classify import RelevanceRules
+
+log = logging.getLogger(__name__)
 
 
 def load_relevance(file: Path) -> RelevanceRules:
