@@ -40,7 +40,6 @@ class Boards:
     name = "boards"
     after = ()
     broker = True
-    at_approval = True  # signed text only: delivered from the approving process, in milliseconds
 
     def __init__(self, cfg: Config, store: Store):
         self.cfg, self.store = cfg, store

@@ -45,7 +45,6 @@ class Cap:
     name = "cap"
     after = ("radio",)  # the alert links the radio audio as a resource: written once radio is done
     broker = False
-    at_approval = False
 
     def __init__(self, cfg: Config, store: Store):
         self.cfg, self.store = cfg, store

@@ -30,7 +30,6 @@ class Radio:
     name = "radio"
     after = ()
     broker = True  # emergency commands: under the broker publish limit
-    at_approval = False  # the audio must be made first
 
     def __init__(self, cfg: Config, store: Store):
         self.cfg, self.store = cfg, store

@@ -52,7 +52,6 @@ class Website:
     name = "website"
     after = ("radio",)  # the page links the radio audio: written once radio is done, whatever its outcome
     broker = False
-    at_approval = False
 
     def __init__(self, cfg: Config, store: Store):
         self.cfg, self.store = cfg, store
