@@ -109,7 +109,7 @@ def start_loa_run(entries: int, **main):
     env |= {"LOA_HOME": str(tmp / "home"), "LOA_CONFIG_DIR": str(folder)}
     cfg = load_config(Env(home=tmp / "home", config_dir=folder))
     proc = subprocess.Popen([LOA, "run"], env=env, stdout=open(tmp / "run.log", "wb"), stderr=subprocess.STDOUT)
-    while not (cfg.home / "run.json").exists():
+    while not cfg.layout.run_file.exists():
         if proc.poll() is not None:
             sys.exit("loa run failed to start: " + (tmp / "run.log").read_text()[-2000:])
         time.sleep(0.2)
@@ -134,7 +134,7 @@ def main() -> None:
             text=True,
             check=True,
         )
-        desk = DeskClient(json.loads((cfg.home / "run.json").read_text())["Website"])
+        desk = DeskClient(json.loads(cfg.layout.run_file.read_text())["Website"])
 
         def cli(nid: int) -> None:
             subprocess.run([LOA, "approve", str(nid), "--by", "bench"], env=env, capture_output=True, check=True)

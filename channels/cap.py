@@ -157,7 +157,7 @@ class Cap:
             with locked(self.cfg.home, "cap"):
                 write_atomic(self.root / path, xml)
                 write_atomic(self.root / (path + ".sig"), json.dumps(signer.sign_detached(xml), indent=2) + "\n")
-                publish_key(signer, self.root)
+                publish_key(signer, self.cfg.layout.public_key)
                 self.write_feed()
         except OSError as exc:
             return self._fail(

@@ -36,20 +36,20 @@ def set_password(passwd: Path, user: str, password: str) -> None:
 
 def prepare(cfg: Config, port: int | None = None) -> Path:
     """Write mosquitto.conf, the ACL and the password file under LOA_HOME/mosquitto; return the conf path."""
-    folder = cfg.home / "mosquitto"
-    (folder / "data").mkdir(parents=True, exist_ok=True)
-    passwd, acl = folder / "passwd", folder / "acl"
+    files = cfg.layout
+    files.mosquitto_data.mkdir(parents=True, exist_ok=True)
+    passwd, acl = files.mosquitto_passwd, files.mosquitto_acl
     set_password(passwd, "loa-publisher", embedded_password(cfg.home, "loa-publisher"))
     set_password(passwd, MONITOR_USER, embedded_password(cfg.home, MONITOR_USER))
     write_acl(cfg)
     template = string.Template((cfg.config_dir / "mosquitto" / "mosquitto.conf").read_text())
-    conf = folder / "mosquitto.conf"
+    conf = files.mosquitto_conf
     conf.write_text(
         template.substitute(
             passwd_file=passwd,
             acl_file=acl,
-            data_dir=folder / "data",
-            log_file=folder / "mosquitto.log",
+            data_dir=files.mosquitto_data,
+            log_file=files.mosquitto_log,
             port=port or cfg.ports.mqtt,
             bind_host=cfg.bind_host,
             run_user=getpass.getuser(),
@@ -73,7 +73,7 @@ def start(cfg: Config, port: int | None = None, timeout: float = 10.0) -> subpro
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             err = (proc.stderr.read() if proc.stderr else "").strip().splitlines()
-            log = cfg.home / "mosquitto" / "mosquitto.log"
+            log = cfg.layout.mosquitto_log
             tail = log.read_text().strip().splitlines()[-1:] if log.exists() else []
             raise LoaError(
                 f"Mosquitto exited at start ({(err or tail or ['no message'])[-1]}); "
@@ -104,7 +104,7 @@ def stop(cfg: Config, proc: subprocess.Popen, terminate) -> None:
 
 
 def pid_file(cfg: Config) -> Path:
-    return cfg.home / "mosquitto" / "mosquitto.pid"
+    return cfg.layout.mosquitto_pid
 
 
 def manages_accounts(cfg: Config) -> bool:
@@ -129,7 +129,7 @@ def write_acl(cfg: Config) -> Path:
     shipped = (cfg.config_dir / "mosquitto" / "acl").read_text()
     blocks = [board_acl(cfg, b.id, b.area) for b in boards(Store.open(cfg.database_url))]
     text = shipped.rstrip("\n") + "\n\n# --- boards (written by `loa boards add`; edit the boards, not this file) ---\n"
-    acl = cfg.home / "mosquitto" / "acl"
+    acl = cfg.layout.mosquitto_acl
     acl.parent.mkdir(parents=True, exist_ok=True)
     tmp = acl.with_suffix(".tmp")
     tmp.write_text(text + "\n".join(blocks))
@@ -148,7 +148,7 @@ def running_pid(cfg: Config) -> int | None:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except (OSError, ValueError):
         return None
-    conf = str(cfg.home / "mosquitto" / "mosquitto.conf").encode()
+    conf = str(cfg.layout.mosquitto_conf).encode()
     return pid if cmdline and cmdline[0].endswith(b"mosquitto") and conf in cmdline else None
 
 
@@ -178,7 +178,7 @@ def add_board_accounts(cfg: Config, accounts: list[tuple[str, str]]) -> bool:
 
     Only salted hashes reach the password file. Returns True when a running broker was told to reload.
     """
-    passwd = cfg.home / "mosquitto" / "passwd"
+    passwd = cfg.layout.mosquitto_passwd
     passwd.parent.mkdir(parents=True, exist_ok=True)
     users = {user for user, _ in accounts}
     kept = [

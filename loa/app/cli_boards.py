@@ -78,7 +78,7 @@ def create_board(cfg, store, board_id: str, area: str, name: str | None = None) 
     except (OSError, subprocess.CalledProcessError) as exc:
         raise LoaError(
             f"board {board_id!r} is registered but its broker account was not created ({exc}); "
-            f"check {cfg.home / 'mosquitto'}"
+            f"check {cfg.layout.mosquitto}"
         ) from exc
     url, accepted = cfg.mqtt, None
     if reloaded:
@@ -136,10 +136,7 @@ def add(
     elif not result["broker_reloaded"]:
         err.print("[yellow]Loa's broker is not running; the account works once `loa run` starts it.[/]")
     elif not result["broker_accepts"]:
-        _fail(
-            f"the broker reloaded but does not accept board {board_id!r}; "
-            f"see {cfg.home / 'mosquitto' / 'mosquitto.log'}"
-        )
+        _fail(f"the broker reloaded but does not accept board {board_id!r}; see {cfg.layout.mosquitto_log}")
 
 
 @boards_app.command("show")
