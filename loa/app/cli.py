@@ -268,35 +268,23 @@ def feeds(as_json: bool = JSON) -> None:
     Configured feeds that were never polled are listed too."""
     from datetime import timedelta
 
+    from loa.store import FeedHealth
+
     cfg, store = _store()
-    rows = {r["url"]: r for r in store.feeds(stale_after=timedelta(minutes=3 * cfg.ingest_interval_minutes))}
+    rows = {r.url: r for r in store.feeds(stale_after=timedelta(minutes=3 * cfg.ingest_interval_minutes))}
     for f in cfg.feeds:
-        rows.setdefault(
-            f.url,
-            {
-                "url": f.url,
-                "name": f.name,
-                "title": None,
-                "last_checked_at": None,
-                "last_success_at": None,
-                "last_error_at": None,
-                "last_error_reason": None,
-                "last_error": None,
-                "consecutive_failures": 0,
-                "stale": True,
-            },
-        )
+        rows.setdefault(f.url, FeedHealth(f.url, f.name, None, None, None, None, None, None, 0, stale=True))
     if as_json:
-        _print_json(list(rows.values()))
+        _print_json([asdict(r) for r in rows.values()])
         return
     table = FitTable("feed", "last success", "failures", "stale", Detail("last error"), title="Feeds")
     for r in rows.values():
         table.add_row(
-            escape(r["name"]),
-            str(r["last_success_at"] or "never"),
-            str(r["consecutive_failures"]),
-            "[red]yes[/]" if r["stale"] else "no",
-            escape(r["last_error"] or ""),
+            escape(r.name),
+            r.last_success_at.isoformat() if r.last_success_at else "never",
+            str(r.consecutive_failures),
+            "[red]yes[/]" if r.stale else "no",
+            escape(r.last_error or ""),
         )
     out.print(table)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import asdict
 
 import typer
 
@@ -31,7 +32,11 @@ def boards(ctx: typer.Context, as_json: bool = JSON) -> None:
     rows = all_boards(store)
     if as_json:
         _print_json(
-            [b.as_dict() | {"area_code": cfg.area_code(b.area), "shown": acks_of(store, b.id, limit=20)} for b in rows]
+            [
+                b.as_dict()
+                | {"area_code": cfg.area_code(b.area), "shown": [asdict(a) for a in acks_of(store, b.id, limit=20)]}
+                for b in rows
+            ]
         )
         return
     if not rows:
@@ -151,10 +156,10 @@ def show(board_id: str = typer.Argument(..., metavar="ID"), as_json: bool = JSON
         _fail(str(exc))
     history, shown = status_history(store, board_id), acks_of(store, board_id)
     if as_json:
-        _print_json(b.as_dict() | {"history": history, "shown": shown})
+        _print_json(b.as_dict() | {"history": [asdict(h) for h in history], "shown": [asdict(a) for a in shown]})
         return
     out.print(f"[bold]{b.id}[/] {b.name or ''} · {b.area} · {b.state} since {_when(b.state_since)}")
     for h in history:
-        out.print(f"  {h['at']}  {h['state']}")
+        out.print(f"  {h.at.isoformat()}  {h.state}")
     for a in shown:
-        out.print(f"  shown notice {a['notice']} v{a['version']} ({a['area']}) at {a['shown_at'] or a['received_at']}")
+        out.print(f"  shown notice {a.notice} v{a.version} ({a.area}) at {(a.shown_at or a.received_at).isoformat()}")

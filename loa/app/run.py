@@ -173,10 +173,13 @@ class Supervisor:
 
     def start_web(self) -> None:
         from channels.catalogue import build_channels
+        from loa.store.desk import index_unindexed
 
+        store = Store.open(self.cfg.database_url)
+        index_unindexed(store)  # versions drafted before the desk search was indexed at draft time
         # a site exists before the first notice is published (a full build only when there is none)
         if not self.cfg.layout.site_index.exists():
-            build_channels(self.cfg, Store.open(self.cfg.database_url), ["website"])["website"].rebuild()
+            build_channels(self.cfg, store, ["website"])["website"].rebuild()
         config = uvicorn.Config(
             create_app(self.cfg), host=self.cfg.bind_host, port=self.cfg.ports.web, log_level="warning", lifespan="off"
         )

@@ -21,6 +21,7 @@ from loa.errors import InvalidTransition, LoaError, NotFound
 from loa.ingest.sanitize import sanitize_html
 from loa.model import CHANNELS, NoticeState, Priority
 from loa.store import Store
+from loa.store.ingest import index_search
 from loa.store.schema import (
     ActionDetailRow,
     ActionRow,
@@ -134,38 +135,15 @@ def _area_condition(area: str):
     )
 
 
-def _sync_search(s: Session) -> None:
-    """Index notice versions drafted since the last search (titles never change once drafted)."""
-    missing = s.execute(
-        select(NoticeVersionRow.id, NoticeVersionRow.title, DocumentVersionRow.meta, FeedRow.name)
-        .join(DocumentVersionRow, DocumentVersionRow.id == NoticeVersionRow.document_version_id)
-        .outerjoin(FeedRow, FeedRow.id == DocumentVersionRow.feed_id)
-        .where(~exists().where(SearchTextRow.notice_version_id == NoticeVersionRow.id))
-    ).all()
-    for nv_id, title, meta, feed in missing:
-        meta = meta or {}
-        words = [title, meta.get("number") or "", meta.get("doc_type") or "", meta.get("issuer") or "", feed or ""]
-        s.add(SearchTextRow(notice_version_id=nv_id, text=fold(" ".join(words))))
-    s.flush()
-
-
-def _unindexed(store: Store) -> bool:
-    with store.reading() as s:
-        return (
-            s.scalar(
-                select(NoticeVersionRow.id)
-                .where(~exists().where(SearchTextRow.notice_version_id == NoticeVersionRow.id))
-                .limit(1)
-            )
-            is not None
-        )
+def index_unindexed(store: Store) -> int:
+    """Index the notice versions a store drafted before the search was written at draft time (`loa run`
+    does it at start); returns how many."""
+    with store.session() as s:
+        return index_search(s)
 
 
 def queue(store: Store, f: QueueFilter, now: datetime | None = None) -> QueuePage:
     now = now or utcnow()
-    if f.q and f.q.strip() and _unindexed(store):
-        with store.session() as s:  # its own short write, only when versions drafted since need indexing
-            _sync_search(s)
     with store.reading() as s:
         cond = []
         if f.state == "scheduled":

@@ -124,4 +124,4 @@ def test_the_ingest_pipeline_routes_cap_feeds_and_reports_failures(cfg, sqlite_s
     assert len(report.as_dict()["alerts"]) == 6
     missing = ingest_feed(sqlite_store, cfg, Feed(f"{cap_server}/nope.atom", "CAP", "cao-bang", kind="cap"))
     assert missing.status == "failed" and missing.reason
-    assert sqlite_store.feeds()[-1]["consecutive_failures"] == 1
+    assert sqlite_store.feeds()[-1].consecutive_failures == 1
