@@ -371,5 +371,5 @@ def index_search(s: Session, notice_version_ids: list[int] | None = None) -> int
         words = [title, meta.get("number") or "", meta.get("doc_type") or "", meta.get("issuer") or "", feed or ""]
         rows.append({"notice_version_id": nv_id, "text": fold(" ".join(words))})
     if rows:
-        s.execute(insert(SearchTextRow.__table__), rows)
+        s.execute(insert(SearchTextRow), rows)
     return len(rows)
