@@ -142,12 +142,22 @@ def index_unindexed(store: Store) -> int:
         return index_search(s)
 
 
+def _scheduled(now: datetime):
+    """Approved and waiting for its publish time: loa.publishing.machine.is_due's embargo rule in SQL
+    (an emergency is never held back, so it is never "scheduled")."""
+    return and_(
+        NoticeVersionRow.state == NoticeState.APPROVED.value,
+        NoticeVersionRow.publish_at > now,
+        NoticeVersionRow.priority != Priority.EMERGENCY.value,
+    )
+
+
 def queue(store: Store, f: QueueFilter, now: datetime | None = None) -> QueuePage:
     now = now or utcnow()
     with store.reading() as s:
         cond = []
         if f.state == "scheduled":
-            cond += [NoticeVersionRow.state == NoticeState.APPROVED.value, NoticeVersionRow.publish_at > now]
+            cond.append(_scheduled(now))
         elif f.state:
             cond.append(NoticeVersionRow.state == f.state)
         if f.priority:
@@ -222,10 +232,7 @@ def counts(store: Store, now: datetime | None = None) -> Counts:
                     func.sum(
                         case(
                             (
-                                and_(
-                                    NoticeVersionRow.state == NoticeState.APPROVED.value,
-                                    NoticeVersionRow.publish_at > now,
-                                ),
+                                _scheduled(now),
                                 1,
                             ),
                             else_=0,

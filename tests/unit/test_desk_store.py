@@ -252,3 +252,13 @@ def test_versions_drafted_before_search_indexing_are_indexed_once(store):
     assert desk.queue(store, QueueFilter(q="ho tich")).rows == []
     assert desk.index_unindexed(store) == 1 and desk.index_unindexed(store) == 0
     assert [r.id for r in desk.queue(store, QueueFilter(q="ho tich")).rows] == [a.id]
+
+
+def test_an_approved_emergency_with_a_publish_time_is_not_scheduled(store):
+    """The desk's "scheduled" is the core's embargo rule: an emergency goes out at once whatever its time."""
+    e = make(store, 1, priority=Priority.EMERGENCY)
+    later = utcnow() + timedelta(days=1)
+    desk.set_schedule(store, e.id, 1, "Nông Thị Hoa", publish_at=later, expires_at=None)
+    store.transition(e.id, "approve", "Nông Thị Hoa")
+    assert desk.counts(store).scheduled == 0
+    assert desk.queue(store, QueueFilter(state="scheduled")).rows == []
