@@ -72,8 +72,8 @@ def test_a_feed_of_alerts(coded, sqlite_store, cap_server):  # noqa: F811
     assert "Bằng Giang" in flood.variants["website"] and "Hướng dẫn:" in flood.variants["website"]
     assert flood.variants["radio"] and flood.variants["boards"]
     origin = cap_store.origin(store, flood.id)
-    assert [(o["msg_type"], o["outcome"]) for o in origin] == [("Alert", "drafted")]
-    assert origin[0]["xml"] == (DATA / "hong-viet-alert.xml").read_text(encoding="utf-8")
+    assert [(o.msg_type, o.outcome) for o in origin] == [("Alert", "drafted")]
+    assert origin[0].xml == (DATA / "hong-viet-alert.xml").read_text(encoding="utf-8")
 
     fire = store.notice(lines["be-trieu-alert.xml"]["notice_id"])
     assert fire.priority == Priority.PRIORITY and fire.areas == ["cao-bang/nguyen-hue"]
