@@ -472,7 +472,18 @@ def version_numbers(store: Store, notice_id: int) -> list[tuple[int, str]]:
         ]
 
 
-def document_extras(store: Store, notice_id: int, version: int) -> dict:
+@dataclass(frozen=True)
+class DocumentExtras:
+    """What the notice view does not carry of its source document."""
+
+    score: float
+    feed_url: str | None
+    published: datetime | None
+    fetched_at: datetime
+    document_version: int
+
+
+def document_extras(store: Store, notice_id: int, version: int) -> DocumentExtras:
     """What the notice view does not carry: relevance score, feed URL, published and fetched times."""
     with store.reading() as s:
         found = s.execute(
@@ -484,10 +495,4 @@ def document_extras(store: Store, notice_id: int, version: int) -> dict:
         if found is None:
             raise NotFound(f"notice {notice_id} version {version} does not exist")
         dv, feed_url = found
-        return {
-            "score": dv.score,
-            "feed_url": feed_url,
-            "published": dv.published,
-            "fetched_at": dv.fetched_at,
-            "document_version": dv.version,
-        }
+        return DocumentExtras(dv.score, feed_url, dv.published, dv.fetched_at, dv.version)
