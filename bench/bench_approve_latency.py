@@ -5,7 +5,9 @@ Starts the whole system (Prefect server, Loa's Mosquitto, runner polling every s
 ports in a temp folder, ingests a generated feed of reform notices, then approves them one by one
 and times the approval → the retained message reaching a subscribed board: `loa approve` (a new
 process each time, as an operator types it) and the desk's approve button over HTTP (a logged-in
-approver). Prints median and worst of each (goal: under 2 s median, 3 s worst, on a quiet machine).
+approver). Prints median and worst of each (goal: under 2 s median, 3 s worst, on a quiet machine),
+and the CPU seconds of each `loa approve` process: on a shared machine the wall time is that CPU time
+multiplied by the load, so the CPU figure is the one to compare between runs.
 
     .venv/bin/python bench/bench_approve_latency.py [--runs 10]
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -109,7 +112,7 @@ def start_loa_run(entries: int, **main):
     env |= {"LOA_HOME": str(tmp / "home"), "LOA_CONFIG_DIR": str(folder)}
     cfg = load_config(Env(home=tmp / "home", config_dir=folder))
     proc = subprocess.Popen([LOA, "run"], env=env, stdout=open(tmp / "run.log", "wb"), stderr=subprocess.STDOUT)
-    while not (cfg.home / "run.json").exists():
+    while not cfg.layout.run_file.exists():
         if proc.poll() is not None:
             sys.exit("loa run failed to start: " + (tmp / "run.log").read_text()[-2000:])
         time.sleep(0.2)
@@ -134,10 +137,15 @@ def main() -> None:
             text=True,
             check=True,
         )
-        desk = DeskClient(json.loads((cfg.home / "run.json").read_text())["Website"])
+        desk = DeskClient(json.loads(cfg.layout.run_file.read_text())["Website"])
+
+        cpu: list[float] = []  # CPU seconds of each `loa approve` process: what load multiplies into wall time
 
         def cli(nid: int) -> None:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run([LOA, "approve", str(nid), "--by", "bench"], env=env, capture_output=True, check=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
 
         def timed(approve, nids) -> list[float]:
             times = []
@@ -165,6 +173,7 @@ def main() -> None:
             f"approve → board, {label:20}: median {statistics.median(xs):5.2f} s, worst {max(xs):5.2f} s of {len(xs)}"
         )
         print(f"    runs: {', '.join(f'{x:.2f}' for x in xs)}")
+    print(f"CPU of one `loa approve` process:          median {statistics.median(cpu):5.2f} s, worst {max(cpu):5.2f} s")
     print(f"baseline: raw Mosquitto publish→receive:   {raw_med * 1000:6.1f} ms  (median of {len(raw)})")
     print(
         "(the CLI figure includes starting a Python process; the boards are delivered by the approving "

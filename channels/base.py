@@ -3,8 +3,8 @@
 A channel is built from validated config (bad config fails at start), names its targets for a notice,
 and delivers to them. Delivery failures come back as DeliveryResult values, never exceptions, so one
 unreachable target never stops the others; the dispatcher records each result as a delivery row.
-The channels Loa dispatches to are one literal list in channels/catalogue.py; no channel module imports
-another (shared file names are in loa/layout.py).
+The channels Loa dispatches to are one literal list in channels/catalogue.py (by dotted path, imported
+when built); no channel module imports another (shared file names are in loa/layout.py).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ class Channel(Protocol):
     after: tuple[str, ...]
     #: publishes to the MQTT broker: its deliveries share the broker publish limit
     broker: bool
-    #: fast and needs nothing prepared: delivered from the approving process itself (loa/publishing)
+    #: delivered from the approving process itself (loa/publishing): not a class declaration but set on
+    #: the built channel from its channels/catalogue.py entry, so an approval imports no other channel
     at_approval: bool
 
     def targets(self, notice: NoticeView) -> list[str]:

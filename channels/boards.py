@@ -43,7 +43,6 @@ class Boards:
     name = "boards"
     after: tuple[str, ...] = ()
     broker = True
-    at_approval = True  # signed text only: delivered from the approving process, in milliseconds
     idempotent = True  # a retained message on the notice's own topic: sending it again changes nothing
     retained = True  # keeps state on the broker: re-asserted after a broker restart (reassert)
 

@@ -52,7 +52,6 @@ class Cap:
     name = "cap"
     after: tuple[str, ...] = ("radio",)  # the alert links the radio audio as a resource: written once radio is done
     broker = False
-    at_approval = False
 
     def __init__(self, cfg: Config, store: Store):
         self.cfg, self.store = cfg, store
@@ -171,7 +170,7 @@ class Cap:
             with locked(self.cfg.home, "cap"):
                 write_atomic(self.root / path, xml)
                 write_atomic(self.root / (path + ".sig"), json.dumps(signer.sign_detached(xml), indent=2) + "\n")
-                publish_key(signer, self.root)
+                publish_key(signer, self.cfg.layout.public_key)
                 self.write_feed()
         except OSError as exc:
             return self._fail(

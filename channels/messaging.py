@@ -53,7 +53,6 @@ class Messaging:
     # page it links is written within seconds of it (docs/cap.md, approve -> SMS figures)
     after: tuple[str, ...] = ()
     broker = False
-    at_approval = False  # apprise calls with retries and back-off: not in the approving process
 
     def __init__(self, cfg: Config, store: Store, *, sleep=time.sleep):
         self.cfg, self.store, self.sleep = cfg, store, sleep

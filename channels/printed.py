@@ -52,7 +52,6 @@ class Printed:
     name = "print"
     after: tuple[str, ...] = ()
     broker = False
-    at_approval = False
 
     def __init__(self, cfg: Config, store: Store, pages: Callable[[list[str], datetime], object] | None = None):
         """`pages` re-renders the web pages of areas whose bulletins were remade (they link the PDFs):

@@ -35,7 +35,6 @@ class Radio:
     name = "radio"
     after: tuple[str, ...] = ()
     broker = True  # emergency commands: under the broker publish limit
-    at_approval = False  # the audio must be made first
     #: an emergency play command sounds an alarm: sent at most once per (notice, version, station); a
     #: dispatch that died mid-send is not repeated (the command's idempotency_key lets speakers dedupe)
     idempotent = False

@@ -47,7 +47,6 @@ class Webhook:
     name = "webhook"
     after: tuple[str, ...] = ()
     broker = False
-    at_approval = False
 
     def __init__(self, cfg: Config, store: Store, *, sleep=time.sleep):
         self.cfg, self.store, self.sleep = cfg, store, sleep

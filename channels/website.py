@@ -59,7 +59,6 @@ class Website:
     # the page links the radio audio: written once radio is done, whatever its outcome
     after: tuple[str, ...] = ("radio",)
     broker = False
-    at_approval = False
 
     def __init__(self, cfg: Config, store: Store):
         self.cfg, self.store = cfg, store
@@ -180,8 +179,8 @@ class Website:
         memory.forget_site()  # a publish that stops halfway is followed by a full rebuild
         report = write_files(self.root, plan.files)
         memory.save(cat, plan, site_url=self.site.url, key=areas_key(self.tree), everything=everything)
-        if not (self.root / "keys" / "notices.json").exists():  # boards fetch the public key from the site too
-            publish_key(Signer.load_or_create(self.cfg.layout.signing_key), self.root)
+        if not self.cfg.layout.public_key.exists():  # boards fetch the public key from the site too
+            publish_key(Signer.load_or_create(self.cfg.layout.signing_key), self.cfg.layout.public_key)
         return report
 
     def _listed_site_url(self) -> str | None:

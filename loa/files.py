@@ -48,7 +48,9 @@ def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o644) -> Path:
 def locked(home: Path, name: str):
     """One writer at a time per LOA_HOME for a read-modify-write of generated files (site, playlists).
     flock: LOA_HOME must be on a local disk of the machine that runs those tasks."""
-    path = home / "locks" / f"{name}.lock"
+    from loa.layout import Layout
+
+    path = Layout(home).lock(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)

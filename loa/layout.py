@@ -62,6 +62,61 @@ class Layout:
     def jingles(self) -> Path:
         return self.radio / "jingles"
 
+    @property
+    def segments(self) -> Path:
+        """Programme segments (opening, bridge, closing) spoken once per text and voice (loa.radio.audio)."""
+        return self.radio / "segments"
+
+    # --- the site's entry page: a site exists once it is written -----------------------------------
+    @property
+    def site_index(self) -> Path:
+        return self.site / "index.html"
+
+    # --- Loa's own Mosquitto (loa/app/broker.py): its config, accounts and state -------------------
+    @property
+    def mosquitto(self) -> Path:
+        return self.home / "mosquitto"
+
+    @property
+    def mosquitto_conf(self) -> Path:
+        return self.mosquitto / "mosquitto.conf"
+
+    @property
+    def mosquitto_log(self) -> Path:
+        return self.mosquitto / "mosquitto.log"
+
+    @property
+    def mosquitto_pid(self) -> Path:
+        return self.mosquitto / "mosquitto.pid"
+
+    @property
+    def mosquitto_passwd(self) -> Path:
+        """Salted hashes only (mosquitto_passwd)."""
+        return self.mosquitto / "passwd"
+
+    @property
+    def mosquitto_acl(self) -> Path:
+        return self.mosquitto / "acl"
+
+    @property
+    def mosquitto_data(self) -> Path:
+        return self.mosquitto / "data"
+
+    # --- `loa run` -----------------------------------------------------------------------------------
+    @property
+    def run_file(self) -> Path:
+        """Where `loa run` leaves its URLs, so other `loa` commands use its Prefect server."""
+        return self.home / "run.json"
+
+    @property
+    def prefect_home(self) -> Path:
+        """PREFECT_HOME for the Prefect server `loa run` starts (its database, its settings)."""
+        return self.home / "prefect"
+
+    def log(self, name: str) -> Path:
+        """The log of one of `loa run`'s processes (prefect-server, deployments, automations…)."""
+        return self.logs / f"{name}.log"
+
     # --- private ---------------------------------------------------------------------------------
     @property
     def signing_key(self) -> Path:
@@ -72,6 +127,15 @@ class Layout:
     def desk_audio(self) -> Path:
         """The desk's previews of read-aloud audio: never under the public /radio."""
         return self.home / "desk" / "audio"
+
+    @property
+    def public_key(self) -> Path:
+        """The signing key's public half, published with the site for boards and CAP consumers."""
+        return self.site / "keys" / "notices.json"
+
+    def lock(self, name: str) -> Path:
+        """The flock file that makes one writer at a time of a generated tree (loa.files.locked)."""
+        return self.home / "locks" / f"{name}.lock"
 
     @property
     def logs(self) -> Path:

@@ -78,11 +78,10 @@ class Signer:
         }
 
 
-def publish_key(signer: Signer, site_root: Path) -> None:
-    """The public key where boards and CAP consumers fetch it: <site>/keys/notices.json."""
+def publish_key(signer: Signer, path: Path) -> None:
+    """The public key where boards and CAP consumers fetch it (loa.layout: <site>/keys/notices.json)."""
     from loa.files import write_atomic
 
-    path = site_root / "keys" / "notices.json"
     if not path.exists():
         write_atomic(path, json.dumps(signer.public_key_document(), indent=2))
 

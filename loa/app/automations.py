@@ -25,7 +25,7 @@ class BackgroundSync:
         from loa.app.run import prefect_env
 
         self.cfg, self.console = cfg, console
-        self.log = cfg.home / "logs" / "automations.log"
+        self.log = cfg.layout.log("automations")
         env = prefect_env(cfg) | {
             "PREFECT_API_URL": api,
             "LOA_HOME": str(cfg.home),

@@ -47,20 +47,20 @@ def _merge_accounts(passwd: Path, accounts: list[tuple[str, str]], remove: Itera
 
 def prepare(cfg: Config, port: int | None = None) -> Path:
     """Write mosquitto.conf, the ACL and the password file under LOA_HOME/mosquitto; return the conf path."""
-    folder = cfg.home / "mosquitto"
-    (folder / "data").mkdir(parents=True, exist_ok=True)
-    passwd, acl = folder / "passwd", folder / "acl"
+    files = cfg.layout
+    files.mosquitto_data.mkdir(parents=True, exist_ok=True)
+    passwd, acl = files.mosquitto_passwd, files.mosquitto_acl
     ensure_secrets(cfg.home)
     _merge_accounts(passwd, [(u, embedded_password(cfg.home, u) or "") for u in ("loa-publisher", MONITOR_USER)])
     write_acl(cfg)
     template = string.Template((cfg.config_dir / "mosquitto" / "mosquitto.conf").read_text())
-    conf = folder / "mosquitto.conf"
+    conf = files.mosquitto_conf
     conf.write_text(
         template.substitute(
             passwd_file=passwd,
             acl_file=acl,
-            data_dir=folder / "data",
-            log_file=folder / "mosquitto.log",
+            data_dir=files.mosquitto_data,
+            log_file=files.mosquitto_log,
             port=port or cfg.ports.mqtt,
             bind_host=cfg.bind_host,
             run_user=getpass.getuser(),
@@ -84,7 +84,7 @@ def start(cfg: Config, port: int | None = None, timeout: float = 10.0) -> subpro
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             err = (proc.stderr.read() if proc.stderr else "").strip().splitlines()
-            log = cfg.home / "mosquitto" / "mosquitto.log"
+            log = cfg.layout.mosquitto_log
             tail = log.read_text().strip().splitlines()[-1:] if log.exists() else []
             raise LoaError(
                 f"Mosquitto exited at start ({(err or tail or ['no message'])[-1]}); "
@@ -115,7 +115,7 @@ def stop(cfg: Config, proc: subprocess.Popen, terminate) -> None:
 
 
 def pid_file(cfg: Config) -> Path:
-    return cfg.home / "mosquitto" / "mosquitto.pid"
+    return cfg.layout.mosquitto_pid
 
 
 def manages_accounts(cfg: Config) -> bool:
@@ -173,8 +173,7 @@ def write_acl(cfg: Config) -> Path:
     blocks.append("# --- speakers (written by `loa speakers add`; edit the speakers, not this file) ---\n")
     blocks += [speaker_acl(cfg, sp.id, sp.station) for sp in speakers(store, enabled_only=True)]
     text = shipped.rstrip("\n") + "\n\n# --- boards (written by `loa boards add`; edit the boards, not this file) ---\n"
-    acl = cfg.home / "mosquitto" / "acl"
-    return write_atomic(acl, text + "\n".join(blocks))  # the broker never reads half an ACL
+    return write_atomic(cfg.layout.mosquitto_acl, text + "\n".join(blocks))  # the broker never reads half an ACL
 
 
 def new_password() -> str:
@@ -188,7 +187,7 @@ def running_pid(cfg: Config) -> int | None:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except (OSError, ValueError):
         return None
-    conf = str(cfg.home / "mosquitto" / "mosquitto.conf").encode()
+    conf = str(cfg.layout.mosquitto_conf).encode()
     return pid if cmdline and cmdline[0].endswith(b"mosquitto") and conf in cmdline else None
 
 
@@ -226,6 +225,6 @@ def add_board_accounts(cfg: Config, accounts: list[tuple[str, str]], remove: tup
 
     Only salted hashes reach the password file. Returns True when a running broker was told to reload.
     """
-    _merge_accounts(cfg.home / "mosquitto" / "passwd", accounts, remove)
+    _merge_accounts(cfg.layout.mosquitto_passwd, accounts, remove)
     write_acl(cfg)
     return reload(cfg)

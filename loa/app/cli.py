@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -9,44 +10,70 @@ from dataclasses import asdict
 
 import typer
 from rich.markup import escape
+from typer.core import TyperGroup
 
-from loa.app import cli_editorial
-from loa.app.cli_areas import areas_cmd
-from loa.app.cli_boards import boards_app
-from loa.app.cli_cap import cap_app
 from loa.app.cli_common import JSON, Detail, FitTable, err, out
 from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
-from loa.app.cli_print import print_cmd, site_app
-from loa.app.cli_radio import radio_app
-from loa.app.cli_report import automations_app, report_cmd
-from loa.app.cli_speaker import speaker_app
-from loa.app.cli_speakers import speakers_app
-from loa.app.cli_users import users_app
 from loa.config import Config
 from loa.errors import LoaError
 from loa.model import NoticeState, NoticeView
 
+#: the commands kept in their own modules: name → (module, attribute, "group" or "command"). A module is
+#: imported only when its command runs (or `loa --help` lists them all), so `loa approve` starts without
+#: the radio, print, report or CAP commands and what they import.
+LAZY: dict[str, tuple[str, str, str]] = {
+    "edit": ("loa.app.cli_editorial", "edit", "command"),
+    "approve": ("loa.app.cli_editorial", "approve", "command"),
+    "reject": ("loa.app.cli_editorial", "reject", "command"),
+    "withdraw": ("loa.app.cli_editorial", "withdraw", "command"),
+    "dispatch": ("loa.app.cli_editorial", "dispatch", "command"),
+    "boards": ("loa.app.cli_boards", "boards_app", "group"),
+    "users": ("loa.app.cli_users", "users_app", "group"),
+    "print": ("loa.app.cli_print", "print_cmd", "command"),
+    "site": ("loa.app.cli_print", "site_app", "group"),
+    "report": ("loa.app.cli_report", "report_cmd", "command"),
+    "areas": ("loa.app.cli_areas", "areas_cmd", "command"),
+    "automations": ("loa.app.cli_report", "automations_app", "group"),
+    "radio": ("loa.app.cli_radio", "radio_app", "group"),
+    "cap": ("loa.app.cli_cap", "cap_app", "group"),
+    "speakers": ("loa.app.cli_speakers", "speakers_app", "group"),
+    "speaker": ("loa.app.cli_speaker", "speaker_app", "group"),
+}
+
+
+class LazyGroup(TyperGroup):
+    """Loa's top-level command group: the LAZY commands are built (by Typer, as if added eagerly) the
+    first time they are asked for."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(LAZY) + [name for name in self.commands if name not in LAZY]
+
+    def get_command(self, ctx, cmd_name: str):
+        if cmd_name not in self.commands and cmd_name in LAZY:
+            self.commands[cmd_name] = _lazy_command(cmd_name)
+        return self.commands.get(cmd_name)
+
+
+def _lazy_command(name: str):
+    module, attribute, kind = LAZY[name]
+    target = getattr(importlib.import_module(module), attribute)
+    holder = typer.Typer()
+    if kind == "group":
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name)(target)
+    return typer.main.get_group(holder).commands[name]
+
+
 app = typer.Typer(
+    cls=LazyGroup,
     help="Loa: administrative-reform notices from government feeds to website, boards and radio.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 board_app = typer.Typer(help="Digital notice boards.", no_args_is_help=True)
 app.add_typer(board_app, name="board")
-app.add_typer(boards_app, name="boards")
-app.add_typer(speakers_app, name="speakers")
-app.add_typer(users_app, name="users")
-app.command("print")(print_cmd)
-app.add_typer(site_app, name="site")
-app.command("report")(report_cmd)
-app.command("areas")(areas_cmd)
-app.add_typer(automations_app, name="automations")
-app.add_typer(radio_app, name="radio")
-app.add_typer(cap_app, name="cap")
-app.add_typer(speaker_app, name="speaker")
-for _name in ("edit", "approve", "reject", "withdraw", "dispatch"):
-    app.command(_name)(getattr(cli_editorial, _name))
 
 
 @app.callback()
@@ -255,35 +282,23 @@ def feeds(as_json: bool = JSON) -> None:
     Configured feeds that were never polled are listed too."""
     from datetime import timedelta
 
+    from loa.store import FeedHealth
+
     cfg, store = _store()
-    rows = {r["url"]: r for r in store.feeds(stale_after=timedelta(minutes=3 * cfg.ingest_interval_minutes))}
+    rows = {r.url: r for r in store.feeds(stale_after=timedelta(minutes=3 * cfg.ingest_interval_minutes))}
     for f in cfg.feeds:
-        rows.setdefault(
-            f.url,
-            {
-                "url": f.url,
-                "name": f.name,
-                "title": None,
-                "last_checked_at": None,
-                "last_success_at": None,
-                "last_error_at": None,
-                "last_error_reason": None,
-                "last_error": None,
-                "consecutive_failures": 0,
-                "stale": True,
-            },
-        )
+        rows.setdefault(f.url, FeedHealth(f.url, f.name, None, None, None, None, None, None, 0, stale=True))
     if as_json:
-        _print_json(list(rows.values()))
+        _print_json([asdict(r) for r in rows.values()])
         return
     table = FitTable("feed", "last success", "failures", "stale", Detail("last error"), title="Feeds")
     for r in rows.values():
         table.add_row(
-            escape(r["name"]),
-            str(r["last_success_at"] or "never"),
-            str(r["consecutive_failures"]),
-            "[red]yes[/]" if r["stale"] else "no",
-            escape(r["last_error"] or ""),
+            escape(r.name),
+            r.last_success_at.isoformat() if r.last_success_at else "never",
+            str(r.consecutive_failures),
+            "[red]yes[/]" if r.stale else "no",
+            escape(r.last_error or ""),
         )
     out.print(table)
 

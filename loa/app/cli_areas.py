@@ -77,7 +77,7 @@ def _migration(as_json: bool) -> None:
     from loa.store.schema import AreaRenameRow
 
     _, store = runtime_or_fail()
-    with store.session() as s:
+    with store.reading() as s:
         rows = s.scalars(select(AreaRenameRow).order_by(AreaRenameRow.id)).all()
         data = [
             {

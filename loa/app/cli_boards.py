@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
+from dataclasses import asdict
 
 import typer
 
@@ -34,7 +35,11 @@ def boards(ctx: typer.Context, as_json: bool = JSON) -> None:
     rows = all_boards(store)
     if as_json:
         _print_json(
-            [b.as_dict() | {"area_code": cfg.area_code(b.area), "shown": acks_of(store, b.id, limit=20)} for b in rows]
+            [
+                b.as_dict()
+                | {"area_code": cfg.area_code(b.area), "shown": [asdict(a) for a in acks_of(store, b.id, limit=20)]}
+                for b in rows
+            ]
         )
         return
     if not rows:
@@ -85,7 +90,7 @@ def create_board(cfg, store, board_id: str, area: str, name: str | None = None) 
     except (OSError, subprocess.CalledProcessError) as exc:
         raise LoaError(
             f"board {board_id!r} is registered but its broker account was not created ({exc}); "
-            f"check {cfg.home / 'mosquitto'}"
+            f"check {cfg.layout.mosquitto}"
         ) from exc
     url, accepted = cfg.mqtt, None
     if reloaded:
@@ -143,10 +148,7 @@ def add(
     elif not result["broker_reloaded"]:
         err.print("[yellow]Loa's broker is not running; the account works once `loa run` starts it.[/]")
     elif not result["broker_accepts"]:
-        _fail(
-            f"the broker reloaded but does not accept board {board_id!r}; "
-            f"see {cfg.home / 'mosquitto' / 'mosquitto.log'}"
-        )
+        _fail(f"the broker reloaded but does not accept board {board_id!r}; see {cfg.layout.mosquitto_log}")
 
 
 @boards_app.command("show")
@@ -161,10 +163,10 @@ def show(board_id: str = typer.Argument(..., metavar="ID"), as_json: bool = JSON
         _fail(str(exc))
     history, shown = status_history(store, board_id), acks_of(store, board_id)
     if as_json:
-        _print_json(b.as_dict() | {"history": history, "shown": shown})
+        _print_json(b.as_dict() | {"history": [asdict(h) for h in history], "shown": [asdict(a) for a in shown]})
         return
     out.print(f"[bold]{b.id}[/] {b.name or ''} · {b.area} · {b.state} since {_when(b.state_since)}")
     for h in history:
-        out.print(f"  {h['at']}  {h['state']}")
+        out.print(f"  {h.at.isoformat()}  {h.state}")
     for a in shown:
-        out.print(f"  shown notice {a['notice']} v{a['version']} ({a['area']}) at {a['shown_at'] or a['received_at']}")
+        out.print(f"  shown notice {a.notice} v{a.version} ({a.area}) at {(a.shown_at or a.received_at).isoformat()}")

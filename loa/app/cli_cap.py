@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import typer
 
 from loa.app.cli_common import JSON, fail, out, print_json, runtime_or_fail
@@ -68,7 +70,7 @@ def show_cmd(notice_id: int = typer.Argument(..., help="The notice id."), as_jso
         {"version": d.version, "kind": d.kind, "status": d.status, "detail": d.detail or d.last_error}
         for d in store.deliveries(notice_id, channel="cap")
     ]
-    received = [{k: v for k, v in o.items() if k != "xml"} for o in cap_store.origin(store, notice_id)]
+    received = [{k: v for k, v in asdict(o).items() if k != "xml"} for o in cap_store.origin(store, notice_id)]
     if as_json:
         print_json(
             {"notice_id": notice_id, "sent": sent, "received": received, "feed": f"{cfg.site_url}/cap/alerts.atom"}

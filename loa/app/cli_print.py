@@ -101,9 +101,9 @@ def site_rebuild(
     try:
         report = Website(cfg, store).rebuild()
     except OSError as exc:
-        _fail(f"the site rebuild under {cfg.home / 'site'} failed: {exc}")
+        _fail(f"the site rebuild under {cfg.layout.site} failed: {exc}")
     data = {
-        "root": str(cfg.home / "site"),
+        "root": str(cfg.layout.site),
         "written": len(report.written),
         "unchanged": report.unchanged,
         "seconds": round(time.perf_counter() - started, 2),

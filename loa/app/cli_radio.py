@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -289,11 +289,10 @@ def history(notice_id: int = typer.Argument(..., metavar="ID", help="The notice.
         store.notice(notice_id)
     except LoaError as exc:
         _fail(str(exc))
-    rows = notice_airings(store, notice_id)
     now = clock.now()
     confirmed = slot_confirmations(store, notice_id)
+    rows = [asdict(r) | {"aired": r.starts_at <= now} for r in notice_airings(store, notice_id)]
     for r in rows:
-        r["aired"] = datetime.fromisoformat(r["starts_at"]) <= now
         slot = (
             None
             if r["kind"] == "emergency"

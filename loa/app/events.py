@@ -11,7 +11,6 @@ import logging
 import os
 import time
 import uuid
-from pathlib import Path
 
 import requests
 
@@ -21,16 +20,11 @@ from loa.config import Config
 log = logging.getLogger(__name__)
 
 
-def run_file(home: Path) -> Path:
-    """Where `loa run` leaves its URLs, so other `loa` commands use its Prefect server."""
-    return home / "run.json"
-
-
 def find_prefect_api(cfg: Config) -> str | None:
     """The Prefect server to report to: PREFECT_API_URL, else the one `loa run` started, else none."""
     if os.environ.get("PREFECT_API_URL"):
         return os.environ["PREFECT_API_URL"]
-    path = run_file(cfg.home)
+    path = cfg.layout.run_file
     if not path.exists():
         return None
     api = json.loads(path.read_text()).get("prefect_api_url")

@@ -35,9 +35,9 @@ def publishing_for(cfg: Config, store: Store) -> Publishing:
     channels that deliver at approval (built only when an approval asks for them)."""
 
     def at_approval():
-        from channels.catalogue import CHANNEL_CLASSES, build_channels
+        from channels.catalogue import AT_APPROVAL, build_channels
 
-        return build_channels(cfg, store, [c.name for c in CHANNEL_CLASSES if c.at_approval])
+        return build_channels(cfg, store, AT_APPROVAL)
 
     return Publishing(store, cfg, scheduler_for(cfg), at_approval)
 

@@ -27,7 +27,6 @@ from rich.console import Console
 from loa import events
 from loa.app import board_monitor, broker
 from loa.app.automations import BackgroundSync
-from loa.app.events import run_file
 from loa.app.web import create_app
 from loa.config import Config
 from loa.errors import LoaError
@@ -39,7 +38,7 @@ console = Console(stderr=True)
 def prefect_env(cfg: Config) -> dict[str, str]:
     """Settings for every Prefect process Loa starts: private home, no telemetry (offline machines)."""
     return {
-        "PREFECT_HOME": str(cfg.home / "prefect"),
+        "PREFECT_HOME": str(cfg.layout.prefect_home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
         "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
@@ -149,7 +148,7 @@ class Supervisor:
     urls: dict[str, str] = field(default_factory=dict)
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
-        log = open(self.cfg.home / "logs" / f"{name}.log", "ab")
+        log = open(self.cfg.layout.log(name), "ab")
         proc = subprocess.Popen(
             argv, env=os.environ | env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -167,9 +166,7 @@ class Supervisor:
                 [sys.executable, "-m", "prefect", "server", "start", "--host", self.cfg.bind_host, "--port", str(port)],
                 prefect_env(self.cfg) | {"PREFECT_UI_API_URL": api},
             )  # the UI's API is not always :4200
-            wait_http(
-                f"{api}/health", 90, proc, f"Prefect server (log: {self.cfg.home / 'logs' / 'prefect-server.log'})"
-            )
+            wait_http(f"{api}/health", 90, proc, f"Prefect server (log: {self.cfg.layout.log('prefect-server')})")
         self.urls["Prefect UI"] = f"http://{self.cfg.bind_host}:{port}"
         return api
 
@@ -183,10 +180,13 @@ class Supervisor:
 
     def start_web(self) -> None:
         from channels.website import Website
+        from loa.store.desk import index_unindexed
 
+        store = Store.open(self.cfg.database_url)
+        index_unindexed(store)  # versions drafted before the desk search was indexed at draft time
         # a site exists before the first notice is published (a full build only when there is none)
-        if not (self.cfg.home / "site" / "index.html").exists():
-            Website(self.cfg, Store.open(self.cfg.database_url)).rebuild()
+        if not self.cfg.layout.site_index.exists():
+            Website(self.cfg, store).rebuild()
         config = uvicorn.Config(
             create_app(self.cfg), host=self.cfg.bind_host, port=self.cfg.ports.web, log_level="warning", lifespan="off"
         )
@@ -302,7 +302,7 @@ class BrokerKeeper:
             console.print(
                 f"[red]mosquitto exited with code {proc.returncode}[/]; the website, desk and Prefect go "
                 f"on; restarting it in {delay:.0f} s (restart {self.restarts.count}; log: "
-                f"{self.sup.cfg.home / 'mosquitto' / 'mosquitto.log'})"
+                f"{self.sup.cfg.layout.mosquitto_log})"
             )
             self._event(events.BROKER_DOWN, exit_code=proc.returncode, restart_in_seconds=delay)
         if self.due is not None and now >= self.due:
@@ -335,7 +335,7 @@ def wait_deployments(api: str, names: list[str], timeout: float) -> None:
 
 def run(cfg: Config, *, deployments: bool = True) -> int:
     started = time.monotonic()
-    (cfg.home / "logs").mkdir(parents=True, exist_ok=True)
+    cfg.layout.logs.mkdir(parents=True, exist_ok=True)
     Store.open(cfg.database_url)  # migrate before anything else touches it
     sup = Supervisor(cfg)
     stop = threading.Event()
@@ -351,7 +351,7 @@ def run(cfg: Config, *, deployments: bool = True) -> int:
         if deployments:  # off on a scale-out front machine: workers run prefect.yaml's deployments
             with step("starting deployments", " (the runner registers ingest, dispatch, withdraw…)"):
                 sup.start_runner(api)
-        run_file(cfg.home).write_text(json.dumps({"prefect_api_url": api, "pid": os.getpid(), **sup.urls}))
+        cfg.layout.run_file.write_text(json.dumps({"prefect_api_url": api, "pid": os.getpid(), **sup.urls}))
         console.print(f"[bold green]Loa is running[/] (started in {time.monotonic() - started:.1f} s)")
         for name, url in sup.urls.items():
             console.print(f"  {name:16} {url}")
@@ -365,7 +365,7 @@ def run(cfg: Config, *, deployments: bool = True) -> int:
             dead = [(n, p.returncode) for n, p in sup.procs if n != "mosquitto" and p.poll() is not None]
             if dead:
                 name, code = dead[0]
-                console.print(f"[red]{name} exited with code {code}; stopping (log: {cfg.home / 'logs'})[/]")
+                console.print(f"[red]{name} exited with code {code}; stopping (log: {cfg.layout.logs})[/]")
                 return 1
         return 0
     except LoaError as exc:
@@ -378,5 +378,5 @@ def run(cfg: Config, *, deployments: bool = True) -> int:
         if automations is not None and automations.proc.poll() is None:
             parts.append(("automations sync", automations.stop))
         seconds = stop_together(parts)
-        run_file(cfg.home).unlink(missing_ok=True)
+        cfg.layout.run_file.unlink(missing_ok=True)
         console.print(f"Loa stopped in {seconds:.1f} s")

@@ -24,22 +24,22 @@ def overview(
     from loa.store.speakers import confirmed_airings, slot_confirmations
 
     now = now or clock.now()
-    local = lambda iso: datetime.fromisoformat(iso).astimezone(tz).strftime("%H:%M %d/%m/%Y")  # noqa: E731
+    local = lambda at: at.astimezone(tz).strftime("%H:%M %d/%m/%Y")  # noqa: E731
     confirmed = slot_confirmations(store, notice_id)
     planned = []
     for r in notice_airings(store, notice_id):
-        day, at = r["slot"].split(" ", 1)
-        key = None if r["kind"] == "emergency" else slot_id(r["station"], day, at)
+        day, at = r.slot.split(" ", 1)
+        key = None if r.kind == "emergency" else slot_id(r.station, day, at)
         planned.append(
             {
-                "station": r["station"],
-                "name": (names or {}).get(r["station"], r["station"]),
-                "kind": r["kind"],
-                "slot": r["slot"],
-                "starts": local(r["starts_at"]),
-                "version": r["version"],
-                "past": datetime.fromisoformat(r["starts_at"]) <= now,
-                "confirmed": [local(t) for t in sorted(confirmed.get((r["station"], key), []))],
+                "station": r.station,
+                "name": (names or {}).get(r.station, r.station),
+                "kind": r.kind,
+                "slot": r.slot,
+                "starts": local(r.starts_at),
+                "version": r.version,
+                "past": r.starts_at <= now,
+                "confirmed": [local(datetime.fromisoformat(t)) for t in sorted(confirmed.get((r.station, key), []))],
             }
         )
     summary = confirmed_airings(store, notice_id, sorted({p["station"] for p in planned}))

@@ -314,7 +314,7 @@ def spoken(cfg: Config, station: Station, text: str, kind: str) -> Track:
 
     settings = voice_settings(station)
     name = f"{kind}-{_hash(text, settings)[:16]}.mp3"
-    path = cfg.home / "radio" / "segments" / name
+    path = cfg.layout.segments / name
     side = path.with_suffix(".seconds")
     if not path.is_file() or not side.is_file():
         said = " ".join(read_aloud(line, cfg.lexicon) for line in sentences(text) or [text])

@@ -168,7 +168,7 @@ class Builder:
                 continue  # the station or its slot left stations.yaml: nothing airs there
             targets.setdefault((sid, t.starts_at), t)
         reports = self.slots(list(targets.values()), now)
-        refresh = [sid for sid in station_ids if (self.root / "stations" / sid / "emergency.m3u8").exists()]
+        refresh = [sid for sid in station_ids if self.cfg.layout.emergency_playlist(sid).exists()]
         return reports + (self.emergency(refresh, now) if refresh else [])
 
     def emergency(self, station_ids: list[str], now: datetime | None = None) -> list[BuildReport]:

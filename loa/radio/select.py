@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from loa.model import Priority
+from loa.publishing.machine import is_due, is_expired
 
 RANK = {Priority.EMERGENCY: 0, Priority.PRIORITY: 1, Priority.NORMAL: 2}
 
@@ -61,10 +62,8 @@ class Candidate:
         return sum(t.seconds for t in self.tracks)
 
     def due(self, at: datetime) -> bool:
-        """Live at `at`: not expired, and published (an emergency airs at once whatever its publish time)."""
-        if self.expires_at is not None and self.expires_at <= at:
-            return False
-        return self.priority == Priority.EMERGENCY or self.publish_at is None or self.publish_at <= at
+        """Live at `at`: not expired, and published (the publishing core's embargo and expiry rules)."""
+        return not is_expired(self.expires_at, at) and is_due(self.priority, self.publish_at, at)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from loa.store.schema import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Action", "Delivery", "Draft", "EntryChange", "Store"]
+__all__ = ["Action", "Delivery", "Draft", "EntryChange", "FeedHealth", "Store"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,22 @@ class Delivery:
     claimed_by: str | None = None  # a dispatch's claim before sending (loa.store.claims)
     claim_until: datetime | None = None
     sent_at: datetime | None = None  # an irrevocable send started (the emergency play command)
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """A feed's health: when it was last read, its last error and why, and whether it is stale."""
+
+    url: str
+    name: str
+    title: str | None
+    last_checked_at: datetime | None
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error_reason: str | None
+    last_error: str | None
+    consecutive_failures: int
+    stale: bool
 
 
 @dataclass(frozen=True)
@@ -161,24 +177,25 @@ class Store:
         with self.session() as s:
             return ingest.record_feed_failure(s, ingest.feed_id(s, url, name), reason=reason, error=error)
 
-    def feeds(self, stale_after: timedelta | None = None) -> list[dict]:
+    def feeds(self, stale_after: timedelta | None = None) -> list[FeedHealth]:
         """Feed health. A feed is stale when it has not been read successfully for `stale_after`."""
         now = utcnow()
         with self.reading() as s:
             rows = s.scalars(select(FeedRow).order_by(FeedRow.id)).all()
             return [
-                {
-                    "stale": bool(stale_after and (r.last_success_at is None or now - r.last_success_at > stale_after)),
-                    "url": r.url,
-                    "name": r.name,
-                    "title": r.title,
-                    "last_checked_at": _iso(r.last_checked_at),
-                    "last_success_at": _iso(r.last_success_at),
-                    "last_error_at": _iso(r.last_error_at),
-                    "last_error_reason": r.last_error_reason,
-                    "last_error": r.last_error,
-                    "consecutive_failures": r.consecutive_failures,
-                }
+                FeedHealth(
+                    url=r.url,
+                    name=r.name,
+                    title=r.title,
+                    last_checked_at=r.last_checked_at,
+                    last_success_at=r.last_success_at,
+                    last_error_at=r.last_error_at,
+                    last_error_reason=r.last_error_reason,
+                    last_error=r.last_error,
+                    consecutive_failures=r.consecutive_failures,
+                    stale=stale_after is not None
+                    and (r.last_success_at is None or now - r.last_success_at > stale_after),
+                )
                 for r in rows
             ]
 

@@ -151,7 +151,27 @@ def _existing_acks(s: Session, acks: list[Report]) -> set[tuple[str, int | None,
     return {(board, notice, version) for board, notice, version in rows}
 
 
-def status_history(store: Store, board_id: str, limit: int = 50) -> list[dict]:
+@dataclass(frozen=True)
+class StatusChange:
+    """A board went online or offline."""
+
+    state: str
+    at: datetime
+    detail: dict | None  # the board's own status report (JSON), when it sent one
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A board showed a notice version (its ack)."""
+
+    notice: int
+    version: int
+    area: str | None
+    shown_at: datetime | None
+    received_at: datetime
+
+
+def status_history(store: Store, board_id: str, limit: int = 50) -> list[StatusChange]:
     """A board's online/offline changes, newest first."""
     with store.reading() as s:
         rows = s.scalars(
@@ -160,10 +180,10 @@ def status_history(store: Store, board_id: str, limit: int = 50) -> list[dict]:
             .order_by(BoardStatusRow.at.desc(), BoardStatusRow.id.desc())
             .limit(limit)
         ).all()
-        return [{"state": r.state, "at": r.at.isoformat(), "detail": r.detail} for r in rows]
+        return [StatusChange(r.state, r.at, r.detail) for r in rows]
 
 
-def acks_of(store: Store, board_id: str, limit: int = 50) -> list[dict]:
+def acks_of(store: Store, board_id: str, limit: int = 50) -> list[Shown]:
     """Which notice versions a board has shown, newest first."""
     with store.reading() as s:
         rows = s.scalars(
@@ -172,16 +192,7 @@ def acks_of(store: Store, board_id: str, limit: int = 50) -> list[dict]:
             .order_by(BoardAckRow.received_at.desc(), BoardAckRow.id.desc())
             .limit(limit)
         ).all()
-        return [
-            {
-                "notice": r.notice_id,
-                "version": r.version,
-                "area": r.area,
-                "shown_at": r.shown_at.isoformat() if r.shown_at else None,
-                "received_at": r.received_at.isoformat(),
-            }
-            for r in rows
-        ]
+        return [Shown(r.notice_id, r.version, r.area, r.shown_at, r.received_at) for r in rows]
 
 
 def ack_counts(store: Store, notice_id: int, version: int | None = None) -> AckCount:
@@ -207,7 +218,22 @@ def ack_counts(store: Store, notice_id: int, version: int | None = None) -> AckC
     return AckCount(notice.id, notice.version, len(targets), len(acked & targets))
 
 
-def health(store: Store, now: datetime | None = None) -> list[dict]:
+@dataclass(frozen=True)
+class BoardHealth:
+    """One board in the board-health table: its state and since when, and the current notices it shows."""
+
+    board: str
+    area: str
+    state: str
+    since: datetime | None
+    last_seen: datetime | None
+    current_notices: int
+    shown: int
+    not_shown: int
+    acks_total: int
+
+
+def health(store: Store, now: datetime | None = None) -> list[BoardHealth]:
     """One row per board for the board-health table: state, since when, and current notices shown."""
     now = now or utcnow()
     live = store.live_notices(now)
@@ -229,16 +255,16 @@ def health(store: Store, now: datetime | None = None) -> list[dict]:
         due = [n for n in live if any(within(b.area, a) for a in n.areas)]
         shown = sum(1 for n in due if (b.id, n.id, n.version) in acked)
         rows.append(
-            {
-                "board": b.id,
-                "area": b.area,
-                "state": b.state,
-                "since": b.state_since.isoformat() if b.state_since else None,
-                "last_seen": b.last_seen_at.isoformat() if b.last_seen_at else None,
-                "current_notices": len(due),
-                "shown": shown,
-                "not_shown": len(due) - shown,
-                "acks_total": b.acks,
-            }
+            BoardHealth(
+                board=b.id,
+                area=b.area,
+                state=b.state,
+                since=b.state_since,
+                last_seen=b.last_seen_at,
+                current_notices=len(due),
+                shown=shown,
+                not_shown=len(due) - shown,
+                acks_total=b.acks,
+            )
         )
     return rows

@@ -270,23 +270,30 @@ def is_cancel(store: Store, notice_id: int, version: int) -> bool:
         return found is not None
 
 
-def origin(store: Store, notice_id: int) -> list[dict]:
+@dataclass(frozen=True)
+class CapOrigin:
+    """A CAP message a notice came from, with the original XML."""
+
+    id: int
+    sender: str
+    identifier: str
+    sent: str  # the CAP <sent> text, as received
+    msg_type: str
+    feed_url: str
+    url: str | None
+    outcome: str
+    version: int | None
+    xml: str
+
+
+def origin(store: Store, notice_id: int) -> list[CapOrigin]:
     """The CAP messages a notice came from, oldest first (the desk shows "from a CAP alert" with the original)."""
     with store.reading() as s:
         rows = s.scalars(select(CapAlertRow).where(CapAlertRow.notice_id == notice_id).order_by(CapAlertRow.id)).all()
         return [
-            {
-                "id": r.id,
-                "sender": r.sender,
-                "identifier": r.identifier,
-                "sent": r.sent,
-                "msg_type": r.msg_type,
-                "feed_url": r.feed_url,
-                "url": r.url,
-                "outcome": r.outcome,
-                "version": r.notice_version,
-                "xml": r.xml,
-            }
+            CapOrigin(
+                r.id, r.sender, r.identifier, r.sent, r.msg_type, r.feed_url, r.url, r.outcome, r.notice_version, r.xml
+            )
             for r in rows
         ]
 

@@ -21,6 +21,7 @@ from loa.errors import InvalidTransition, LoaError, NotFound
 from loa.ingest.sanitize import sanitize_html
 from loa.model import CHANNELS, NoticeState, Priority
 from loa.store import Store
+from loa.store.ingest import index_search
 from loa.store.schema import (
     ActionDetailRow,
     ActionRow,
@@ -134,42 +135,29 @@ def _area_condition(area: str):
     )
 
 
-def _sync_search(s: Session) -> None:
-    """Index notice versions drafted since the last search (titles never change once drafted)."""
-    missing = s.execute(
-        select(NoticeVersionRow.id, NoticeVersionRow.title, DocumentVersionRow.meta, FeedRow.name)
-        .join(DocumentVersionRow, DocumentVersionRow.id == NoticeVersionRow.document_version_id)
-        .outerjoin(FeedRow, FeedRow.id == DocumentVersionRow.feed_id)
-        .where(~exists().where(SearchTextRow.notice_version_id == NoticeVersionRow.id))
-    ).all()
-    for nv_id, title, meta, feed in missing:
-        meta = meta or {}
-        words = [title, meta.get("number") or "", meta.get("doc_type") or "", meta.get("issuer") or "", feed or ""]
-        s.add(SearchTextRow(notice_version_id=nv_id, text=fold(" ".join(words))))
-    s.flush()
+def index_unindexed(store: Store) -> int:
+    """Index the notice versions a store drafted before the search was written at draft time (`loa run`
+    does it at start); returns how many."""
+    with store.session() as s:
+        return index_search(s)
 
 
-def _unindexed(store: Store) -> bool:
-    with store.reading() as s:
-        return (
-            s.scalar(
-                select(NoticeVersionRow.id)
-                .where(~exists().where(SearchTextRow.notice_version_id == NoticeVersionRow.id))
-                .limit(1)
-            )
-            is not None
-        )
+def _scheduled(now: datetime):
+    """Approved and waiting for its publish time: loa.publishing.machine.is_due's embargo rule in SQL
+    (an emergency is never held back, so it is never "scheduled")."""
+    return and_(
+        NoticeVersionRow.state == NoticeState.APPROVED.value,
+        NoticeVersionRow.publish_at > now,
+        NoticeVersionRow.priority != Priority.EMERGENCY.value,
+    )
 
 
 def queue(store: Store, f: QueueFilter, now: datetime | None = None) -> QueuePage:
     now = now or utcnow()
-    if f.q and f.q.strip() and _unindexed(store):
-        with store.session() as s:  # its own short write, only when versions drafted since need indexing
-            _sync_search(s)
     with store.reading() as s:
         cond = []
         if f.state == "scheduled":
-            cond += [NoticeVersionRow.state == NoticeState.APPROVED.value, NoticeVersionRow.publish_at > now]
+            cond.append(_scheduled(now))
         elif f.state:
             cond.append(NoticeVersionRow.state == f.state)
         if f.priority:
@@ -244,10 +232,7 @@ def counts(store: Store, now: datetime | None = None) -> Counts:
                     func.sum(
                         case(
                             (
-                                and_(
-                                    NoticeVersionRow.state == NoticeState.APPROVED.value,
-                                    NoticeVersionRow.publish_at > now,
-                                ),
+                                _scheduled(now),
                                 1,
                             ),
                             else_=0,
@@ -488,7 +473,18 @@ def version_numbers(store: Store, notice_id: int) -> list[tuple[int, str]]:
         ]
 
 
-def document_extras(store: Store, notice_id: int, version: int) -> dict:
+@dataclass(frozen=True)
+class DocumentExtras:
+    """What the notice view does not carry of its source document."""
+
+    score: float
+    feed_url: str | None
+    published: datetime | None
+    fetched_at: datetime
+    document_version: int
+
+
+def document_extras(store: Store, notice_id: int, version: int) -> DocumentExtras:
     """What the notice view does not carry: relevance score, feed URL, published and fetched times."""
     with store.reading() as s:
         found = s.execute(
@@ -500,10 +496,4 @@ def document_extras(store: Store, notice_id: int, version: int) -> dict:
         if found is None:
             raise NotFound(f"notice {notice_id} version {version} does not exist")
         dv, feed_url = found
-        return {
-            "score": dv.score,
-            "feed_url": feed_url,
-            "published": dv.published,
-            "fetched_at": dv.fetched_at,
-            "document_version": dv.version,
-        }
+        return DocumentExtras(dv.score, feed_url, dv.published, dv.fetched_at, dv.version)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from loa.errors import NotFound
@@ -25,9 +25,11 @@ from loa.store.schema import (
     FeedRow,
     NoticeRow,
     NoticeVersionRow,
+    SearchTextRow,
     VariantRow,
     utcnow,
 )
+from loa.textfold import fold
 
 # Core tables, not ORM classes: statements on them skip the ORM's compile and result layers.
 # (a mapped class's __table__ is typed FromClause; a declarative class's is always a Table)
@@ -352,4 +354,26 @@ def draft_notices(s: Session, drafts: list[Draft]) -> list[tuple[int, int]]:
     ]
     if variants:
         s.execute(insert(_variants), variants)
+    index_search(s, nv_ids)
     return drafted
+
+
+def index_search(s: Session, notice_version_ids: list[int] | None = None) -> int:
+    """The desk search's folded text of notice versions (these, or every one not indexed yet), written
+    when they are drafted so that searching the queue is a pure read. Titles never change once drafted."""
+    query = (
+        select(NoticeVersionRow.id, NoticeVersionRow.title, DocumentVersionRow.meta, FeedRow.name)
+        .join(DocumentVersionRow, DocumentVersionRow.id == NoticeVersionRow.document_version_id)
+        .outerjoin(FeedRow, FeedRow.id == DocumentVersionRow.feed_id)
+        .where(~exists().where(SearchTextRow.notice_version_id == NoticeVersionRow.id))
+    )
+    if notice_version_ids is not None:
+        query = query.where(NoticeVersionRow.id.in_(notice_version_ids))
+    rows = []
+    for nv_id, title, meta, feed in s.execute(query).all():
+        meta = meta or {}
+        words = [title, meta.get("number") or "", meta.get("doc_type") or "", meta.get("issuer") or "", feed or ""]
+        rows.append({"notice_version_id": nv_id, "text": fold(" ".join(words))})
+    if rows:
+        s.execute(insert(SearchTextRow), rows)
+    return len(rows)

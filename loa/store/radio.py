@@ -297,7 +297,21 @@ def latest_slots(store: Store, stations: list[str], now: datetime) -> dict[str, 
     return out
 
 
-def notice_airings(store: Store, notice_id: int) -> list[dict]:
+@dataclass(frozen=True)
+class NoticeAiring:
+    """A notice version put in one station's playlist (a slot, or the emergency playlist)."""
+
+    station: str
+    kind: str
+    slot: str  # "YYYY-MM-DD HH:MM"
+    starts_at: datetime
+    version: int
+    position: int
+    languages: list[str]
+    seconds: float
+
+
+def notice_airings(store: Store, notice_id: int) -> list[NoticeAiring]:
     """Every playlist a notice was put in: station, slot, version, languages (the "aired N times" record)."""
     with store.reading() as s:
         rows = s.execute(
@@ -307,15 +321,8 @@ def notice_airings(store: Store, notice_id: int) -> list[dict]:
             .order_by(RadioAiringRow.starts_at, RadioAiringRow.station)
         ).all()
         return [
-            {
-                "station": a.station,
-                "kind": kind,
-                "slot": f"{day} {at}",
-                "starts_at": a.starts_at.isoformat(),
-                "version": a.version,
-                "position": a.position,
-                "languages": list(a.languages or []),
-                "seconds": a.seconds,
-            }
+            NoticeAiring(
+                a.station, kind, f"{day} {at}", a.starts_at, a.version, a.position, list(a.languages or []), a.seconds
+            )
             for a, kind, day, at in rows
         ]

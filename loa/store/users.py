@@ -246,7 +246,7 @@ def login_blocked_for(store: Store, name: str, remote: str) -> timedelta | None:
     now = utcnow()
     since = now - LOGIN_WINDOW
     name = canonical_name(name)
-    with store.session() as s:
+    with store.reading() as s:
         for column, value, limit in (
             (LoginAttemptRow.name, name, MAX_FAILURES_PER_NAME),
             (LoginAttemptRow.remote, remote[:100], MAX_FAILURES_PER_REMOTE),

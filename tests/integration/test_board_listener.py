@@ -95,7 +95,7 @@ def test_online_acks_and_last_will_offline_are_recorded(setup):
     finally:
         lst.stop()
     assert [(c.old, c.new) for c in changes] == [("unknown", "online"), ("online", "offline")]
-    assert [h["state"] for h in status_history(store, board["id"])] == ["offline", "online"]
+    assert [h.state for h in status_history(store, board["id"])] == ["offline", "online"]
     assert board_event(cfg, changes[0]) is None  # first sight of a board is not news
     name, resource, related, payload = board_event(cfg, changes[-1])
     assert name == "loa.board.offline" and resource["prefect.resource.id"] == f"loa.board.{board['id']}"

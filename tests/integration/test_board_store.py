@@ -48,7 +48,7 @@ def test_online_offline_history_records_changes_only(store):
     ]
     [b] = boards(store)
     assert (b.state, b.state_since, b.last_seen_at) == ("offline", T0 + timedelta(minutes=5), T0 + timedelta(minutes=1))
-    assert [h["state"] for h in status_history(store, "hv-1")] == ["offline", "online"]
+    assert [h.state for h in status_history(store, "hv-1")] == ["offline", "online"]
     assert record_reports(store, [status("hv-1", "offline", 6)]) == []  # a retained repeat is no change
 
 
@@ -56,7 +56,7 @@ def test_acks_are_kept_once_per_board_and_version(store):
     add_board(store, "hv-1", "cao-bang/nam-tuan")
     record_reports(store, [ack("hv-1", 7), ack("hv-1", 7, minutes=1), ack("hv-1", 7, version=2, minutes=2)])
     record_reports(store, [ack("hv-1", 7)])  # a later batch repeats it
-    assert [(a["notice"], a["version"]) for a in acks_of(store, "hv-1")] == [(7, 2), (7, 1)]
+    assert [(a.notice, a.version) for a in acks_of(store, "hv-1")] == [(7, 2), (7, 1)]
     assert boards(store)[0].acks == 2
 
 
@@ -90,11 +90,11 @@ def test_health_rows_say_which_current_notices_a_board_has_not_shown(store):
     add_board(store, "hv-1", "cao-bang/nam-tuan")
     add_board(store, "xh-1", "cao-bang/truong-ha")
     record_reports(store, [status("hv-1", "online"), ack("hv-1", a.id), ack("xh-1", b.id)])
-    rows = {r["board"]: r for r in health(store)}
-    assert (rows["hv-1"]["state"], rows["hv-1"]["current_notices"], rows["hv-1"]["not_shown"]) == ("online", 1, 0)
-    assert (
-        rows["xh-1"]["state"],
-        rows["xh-1"]["current_notices"],
-        rows["xh-1"]["shown"],
-        rows["xh-1"]["not_shown"],
-    ) == ("unknown", 2, 1, 1)
+    rows = {r.board: r for r in health(store)}
+    assert (rows["hv-1"].state, rows["hv-1"].current_notices, rows["hv-1"].not_shown) == ("online", 1, 0)
+    assert (rows["xh-1"].state, rows["xh-1"].current_notices, rows["xh-1"].shown, rows["xh-1"].not_shown) == (
+        "unknown",
+        2,
+        1,
+        1,
+    )

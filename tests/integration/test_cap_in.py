@@ -72,8 +72,8 @@ def test_a_feed_of_alerts(coded, sqlite_store, cap_server):  # noqa: F811
     assert "Bằng Giang" in flood.variants["website"] and "Hướng dẫn:" in flood.variants["website"]
     assert flood.variants["radio"] and flood.variants["boards"]
     origin = cap_store.origin(store, flood.id)
-    assert [(o["msg_type"], o["outcome"]) for o in origin] == [("Alert", "drafted")]
-    assert origin[0]["xml"] == (DATA / "hong-viet-alert.xml").read_text(encoding="utf-8")
+    assert [(o.msg_type, o.outcome) for o in origin] == [("Alert", "drafted")]
+    assert origin[0].xml == (DATA / "hong-viet-alert.xml").read_text(encoding="utf-8")
 
     fire = store.notice(lines["be-trieu-alert.xml"]["notice_id"])
     assert fire.priority == Priority.PRIORITY and fire.areas == ["cao-bang/nguyen-hue"]
@@ -124,7 +124,7 @@ def test_the_ingest_pipeline_routes_cap_feeds_and_reports_failures(cfg, sqlite_s
     assert len(report.as_dict()["alerts"]) == 6
     missing = ingest_feed(sqlite_store, cfg, Feed(f"{cap_server}/nope.atom", "CAP", "cao-bang", kind="cap"))
     assert missing.status == "failed" and missing.reason
-    assert sqlite_store.feeds()[-1]["consecutive_failures"] == 1
+    assert sqlite_store.feeds()[-1].consecutive_failures == 1
 
 
 def test_approving_the_cancel_draft_of_a_public_alert_sends_a_cap_cancel(coded, sqlite_store, cap_server):  # noqa: F811

@@ -111,7 +111,7 @@ def test_one_pass_over_hostile_and_good_feeds(cfg, hostile):
         assert r.status == "failed", (path, r)
         assert r.reason in (reason if isinstance(reason, tuple) else (reason,)), (path, r.reason, r.error)
         assert hostile + path in r.error  # says which feed
-    health = {f["url"]: f for f in store.feeds()}
-    assert all(health[hostile + p]["consecutive_failures"] == 1 for p in EXPECTED)
+    health = {f.url: f for f in store.feeds()}
+    assert all(health[hostile + p].consecutive_failures == 1 for p in EXPECTED)
     sources = {n.source_url for n in store.notices()}
     assert all(hostile not in (s or "") for s in sources)  # nothing from a broken feed was stored

@@ -107,9 +107,9 @@ def test_broken_feed_is_reported_and_stores_nothing(cfg, host):
         report = run(cfg, store, host.base + path)
         assert report.status == "failed" and report.reason == reason and host.base + path in report.error
     assert store.notices() == []
-    health = {f["url"]: f for f in store.feeds()}
-    assert health[host.base + "/missing"]["consecutive_failures"] == 1
-    assert health[host.base + "/missing"]["last_error_reason"] == "http_404"
+    health = {f.url: f for f in store.feeds()}
+    assert health[host.base + "/missing"].consecutive_failures == 1
+    assert health[host.base + "/missing"].last_error_reason == "http_404"
 
 
 class CountingPool(ParsePool):
@@ -152,4 +152,4 @@ def test_a_feed_the_store_refuses_fails_alone_and_keeps_nothing(cfg, host, monke
     report = run(cfg, store, host.base + "/f.xml")
     assert (report.status, report.reason) == ("failed", "store_error")
     assert "value too long" in report.error and host.base + "/f.xml" in report.error
-    assert store.notices() == [] and store.feeds()[0]["consecutive_failures"] == 1
+    assert store.notices() == [] and store.feeds()[0].consecutive_failures == 1

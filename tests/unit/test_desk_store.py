@@ -229,3 +229,36 @@ def test_migration_matches_the_schema(store):
         return None
 
     assert [d for d in diffs if table_of(d) in mine] == []
+
+
+def test_searching_the_queue_is_a_pure_read(store, monkeypatch):
+    """The search text is written when a version is drafted: a search takes no write transaction."""
+    a = make(store, 1, title="Kế hoạch cải cách hành chính năm 2026", number="3627/KH-UBND")
+
+    def no_write():
+        raise AssertionError("the queue search opened a write transaction")
+
+    monkeypatch.setattr(store, "session", no_write)
+    assert [r.id for r in desk.queue(store, QueueFilter(q="3627/kh")).rows] == [a.id]
+    assert [r.id for r in desk.queue(store, QueueFilter(q="ke hoach cai cach")).rows] == [a.id]
+
+
+def test_versions_drafted_before_search_indexing_are_indexed_once(store):
+    from loa.store.schema import SearchTextRow
+
+    a = make(store, 1, title="Công bố thủ tục hộ tịch")
+    with store.session() as s:  # a store from before: its versions have no search text
+        s.query(SearchTextRow).delete()
+    assert desk.queue(store, QueueFilter(q="ho tich")).rows == []
+    assert desk.index_unindexed(store) == 1 and desk.index_unindexed(store) == 0
+    assert [r.id for r in desk.queue(store, QueueFilter(q="ho tich")).rows] == [a.id]
+
+
+def test_an_approved_emergency_with_a_publish_time_is_not_scheduled(store):
+    """The desk's "scheduled" is the core's embargo rule: an emergency goes out at once whatever its time."""
+    e = make(store, 1, priority=Priority.EMERGENCY)
+    later = utcnow() + timedelta(days=1)
+    desk.set_schedule(store, e.id, 1, "Nông Thị Hoa", publish_at=later, expires_at=None)
+    store.transition(e.id, "approve", "Nông Thị Hoa")
+    assert desk.counts(store).scheduled == 0
+    assert desk.queue(store, QueueFilter(state="scheduled")).rows == []

@@ -209,7 +209,7 @@ def test_emergency_playlist_now_and_first_in_the_next_slot(store, tmp_path):
     text = (cfg.home / "radio/stations/nam-tuan/emergency.m3u8").read_text(encoding="utf-8")
     assert f"{cfg.site_url}/radio/audio/notice-{e.id}-v1-vi.mp3" in text and f"notice-{a.id}-" not in text
     builder.emergency(["nam-tuan"], now + timedelta(minutes=1))  # a retry: still one airing
-    assert [r["kind"] for r in history.notice_airings(store, e.id)] == ["emergency"]
+    assert [r.kind for r in history.notice_airings(store, e.id)] == ["emergency"]
     [slot] = builder.next(["nam-tuan"], now)  # the same day: an emergency has no quota, it airs in every slot
     assert aired(slot) == [e.id, a.id]  # 7.5 min of emergency read twice and 1 min of notice in a 20-min slot
     assert slot.scheduled[0]["airing"] == "2 of 3"

@@ -45,7 +45,7 @@ def test_counts_carry_and_replacement(store):
     counts = history.aired_counts(store, ["x"], later, T0 - timedelta(days=1), [(1, 1), (2, 1)])
     assert counts == {("x", 1, 1): (1, 1), ("x", 2, 1): (1, 1)}
     assert history.future_slots(store, ["x", "y"], T0) == [("x", T0 + timedelta(hours=10))]
-    assert [r["slot"] for r in history.notice_airings(store, 1)] == ["2026-12-01 23:00", "2026-12-02 09:00"]
+    assert [r.slot for r in history.notice_airings(store, 1)] == ["2026-12-01 23:00", "2026-12-02 09:00"]
     latest = history.latest_slots(store, ["x", "y"], T0 + timedelta(hours=1))
     assert latest["x"].starts_at == T0 + timedelta(hours=10) and latest["y"].starts_at == T0  # next, else last
 

@@ -84,7 +84,7 @@ def test_record_poll_stores_entries_drafts_and_feed_health_together(store):
     assert store.titles([made.notice_id]) == {made.notice_id: "Kế hoạch cải cách hành chính năm 2026"}
     assert store.feed_validators(FEED) == ('"v1"', None)
     (health,) = store.feeds()
-    assert (health["title"], health["consecutive_failures"]) == ("Tin cải cách", 0)
+    assert (health.title, health.consecutive_failures) == ("Tin cải cách", 0)
     changes, drafted = poll(store, items, etag='"v2"')
     assert [c.kind for c in changes] == ["unchanged", "unchanged"] and drafted == []
 

@@ -153,7 +153,7 @@ def notice_context(request: Request, n: NoticeView, *, drafts: dict[str, str] | 
         ),  # issue 19: planned and confirmed airings
         cap_origin=cap_store.origin(d.store, n.id),  # issue 16: "from a CAP alert", with the original
         disaster_levels=DISASTER_LEVELS,
-        dispatches_now=n.publish_at is None or n.priority.value == "emergency",
+        dispatches_now=machine.is_due(n.priority, n.publish_at),
     )
 
 
