@@ -8,6 +8,7 @@ M stations it was planned (or confirmed) at.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from loa import clock
@@ -24,9 +25,12 @@ def overview(
     from loa.store.speakers import confirmed_airings, slot_confirmations
 
     now = now or clock.now()
-    local = lambda at: at.astimezone(tz).strftime("%H:%M %d/%m/%Y")  # noqa: E731
+
+    def local(at: datetime | str) -> str:  # the store gives datetimes, the acks ISO text
+        return (datetime.fromisoformat(at) if isinstance(at, str) else at).astimezone(tz).strftime("%H:%M %d/%m/%Y")
+
     confirmed = slot_confirmations(store, notice_id)
-    planned = []
+    planned: list[dict[str, Any]] = []
     for r in notice_airings(store, notice_id):
         day, at = r.slot.split(" ", 1)
         key = None if r.kind == "emergency" else slot_id(r.station, day, at)
@@ -39,10 +43,10 @@ def overview(
                 "starts": local(r.starts_at),
                 "version": r.version,
                 "past": r.starts_at <= now,
-                "confirmed": [local(datetime.fromisoformat(t)) for t in sorted(confirmed.get((r.station, key), []))],
+                "confirmed": [local(t) for t in sorted(confirmed.get((r.station, key), []))],
             }
         )
-    summary = confirmed_airings(store, notice_id, sorted({p["station"] for p in planned}))
+    summary = confirmed_airings(store, notice_id, sorted({str(p["station"]) for p in planned}))
     return {
         "planned": planned,
         "aired": summary["aired"],
