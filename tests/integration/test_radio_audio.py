@@ -192,7 +192,10 @@ def _played_through(log: str, expected: list[str]) -> None:
     played = re.findall(r"\[cplayer\] Playing: (.+)", log)
     assert len(played) == len(expected) and all(e in p for e, p in zip(expected, played)), played
     assert log.count("EOF code: 1") == len(expected), log[-3000:]  # each file played to its end
-    assert "Failed" not in log and "Exiting... (End of file)" in log
+    # no error-level line; the clean end itself is mpv's exit status 0 (checked in _mpv): under load mpv's
+    # log-file thread can lose its last lines ("Exiting... (End of file)") after a normal exit
+    errors = [line for line in log.splitlines() if "][e][" in line or "][f][" in line]
+    assert not errors, errors
 
 
 def test_mpv_plays_every_playlist_over_http_from_loas_server_and_from_disk(aired, tmp_path):
