@@ -215,13 +215,14 @@ class Acks:
 class Speaker:
     """`loa speaker run` with the credentials file `loa speakers add` wrote (never a password in argv or env)."""
 
-    def __init__(self, broker: Broker, site: str, cache: Path, log: Path):
+    def __init__(self, broker: Broker, site: str | None, cache: Path, log: Path, player: str = PLAYER):
+        """`site` None: the broker and the site are the ones the credentials file names (as on a device)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("LOA_SPEAKER_")}
+        where = ["--broker", f"mqtt://{broker.url.host}:{broker.url.port}", "--site", site] if site else []
         self.log = log
         self.proc = subprocess.Popen(
-            [LOA, "speaker", "run", "--station", STATION, "--broker", f"mqtt://{broker.url.host}:{broker.url.port}",
-             "--site", site, "--credentials", str(broker.credentials), "--cache-dir", str(cache),
-             "--player", PLAYER, "--json"],
+            [LOA, "speaker", "run", "--station", STATION, *where, "--credentials", str(broker.credentials),
+             "--cache-dir", str(cache), "--player", player, "--json"],
             env=env, stdout=subprocess.DEVNULL, stderr=open(log, "a"),
         )  # fmt: skip
         assert self.wait_log(lambda e: e["event"] == "key.accepted", 10), self.log.read_text()
