@@ -11,6 +11,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
+import jsonschema
 import pytest
 import requests
 
@@ -18,8 +19,9 @@ from loa.model import Priority
 from loa.radio import schedule_msg
 from loa.store import users
 from loa.store.speakers import get_speaker
+from tests.conftest import ROOT
 from tests.mqtt_helpers import retained
-from tests.speaker_helpers import SPEAKER, STATION
+from tests.speaker_helpers import SPEAKER, STATION, Acks
 from tests.speaker_loop import APPROVER, Loop
 
 pytestmark = pytest.mark.integration
@@ -34,6 +36,12 @@ FLOOD = (
 )
 
 
+def conforms(name: str, payload: dict) -> None:
+    """`payload` is valid against docs/schemas/<name>.schema.json (the contract other devices follow)."""
+    schema = json.loads((ROOT / "docs" / "schemas" / f"{name}.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(payload)
+
+
 def at(ack: dict) -> datetime:
     return datetime.fromisoformat(ack["at"])
 
@@ -46,6 +54,7 @@ def loop(tmp_path):
 
 def test_a_dispatched_notice_airs_at_its_slot_and_loa_confirms_it(loop, browser, screenshot_dir, monkeypatch):
     cfg = loop.cfg
+    raw = Acks(cfg.mqtt_monitor)  # the acks as the speaker sent them, to check them against the schema
     notice_id = loop.notice("Lịch tiếp công dân tháng 12", TEXT)
     [start] = loop.slots(1)
     report = loop.dispatch(notice_id)
@@ -55,6 +64,7 @@ def test_a_dispatched_notice_airs_at_its_slot_and_loa_confirms_it(loop, browser,
     doc = json.loads(retained(cfg.mqtt_monitor, f"loa/v1/radio/{STATION}/schedule") or b"{}")
     key = requests.get(f"{cfg.site_url}/keys/notices.json", timeout=5).json()["public_key"]
     assert schedule_msg.verify(doc, key, STATION) is None
+    conforms("radio-schedule", doc)
     [slot] = doc["slots"]
     assert datetime.fromisoformat(slot["start"]) == start
     items = slot["items"]
@@ -77,6 +87,11 @@ def test_a_dispatched_notice_airs_at_its_slot_and_loa_confirms_it(loop, browser,
     assert all(x["slot"] == slot["id"] and x["station"] == STATION for x in acks)
     lateness = (at(acks[0]) - start).total_seconds()
     assert -0.05 <= lateness <= START_TOLERANCE, f"the slot started {lateness:+.3f} s from its time"
+    assert raw.wait(lambda a: len(a) == len(acks), 5)
+    raw.close()
+    for payload in raw.acks:
+        conforms("speaker-ack", payload)
+    conforms("speaker-status", json.loads(retained(cfg.mqtt_monitor, f"loa/v1/speakers/{SPEAKER}/status") or b"{}"))
     sp = get_speaker(loop.store, SPEAKER)
     assert sp.state in ("idle", "playing") and sp.clock_skew_ms is not None and sp.cache_items == 3
 
