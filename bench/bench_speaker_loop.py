@@ -119,7 +119,7 @@ def main() -> None:
             lateness = [firsts[sid] - by_id[sid].timestamp() for sid in by_id]
 
             # emergencies, with the station's usual three slots a day
-            loop._stations(["06:00", "11:00", "17:00"])
+            loop.stations(["06:00", "11:00", "17:00"])
             watch = PlayWatch(loop)
             to_broker, to_start, urls = [], [], []
             for i in range(args.emergencies):

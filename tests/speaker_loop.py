@@ -24,7 +24,7 @@ import yaml
 
 from channels.board_listener import BoardListener
 from channels.radio import Radio
-from loa.config import Env, load_config
+from loa.config import Config, Env, load_config
 from loa.model import Priority
 from loa.publishing.dispatch import DispatchReport, dispatch_notice, withdraw_notice
 from loa.signing import Signer, publish_key
@@ -48,17 +48,21 @@ class Loop:
         self.env = Env(home=tmp / "home", config_dir=self.folder)
         # a placeholder slot about 22 h away until a test sets the slots it wants
         later = (datetime.now(UTC) - timedelta(hours=2)).astimezone(load_config(self.env).tz)
-        self.cfg = self._stations([f"{later:%H:%M}"])
+        self.cfg = self.stations([f"{later:%H:%M}"])
         self.store = Store.open(self.cfg.database_url)
         self.broker = Broker(tmp, self.cfg, self.store)
-        # the key where the site build puts it (<site>/keys/notices.json): the speaker's first source
-        publish_key(Signer.load_or_create(self.cfg.layout.signing_key), self.cfg.layout.site)
-        self.web = WebServer(self.cfg, port=self.cfg.ports.web).__enter__()
         self.changes: list = []
-        self.listener = BoardListener(self.cfg, self.store, on_speaker=self.changes.append).start().wait_ready()
-        self.speaker = Speaker(self.broker, None, tmp / "cache", tmp / "speaker.log", player=PLAYER)
+        try:
+            # the key where the site build puts it (<site>/keys/notices.json): the speaker's first source
+            publish_key(Signer.load_or_create(self.cfg.layout.signing_key), self.cfg.layout.site)
+            self.web = WebServer(self.cfg, port=self.cfg.ports.web).__enter__()
+            self.listener = BoardListener(self.cfg, self.store, on_speaker=self.changes.append).start().wait_ready()
+            self.speaker = Speaker(self.broker, None, tmp / "cache", tmp / "speaker.log", player=PLAYER)
+        except BaseException:
+            self.close()
+            raise
 
-    def _stations(self, times: list[str]) -> object:
+    def stations(self, times: list[str]) -> Config:
         """Station STATION airs Vietnamese only at `times` (each notice in each of them); reload the config."""
         path = self.folder / "stations.yaml"
         data = yaml.safe_load(path.read_text())
@@ -76,7 +80,7 @@ class Loop:
         first = datetime.now(UTC) + timedelta(seconds=lead)
         first = datetime.fromtimestamp(math.ceil(first.timestamp() / 60) * 60, UTC)
         starts = [first + timedelta(minutes=i) for i in range(n)]
-        self._stations([f"{s.astimezone(self.cfg.tz):%H:%M}" for s in starts])
+        self.stations([f"{s.astimezone(self.cfg.tz):%H:%M}" for s in starts])
         return starts
 
     def notice(self, title: str, text: str, *, priority: Priority = Priority.NORMAL, approve: bool = True) -> int:
@@ -131,10 +135,14 @@ class Loop:
 
     def close(self) -> None:
         try:
-            self.speaker.stop()
+            speaker = getattr(self, "speaker", None)  # what __init__ got to start
+            if speaker and speaker.proc.poll() is None:
+                speaker.stop()
         finally:
-            self.listener.stop()
-            self.web.__exit__(None, None, None)
+            if listener := getattr(self, "listener", None):
+                listener.stop()
+            if web := getattr(self, "web", None):
+                web.__exit__(None, None, None)
             self.broker.stop()
 
     def __enter__(self) -> Loop:

@@ -68,7 +68,7 @@ def run(
                 "its broker account may read only that station's topics"
             )
         where = broker or os.environ.get("LOA_SPEAKER_BROKER", "") or given.get("mqtt", "")
-        site = site or os.environ.get("LOA_SPEAKER_SITE") or given.get("site")
+        site_url = site or os.environ.get("LOA_SPEAKER_SITE") or given.get("site")
         if not where:
             raise LoaError("no broker: give --broker mqtt://host:port or set LOA_SPEAKER_BROKER")
         url = MqttURL.parse(where, "--broker")
@@ -82,7 +82,7 @@ def run(
     root.mkdir(parents=True, exist_ok=True)
     log = EventLog(as_json)
     runner = Runner(
-        Options(speaker=speaker, station=station, prefix=prefix, site=site, pin=key_id),
+        Options(speaker=speaker, station=station, prefix=prefix, site=site_url, pin=key_id),
         Cache(root, cache_max_mb * 1024 * 1024),
         the_player,
         log,
