@@ -27,7 +27,7 @@ from channels.radio import Radio
 from loa.config import Config, Env, load_config
 from loa.model import Priority
 from loa.publishing.dispatch import DispatchReport, dispatch_notice, withdraw_notice
-from loa.signing import Signer, publish_key
+from loa.signing import Signer
 from loa.store import Store
 from loa.store.speakers import acks_of
 from tests.conftest import write_config
@@ -53,8 +53,10 @@ class Loop:
         self.broker = Broker(tmp, self.cfg, self.store)
         self.changes: list = []
         try:
-            # the key where the site build puts it (<site>/keys/notices.json): the speaker's first source
-            publish_key(Signer.load_or_create(self.cfg.layout.signing_key), self.cfg.layout.site)
+            # the key where the site build publishes it (loa.signing.publish_key): the speaker's first source
+            key = self.cfg.layout.site / "keys" / "notices.json"
+            key.parent.mkdir(parents=True, exist_ok=True)
+            key.write_text(json.dumps(Signer.load_or_create(self.cfg.layout.signing_key).public_key_document()))
             self.web = WebServer(self.cfg, port=self.cfg.ports.web).__enter__()
             self.listener = BoardListener(self.cfg, self.store, on_speaker=self.changes.append).start().wait_ready()
             self.speaker = Speaker(self.broker, None, tmp / "cache", tmp / "speaker.log", player=PLAYER)
