@@ -1,5 +1,7 @@
 """For speaker tests and bench: schedules and commands as Loa's server sends them (loa.radio.schedule /
-loa.radio.play v1), a Mosquitto with a speaker account, an ack subscriber, `loa speaker run` as a process."""
+loa.radio.play v1), a Mosquitto with a speaker account made by Loa itself (`create_speaker`, what
+`loa speakers add` runs: the store row, the ACL block, the hashed password and the credentials file), an ack
+subscriber, `loa speaker run --credentials FILE` as a process."""
 
 from __future__ import annotations
 
@@ -23,11 +25,13 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from loa.app import broker as mosq
-from loa.config import Env, MqttURL, load_config
+from loa.app.cli_speakers import create_speaker
+from loa.config import Config, Env, MqttURL, load_config
 from loa.signing import Signer
+from loa.store import Store
 from tests.conftest import write_config
 
-STATION = "cao-bang-hoa-an"
+STATION = "hoa-an"  # a station of the shipped config/stations.yaml (`loa speakers add` checks)
 
 
 def new_signer() -> Signer:
@@ -114,27 +118,23 @@ def sha(data: bytes) -> str:
 
 
 LOA = str(Path(sys.executable).parent / "loa")
-SPEAKER, PASSWORD = "hoa-an-cum-1", "speaker-test-password"
+SPEAKER = "hoa-an-cum-1"
 PLAYER = "mpv --no-video --really-quiet --ao=null {file}"
-SPEAKER_ACL = f"""
-user {SPEAKER}
-topic read loa/v1/radio/{STATION}/#
-topic read loa/v1/keys/notices
-topic write loa/v1/speakers/{SPEAKER}/status
-topic write loa/v1/speakers/{SPEAKER}/ack
-"""
 
 
 class Broker:
-    """A Mosquitto of our own (Loa's config, auth and ACL) that the test can stop and start again."""
+    """A Mosquitto of our own (Loa's config, auth and ACL) that the test can stop and start again, with the
+    speaker SPEAKER of STATION registered by `create_speaker` (its credentials file: `self.credentials`)."""
 
-    def __init__(self, tmp: Path):
-        folder = write_config(tmp / "config", feeds=[])
-        self.cfg = load_config(Env(home=tmp / "home", config_dir=folder))
+    def __init__(self, tmp: Path, cfg: Config | None = None, store: Store | None = None):
+        if cfg is None:
+            folder = write_config(tmp / "config", feeds=[])
+            cfg = load_config(Env(home=tmp / "home", config_dir=folder))
+        self.cfg = cfg
+        self.store = store or Store.open(cfg.database_url)
         self.conf = mosq.prepare(self.cfg)
-        acl = self.cfg.home / "mosquitto" / "acl"
-        acl.write_text(acl.read_text() + SPEAKER_ACL)
-        mosq._merge_accounts(self.cfg.home / "mosquitto" / "passwd", [(SPEAKER, PASSWORD)])
+        self.account = create_speaker(self.cfg, self.store, SPEAKER, STATION)  # the broker reads it at start
+        self.credentials = Path(self.account["credentials_file"])
         self.proc: subprocess.Popen | None = None
         self.start()
 
@@ -213,12 +213,16 @@ class Acks:
 
 
 class Speaker:
-    def __init__(self, broker: Broker, site: str, cache: Path, log: Path):
-        env = os.environ | {"LOA_SPEAKER_ID": SPEAKER, "LOA_SPEAKER_PASSWORD": PASSWORD}
+    """`loa speaker run` with the credentials file `loa speakers add` wrote (never a password in argv or env)."""
+
+    def __init__(self, broker: Broker, site: str | None, cache: Path, log: Path, player: str = PLAYER):
+        """`site` None: the broker and the site are the ones the credentials file names (as on a device)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LOA_SPEAKER_")}
+        where = ["--broker", f"mqtt://{broker.url.host}:{broker.url.port}", "--site", site] if site else []
         self.log = log
         self.proc = subprocess.Popen(
-            [LOA, "speaker", "run", "--station", STATION, "--broker", f"mqtt://{broker.url.host}:{broker.url.port}",
-             "--site", site, "--cache-dir", str(cache), "--player", PLAYER, "--json"],
+            [LOA, "speaker", "run", "--station", STATION, *where, "--credentials", str(broker.credentials),
+             "--cache-dir", str(cache), "--player", player, "--json"],
             env=env, stdout=subprocess.DEVNULL, stderr=open(log, "a"),
         )  # fmt: skip
         assert self.wait_log(lambda e: e["event"] == "key.accepted", 10), self.log.read_text()

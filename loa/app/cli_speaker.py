@@ -22,10 +22,14 @@ def run(
     broker: str = typer.Option(
         None,
         "--broker",
-        help="mqtt://host:port of Loa's broker (default: LOA_SPEAKER_BROKER). No password here.",
+        help="mqtt://host:port of Loa's broker (default: LOA_SPEAKER_BROKER, else the credentials file's). "
+        "No password here.",
     ),
     site: str = typer.Option(
-        None, "--site", help="Loa's website (default: LOA_SPEAKER_SITE): the key at <site>/keys/notices.json."
+        None,
+        "--site",
+        help="Loa's website (default: LOA_SPEAKER_SITE, else the credentials file's): the key at "
+        "<site>/keys/notices.json.",
     ),
     credentials: Path = typer.Option(
         None,
@@ -56,7 +60,15 @@ def run(
     from loa.speaker.runner import Options, Runner
 
     try:
-        where = broker or os.environ.get("LOA_SPEAKER_BROKER", "")
+        # the file `loa speakers add` wrote also names the station, the broker and the site
+        given = creds.read_file(credentials.expanduser()) if credentials else {}
+        if given.get("station") and given["station"] != station:
+            raise LoaError(
+                f"{credentials} is the account of a speaker of station {given['station']!r}, not {station!r}; "
+                "its broker account may read only that station's topics"
+            )
+        where = broker or os.environ.get("LOA_SPEAKER_BROKER", "") or given.get("mqtt", "")
+        site_url = site or os.environ.get("LOA_SPEAKER_SITE") or given.get("site")
         if not where:
             raise LoaError("no broker: give --broker mqtt://host:port or set LOA_SPEAKER_BROKER")
         url = MqttURL.parse(where, "--broker")
@@ -70,9 +82,7 @@ def run(
     root.mkdir(parents=True, exist_ok=True)
     log = EventLog(as_json)
     runner = Runner(
-        Options(
-            speaker=speaker, station=station, prefix=prefix, site=site or os.environ.get("LOA_SPEAKER_SITE"), pin=key_id
-        ),
+        Options(speaker=speaker, station=station, prefix=prefix, site=site_url, pin=key_id),
         Cache(root, cache_max_mb * 1024 * 1024),
         the_player,
         log,

@@ -1,7 +1,9 @@
 """Where the speaker's account comes from: the environment or a file readable by its owner only.
 
 Never the command line (other users see it in `ps`). The file is JSON ({"id": …, "password": …}) or
-key=value lines (id=…, password=…, or the LOA_SPEAKER_ID / LOA_SPEAKER_PASSWORD names).
+key=value lines (id=…, password=…, or the LOA_SPEAKER_ID / LOA_SPEAKER_PASSWORD names). The file
+`loa speakers add` writes also names the station, the broker (`mqtt`) and the site (`site_url`): `loa speaker
+run --credentials FILE` takes the broker and site from it when not given, and refuses another station.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ _ALIASES = {
     "loa_speaker_id": "id",
     "password": "password",
     "loa_speaker_password": "password",
+    "station": "station",
+    "mqtt": "mqtt",
+    "site_url": "site",
 }
 
 
@@ -49,18 +54,23 @@ def parse_text(text: str) -> dict[str, str]:
     return found
 
 
+def read_file(file: Path) -> dict[str, str]:
+    """Every known field of an owner-only credentials file (id, password, station, mqtt, site)."""
+    try:
+        mode = file.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise LoaError(f"{file} is readable by other users; run `chmod 600 {file}`")
+        return parse_text(file.read_text())
+    except OSError as exc:
+        raise LoaError(f"cannot read the credentials file {file}: {exc.strerror}") from None
+    except ValueError:
+        raise LoaError(f"{file} is neither JSON nor key=value lines; see `loa speaker run --help`") from None
+
+
 def load(file: Path | None, env: Mapping[str, str] = os.environ) -> tuple[str, str]:
     """(speaker id, password) from `file` when given, else LOA_SPEAKER_ID / LOA_SPEAKER_PASSWORD."""
     if file is not None:
-        try:
-            mode = file.stat().st_mode
-            if mode & (stat.S_IRWXG | stat.S_IRWXO):
-                raise LoaError(f"{file} is readable by other users; run `chmod 600 {file}`")
-            creds = parse_text(file.read_text())
-        except OSError as exc:
-            raise LoaError(f"cannot read the credentials file {file}: {exc.strerror}") from None
-        except ValueError:
-            raise LoaError(f"{file} is neither JSON nor key=value lines; see `loa speaker run --help`") from None
+        creds = read_file(file)
         source = str(file)
     else:
         creds = {"id": env.get("LOA_SPEAKER_ID", ""), "password": env.get("LOA_SPEAKER_PASSWORD", "")}

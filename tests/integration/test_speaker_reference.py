@@ -4,8 +4,9 @@ mpv (--ao=null: no audio device), acks each; refuses a tampered file and a forge
 emergency interrupt a slot (once per idempotency key, also across a restart); keeps playing through a
 broker restart and delivers the acks after reconnecting.
 
-Until `loa speakers add` (server side of issue 19) is merged, the speaker account and its ACL are written
-here the way that command is to write them (SPEAKER_ACL).
+The speaker's account is Loa's own (`create_speaker`, what `loa speakers add` runs: the ACL Loa generates,
+the hashed password) and the speaker reads it from the credentials file that command writes. Schedules are
+signed by hand here (to forge and tamper); tests/integration/test_speaker_loop.py runs Loa's own publisher.
 """
 
 from __future__ import annotations
