@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
+from html import escape
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Response
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
 from loa.app.desk import mount_desk
@@ -96,6 +97,25 @@ def create_app(cfg: Config) -> FastAPI:
     def favicon() -> Response:  # one icon for the site, the desk and the board page (all on this origin)
         return Response(
             ICON.read_bytes(), media_type="image/vnd.microsoft.icon", headers={"Cache-Control": "max-age=86400"}
+        )
+
+    @app.get("/radio/stations/", include_in_schema=False)
+    def station_playlists() -> HTMLResponse:
+        """The address `loa run` prints: each station's current playlist (M3U and XSPF) once built."""
+        rows = []
+        for st in cfg.stations:
+            built = (radio / "stations" / f"{st.id}.m3u8").exists()
+            links = (
+                f'<a href="{escape(st.id)}.m3u8">M3U</a> · <a href="{escape(st.id)}.xspf">XSPF</a>'
+                if built
+                else "chưa có danh sách phát (chưa dựng buổi phát nào)"
+            )
+            rows.append(f"<li>{escape(st.name)}: {links}</li>")
+        body = "".join(rows) or "<li>Chưa cấu hình đài nào (stations.yaml).</li>"
+        return HTMLResponse(
+            '<!doctype html><html lang="vi"><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>Danh sách phát của các đài</title><h1>Danh sách phát của các đài</h1><ul>{body}</ul></html>"
         )
 
     mount_boards(app, cfg)  # /mqtt relay, /board/ page, /boards/acks/<id>.json

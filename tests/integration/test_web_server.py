@@ -42,3 +42,17 @@ def test_feeds_are_served_as_atom_and_rss(client):
         assert "Kế hoạch cải cách hành chính năm 2027" in r.text, path
     assert client.get("/").headers["content-type"] == "text/html; charset=utf-8"
     assert client.get("/static/site.css").headers["content-type"] == "text/css; charset=utf-8"
+
+
+def test_the_radio_address_loa_run_prints_lists_each_station(cfg, client):
+    """`loa run` prints /radio/stations/: it answers with every station, a playlist link once one is built."""
+    page = client.get("/radio/stations/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for st in cfg.stations:
+        assert st.name in page.text
+    assert "chưa có danh sách phát" in page.text  # nothing built yet: said, not a dead link
+    first = cfg.stations[0]
+    (cfg.layout.radio / "stations" / f"{first.id}.m3u8").write_text("#EXTM3U\n")
+    page = client.get("/radio/stations/")
+    assert f'href="{first.id}.m3u8"' in page.text
+    assert client.get(f"/radio/stations/{first.id}.m3u8").status_code == 200
