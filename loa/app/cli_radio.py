@@ -281,6 +281,7 @@ def _fit(text: str, width: int) -> str:
 def history(notice_id: int = typer.Argument(..., metavar="ID", help="The notice."), as_json: bool = JSON) -> None:
     """Every playlist a notice was put in (station, slot, version, languages): how often it has aired where,
     and beside each planned airing what the station's loudspeakers confirmed playing (their acks)."""
+    from loa.radio.schedule_msg import slot_id
     from loa.store.radio import notice_airings
     from loa.store.speakers import confirmed_airings, slot_confirmations
 
@@ -293,11 +294,7 @@ def history(notice_id: int = typer.Argument(..., metavar="ID", help="The notice.
     confirmed = slot_confirmations(store, notice_id)
     rows = [asdict(r) | {"aired": r.starts_at <= now} for r in notice_airings(store, notice_id)]
     for r in rows:
-        slot = (
-            None
-            if r["kind"] == "emergency"
-            else f"{r['station']}/{r['slot'].replace('-', '').replace(' ', 'T').replace(':', '')}"
-        )
+        slot = None if r["kind"] == "emergency" else slot_id(r["station"], *r["slot"].split(" ", 1))
         r["confirmed_at"] = sorted(confirmed.get((r["station"], slot), []))
     summary = confirmed_airings(store, notice_id, sorted({r["station"] for r in rows}))
     if as_json:
