@@ -46,6 +46,9 @@ from loa.speaker.state import Outbox, StateFile
 log = logging.getLogger(__name__)
 
 
+KEY_REFRESH_S = 3600.0  # the site's key document is fetched again this often
+
+
 def utcnow() -> datetime:
     return clock.now()
 
@@ -475,9 +478,11 @@ class Runner:
     # --- prefetch (its own thread: downloads never hold up the player) ------------------------
 
     def _prefetch_loop(self) -> None:
-        last_key_fetch = 0.0
+        # None, not 0.0: the monotonic clock counts from boot, so "0.0" read as "fetched at boot" and a
+        # speaker started within an hour of booting (as a device does) never fetched the key from the site
+        last_key_fetch: float | None = None
         while not self.stopping.is_set():
-            if self.opts.site and time.monotonic() - last_key_fetch > 3600:
+            if self.opts.site and (last_key_fetch is None or time.monotonic() - last_key_fetch > KEY_REFRESH_S):
                 last_key_fetch = time.monotonic()
                 self.fetch_site_key()
             self.prefetch_once()

@@ -155,3 +155,27 @@ def test_acks_wait_on_disk_while_disconnected_and_go_out_after_connecting(tmp_pa
         h.finish()
     assert h.link.closed is not None and h.link.closed["state"] == "offline"
     assert ("alarm.mp3", "interrupted") in h.link.acks()  # shutdown interrupts what plays
+
+
+def test_the_site_key_is_fetched_at_start_even_just_after_boot(tmp_path, monkeypatch):
+    """time.monotonic() counts from boot: a device that starts its speaker a minute after booting must
+    fetch the key at once, not an hour later (the first fetch was skipped while uptime < 1 h)."""
+    import loa.speaker.runner as runner_module
+
+    monkeypatch.setattr(runner_module.time, "monotonic", lambda: 60.0)
+    runner = Runner(
+        Options(speaker="spk-1", station=STATION, site="http://127.0.0.1:9", prefetch_every=0.05),
+        Cache(tmp_path / "cache", 10_000_000),
+        Player("true {file}"),
+        EventLog(stream=open(tmp_path / "log", "w")),
+    )
+    fetched = threading.Event()
+    monkeypatch.setattr(runner, "fetch_site_key", fetched.set)
+    thread = threading.Thread(target=runner._prefetch_loop, daemon=True)
+    thread.start()
+    try:
+        assert fetched.wait(5), "the key was not fetched from the site at start"
+    finally:
+        runner.stop()
+        runner.prefetch_wake.set()
+        thread.join(5)
