@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from loa import areamap
+from loa.config.files import SAFE_LOADER
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def mappings() -> tuple[Mapping, ...]:
     """Every shipped mapping file (one per province whose pre-2025 names Loa knows)."""
     out = []
     for file in sorted(DATA.glob("areas-2025-*.yaml")):
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
         province = areamap.province(data["province"]["code"])
         if province is None:
             raise ValueError(f"{file}: province code {data['province']['code']} is not on the 2025 map")

@@ -8,6 +8,7 @@ import http.server
 import os
 import shutil
 import socket
+import sqlite3
 import threading
 import uuid
 from pathlib import Path
@@ -16,10 +17,12 @@ import pytest
 import yaml
 
 from loa.config import Config, Env, Ports, load_config
+from loa.config.files import SAFE_LOADER
 from loa.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 FEEDS = ROOT / "tests" / "data" / "feeds"
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 PG_URL = os.environ.get("LOA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -32,13 +35,13 @@ def free_port() -> int:
 def write_config(folder: Path, *, feeds: list[dict], ports: Ports | None = None, **main) -> Path:
     """A copy of config/ with test ports and feeds; everything else as shipped."""
     shutil.copytree(ROOT / "config", folder, dirs_exist_ok=True)
-    data = yaml.safe_load((folder / "loa.yaml").read_text())
+    data = yaml.load((folder / "loa.yaml").read_text(), Loader=SAFE_LOADER)
     ports = ports or Ports(prefect=free_port(), web=free_port(), mqtt=free_port())
     data["ports"] = {"prefect": ports.prefect, "web": ports.web, "mqtt": ports.mqtt}
     data["site_url"] = f"http://127.0.0.1:{ports.web}"
     data.update(main)
-    (folder / "loa.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
-    (folder / "feeds.yaml").write_text(yaml.safe_dump({"feeds": feeds}, allow_unicode=True))
+    (folder / "loa.yaml").write_text(yaml.dump(data, Dumper=SAFE_DUMPER, allow_unicode=True))
+    (folder / "feeds.yaml").write_text(yaml.dump({"feeds": feeds}, Dumper=SAFE_DUMPER, allow_unicode=True))
     return folder
 
 
@@ -84,11 +87,30 @@ def postgres_url():
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """One SQLite store migrated to the heads per test process: a test's fresh store is a copy of it
+    (running the ~25 migrations for each of ~1,000 store tests cost more CPU than the tests themselves).
+    The migrations themselves are tested in tests/unit/test_area_migration.py."""
+    path = tmp_path_factory.mktemp("migrated") / "loa.db"
+    Store.open(f"sqlite:///{path}").engine.dispose()
+    return path
+
+
+def copy_of_migrated(template: Path, tmp_path: Path) -> Store:
+    """A fresh, empty store at tmp_path/loa.db with the current schema (SQLite's backup API, so a
+    WAL file of the template can never be left behind)."""
+    target = tmp_path / "loa.db"
+    with sqlite3.connect(template) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return Store.open(f"sqlite:///{target}")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path) -> Store:
+def store(request, tmp_path, migrated_sqlite) -> Store:
     """The store on both backends: the same code must hold on SQLite and PostgreSQL."""
     if request.param == "sqlite":
-        return Store.open(f"sqlite:///{tmp_path / 'loa.db'}")
+        return copy_of_migrated(migrated_sqlite, tmp_path)
     url = request.getfixturevalue("postgres_url")
     st = Store.open(url)
     from loa.store.schema import Base
@@ -100,8 +122,8 @@ def store(request, tmp_path) -> Store:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path) -> Store:
-    return Store.open(f"sqlite:///{tmp_path / 'loa.db'}")
+def sqlite_store(tmp_path, migrated_sqlite) -> Store:
+    return copy_of_migrated(migrated_sqlite, tmp_path)
 
 
 @pytest.fixture(scope="session")

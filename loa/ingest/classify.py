@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from loa.errors import ConfigError
 from loa.ingest.sanitize import collapse_whitespace
@@ -82,19 +82,25 @@ class Keyword:
     phrase: str  # as written in the config, shown to editors
     weight: float  # negative: a sign of other news (festivals, weather, sport)
     area: str | None = None  # one of AREAS, or None for reform in general
-    pattern: re.Pattern = field(init=False, repr=False, compare=False)
-    marks: tuple = field(init=False, repr=False, compare=False)
     words: frozenset = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         words = fold(self.phrase).split()
         if not words:
             raise ValueError(f"keyword {self.phrase!r} has no letters or digits")
+        object.__setattr__(self, "words", frozenset(words))
+
+    # Compiled on first use, not when the config is validated: every `loa` command validates
+    # relevance.yaml at start, and compiling its hundreds of patterns cost each one ~0.15 s.
+    @cached_property
+    def pattern(self) -> re.Pattern:
         # Starts with the literal first word, so re scans for it at C speed; the word boundary
         # before it is checked in spans (a leading look-behind would cost that speed).
-        object.__setattr__(self, "pattern", re.compile(" +".join(map(re.escape, words)) + r"(?!\w)"))
-        object.__setattr__(self, "marks", _word_marks(self.phrase))
-        object.__setattr__(self, "words", frozenset(words))
+        return re.compile(" +".join(map(re.escape, fold(self.phrase).split())) + r"(?!\w)")
+
+    @cached_property
+    def marks(self) -> tuple:
+        return _word_marks(self.phrase)
 
     def spans(self, text: str, folded: str) -> list[tuple[int, int]]:
         found, at, search = [], 0, self.pattern.search
