@@ -194,3 +194,19 @@ def screenshot_dir() -> Path:
     """Screenshots kept as test artifacts (look at them: test-artifacts/ in the repository)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def pytest_collection_modifyitems(config, items):
+    """Whole modules in the order workers should take them (xdist --dist loadscope hands out modules in
+    this order): those marked runs_long(seconds) first, longest first, so their waits on real time
+    overlap the other modules' work instead of trailing after it; then the rest, most tests first."""
+    first: dict[str, int] = {}
+    count: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    for i, item in enumerate(items):
+        module = item.nodeid.split("::")[0]
+        first.setdefault(module, i)
+        count[module] = count.get(module, 0) + 1
+        marker = item.get_closest_marker("runs_long")
+        seconds[module] = float(marker.args[0]) if marker else 0.0
+    items.sort(key=lambda it: (lambda m: (-seconds[m], -count[m], first[m]))(it.nodeid.split("::")[0]))

@@ -225,8 +225,13 @@ class Speaker:
              "--cache-dir", str(cache), "--player", player, "--json"],
             env=env, stdout=subprocess.DEVNULL, stderr=open(log, "a"),
         )  # fmt: skip
-        assert self.wait_log(lambda e: e["event"] == "key.accepted", 10), self.log.read_text()
-        assert self.wait_log(lambda e: e["event"] == "broker.connected", 10), self.log.read_text()
+        try:
+            assert self.wait_log(lambda e: e["event"] == "key.accepted", 10), self.log.read_text()
+            assert self.wait_log(lambda e: e["event"] == "broker.connected", 10), self.log.read_text()
+        except BaseException:  # the caller never gets this object to stop: stop the process here
+            self.proc.kill()
+            self.proc.wait(10)
+            raise
 
     def events(self) -> list[dict]:
         return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]

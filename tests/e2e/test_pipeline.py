@@ -20,7 +20,7 @@ from loa.config import Env, load_config
 from tests.conftest import write_config
 from tests.mqtt_helpers import Collector, retained
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.runs_long(80)]
 LOA = str(Path(sys.executable).parent / "loa")
 
 

@@ -20,7 +20,7 @@ from loa.app.events import post_event
 from loa.config import OperationsSettings
 from tests.prefect_server import prefect_server
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.runs_long(45)]
 
 
 class Inbox(http.server.BaseHTTPRequestHandler):

@@ -17,6 +17,8 @@ import yaml
 
 from loa.config import PACKAGED_CONFIG
 
+pytestmark = pytest.mark.runs_long(55)
+
 LOA = str(Path(sys.executable).parent / "loa")
 
 

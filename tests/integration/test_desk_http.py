@@ -21,7 +21,7 @@ from loa.store.desk import history as desk_history
 from loa.store.schema import Base, DeskSessionRow, LoginAttemptRow, utcnow
 from tests.unit.test_store import FEED, entry
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.runs_long(70)]
 
 PASSWORD = "mật khẩu đủ dài 2026"
 EDITOR, APPROVER, ADMIN = "Lý Văn Tùng", "Nông Thị Hoa", "Hoàng Văn Minh"

@@ -15,7 +15,7 @@ from bench.faultkit import AREAS, World
 from channels.catalogue import build_channels
 from loa.publishing.dispatch import reassert, redeliver, withdraw_notice
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.runs_long(95)]
 
 STATIONS = {"hoa-an", "nam-tuan"}
 

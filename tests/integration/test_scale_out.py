@@ -25,6 +25,8 @@ from tests.conftest import PG_URL, ROOT, write_config
 from tests.mqtt_helpers import Collector
 from tests.prefect_server import prefect_env, prefect_server, stop_group
 
+pytestmark = pytest.mark.runs_long(45)
+
 LOA = str(Path(sys.executable).parent / "loa")
 
 

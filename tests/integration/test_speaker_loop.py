@@ -24,7 +24,7 @@ from tests.mqtt_helpers import retained
 from tests.speaker_helpers import SPEAKER, STATION, Acks
 from tests.speaker_loop import APPROVER, Loop
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.runs_long(90)]
 START_TOLERANCE = 1.0  # seconds from the slot's start to the speaker's first "started" ack (a loaded machine)
 PASSWORD = "mật khẩu đủ dài 2026"
 TEXT = "Kính thưa bà con. Ủy ban nhân dân xã Hòa An thông báo lịch tiếp công dân tháng mười hai."

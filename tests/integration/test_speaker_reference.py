@@ -35,7 +35,7 @@ from tests.speaker_helpers import (
     tone,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.runs_long(50)]
 START_TOLERANCE = 0.5  # seconds between a slot's start time and the speaker's "started" ack for its first item
 
 

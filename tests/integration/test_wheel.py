@@ -27,7 +27,7 @@ import yaml
 
 from tests.conftest import FEEDS, ROOT, write_config
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.runs_long(40)]
 
 
 def sh(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> str:

@@ -21,6 +21,8 @@ from loa.store.schema import ActionRow, Base, NoticeVersionRow, utcnow
 from tests.unit.test_dispatch import FlakyChannel
 from tests.unit.test_store import RELEVANT, draft, entry
 
+pytestmark = pytest.mark.runs_long(50)
+
 S = NoticeState
 APPROVER = "Nông Thị Hoa"
 
