@@ -6,13 +6,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.radio_slots import overflow_markdown, table, targets
-from flows.serve import radio_slot_deployments
 from loa.radio.build import Builder
 from tests.unit.test_radio_build import DAY, FakeMaker, build_at, notice, radio_cfg, station
 
 
+# flows import Prefect (~1.2 s): imported in the tests, not at module level, so every xdist worker's
+# collection does not pay for it (a module is collected on every worker, run on one)
+
+
 def test_one_deployment_per_slot_time_before_the_slot(cfg):
+    from flows.serve import radio_slot_deployments
+
     deps = radio_slot_deployments(cfg)
     assert [(s["name"], s["schedule"].cron, s["schedule"].timezone) for _, s in deps] == [
         ("radio-slot-0600", "55 5 * * *", "Asia/Ho_Chi_Minh"),
@@ -23,6 +27,8 @@ def test_one_deployment_per_slot_time_before_the_slot(cfg):
 
 
 def test_targets_of_a_run(cfg):
+    from flows.radio_slots import targets
+
     at_1055 = datetime(2026, 12, 1, 10, 55, tzinfo=cfg.tz).astimezone(UTC)  # a Tuesday
     assert [(t.station.id, t.label) for t in targets(cfg, at_1055)] == [("hoa-an", "2026-12-01 11:00")]
     evening = targets(cfg, at_1055, slot="17:00")
@@ -36,6 +42,8 @@ def test_targets_of_a_run(cfg):
 
 
 def test_artifacts_report_overflow_and_missing_languages(store, tmp_path):
+    from flows.radio_slots import overflow_markdown, table
+
     cfg = radio_cfg(tmp_path, stations=[station(languages=["vi", "tay"], slots=[{"time": "06:00", "max_minutes": 1}])])
     a, b = notice(store, "Thông báo A"), notice(store, "Thông báo B")
     rep = build_at(Builder(cfg, store, FakeMaker({a.id: 40, b.id: 40})), cfg, "nam-tuan", DAY, "06:00").as_dict()
