@@ -6,11 +6,7 @@ own status and ack, and cannot publish a notice. A board added while the broker 
 """
 
 import json
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -20,6 +16,7 @@ from loa.app.cli_boards import create_board
 from loa.config import MqttURL
 from loa.errors import LoaError
 from loa.store import Store
+from tests.cli_inprocess import invoke
 from tests.mqtt_helpers import Collector, retained
 from tests.unit.test_store import draft, entry
 
@@ -122,28 +119,18 @@ def test_bad_ids_unknown_areas_and_duplicates_are_refused_with_a_reason(broker_c
         create_board(broker_cfg, store, "twice", HONG_VIET)
 
 
-def test_cli_add_then_list(broker_cfg):
-    loa = str(Path(sys.executable).parent / "loa")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_"))} | {
+def test_cli_add_then_list(broker_cfg, monkeypatch, capsys):
+    env = {
         "LOA_HOME": str(broker_cfg.home),
         "LOA_CONFIG_DIR": str(broker_cfg.config_dir),
         "LOA_DATABASE_URL": broker_cfg.database_url,
     }
-    done = subprocess.run(
-        [loa, "boards", "add", "cli-board", "--area", HONG_VIET, "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = invoke(monkeypatch, capsys, env, "boards", "add", "cli-board", "--area", HONG_VIET, "--json")
     assert done.returncode == 0, done.stderr
     added = json.loads(done.stdout)
     assert added["broker_accepts"] is True and added["board_page"].endswith("#password=" + added["password"])
-    listed = json.loads(
-        subprocess.run(
-            [loa, "boards", "--json"], env=env, capture_output=True, text=True, timeout=60, check=True
-        ).stdout
-    )
-    assert [(b["id"], b["area"], b["state"], b["online"]) for b in listed] == [
+    listed = invoke(monkeypatch, capsys, env, "boards", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [(b["id"], b["area"], b["state"], b["online"]) for b in json.loads(listed.stdout)] == [
         ("cli-board", HONG_VIET, "unknown", False)
     ]

@@ -1,7 +1,8 @@
 """Every config file is validated when any `loa` command starts: a bad value stops it with exit status 1
 and ONE line naming the file, the key and what is wrong, never a traceback (issue 17, item 10).
 
-Through the real CLI in a subprocess, on a copy of the packaged defaults."""
+On a copy of the packaged defaults, through the CLI's entry point: most cases in this process (the same
+code path minus process start), a few through the real executable in a subprocess."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,10 +18,7 @@ import pytest
 import yaml
 
 from loa.config import PACKAGED_CONFIG
-
-pytestmark = pytest.mark.runs_long(55)
-
-LOA = str(Path(sys.executable).parent / "loa")
+from tests.cli_inprocess import LOA, Done, invoke
 
 
 def _edit_yaml(name: str, change: Callable[[dict], object]) -> Callable[[Path], None]:
@@ -31,14 +30,36 @@ def _edit_yaml(name: str, change: Callable[[dict], object]) -> Callable[[Path], 
     return edit
 
 
-def _run(tmp_path: Path, edit: Callable[[Path], None] | None, *args: str) -> subprocess.CompletedProcess:
+def _config(tmp_path: Path, edit: Callable[[Path], None] | None) -> dict[str, str]:
+    """A copy of the packaged config, edited; the environment `loa` is run with."""
     folder = tmp_path / "config"
     shutil.copytree(PACKAGED_CONFIG, folder)
     if edit:
         edit(folder)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOA_")}
-    env |= {"LOA_HOME": str(tmp_path / "home"), "LOA_CONFIG_DIR": str(folder), "COLUMNS": "80", "NO_COLOR": "1"}
-    return subprocess.run([LOA, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
+    return {"LOA_HOME": str(tmp_path / "home"), "LOA_CONFIG_DIR": str(folder), "COLUMNS": "80", "NO_COLOR": "1"}
+
+
+def _subprocess(tmp_path: Path, edit: Callable[[Path], None] | None, *args: str) -> Done:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOA_")} | _config(tmp_path, edit)
+    done = subprocess.run([LOA, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    return Done(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def loa(tmp_path, monkeypatch, capsys) -> Callable[..., Done]:
+    """`loa *args` in this process on an edited copy of the config. Should a bad config ever pass
+    validation, `loa run` fails here instead of starting the whole system inside pytest."""
+
+    def never_start(*_args, **_kwargs):
+        raise AssertionError("`loa run` got past config validation")
+
+    monkeypatch.setitem(sys.modules, "loa.app.run", types.SimpleNamespace(run=never_start))
+    monkeypatch.chdir(tmp_path)
+
+    def run(edit: Callable[[Path], None] | None, *args: str) -> Done:
+        return invoke(monkeypatch, capsys, _config(tmp_path, edit), *args)
+
+    return run
 
 
 def _append(name: str, text: str) -> Callable[[Path], None]:
@@ -128,27 +149,48 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("file,edit,key,words", CASES, ids=[f"{c[0]}:{c[2]}" for c in CASES])
-def test_loa_run_refuses_a_bad_config_in_one_line(tmp_path, file, edit, key, words):
-    result = _run(tmp_path, edit, "run")
+def _refused_in_one_line(tmp_path: Path, result: Done, file: str, key: str, words: str) -> None:
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 1, result.stderr
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert lines[0].startswith("error: ") and f"{file}: " in lines[0], lines[0]
     assert f": {key}" in lines[0] and words in lines[0], lines[0]
-    assert not (tmp_path / "home" / "mosquitto").exists()  # nothing was started or written
+    assert result.stdout == "", result.stdout
+    assert not (tmp_path / "home").exists()  # nothing was started or written
 
 
-@pytest.mark.parametrize("args", [("areas",), ("ingest",), ("show", "1"), ("site", "rebuild"), ("radio", "playlists")])
-def test_every_command_validates_first(tmp_path, args):
-    result = _run(tmp_path, _edit_yaml("loa.yaml", lambda d: d.update(board_max_chars=-1)), *args)
+@pytest.mark.parametrize("file,edit,key,words", CASES, ids=[f"{c[0]}:{c[2]}" for c in CASES])
+def test_loa_run_refuses_a_bad_config_in_one_line(loa, tmp_path, file, edit, key, words):
+    _refused_in_one_line(tmp_path, loa(edit, "run"), file, key, words)
+
+
+BAD_MAX_CHARS = _edit_yaml("loa.yaml", lambda d: d.update(board_max_chars=-1))
+
+
+def test_the_executable_refuses_a_bad_config_in_one_line(tmp_path):
+    """The process itself: exit status 1 from the installed `loa`, one line on stderr and no traceback."""
+    result = _subprocess(tmp_path, BAD_MAX_CHARS, "run")
+    _refused_in_one_line(tmp_path, result, "loa.yaml", "board_max_chars", "-1 is outside 40..100000")
+
+
+def _refused_max_chars(tmp_path: Path, result: Done) -> None:
     assert result.returncode == 1 and result.stderr.strip().splitlines() == [
         f"error: {tmp_path / 'config' / 'loa.yaml'}: board_max_chars: -1 is outside 40..100000"
     ], result.stderr
+    assert result.stdout == "" and not (tmp_path / "home").exists()
 
 
-def test_help_needs_no_valid_config(tmp_path):
-    result = _run(tmp_path, _edit_yaml("loa.yaml", lambda d: d.update(board_max_chars=-1)), "run", "--help")
+@pytest.mark.parametrize("args", [("areas",), ("show", "1"), ("site", "rebuild"), ("radio", "playlists")])
+def test_every_command_validates_first(loa, tmp_path, args):
+    _refused_max_chars(tmp_path, loa(BAD_MAX_CHARS, *args))
+
+
+def test_the_executable_validates_before_any_command(tmp_path):
+    _refused_max_chars(tmp_path, _subprocess(tmp_path, BAD_MAX_CHARS, "ingest"))
+
+
+def test_help_needs_no_valid_config(loa):
+    result = loa(BAD_MAX_CHARS, "run", "--help")
     assert result.returncode == 0 and "Start the whole system" in result.stdout
 
 
