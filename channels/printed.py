@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -178,10 +179,30 @@ class Printed:
         return found
 
 
+def _import_weasyprint():
+    """WeasyPrint opens Pango & co. trying Windows names before the Linux sonames, and cffi looks up each
+    miss with ctypes.util.find_library, which on Linux runs ldconfig, gcc and ld (~16 gcc runs, 0.2-0.3 s
+    of CPU in every process that prints). The sonames it ends with load directly, so the look-ups are
+    switched off while it loads; a library really missing still fails, with WeasyPrint's own message."""
+    if sys.platform != "linux" or "weasyprint" in sys.modules:
+        import weasyprint
+
+        return weasyprint
+    import ctypes.util
+
+    find = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        import weasyprint
+    finally:
+        ctypes.util.find_library = find
+    return weasyprint
+
+
 def render_pdf(html: str, base_url: str) -> tuple[bytes, int]:
     """WeasyPrint: HTML → PDF bytes and the page count. Imported here: it takes a second to load."""
     try:
-        import weasyprint
+        weasyprint = _import_weasyprint()
     except OSError as exc:  # Pango missing: say what to install
         raise PdfError(f"WeasyPrint cannot load Pango ({exc}); install pango1.0-tools (make run does)") from exc
     document = weasyprint.HTML(string=html, base_url=base_url).render()

@@ -5,6 +5,7 @@ a loopback webhook receiver and a subscriber on every topic. The bench at scale:
 
 from __future__ import annotations
 
+import shutil
 import signal
 import time
 from datetime import timedelta
@@ -20,11 +21,21 @@ pytestmark = [pytest.mark.integration, pytest.mark.runs_long(95)]
 STATIONS = {"hoa-an", "nam-tuan"}
 
 
+@pytest.fixture(scope="module")
+def spoken(tmp_path_factory):
+    """The programme segments (opening, bridge, closing) the worlds of this module have spoken. Their names
+    are a hash of text and voice (loa.radio.audio.spoken), so a world started with them makes only what it
+    lacks instead of running espeak-ng and ffmpeg again for the same sentences (most of a dispatch's audio)."""
+    return tmp_path_factory.mktemp("segments")
+
+
 @pytest.fixture
-def world(tmp_path):
+def world(tmp_path, spoken):
     w = World(tmp_path / "world")
+    shutil.copytree(spoken, w.cfg.layout.segments, dirs_exist_ok=True)
     yield w
     w.close()
+    shutil.copytree(w.cfg.layout.segments, spoken, dirs_exist_ok=True)
 
 
 def _finish(world: World, nid: int) -> None:

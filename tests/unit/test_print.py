@@ -312,3 +312,18 @@ def test_nobreak_numbers_touches_text_only_and_escapes_plain_text():
         str(nobreak_numbers("<b>Tiêu đề</b> 12/KH-UBND"))
         == '&lt;b&gt;Tiêu đề&lt;/b&gt; <span class="nowrap">12/KH-UBND</span>'
     )
+
+
+def test_weasyprint_loads_without_running_library_lookups():
+    """Its Windows library names miss on Linux, and each miss made cffi run ldconfig and gcc (find_library)."""
+    probe = (
+        "import ctypes.util, sys\n"
+        "calls = []\n"
+        "real = ctypes.util.find_library = lambda name: calls.append(name)\n"
+        "from channels.printed import _import_weasyprint\n"
+        "_import_weasyprint()\n"
+        "print(len(calls), ctypes.util.find_library is real, 'weasyprint' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "True", "True"]
