@@ -196,6 +196,16 @@ def screenshot_dir() -> Path:
     return ARTIFACTS
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):
+    """The Prefect server the run's processes shared stops with the run, in the xdist controller (after
+    every worker is done) or the only process (tests/prefect_server.py)."""
+    if not hasattr(session.config, "workerinput"):
+        from tests.prefect_server import stop_shared_server
+
+        stop_shared_server(session.config._tmp_path_factory.getbasetemp())  # the basetemp xdist's workers share
+
+
 def pytest_collection_modifyitems(config, items):
     """Whole modules in the order workers should take them (xdist --dist loadscope hands out modules in
     this order): those marked runs_long(seconds) first, longest first, so their waits on real time

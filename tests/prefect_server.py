@@ -1,19 +1,33 @@
 """A real Prefect server for the few tests that need one: a private PREFECT_HOME, a free port, no UI,
-no scheduler (tests start runs themselves); SQLite unless a PostgreSQL URL is given."""
+no scheduler (tests start runs themselves); SQLite unless a PostgreSQL URL is given.
+
+`shared_prefect_api` is one server for the whole pytest run, whichever xdist workers use it: starting
+one costs ~13 s of CPU (most of it migrating a fresh database). Its users share its flows, deployments,
+events and automations, so each test creates and queries only names and ids of its own."""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import select
 import signal
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.conftest import free_port
+
+SHARED = "prefect-shared"  # its folder in the run's temp root: lock, state file, PREFECT_HOME
+#: leads the shared server's process group: when the pytest process that owns the run is gone (killed,
+#: crashed) without stopping the server, it kills the group, itself included
+WATCHDOG = "import os, select, sys; select.select([os.pidfd_open(int(sys.argv[1]))], [], []); os.killpg(0, 9)"
+_shared: list[subprocess.Popen] = []  # the shared server and its watchdog, if this process started them
 
 
 def prefect_env(home: Path, api: str | None = None) -> dict[str, str]:
@@ -42,9 +56,8 @@ def api_post(url: str, body: dict, attempts: int = 20) -> dict:
     return response.json()
 
 
-@contextmanager
-def prefect_server(home: Path, *, database_url: str | None = None, timeout: float = 120):
-    """Yields the API URL of a Prefect server started for the test; stops it (and its children) after."""
+def _start(home: Path, database_url: str | None, timeout: float, group: int = 0) -> tuple[subprocess.Popen, str]:
+    """Start a server in process group `group` (0: a group of its own) and wait until it answers."""
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = prefect_env(home) | {
@@ -60,7 +73,7 @@ def prefect_server(home: Path, *, database_url: str | None = None, timeout: floa
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            process_group=group,
         )
     api = f"http://127.0.0.1:{port}/api"
     try:
@@ -76,21 +89,77 @@ def prefect_server(home: Path, *, database_url: str | None = None, timeout: floa
             if time.monotonic() > deadline:
                 raise RuntimeError(f"prefect server did not answer within {timeout:.0f} s: {log.read_text()[-3000:]}")
             time.sleep(0.3)
+    except BaseException:
+        stop_group(proc, timeout=10, group=group)
+        raise
+    return proc, api
+
+
+@contextmanager
+def prefect_server(home: Path, *, database_url: str | None = None, timeout: float = 120):
+    """Yields the API URL of a Prefect server started for the test; stops it (and its children) after."""
+    proc, api = _start(home, database_url, timeout)
+    try:
         yield api
     finally:
         stop_group(proc, timeout=10)
 
 
-def stop_group(proc: subprocess.Popen, timeout: float = 20) -> None:
-    """Stop a process started with start_new_session=True and everything it started."""
+def stop_group(proc: subprocess.Popen, timeout: float = 20, group: int = 0) -> None:
+    """Stop a process started in a process group of its own (start_new_session=True, process_group=0), or
+    in `group`, and everything in that group."""
+    group = group or proc.pid
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(group, signal.SIGTERM)
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            os.killpg(group, signal.SIGKILL)
             proc.wait(5)
     try:
-        os.killpg(proc.pid, signal.SIGKILL)  # children that outlived their parent
+        os.killpg(group, signal.SIGKILL)  # children that outlived their parent
     except ProcessLookupError:
         pass
+
+
+@pytest.fixture(scope="session")
+def shared_prefect_api(tmp_path_factory) -> str:
+    """The API URL of the run's one Prefect server. The first process to ask starts it while the others
+    wait on a lock; the run's controlling pytest process stops it at the end (`stop_shared_server`, from
+    conftest), or its watchdog does if that process dies first."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if worker else base) / SHARED  # xdist workers' basetemps are in the controller's
+    folder.mkdir(exist_ok=True)
+    state = folder / "server.json"
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if state.exists():
+            return json.loads(state.read_text())["api"]
+        owner = os.getppid() if worker else os.getpid()  # xdist's controller starts its workers
+        watchdog = subprocess.Popen([sys.executable, "-c", WATCHDOG, str(owner)], process_group=0)
+        _shared.append(watchdog)  # (a Popen dropped while its process runs warns)
+        proc, api = _start(folder / "home", None, 120, group=watchdog.pid)
+        _shared.append(proc)
+        state.write_text(json.dumps({"api": api, "pid": proc.pid, "pgid": watchdog.pid}))
+        return api
+
+
+def stop_shared_server(basetemp: Path, timeout: float = 10) -> None:
+    """Stop the run's shared server, if one was started (called by the controller: `basetemp` is its own)."""
+    state = basetemp / SHARED / "server.json"
+    if not state.exists():
+        return
+    server = json.loads(state.read_text())
+    try:
+        exited = os.pidfd_open(server["pid"])
+        os.killpg(server["pgid"], signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    select.select([exited], [], [], timeout)  # until the server has exited (or the timeout)
+    os.close(exited)
+    with suppress(ProcessLookupError):
+        os.killpg(server["pgid"], signal.SIGKILL)  # what outlived it
+    for pid in (server["pid"], server["pgid"]):  # without xdist they are this process's children: reap them
+        with suppress(ChildProcessError):
+            os.waitpid(pid, 0)

@@ -18,7 +18,7 @@ import pytest
 from loa import events
 from loa.app.events import post_event
 from loa.config import OperationsSettings
-from tests.prefect_server import prefect_server
+from tests.prefect_server import shared_prefect_api  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.runs_long(45)]
 
@@ -37,12 +37,14 @@ class Inbox(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(shared_prefect_api, tmp_path_factory):  # noqa: F811
+    """The run's Prefect server (tests/prefect_server.py). Automations, blocks and global concurrency limits
+    are this module's alone there; the events and flow runs below are named for this test only."""
     from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 
-    home = tmp_path_factory.mktemp("prefect")
-    with prefect_server(home) as api, temporary_settings({PREFECT_API_URL: api, PREFECT_HOME: str(home)}):
-        yield api
+    home = tmp_path_factory.mktemp("prefect-client")
+    with temporary_settings({PREFECT_API_URL: shared_prefect_api, PREFECT_HOME: str(home)}):
+        yield shared_prefect_api
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +153,9 @@ def test_each_automation_notifies_when_it_should(server, cfg, inbox):
     Inbox.received.clear()
     tag = uuid.uuid4().hex[:6]
     board = lambda b: events.resource("board", f"{tag}-{b}", f"Bảng tin {b}")  # noqa: E731
-    notice = lambda n: events.notice_resource(n, f"Thông báo {tag} số {n}")  # noqa: E731
+    # notice ids no test store reaches (they count from 1): tests scheduling loa.notice.1 on the shared
+    # server at the same time would otherwise end this test's draft wait
+    notice = lambda n: events.notice_resource(10**9 + int(tag, 16) * 10 + n, f"Thông báo {tag} số {n}")  # noqa: E731
     feed = lambda f: events.resource("feed", f"https://{tag}.gov.vn/{f}.rss", f"Nguồn {f}")  # noqa: E731
 
     # proactive: board a stays offline, board b comes back; draft 1 waits, draft 2 is approved

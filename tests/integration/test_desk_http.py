@@ -19,6 +19,7 @@ from loa.render import Renderer
 from loa.store import Store, users
 from loa.store.desk import history as desk_history
 from loa.store.schema import Base, DeskSessionRow, LoginAttemptRow, utcnow
+from tests.prefect_server import api_post, shared_prefect_api  # noqa: F401
 from tests.unit.test_store import FEED, entry
 
 pytestmark = [pytest.mark.integration, pytest.mark.runs_long(70)]
@@ -591,15 +592,13 @@ def test_accounts_page(desk):
 
 
 @pytest.fixture(scope="module")
-def prefect_api(tmp_path_factory):
-    """A real Prefect server (the shared test harness) with a `dispatch/dispatch` deployment made over REST,
-    standing in for the one `loa run` serves: enough to see what the desk asks of Prefect."""
-    from tests.prefect_server import api_post, prefect_server
-
-    with prefect_server(tmp_path_factory.mktemp("prefect")) as api:
-        flow = api_post(f"{api}/flows/", {"name": "dispatch"})
-        api_post(f"{api}/deployments/", {"name": "dispatch", "flow_id": flow["id"]})
-        yield api
+def prefect_api(shared_prefect_api):  # noqa: F811
+    """The run's Prefect server (tests/prefect_server.py) with a `dispatch/dispatch` deployment made over REST,
+    standing in for the one `loa run` serves: enough to see what the desk asks of Prefect. Other modules
+    use the server (and this deployment: creating it again changes nothing) at the same time."""
+    flow = api_post(f"{shared_prefect_api}/flows/", {"name": "dispatch"})
+    api_post(f"{shared_prefect_api}/deployments/", {"name": "dispatch", "flow_id": flow["id"]})
+    return shared_prefect_api
 
 
 def test_approval_tells_prefect_now_or_schedules_the_dispatch_at_publish_at(desk, prefect_api, monkeypatch):
@@ -608,13 +607,14 @@ def test_approval_tells_prefect_now_or_schedules_the_dispatch_at_publish_at(desk
     monkeypatch.setenv("PREFECT_API_URL", prefect_api)
     c = desk.login(APPROVER)
     # an embargoed notice: a dispatch run in state Scheduled just after publish_at, no approval event
-    c.post(f"/desk/notices/{desk.draft.id}/v1/schedule", data={"csrf": desk.csrf(c), "publish_at": "2030-01-01T08:00"})
+    # (a publish_at of its own: Prefect would hand a test with the same notice id and time the same run)
+    c.post(f"/desk/notices/{desk.draft.id}/v1/schedule", data={"csrf": desk.csrf(c), "publish_at": "2030-01-02T08:00"})
     r = c.post(f"/desk/notices/{desk.draft.id}/approve", data={"csrf": desk.csrf(c), "version": "1"})
     assert r.headers["location"].endswith("done=approved-scheduled")
     run_id = next(h.after for h in desk_history(desk.store, desk.draft.id) if h.action == "schedule")
     run = requests.get(f"{prefect_api}/flow_runs/{run_id}", timeout=10).json()
     assert run["state_type"] == "SCHEDULED" and run["parameters"] == {"notice_id": f"loa.notice.{desk.draft.id}"}
-    assert run["state"]["state_details"]["scheduled_time"] == "2030-01-01T01:00:02Z"  # 08:00 ICT, +2 s margin
+    assert run["state"]["state_details"]["scheduled_time"] == "2030-01-02T01:00:02Z"  # 08:00 ICT, +2 s margin
     # withdrawing it before then cancels the run
     c.post(f"/desk/notices/{desk.draft.id}/withdraw", data={"csrf": desk.csrf(c), "version": "1"})
     assert requests.get(f"{prefect_api}/flow_runs/{run_id}", timeout=10).json()["state_type"] == "CANCELLED"
@@ -633,7 +633,10 @@ def test_approval_tells_prefect_now_or_schedules_the_dispatch_at_publish_at(desk
             f"{prefect_api}/events/filter",
             timeout=10,
             json={
-                "filter": {"event": {"name": ["loa.notice.approved"]}, "any_resource": {"id": [f"loa.notice.{n.id}"]}}
+                "filter": {  # this notice by its id and title: other tests' notices have the same ids
+                    "event": {"name": ["loa.notice.approved"]},
+                    "any_resource": {"id": [f"loa.notice.{n.id}"], "labels": {"prefect.resource.name": n.title}},
+                }
             },
         ).json()
         if found.get("events"):
