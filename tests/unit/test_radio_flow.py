@@ -9,7 +9,6 @@ import pytest
 from loa.radio.build import Builder
 from tests.unit.test_radio_build import DAY, FakeMaker, build_at, notice, radio_cfg, station
 
-
 # flows import Prefect (~1.2 s): imported in the tests, not at module level, so every xdist worker's
 # collection does not pay for it (a module is collected on every worker, run on one)
 
