@@ -12,6 +12,7 @@ import json
 import os
 import select
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -141,8 +142,38 @@ def shared_prefect_api(tmp_path_factory) -> str:
         _shared.append(watchdog)  # (a Popen dropped while its process runs warns)
         proc, api = _start(folder / "home", None, 120, group=watchdog.pid)
         _shared.append(proc)
+        # its database, migrated and still empty: other Prefect homes of the run start from a copy
+        _backup(folder / "home" / "prefect.db", folder / TEMPLATE_DB)
         state.write_text(json.dumps({"api": api, "pid": proc.pid, "pgid": watchdog.pid}))
         return api
+
+
+TEMPLATE_DB = "template-prefect.db"
+
+
+def _backup(source: Path, target: Path) -> None:
+    """A consistent copy of a live SQLite database (its WAL included), written under another name first."""
+    partial = target.with_suffix(".partial")
+    with sqlite3.connect(source) as src, sqlite3.connect(partial) as dst:
+        src.backup(dst)
+    partial.replace(target)
+
+
+@pytest.fixture(scope="session")
+def migrated_prefect_db(tmp_path_factory, shared_prefect_api) -> Path:
+    """A Prefect SQLite database already migrated (a copy of the shared server's, taken before any test
+    used it). A fresh Prefect home spends ~6 s of CPU and of start-up migrating its database; a `loa run`
+    in a test starts from a copy of this one instead (seed_prefect_home)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if worker else base) / SHARED / TEMPLATE_DB
+
+
+def seed_prefect_home(home: Path, template: Path) -> None:
+    """Put the migrated database where Prefect looks for it (PREFECT_HOME/prefect.db) before a first start;
+    the server then only checks that its migrations are applied."""
+    home.mkdir(parents=True, exist_ok=True)
+    _backup(template, home / "prefect.db")
 
 
 def stop_shared_server(basetemp: Path, timeout: float = 10) -> None:

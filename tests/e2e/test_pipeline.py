@@ -20,13 +20,14 @@ from loa.config import Env, load_config
 from loa.store import Store
 from tests.conftest import write_config
 from tests.mqtt_helpers import Collector, retained
+from tests.prefect_server import migrated_prefect_db, seed_prefect_home, shared_prefect_api  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.runs_long(80)]
 LOA = str(Path(sys.executable).parent / "loa")
 
 
 @pytest.fixture(scope="module")
-def system(tmp_path_factory, feed_server):
+def system(tmp_path_factory, feed_server, migrated_prefect_db):  # noqa: F811
     tmp = tmp_path_factory.mktemp("e2e")
     folder = write_config(
         tmp / "config",
@@ -38,6 +39,9 @@ def system(tmp_path_factory, feed_server):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_"))}
     env |= {"LOA_HOME": str(tmp / "home"), "LOA_CONFIG_DIR": str(folder)}
     cfg = load_config(Env(home=tmp / "home", config_dir=folder))
+    # Prefect's own database already migrated (its first-start migration is not what this test is about,
+    # and cost ~6 s of CPU and of start-up; the shared test server still migrates one from scratch)
+    seed_prefect_home(cfg.layout.prefect_home, migrated_prefect_db)
     log = open(tmp / "loa-run.log", "wb")
     started = time.monotonic()
     proc = subprocess.Popen([LOA, "run"], env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -26,6 +26,7 @@ import requests
 import yaml
 
 from tests.conftest import FEEDS, ROOT, write_config
+from tests.prefect_server import migrated_prefect_db, seed_prefect_home, shared_prefect_api  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.runs_long(40)]
 
@@ -105,7 +106,7 @@ def test_loa_comes_from_the_wheel_not_the_checkout(installed, workdir):
     assert (Path(where[0]).parent / "py.typed").is_file()
 
 
-def test_ingest_show_rebuild_and_run_from_an_empty_directory(installed, workdir):
+def test_ingest_show_rebuild_and_run_from_an_empty_directory(installed, workdir, migrated_prefect_db):  # noqa: F811
     work, env, override = workdir
     loa = installed / "loa"
     home = Path(env["LOA_HOME"])
@@ -132,6 +133,7 @@ def test_ingest_show_rebuild_and_run_from_an_empty_directory(installed, workdir)
     assert "<html" in index and "{{" not in index, index[:500]
 
     env = env | {"LOA_CONFIG_DIR": str(override)}  # the documented override: the same Loa on free ports
+    seed_prefect_home(home / "prefect", migrated_prefect_db)  # Prefect's own first-start migration skipped
     ports = yaml.safe_load(Path(override, "loa.yaml").read_text())["ports"]
     site = f"http://127.0.0.1:{ports['web']}"
     log_path = work.parent / "loa-run.log"
