@@ -55,7 +55,7 @@ services:
 venv: $(VENV)/.installed
 
 # The install runs uv (pinned below, installed into the venv by pip): it downloads in parallel and
-# installs from its cache, ~10 s on a fresh machine where pip took 50-70 s. Without a uv wheel for this
+# installs from its cache: ~20 s on a fresh machine where pip took 50-70 s. Without a uv wheel for this
 # platform it falls back to pip. Each step prints what it does: a silent minute reads as a hang.
 UV_PIN := uv>=0.9,<0.14
 
