@@ -66,9 +66,9 @@ $(VENV)/.installed: pyproject.toml
 	@$(BIN)/pip install --quiet "$(UV_PIN)" || echo "      uv unavailable: installing with pip (about a minute)"
 	@echo "[3/3] installing Loa and its pinned dependencies (Prefect, FastAPI, SQLAlchemy, WeasyPrint, paho-mqtt, ...)"
 	@echo "      from pyproject.toml: about 20 s with uv, about a minute with pip; each package is listed below"
-	@if [ -x $(BIN)/uv ]; then \
-	  $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode -e '.[test]'; \
+	@if [ -x $(BIN)/uv ] && $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode -e '.[test]'; then :; \
 	else \
+	  echo "      installing with pip (uv is missing or could not install: uv reads no pip.conf index settings)"; \
 	  $(BIN)/pip install --progress-bar on -e '.[test]'; \
 	fi
 	@touch $@
