@@ -159,10 +159,11 @@ DELIVERIES = (
 )
 
 
-def log_in(page, base: str) -> None:
+def log_in(page, base: str, name: str = APPROVER, password: str = PASSWORD) -> None:
+    """Through the desk's login form, as an editor would, onto the queue."""
     page.goto(f"{base}/desk/login")
-    page.fill("#name", APPROVER)
-    page.fill("#password", PASSWORD)
+    page.fill("#name", name)
+    page.fill("#password", password)
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/desk/")
 

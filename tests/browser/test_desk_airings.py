@@ -10,8 +10,8 @@ import pytest
 from loa.speaker_protocol import Report
 from loa.store import radio as history
 from loa.store.speakers import add_speaker, record_reports
-from tests.browser.test_desk import server  # noqa: F401  (the fixture)
-from tests.integration.test_desk_http import APPROVER, PASSWORD
+from tests.browser.test_desk import log_in, server  # noqa: F401  (the fixture)
+from tests.integration.test_desk_http import APPROVER
 
 pytestmark = pytest.mark.browser
 
@@ -62,11 +62,7 @@ def test_notice_page_shows_confirmed_airings(server, browser, cfg, screenshot_di
     )
 
     page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{base}/desk/login")
-    page.fill("#name", APPROVER)
-    page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{base}/desk/")
+    log_in(page, base)
     page.goto(f"{base}/desk/notices/{notice.id}")
     summary = page.locator(".airings-summary")
     assert summary.inner_text().startswith("Đã phát tại 1/2 đài")

@@ -19,6 +19,7 @@ from loa.model import Priority
 from loa.radio import schedule_msg
 from loa.store import users
 from loa.store.speakers import get_speaker
+from tests.browser.test_desk import log_in
 from tests.conftest import ROOT
 from tests.mqtt_helpers import retained
 from tests.speaker_helpers import SPEAKER, STATION, Acks
@@ -108,11 +109,7 @@ def test_a_dispatched_notice_airs_at_its_slot_and_loa_confirms_it(loop, browser,
     users.add_user(loop.store, APPROVER, "approver", PASSWORD)
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     try:
-        page.goto(f"{cfg.site_url}/desk/login")
-        page.fill("#name", APPROVER)
-        page.fill("#password", PASSWORD)
-        page.keyboard.press("Enter")
-        page.wait_for_url(f"{cfg.site_url}/desk/")
+        log_in(page, cfg.site_url, APPROVER, PASSWORD)
         page.goto(f"{cfg.site_url}/desk/notices/{notice_id}")
         assert page.locator(".airings-summary").inner_text().startswith("Đã phát tại 1/1 đài")
         local = at(acks[3]).astimezone(cfg.tz)
