@@ -219,4 +219,9 @@ def pytest_collection_modifyitems(config, items):
         count[module] = count.get(module, 0) + 1
         marker = item.get_closest_marker("runs_long")
         seconds[module] = float(marker.args[0]) if marker else 0.0
-    items.sort(key=lambda it: (lambda m: (-seconds[m], -count[m], first[m]))(it.nodeid.split("::")[0]))
+
+    def order(item) -> tuple[float, int, int]:
+        module = item.nodeid.split("::")[0]
+        return (-seconds[module], -count[module], first[module])
+
+    items.sort(key=order)

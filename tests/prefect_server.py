@@ -129,8 +129,7 @@ def shared_prefect_api(tmp_path_factory) -> str:
     wait on a lock; the run's controlling pytest process stops it at the end (`stop_shared_server`, from
     conftest), or its watchdog does if that process dies first."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    base = tmp_path_factory.getbasetemp()
-    folder = (base.parent if worker else base) / SHARED  # xdist workers' basetemps are in the controller's
+    folder = _shared_folder(tmp_path_factory)
     folder.mkdir(exist_ok=True)
     state = folder / "server.json"
     with open(folder / "lock", "w") as lock:
@@ -164,9 +163,13 @@ def migrated_prefect_db(tmp_path_factory, shared_prefect_api) -> Path:
     """A Prefect SQLite database already migrated (a copy of the shared server's, taken before any test
     used it). A fresh Prefect home spends ~6 s of CPU and of start-up migrating its database; a `loa run`
     in a test starts from a copy of this one instead (seed_prefect_home)."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return _shared_folder(tmp_path_factory) / TEMPLATE_DB
+
+
+def _shared_folder(tmp_path_factory) -> Path:
+    """The run's folder for the shared server: in the controller's basetemp, which holds the workers'."""
     base = tmp_path_factory.getbasetemp()
-    return (base.parent if worker else base) / SHARED / TEMPLATE_DB
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / SHARED
 
 
 def seed_prefect_home(home: Path, template: Path) -> None:

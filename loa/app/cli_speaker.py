@@ -61,7 +61,8 @@ def run(
 
     try:
         # the file `loa speakers add` wrote also names the station, the broker and the site
-        given = creds.read_file(credentials.expanduser()) if credentials else {}
+        path = credentials.expanduser() if credentials else None
+        given = creds.read_file(path) if path else {}
         if given.get("station") and given["station"] != station:
             raise LoaError(
                 f"{credentials} is the account of a speaker of station {given['station']!r}, not {station!r}; "
@@ -74,7 +75,7 @@ def run(
         url = MqttURL.parse(where, "--broker")
         if url.password and broker:
             raise LoaError("--broker must not carry a password; use LOA_SPEAKER_PASSWORD or --credentials")
-        speaker, password = creds.load(credentials.expanduser() if credentials else None)
+        speaker, password = creds.account(given, str(path)) if path else creds.load(None)
         the_player = Player(player)
     except (LoaError, ConfigError, ValueError) as exc:
         _fail(exc)

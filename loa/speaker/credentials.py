@@ -70,11 +70,13 @@ def read_file(file: Path) -> dict[str, str]:
 def load(file: Path | None, env: Mapping[str, str] = os.environ) -> tuple[str, str]:
     """(speaker id, password) from `file` when given, else LOA_SPEAKER_ID / LOA_SPEAKER_PASSWORD."""
     if file is not None:
-        creds = read_file(file)
-        source = str(file)
-    else:
-        creds = {"id": env.get("LOA_SPEAKER_ID", ""), "password": env.get("LOA_SPEAKER_PASSWORD", "")}
-        source = "LOA_SPEAKER_ID / LOA_SPEAKER_PASSWORD"
+        return account(read_file(file), str(file))
+    env_creds = {"id": env.get("LOA_SPEAKER_ID", ""), "password": env.get("LOA_SPEAKER_PASSWORD", "")}
+    return account(env_creds, "LOA_SPEAKER_ID / LOA_SPEAKER_PASSWORD")
+
+
+def account(creds: Mapping[str, str], source: str) -> tuple[str, str]:
+    """(speaker id, password) from fields already read (`source` names where, for the error)."""
     speaker, password = creds.get("id", ""), creds.get("password", "")
     if not speaker or not password:
         raise LoaError(f"no speaker id and password in {source}; `loa speakers add ID --station S` prints them")
