@@ -109,6 +109,15 @@ def _store_for(url: str) -> Store:
     return _STORES[url]
 
 
+def seed_migrated(template: Path, url: str) -> None:
+    """Put a copy of the migrated template where a test's config keeps its SQLite store, before the
+    first Store.open: the store code then finds its schema current instead of running every migration."""
+    target = Path(url.removeprefix("sqlite:///"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(template) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
 def copy_of_migrated(template: Path) -> Store:
     """A fresh, empty store with the current schema: the process's SQLite store, its file replaced by a
     copy of the template (SQLite's backup API, so a WAL file of the template can never be left behind)."""
@@ -116,8 +125,7 @@ def copy_of_migrated(template: Path) -> Store:
     url = f"sqlite:///{target}"
     if url in _STORES:
         _STORES[url].engine.dispose()  # the previous test's pooled connections let go of the file
-    with sqlite3.connect(template) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
+    seed_migrated(template, url)
     return _store_for(url)
 
 
