@@ -28,7 +28,13 @@ test: system-deps test-deps services venv lint
 lint: venv
 	$(BIN)/ruff check loa channels flows tests bench scripts
 	$(BIN)/ruff format --check loa channels flows tests bench scripts
-	$(BIN)/mypy
+	$(BIN)/mypy --cache-dir "$(MYPY_CACHE)"
+
+# mypy's incremental cache lives with the user's other caches (as uv's does), not in the checkout: a new
+# clone is checked in ~2 s instead of ~12-30 s. mypy trusts a cached module only while the hash of its
+# source matches, so a cache from another clone or branch cannot hide an error. MYPY_CACHE=.mypy_cache
+# keeps it in the checkout.
+MYPY_CACHE ?= $(if $(HOME),$(HOME)/.cache/loa/mypy,.mypy_cache)
 
 system-deps:
 	@$(MAKE) --no-print-directory apt-install PAIRS="$(SYSTEM_DEPS)"
