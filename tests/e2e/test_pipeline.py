@@ -33,8 +33,9 @@ from tests.mqtt_helpers import Collector, retained
 from tests.prefect_server import migrated_prefect_db, seed_prefect_home, shared_prefect_api  # noqa: F401
 from tests.wheel_install import installed, sh, wheel_env  # noqa: F401
 
-# the wheel's build and install (shared with test_wheel, whichever takes it first) and `loa run`
-pytestmark = [pytest.mark.e2e, pytest.mark.runs_long(90)]
+# `loa run` and its pipeline (~80 s on one worker), the wheel's build and install (~12 s, shared with test_wheel:
+# whichever module asks first builds, the other waits for it) and its `loa site rebuild`
+pytestmark = [pytest.mark.e2e, pytest.mark.runs_long(95)]
 
 
 class System(NamedTuple):

@@ -31,6 +31,7 @@ import pytest
 from tests.conftest import FEEDS, ROOT
 from tests.wheel_install import installed, sh, wheel_env  # noqa: F401
 
+# the wheel's build (~12 s) if this module asks for it first, and ~11 s of `loa` commands
 pytestmark = [pytest.mark.integration, pytest.mark.runs_long(25)]
 
 
