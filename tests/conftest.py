@@ -32,6 +32,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def run_folder(tmp_path_factory, name: str) -> Path:
+    """The pytest run's folder `name`, one for all its processes: in the controller's basetemp, which
+    holds the xdist workers' own (what one process builds there under a lock, the others reuse)."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / name
+
+
 def write_config(folder: Path, *, feeds: list[dict], ports: Ports | None = None, **main) -> Path:
     """A copy of config/ with test ports and feeds; everything else as shipped."""
     shutil.copytree(ROOT / "config", folder, dirs_exist_ok=True)

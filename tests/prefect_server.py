@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import free_port
+from tests.conftest import free_port, run_folder
 
 SHARED = "prefect-shared"  # its folder in the run's temp root: lock, state file, PREFECT_HOME
 #: leads the shared server's process group: when the pytest process that owns the run is gone (killed,
@@ -167,9 +167,8 @@ def migrated_prefect_db(tmp_path_factory, shared_prefect_api) -> Path:
 
 
 def _shared_folder(tmp_path_factory) -> Path:
-    """The run's folder for the shared server: in the controller's basetemp, which holds the workers'."""
-    base = tmp_path_factory.getbasetemp()
-    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / SHARED
+    """The run's folder for the shared server."""
+    return run_folder(tmp_path_factory, SHARED)
 
 
 def seed_prefect_home(home: Path, template: Path) -> None:

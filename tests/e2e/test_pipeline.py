@@ -1,6 +1,16 @@
 """The whole system under `loa run`: a real Prefect server, Loa's Mosquitto, the web server and the
 deployment runner. A sample feed served over real HTTP is ingested; nothing is public before
-approval; approval (an event) starts the dispatch that reaches boards, website and radio."""
+approval; approval (an event) starts the dispatch that reaches boards, website and radio.
+
+The system is Loa as a user installs it: the wheel of tests/wheel_install.py (built from the tracked
+files, once per pytest run). `loa run` and every `loa` command here run from that install's bin folder,
+in an empty directory, with only LOA_HOME and LOA_CONFIG_DIR (this test's config, on free ports) set for
+Loa. So this module holds the `loa run` part of the wheel's check (tests/integration/test_wheel.py has the
+rest: the wheel's Loa is not the checkout's; ingest, show and rebuild on the packaged defaults):
+- the page `loa run` serves equals the index it built at its first start, then the one `loa site rebuild`
+  writes; the desk's log-in form and the packaged stylesheet are served:
+  test_the_wheel_serves_the_site_it_rebuilt_its_desk_and_packaged_css (first: nothing is published yet);
+- `loa run` exits 0 on Ctrl-C (SIGINT) and leaves no run.json: the `system` fixture's teardown."""
 
 from __future__ import annotations
 
@@ -9,25 +19,34 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import requests
 
-from loa.config import Env, load_config
+from loa.config import Config, Env, load_config
 from loa.store import Store
 from tests.conftest import write_config
 from tests.mqtt_helpers import Collector, retained
 from tests.prefect_server import migrated_prefect_db, seed_prefect_home, shared_prefect_api  # noqa: F401
+from tests.wheel_install import installed, sh, wheel_env  # noqa: F401
 
-pytestmark = [pytest.mark.e2e, pytest.mark.runs_long(80)]
-LOA = str(Path(sys.executable).parent / "loa")
+# `loa run` and its pipeline (~80 s on one worker), the wheel's build and install (~12 s, shared with test_wheel:
+# whichever module asks first builds, the other waits for it) and its `loa site rebuild`
+pytestmark = [pytest.mark.e2e, pytest.mark.runs_long(95)]
+
+
+class System(NamedTuple):
+    cfg: Config
+    env: dict[str, str]  # the wheel's user's: its bin folder first on PATH, LOA_HOME, LOA_CONFIG_DIR
+    work: Path  # an empty working directory, where each `loa` runs
+    bin: Path  # the wheel's virtualenv's bin folder
 
 
 @pytest.fixture(scope="module")
-def system(tmp_path_factory, feed_server, migrated_prefect_db):  # noqa: F811
+def system(tmp_path_factory, feed_server, migrated_prefect_db, installed):  # noqa: F811
     tmp = tmp_path_factory.mktemp("e2e")
     folder = write_config(
         tmp / "config",
@@ -36,15 +55,16 @@ def system(tmp_path_factory, feed_server, migrated_prefect_db):  # noqa: F811
             {"url": f"{feed_server}/missing.xml", "name": "Nguồn hỏng", "area": "cao-bang"},
         ],
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_"))}
-    env |= {"LOA_HOME": str(tmp / "home"), "LOA_CONFIG_DIR": str(folder)}
+    work = tmp / "work"
+    work.mkdir()
+    env = wheel_env(installed, tmp / "home", folder)
     cfg = load_config(Env(home=tmp / "home", config_dir=folder))
     # Prefect's own database already migrated (its first-start migration is not what this test is about,
     # and cost ~6 s of CPU and of start-up; the shared test server still migrates one from scratch)
     seed_prefect_home(cfg.layout.prefect_home, migrated_prefect_db)
     log = open(tmp / "loa-run.log", "wb")
     started = time.monotonic()
-    proc = subprocess.Popen([LOA, "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([installed / "loa", "run"], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     run_json = cfg.home / "run.json"
     while not run_json.exists():
         if proc.poll() is not None or time.monotonic() - started > 150:
@@ -52,7 +72,7 @@ def system(tmp_path_factory, feed_server, migrated_prefect_db):  # noqa: F811
             pytest.fail(f"loa run did not start: {(tmp / 'loa-run.log').read_text()[-3000:]}")
         time.sleep(0.5)
     print(f"loa run started in {time.monotonic() - started:.1f} s")
-    yield cfg, env
+    yield System(cfg, env, work, installed)
     stopping = time.monotonic()
     proc.send_signal(signal.SIGINT)
     try:
@@ -74,8 +94,15 @@ def system(tmp_path_factory, feed_server, migrated_prefect_db):  # noqa: F811
     assert re.search(r"Loa stopped in \d+\.\d s", text), text[-2000:]
 
 
-def loa(env, *args) -> dict | list:
-    done = subprocess.run([LOA, *args, "--json"], env=env, capture_output=True, text=True, timeout=120)
+def run_loa(system: System, *args: str) -> subprocess.CompletedProcess:
+    """A `loa` command of the wheel's, from the empty working directory."""
+    return subprocess.run(
+        [system.bin / "loa", *args], cwd=system.work, env=system.env, capture_output=True, text=True, timeout=120
+    )
+
+
+def loa(system: System, *args: str) -> dict | list:
+    done = run_loa(system, *args, "--json")
     assert done.returncode in (0, 2), done.stderr[-3000:]
     return json.loads(done.stdout)
 
@@ -90,15 +117,39 @@ def wait(predicate, timeout: float, what: str):
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-def test_feed_to_every_channel_only_after_approval(system):
-    cfg, env = system
+def test_the_wheel_serves_the_site_it_rebuilt_its_desk_and_packaged_css(system):
+    """`loa run` from the wheel serves the site it built at its first start, then what the wheel's
+    `loa site rebuild` writes, and its own packaged files (first in this module: nothing is published yet)."""
+    cfg = system.cfg
     site = f"http://127.0.0.1:{cfg.ports.web}"
-    reports = {r["name"]: r for r in loa(env, "ingest")}
+    first = requests.get(f"{site}/", timeout=10)
+    assert first.status_code == 200 and first.text == (cfg.home / "site" / "index.html").read_text(), first.text[:500]
+    rebuilt = json.loads(sh(system.bin / "loa", "site", "rebuild", "--json", cwd=system.work, env=system.env))
+    assert Path(rebuilt["root"]) == cfg.home / "site"
+    index = (cfg.home / "site" / "index.html").read_text()
+    assert "<html" in index and "{{" not in index, index[:500]
+    page = requests.get(f"{site}/", timeout=10)
+    assert page.status_code == 200 and page.text == index, page.text[:500]
+    login = requests.get(f"{site}/desk/login", timeout=10)  # the desk's own templates
+    assert login.status_code == 200 and "<form" in login.text, login.text[:500]
+    templates = sh(
+        system.bin / "python", "-c", "import loa.render as r; print(r.TEMPLATES)", cwd=system.work, env=system.env
+    )
+    packaged = Path(templates.strip(), "website", "site.css")
+    assert packaged.resolve().is_relative_to(system.bin.parent.resolve()), packaged  # the wheel's, not the checkout's
+    css = requests.get(f"{site}/static/site.css", timeout=10)  # copied from the packaged templates
+    assert css.status_code == 200 and css.text == packaged.read_text()
+
+
+def test_feed_to_every_channel_only_after_approval(system):
+    cfg = system.cfg
+    site = f"http://127.0.0.1:{cfg.ports.web}"
+    reports = {r["name"]: r for r in loa(system, "ingest")}
     assert reports["Nguồn hỏng"]["status"] == "failed" and "404" in reports["Nguồn hỏng"]["error"]
     drafted = reports["Mẫu qua HTTP"]["drafted"]
     assert drafted, reports
     nid = drafted[0]
-    notice = loa(env, "show", str(nid))
+    notice = loa(system, "show", str(nid))
     assert notice["state"] == "drafted" and notice["areas"] == [  # the grouping's communes, no district
         "cao-bang/hoa-an",
         "cao-bang/nam-tuan",
@@ -134,7 +185,7 @@ def test_feed_to_every_channel_only_after_approval(system):
 
     board = Collector(cfg.mqtt_monitor, [topic]).wait_ready()
     approved_at = time.monotonic()
-    result = loa(env, "approve", str(nid), "--by", "Nông Thị Hoa")
+    result = loa(system, "approve", str(nid), "--by", "Nông Thị Hoa")
     assert result["state"] == "approved" and result["event_emitted"] is True
     payload = board.wait_for(topic, timeout=90)
     latency = time.monotonic() - approved_at
@@ -156,7 +207,7 @@ def test_feed_to_every_channel_only_after_approval(system):
         wait(lambda: store.notice(nid).state.value == "published", 90, "the notice to be published")
     finally:
         store.engine.dispose()
-    shown = loa(env, "show", str(nid))
+    shown = loa(system, "show", str(nid))
     assert shown["state"] == "published", shown
 
     # the dispatch run's page in the Prefect UI shows what it did: its run logger's lines reach the API
@@ -197,7 +248,7 @@ def test_feed_to_every_channel_only_after_approval(system):
     assert requests.get(f"{site}/radio/audio/{audio_name}", timeout=5).headers["content-type"] == "audio/mpeg"
 
     # withdrawal (an event too) clears the board and marks the page
-    loa(env, "withdraw", str(nid), "--by", "Nông Thị Hoa")
+    loa(system, "withdraw", str(nid), "--by", "Nông Thị Hoa")
     wait(lambda: retained(cfg.mqtt_monitor, topic, settle=0.3) is None, 60, "the retained message to clear")
     wait(
         lambda: "đã bị thu hồi" in requests.get(f"{site}/notices/{nid}.html", timeout=5).text,
@@ -214,12 +265,12 @@ def test_feed_to_every_channel_only_after_approval(system):
 
 
 def test_rejected_notice_never_reaches_a_channel(system):
-    cfg, env = system
-    drafts = loa(env, "notices", "--state", "drafted")
+    cfg = system.cfg
+    drafts = loa(system, "notices", "--state", "drafted")
     assert drafts, "the sample feed should leave more than one draft"
     nid = drafts[0]["id"]
-    loa(env, "reject", str(nid), "--by", "Nông Thị Hoa", "--reason", "trùng nội dung")
-    done = subprocess.run([LOA, "dispatch", str(nid)], env=env, capture_output=True, text=True, timeout=120)
+    loa(system, "reject", str(nid), "--by", "Nông Thị Hoa", "--reason", "trùng nội dung")
+    done = run_loa(system, "dispatch", str(nid))
     assert done.returncode == 1 and "only approved notices are dispatched" in done.stderr
     assert retained(cfg.mqtt_monitor, f"loa/v1/areas/cao-bang/nam-tuan/notices/{nid}", settle=0.5) is None
     assert not (cfg.home / "site" / "notices" / f"{nid}.html").exists()
@@ -231,7 +282,7 @@ def test_a_deployment_run_parses_a_big_pass_in_worker_processes(system, feed_ser
     from loa.ingest.prepare import POOL_MIN_FEEDS
     from tests.prefect_server import api_post
 
-    cfg, env = system
+    cfg = system.cfg
     api = json.loads((cfg.home / "run.json").read_text())["prefect_api_url"]
     urls = [f"{feed_server}/sample-reform.xml?copy={i}" for i in range(POOL_MIN_FEEDS)]
     deployment = requests.get(f"{api}/deployments/name/ingest/ingest", timeout=10).json()
@@ -242,7 +293,7 @@ def test_a_deployment_run_parses_a_big_pass_in_worker_processes(system, feed_ser
         return state if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
 
     assert wait(finished, 120, "the ingest deployment run")["type"] == "COMPLETED"
-    health = {f["url"]: f for f in loa(env, "feeds")}
+    health = {f["url"]: f for f in loa(system, "feeds")}
     assert all(health[u]["last_success_at"] and health[u]["consecutive_failures"] == 0 for u in urls)
 
 
@@ -252,7 +303,7 @@ def test_a_killed_broker_is_restarted_while_everything_else_keeps_serving(system
     from channels.mqtt import probe
     from loa.app.broker import running_pid
 
-    cfg, _env = system
+    cfg = system.cfg
     api = json.loads((cfg.home / "run.json").read_text())["prefect_api_url"]
     pid = running_pid(cfg)
     assert pid is not None

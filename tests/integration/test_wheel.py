@@ -1,84 +1,51 @@
 """A built wheel works on its own: built from the tracked files only, installed into a fresh virtualenv
-and run from an empty directory, `loa ingest`, `loa show`, `loa site rebuild` and `loa run` find
-everything they need (templates, migrations, static files, schema) inside the installed package.
+and run from an empty directory, `loa ingest`, `loa show 1 --channel radio`, `loa site rebuild` and
+`loa run` find everything they need (templates, migrations, static files, schema) inside the installed
+package.
 
 Loa itself comes only from the wheel: the fresh virtualenv has no system site-packages and the
-repository is not on its path (the commands run in an empty directory). Only Loa's third-party
-dependencies are borrowed from this test's virtualenv, through a .pth file listing its site-packages
-(a plain path line: the editable install's own .pth there is not processed, so this checkout stays
-invisible), which saves a minute of installing and needs no network.
+repository is not on its path (the commands run in an empty directory); only Loa's third-party
+dependencies are borrowed from this test's virtualenv (tests/wheel_install.py, which builds and installs
+the wheel once for the whole run).
+
+Where each part is checked:
+- the wheel's Loa is not the checkout's, and carries its templates: test_loa_comes_from_the_wheel_not_the_checkout;
+- `loa ingest`, `loa show 1 --channel radio` and `loa site rebuild` on the packaged defaults (only
+  LOA_HOME set): test_ingest_show_and_rebuild_from_an_empty_directory, here;
+- `loa run`: the whole system of tests/e2e/test_pipeline.py runs from this same install (its `loa run`
+  and every `loa` command there, from an empty directory with LOA_HOME and LOA_CONFIG_DIR, the
+  documented override giving free ports); test_the_wheel_serves_the_site_it_rebuilt_its_desk_and_packaged_css
+  there checks the page served equals the index `loa site rebuild` wrote, /desk/login and
+  /static/site.css (the packaged one), and its `system` fixture that `loa run` stops with exit 0 on
+  Ctrl-C and leaves no run.json. A second `loa run` here would cost ~20 s of CPU for nothing more.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import signal
 import subprocess
-import sys
-import sysconfig
-import time
 from pathlib import Path
 
 import pytest
-import requests
-import yaml
 
-from tests.conftest import FEEDS, ROOT, write_config
-from tests.prefect_server import migrated_prefect_db, seed_prefect_home, shared_prefect_api  # noqa: F401
+from tests.conftest import FEEDS, ROOT
+from tests.wheel_install import installed, sh, wheel_env  # noqa: F401
 
-pytestmark = [pytest.mark.integration, pytest.mark.runs_long(40)]
-
-
-def sh(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> str:
-    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"{' '.join(map(str, args))} failed ({done.returncode}):\n{done.stderr[-3000:]}"
-    return done.stdout
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """A fresh virtualenv with Loa installed from a wheel built from `git ls-files`; its bin folder."""
-    tmp = tmp_path_factory.mktemp("wheel")
-    source = tmp / "source"  # tracked files only: an untracked file in the checkout cannot make it pass
-    for name in sh("git", "ls-files", "-z", cwd=ROOT).split("\0"):
-        if name and (ROOT / name).is_file():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, source / name)
-    # build isolation gets a setuptools new enough for the SPDX `license` field from the configured index
-    sh(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp / "dist", source, cwd=tmp, timeout=600)
-    (wheel,) = (tmp / "dist").glob("loa-*.whl")
-    venv = tmp / "venv"
-    sh(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp)
-    python = venv / "bin" / "python"
-    sh(sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", "--no-index", wheel, cwd=tmp)
-    purelib = Path(sh(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))", cwd=tmp).strip())
-    (purelib / "loa-deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    return venv / "bin"
+# the wheel's build (~12 s) if this module asks for it first, and ~11 s of `loa` commands
+pytestmark = [pytest.mark.integration, pytest.mark.runs_long(25)]
 
 
 @pytest.fixture
-def workdir(tmp_path, installed) -> tuple[Path, dict[str, str]]:
+def workdir(tmp_path, installed) -> tuple[Path, dict[str, str]]:  # noqa: F811
     """An empty working directory and an environment with only LOA_HOME for Loa: the packaged defaults
-    (loa/defaults/config) serve. `override` is a LOA_CONFIG_DIR (a copy of the defaults with free
-    ports, as helpers and CI share the machine) for `loa run`, which must listen somewhere free."""
-    folder = write_config(
-        tmp_path / "config", feeds=[{"url": (FEEDS / "sample-reform.xml").as_uri(), "name": "Mẫu", "area": "cao-bang"}]
-    )
+    (loa/defaults/config) serve."""
     work = tmp_path / "work"
     work.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LOA_", "VIRTUAL_ENV", "PYTHON"))}
-    env["PATH"] = os.pathsep.join(
-        [str(installed)]
-        + [p for p in env.get("PATH", "").split(os.pathsep) if p and Path(p) != Path(sys.prefix, "bin")]
-    )
-    env |= {"LOA_HOME": str(tmp_path / "home")}
-    return work, env, folder
+    return work, wheel_env(installed, tmp_path / "home")
 
 
-def test_loa_comes_from_the_wheel_not_the_checkout(installed, workdir):
-    work, env, _ = workdir
+def test_loa_comes_from_the_wheel_not_the_checkout(installed, workdir):  # noqa: F811
+    work, env = workdir
     where = json.loads(
         sh(
             installed / "python",
@@ -106,8 +73,8 @@ def test_loa_comes_from_the_wheel_not_the_checkout(installed, workdir):
     assert (Path(where[0]).parent / "py.typed").is_file()
 
 
-def test_ingest_show_rebuild_and_run_from_an_empty_directory(installed, workdir, migrated_prefect_db):  # noqa: F811
-    work, env, override = workdir
+def test_ingest_show_and_rebuild_from_an_empty_directory(installed, workdir):  # noqa: F811
+    work, env = workdir
     loa = installed / "loa"
     home = Path(env["LOA_HOME"])
     feed = (FEEDS / "sample-reform.xml").as_uri()
@@ -131,32 +98,5 @@ def test_ingest_show_rebuild_and_run_from_an_empty_directory(installed, workdir,
     assert Path(rebuilt["root"]) == home / "site"
     index = (home / "site" / "index.html").read_text()
     assert "<html" in index and "{{" not in index, index[:500]
-
-    env = env | {"LOA_CONFIG_DIR": str(override)}  # the documented override: the same Loa on free ports
-    seed_prefect_home(home / "prefect", migrated_prefect_db)  # Prefect's own first-start migration skipped
-    ports = yaml.safe_load(Path(override, "loa.yaml").read_text())["ports"]
-    site = f"http://127.0.0.1:{ports['web']}"
-    log_path = work.parent / "loa-run.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([loa, "run"], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        started = time.monotonic()
-        while not (home / "run.json").exists():
-            if proc.poll() is not None or time.monotonic() - started > 180:
-                pytest.fail(f"loa run did not start: {log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
-        page = requests.get(f"{site}/", timeout=10)
-        assert page.status_code == 200 and page.text == index, page.text[:500]
-        login = requests.get(f"{site}/desk/login", timeout=10)  # the desk's own templates
-        assert login.status_code == 200 and "<form" in login.text, login.text[:500]
-        css = requests.get(f"{site}/static/site.css", timeout=10)  # copied from the packaged templates
-        assert css.status_code == 200 and css.text == packaged_css
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            code = proc.wait(60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-    assert code == 0, log_path.read_text()[-3000:]
-    assert not (home / "run.json").exists(), "loa run left run.json behind"
+    # the site's stylesheet is the packaged one (what `loa run` serves at /static/site.css: tests/e2e)
+    assert (home / "site" / "static" / "site.css").read_text() == packaged_css
