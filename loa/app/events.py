@@ -11,11 +11,13 @@ import logging
 import os
 import time
 import uuid
-
-import requests
+from typing import TYPE_CHECKING
 
 from loa import clock
 from loa.config import Config
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,8 @@ def find_prefect_api(cfg: Config) -> str | None:
     if not path.exists():
         return None
     api = json.loads(path.read_text()).get("prefect_api_url")
+    import requests  # here, not at the top: an offline command never pays for it (~0.1 s)
+
     try:
         if api and requests.get(f"{api}/health", timeout=2).status_code == 200:
             os.environ["PREFECT_API_URL"] = api  # set before Prefect reads its settings
@@ -40,6 +44,8 @@ def find_prefect_api(cfg: Config) -> str | None:
 def prefect_request(method: str, url: str, **kwargs) -> requests.Response:
     """One call to the Prefect REST API, retrying the 503s it sends for errors a client may retry
     (e.g. its SQLite database busy); raises for any other error status."""
+    import requests
+
     for attempt in range(5):
         response = requests.request(method, url, timeout=10, **kwargs)
         if response.status_code != 503:

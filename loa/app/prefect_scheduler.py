@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-import requests
-
 from loa import events
 from loa.app.events import find_prefect_api, post_event, prefect_request
 from loa.config import Config
@@ -62,6 +60,8 @@ class PrefectScheduler:
         publish_at = notice.publish_at
         if publish_at is None:  # nothing to wait for (the use cases schedule only embargoed versions)
             return self.start_dispatch(notice, actor)
+        import requests  # in each method: an offline approval (no server, no scheduler) never pays for it
+
         try:
             run_id = self._create_scheduled_run(notice, publish_at)
             post_event(
@@ -75,6 +75,8 @@ class PrefectScheduler:
         return Announcement("scheduled", publish_at.isoformat(), run_id)
 
     def cancel(self, flow_run_id: str, why: str) -> None:
+        import requests
+
         try:
             prefect_request(
                 "POST",
@@ -85,6 +87,8 @@ class PrefectScheduler:
             raise SchedulerError(f"{self.api}: flow run {flow_run_id} not cancelled: {exc}") from exc
 
     def tell(self, event: str, notice: NoticeView, payload: dict, kind: str = "event") -> Announcement:
+        import requests
+
         try:
             post_event(self.api, event, events.notice_resource(notice.id, notice.title), payload=payload)
         except requests.RequestException as exc:

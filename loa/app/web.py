@@ -13,7 +13,7 @@ from fastapi import FastAPI, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
-from loa.app.desk import mount_desk
+from loa.app.desk.app import mount_desk
 from loa.app.web_boards import mount_boards
 from loa.config import Config
 
