@@ -1,5 +1,6 @@
-"""What `loa approve` imports: the approval path (CLI process start → boards delivered) must not pay for
-the other channels, the other commands or the heavy libraries only a dispatch run needs."""
+"""What `loa approve` and `loa show` import: the approval path (CLI process start → boards delivered) must
+not pay for the other channels, the other commands or the heavy libraries only a dispatch run needs; the
+show path not for the web server (FastAPI), rendering, CAP validation or Prefect."""
 
 from __future__ import annotations
 
@@ -11,9 +12,16 @@ import sys
 import pytest
 
 from channels.catalogue import AT_APPROVAL, CATALOGUE, NAMES, build_channels, channel_class, channel_classes
+from tests.conftest import copy_of_migrated
+from tests.unit.test_cap_out import CLS, FEED, TEXT
+from tests.unit.test_cap_out import entry as feed_entry
 
-#: never imported on the approve path (the channels that render, speak, print or call out)
-HEAVY = ("weasyprint", "matplotlib", "trafilatura", "prefect", "apprise", "xmlschema", "jinja2", "zxingcpp")
+#: never imported on the approve path (the channels that render, speak, print, validate CAP or call out)
+HEAVY = ("weasyprint", "matplotlib", "trafilatura", "prefect", "apprise", "lxml", "jinja2", "zxingcpp")
+#: never imported by `loa show` (it uses the desk's board preview, not the desk's web app)
+SHOW_HEAVY = ("fastapi", "starlette", "uvicorn", "weasyprint", "matplotlib", "trafilatura", "prefect", "lxml")
+#: offline (no Prefect server, no webhook) no command makes an HTTP request
+OFFLINE_UNUSED = ("requests", "urllib3")
 OTHER_CHANNELS = ("channels.website", "channels.radio", "channels.printed", "channels.webhook", "channels.cap")
 OTHER_COMMANDS = ("loa.app.cli_radio", "loa.app.cli_print", "loa.app.cli_report", "loa.app.cli_cap")
 
@@ -51,6 +59,35 @@ def test_the_approve_path_imports_only_the_boards_channel(cfg):
     heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
     assert heavy == [], f"the approve path imports {heavy}"
     assert sorted(modules & set(OTHER_CHANNELS + OTHER_COMMANDS)) == []
+    unused = sorted(m for m in modules if m.split(".")[0] in OFFLINE_UNUSED)
+    assert unused == [], f"an offline approval imports {unused}"
+
+
+SHOW = """
+import contextlib, io, json, sys
+from loa.app.cli import main
+shown = io.StringIO()
+sys.argv = ["loa", "show", "%d", "--json"]
+with contextlib.redirect_stdout(shown):
+    try:
+        main()
+    except SystemExit as exc:
+        assert not exc.code, exc.code
+print(json.dumps({"shown": json.loads(shown.getvalue()), "modules": sorted(sys.modules)}))
+"""
+
+
+def test_loa_show_imports_neither_the_web_app_nor_the_heavy_libraries(cfg, migrated_sqlite):
+    cfg.home.mkdir(parents=True, exist_ok=True)
+    store = copy_of_migrated(migrated_sqlite, cfg.home)  # cfg.home/loa.db: the store `loa show` opens
+    version = store.record_entry(FEED, feed_entry(), CLS).document_version_id
+    n = store.draft_notice(version, areas=["cao-bang"], variants={"website": TEXT, "boards": "Cảnh báo lũ quét."})
+    seen = _run(cfg, SHOW % n.id)
+    assert seen["shown"]["id"] == n.id and seen["shown"]["board_lines"]  # the path was taken
+    modules = set(seen["modules"])
+    assert "loa.app.desk.present" in modules and "loa.app.desk.app" not in modules
+    heavy = sorted(m for m in modules if m.split(".")[0] in SHOW_HEAVY + OFFLINE_UNUSED)
+    assert heavy == [], f"loa show imports {heavy}"
 
 
 def test_loa_help_still_lists_every_command(cfg):
