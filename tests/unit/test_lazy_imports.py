@@ -12,7 +12,8 @@ import sys
 import pytest
 
 from channels.catalogue import AT_APPROVAL, CATALOGUE, NAMES, build_channels, channel_class, channel_classes
-from tests.conftest import copy_of_migrated
+from loa.store import Store
+from tests.conftest import seed_migrated
 from tests.unit.test_cap_out import CLS, FEED, TEXT
 from tests.unit.test_cap_out import entry as feed_entry
 
@@ -78,8 +79,8 @@ print(json.dumps({"shown": json.loads(shown.getvalue()), "modules": sorted(sys.m
 
 
 def test_loa_show_imports_neither_the_web_app_nor_the_heavy_libraries(cfg, migrated_sqlite):
-    cfg.home.mkdir(parents=True, exist_ok=True)
-    store = copy_of_migrated(migrated_sqlite, cfg.home)  # cfg.home/loa.db: the store `loa show` opens
+    seed_migrated(migrated_sqlite, cfg.database_url)  # the store `loa show` opens, without the migrations
+    store = Store.open(cfg.database_url)
     version = store.record_entry(FEED, feed_entry(), CLS).document_version_id
     n = store.draft_notice(version, areas=["cao-bang"], variants={"website": TEXT, "boards": "Cảnh báo lũ quét."})
     seen = _run(cfg, SHOW % n.id)
