@@ -58,9 +58,13 @@ def sample_feed_url() -> str:
 
 
 @pytest.fixture
-def cfg(tmp_path, sample_feed_url) -> Config:
+def cfg(tmp_path, sample_feed_url, migrated_sqlite) -> Config:
+    """The shipped config with test ports and the sample feed; its store (LOA_HOME/loa.db) starts as a
+    copy of the migrated template, as after a first start (first-start migration: test_store)."""
     folder = write_config(tmp_path / "config", feeds=[{"url": sample_feed_url, "name": "Mẫu", "area": "cao-bang"}])
-    return load_config(Env(home=tmp_path / "home", config_dir=folder))
+    config = load_config(Env(home=tmp_path / "home", config_dir=folder))
+    seed_migrated(migrated_sqlite, config.database_url)
+    return config
 
 
 def _postgres_database():
@@ -171,11 +175,13 @@ def broker(tmp_path_factory):
 
 
 @pytest.fixture
-def broker_cfg(broker, tmp_path, sample_feed_url) -> Config:
-    """A config whose store is fresh but whose broker (and its accounts) is the session's Mosquitto."""
+def broker_cfg(broker, tmp_path, sample_feed_url, migrated_sqlite) -> Config:
+    """A config whose store is fresh (a copy of the migrated template) but whose broker (and its
+    accounts) is the session's Mosquitto."""
     cfg = load_config(
         Env(home=broker.home, config_dir=broker.config_dir, database_url=f"sqlite:///{tmp_path / 'loa.db'}")
     )
+    seed_migrated(migrated_sqlite, cfg.database_url)
     return cfg
 
 

@@ -19,7 +19,6 @@ from loa.render import Renderer
 from loa.store import Store, users
 from loa.store.desk import history as desk_history
 from loa.store.schema import Base, DeskSessionRow, LoginAttemptRow, utcnow
-from tests.conftest import seed_migrated
 from tests.prefect_server import api_post, shared_prefect_api  # noqa: F401
 from tests.unit.test_store import FEED, entry
 
@@ -86,8 +85,7 @@ def no_prefect(monkeypatch):
 
 
 @pytest.fixture
-def desk(cfg, migrated_sqlite):
-    seed_migrated(migrated_sqlite, cfg.database_url)
+def desk(cfg):
     store = Store.open(cfg.database_url)
     users.add_user(store, EDITOR, "editor", PASSWORD)
     users.add_user(store, APPROVER, "approver", PASSWORD)
