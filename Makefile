@@ -1,6 +1,9 @@
 # The two commands: `make run` (the whole system on embedded defaults) and
 # `make test` (installs what is missing, starts what the tests need, runs every test).
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The virtualenv's interpreter: the distribution's Python 3.11 where it can make a virtualenv (Debian's
+# build ran Loa's tests ~9% faster in CPU than a default pyenv build of 3.11 on the same machine), else
+# python3.11 or python3 from PATH. `make PYTHON=/path/to/python` chooses another.
+PYTHON ?= $(shell /usr/bin/python3.11 -c 'import ensurepip, venv' 2>/dev/null && echo /usr/bin/python3.11 || command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 # command:debian-package pairs installed with apt-get when the command is missing
