@@ -3,14 +3,17 @@ a real HTTP feed server on loopback. Nothing here mocks a component a user would
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import http.server
+import json
 import os
 import shutil
 import socket
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,9 +37,35 @@ def free_port() -> int:
 
 def run_folder(tmp_path_factory, name: str) -> Path:
     """The pytest run's folder `name`, one for all its processes: in the controller's basetemp, which
-    holds the xdist workers' own (what one process builds there under a lock, the others reuse)."""
+    holds the xdist workers' own."""
     base = tmp_path_factory.getbasetemp()
     return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / name
+
+
+STATE = "state.json"  # in a once_per_run folder: what `make` returned, written last
+
+
+def once_per_run(tmp_path_factory, name: str, make: Callable[[Path], dict]) -> dict:
+    """What `make(folder)` returns, made once for the whole pytest run whichever xdist workers ask: the
+    first process makes it in the run's folder `name` under a file lock, the others wait, then read it."""
+    folder = run_folder(tmp_path_factory, name)
+    folder.mkdir(exist_ok=True)
+    state = folder / STATE
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if state.exists():
+            return json.loads(state.read_text())
+        made = make(folder)
+        state.write_text(json.dumps(made))
+        return made
+
+
+def sqlite_copy(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database, its WAL included, into target (SQLite's backup API:
+    a WAL file left beside target is taken care of, where copying the file over it would not be)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
 
 
 def write_config(folder: Path, *, feeds: list[dict], ports: Ports | None = None, **main) -> Path:
@@ -123,15 +152,12 @@ def _store_for(url: str) -> Store:
 def seed_migrated(template: Path, url: str) -> None:
     """Put a copy of the migrated template where a test's config keeps its SQLite store, before the
     first Store.open: the store code then finds its schema current instead of running every migration."""
-    target = Path(url.removeprefix("sqlite:///"))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(template) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
+    sqlite_copy(template, Path(url.removeprefix("sqlite:///")))
 
 
 def copy_of_migrated(template: Path) -> Store:
-    """A fresh, empty store with the current schema: the process's SQLite store, its file replaced by a
-    copy of the template (SQLite's backup API, so a WAL file of the template can never be left behind)."""
+    """A fresh, empty store with the current schema: the process's SQLite store, its file reset to a copy
+    of the template."""
     target = template.with_name("store.db")
     url = f"sqlite:///{target}"
     if url in _STORES:

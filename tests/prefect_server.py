@@ -7,12 +7,10 @@ events and automations, so each test creates and queries only names and ids of i
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import select
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -22,9 +20,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import free_port, run_folder
+from tests.conftest import STATE, free_port, once_per_run, run_folder, sqlite_copy
 
-SHARED = "prefect-shared"  # its folder in the run's temp root: lock, state file, PREFECT_HOME
+SHARED = "prefect-shared"  # its once_per_run folder in the run's temp root: lock, state, PREFECT_HOME
 #: leads the shared server's process group: when the pytest process that owns the run is gone (killed,
 #: crashed) without stopping the server, it kills the group, itself included
 WATCHDOG = "import os, select, sys; select.select([os.pidfd_open(int(sys.argv[1]))], [], []); os.killpg(0, 9)"
@@ -128,23 +126,18 @@ def shared_prefect_api(tmp_path_factory) -> str:
     """The API URL of the run's one Prefect server. The first process to ask starts it while the others
     wait on a lock; the run's controlling pytest process stops it at the end (`stop_shared_server`, from
     conftest), or its watchdog does if that process dies first."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    folder = _shared_folder(tmp_path_factory)
-    folder.mkdir(exist_ok=True)
-    state = folder / "server.json"
-    with open(folder / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if state.exists():
-            return json.loads(state.read_text())["api"]
-        owner = os.getppid() if worker else os.getpid()  # xdist's controller starts its workers
+
+    def start(folder: Path) -> dict:
+        owner = os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else os.getpid()  # xdist's controller
         watchdog = subprocess.Popen([sys.executable, "-c", WATCHDOG, str(owner)], process_group=0)
         _shared.append(watchdog)  # (a Popen dropped while its process runs warns)
         proc, api = _start(folder / "home", None, 120, group=watchdog.pid)
         _shared.append(proc)
         # its database, migrated and still empty: other Prefect homes of the run start from a copy
         _backup(folder / "home" / "prefect.db", folder / TEMPLATE_DB)
-        state.write_text(json.dumps({"api": api, "pid": proc.pid, "pgid": watchdog.pid}))
-        return api
+        return {"api": api, "pid": proc.pid, "pgid": watchdog.pid}
+
+    return once_per_run(tmp_path_factory, SHARED, start)["api"]
 
 
 TEMPLATE_DB = "template-prefect.db"
@@ -153,8 +146,7 @@ TEMPLATE_DB = "template-prefect.db"
 def _backup(source: Path, target: Path) -> None:
     """A consistent copy of a live SQLite database (its WAL included), written under another name first."""
     partial = target.with_suffix(".partial")
-    with sqlite3.connect(source) as src, sqlite3.connect(partial) as dst:
-        src.backup(dst)
+    sqlite_copy(source, partial)
     partial.replace(target)
 
 
@@ -163,24 +155,18 @@ def migrated_prefect_db(tmp_path_factory, shared_prefect_api) -> Path:
     """A Prefect SQLite database already migrated (a copy of the shared server's, taken before any test
     used it). A fresh Prefect home spends ~6 s of CPU and of start-up migrating its database; a `loa run`
     in a test starts from a copy of this one instead (seed_prefect_home)."""
-    return _shared_folder(tmp_path_factory) / TEMPLATE_DB
-
-
-def _shared_folder(tmp_path_factory) -> Path:
-    """The run's folder for the shared server."""
-    return run_folder(tmp_path_factory, SHARED)
+    return run_folder(tmp_path_factory, SHARED) / TEMPLATE_DB
 
 
 def seed_prefect_home(home: Path, template: Path) -> None:
     """Put the migrated database where Prefect looks for it (PREFECT_HOME/prefect.db) before a first start;
     the server then only checks that its migrations are applied."""
-    home.mkdir(parents=True, exist_ok=True)
     _backup(template, home / "prefect.db")
 
 
 def stop_shared_server(basetemp: Path, timeout: float = 10) -> None:
     """Stop the run's shared server, if one was started (called by the controller: `basetemp` is its own)."""
-    state = basetemp / SHARED / "server.json"
+    state = basetemp / SHARED / STATE
     if not state.exists():
         return
     server = json.loads(state.read_text())

@@ -11,7 +11,6 @@ checkout stays invisible), which saves a minute of installing and needs no netwo
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import subprocess
@@ -21,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_folder
+from tests.conftest import ROOT, once_per_run
 
-FOLDER = "wheel-install"  # its folder in the run's temp root: lock, build, marker
+FOLDER = "wheel-install"  # its once_per_run folder in the run's temp root: lock, build, state
 
 
 def sh(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> str:
@@ -67,17 +66,10 @@ def _install(tmp: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory) -> Path:
-    """The bin folder of the run's virtualenv with Loa installed from its wheel. The first process to ask
-    builds it under a lock; the others find the marker, written last, and reuse it."""
-    folder = run_folder(tmp_path_factory, FOLDER)
-    folder.mkdir(exist_ok=True)
-    marker = folder / "bin"
-    with open(folder / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if marker.exists():
-            return Path(marker.read_text())
-        build = folder / "build"
-        shutil.rmtree(build, ignore_errors=True)  # left by a process whose build failed
-        bin_folder = _install(build)
-        marker.write_text(str(bin_folder))
-        return bin_folder
+    """The bin folder of the run's virtualenv with Loa installed from its wheel, built once per run."""
+
+    def build(folder: Path) -> dict:
+        shutil.rmtree(folder / "build", ignore_errors=True)  # left by a process whose build failed
+        return {"bin": str(_install(folder / "build"))}
+
+    return Path(once_per_run(tmp_path_factory, FOLDER, build)["bin"])
