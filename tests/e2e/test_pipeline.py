@@ -9,7 +9,7 @@ Loa. So this module holds the `loa run` part of the wheel's check (tests/integra
 rest: the wheel's Loa is not the checkout's; ingest, show and rebuild on the packaged defaults):
 - the page `loa run` serves equals the index it built at its first start, then the one `loa site rebuild`
   writes; the desk's log-in form and the packaged stylesheet are served:
-  test_the_wheel_serves_the_site_it_rebuilt_its_desk_and_packaged_css (first: nothing is published yet);
+  test_the_wheel_serves_the_site_it_rebuilt_its_desk_and_packaged_css;
 - `loa run` exits 0 on Ctrl-C (SIGINT) and leaves no run.json: the `system` fixture's teardown."""
 
 from __future__ import annotations
@@ -117,9 +117,16 @@ def wait(predicate, timeout: float, what: str):
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+@pytest.fixture(scope="module")
+def ingested(system) -> dict[str, dict]:
+    """The wheel's `loa ingest` of the test's two feeds, once for the module: its report per feed name.
+    The tests that need drafts ask for it, so none depends on another having ingested first."""
+    return {r["name"]: r for r in loa(system, "ingest")}
+
+
 def test_the_wheel_serves_the_site_it_rebuilt_its_desk_and_packaged_css(system):
     """`loa run` from the wheel serves the site it built at its first start, then what the wheel's
-    `loa site rebuild` writes, and its own packaged files (first in this module: nothing is published yet)."""
+    `loa site rebuild` writes, and its own packaged files."""
     cfg = system.cfg
     site = f"http://127.0.0.1:{cfg.ports.web}"
     first = requests.get(f"{site}/", timeout=10)
@@ -141,10 +148,10 @@ def test_the_wheel_serves_the_site_it_rebuilt_its_desk_and_packaged_css(system):
     assert css.status_code == 200 and css.text == packaged.read_text()
 
 
-def test_feed_to_every_channel_only_after_approval(system):
+def test_feed_to_every_channel_only_after_approval(system, ingested):
     cfg = system.cfg
     site = f"http://127.0.0.1:{cfg.ports.web}"
-    reports = {r["name"]: r for r in loa(system, "ingest")}
+    reports = ingested
     assert reports["Nguồn hỏng"]["status"] == "failed" and "404" in reports["Nguồn hỏng"]["error"]
     drafted = reports["Mẫu qua HTTP"]["drafted"]
     assert drafted, reports
@@ -264,11 +271,13 @@ def test_feed_to_every_channel_only_after_approval(system):
     )
 
 
-def test_rejected_notice_never_reaches_a_channel(system):
+def test_rejected_notice_never_reaches_a_channel(system, ingested):
     cfg = system.cfg
-    drafts = loa(system, "notices", "--state", "drafted")
-    assert drafts, "the sample feed should leave more than one draft"
-    nid = drafts[0]["id"]
+    drafted = ingested["Mẫu qua HTTP"]["drafted"]
+    assert len(drafted) > 1, ("the sample feed should leave more than one draft", ingested)
+    drafts = {n["id"] for n in loa(system, "notices", "--state", "drafted")}
+    nid = drafted[-1]  # not the one test_feed_to_every_channel_only_after_approval approves
+    assert nid in drafts, (nid, drafts)
     loa(system, "reject", str(nid), "--by", "Nông Thị Hoa", "--reason", "trùng nội dung")
     done = run_loa(system, "dispatch", str(nid))
     assert done.returncode == 1 and "only approved notices are dispatched" in done.stderr
