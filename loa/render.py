@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from types import CodeType
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from loa.ingest.sanitize import html_to_text, sanitize_html
@@ -54,8 +56,31 @@ def vi_short_date(value: datetime | str | None) -> str:
     return f"{value.day:02d}/{value.month:02d}/{value.year}"
 
 
+class _CompiledTemplates(BytecodeCache):
+    """The process's compiled templates, shared by every environment make_env builds. A process builds
+    several (the renderer, the site build, the desk, board text; a test worker hundreds), and each one
+    compiled every template it loaded again. Keyed by template path, checked against a hash of its
+    source, so an edited or overriding template is compiled anew. Safe to share only because make_env
+    builds every environment with the same settings."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, tuple[str | None, CodeType | None]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        found = self._code.get(bucket.key)
+        if found and found[0] == bucket.checksum:
+            bucket.code = found[1]
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = (bucket.checksum, bucket.code)
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def make_env(folder: Path = TEMPLATES) -> Environment:
     env = Environment(
+        bytecode_cache=_COMPILED,
         loader=FileSystemLoader(str(folder)),
         autoescape=select_autoescape(enabled_extensions=("html", "xml"), default_for_string=True),
         undefined=StrictUndefined,
