@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -183,20 +184,26 @@ def _import_weasyprint():
     """WeasyPrint opens Pango & co. trying Windows names before the Linux sonames, and cffi looks up each
     miss with ctypes.util.find_library, which on Linux runs ldconfig, gcc and ld (~16 gcc runs, 0.2-0.3 s
     of CPU in every process that prints). The sonames it ends with load directly, so the look-ups are
-    switched off while it loads; a library really missing still fails, with WeasyPrint's own message."""
+    switched off while it loads; a library really missing still fails, with WeasyPrint's own message.
+    Only for the importing thread, and one import at a time: other threads' look-ups are answered, and
+    two first prints at once cannot save each other's stand-in as the original."""
     if sys.platform != "linux" or "weasyprint" in sys.modules:
         import weasyprint
 
         return weasyprint
     import ctypes.util
 
-    find = ctypes.util.find_library
-    ctypes.util.find_library = lambda name: None
-    try:
-        import weasyprint
-    finally:
-        ctypes.util.find_library = find
+    with _WEASYPRINT_IMPORT:
+        find, importer = ctypes.util.find_library, threading.get_ident()
+        ctypes.util.find_library = lambda name: None if threading.get_ident() == importer else find(name)
+        try:
+            import weasyprint
+        finally:
+            ctypes.util.find_library = find
     return weasyprint
+
+
+_WEASYPRINT_IMPORT = threading.Lock()
 
 
 def render_pdf(html: str, base_url: str) -> tuple[bytes, int]:

@@ -327,3 +327,25 @@ def test_weasyprint_loads_without_running_library_lookups():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["0", "True", "True"]
+
+
+def test_other_threads_still_find_libraries_while_weasyprint_loads():
+    """The look-ups are switched off for the importing thread only: a thread of another channel that
+    looks a library up meanwhile gets its answer."""
+    probe = (
+        "import ctypes.util, sys, threading\n"
+        "answers, done = [], threading.Event()\n"
+        "real = ctypes.util.find_library = lambda name: f'lib{name}.so'\n"
+        "def other():\n"
+        "    while not done.is_set():\n"
+        "        answers.append(ctypes.util.find_library('c'))\n"
+        "t = threading.Thread(target=other)\n"
+        "t.start()\n"
+        "from channels.printed import _import_weasyprint\n"
+        "_import_weasyprint()\n"
+        "done.set(); t.join()\n"
+        "print(len(answers) > 0, set(answers) == {'libc.so'}, ctypes.util.find_library is real)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "True"]
