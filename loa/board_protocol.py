@@ -15,6 +15,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from loa import clock
+from loa.errors import LoaError
 from loa.model import NoticeView
 
 SCHEMA_VERSION = 1
@@ -25,21 +26,23 @@ ACK_SCHEMA = "loa.board.ack"
 CONTENT_TYPE = "application/json"
 STATES = ("online", "offline")
 
-# A board's or a loudspeaker's id is its broker user name and a topic segment (both are accounts on one
-# broker): lowercase ASCII, no MQTT wildcards. "loa-" is reserved for Loa's own accounts (loa-publisher,
-# loa-monitor).
+# A board's or a loudspeaker's id is its broker user name and a topic segment: lowercase ASCII, no MQTT
+# wildcards. "loa-" is reserved for Loa's own accounts (loa-publisher, loa-monitor).
 DEVICE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
+class BadDeviceId(LoaError, ValueError):
+    """A board's or speaker's id that breaks the rule: the message names the rule and an example."""
+
+
 def check_device_id(device_id: str, kind: str, example: str) -> str:
-    """`device_id` if it is a valid id for a `kind` of device, else a ValueError naming the rule."""
     if not DEVICE_ID.match(device_id or ""):
-        raise ValueError(
+        raise BadDeviceId(
             f"{kind} id {device_id!r} must be 1–64 lowercase ASCII letters, digits and '-' "
             f"(it is the {kind}'s broker user name and a topic segment), e.g. {example!r}"
         )
     if device_id.startswith("loa-"):
-        raise ValueError(f"{kind} id {device_id!r}: names starting with 'loa-' are Loa's own broker accounts")
+        raise BadDeviceId(f"{kind} id {device_id!r}: names starting with 'loa-' are Loa's own broker accounts")
     return device_id
 
 
@@ -277,8 +280,7 @@ class Report:
 
 
 def parse_time(value: object, naive: tzinfo | None = UTC) -> datetime | None:
-    """A device's ISO 8601 time ("Z" is UTC); one without an offset is taken in `naive` (None: refused).
-    None for anything else."""
+    """A device's ISO 8601 time ("Z": UTC), else None; one without an offset is in `naive` (None: refused)."""
     if not isinstance(value, str):
         return None
     try:

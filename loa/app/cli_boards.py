@@ -60,10 +60,7 @@ def create_board(cfg, store, board_id: str, area: str, name: str | None = None) 
     from loa.board_protocol import check_board_id
     from loa.store.boards import add_board
 
-    try:
-        check_board_id(board_id)
-    except ValueError as exc:
-        raise LoaError(str(exc)) from exc
+    check_board_id(board_id)  # a LoaError naming the rule
     if area not in cfg.areas:
         from loa.area_migration import old_path_hint
 

@@ -51,8 +51,7 @@ def local_time(value: datetime | None) -> str:
 
 
 def report_account(cfg: Config, kind: str, result: dict) -> None:
-    """Say what the operator still has to do for a device's broker account (`loa boards add`, `loa speakers
-    add|reset`): add it to another broker, start Loa's, or read the broker's log when it refuses the password."""
+    """What is left to do for a new device account: add it to another broker, start Loa's, or read its log."""
     if not result["managed_broker"]:
         err.print("[yellow]LOA_MQTT_URL names another broker: create this account there and add these ACL lines:[/]")
         out.print(result["acl"], markup=False)

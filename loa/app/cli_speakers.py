@@ -84,10 +84,7 @@ def create_speaker(cfg, store, speaker_id: str, station: str, name: str | None =
     from loa.speaker_protocol import check_speaker_id
     from loa.store.speakers import add_speaker
 
-    try:
-        check_speaker_id(speaker_id)
-    except ValueError as exc:
-        raise LoaError(str(exc)) from exc
+    check_speaker_id(speaker_id)  # a LoaError naming the rule
     stations = {s.id for s in cfg.stations}
     if station not in stations:
         raise LoaError(

@@ -1,6 +1,5 @@
-"""A device's history, newest first: the one query shape of the boards' and the speakers' status and ack
-tables. loa.store.boards and loa.store.speakers each turn the rows into their own records (a board's are
-dataclasses, a speaker's the JSON `loa speakers show` prints), so only the query is shared."""
+"""A device's history, newest first: the one query of the boards' and speakers' status and ack tables (each
+store module makes its own records of the rows: a board's are dataclasses, a speaker's JSON)."""
 
 from __future__ import annotations
 
