@@ -11,10 +11,11 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from loa import clock
+from loa.errors import LoaError
 from loa.model import NoticeView
 
 SCHEMA_VERSION = 1
@@ -25,20 +26,28 @@ ACK_SCHEMA = "loa.board.ack"
 CONTENT_TYPE = "application/json"
 STATES = ("online", "offline")
 
-# A board id is its broker user name and a topic segment: lowercase ASCII, no MQTT wildcards.
-# "loa-" is reserved for Loa's own accounts (loa-publisher, loa-monitor).
-BOARD_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+# A board's or a loudspeaker's id is its broker user name and a topic segment: lowercase ASCII, no MQTT
+# wildcards. "loa-" is reserved for Loa's own accounts (loa-publisher, loa-monitor).
+DEVICE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+class BadDeviceId(LoaError, ValueError):
+    """A board's or speaker's id that breaks the rule: the message names the rule and an example."""
+
+
+def check_device_id(device_id: str, kind: str, example: str) -> str:
+    if not DEVICE_ID.match(device_id or ""):
+        raise BadDeviceId(
+            f"{kind} id {device_id!r} must be 1–64 lowercase ASCII letters, digits and '-' "
+            f"(it is the {kind}'s broker user name and a topic segment), e.g. {example!r}"
+        )
+    if device_id.startswith("loa-"):
+        raise BadDeviceId(f"{kind} id {device_id!r}: names starting with 'loa-' are Loa's own broker accounts")
+    return device_id
 
 
 def check_board_id(board_id: str) -> str:
-    if not BOARD_ID.match(board_id or ""):
-        raise ValueError(
-            f"board id {board_id!r} must be 1–64 lowercase ASCII letters, digits and '-' "
-            f"(it is the board's broker user name and a topic segment), e.g. 'hong-viet-ubnd'"
-        )
-    if board_id.startswith("loa-"):
-        raise ValueError(f"board id {board_id!r}: names starting with 'loa-' are Loa's own broker accounts")
-    return board_id
+    return check_device_id(board_id, "board", "hong-viet-ubnd")
 
 
 # --- topics -----------------------------------------------------------------------------------
@@ -270,14 +279,17 @@ class Report:
     detail: dict = field(default_factory=dict)
 
 
-def _parse_time(value) -> datetime | None:
+def parse_time(value: object, naive: tzinfo | None = UTC) -> datetime | None:
+    """A device's ISO 8601 time ("Z": UTC), else None; one without an offset is in `naive` (None: refused)."""
     if not isinstance(value, str):
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if parsed.tzinfo:
+        return parsed
+    return parsed.replace(tzinfo=naive) if naive else None
 
 
 def parse_report(prefix: str, topic: str, payload: bytes, at: datetime) -> Report | None:
@@ -309,9 +321,7 @@ def parse_report(prefix: str, topic: str, payload: bytes, at: datetime) -> Repor
     if not (isinstance(notice, int) and isinstance(version, int)) or isinstance(notice, bool):
         return None
     area = doc.get("area") if isinstance(doc.get("area"), str) else None
-    return Report(
-        board, "ack", at, notice=notice, version=version, area=area, shown_at=_parse_time(doc.get("shown_at"))
-    )
+    return Report(board, "ack", at, notice=notice, version=version, area=area, shown_at=parse_time(doc.get("shown_at")))
 
 
 # --- templates of board profiles (config/boards.yaml is read by loa.config.boards) ---------------

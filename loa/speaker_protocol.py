@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from loa.board_protocol import check_board_id
+from loa.board_protocol import check_device_id, parse_time
 from loa.errors import LoaError
 
 STATUS_SCHEMA = "loa.speaker.status"
@@ -25,10 +25,7 @@ KINDS = ("opening", "notice", "bridge", "closing")
 
 def check_speaker_id(speaker_id: str) -> str:
     """The same rule as a board id (a broker user name and a topic segment, 'loa-' reserved)."""
-    try:
-        return check_board_id(speaker_id)
-    except ValueError as exc:
-        raise ValueError(str(exc).replace("board", "speaker").replace("hong-viet-ubnd", "hong-viet-loa-1")) from None
+    return check_device_id(speaker_id, "speaker", "hong-viet-loa-1")
 
 
 def status_topic(prefix: str, speaker_id: str) -> str:
@@ -73,16 +70,6 @@ class Report:
 
 class Refused(LoaError, ValueError):
     """A speaker message that is not valid: the reason is logged, nothing is stored."""
-
-
-def parse_time(value) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
 
 
 def _int_or_none(doc: dict, key: str) -> int | None:
@@ -139,7 +126,7 @@ def parse_report(prefix: str, topic: str, payload: bytes, received_at: datetime)
             received_at,
             station=station,
             state=state,
-            at=parse_time(doc.get("at")),
+            at=parse_time(doc.get("at"), naive=None),
             clock_skew_ms=_int_or_none(doc, "clock_skew_ms"),
             cache_items=items,
             cache_bytes=size,
@@ -153,7 +140,7 @@ def parse_report(prefix: str, topic: str, payload: bytes, received_at: datetime)
     item = doc.get("item")
     if not isinstance(item, str) or not item or len(item) > 200:
         raise Refused("item must be the schedule item's id (a non-empty string)")
-    at = parse_time(doc.get("at"))
+    at = parse_time(doc.get("at"), naive=None)
     if at is None:
         raise Refused("at must be an ISO 8601 time with its offset")
     notice = doc.get("notice")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import subprocess
 from dataclasses import asdict
 
 import typer
 
-from loa.app.cli_common import JSON, FitTable, err, out, print_whole
+from loa.app.cli_common import JSON, FitTable, local_time, out, print_whole, report_account
 from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
 from loa.app.cli_common import runtime_or_fail as _runtime
@@ -48,56 +47,31 @@ def boards(ctx: typer.Context, as_json: bool = JSON) -> None:
     table = FitTable("board", "area", "state", "since", "last seen", "acks", title="Boards")
     for b in rows:
         style = {"online": "green", "offline": "red"}.get(b.state, "dim")
-        table.add_row(b.id, b.area, f"[{style}]{b.state}[/]", _when(b.state_since), _when(b.last_seen_at), str(b.acks))
+        table.add_row(
+            b.id, b.area, f"[{style}]{b.state}[/]", local_time(b.state_since), local_time(b.last_seen_at), str(b.acks)
+        )
     out.print(table)
-
-
-def _when(value) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
 def create_board(cfg, store, board_id: str, area: str, name: str | None = None) -> dict:
     """Register a board, create its broker account and reload the broker; the result holds the password once."""
-    import time
-
-    from channels.mqtt import probe
     from loa.app import broker
+    from loa.app.device_accounts import apply_account, check_id_free
     from loa.board_protocol import check_board_id
-    from loa.config import MqttURL
     from loa.store.boards import add_board
-    from loa.store.boards import boards as all_boards
 
-    try:
-        check_board_id(board_id)
-    except ValueError as exc:
-        raise LoaError(str(exc)) from exc
+    check_board_id(board_id)  # a LoaError naming the rule
     if area not in cfg.areas:
         from loa.area_migration import old_path_hint
 
         hint = old_path_hint(area, cfg) or "`loa areas` lists the province and its communes, e.g. cao-bang/nam-tuan"
         raise LoaError(f"area {area!r} is not in {cfg.config_dir / 'areas.yaml'}; {hint}")
-    if any(b.id == board_id for b in all_boards(store)):
-        raise LoaError(f"board {board_id!r} already exists; `loa boards` lists the boards")
-    from loa.store.speakers import speakers
-
-    if any(sp.id == board_id for sp in speakers(store)):
-        raise LoaError(f"{board_id!r} is a loudspeaker's account; a board needs a name of its own")
-    password, managed = broker.new_password(), broker.manages_accounts(cfg)
+    check_id_free(store, "board", board_id, "`loa boards` lists the boards")
+    password = broker.new_password()
     add_board(store, board_id, area, name)
-    try:
-        # password (hashed by mosquitto_passwd), ACL rewritten from the store, SIGHUP to a running broker
-        reloaded = broker.add_board_accounts(cfg, [(board_id, password)]) if managed else False
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise LoaError(
-            f"board {board_id!r} is registered but its broker account was not created ({exc}); "
-            f"check {cfg.layout.mosquitto}"
-        ) from exc
-    url, accepted = cfg.mqtt, None
-    if reloaded:
-        deadline = time.monotonic() + 5
-        while (why := probe(MqttURL(url.host, url.port, board_id, password))) and time.monotonic() < deadline:
-            time.sleep(0.1)  # Mosquitto applies SIGHUP on its next loop turn
-        accepted = why is None
+    failed = f"board {board_id!r} is registered but its broker account was not created"
+    reloaded, accepted = apply_account(cfg, board_id, password, failed)
+    url = cfg.mqtt
     return {
         "id": board_id,
         "area": area,
@@ -107,7 +81,7 @@ def create_board(cfg, store, board_id: str, area: str, name: str | None = None) 
         "password": password,
         "mqtt": f"mqtt://{url.host}:{url.port}",
         "board_page": f"{cfg.site_url}/board/?board={board_id}&area={area}#password={password}",
-        "managed_broker": managed,
+        "managed_broker": broker.manages_accounts(cfg),
         "broker_reloaded": reloaded,
         "broker_accepts": accepted,
         "acl": broker.board_acl(cfg, board_id, area),
@@ -142,13 +116,7 @@ def add(
     out.print(f"  MQTT       {result['mqtt']}  (boards on other machines: the TLS listener, docs/boards.md)")
     out.print("  board page (open it on the board; it carries the password, so keep it private):")
     print_whole(result["board_page"])
-    if not result["managed_broker"]:
-        err.print("[yellow]LOA_MQTT_URL names another broker: create this account there and add these ACL lines:[/]")
-        out.print(result["acl"], markup=False)
-    elif not result["broker_reloaded"]:
-        err.print("[yellow]Loa's broker is not running; the account works once `loa run` starts it.[/]")
-    elif not result["broker_accepts"]:
-        _fail(f"the broker reloaded but does not accept board {board_id!r}; see {cfg.layout.mosquitto_log}")
+    report_account(cfg, "board", result)
 
 
 @boards_app.command("show")
@@ -165,7 +133,7 @@ def show(board_id: str = typer.Argument(..., metavar="ID"), as_json: bool = JSON
     if as_json:
         _print_json(b.as_dict() | {"history": [asdict(h) for h in history], "shown": [asdict(a) for a in shown]})
         return
-    out.print(f"[bold]{b.id}[/] {b.name or ''} · {b.area} · {b.state} since {_when(b.state_since)}")
+    out.print(f"[bold]{b.id}[/] {b.name or ''} · {b.area} · {b.state} since {local_time(b.state_since)}")
     for h in history:
         out.print(f"  {h.at.isoformat()}  {h.state}")
     for a in shown:

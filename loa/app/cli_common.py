@@ -1,12 +1,13 @@
-"""What every `loa` command module shares: consoles, the --json option, errors, JSON output and tables
-that fit the terminal."""
+"""What every `loa` command module shares: consoles, the --json option, errors, JSON output, local times,
+tables that fit the terminal, and what to do next about a device's broker account."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
@@ -15,6 +16,9 @@ from rich.table import Table
 from rich.text import Text
 
 from loa.errors import LoaError
+
+if TYPE_CHECKING:
+    from loa.config import Config
 
 out = Console()
 err = Console(stderr=True)
@@ -39,6 +43,22 @@ def _jsonable(obj):
 
 def print_json(data) -> None:
     out.print_json(json.dumps(data, default=_jsonable, ensure_ascii=False))
+
+
+def local_time(value: datetime | None) -> str:
+    """A stored time in this machine's time zone, to the second; "-" for none."""
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+def report_account(cfg: Config, kind: str, result: dict) -> None:
+    """What is left to do for a new device account: add it to another broker, start Loa's, or read its log."""
+    if not result["managed_broker"]:
+        err.print("[yellow]LOA_MQTT_URL names another broker: create this account there and add these ACL lines:[/]")
+        out.print(result["acl"], markup=False)
+    elif not result["broker_reloaded"]:
+        err.print("[yellow]Loa's broker is not running; the account works once `loa run` starts it.[/]")
+    elif result["broker_accepts"] is False:
+        fail(f"the broker reloaded but does not accept {kind} {result['id']!r}; see {cfg.layout.mosquitto_log}")
 
 
 def runtime_or_fail():

@@ -9,11 +9,11 @@ from pathlib import Path
 import typer
 
 from loa import clock
-from loa.app.cli_common import JSON, FitTable, err, out, print_whole
+from loa.app.cli_common import JSON, FitTable, err, local_time, out, print_whole, report_account
 from loa.app.cli_common import fail as _fail
 from loa.app.cli_common import print_json as _print_json
 from loa.app.cli_common import runtime_or_fail as _runtime
-from loa.errors import LoaError, ToolError
+from loa.errors import LoaError
 
 speakers_app = typer.Typer(
     help="Commune loudspeakers (IP clusters, playout computers): `loa speakers` lists them (state, clock, "
@@ -22,10 +22,6 @@ speakers_app = typer.Typer(
 )
 
 log = logging.getLogger(__name__)
-
-
-def _when(value) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
 @speakers_app.callback()
@@ -48,7 +44,7 @@ def speakers(ctx: typer.Context, as_json: bool = JSON) -> None:
         style = {"offline": "red", "unknown": "dim"}.get(sp.state, "green")
         state = "disabled" if sp.disabled else f"[{style}]{sp.state}[/]"
         skew = f"{sp.clock_skew_ms} ms" if sp.clock_skew_ms is not None else "-"
-        table.add_row(sp.id, sp.station, state, _when(sp.state_since), skew, str(sp.acks))
+        table.add_row(sp.id, sp.station, state, local_time(sp.state_since), skew, str(sp.acks))
     out.print(table)
 
 
@@ -74,55 +70,28 @@ def _credentials(cfg, speaker_id: str, station: str, password: str) -> Path:
 
 
 def _apply_account(cfg, speaker_id: str, password: str | None) -> tuple[bool, bool | None]:
-    """Write the speaker's password (None: remove the account) and the ACL; reload a running broker.
-    Returns (reloaded, broker accepts the new password)."""
-    import time
+    """`device_accounts.apply_account` for `add`, `reset` and (password None) `disable`."""
+    from loa.app.device_accounts import apply_account
 
-    from channels.mqtt import probe
-    from loa.app import broker
-    from loa.config import MqttURL
-
-    if not broker.manages_accounts(cfg):
-        return False, None
-    try:
-        if password is None:
-            reloaded = broker.add_board_accounts(cfg, [], remove=(speaker_id,))
-        else:
-            reloaded = broker.add_board_accounts(cfg, [(speaker_id, password)])
-    except (OSError, ToolError) as exc:
-        raise LoaError(
-            f"speaker {speaker_id!r}: its broker account was not written ({exc}); check {cfg.home / 'mosquitto'}"
-        ) from exc
-    if not reloaded or password is None:
-        return reloaded, None
-    url, deadline = cfg.mqtt, time.monotonic() + 5
-    while (why := probe(MqttURL(url.host, url.port, speaker_id, password))) and time.monotonic() < deadline:
-        time.sleep(0.1)  # Mosquitto applies SIGHUP on its next loop turn
-    return reloaded, why is None
+    return apply_account(cfg, speaker_id, password, f"speaker {speaker_id!r}: its broker account was not written")
 
 
 def create_speaker(cfg, store, speaker_id: str, station: str, name: str | None = None) -> dict:
     """Register a speaker, create its broker account, write its credentials file; the result holds the
     password once."""
     from loa.app import broker
+    from loa.app.device_accounts import check_id_free
     from loa.speaker_protocol import check_speaker_id
-    from loa.store.boards import boards
-    from loa.store.speakers import add_speaker, speakers
+    from loa.store.speakers import add_speaker
 
-    try:
-        check_speaker_id(speaker_id)
-    except ValueError as exc:
-        raise LoaError(str(exc)) from exc
+    check_speaker_id(speaker_id)  # a LoaError naming the rule
     stations = {s.id for s in cfg.stations}
     if station not in stations:
         raise LoaError(
             f"station {station!r} is not in {cfg.config_dir / 'stations.yaml'}; "
             f"its stations: {', '.join(sorted(stations)) or 'none'}"
         )
-    if any(b.id == speaker_id for b in boards(store)):
-        raise LoaError(f"{speaker_id!r} is a board's account; a speaker needs a name of its own")
-    if any(sp.id == speaker_id for sp in speakers(store)):
-        raise LoaError(f"speaker {speaker_id!r} already exists; `loa speakers reset {speaker_id}` gives a new password")
+    check_id_free(store, "speaker", speaker_id, f"`loa speakers reset {speaker_id}` gives a new password")
     password = broker.new_password()
     add_speaker(store, speaker_id, station, name)
     reloaded, accepted = _apply_account(cfg, speaker_id, password)
@@ -142,19 +111,6 @@ def create_speaker(cfg, store, speaker_id: str, station: str, name: str | None =
         "broker_accepts": accepted,
         "acl": broker.speaker_acl(cfg, speaker_id, station),
     }
-
-
-def _report_account(result: dict, cfg) -> None:
-    if not result["managed_broker"]:
-        err.print("[yellow]LOA_MQTT_URL names another broker: create this account there and add these ACL lines:[/]")
-        out.print(result["acl"], markup=False)
-    elif not result["broker_reloaded"]:
-        err.print("[yellow]Loa's broker is not running; the account works once `loa run` starts it.[/]")
-    elif result["broker_accepts"] is False:
-        _fail(
-            f"the broker reloaded but does not accept speaker {result['id']!r}; "
-            f"see {cfg.home / 'mosquitto' / 'mosquitto.log'}"
-        )
 
 
 @speakers_app.command("add")
@@ -184,7 +140,7 @@ def add(
     out.print("  credentials file (hand it to the device; readable by you only):")
     print_whole(result["credentials_file"])
     out.print(f"  on the device: loa speaker run --station {station} --credentials FILE")
-    _report_account(result, cfg)
+    report_account(cfg, "speaker", result)
     if result["managed_broker"] and not result["broker_reloaded"]:
         return  # published when `loa run` starts the broker and builds
     sent = _publish(cfg, store, [station])
@@ -256,7 +212,7 @@ def show(speaker_id: str = typer.Argument(..., metavar="ID"), as_json: bool = JS
         return
     off = " (disabled)" if sp.disabled else ""
     out.print(
-        f"[bold]{sp.id}[/]{off} {sp.name or ''} · station {sp.station} · {sp.state} since {_when(sp.state_since)}"
+        f"[bold]{sp.id}[/]{off} {sp.name or ''} · station {sp.station} · {sp.state} since {local_time(sp.state_since)}"
     )
     skew = f"{sp.clock_skew_ms} ms" if sp.clock_skew_ms is not None else "-"
     cache = f"{sp.cache_items} files, {sp.cache_bytes or 0} bytes" if sp.cache_items is not None else "-"
@@ -315,4 +271,4 @@ def reset(speaker_id: str = typer.Argument(..., metavar="ID"), as_json: bool = J
     out.print(f"speaker {speaker_id}: new password {password}   [yellow](shown once)[/]")
     out.print("  the old one no longer works; credentials file:")
     print_whole(str(creds))
-    _report_account(result, cfg)
+    report_account(cfg, "speaker", result)

@@ -17,6 +17,7 @@ from loa.board_protocol import Report
 from loa.errors import LoaError, NotFound
 from loa.model import within
 from loa.store import Store
+from loa.store.device_history import newest
 from loa.store.schema import BoardAckRow, BoardRow, BoardStatusRow, utcnow
 
 
@@ -174,24 +175,14 @@ class Shown:
 def status_history(store: Store, board_id: str, limit: int = 50) -> list[StatusChange]:
     """A board's online/offline changes, newest first."""
     with store.reading() as s:
-        rows = s.scalars(
-            select(BoardStatusRow)
-            .where(BoardStatusRow.board_id == board_id)
-            .order_by(BoardStatusRow.at.desc(), BoardStatusRow.id.desc())
-            .limit(limit)
-        ).all()
+        rows = newest(s, BoardStatusRow, BoardStatusRow.board_id == board_id, BoardStatusRow.at, limit)
         return [StatusChange(r.state, r.at, r.detail) for r in rows]
 
 
 def acks_of(store: Store, board_id: str, limit: int = 50) -> list[Shown]:
     """Which notice versions a board has shown, newest first."""
     with store.reading() as s:
-        rows = s.scalars(
-            select(BoardAckRow)
-            .where(BoardAckRow.board_id == board_id)
-            .order_by(BoardAckRow.received_at.desc(), BoardAckRow.id.desc())
-            .limit(limit)
-        ).all()
+        rows = newest(s, BoardAckRow, BoardAckRow.board_id == board_id, BoardAckRow.received_at, limit)
         return [Shown(r.notice_id, r.version, r.area, r.shown_at, r.received_at) for r in rows]
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from loa.errors import LoaError, NotFound
 from loa.speaker_protocol import Report
 from loa.store import Store
+from loa.store.device_history import newest
 from loa.store.schema import RadioAudioRow, RadioSlotRow, SpeakerAckRow, SpeakerRow, SpeakerStatusRow
 
 log = logging.getLogger("loa.speakers")
@@ -258,12 +259,7 @@ def record_reports(store: Store, reports: list[Report]) -> tuple[list[Change], l
 
 def status_history(store: Store, speaker_id: str, limit: int = 50) -> list[dict]:
     with store.reading() as s:
-        rows = s.scalars(
-            select(SpeakerStatusRow)
-            .where(SpeakerStatusRow.speaker_id == speaker_id)
-            .order_by(SpeakerStatusRow.at.desc(), SpeakerStatusRow.id.desc())
-            .limit(limit)
-        ).all()
+        rows = newest(s, SpeakerStatusRow, SpeakerStatusRow.speaker_id == speaker_id, SpeakerStatusRow.at, limit)
         return [{"state": r.state, "at": r.at.isoformat(), "detail": r.detail} for r in rows]
 
 
@@ -286,12 +282,7 @@ def _ack_dict(r: SpeakerAckRow) -> dict:
 def acks_of(store: Store, speaker_id: str, limit: int = 50) -> list[dict]:
     """What a speaker reported playing, newest first."""
     with store.reading() as s:
-        rows = s.scalars(
-            select(SpeakerAckRow)
-            .where(SpeakerAckRow.speaker_id == speaker_id)
-            .order_by(SpeakerAckRow.at.desc(), SpeakerAckRow.id.desc())
-            .limit(limit)
-        ).all()
+        rows = newest(s, SpeakerAckRow, SpeakerAckRow.speaker_id == speaker_id, SpeakerAckRow.at, limit)
         return [_ack_dict(r) for r in rows]
 
 
