@@ -162,7 +162,7 @@ def main() -> int:
         add_board(store, board_id, area)
     proc = broker.start(cfg)
     t = time.monotonic()
-    broker.add_board_accounts(cfg, [(b, p) for b, p, _ in accounts])
+    broker.set_device_accounts(cfg, [(b, p) for b, p, _ in accounts])
     time.sleep(0.5)  # SIGHUP applied on the broker's next loop turn
     print(
         f"{args.boards} board accounts hashed and loaded in {time.monotonic() - t:.1f} s; "

@@ -92,7 +92,7 @@ def start(cfg: Config, port: int | None = None, timeout: float = 10.0) -> subpro
             )
         try:
             socket.create_connection((cfg.bind_host, port), timeout=0.5).close()
-            pid_file(cfg).write_text(str(proc.pid))  # `loa boards add` signals it to reload accounts
+            pid_file(cfg).write_text(str(proc.pid))  # `loa boards|speakers add` signal it to reload accounts
             return proc
         except OSError:
             time.sleep(0.1)
@@ -102,7 +102,7 @@ def start(cfg: Config, port: int | None = None, timeout: float = 10.0) -> subpro
 
 def stop(cfg: Config, proc: subprocess.Popen, terminate) -> None:
     """Stop the Mosquitto `start` returned (`terminate` is the supervisor's: SIGTERM, then SIGKILL) and
-    remove its pid file, so `loa boards add` never signals a pid the system has since given to another
+    remove its pid file, so adding an account never signals a pid the system has since given to another
     process."""
     try:
         terminate()
@@ -111,7 +111,7 @@ def stop(cfg: Config, proc: subprocess.Popen, terminate) -> None:
             pid_file(cfg).unlink(missing_ok=True)
 
 
-# --- board accounts (`loa boards add`) ---------------------------------------------------------
+# --- device accounts (`loa boards add`, `loa speakers add|reset|disable`) -----------------------
 
 
 def pid_file(cfg: Config) -> Path:
@@ -219,7 +219,7 @@ def hashed_lines(accounts: list[tuple[str, str]]) -> list[str]:
         return plain.read_text().splitlines()
 
 
-def add_board_accounts(cfg: Config, accounts: list[tuple[str, str]], remove: tuple[str, ...] = ()) -> bool:
+def set_device_accounts(cfg: Config, accounts: list[tuple[str, str]], remove: tuple[str, ...] = ()) -> bool:
     """Add or reset (board or speaker id, password) accounts, drop the `remove` ones, rewrite the ACL from
     the store, reload the broker.
 

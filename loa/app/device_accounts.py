@@ -41,7 +41,7 @@ def apply_account(cfg: Config, device_id: str, password: str | None, failed: str
     try:
         # password hashed by mosquitto_passwd, ACL rewritten from the store, SIGHUP to a running broker
         accounts = [(device_id, password)] if password is not None else []
-        reloaded = broker.add_board_accounts(cfg, accounts, remove=() if accounts else (device_id,))
+        reloaded = broker.set_device_accounts(cfg, accounts, remove=() if accounts else (device_id,))
     except (OSError, ToolError) as exc:
         raise LoaError(f"{failed} ({exc}); check {cfg.layout.mosquitto}") from exc
     if not reloaded or password is None:

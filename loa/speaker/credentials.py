@@ -11,16 +11,15 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import stat
 from collections.abc import Mapping
 from pathlib import Path
 
+from loa.board_protocol import DEVICE_ID  # the id `loa speakers add` accepts, the same rule
 from loa.errors import LoaError
 
 log = logging.getLogger(__name__)
 
-SPEAKER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _ALIASES = {
     "id": "id",
     "speaker": "id",
@@ -80,6 +79,6 @@ def account(creds: Mapping[str, str], source: str) -> tuple[str, str]:
     speaker, password = creds.get("id", ""), creds.get("password", "")
     if not speaker or not password:
         raise LoaError(f"no speaker id and password in {source}; `loa speakers add ID --station S` prints them")
-    if not SPEAKER_ID.match(speaker):
+    if not DEVICE_ID.match(speaker):
         raise LoaError(f"speaker id {speaker!r} in {source} is not lowercase letters, digits and '-' (1-64)")
     return speaker, password

@@ -14,12 +14,12 @@ from loa.errors import LoaError, ToolError
 def written(monkeypatch) -> list:
     calls: list = []
 
-    def add_board_accounts(cfg, accounts, remove=()):
+    def set_device_accounts(cfg, accounts, remove=()):
         calls.append((accounts, remove))
         return True
 
     monkeypatch.setattr(broker, "manages_accounts", lambda cfg: True)
-    monkeypatch.setattr(broker, "add_board_accounts", add_board_accounts)
+    monkeypatch.setattr(broker, "set_device_accounts", set_device_accounts)
     return calls
 
 
@@ -27,7 +27,7 @@ def test_a_failed_write_names_the_device_and_the_broker_folder(cfg, written, mon
     def broken(cfg, accounts, remove=()):
         raise ToolError("mosquitto_passwd failed hashing the passwords; check the mosquitto installation")
 
-    monkeypatch.setattr(broker, "add_board_accounts", broken)
+    monkeypatch.setattr(broker, "set_device_accounts", broken)
     with pytest.raises(
         LoaError, match=r"^board 'b-1' is registered but .*\(mosquitto_passwd failed.*check .*mosquitto"
     ):

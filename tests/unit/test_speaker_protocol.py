@@ -85,6 +85,9 @@ def test_credentials_from_env_or_owner_only_file(tmp_path):
     assert load_credentials(None, {"LOA_SPEAKER_ID": "spk-1", "LOA_SPEAKER_PASSWORD": "pw"}) == ("spk-1", "pw")
     with pytest.raises(LoaError, match="LOA_SPEAKER_ID"):
         load_credentials(None, {})
+    for bad in ("spk-", "Spk-1", "spk/+", "x" * 65):  # the rule `loa speakers add` applies: no account has them
+        with pytest.raises(LoaError, match="is not lowercase letters"):
+            load_credentials(None, {"LOA_SPEAKER_ID": bad, "LOA_SPEAKER_PASSWORD": "pw"})
     f = tmp_path / "creds"
     f.write_text("# speaker\nid=spk-2\npassword='s3cret'\n")
     f.chmod(0o644)
