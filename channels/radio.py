@@ -12,6 +12,7 @@ sends a signed stop command). The slot flow (flows/radio_slots.py) builds each s
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -29,6 +30,8 @@ from loa.store import Store
 
 if TYPE_CHECKING:
     from loa.signing import Signer
+
+log = logging.getLogger(__name__)
 
 
 class Radio:
@@ -197,6 +200,8 @@ class Radio:
                         user={"schema": f"{command.PLAY_SCHEMA}/{command.SCHEMA_VERSION}"},
                     )
                     sendguard.sent(self.name)
+                    # an alarm went out: the one record of when, to which station, in the dispatch's log
+                    log.info("emergency play command for notice %s v%s sent to %s", notice.id, notice.version, sid)
                     out[sid] = DeliveryResult(
                         self.name, sid, True, f"{results[sid].detail}; emergency command on {topic}"
                     )
@@ -222,6 +227,7 @@ class Radio:
                         expiry=command.COMMAND_TTL_SECONDS,
                         user={"schema": f"{command.STOP_SCHEMA}/{command.SCHEMA_VERSION}"},
                     )
+                    log.info("stop command for notice %s v%s sent to %s", notice.id, notice.version, sid)
                     out[sid] = DeliveryResult(
                         self.name,
                         sid,
