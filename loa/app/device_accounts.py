@@ -17,8 +17,8 @@ def check_id_free(store: Store, kind: Literal["board", "speaker"], device_id: st
     from loa.store.boards import boards
     from loa.store.speakers import speakers
 
-    taken = {"board": {b.id for b in boards(store)}, "speaker": {sp.id for sp in speakers(store)}}
-    holder = next((k for k, ids in taken.items() if device_id in ids), None)
+    taken = {"board": boards(store, only=device_id), "speaker": speakers(store, only=device_id)}
+    holder = next((k for k, found in taken.items() if found), None)
     if holder == kind:
         raise LoaError(f"{kind} {device_id!r} already exists; {exists_hint}")
     if holder is not None:

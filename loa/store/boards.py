@@ -82,25 +82,20 @@ def add_board(store: Store, board_id: str, area: str, name: str | None = None) -
 
 
 def get_board(store: Store, board_id: str) -> Board:
-    for b in boards(store):
-        if b.id == board_id:
-            return b
+    for b in boards(store, only=board_id):
+        return b
     raise NotFound(f"board {board_id!r} is not registered; `loa boards add {board_id} --area PATH` adds it")
 
 
-def boards(store: Store) -> list[Board]:
-    """Every registered board with its current state and ack totals, by id."""
+def boards(store: Store, *, only: str | None = None) -> list[Board]:
+    """Every registered board (or the one with id `only`) with its current state and ack totals, by id."""
     with store.reading() as s:
-        totals = dict(
-            (b, (n, last))
-            for b, n, last in s.execute(
-                select(BoardAckRow.board_id, func.count(), func.max(BoardAckRow.received_at)).group_by(
-                    BoardAckRow.board_id
-                )
-            ).all()
-        )
-        rows = s.scalars(select(BoardRow).order_by(BoardRow.id)).all()
-        return [_board(r, *totals.get(r.id, (0, None))) for r in rows]
+        acks = select(BoardAckRow.board_id, func.count(), func.max(BoardAckRow.received_at))
+        q = select(BoardRow).order_by(BoardRow.id)
+        if only is not None:
+            acks, q = acks.where(BoardAckRow.board_id == only), q.where(BoardRow.id == only)
+        totals = {b: (n, last) for b, n, last in s.execute(acks.group_by(BoardAckRow.board_id)).all()}
+        return [_board(r, *totals.get(r.id, (0, None))) for r in s.scalars(q).all()]
 
 
 def record_reports(store: Store, reports: list[Report]) -> list[Change]:

@@ -96,22 +96,22 @@ def set_disabled(store: Store, speaker_id: str, disabled: bool) -> Speaker:
         return _speaker(row)
 
 
-def speakers(store: Store, *, enabled_only: bool = False) -> list[Speaker]:
-    """Every registered speaker with its state and ack total, by id."""
+def speakers(store: Store, *, enabled_only: bool = False, only: str | None = None) -> list[Speaker]:
+    """Every registered speaker (or the one with id `only`) with its state and ack total, by id."""
     with store.reading() as s:
-        totals = dict(
-            s.execute(select(SpeakerAckRow.speaker_id, func.count()).group_by(SpeakerAckRow.speaker_id)).all()
-        )
+        acks = select(SpeakerAckRow.speaker_id, func.count())
         q = select(SpeakerRow).order_by(SpeakerRow.id)
         if enabled_only:
             q = q.where(SpeakerRow.disabled.is_(False))
+        if only is not None:
+            acks, q = acks.where(SpeakerAckRow.speaker_id == only), q.where(SpeakerRow.id == only)
+        totals = dict(s.execute(acks.group_by(SpeakerAckRow.speaker_id)).all())
         return [_speaker(r, int(totals.get(r.id, 0))) for r in s.scalars(q).all()]
 
 
 def get_speaker(store: Store, speaker_id: str) -> Speaker:
-    for sp in speakers(store):
-        if sp.id == speaker_id:
-            return sp
+    for sp in speakers(store, only=speaker_id):
+        return sp
     raise NotFound(f"speaker {speaker_id!r} is not registered; `loa speakers add {speaker_id} --station S` adds it")
 
 

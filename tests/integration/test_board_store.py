@@ -11,6 +11,7 @@ from loa.store.boards import (
     acks_of,
     add_board,
     boards,
+    get_board,
     health,
     record_reports,
     status_history,
@@ -58,6 +59,11 @@ def test_acks_are_kept_once_per_board_and_version(store):
     record_reports(store, [ack("hv-1", 7)])  # a later batch repeats it
     assert [(a.notice, a.version) for a in acks_of(store, "hv-1")] == [(7, 2), (7, 1)]
     assert boards(store)[0].acks == 2
+    add_board(store, "hv-2", "cao-bang/nam-tuan")
+    record_reports(store, [ack("hv-2", 7, minutes=3)])
+    one, two = get_board(store, "hv-1"), get_board(store, "hv-2")  # each counts its own acks only
+    assert (one.acks, two.acks, two.last_seen_at) == (2, 1, T0 + timedelta(minutes=3))
+    assert [b.id for b in boards(store, only="hv-2")] == ["hv-2"] and boards(store, only="nope") == []
 
 
 def test_ack_counts_cover_the_boards_below_the_target_areas(store):
