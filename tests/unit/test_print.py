@@ -314,26 +314,27 @@ def test_nobreak_numbers_touches_text_only_and_escapes_plain_text():
     )
 
 
-def test_weasyprint_loads_without_running_library_lookups():
-    """Its Windows library names miss on Linux, and each miss made cffi run ldconfig and gcc (find_library)."""
-    probe = (
-        "import ctypes.util, sys\n"
-        "calls = []\n"
-        "real = ctypes.util.find_library = lambda name: calls.append(name)\n"
-        "from channels.printed import _import_weasyprint\n"
-        "_import_weasyprint()\n"
-        "print(len(calls), ctypes.util.find_library is real, 'weasyprint' in sys.modules)\n"
-    )
+def weasyprint_import_probe(setup: str, after: str, report: str) -> list[str]:
+    """In a new interpreter (WeasyPrint not yet imported): `setup`, Loa's first WeasyPrint import, `after`;
+    the words `report` prints."""
+    probe = f"import ctypes.util, sys, threading\n{setup}from channels.printed import _import_weasyprint\n"
+    probe += f"_import_weasyprint()\n{after}print({report})\n"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["0", "True", "True"]
+    return done.stdout.split()
+
+
+def test_weasyprint_loads_without_running_library_lookups():
+    """Its Windows library names miss on Linux, and each miss made cffi run ldconfig and gcc (find_library)."""
+    setup = "calls = []\nreal = ctypes.util.find_library = lambda name: calls.append(name)\n"
+    report = "len(calls), ctypes.util.find_library is real, 'weasyprint' in sys.modules"
+    assert weasyprint_import_probe(setup, "", report) == ["0", "True", "True"]
 
 
 def test_other_threads_still_find_libraries_while_weasyprint_loads():
     """The look-ups are switched off for the importing thread only: a thread of another channel that
     looks a library up meanwhile gets its answer."""
-    probe = (
-        "import ctypes.util, sys, threading\n"
+    setup = (
         "answers, done = [], threading.Event()\n"
         "real = ctypes.util.find_library = lambda name: f'lib{name}.so'\n"
         "def other():\n"
@@ -341,11 +342,6 @@ def test_other_threads_still_find_libraries_while_weasyprint_loads():
         "        answers.append(ctypes.util.find_library('c'))\n"
         "t = threading.Thread(target=other)\n"
         "t.start()\n"
-        "from channels.printed import _import_weasyprint\n"
-        "_import_weasyprint()\n"
-        "done.set(); t.join()\n"
-        "print(len(answers) > 0, set(answers) == {'libc.so'}, ctypes.util.find_library is real)\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "True", "True"]
+    report = "len(answers) > 0, set(answers) == {'libc.so'}, ctypes.util.find_library is real"
+    assert weasyprint_import_probe(setup, "done.set(); t.join()\n", report) == ["True", "True", "True"]
