@@ -11,15 +11,17 @@ import logging
 import os
 import time
 import uuid
-from typing import TYPE_CHECKING
+from typing import Any
 
 from loa import clock
 from loa.config import Config
-
-if TYPE_CHECKING:
-    import requests
+from loa.errors import LoaError
 
 log = logging.getLogger(__name__)
+
+
+class PrefectApiError(LoaError):
+    """The Prefect server did not take a request: unreachable, an error status, or not its JSON."""
 
 
 def find_prefect_api(cfg: Config) -> str | None:
@@ -41,18 +43,22 @@ def find_prefect_api(cfg: Config) -> str | None:
     return None
 
 
-def prefect_request(method: str, url: str, **kwargs) -> requests.Response:
+def prefect_request(method: str, url: str, **kwargs) -> Any:
     """One call to the Prefect REST API, retrying the 503s it sends for errors a client may retry
-    (e.g. its SQLite database busy); raises for any other error status."""
+    (e.g. its SQLite database busy): its JSON (None for an empty answer). Anything else that goes wrong
+    is a PrefectApiError, so callers need not know the HTTP library."""
     import requests
 
-    for attempt in range(5):
-        response = requests.request(method, url, timeout=10, **kwargs)
-        if response.status_code != 503:
-            break
-        time.sleep(0.2 * (attempt + 1))
-    response.raise_for_status()
-    return response
+    try:
+        for attempt in range(5):
+            response = requests.request(method, url, timeout=10, **kwargs)
+            if response.status_code != 503:
+                break
+            time.sleep(0.2 * (attempt + 1))
+        response.raise_for_status()
+        return response.json() if response.content else None
+    except requests.RequestException as exc:  # JSONDecodeError included
+        raise PrefectApiError(str(exc)) from exc  # requests names the URL
 
 
 def post_event(

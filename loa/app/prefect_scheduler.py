@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from loa import events
-from loa.app.events import find_prefect_api, post_event, prefect_request
+from loa.app.events import PrefectApiError, find_prefect_api, post_event, prefect_request
 from loa.config import Config
 from loa.model import NoticeView
 from loa.publishing.actions import Publishing
@@ -60,8 +60,6 @@ class PrefectScheduler:
         publish_at = notice.publish_at
         if publish_at is None:  # nothing to wait for (the use cases schedule only embargoed versions)
             return self.start_dispatch(notice, actor)
-        import requests  # in each method: an offline approval (no server, no scheduler) never pays for it
-
         try:
             run_id = self._create_scheduled_run(notice, publish_at)
             post_event(
@@ -70,33 +68,29 @@ class PrefectScheduler:
                 events.notice_resource(notice.id, notice.title),
                 payload=_payload(notice, actor) | {"publish_at": publish_at.isoformat(), "flow_run_id": run_id},
             )
-        except requests.RequestException as exc:
+        except PrefectApiError as exc:
             return Announcement("failed", f"{self.api}: {exc}")
         return Announcement("scheduled", publish_at.isoformat(), run_id)
 
     def cancel(self, flow_run_id: str, why: str) -> None:
-        import requests
-
         try:
             prefect_request(
                 "POST",
                 f"{self.api}/flow_runs/{flow_run_id}/set_state",
                 json={"state": {"type": "CANCELLED", "name": "Cancelled", "message": why}, "force": True},
             )
-        except requests.RequestException as exc:
+        except PrefectApiError as exc:
             raise SchedulerError(f"{self.api}: flow run {flow_run_id} not cancelled: {exc}") from exc
 
     def tell(self, event: str, notice: NoticeView, payload: dict, kind: str = "event") -> Announcement:
-        import requests
-
         try:
             post_event(self.api, event, events.notice_resource(notice.id, notice.title), payload=payload)
-        except requests.RequestException as exc:
+        except PrefectApiError as exc:
             return Announcement("failed", f"{self.api}: {exc}")
         return Announcement(kind)
 
     def _create_scheduled_run(self, notice: NoticeView, publish_at: datetime) -> str:
-        found = prefect_request("GET", f"{self.api}/deployments/name/{DISPATCH_DEPLOYMENT}")
+        deployment = prefect_request("GET", f"{self.api}/deployments/name/{DISPATCH_DEPLOYMENT}")
         at = publish_at + SCHEDULE_MARGIN
         body = {
             "name": f"dispatch notice {notice.id} v{notice.version} at {publish_at.isoformat()}",
@@ -111,8 +105,8 @@ class PrefectScheduler:
             "idempotency_key": f"loa-dispatch-{notice.id}-v{notice.version}-{publish_at.isoformat()}",
             "tags": ["loa", "dispatch", "scheduled"],
         }
-        created = prefect_request("POST", f"{self.api}/deployments/{found.json()['id']}/create_flow_run", json=body)
-        return created.json()["id"]
+        created = prefect_request("POST", f"{self.api}/deployments/{deployment['id']}/create_flow_run", json=body)
+        return created["id"]
 
 
 def _payload(notice: NoticeView, actor: str) -> dict:
