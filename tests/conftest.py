@@ -13,7 +13,8 @@ import socket
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -216,15 +217,28 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def files_of(folder: Path) -> Callable[..., http.server.BaseHTTPRequestHandler]:
+    """A request handler serving the files of `folder` without logging each request."""
+    return functools.partial(_QuietHandler, directory=str(folder))
+
+
+@contextmanager
+def loopback_http(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1 (a free port), `handler` answering in threads; yields its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def feed_server():
     """A real HTTP server on loopback serving tests/data/feeds; yields its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(FEEDS))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with loopback_http(files_of(FEEDS)) as url:
+        yield url
 
 
 ARTIFACTS = ROOT / "test-artifacts"

@@ -3,13 +3,10 @@ ever runs, search as an enhancement, everything reachable without JavaScript, co
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-
 import pytest
 
 from loa.site.build import write_files
+from tests.conftest import files_of, loopback_http
 from tests.unit.site_sample import build
 
 pytestmark = pytest.mark.browser
@@ -59,13 +56,8 @@ def site(tmp_path_factory):
     """The golden sample site on a plain HTTP server: any web server can serve it."""
     root = tmp_path_factory.mktemp("site")
     write_files(root, build())
-    handler = functools.partial(
-        type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None}), directory=str(root)
-    )
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with loopback_http(files_of(root)) as url:
+        yield url
 
 
 def open_page(browser, url, width=1280, height=900, **kw):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 import time
 import uuid
 
@@ -18,6 +17,7 @@ import pytest
 from loa import events
 from loa.app.events import post_event
 from loa.config import OperationsSettings
+from tests.conftest import loopback_http
 from tests.prefect_server import shared_prefect_api  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.runs_long(45)]
@@ -49,10 +49,8 @@ def server(shared_prefect_api, tmp_path_factory):  # noqa: F811
 
 @pytest.fixture(scope="module")
 def inbox():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Inbox)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/hook"
-    httpd.shutdown()
+    with loopback_http(Inbox) as url:
+        yield f"{url}/hook"
 
 
 def ours(client) -> list:

@@ -2,9 +2,6 @@
 province, an update, a cancel, a test alert, an expired one and a malformed one. Only Actual, Public,
 unexpired alerts for the province become drafts; every other one is reported per entry."""
 
-import functools
-import http.server
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +11,7 @@ from loa.config import Feed
 from loa.ingest.pipeline import ingest_feed
 from loa.model import NoticeState, Priority
 from loa.store import cap as cap_store
+from tests.conftest import files_of, loopback_http
 from tests.unit.test_cap_out import coded  # noqa: F401  (the fixture: areas with official codes)
 
 pytestmark = pytest.mark.integration
@@ -21,17 +19,10 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "cap"
 NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 09:00 in Cao Bằng, the morning of the alerts
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def cap_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(DATA)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with loopback_http(files_of(DATA)) as url:
+        yield url
 
 
 def run(store, cfg, url, now=NOW):

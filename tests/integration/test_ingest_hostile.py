@@ -11,7 +11,7 @@ from loa.config import Feed
 from loa.ingest.fetch import FetchLimits
 from loa.ingest.pipeline import ingest_many
 from loa.store import Store
-from tests.conftest import FEEDS
+from tests.conftest import FEEDS, loopback_http
 
 pytestmark = pytest.mark.integration
 
@@ -74,12 +74,9 @@ class Hostile(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def hostile():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    Hostile.stop.set()
-    server.shutdown()
+    with loopback_http(Hostile) as url:
+        yield url
+        Hostile.stop.set()  # before the shutdown: the slow answers stop waiting
 
 
 EXPECTED = {

@@ -5,7 +5,6 @@ scheduler turns it into a failed announcement or a SchedulerError instead of a t
 from __future__ import annotations
 
 import http.server
-import threading
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -14,7 +13,7 @@ import pytest
 from loa.app.events import PrefectApiError, prefect_request
 from loa.app.prefect_scheduler import PrefectScheduler
 from loa.publishing.scheduler import SchedulerError
-from tests.conftest import free_port
+from tests.conftest import free_port, loopback_http
 
 
 class _Answers(http.server.BaseHTTPRequestHandler):
@@ -41,10 +40,8 @@ class _Answers(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with loopback_http(_Answers) as url:
+        yield url
 
 
 def test_json_and_empty_answers_are_returned(server):

@@ -1,29 +1,20 @@
 """The speaker's cache: only files whose SHA-256 matches enter it; LRU eviction spares needed files."""
 
-import functools
-import http.server
-import threading
 import time
 
 import pytest
 
 from loa.speaker.cache import Cache, Entry, FetchError, choose_evictions, skew_ms
+from tests.conftest import files_of, loopback_http
 from tests.speaker_helpers import sha
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
 def served(tmp_path):
     root = tmp_path / "www"
     root.mkdir()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with loopback_http(files_of(root)) as url:
+        yield root, url
 
 
 def test_download_is_verified_and_a_mismatch_never_enters_the_cache(tmp_path, served):
